@@ -1,0 +1,148 @@
+/**
+ * The float64 steps of the sparse autoencoder, one function per GPU kernel.
+ *
+ * Every matrix is a flat array in row-major order with its shape passed explicitly. A data
+ * set of m examples with `visible` values each is an m × visible matrix: example k occupies
+ * x[k·visible … k·visible + visible). (That is also UFLDL's column-major visible × m matrix.)
+ *
+ * These functions are the CPU twins of the WGSL kernels in shaders/: each kernel test compares
+ * the GPU against the function of the same name here.
+ */
+
+export type Matrix = Float64Array;
+
+/**
+ * C = op(A) · op(B), C is M × N. op(A) is M × K: A is stored M × K, or K × M when transA.
+ * op(B) is K × N: B is stored K × N, or N × K when transB.
+ */
+export function matmul(
+  a: ArrayLike<number>,
+  b: ArrayLike<number>,
+  M: number,
+  N: number,
+  K: number,
+  transA = false,
+  transB = false,
+): Matrix {
+  const c = new Float64Array(M * N);
+  const aRow = transA ? 1 : K; // stride between rows of op(A)
+  const aCol = transA ? M : 1; // stride along the inner dimension
+  const bRow = transB ? 1 : N; // stride along the inner dimension
+  const bCol = transB ? K : 1; // stride between columns of op(B)
+  for (let i = 0; i < M; i++) {
+    for (let k = 0; k < K; k++) {
+      const aik = a[i * aRow + k * aCol];
+      if (aik === 0) continue;
+      const bBase = k * bRow;
+      const cBase = i * N;
+      for (let j = 0; j < N; j++) c[cBase + j] += aik * b[bBase + j * bCol];
+    }
+  }
+  return c;
+}
+
+export function sigmoid(z: number): number {
+  return 1 / (1 + Math.exp(-z));
+}
+
+/** a = σ(z + bias[column]) for each element of the rows × cols matrix z, in place. */
+export function biasSigmoid(z: Matrix, bias: ArrayLike<number>, rows: number, cols: number): Matrix {
+  for (let r = 0; r < rows; r++) {
+    const base = r * cols;
+    for (let c = 0; c < cols; c++) z[base + c] = sigmoid(z[base + c] + bias[c]);
+  }
+  return z;
+}
+
+/** Sum over rows: out[c] = Σ_r a[r, c]. With 1/rows it is the column mean (ρ̂ for a⁽²⁾). */
+export function columnSums(a: ArrayLike<number>, rows: number, cols: number, scale = 1): Matrix {
+  const out = new Float64Array(cols);
+  for (let r = 0; r < rows; r++) {
+    const base = r * cols;
+    for (let c = 0; c < cols; c++) out[c] += a[base + c];
+  }
+  if (scale !== 1) for (let c = 0; c < cols; c++) out[c] *= scale;
+  return out;
+}
+
+/** ρ̂ⱼ = (1/m) Σₖ a⁽²⁾[k, j]: each hidden unit's mean activation over the examples. */
+export function columnMeans(a: ArrayLike<number>, rows: number, cols: number): Matrix {
+  return columnSums(a, rows, cols, 1 / rows);
+}
+
+/** Σ vᵢ². */
+export function sumOfSquares(v: ArrayLike<number>): number {
+  let s = 0;
+  for (let i = 0; i < v.length; i++) s += v[i] * v[i];
+  return s;
+}
+
+/** Σ (aᵢ − bᵢ)²: the squared reconstruction error before its 1/(2m). */
+export function sumOfSquaredDifferences(a: ArrayLike<number>, b: ArrayLike<number>): number {
+  if (a.length !== b.length) throw new RangeError(`length mismatch: ${a.length} vs ${b.length}`);
+  let s = 0;
+  for (let i = 0; i < a.length; i++) {
+    const d = a[i] - b[i];
+    s += d * d;
+  }
+  return s;
+}
+
+/** δ⁽³⁾ = (a⁽³⁾ − x) · a⁽³⁾(1 − a⁽³⁾), elementwise. */
+export function outputDelta(a3: ArrayLike<number>, x: ArrayLike<number>): Matrix {
+  const d = new Float64Array(a3.length);
+  for (let i = 0; i < a3.length; i++) {
+    const a = a3[i];
+    d[i] = (a - x[i]) * a * (1 - a);
+  }
+  return d;
+}
+
+/** The sparsity term of δ⁽²⁾ for each hidden unit: β(−ρ/ρ̂ⱼ + (1−ρ)/(1−ρ̂ⱼ)). */
+export function sparsityDelta(meanActivation: ArrayLike<number>, sparsityParam: number, beta: number): Matrix {
+  const out = new Float64Array(meanActivation.length);
+  for (let j = 0; j < out.length; j++) {
+    const rhoHat = meanActivation[j];
+    out[j] = beta * (-sparsityParam / rhoHat + (1 - sparsityParam) / (1 - rhoHat));
+  }
+  return out;
+}
+
+/**
+ * δ⁽²⁾ = (W2ᵀδ⁽³⁾ + sparsity term) · a⁽²⁾(1 − a⁽²⁾), with `backprop` = δ⁽³⁾·W2 already formed
+ * (m × hidden, the per-example W2ᵀδ⁽³⁾).
+ */
+export function hiddenDelta(
+  backprop: ArrayLike<number>,
+  a2: ArrayLike<number>,
+  sparsityTerm: ArrayLike<number>,
+  rows: number,
+  hidden: number,
+): Matrix {
+  const d = new Float64Array(rows * hidden);
+  for (let r = 0; r < rows; r++) {
+    const base = r * hidden;
+    for (let j = 0; j < hidden; j++) {
+      const a = a2[base + j];
+      d[base + j] = (backprop[base + j] + sparsityTerm[j]) * a * (1 - a);
+    }
+  }
+  return d;
+}
+
+/** out = scale · g + lambda · w, elementwise: a weight gradient from its raw product. */
+export function scaleAddDecay(g: Matrix, scale: number, w: ArrayLike<number>, lambda: number): Matrix {
+  for (let i = 0; i < g.length; i++) g[i] = scale * g[i] + lambda * w[i];
+  return g;
+}
+
+/** Σⱼ KL(ρ ‖ ρ̂ⱼ) = Σⱼ ρ log(ρ/ρ̂ⱼ) + (1−ρ) log((1−ρ)/(1−ρ̂ⱼ)). */
+export function klDivergenceSum(meanActivation: ArrayLike<number>, sparsityParam: number): number {
+  const rho = sparsityParam;
+  let s = 0;
+  for (let j = 0; j < meanActivation.length; j++) {
+    const rhoHat = meanActivation[j];
+    s += rho * Math.log(rho / rhoHat) + (1 - rho) * Math.log((1 - rho) / (1 - rhoHat));
+  }
+  return s;
+}
