@@ -1,0 +1,53 @@
+// Before `npm test` / `npm run train`: make sure WebGPU works here, installing Debian's
+// packages when they are missing (scripts/install-system-deps.sh), and otherwise saying
+// exactly what is missing. Usage: node scripts/ensure-system.mjs [--chromium]
+import { execFileSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
+
+const wantChromium = process.argv.includes('--chromium');
+const chromium = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
+
+async function nodeAdapter() {
+  // A child process, so this one holds no Dawn instance (Node would not exit while it does).
+  const probe = `
+    import { create, globals } from 'webgpu';
+    Object.assign(globalThis, globals);
+    const adapter = await create([]).requestAdapter();
+    process.stdout.write(adapter ? 'yes' : 'no');
+    process.exit(0);`;
+  try {
+    const out = execFileSync(process.execPath, ['--input-type=module', '-e', probe], {
+      encoding: 'utf8',
+      stdio: ['ignore', 'pipe', 'ignore'],
+      timeout: 60_000,
+    });
+    return out.trim() === 'yes';
+  } catch {
+    return false;
+  }
+}
+
+function missing() {
+  return nodeAdapter().then((adapter) => {
+    const list = [];
+    if (!adapter) list.push('a WebGPU adapter for Node (Dawn needs Vulkan: Mesa ≥ 24 mesa-vulkan-drivers)');
+    if (wantChromium && !existsSync(chromium)) list.push(`Chromium at ${chromium} (set CHROMIUM_PATH to use another)`);
+    return list;
+  });
+}
+
+let absent = await missing();
+if (absent.length > 0) {
+  console.log(`Installing system packages for: ${absent.join('; ')}`);
+  try {
+    execFileSync('bash', [new URL('./install-system-deps.sh', import.meta.url).pathname], { stdio: 'inherit' });
+  } catch {
+    // Its own message says what to install by hand.
+  }
+  absent = await missing();
+}
+if (absent.length > 0) {
+  console.error(`Missing: ${absent.join('; ')}.`);
+  console.error('On Debian 12 as root, scripts/install-system-deps.sh installs them; elsewhere install them by hand.');
+  process.exit(1);
+}

@@ -1,0 +1,107 @@
+/**
+ * What a training run is: data, model size, hyperparameters, optimizer. The two UFLDL
+ * exercises are presets; every flag of the command line and every control of the trainer
+ * page maps onto one field here, and `validateConfig` is the one place values are checked.
+ */
+import type { Hyperparameters } from '../reference/autoencoder';
+
+export type OptimizerName = 'lbfgs' | 'gd' | 'sgd' | 'adam';
+export const optimizerNames: readonly OptimizerName[] = ['lbfgs', 'gd', 'sgd', 'adam'];
+
+/** 'natural' (embedded whitened photos), 'mnist' (the `mnist` package), or a path (Node). */
+export type DataSource = 'natural' | 'mnist' | string;
+
+export interface TrainConfig extends Hyperparameters {
+  preset: PresetName | 'custom';
+  data: DataSource;
+  /** Side of the square patches cut from images (ignored for MNIST and ready-made patches). */
+  patchSize: number;
+  /** Number of patches sampled from images. */
+  patches: number;
+  hiddenSize: number;
+  optimizer: OptimizerName;
+  /** Step size for gd, sgd and adam (L-BFGS chooses its own by line search). */
+  learningRate: number;
+  /** Momentum for sgd (0 = plain gradient steps). */
+  momentum: number;
+  /** Mini-batch size for sgd and adam. */
+  batchSize: number;
+  /** Iterations; 0 evaluates the cost only. */
+  iterations: number;
+  seed: number;
+}
+
+export type PresetName = 'ufldl-natural' | 'ufldl-mnist';
+
+const common = {
+  seed: 1,
+  patchSize: 8,
+  patches: 10_000,
+  beta: 3,
+  optimizer: 'lbfgs' as OptimizerName,
+  iterations: 400,
+  momentum: 0.9,
+  batchSize: 256,
+};
+
+export const presets: Record<PresetName, TrainConfig> = {
+  // UFLDL exercise "Sparse Autoencoder": 8×8 whitened natural-image patches, 64-25.
+  'ufldl-natural': {
+    ...common,
+    preset: 'ufldl-natural',
+    data: 'natural',
+    hiddenSize: 25,
+    sparsityParam: 0.01,
+    lambda: 1e-4,
+    learningRate: 0.5,
+  },
+  // UFLDL exercise "Vectorization": MNIST digits, 784-196.
+  'ufldl-mnist': {
+    ...common,
+    preset: 'ufldl-mnist',
+    data: 'mnist',
+    hiddenSize: 196,
+    sparsityParam: 0.1,
+    lambda: 3e-3,
+    learningRate: 0.5,
+  },
+};
+
+export const defaultPreset: PresetName = 'ufldl-natural';
+
+export class ConfigError extends Error {
+  override name = 'ConfigError';
+}
+
+export function isPresetName(name: string): name is PresetName {
+  return Object.hasOwn(presets, name);
+}
+
+/** Throws a ConfigError naming the first bad value. */
+export function validateConfig(c: TrainConfig): void {
+  const positiveInteger = (value: number, what: string) => {
+    if (!(Number.isInteger(value) && value > 0)) throw new ConfigError(`${what} must be a positive integer, got ${value}`);
+  };
+  positiveInteger(c.hiddenSize, 'hidden size');
+  positiveInteger(c.patchSize, 'patch size');
+  positiveInteger(c.patches, 'number of patches');
+  positiveInteger(c.batchSize, 'batch size');
+  if (!(Number.isInteger(c.iterations) && c.iterations >= 0)) {
+    throw new ConfigError(`iterations must be a whole number ≥ 0, got ${c.iterations}`);
+  }
+  if (!(c.sparsityParam > 0 && c.sparsityParam < 1)) {
+    throw new ConfigError(`sparsity ρ must lie strictly between 0 and 1, got ${c.sparsityParam}`);
+  }
+  if (!(Number.isFinite(c.lambda) && c.lambda >= 0)) throw new ConfigError(`λ (lambda) must be ≥ 0, got ${c.lambda}`);
+  if (!(Number.isFinite(c.beta) && c.beta >= 0)) throw new ConfigError(`β (beta) must be ≥ 0, got ${c.beta}`);
+  if (!(Number.isFinite(c.learningRate) && c.learningRate > 0)) {
+    throw new ConfigError(`learning rate must be > 0, got ${c.learningRate}`);
+  }
+  if (!(Number.isFinite(c.momentum) && c.momentum >= 0 && c.momentum < 1)) {
+    throw new ConfigError(`momentum must lie in [0, 1), got ${c.momentum}`);
+  }
+  if (!optimizerNames.includes(c.optimizer)) {
+    throw new ConfigError(`unknown optimizer '${c.optimizer}' (choose one of ${optimizerNames.join(', ')})`);
+  }
+  if (!Number.isInteger(c.seed)) throw new ConfigError(`seed must be an integer, got ${c.seed}`);
+}
