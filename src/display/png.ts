@@ -1,0 +1,20 @@
+/**
+ * PNG files of display_network pictures, via fast-png (pure JavaScript, so it works in Node
+ * and in the browser alike).
+ */
+import { encode } from 'fast-png';
+import { toGray8, upscaleGray8, type NetworkImage } from './network';
+
+export interface PngOptions {
+  /**
+   * Integer nearest-neighbour enlargement. The default 4 turns an 8 × 8 filter into 32 × 32
+   * screen pixels, large enough to see while keeping every pixel a crisp square.
+   */
+  scale?: number;
+}
+
+/** An 8-bit grayscale PNG of the picture, each pixel enlarged to scale × scale. */
+export function encodePng(image: NetworkImage, { scale = 4 }: PngOptions = {}): Uint8Array {
+  const data = upscaleGray8(toGray8(image), image.width, image.height, scale);
+  return encode({ width: image.width * scale, height: image.height * scale, data, channels: 1, depth: 8 });
+}
