@@ -57,6 +57,19 @@ export interface TrainOptions {
   onCheckpoint?: (checkpoint: Checkpoint) => void | Promise<void>;
 }
 
+/**
+ * Lets timers, signals (Ctrl-C) and page events run: CPU work awaited as already-resolved
+ * promises would otherwise never give the event loop a turn. Yields at most every 30 ms.
+ */
+function eventLoopYielder(): () => Promise<void> {
+  let last = performance.now();
+  return async () => {
+    if (performance.now() - last < 30) return;
+    await new Promise((resolve) => setTimeout(resolve, 0));
+    last = performance.now();
+  };
+}
+
 export const ADAM_DEFAULTS = { beta1: 0.9, beta2: 0.999, epsilon: 1e-8 };
 
 export async function train<V>(engine: TrainingEngine<V>, options: TrainOptions): Promise<TrainingResult> {
@@ -116,12 +129,14 @@ async function runLbfgs<V>(
   const objective = engine.objective();
   let initialCost = resumeFrom?.initialCost ?? NaN;
   let lastSnapshot: LbfgsSnapshot | undefined;
+  const yieldNow = eventLoopYielder();
 
   const lbfgsOptions = {
     maxIterations: config.iterations,
     signal,
     onIteration: async (info: LbfgsIteration) => {
       if (Number.isNaN(initialCost)) initialCost = info.previousCost;
+      await yieldNow();
       await options.onProgress?.({
         iteration: info.iteration,
         totalIterations: config.iterations,
@@ -272,12 +287,14 @@ async function runFirstOrder<V>(
   };
 
   let exitReason = 'max-iterations';
+  const yieldNow = eventLoopYielder();
   if (config.iterations === 0) {
     initialCost = (await engine.summarize(theta)).cost;
     evaluations = 1;
     exitReason = 'evaluation-only';
   }
   while (iteration < config.iterations) {
+    await yieldNow();
     if (signal?.aborted) {
       exitReason = 'cancelled';
       break;

@@ -1,0 +1,156 @@
+/**
+ * The command line of `npm run train`, parsed and checked into a TrainConfig. Anything wrong
+ * is a UsageError with a one-line message (the CLI prints it and exits with code 2).
+ */
+import { parseArgs } from 'node:util';
+import {
+  ConfigError,
+  defaultPreset,
+  isPresetName,
+  optimizerNames,
+  presets,
+  validateConfig,
+  type OptimizerName,
+  type TrainConfig,
+} from '../train/config';
+
+export class UsageError extends Error {
+  override name = 'UsageError';
+}
+
+export interface TrainArguments {
+  config: TrainConfig;
+  device: 'gpu' | 'cpu';
+  out: string;
+  init?: string;
+  resume: boolean;
+  checkpointEvery: number;
+  help: boolean;
+  /** Flags given explicitly (a resumed run may only change a few). */
+  given: Set<string>;
+}
+
+export const trainUsage = `Usage: npm run train -- [options]
+
+Trains a sparse autoencoder (UFLDL) and writes model.json, theta.mat, features.png and
+report.json into the output folder.
+
+  --preset NAME          ufldl-natural (default: 8×8 natural-image patches, 64-25)
+                         or ufldl-mnist (MNIST digits, 784-196)
+  --data SOURCE          natural | mnist | a .mat holding IMAGES or patches | an idx file
+                         | PNG/JPEG files or a folder of them
+  --hidden N             hidden units
+  --sparsity RHO         target mean activation ρ, in (0, 1)
+  --lambda L             weight decay λ ≥ 0
+  --beta B               sparsity weight β ≥ 0
+  --patch P              patch side in pixels (image data)
+  --patches M            number of patches sampled (image data)
+  --optimizer NAME       lbfgs (default) | gd | sgd | adam
+  --learning-rate A      step size for gd, sgd and adam
+  --momentum MU          sgd momentum in [0, 1) (default 0.9)
+  --batch-size N         mini-batch size for sgd and adam (default 256)
+  --iters N              iterations (0 evaluates the cost only)
+  --init FILE            start from a model.json, or a .mat holding UFLDL's theta
+  --seed N               seed for sampling and initialization (default 1)
+  --device gpu|cpu       WebGPU (default) or the float64 CPU reference
+  --out DIR              output folder (default out)
+  --resume               continue the run whose checkpoint is in DIR
+  --checkpoint-every N   iterations between checkpoints (default 20)
+  --help                 this text`;
+
+const numberFlags = {
+  hidden: 'hiddenSize',
+  sparsity: 'sparsityParam',
+  lambda: 'lambda',
+  beta: 'beta',
+  patch: 'patchSize',
+  patches: 'patches',
+  'learning-rate': 'learningRate',
+  momentum: 'momentum',
+  'batch-size': 'batchSize',
+  iters: 'iterations',
+  seed: 'seed',
+} as const satisfies Record<string, keyof TrainConfig>;
+
+export function parseTrainArguments(argv: string[]): TrainArguments {
+  // parseArgs takes "--lambda -1" for two flags; a negative number after a flag is its value.
+  const args = argv.flatMap((token, i) =>
+    /^-\d|^-\.\d/.test(token) && argv[i - 1]?.startsWith('--') && !argv[i - 1].includes('=') ? [] : [
+      /^--[^=]+$/.test(token) && /^-(\d|\.\d)/.test(argv[i + 1] ?? '') ? `${token}=${argv[i + 1]}` : token,
+    ],
+  );
+  let parsed;
+  try {
+    parsed = parseArgs({
+      args,
+      strict: true,
+      allowPositionals: false,
+      options: {
+        preset: { type: 'string' },
+        data: { type: 'string' },
+        optimizer: { type: 'string' },
+        init: { type: 'string' },
+        device: { type: 'string' },
+        out: { type: 'string' },
+        resume: { type: 'boolean' },
+        'checkpoint-every': { type: 'string' },
+        help: { type: 'boolean', short: 'h' },
+        ...Object.fromEntries(Object.keys(numberFlags).map((k) => [k, { type: 'string' as const }])),
+      },
+    });
+  } catch (error) {
+    throw new UsageError((error as Error).message.split('\n')[0]);
+  }
+  const values = parsed.values as Record<string, string | boolean | undefined>;
+  const given = new Set(Object.keys(values).filter((k) => values[k] !== undefined));
+
+  const presetName = (values.preset as string | undefined) ?? defaultPreset;
+  if (!isPresetName(presetName)) {
+    throw new UsageError(`unknown preset '${presetName}' (choose ${Object.keys(presets).join(' or ')})`);
+  }
+  const config: TrainConfig = { ...presets[presetName] };
+  if (values.data !== undefined) config.data = values.data as string;
+  if (values.optimizer !== undefined) {
+    if (!optimizerNames.includes(values.optimizer as OptimizerName)) {
+      throw new UsageError(`unknown optimizer '${values.optimizer}' (choose ${optimizerNames.join(', ')})`);
+    }
+    config.optimizer = values.optimizer as OptimizerName;
+  }
+  for (const [flag, field] of Object.entries(numberFlags)) {
+    const text = values[flag];
+    if (text === undefined) continue;
+    const value = Number(text);
+    if (typeof text !== 'string' || text.trim() === '' || !Number.isFinite(value)) {
+      throw new UsageError(`--${flag} needs a number, got '${text}'`);
+    }
+    (config as unknown as Record<string, number>)[field] = value;
+  }
+  if ([...given].some((k) => k in numberFlags || k === 'data' || k === 'optimizer')) {
+    config.preset = 'custom';
+  }
+  try {
+    validateConfig(config);
+  } catch (error) {
+    if (error instanceof ConfigError) throw new UsageError(error.message);
+    throw error;
+  }
+
+  const device = (values.device as string | undefined) ?? 'gpu';
+  if (device !== 'gpu' && device !== 'cpu') throw new UsageError(`--device must be gpu or cpu, got '${device}'`);
+  const checkpointEvery = values['checkpoint-every'] === undefined ? 20 : Number(values['checkpoint-every']);
+  if (!(Number.isInteger(checkpointEvery) && checkpointEvery >= 0)) {
+    throw new UsageError(`--checkpoint-every must be a whole number ≥ 0, got '${values['checkpoint-every']}'`);
+  }
+  const out = (values.out as string | undefined) ?? 'out';
+  if (out.trim() === '') throw new UsageError('--out needs a folder name');
+  return {
+    config,
+    device,
+    out,
+    init: values.init as string | undefined,
+    resume: values.resume === true,
+    checkpointEvery,
+    help: values.help === true,
+    given,
+  };
+}

@@ -1,0 +1,42 @@
+/**
+ * Progress of a training run on the terminal: a bar redrawn in place on a TTY, plain lines
+ * (at most one every few seconds) when the output is a file or a pipe.
+ */
+import type { TrainingProgress } from '../train/trainer';
+
+export function progressReporter(stream: NodeJS.WriteStream = process.stderr): {
+  update(p: TrainingProgress): void;
+  done(): void;
+} {
+  const tty = stream.isTTY === true;
+  let lastLine = 0;
+  let drawn = false;
+  const describe = (p: TrainingProgress) => {
+    const rate = p.elapsedSeconds > 0 ? p.iteration / p.elapsedSeconds : 0;
+    const parts = p.parts
+      ? ` (reconstruction ${p.parts.reconstruction.toFixed(4)}, decay ${p.parts.weightDecay.toFixed(4)}, sparsity ${p.parts.sparsity.toFixed(4)})`
+      : '';
+    return `iteration ${p.iteration}/${p.totalIterations}  cost ${p.cost.toFixed(6)}${parts}  ${p.evaluations} evals  ${rate.toFixed(1)} it/s  ${p.elapsedSeconds.toFixed(1)} s`;
+  };
+  return {
+    update(p) {
+      if (tty) {
+        const width = 24;
+        const filled = p.totalIterations > 0 ? Math.round((width * p.iteration) / p.totalIterations) : width;
+        const bar = '█'.repeat(filled) + '░'.repeat(width - filled);
+        const columns = stream.columns ?? 120;
+        stream.write(`\r${`${bar} ${describe(p)}`.slice(0, columns - 1)}\x1b[K`);
+        drawn = true;
+      } else {
+        const now = Date.now();
+        if (now - lastLine >= 2000 || p.iteration === p.totalIterations || p.iteration === 1) {
+          stream.write(`${describe(p)}\n`);
+          lastLine = now;
+        }
+      }
+    },
+    done() {
+      if (tty && drawn) stream.write('\n');
+    },
+  };
+}

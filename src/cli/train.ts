@@ -1,0 +1,161 @@
+/**
+ * `npm run train -- [options]`: trains a sparse autoencoder on the GPU (Dawn's WebGPU in Node)
+ * or with the float64 reference (`--device cpu`), and writes model.json, theta.mat,
+ * features.png, report.json and a checkpoint into the output folder.
+ *
+ * Exit codes: 0 done; 2 bad flags, values or data (one line on stderr, nothing written);
+ * 1 anything else; 130 interrupted (the checkpoint in the folder resumes with --resume).
+ */
+import { readFile } from 'node:fs/promises';
+import { extname, join } from 'node:path';
+import { DataError } from '../data/errors';
+import { loadMatFile, readFileBytes } from '../data/node';
+import { initializeParameters, type Shape } from '../reference/params';
+import { CheckpointError, decodeCheckpoint, encodeCheckpoint, type Checkpoint } from '../train/checkpoint';
+import { ConfigError, validateConfig } from '../train/config';
+import { loadTrainingData } from '../train/data-node';
+import { createEngine } from '../train/engines-node';
+import { featuresPng, modelJson, thetaFromMatVariables, thetaFromModelJson, thetaMatFile, type PixelGeometry } from '../train/model-files';
+import { train } from '../train/trainer';
+import { parseTrainArguments, trainUsage, UsageError, type TrainArguments } from './args';
+import { writeAtomically } from './output-files';
+import { progressReporter } from './progress';
+
+const CHECKPOINT = 'checkpoint.bin';
+
+async function main(argv: string[]): Promise<number> {
+  let args: TrainArguments;
+  try {
+    args = parseTrainArguments(argv);
+  } catch (error) {
+    return usageFailure(error);
+  }
+  if (args.help) {
+    console.log(trainUsage);
+    return 0;
+  }
+
+  // Everything that can be wrong with the input is found before the output folder is touched.
+  let resumeFrom: Checkpoint | undefined;
+  let initialTheta: Float64Array;
+  let data;
+  let shape: Shape;
+  try {
+    if (args.resume) {
+      const path = join(args.out, CHECKPOINT);
+      resumeFrom = decodeCheckpoint(await readFileBytes(path), path);
+      const iterations = args.given.has('iters') ? args.config.iterations : resumeFrom.config.iterations;
+      args.config = { ...resumeFrom.config, iterations };
+      validateConfig(args.config);
+    }
+    data = await loadTrainingData(args.config);
+    shape = { visibleSize: data.dataset.visibleSize, hiddenSize: args.config.hiddenSize };
+    initialTheta = args.init ? await loadInitialTheta(args.init, shape, data.geometry) : initializeParameters(shape, args.config.seed);
+    if (resumeFrom && (resumeFrom.shape.visibleSize !== shape.visibleSize || resumeFrom.shape.hiddenSize !== shape.hiddenSize)) {
+      throw new CheckpointError(`${join(args.out, CHECKPOINT)}: made for a ${resumeFrom.shape.visibleSize}-${resumeFrom.shape.hiddenSize} model, the data give ${shape.visibleSize}-${shape.hiddenSize}`);
+    }
+  } catch (error) {
+    return usageFailure(error);
+  }
+
+  const { config } = args;
+  const log = (line: string) => process.stderr.write(`${line}\n`);
+  log(`data: ${data.description}`);
+  const { engine, close } = await createEngine(args.device, shape, config, data.dataset);
+  log(`model: ${shape.visibleSize}-${shape.hiddenSize}, ρ = ${config.sparsityParam}, λ = ${config.lambda}, β = ${config.beta}; ${config.optimizer}, ${config.iterations} iterations`);
+  log(`device: ${engine.device.backend} — ${engine.device.adapter}`);
+  if (resumeFrom) log(`resuming at iteration ${resumeFrom.iteration} from ${join(args.out, CHECKPOINT)}`);
+
+  const controller = new AbortController();
+  const onSigint = () => {
+    if (controller.signal.aborted) process.exit(130);
+    log('\ninterrupted: finishing the current iteration and saving a checkpoint (Ctrl-C again to quit at once)');
+    controller.abort();
+  };
+  process.on('SIGINT', onSigint);
+
+  const progress = progressReporter();
+  let result;
+  try {
+    result = await train(engine, {
+      config,
+      initialTheta,
+      resumeFrom,
+      signal: controller.signal,
+      checkpointEvery: args.checkpointEvery,
+      onProgress: (p) => progress.update(p),
+      onCheckpoint: async (c) => void (await writeAtomically(args.out, CHECKPOINT, encodeCheckpoint(c))),
+    });
+  } finally {
+    progress.done();
+    process.off('SIGINT', onSigint);
+    close();
+  }
+
+  const meanRhoHat = result.meanActivation.reduce((a, b) => a + b, 0) / result.meanActivation.length;
+  const report = {
+    initialCost: result.initialCost,
+    finalCost: result.finalCost,
+    costParts: result.parts,
+    meanActivation: Array.from(result.meanActivation),
+    meanActivationAverage: meanRhoHat,
+    iterations: result.iterations,
+    evaluations: result.evaluations,
+    seconds: result.seconds,
+    exitReason: result.exitReason,
+    device: result.device,
+    data: data.description,
+    config,
+  };
+  await writeAtomically(args.out, 'model.json', JSON.stringify(modelJson(result.theta, shape, config, data.geometry)));
+  await writeAtomically(args.out, 'theta.mat', thetaMatFile(result.theta, shape, data.geometry));
+  const features = await writeAtomically(args.out, 'features.png', featuresPng(result.theta, shape, data.geometry));
+  await writeAtomically(args.out, 'report.json', `${JSON.stringify(report, null, 2)}\n`);
+
+  log(
+    `${result.cancelled ? 'stopped' : 'done'}: ${result.iterations} iterations, ${result.evaluations} evaluations, ` +
+      `${result.seconds.toFixed(1)} s; cost ${result.initialCost.toFixed(6)} → ${result.finalCost.toFixed(6)} ` +
+      `(reconstruction ${result.parts.reconstruction.toFixed(6)}, weight decay ${result.parts.weightDecay.toFixed(6)}, ` +
+      `sparsity ${result.parts.sparsity.toFixed(6)}); mean ρ̂ ${meanRhoHat.toFixed(4)} (target ${config.sparsityParam})`,
+  );
+  log(`features: ${features}`);
+  if (result.cancelled) {
+    log(`continue with: npm run train -- --out ${args.out} --resume`);
+    return 130;
+  }
+  return 0;
+}
+
+async function loadInitialTheta(path: string, shape: Shape, geometry: PixelGeometry): Promise<Float64Array> {
+  if (extname(path).toLowerCase() === '.json') {
+    let value: unknown;
+    try {
+      value = JSON.parse(await readFile(path, 'utf8'));
+    } catch (error) {
+      throw new DataError(path, `not readable as JSON (${(error as Error).message})`);
+    }
+    const model = thetaFromModelJson(value, path);
+    if (model.shape.visibleSize !== shape.visibleSize || model.shape.hiddenSize !== shape.hiddenSize) {
+      throw new DataError(path, `is a ${model.shape.visibleSize}-${model.shape.hiddenSize} model; this run is ${shape.visibleSize}-${shape.hiddenSize}`);
+    }
+    return model.theta;
+  }
+  return thetaFromMatVariables(await loadMatFile(path, { skipUnsupported: true }), shape, geometry, path);
+}
+
+function usageFailure(error: unknown): number {
+  if (error instanceof UsageError || error instanceof ConfigError || error instanceof DataError || error instanceof CheckpointError) {
+    process.stderr.write(`error: ${error.message}\n`);
+    if (error instanceof UsageError) process.stderr.write('(npm run train -- --help lists the options)\n');
+    return 2;
+  }
+  throw error;
+}
+
+main(process.argv.slice(2)).then(
+  (code) => process.exit(code),
+  (error) => {
+    process.stderr.write(`error: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
+    process.exit(1);
+  },
+);

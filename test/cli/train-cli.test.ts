@@ -1,0 +1,116 @@
+import { spawn } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { mkdtemp, readFile, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { patchesToMat, writeMat } from '../../src/data/mat';
+import { Random } from '../../src/random';
+
+interface Run {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+}
+
+/** Runs `npm run train -- …` the way a user does (tsx with the WGSL hook), without npm's noise. */
+function trainCli(args: string[], onStderr?: (text: string, kill: () => void) => void): Promise<Run> {
+  return new Promise((resolve) => {
+    const child = spawn(
+      process.execPath,
+      ['--import', 'tsx', '--import', './scripts/register-wgsl.mjs', 'src/cli/train.ts', ...args],
+      { stdio: ['ignore', 'pipe', 'pipe'] },
+    );
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d) => (stdout += d));
+    child.stderr.on('data', (d) => {
+      stderr += d;
+      onStderr?.(stderr, () => child.kill('SIGINT'));
+    });
+    child.on('close', (code) => resolve({ code, stdout, stderr }));
+  });
+}
+
+let dir: string;
+let patchesFile: string;
+
+beforeAll(async () => {
+  dir = await mkdtemp(join(tmpdir(), 'sae-cli-'));
+  const rng = new Random(11);
+  const examples = 300;
+  const data = new Float64Array(examples * 16).map(() => 0.1 + 0.8 * rng.uniform());
+  patchesFile = join(dir, 'patches.mat');
+  await writeFile(patchesFile, writeMat([patchesToMat({ data, examples, visibleSize: 16 })]));
+});
+
+const small = () => ['--device', 'cpu', '--data', patchesFile, '--hidden', '3', '--sparsity', '0.1'];
+
+describe('npm run train', () => {
+  it('refuses a bad value with one line and exit code 2, writing nothing', async () => {
+    const out = join(dir, 'bad');
+    const run = await trainCli([...small(), '--hidden', '0', '--out', out]);
+    expect(run.code).toBe(2);
+    expect(run.stderr).toMatch(/^error: hidden size must be a positive integer, got 0$/m);
+    expect(existsSync(out)).toBe(false);
+  });
+
+  it('names unreadable data and an --init of the wrong size', async () => {
+    const missing = await trainCli(['--device', 'cpu', '--data', join(dir, 'nope.mat'), '--out', join(dir, 'x')]);
+    expect(missing.code).toBe(2);
+    expect(missing.stderr).toContain('nope.mat: no such file');
+    const wrongInit = join(dir, 'wrong.json');
+    await writeFile(wrongInit, JSON.stringify({ visibleSize: 16, hiddenSize: 5, W1: [], W2: [], b1: [], b2: [] }));
+    const mismatch = await trainCli([...small(), '--init', wrongInit, '--out', join(dir, 'y')]);
+    expect(mismatch.code).toBe(2);
+    expect(mismatch.stderr).toMatch(/wrong.json/);
+    expect(existsSync(join(dir, 'y'))).toBe(false);
+  });
+
+  it('trains, writes its four files, and resumes from its checkpoint', async () => {
+    const out = join(dir, 'run');
+    const first = await trainCli([...small(), '--iters', '4', '--out', out]);
+    expect(first.code, first.stderr).toBe(0);
+    const report = JSON.parse(await readFile(join(out, 'report.json'), 'utf8'));
+    expect(report.iterations).toBe(4);
+    expect(report.finalCost).toBeLessThan(report.initialCost);
+    expect(report.device.backend).toBe('cpu');
+    expect(report.meanActivation).toHaveLength(3);
+    const model = JSON.parse(await readFile(join(out, 'model.json'), 'utf8'));
+    expect([model.W1.length, model.W1[0].length]).toEqual([3, 16]);
+    expect(existsSync(join(out, 'theta.mat')) && existsSync(join(out, 'features.png'))).toBe(true);
+
+    const resumed = await trainCli(['--device', 'cpu', '--out', out, '--resume', '--iters', '8']);
+    expect(resumed.code, resumed.stderr).toBe(0);
+    expect(resumed.stderr).toContain('resuming at iteration 4');
+    const after = JSON.parse(await readFile(join(out, 'report.json'), 'utf8'));
+    expect(after.iterations).toBe(8);
+    expect(after.initialCost).toBe(report.initialCost);
+    expect(after.finalCost).toBeLessThanOrEqual(report.finalCost);
+
+    // --init from the model it wrote: the cost-only evaluation reproduces its final cost.
+    const again = await trainCli([...small(), '--init', join(out, 'model.json'), '--iters', '0', '--out', join(dir, 'eval')]);
+    expect(again.code, again.stderr).toBe(0);
+    const evaluated = JSON.parse(await readFile(join(dir, 'eval', 'report.json'), 'utf8'));
+    expect(evaluated.finalCost).toBeCloseTo(after.finalCost, 12);
+  });
+
+  it('Ctrl-C stops with exit code 130 and a checkpoint that --resume continues', async () => {
+    const out = join(dir, 'interrupted');
+    let sent = false;
+    const run = await trainCli([...small(), '--optimizer', 'gd', '--iters', '100000', '--checkpoint-every', '0', '--out', out], (text, kill) => {
+      if (!sent && /iteration \d+\/100000/.test(text)) {
+        sent = true;
+        kill();
+      }
+    });
+    expect(run.code).toBe(130);
+    expect(run.stderr).toContain('--resume');
+    expect(existsSync(join(out, 'checkpoint.bin'))).toBe(true);
+    const stopped = JSON.parse(await readFile(join(out, 'report.json'), 'utf8'));
+    expect(stopped.exitReason).toBe('cancelled');
+    const resumed = await trainCli(['--device', 'cpu', '--out', out, '--resume', '--iters', String(stopped.iterations + 5)]);
+    expect(resumed.code, resumed.stderr).toBe(0);
+    expect(JSON.parse(await readFile(join(out, 'report.json'), 'utf8')).iterations).toBe(stopped.iterations + 5);
+  });
+});
