@@ -1,0 +1,29 @@
+/** The embedded natural images, read from their npm packages in Node. */
+import { createRequire } from 'node:module';
+import { dirname, join } from 'node:path';
+import { DataError } from './errors';
+import type { GrayImage } from './images';
+import { NATURAL_IMAGES, naturalImagePackages, naturalImagesFromFiles } from './natural';
+import { readFileBytes } from './node';
+
+/** The path of each package's data/image.jpg, in naturalImagePackages' order. */
+export function naturalImagePaths(): string[] {
+  const require = createRequire(import.meta.url);
+  return naturalImagePackages.map((pkg) => {
+    let packageJson: string;
+    try {
+      packageJson = require.resolve(`${pkg}/package.json`);
+    } catch (error) {
+      throw new DataError(NATURAL_IMAGES, `package ${pkg} is not installed (run npm install)`, { cause: error });
+    }
+    return join(dirname(packageJson), 'data', 'image.jpg');
+  });
+}
+
+/** The nine photos decoded, grayscale, downsampled 2× and whitened (see natural.ts). */
+export async function loadNaturalImages(): Promise<GrayImage[]> {
+  const files = await Promise.all(
+    naturalImagePaths().map(async (path) => ({ name: path, bytes: await readFileBytes(path) })),
+  );
+  return naturalImagesFromFiles(files);
+}
