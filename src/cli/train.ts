@@ -1,7 +1,7 @@
 /**
  * `npm run train -- [options]`: trains a sparse autoencoder on the GPU (Dawn's WebGPU in Node)
  * or with the float64 reference (`--device cpu`), and writes model.json, theta.mat,
- * features.png, report.json and a checkpoint into the output folder.
+ * features.png, patches.png (200 training examples), report.json and a checkpoint into the output folder.
  *
  * Exit codes: 0 done; 2 bad flags, values or data (one line on stderr, nothing written);
  * 1 anything else; 130 interrupted (the checkpoint in the folder resumes with --resume).
@@ -9,13 +9,16 @@
 import { readFile } from 'node:fs/promises';
 import { extname, join } from 'node:path';
 import { DataError } from '../data/errors';
+import { randomSubset } from '../data/patches';
+import { displayPatches } from '../display/network';
+import { encodePng } from '../display/png';
 import { loadMatFile, readFileBytes } from '../data/node';
 import { initializeParameters, type Shape } from '../reference/params';
 import { CheckpointError, decodeCheckpoint, encodeCheckpoint, type Checkpoint } from '../train/checkpoint';
 import { ConfigError, validateConfig } from '../train/config';
 import { loadTrainingData } from '../train/data-node';
 import { createEngine } from '../train/engines-node';
-import { featuresPng, modelJson, thetaFromMatVariables, thetaFromModelJson, thetaMatFile, type PixelGeometry } from '../train/model-files';
+import { displayGeometry, featuresPng, modelJson, thetaFromMatVariables, thetaFromModelJson, thetaMatFile, type PixelGeometry } from '../train/model-files';
 import { train } from '../train/trainer';
 import { parseTrainArguments, trainUsage, UsageError, type TrainArguments } from './args';
 import { writeAtomically } from './output-files';
@@ -110,6 +113,10 @@ async function main(argv: string[]): Promise<number> {
   await writeAtomically(args.out, 'model.json', JSON.stringify(modelJson(result.theta, shape, config, data.geometry)));
   await writeAtomically(args.out, 'theta.mat', thetaMatFile(result.theta, shape, data.geometry));
   const features = await writeAtomically(args.out, 'features.png', featuresPng(result.theta, shape, data.geometry));
+  // UFLDL's Step 1: 200 random training examples, shown the same way as the features.
+  const sample = randomSubset(data.dataset, 200, config.seed);
+  const shown = Array.from({ length: sample.examples }, (_, i) => i);
+  await writeAtomically(args.out, 'patches.png', encodePng(displayPatches(sample, displayGeometry(data.geometry, shape.visibleSize), shown)));
   await writeAtomically(args.out, 'report.json', `${JSON.stringify(report, null, 2)}\n`);
 
   log(

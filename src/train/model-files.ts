@@ -146,7 +146,14 @@ export function thetaFromMatVariables(variables: readonly MatVariable[], shape: 
   return permuteVisible(theta, shape, geometry, true);
 }
 
+/** How to draw a visible vector: as its image, as a square, or else as a one-row strip. */
+export function displayGeometry(geometry: PixelGeometry, visibleSize: number): TileSize {
+  if (geometry) return geometry;
+  const side = Math.round(Math.sqrt(visibleSize));
+  return side * side === visibleSize ? { width: side, height: side } : { width: visibleSize, height: 1 };
+}
+
 /** features.png: each hidden unit's W1(j,:)/‖W1(j,:)‖ as an image (display_network). */
 export function featuresPng(theta: Float64Array, shape: Shape, geometry: PixelGeometry, scale = 4): Uint8Array {
-  return encodePng(displayFeatures(theta, shape, geometry), { scale });
+  return encodePng(displayFeatures(theta, shape, displayGeometry(geometry, shape.visibleSize)), { scale });
 }
