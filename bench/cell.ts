@@ -1,0 +1,93 @@
+/**
+ * One cell of the benchmark — one implementation at one size — wherever it runs (a Node child
+ * process or the benchmark page in Chromium): set up, time the first evaluation alone as the
+ * warm-up, then time up to `reps` more while the cell's budget lasts, and compare the cost with
+ * the float64 reference. Every evaluation is announced before it starts and after it ends, so
+ * the runner, in another process, can give up on one that runs past the time box.
+ */
+import { sparseAutoencoderCost } from '../src/reference/autoencoder';
+import {
+  checkCost,
+  hyperparameters,
+  median,
+  sizes,
+  type AdapterSummary,
+  type CellEvent,
+  type CellRequest,
+  type CellResult,
+  type ImplName,
+} from './config';
+import { benchInputs, type BenchInputs } from './data';
+
+/** One implementation, set up for one size. */
+export interface Evaluator {
+  /** One evaluation of J(θ) and ∇J(θ); resolves with J once all of the work has completed. */
+  evaluate(): Promise<number>;
+  destroy(): void | Promise<void>;
+  /** The adapter the implementation computes on, when it uses one. */
+  adapter?: AdapterSummary | null;
+  notes?: string[];
+}
+
+export type EvaluatorFactory = (impl: ImplName, inputs: BenchInputs) => Promise<Evaluator>;
+
+export type Reporter = (event: CellEvent) => void | Promise<void>;
+
+const now = (): number => performance.now();
+
+export async function runCell(request: CellRequest, factory: EvaluatorFactory, report: Reporter): Promise<CellResult> {
+  const { impl, reps, budgetMs } = request;
+  const size = sizes[request.size];
+  const inputs = benchInputs(size);
+  // The float64 cost to check against, when the runner does not know it yet: computed before
+  // the implementation is set up, so no heavy synchronous work runs while a GPU device is live
+  // (Dawn on lavapipe in Node has crashed on CPU-heavy JavaScript between GPU calls).
+  const referenceCost =
+    impl === 'cpu-reference'
+      ? undefined
+      : (request.referenceCost ??
+        sparseAutoencoderCost(inputs.theta, inputs.shape, hyperparameters, inputs.dataset).cost);
+  const setupStart = now();
+  const evaluator = await factory(impl, inputs);
+  try {
+    const setupMs = now() - setupStart;
+    await report({ type: 'setup', ms: setupMs });
+
+    const timed = async (index: number): Promise<{ ms: number; cost: number }> => {
+      await report({ type: 'eval-start', index });
+      const t0 = now();
+      const cost = await evaluator.evaluate();
+      const ms = now() - t0;
+      await report({ type: 'eval-end', index, ms });
+      return { ms, cost };
+    };
+
+    // Warm-up: the first evaluation, alone (shader compilation, first allocations, JIT).
+    const cellStart = now();
+    const first = await timed(0);
+    const samplesMs: number[] = [];
+    for (let i = 1; i <= reps; i++) {
+      // Fewer repetitions when one is slow: stop where the next would end past the budget.
+      const estimate = samplesMs.length > 0 ? median(samplesMs) : first.ms;
+      if (samplesMs.length > 0 && now() - cellStart + estimate > budgetMs) break;
+      samplesMs.push((await timed(i)).ms);
+    }
+
+    return {
+      impl,
+      size: size.name,
+      setupMs,
+      firstMs: first.ms,
+      samplesMs,
+      medianMs: median(samplesMs),
+      cost: first.cost,
+      // The reference is the reference: its own cost is what the others are checked against.
+      costCheck: referenceCost === undefined ? null : checkCost(first.cost, referenceCost),
+      referenceCost: impl === 'cpu-reference' ? first.cost : undefined,
+      adapter: evaluator.adapter ?? null,
+      notes: evaluator.notes,
+    };
+  } finally {
+    await evaluator.destroy();
+  }
+}

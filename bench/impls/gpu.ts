@@ -1,0 +1,56 @@
+/**
+ * (a) This project's GPU pipeline, GpuSparseAutoencoder (src/gpu/autoencoder.ts): one
+ * evaluation is one queue submission that reads back only the cost scalars; the gradient stays
+ * in its GPU buffer. Browser-safe: the Node context (src/gpu/node.ts, Dawn) is passed in by
+ * bench/node-cell.ts.
+ */
+import { createGpuContext, type GpuContext } from '../../src/gpu/device';
+import { GpuSparseAutoencoder } from '../../src/gpu/autoencoder';
+import { hyperparameters, type AdapterSummary } from '../config';
+import type { Evaluator } from '../cell';
+import type { BenchInputs } from '../data';
+
+/** A GPU context in the browser (navigator.gpu). */
+export function browserGpuContext(): Promise<GpuContext> {
+  return createGpuContext(navigator.gpu, { environment: 'browser' });
+}
+
+export function summarizeAdapter(
+  info: { vendor?: string; architecture?: string; description?: string; device?: string } | undefined | null,
+): AdapterSummary | null {
+  if (!info) return null;
+  const summary: AdapterSummary = {
+    vendor: info.vendor ?? '',
+    architecture: info.architecture ?? '',
+    description: info.description ?? '',
+  };
+  if (info.device) summary.device = info.device;
+  return summary;
+}
+
+export async function gpuEvaluator(inputs: BenchInputs, makeContext: () => Promise<GpuContext>): Promise<Evaluator> {
+  const ctx = await makeContext();
+  let model: GpuSparseAutoencoder;
+  try {
+    model = await GpuSparseAutoencoder.create(ctx, inputs.shape, hyperparameters, inputs.dataset, {
+      theta: inputs.theta,
+    });
+  } catch (error) {
+    ctx.destroy();
+    throw error;
+  }
+  const { matmul, laneGroup, splitK } = model.config;
+  return {
+    async evaluate() {
+      return (await model.evaluate()).cost;
+    },
+    destroy() {
+      model.destroy();
+      ctx.destroy();
+    },
+    adapter: summarizeAdapter(ctx.adapterInfo),
+    notes: [
+      `kernels: matmul ${matmul}, lane group ${laneGroup}, split-K ${splitK}; ${model.programs.length} dispatches per evaluation`,
+    ],
+  };
+}

@@ -1,0 +1,64 @@
+/**
+ * A Node child process for one benchmark cell (or the environment probe). The runner forks it
+ * with the same loaders (tsx, the WGSL hook), passes the request as argv[2], and receives
+ * CellEvents and the result over IPC — so it can kill a cell that runs past the time box, and
+ * Dawn's instance never keeps the runner alive. Exits once it has answered.
+ */
+import { create, globals } from 'webgpu';
+import type { CellRequest } from './config';
+import { runCell, type EvaluatorFactory } from './cell';
+import { referenceEvaluator } from './impls/reference';
+import { createNodeGpuContext } from '../src/gpu/node';
+import { gpuEvaluator, summarizeAdapter } from './impls/gpu';
+
+export type NodeChildMessage =
+  | { type: 'event'; event: import('./config').CellEvent }
+  | { type: 'result'; result: import('./config').CellResult }
+  | { type: 'probe'; adapter: import('./config').AdapterSummary | null; versions: NodeJS.ProcessVersions }
+  | { type: 'error'; message: string };
+
+function send(message: NodeChildMessage): Promise<void> {
+  return new Promise((resolve, reject) => {
+    if (!process.send) {
+      console.log(JSON.stringify(message));
+      resolve();
+      return;
+    }
+    process.send(message, undefined, undefined, (error) => (error ? reject(error) : resolve()));
+  });
+}
+
+async function probe(): Promise<void> {
+  Object.assign(globalThis, globals);
+  const adapter = await create([]).requestAdapter();
+  await send({ type: 'probe', adapter: summarizeAdapter(adapter?.info), versions: process.versions });
+}
+
+const factory: EvaluatorFactory = async (impl, inputs) => {
+  switch (impl) {
+    case 'cpu-reference':
+      return referenceEvaluator(inputs);
+    case 'gpu':
+      return gpuEvaluator(inputs, () => createNodeGpuContext());
+    default:
+      throw new Error(`${impl} does not run in Node`);
+  }
+};
+
+async function main(): Promise<void> {
+  const arg = process.argv[2];
+  if (arg === 'probe') return probe();
+  const request = JSON.parse(arg ?? '') as CellRequest;
+  const result = await runCell(request, factory, (event) => send({ type: 'event', event }));
+  await send({ type: 'result', result });
+}
+
+main().then(
+  () => process.exit(0),
+  async (error: unknown) => {
+    await send({ type: 'error', message: error instanceof Error ? (error.stack ?? error.message) : String(error) }).catch(
+      () => {},
+    );
+    process.exit(1);
+  },
+);

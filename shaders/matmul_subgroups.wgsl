@@ -1,0 +1,164 @@
+// C = op(A) · op(B), register-blocked with the op(A) operand shared through subgroup shuffles:
+// the variant for software adapters that offer subgroups of a fixed size SG (llvmpipe: 8 lanes).
+//
+// Same contract as matmul.wgsl (layouts NN / NT / TN, vec4-padded matrices, offsets in vec4s,
+// split-K slices along workgroup z, optional bias + sigmoid epilogue).
+//
+// In matmul.wgsl every lane of a SIMD group loads the same op(A) values, and on llvmpipe each of
+// those loads is a loop over the lanes. Here the SG lanes of a subgroup (one row of the
+// workgroup, WG_X = SG) share their TILE_ROWS rows: each lane loads a different piece of op(A)
+// once and subgroupShuffle hands it to the others (register moves on a CPU). Per four steps of k
+// (NN, NT) a lane then does TILE_ROWS/SG loads of op(A) instead of TILE_ROWS; for TN, per SG
+// steps of k, TILE_ROWS/4 loads instead of SG·TILE_ROWS/4.
+// Each output is one sequential chain of at most kChunk multiply-adds, in order of k.
+
+enable subgroups;
+diagnostic(off, subgroup_uniformity);
+
+override TRANS_A: bool = false;
+override TRANS_B: bool = false;
+override BIAS_SIGMOID: bool = false;
+// The subgroup size; the workgroup is SG lanes along N by WG_Y subgroups along M.
+override SG: u32 = 8;
+override WG_Y: u32 = 1;
+// Rows of C per subgroup (a multiple of SG, and of 4; at most 32) and vec4 columns per lane (1 or 2).
+override TILE_ROWS: u32 = 16;
+override TILE_COLS4: u32 = 1;
+const MAX_ROWS = 32u;
+const MAX_COLS4 = 2u;
+
+struct Params {
+  M: u32,
+  N: u32,
+  K: u32,
+  kChunk: u32,
+  aOffset: u32,
+  bOffset: u32,
+  cOffset: u32,
+  biasOffset: u32,
+  nValid: u32,
+}
+
+@group(0) @binding(0) var<uniform> p: Params;
+@group(0) @binding(1) var<storage, read> a: array<vec4f>;
+@group(0) @binding(2) var<storage, read> b: array<vec4f>;
+@group(0) @binding(3) var<storage, read_write> c: array<vec4f>;
+@group(0) @binding(4) var<storage, read> bias: array<f32>;
+
+@compute @workgroup_size(SG, WG_Y)
+fn main(
+  @builtin(workgroup_id) wg: vec3u,
+  @builtin(local_invocation_id) lid: vec3u,
+  @builtin(subgroup_invocation_id) lane: u32,
+) {
+  let n4 = p.N / 4u;
+  let m4 = p.M / 4u;
+  let k4 = p.K / 4u;
+  let col4First = (wg.x * SG + lid.x) * TILE_COLS4;
+  let rowFirst = (wg.y * WG_Y + lid.y) * TILE_ROWS;
+  let kBegin = wg.z * p.kChunk;
+  let kEnd = min(p.K, kBegin + p.kChunk);
+
+  var bCol: array<u32, MAX_COLS4>;
+  for (var j = 0u; j < TILE_COLS4; j++) {
+    bCol[j] = min(col4First + j, n4 - 1u);
+  }
+  var acc: array<array<vec4f, MAX_COLS4>, MAX_ROWS>;
+
+  if (TRANS_A) {
+    // TN: lane l loads op(A)'s column k0 + l (TILE_ROWS/4 vec4s); step kk takes lane kk's.
+    let rowGroup = rowFirst / 4u;
+    for (var k0 = kBegin; k0 < kEnd; k0 += SG) {
+      let kMine = k0 + lane;
+      let inRange = kMine < kEnd;
+      var aMine: array<vec4f, MAX_ROWS / 4u>;
+      for (var r4 = 0u; r4 < TILE_ROWS / 4u; r4++) {
+        let v = a[p.aOffset + min(kMine, kEnd - 1u) * m4 + min(rowGroup + r4, m4 - 1u)];
+        aMine[r4] = select(vec4f(0.0), v, inRange);
+      }
+      for (var kk = 0u; kk < SG; kk++) {
+        let k = min(k0 + kk, kEnd - 1u);
+        var bk: array<vec4f, MAX_COLS4>;
+        for (var j = 0u; j < TILE_COLS4; j++) {
+          bk[j] = b[p.bOffset + k * n4 + bCol[j]];
+        }
+        for (var r4 = 0u; r4 < TILE_ROWS / 4u; r4++) {
+          let ak = subgroupShuffle(aMine[r4], kk);
+          for (var j = 0u; j < TILE_COLS4; j++) {
+            acc[r4 * 4u][j] = fma(vec4f(ak.x), bk[j], acc[r4 * 4u][j]);
+            acc[r4 * 4u + 1u][j] = fma(vec4f(ak.y), bk[j], acc[r4 * 4u + 1u][j]);
+            acc[r4 * 4u + 2u][j] = fma(vec4f(ak.z), bk[j], acc[r4 * 4u + 2u][j]);
+            acc[r4 * 4u + 3u][j] = fma(vec4f(ak.w), bk[j], acc[r4 * 4u + 3u][j]);
+          }
+        }
+      }
+    }
+  } else {
+    // NN, NT: lane l loads rows rowFirst + l, rowFirst + l + SG, …; row r comes from lane r % SG.
+    var aRowMine: array<u32, MAX_ROWS>;
+    for (var q = 0u; q < TILE_ROWS / SG; q++) {
+      aRowMine[q] = p.aOffset + min(rowFirst + q * SG + lane, p.M - 1u) * k4;
+    }
+    for (var kk = kBegin / 4u; kk < (kEnd + 3u) / 4u; kk++) {
+      var b0: array<vec4f, MAX_COLS4>;
+      var b1: array<vec4f, MAX_COLS4>;
+      var b2: array<vec4f, MAX_COLS4>;
+      var b3: array<vec4f, MAX_COLS4>;
+      for (var j = 0u; j < TILE_COLS4; j++) {
+        if (TRANS_B) {
+          let base = p.bOffset + bCol[j] * 4u * k4 + kk;
+          let t0 = b[base];
+          let t1 = b[base + k4];
+          let t2 = b[base + 2u * k4];
+          let t3 = b[base + 3u * k4];
+          b0[j] = vec4f(t0.x, t1.x, t2.x, t3.x);
+          b1[j] = vec4f(t0.y, t1.y, t2.y, t3.y);
+          b2[j] = vec4f(t0.z, t1.z, t2.z, t3.z);
+          b3[j] = vec4f(t0.w, t1.w, t2.w, t3.w);
+        } else {
+          let base = p.bOffset + kk * 4u * n4 + bCol[j];
+          b0[j] = b[base];
+          b1[j] = b[base + n4];
+          b2[j] = b[base + 2u * n4];
+          b3[j] = b[base + 3u * n4];
+        }
+      }
+      for (var q = 0u; q < TILE_ROWS / SG; q++) {
+        let aMine = a[aRowMine[q] + kk];
+        for (var l = 0u; l < SG; l++) {
+          let ak = subgroupShuffle(aMine, l);
+          let r = q * SG + l;
+          for (var j = 0u; j < TILE_COLS4; j++) {
+            acc[r][j] = fma(vec4f(ak.w), b3[j], fma(vec4f(ak.z), b2[j], fma(vec4f(ak.y), b1[j], fma(vec4f(ak.x), b0[j], acc[r][j]))));
+          }
+        }
+      }
+    }
+  }
+
+  let cBase = p.cOffset + wg.z * (p.M * n4);
+  for (var j = 0u; j < TILE_COLS4; j++) {
+    let col4 = col4First + j;
+    if (col4 < n4) {
+      var biasValue = vec4f(0.0);
+      var valid = vec4<bool>(true);
+      if (BIAS_SIGMOID) {
+        let col = col4 * 4u;
+        valid = vec4u(col, col + 1u, col + 2u, col + 3u) < vec4u(p.nValid);
+        let last = p.nValid - 1u;
+        biasValue = vec4f(bias[p.biasOffset + min(col, last)], bias[p.biasOffset + min(col + 1u, last)],
+                          bias[p.biasOffset + min(col + 2u, last)], bias[p.biasOffset + min(col + 3u, last)]);
+      }
+      for (var r = 0u; r < TILE_ROWS; r++) {
+        let row = rowFirst + r;
+        if (row < p.M) {
+          var v = acc[r][j];
+          if (BIAS_SIGMOID) {
+            v = select(vec4f(0.0), 1.0 / (1.0 + exp(-(v + biasValue))), valid);
+          }
+          c[cBase + row * n4 + col4] = v;
+        }
+      }
+    }
+  }
+}

@@ -1,0 +1,483 @@
+/**
+ * sparseAutoencoderCost on the GPU: the same steps as src/reference/autoencoder.ts, one kernel
+ * (or fused pair) per step, with the data set, θ, activations, deltas, partial sums, gradient
+ * and cost all in GPU buffers (float32). One evaluation is one command encoder: no read-backs
+ * except the four cost scalars (and ρ̂ when asked).
+ *
+ * Every matrix on the GPU is row-major with its column count padded to a multiple of 4 with
+ * zeros (v4 = visible rounded up, h4 = hidden rounded up), so kernels move vec4s; θ and the
+ * gradient keep UFLDL's packing [W1(:); W2(:); b1; b2] and the padded weight copies are made at
+ * the start of each evaluation.
+ *
+ *   W1p = pad(W1ᵀblock)  W2p = pad(W2ᵀblock)
+ *   a⁽²⁾ = σ(X·W1p + b1)                      matmul NN + bias/sigmoid epilogue
+ *   ρ̂ = column means of a⁽²⁾                  column_sums → splitk_finalize
+ *   a⁽³⁾ = σ(a⁽²⁾·W2p + b2)                   matmul NN + epilogue
+ *   δ⁽³⁾, Σ(a⁽³⁾−x)², Σδ⁽³⁾                    output_delta → splitk_finalize (∇b2, reconstruction)
+ *   backprop = δ⁽³⁾·W2p ᵀ                      matmul NT
+ *   δ⁽²⁾, Σδ⁽²⁾                                hidden_delta → splitk_finalize (∇b1)
+ *   ∇W1 = Xᵀδ⁽²⁾/m + λW1,  ∇W2 = a⁽²⁾ᵀδ⁽³⁾/m + λW2   matmul TN split-K → splitk_finalize
+ *   ΣW1² + ΣW2²                               sum_squares
+ *   [cost, reconstruction, weightDecay, sparsity]   cost
+ */
+import { validateHyperparameters, type CostParts, type Dataset, type Hyperparameters } from '../reference/autoencoder';
+import { thetaLayout, type Shape, type ThetaLayout } from '../reference/params';
+import type { GpuContext } from './device';
+import { withErrorScopes } from './errors';
+import type { CachedPipeline } from './pipelines';
+import {
+  chooseKernelConfig,
+  chunkCount,
+  columnSumsProgram,
+  costProgram,
+  finalizeProgram,
+  hiddenDeltaProgram,
+  matmulProgram,
+  outputDeltaProgram,
+  padMatrixProgram,
+  roundUp4,
+  sumSquaresPartialCount,
+  sumSquaresProgram,
+  type KernelConfig,
+  type KernelProgram,
+  type MatmulVariant,
+} from './programs';
+import { createBindGroup, createStorageBuffer, encodeStep, readF32 } from './runtime';
+
+export interface GpuEvaluation {
+  cost: number;
+  parts: CostParts;
+  /** ρ̂, when asked for. */
+  meanActivation?: Float32Array;
+}
+
+/** A contiguous range of examples [start, start + count) evaluated instead of the whole set. */
+export interface Batch {
+  start: number;
+  count: number;
+}
+
+export interface GpuAutoencoderOptions {
+  /** Initial θ (UFLDL packing); zeros when absent. */
+  theta?: ArrayLike<number>;
+  batch?: Batch;
+  /** Forces the matmul variant for this model (default: the context's choice by adapter). */
+  matmulVariant?: MatmulVariant;
+}
+
+/** The buffers a step reads and writes, given the θ and gradient buffers in use. */
+type StepBuffers = (theta: GPUBuffer, grad: GPUBuffer) => GPUBuffer[];
+
+interface Step {
+  make: () => KernelProgram;
+  buffers: StepBuffers;
+  program: KernelProgram;
+  pipeline: CachedPipeline;
+  uniformBuffer: GPUBuffer;
+}
+
+export class GpuSparseAutoencoder {
+  readonly shape: Shape;
+  readonly examples: number;
+  readonly layout: ThetaLayout;
+  readonly config: KernelConfig;
+  /** θ in UFLDL's packing, float32. */
+  readonly thetaBuffer: GPUBuffer;
+  /** ∇J(θ) in θ's packing, float32: written by every evaluation. */
+  readonly gradBuffer: GPUBuffer;
+  /** [cost, reconstruction, weightDecay, sparsity], float32. */
+  readonly costBuffer: GPUBuffer;
+
+  private hyperparameters: Hyperparameters;
+  private currentBatch: Batch;
+  private readonly steps: Step[] = [];
+  private readonly bindGroups = new Map<GPUBuffer, Map<GPUBuffer, GPUBindGroup[]>>();
+  private readonly owned: GPUBuffer[] = [];
+  private readonly buffers: Record<string, GPUBuffer>;
+  private readonly costStaging: GPUBuffer;
+  private readonly meanStaging: GPUBuffer;
+  private pending: Promise<unknown> = Promise.resolve();
+  private destroyed = false;
+
+  private constructor(
+    private readonly ctx: GpuContext,
+    shape: Shape,
+    hyperparameters: Hyperparameters,
+    dataset: Dataset,
+    options: GpuAutoencoderOptions,
+  ) {
+    const { visibleSize: v, hiddenSize: h } = shape;
+    if (!(Number.isInteger(v) && v > 0 && Number.isInteger(h) && h > 0)) {
+      throw new RangeError(`sizes must be positive integers, got visible ${v}, hidden ${h}`);
+    }
+    if (dataset.visibleSize !== v) {
+      throw new RangeError(`data has ${dataset.visibleSize} values per example; the model expects ${v}`);
+    }
+    const m = dataset.examples;
+    if (!(Number.isInteger(m) && m > 0)) throw new RangeError('the data set is empty');
+    if (dataset.data.length !== m * v) throw new RangeError(`data holds ${dataset.data.length} values, expected ${m} × ${v}`);
+    validateHyperparameters(hyperparameters);
+
+    this.shape = { visibleSize: v, hiddenSize: h };
+    this.examples = m;
+    this.layout = thetaLayout(shape);
+    this.hyperparameters = { ...hyperparameters };
+    this.currentBatch = checkBatch(options.batch ?? { start: 0, count: m }, m);
+    this.config = chooseKernelConfig(ctx.adapterInfo, options.matmulVariant ?? ctx.matmulVariant);
+
+    const device = ctx.device;
+    const v4 = roundUp4(v);
+    const h4 = roundUp4(h);
+    const xBytes = m * v4 * 4;
+    const maxBinding = device.limits.maxStorageBufferBindingSize;
+    if (xBytes > maxBinding) {
+      throw new RangeError(
+        `the data set (${m} × ${v} float32, ${xBytes} bytes padded) exceeds this device's largest storage binding (${maxBinding} bytes); use fewer examples`,
+      );
+    }
+    const chunks = chunkCount(m);
+    const slices = Math.ceil(m / this.config.splitK);
+    const own = (bytes: number, label: string): GPUBuffer => {
+      const buffer = createStorageBuffer(device, bytes, label);
+      this.owned.push(buffer);
+      return buffer;
+    };
+    const L = this.layout;
+    this.buffers = {
+      x: own(xBytes, 'X'),
+      w1p: own(v4 * h4 * 4, 'W1 padded'),
+      w2p: own(h4 * v4 * 4, 'W2 padded'),
+      a2: own(m * h4 * 4, 'a2'),
+      a3: own(m * v4 * 4, 'a3'),
+      delta3: own(m * v4 * 4, 'delta3'),
+      backprop: own(m * h4 * 4, 'delta3·W2'),
+      delta2: own(m * h4 * 4, 'delta2'),
+      columnPartials: own(chunks * Math.max(v4, h4) * 4, 'column partials'),
+      squaredErrorPartials: own(chunks * v4 * 4, 'squared error partials'),
+      splitPartials: own(slices * v4 * h4 * 4, 'split-K partials'),
+      meanActivation: own(h4 * 4, 'rho hat'),
+      squaredErrorTotals: own(v4 * 4, 'squared error column totals'),
+      weightPartials: own(sumSquaresPartialCount(2 * h * v) * 4, 'weight square partials'),
+    };
+    this.thetaBuffer = own(L.length * 4, 'theta');
+    this.gradBuffer = own(L.length * 4, 'gradient');
+    this.costBuffer = own(16, 'cost');
+    this.costStaging = device.createBuffer({ label: 'cost read-back', size: 16, usage: GPUBufferUsage.MAP_READ | GPUBufferUsage.COPY_DST });
+    this.meanStaging = device.createBuffer({
+      label: 'rho hat read-back',
+      size: Math.max(16, h4 * 4),
+      usage: GPUBufferUsage.MAP_READ | GPUBufferUsage.COPY_DST,
+    });
+    this.owned.push(this.costStaging, this.meanStaging);
+
+    // The data set, padded to v4 columns, uploaded once.
+    const padded = new Float32Array(m * v4);
+    for (let r = 0; r < m; r++) {
+      for (let c = 0; c < v; c++) padded[r * v4 + c] = dataset.data[r * v + c];
+    }
+    device.queue.writeBuffer(this.buffers.x, 0, padded);
+    if (options.theta) this.writeTheta(options.theta);
+  }
+
+  static async create(
+    ctx: GpuContext,
+    shape: Shape,
+    hyperparameters: Hyperparameters,
+    dataset: Dataset,
+    options: GpuAutoencoderOptions = {},
+  ): Promise<GpuSparseAutoencoder> {
+    ctx.assertAlive();
+    let model: GpuSparseAutoencoder | undefined;
+    try {
+      model = await withErrorScopes(ctx.device, 'creating the GPU sparse autoencoder', async () => {
+        const created = new GpuSparseAutoencoder(ctx, shape, hyperparameters, dataset, options);
+        model = created;
+        await created.buildSteps();
+        created.bindGroupsFor(created.thetaBuffer, created.gradBuffer);
+        return created;
+      });
+      return model;
+    } catch (error) {
+      model?.destroy();
+      throw error;
+    }
+  }
+
+  get batch(): Batch {
+    return { ...this.currentBatch };
+  }
+
+  /** Evaluates examples [start, start + count) from now on (uniforms only; nothing recompiles). */
+  setBatch(batch: Batch): void {
+    this.currentBatch = checkBatch(batch, this.examples);
+    this.refreshPrograms();
+  }
+
+  setHyperparameters(p: Hyperparameters): void {
+    validateHyperparameters(p);
+    this.hyperparameters = { ...p };
+    this.refreshPrograms();
+  }
+
+  writeTheta(theta: ArrayLike<number>): void {
+    this.assertUsable();
+    if (theta.length !== this.layout.length) {
+      throw new RangeError(`θ has ${theta.length} values; this autoencoder needs ${this.layout.length}`);
+    }
+    const values = theta instanceof Float32Array ? theta : Float32Array.from(theta);
+    this.ctx.device.queue.writeBuffer(this.thetaBuffer, 0, values.buffer, values.byteOffset, values.byteLength);
+  }
+
+  /**
+   * Records the whole forward and backward pass into `encoder` (one compute pass), reading θ from
+   * `thetaBuffer` and writing ∇J into `gradBuffer` (default: this model's own), and the cost into
+   * costBuffer. An optimizer can record its own passes before and after in the same submission.
+   */
+  encodeEvaluation(encoder: GPUCommandEncoder, thetaBuffer: GPUBuffer = this.thetaBuffer, gradBuffer: GPUBuffer = this.gradBuffer): void {
+    this.assertUsable();
+    const bindGroups = this.bindGroupsFor(thetaBuffer, gradBuffer);
+    const pass = encoder.beginComputePass({ label: 'sparse autoencoder cost and gradient' });
+    this.steps.forEach((step, i) => encodeStep(pass, { pipeline: step.pipeline, bindGroup: bindGroups[i], program: step.program }));
+    pass.end();
+  }
+
+  /** One submission; reads back only the four cost scalars (and ρ̂ when asked). */
+  evaluate(options: { meanActivation?: boolean } = {}): Promise<GpuEvaluation> {
+    return this.serialize(async () => {
+      this.assertUsable();
+      const device = this.ctx.device;
+      const h = this.shape.hiddenSize;
+      await withErrorScopes(device, 'evaluating the sparse autoencoder', () => {
+        const encoder = device.createCommandEncoder();
+        this.encodeEvaluation(encoder);
+        encoder.copyBufferToBuffer(this.costBuffer, 0, this.costStaging, 0, 16);
+        if (options.meanActivation) encoder.copyBufferToBuffer(this.buffers.meanActivation, 0, this.meanStaging, 0, roundUp4(h) * 4);
+        device.queue.submit([encoder.finish()]);
+      });
+      await this.costStaging.mapAsync(GPUMapMode.READ);
+      const c = new Float32Array(this.costStaging.getMappedRange().slice(0));
+      this.costStaging.unmap();
+      const result: GpuEvaluation = { cost: c[0], parts: { reconstruction: c[1], weightDecay: c[2], sparsity: c[3] } };
+      if (options.meanActivation) {
+        await this.meanStaging.mapAsync(GPUMapMode.READ);
+        result.meanActivation = new Float32Array(this.meanStaging.getMappedRange().slice(0, h * 4));
+        this.meanStaging.unmap();
+      }
+      return result;
+    });
+  }
+
+  readGradient(): Promise<Float32Array> {
+    return this.serialize(() => readF32(this.ctx, this.gradBuffer, 0, this.layout.length));
+  }
+
+  readTheta(): Promise<Float32Array> {
+    return this.serialize(() => readF32(this.ctx, this.thetaBuffer, 0, this.layout.length));
+  }
+
+  /** [cost, reconstruction, weightDecay, sparsity] as left by the last evaluation. */
+  readCost(): Promise<Float32Array> {
+    return this.serialize(() => readF32(this.ctx, this.costBuffer, 0, 4));
+  }
+
+  readMeanActivation(): Promise<Float32Array> {
+    return this.serialize(() => readF32(this.ctx, this.buffers.meanActivation, 0, this.shape.hiddenSize));
+  }
+
+  /** a⁽²⁾, a⁽³⁾, δ⁽³⁾, δ⁽²⁾ of the last evaluation's batch, row-major without padding (tests). */
+  readIntermediates(): Promise<{ a2: Float32Array; a3: Float32Array; delta3: Float32Array; delta2: Float32Array }> {
+    return this.serialize(async () => {
+      const { visibleSize: v, hiddenSize: h } = this.shape;
+      const m = this.currentBatch.count;
+      const unpad = async (buffer: GPUBuffer, cols: number) => {
+        const cols4 = roundUp4(cols);
+        const raw = await readF32(this.ctx, buffer, 0, m * cols4);
+        const out = new Float32Array(m * cols);
+        for (let r = 0; r < m; r++) out.set(raw.subarray(r * cols4, r * cols4 + cols), r * cols);
+        return out;
+      };
+      return {
+        a2: await unpad(this.buffers.a2, h),
+        a3: await unpad(this.buffers.a3, v),
+        delta3: await unpad(this.buffers.delta3, v),
+        delta2: await unpad(this.buffers.delta2, h),
+      };
+    });
+  }
+
+  /** The programs of one evaluation in order (names, dispatch sizes, chain lengths). */
+  get programs(): readonly KernelProgram[] {
+    return this.steps.map((s) => s.program);
+  }
+
+  destroy(): void {
+    if (this.destroyed) return;
+    this.destroyed = true;
+    for (const buffer of this.owned) buffer.destroy();
+    for (const step of this.steps) step.uniformBuffer.destroy();
+    this.bindGroups.clear();
+  }
+
+  // -------------------------------------------------------------------------------------------
+
+  private assertUsable(): void {
+    if (this.destroyed) throw new Error('this GpuSparseAutoencoder has been destroyed');
+    this.ctx.assertAlive();
+  }
+
+  private serialize<T>(fn: () => Promise<T>): Promise<T> {
+    const run = this.pending.then(fn, fn);
+    this.pending = run.catch(() => undefined);
+    return run;
+  }
+
+  /** The step list: program factories (reading the current batch and hyperparameters) and buffers. */
+  private stepDefinitions(): Array<{ make: () => KernelProgram; buffers: StepBuffers }> {
+    const { visibleSize: v, hiddenSize: h } = this.shape;
+    const v4 = roundUp4(v);
+    const h4 = roundUp4(h);
+    const L = this.layout;
+    const B = this.buffers;
+    const lanes = this.config.laneGroup;
+    const variant = this.config.matmul;
+    const m = () => this.currentBatch.count;
+    const xOffset = () => (this.currentBatch.start * v4) / 4;
+    const hp = () => this.hyperparameters;
+    const column = (cols: number, ld: number, outOffset: number, scale: () => number) => () =>
+      finalizeProgram({ rows: 1, cols, ld, sliceStride: ld, slices: chunkCount(m()), outOffset, scale: scale() });
+    const weightGradient = (rows: number, cols: number, rowsPadded: number, colsPadded: number, offset: number) => () =>
+      finalizeProgram({
+        rows,
+        cols,
+        ld: colsPadded,
+        sliceStride: rowsPadded * colsPadded,
+        slices: Math.ceil(m() / this.config.splitK),
+        outOffset: offset,
+        wOffset: offset,
+        scale: 1 / m(),
+        lambda: hp().lambda,
+      });
+    return [
+      // Padded copies of W1ᵀblock (v × h) and W2ᵀblock (h × v).
+      { make: () => padMatrixProgram({ rows: v, cols: h, outRows: v4, srcOffset: L.W1 }), buffers: (t) => [t, B.w1p] },
+      { make: () => padMatrixProgram({ rows: h, cols: v, outRows: h4, srcOffset: L.W2 }), buffers: (t) => [t, B.w2p] },
+      // a⁽²⁾ = σ(X·W1ᵀ + b1)
+      {
+        make: () =>
+          matmulProgram({ M: m(), N: h4, K: v4, transA: false, transB: false, aOffset: xOffset(), biasSigmoid: true, biasOffset: L.b1, nValid: h }, variant, this.config.subgroupSize),
+        buffers: (t) => [B.x, B.w1p, B.a2, t],
+      },
+      // ρ̂ = column means of a⁽²⁾
+      { make: () => columnSumsProgram({ rows: m(), cols4: h4 / 4 }, lanes), buffers: () => [B.a2, B.columnPartials] },
+      { make: column(h, h4, 0, () => 1 / m()), buffers: (t) => [B.columnPartials, t, B.meanActivation] },
+      // a⁽³⁾ = σ(a⁽²⁾·W2ᵀ + b2)
+      {
+        make: () => matmulProgram({ M: m(), N: v4, K: h4, transA: false, transB: false, biasSigmoid: true, biasOffset: L.b2, nValid: v }, variant, this.config.subgroupSize),
+        buffers: (t) => [B.a2, B.w2p, B.a3, t],
+      },
+      // δ⁽³⁾ with Σ(a⁽³⁾ − x)² and Σδ⁽³⁾ partials; ∇b2; squared-error column totals.
+      {
+        make: () => outputDeltaProgram({ rows: m(), cols4: v4 / 4, xOffset: xOffset() }, lanes),
+        buffers: () => [B.a3, B.x, B.delta3, B.squaredErrorPartials, B.columnPartials],
+      },
+      { make: column(v, v4, L.b2, () => 1 / m()), buffers: (t, g) => [B.columnPartials, t, g] },
+      { make: column(v, v4, 0, () => 1), buffers: (t) => [B.squaredErrorPartials, t, B.squaredErrorTotals] },
+      // δ⁽³⁾·W2 (NT against the padded W2ᵀblock)
+      {
+        make: () => matmulProgram({ M: m(), N: h4, K: v4, transA: false, transB: true }, variant, this.config.subgroupSize),
+        buffers: (t) => [B.delta3, B.w2p, B.backprop, t],
+      },
+      // δ⁽²⁾ with Σδ⁽²⁾ partials; ∇b1.
+      {
+        make: () => hiddenDeltaProgram({ rows: m(), hidden: h, sparsityParam: hp().sparsityParam, beta: hp().beta }, lanes),
+        buffers: () => [B.backprop, B.a2, B.meanActivation, B.delta2, B.columnPartials],
+      },
+      { make: column(h, h4, L.b1, () => 1 / m()), buffers: (t, g) => [B.columnPartials, t, g] },
+      // ∇W1ᵀblock = Xᵀδ⁽²⁾/m + λW1ᵀblock (split-K over the examples)
+      {
+        make: () => matmulProgram({ M: v4, N: h4, K: m(), transA: true, transB: false, aOffset: xOffset(), kChunk: this.config.splitK }, variant, this.config.subgroupSize),
+        buffers: (t) => [B.x, B.delta2, B.splitPartials, t],
+      },
+      { make: weightGradient(v, h, v4, h4, L.W1), buffers: (t, g) => [B.splitPartials, t, g] },
+      // ∇W2ᵀblock = a⁽²⁾ᵀδ⁽³⁾/m + λW2ᵀblock
+      {
+        make: () => matmulProgram({ M: h4, N: v4, K: m(), transA: true, transB: false, kChunk: this.config.splitK }, variant, this.config.subgroupSize),
+        buffers: (t) => [B.a2, B.delta3, B.splitPartials, t],
+      },
+      { make: weightGradient(h, v, h4, v4, L.W2), buffers: (t, g) => [B.splitPartials, t, g] },
+      // ΣW1² + ΣW2² (the two blocks are contiguous in θ) and the cost.
+      { make: () => sumSquaresProgram({ count: 2 * h * v, srcOffset: L.W1 }), buffers: (t) => [t, B.weightPartials] },
+      {
+        make: () =>
+          costProgram({
+            squaredErrorCount: v,
+            weightCount: sumSquaresPartialCount(2 * h * v),
+            hidden: h,
+            examples: m(),
+            sparsityParam: hp().sparsityParam,
+            beta: hp().beta,
+            lambda: hp().lambda,
+          }),
+        buffers: () => [B.squaredErrorTotals, B.weightPartials, B.meanActivation, this.costBuffer],
+      },
+    ];
+  }
+
+  private async buildSteps(): Promise<void> {
+    const definitions = this.stepDefinitions();
+    const programs = definitions.map((d) => d.make());
+    const pipelines = await Promise.all(programs.map((p) => this.ctx.pipelines.pipeline(p)));
+    const device = this.ctx.device;
+    definitions.forEach((d, i) => {
+      const program = programs[i];
+      const uniformBuffer = device.createBuffer({
+        label: `uniforms ${program.name}`,
+        size: program.uniforms.byteLength,
+        usage: GPUBufferUsage.UNIFORM | GPUBufferUsage.COPY_DST,
+      });
+      device.queue.writeBuffer(uniformBuffer, 0, program.uniforms);
+      this.steps.push({ ...d, program, pipeline: pipelines[i], uniformBuffer });
+    });
+  }
+
+  /** Recomputes every program for the current batch and hyperparameters; rewrites uniforms only. */
+  private refreshPrograms(): void {
+    this.assertUsable();
+    for (const step of this.steps) {
+      const program = step.make();
+      if (this.ctx.pipelines.key(program) !== step.pipeline.key) {
+        throw new Error(`internal: ${program.name} would need a different pipeline after a batch or hyperparameter change`);
+      }
+      step.program = program;
+      this.ctx.device.queue.writeBuffer(step.uniformBuffer, 0, program.uniforms);
+    }
+  }
+
+  private bindGroupsFor(theta: GPUBuffer, grad: GPUBuffer): GPUBindGroup[] {
+    let byGrad = this.bindGroups.get(theta);
+    if (!byGrad) {
+      byGrad = new Map();
+      this.bindGroups.set(theta, byGrad);
+    }
+    let groups = byGrad.get(grad);
+    if (!groups) {
+      const bytes = this.layout.length * 4;
+      if (theta.size < bytes || grad.size < bytes) {
+        throw new RangeError(`θ and gradient buffers need at least ${bytes} bytes (got ${theta.size} and ${grad.size})`);
+      }
+      groups = this.steps.map((step) =>
+        createBindGroup(this.ctx.device, step.pipeline, step.uniformBuffer, step.buffers(theta, grad), step.program.name),
+      );
+      byGrad.set(grad, groups);
+    }
+    return groups;
+  }
+}
+
+function checkBatch(batch: Batch, examples: number): Batch {
+  const { start, count } = batch;
+  if (!(Number.isInteger(start) && Number.isInteger(count) && start >= 0 && count >= 1 && start + count <= examples)) {
+    throw new RangeError(`batch [${start}, ${start + count}) is not a non-empty range inside [0, ${examples})`);
+  }
+  return { start, count };
+}

@@ -1,0 +1,635 @@
+/**
+ * Each GPU kernel, and one whole evaluation, checked against its float64 CPU twin in
+ * src/reference/ (llm.c style), with the tolerance policy of src/gpu/tolerance.ts. Isomorphic:
+ * the same checks run in Node (Vitest on lavapipe) and in a browser page.
+ *
+ * Kernel checks hand the reference exactly the float32 values the GPU saw, so the only
+ * difference left is float32 arithmetic, bounded per output by (n_eff + k)·u·Σ|terms|.
+ */
+import {
+  sparseAutoencoderCostDetailed,
+  type Hyperparameters,
+} from '../reference/autoencoder';
+import {
+  columnMeans,
+  hiddenDelta,
+  klDivergenceSum,
+  matmul,
+  outputDelta,
+  scaleAddDecay,
+  sparsityDelta,
+  sumOfSquares,
+} from '../reference/ops';
+import { initializeParameters, thetaLayout } from '../reference/params';
+import { Random } from '../random';
+import { GpuSparseAutoencoder } from './autoencoder';
+import type { GpuContext } from './device';
+import {
+  chooseKernelConfig,
+  chunkCount,
+  columnSumsProgram,
+  costProgram,
+  finalizeProgram,
+  hiddenDeltaProgram,
+  matmulProgram,
+  outputDeltaProgram,
+  padMatrixProgram,
+  roundUp4,
+  sumSquaresPartialCount,
+  sumSquaresProgram,
+  type MatmulVariant,
+} from './programs';
+import { createStorageBuffer, readF32, runPrograms, uploadF32 } from './runtime';
+import { MODEL_TOLERANCE, roundoffBound, sigmoidBound, UNIT_ROUNDOFF } from './tolerance';
+
+export interface WorstEntry {
+  index: number;
+  gpu: number;
+  reference: number;
+  error: number;
+  bound: number;
+}
+
+export interface CheckResult {
+  name: string;
+  shape: Record<string, number | string | boolean>;
+  /** Largest |gpu − reference| (for the model checks: the relative error). */
+  maxError: number;
+  /** The bound at the entry closest to (or furthest past) its bound. */
+  bound: number;
+  pass: boolean;
+  /** The entries with the largest error/bound ratios. */
+  worst: WorstEntry[];
+  details?: Record<string, number>;
+}
+
+const WORST_COUNT = 5;
+
+/** Elementwise comparison: every entry must be finite and within its own bound. */
+export function compareElementwise(
+  name: string,
+  shape: CheckResult['shape'],
+  gpu: ArrayLike<number>,
+  reference: ArrayLike<number>,
+  bounds: ArrayLike<number>,
+): CheckResult {
+  if (gpu.length !== reference.length) throw new RangeError(`${name}: ${gpu.length} GPU values vs ${reference.length} reference values`);
+  let maxError = 0;
+  let pass = true;
+  // The WORST_COUNT largest error/bound ratios, largest first (no sort of millions of entries).
+  const top: Array<{ index: number; ratio: number }> = [];
+  for (let i = 0; i < gpu.length; i++) {
+    const error = Math.abs(gpu[i] - reference[i]);
+    const finite = Number.isFinite(gpu[i]) && Number.isFinite(error);
+    if (!(finite && error <= bounds[i])) pass = false;
+    maxError = finite ? Math.max(maxError, error) : Infinity;
+    const ratio = !finite ? Infinity : bounds[i] > 0 ? error / bounds[i] : error > 0 ? Infinity : 0;
+    if (top.length < WORST_COUNT || ratio > top[top.length - 1].ratio) {
+      let at = top.length < WORST_COUNT ? top.length : top.length - 1;
+      while (at > 0 && top[at - 1].ratio < ratio) at--;
+      top.splice(at, 0, { index: i, ratio });
+      if (top.length > WORST_COUNT) top.pop();
+    }
+  }
+  const worst = top.map(({ index }) => ({
+    index,
+    gpu: gpu[index],
+    reference: reference[index],
+    error: Math.abs(gpu[index] - reference[index]),
+    bound: bounds[index],
+  }));
+  return { name, shape, maxError, bound: worst[0]?.bound ?? 0, pass, worst };
+}
+
+function uniformValues(rng: Random, n: number, lo: number, hi: number): Float32Array {
+  const out = new Float32Array(n);
+  for (let i = 0; i < n; i++) out[i] = lo + (hi - lo) * rng.uniform();
+  return out;
+}
+
+/** rows × cols row-major → rowsOut × roundUp4(cols), zero-padded. */
+function pad(values: Float32Array, rows: number, cols: number, rowsOut = rows): Float32Array {
+  const cols4 = roundUp4(cols);
+  const out = new Float32Array(rowsOut * cols4);
+  for (let r = 0; r < rows; r++) out.set(values.subarray(r * cols, r * cols + cols), r * cols4);
+  return out;
+}
+
+function unpad(values: Float32Array, rows: number, cols: number): Float32Array {
+  const cols4 = roundUp4(cols);
+  const out = new Float32Array(rows * cols);
+  for (let r = 0; r < rows; r++) out.set(values.subarray(r * cols4, r * cols4 + cols), r * cols);
+  return out;
+}
+
+const abs = (a: ArrayLike<number>): Float64Array => Float64Array.from(a, Math.abs);
+
+async function withBuffers<T>(created: GPUBuffer[], fn: () => Promise<T>): Promise<T> {
+  try {
+    return await fn();
+  } finally {
+    for (const b of created) b.destroy();
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Matrix multiply.
+
+export type MatmulLayout = 'NN' | 'NT' | 'TN';
+
+export interface MatmulCheck {
+  /** op(A) is M × K, op(B) is K × N (logical, unpadded sizes). */
+  M: number;
+  N: number;
+  K: number;
+  layout: MatmulLayout;
+  biasSigmoid?: boolean;
+  variant?: MatmulVariant;
+  seed?: number;
+}
+
+/** One matmul kernel (no split-K) against ops.matmul (+ ops.biasSigmoid). */
+export async function checkMatmul(ctx: GpuContext, spec: MatmulCheck): Promise<CheckResult> {
+  const { M, N, K, layout } = spec;
+  const transA = layout === 'TN';
+  const transB = layout === 'NT';
+  const config = chooseKernelConfig(ctx.adapterInfo, spec.variant ?? ctx.matmulVariant);
+  const variant = config.matmul;
+  const rng = new Random(spec.seed ?? 1);
+  // A like data or activations, B like weights, signed.
+  const a = uniformValues(rng, M * K, 0.1, 0.9);
+  const b = uniformValues(rng, K * N, -0.5, 0.5);
+  const N4 = roundUp4(N);
+  const K4 = roundUp4(K);
+  const M4 = roundUp4(M);
+  const aDevice = transA ? pad(a, K, M) : pad(a, M, K);
+  const bDevice = transB ? pad(b, N, K, N4) : pad(b, K, N, transA ? K : K4);
+  const biasOffset = 3;
+  const bias = uniformValues(rng, N + biasOffset, -1, 1);
+  const rows = transA ? M4 : M;
+  const program = matmulProgram(
+    { M: rows, N: N4, K: transA ? K : K4, transA, transB, biasSigmoid: spec.biasSigmoid, biasOffset, nValid: N },
+    variant,
+    config.subgroupSize,
+  );
+  const device = ctx.device;
+  const buffers = [
+    uploadF32(device, aDevice, 'A'),
+    uploadF32(device, bDevice, 'B'),
+    createStorageBuffer(device, rows * N4 * 4, 'C'),
+    uploadF32(device, bias, 'bias'),
+  ];
+  return withBuffers(buffers, async () => {
+    await runPrograms(ctx, [{ program, buffers }]);
+    const c = await readF32(ctx, buffers[2], 0, rows * N4);
+    const ref = matmul(a, b, M, N, K, transA, transB);
+    const absRef = matmul(abs(a), abs(b), M, N, K, transA, transB);
+    // Compare every stored entry, padding included (it must be exactly 0 after the epilogue).
+    const gpu = new Float64Array(rows * N4);
+    const expected = new Float64Array(rows * N4);
+    const bounds = new Float64Array(rows * N4);
+    for (let r = 0; r < rows; r++) {
+      for (let col = 0; col < N4; col++) {
+        const i = r * N4 + col;
+        gpu[i] = c[i];
+        if (r >= M || col >= N) continue; // reference 0, bound 0
+        const j = r * N + col;
+        if (spec.biasSigmoid) {
+          const z = ref[j] + bias[biasOffset + col];
+          expected[i] = 1 / (1 + Math.exp(-z));
+          bounds[i] = sigmoidBound(z, roundoffBound(program.chainLength, 1, absRef[j] + Math.abs(bias[biasOffset + col])));
+        } else {
+          expected[i] = ref[j];
+          bounds[i] = roundoffBound(program.chainLength, 0, absRef[j]);
+        }
+      }
+    }
+    return compareElementwise(`matmul ${layout}${spec.biasSigmoid ? '+bias+sigmoid' : ''}`, { M, N, K, variant }, gpu, expected, bounds);
+  });
+}
+
+// ---------------------------------------------------------------------------------------------
+// Weight gradient: split-K TN product + finalize (scale 1/m, + λW, into θ's packing).
+
+export interface WeightGradientCheck {
+  /** Examples (the long inner dimension), rows × cols of the gradient block. */
+  m: number;
+  rows: number;
+  cols: number;
+  lambda?: number;
+  variant?: MatmulVariant;
+  seed?: number;
+}
+
+export async function checkWeightGradient(ctx: GpuContext, spec: WeightGradientCheck): Promise<CheckResult> {
+  const { m, rows, cols } = spec;
+  const lambda = spec.lambda ?? 1e-4;
+  const config = chooseKernelConfig(ctx.adapterInfo, spec.variant ?? ctx.matmulVariant);
+  const rng = new Random(spec.seed ?? 2);
+  const x = uniformValues(rng, m * rows, 0.1, 0.9);
+  const delta = uniformValues(rng, m * cols, -0.05, 0.05);
+  const offset = 5; // the block's place in a θ-like buffer
+  const theta = uniformValues(rng, offset + rows * cols + 3, -0.3, 0.3);
+  const rows4 = roundUp4(rows);
+  const cols4 = roundUp4(cols);
+  const product = matmulProgram({ M: rows4, N: cols4, K: m, transA: true, transB: false, kChunk: config.splitK }, config.matmul, config.subgroupSize);
+  const finalize = finalizeProgram({
+    rows,
+    cols,
+    ld: cols4,
+    sliceStride: rows4 * cols4,
+    slices: product.slices,
+    outOffset: offset,
+    wOffset: offset,
+    scale: 1 / m,
+    lambda,
+  });
+  const device = ctx.device;
+  const xBuffer = uploadF32(device, pad(x, m, rows), 'X');
+  const deltaBuffer = uploadF32(device, pad(delta, m, cols), 'delta');
+  const partials = createStorageBuffer(device, product.slices * rows4 * cols4 * 4, 'partials');
+  const thetaBuffer = uploadF32(device, theta, 'theta');
+  const grad = createStorageBuffer(device, theta.length * 4, 'grad');
+  return withBuffers([xBuffer, deltaBuffer, partials, thetaBuffer, grad], async () => {
+    await runPrograms(ctx, [
+      { program: product, buffers: [xBuffer, deltaBuffer, partials, thetaBuffer] },
+      { program: finalize, buffers: [partials, thetaBuffer, grad] },
+    ]);
+    const gpu = await readF32(ctx, grad, offset, rows * cols);
+    const w = theta.subarray(offset, offset + rows * cols);
+    const ref = scaleAddDecay(matmul(x, delta, rows, cols, m, true, false), 1 / m, w, lambda);
+    const absRef = scaleAddDecay(matmul(abs(x), abs(delta), rows, cols, m, true, false), 1 / m, abs(w), lambda);
+    const chain = product.chainLength + finalize.chainLength;
+    const bounds = absRef.map((s) => roundoffBound(chain, 3, s));
+    return compareElementwise('weight gradient (split-K TN + finalize)', { m, rows, cols, variant: config.matmul, slices: product.slices }, gpu, ref, bounds);
+  });
+}
+
+// ---------------------------------------------------------------------------------------------
+// Column means (ρ̂ and the bias gradients): column_sums + finalize.
+
+export async function checkColumnMeans(ctx: GpuContext, spec: { rows: number; cols: number; seed?: number }): Promise<CheckResult> {
+  const { rows, cols } = spec;
+  const lanes = chooseKernelConfig(ctx.adapterInfo, ctx.matmulVariant).laneGroup;
+  const rng = new Random(spec.seed ?? 3);
+  const a = uniformValues(rng, rows * cols, -1, 1);
+  const cols4 = roundUp4(cols);
+  const sums = columnSumsProgram({ rows, cols4: cols4 / 4 }, lanes);
+  const chunks = chunkCount(rows);
+  const finalize = finalizeProgram({ rows: 1, cols, ld: cols4, sliceStride: cols4, slices: chunks, outOffset: 2, scale: 1 / rows });
+  const device = ctx.device;
+  const src = uploadF32(device, pad(a, rows, cols), 'a');
+  const partials = createStorageBuffer(device, chunks * cols4 * 4, 'partials');
+  const out = createStorageBuffer(device, (cols + 2) * 4, 'means');
+  return withBuffers([src, partials, out], async () => {
+    await runPrograms(ctx, [
+      { program: sums, buffers: [src, partials] },
+      { program: finalize, buffers: [partials, src, out] },
+    ]);
+    const gpu = await readF32(ctx, out, 2, cols);
+    const ref = columnMeans(a, rows, cols);
+    const absRef = columnMeans(abs(a), rows, cols);
+    const bounds = absRef.map((s) => roundoffBound(sums.chainLength + finalize.chainLength, 1, s));
+    return compareElementwise('column means', { rows, cols }, gpu, ref, bounds);
+  });
+}
+
+// ---------------------------------------------------------------------------------------------
+// δ⁽³⁾ with its squared-error and column-sum reductions.
+
+export async function checkOutputDelta(
+  ctx: GpuContext,
+  spec: { rows: number; cols: number; startRow?: number; seed?: number },
+): Promise<CheckResult[]> {
+  const { rows, cols } = spec;
+  const start = spec.startRow ?? 2;
+  const lanes = chooseKernelConfig(ctx.adapterInfo, ctx.matmulVariant).laneGroup;
+  const rng = new Random(spec.seed ?? 4);
+  const a3 = uniformValues(rng, rows * cols, 0.01, 0.99);
+  const xAll = uniformValues(rng, (start + rows) * cols, 0.1, 0.9);
+  const x = xAll.subarray(start * cols);
+  const cols4 = roundUp4(cols);
+  const chunks = chunkCount(rows);
+  const kernel = outputDeltaProgram({ rows, cols4: cols4 / 4, xOffset: (start * cols4) / 4 }, lanes);
+  const totals = finalizeProgram({ rows: 1, cols, ld: cols4, sliceStride: cols4, slices: chunks, outOffset: 0, scale: 1 });
+  const means = finalizeProgram({ rows: 1, cols, ld: cols4, sliceStride: cols4, slices: chunks, outOffset: 0, scale: 1 / rows });
+  const device = ctx.device;
+  const a3Buffer = uploadF32(device, pad(a3, rows, cols), 'a3');
+  const xBuffer = uploadF32(device, pad(xAll, start + rows, cols), 'X');
+  const delta3 = createStorageBuffer(device, rows * cols4 * 4, 'delta3');
+  const sqPartials = createStorageBuffer(device, chunks * cols4 * 4, 'squared error partials');
+  const sumPartials = createStorageBuffer(device, chunks * cols4 * 4, 'delta partials');
+  const sqTotals = createStorageBuffer(device, cols * 4, 'squared error totals');
+  const deltaMeans = createStorageBuffer(device, cols * 4, 'delta means');
+  return withBuffers([a3Buffer, xBuffer, delta3, sqPartials, sumPartials, sqTotals, deltaMeans], async () => {
+    await runPrograms(ctx, [
+      { program: kernel, buffers: [a3Buffer, xBuffer, delta3, sqPartials, sumPartials] },
+      { program: totals, buffers: [sqPartials, xBuffer, sqTotals] },
+      { program: means, buffers: [sumPartials, xBuffer, deltaMeans] },
+    ]);
+    const shape = { rows, cols, startRow: start };
+    const chain = kernel.chainLength + totals.chainLength;
+
+    const delta = outputDelta(a3, x);
+    const deltaGpu = unpad(await readF32(ctx, delta3, 0, rows * cols4), rows, cols);
+    const deltaResult = compareElementwise('output delta δ3', shape, deltaGpu, delta, delta.map((d) => roundoffBound(0, 4, Math.abs(d))));
+
+    const squares = new Float64Array(rows * cols).map((_, i) => (a3[i] - x[i]) ** 2);
+    const sqRef = columnMeans(squares, rows, cols).map((s) => s * rows);
+    const sqResult = compareElementwise(
+      'squared error column sums Σ(a3 − x)²',
+      shape,
+      await readF32(ctx, sqTotals, 0, cols),
+      sqRef,
+      sqRef.map((s) => roundoffBound(chain, 3, s)),
+    );
+
+    const meanRef = columnMeans(delta, rows, cols);
+    const meanAbs = columnMeans(abs(delta), rows, cols);
+    const meanResult = compareElementwise(
+      'output delta column means (∇b2)',
+      shape,
+      await readF32(ctx, deltaMeans, 0, cols),
+      meanRef,
+      meanAbs.map((s) => roundoffBound(chain, 5, s)),
+    );
+    return [deltaResult, sqResult, meanResult];
+  });
+}
+
+// ---------------------------------------------------------------------------------------------
+// δ⁽²⁾ with its column-sum reduction.
+
+export async function checkHiddenDelta(
+  ctx: GpuContext,
+  spec: { rows: number; hidden: number; sparsityParam?: number; beta?: number; seed?: number },
+): Promise<CheckResult[]> {
+  const { rows, hidden } = spec;
+  const rho = spec.sparsityParam ?? 0.01;
+  const beta = spec.beta ?? 3;
+  const lanes = chooseKernelConfig(ctx.adapterInfo, ctx.matmulVariant).laneGroup;
+  const rng = new Random(spec.seed ?? 5);
+  const backprop = uniformValues(rng, rows * hidden, -0.05, 0.05);
+  const a2 = uniformValues(rng, rows * hidden, 0.01, 0.99);
+  const rhoHat = uniformValues(rng, hidden, 0.05, 0.95);
+  const h4 = roundUp4(hidden);
+  const chunks = chunkCount(rows);
+  const kernel = hiddenDeltaProgram({ rows, hidden, sparsityParam: rho, beta }, lanes);
+  const means = finalizeProgram({ rows: 1, cols: hidden, ld: h4, sliceStride: h4, slices: chunks, outOffset: 0, scale: 1 / rows });
+  const device = ctx.device;
+  const bpBuffer = uploadF32(device, pad(backprop, rows, hidden), 'backprop');
+  const a2Buffer = uploadF32(device, pad(a2, rows, hidden), 'a2');
+  const rhoBuffer = uploadF32(device, rhoHat, 'rho hat', h4);
+  const delta2 = createStorageBuffer(device, rows * h4 * 4, 'delta2');
+  const partials = createStorageBuffer(device, chunks * h4 * 4, 'partials');
+  const out = createStorageBuffer(device, hidden * 4, 'means');
+  return withBuffers([bpBuffer, a2Buffer, rhoBuffer, delta2, partials, out], async () => {
+    await runPrograms(ctx, [
+      { program: kernel, buffers: [bpBuffer, a2Buffer, rhoBuffer, delta2, partials] },
+      { program: means, buffers: [partials, a2Buffer, out] },
+    ]);
+    const shape = { rows, hidden, sparsityParam: rho, beta };
+    // Fix β, ρ and ρ̂ to their float32 values, as the GPU sees them.
+    const rho32 = Math.fround(rho);
+    const beta32 = Math.fround(beta);
+    const sparsity = sparsityDelta(rhoHat, rho32, beta32);
+    const ref = hiddenDelta(backprop, a2, sparsity, rows, hidden);
+    // Σ|terms| of one δ⁽²⁾: a(1−a)(|bp| + β(ρ/ρ̂ + (1−ρ)/(1−ρ̂))); k = 13 roundings (two 2.5-ULP
+    // divisions, the sparsity term's other four operations, the sum and three products).
+    const terms = new Float64Array(rows * hidden);
+    for (let r = 0; r < rows; r++) {
+      for (let j = 0; j < hidden; j++) {
+        const i = r * hidden + j;
+        const s = beta32 * (rho32 / rhoHat[j] + (1 - rho32) / (1 - rhoHat[j]));
+        terms[i] = a2[i] * (1 - a2[i]) * (Math.abs(backprop[i]) + s);
+      }
+    }
+    const deltaGpu = unpad(await readF32(ctx, delta2, 0, rows * h4), rows, hidden);
+    const deltaResult = compareElementwise('hidden delta δ2', shape, deltaGpu, ref, terms.map((t) => roundoffBound(0, 13, t)));
+    const meanRef = columnMeans(ref, rows, hidden);
+    const meanAbs = columnMeans(terms, rows, hidden);
+    const meanResult = compareElementwise(
+      'hidden delta column means (∇b1)',
+      shape,
+      await readF32(ctx, out, 0, hidden),
+      meanRef,
+      meanAbs.map((s) => roundoffBound(kernel.chainLength + means.chainLength, 14, s)),
+    );
+    return [deltaResult, meanResult];
+  });
+}
+
+// ---------------------------------------------------------------------------------------------
+// Pad matrix: an exact copy.
+
+export async function checkPadMatrix(ctx: GpuContext, spec: { rows: number; cols: number; seed?: number }): Promise<CheckResult> {
+  const { rows, cols } = spec;
+  const rng = new Random(spec.seed ?? 6);
+  const offset = 7;
+  const src = uniformValues(rng, offset + rows * cols + 1, -1, 1);
+  const rowsOut = roundUp4(rows);
+  const program = padMatrixProgram({ rows, cols, outRows: rowsOut, srcOffset: offset });
+  const device = ctx.device;
+  const srcBuffer = uploadF32(device, src, 'src');
+  const dst = createStorageBuffer(device, rowsOut * roundUp4(cols) * 4, 'dst');
+  return withBuffers([srcBuffer, dst], async () => {
+    await runPrograms(ctx, [{ program, buffers: [srcBuffer, dst] }]);
+    const gpu = await readF32(ctx, dst, 0, rowsOut * roundUp4(cols));
+    const ref = pad(src.subarray(offset, offset + rows * cols), rows, cols, rowsOut);
+    return compareElementwise('pad matrix', { rows, cols }, gpu, ref, new Float64Array(ref.length));
+  });
+}
+
+// ---------------------------------------------------------------------------------------------
+// Σw² (sum_squares) and the cost kernel.
+
+export async function checkSumOfSquares(ctx: GpuContext, spec: { count: number; seed?: number }): Promise<CheckResult> {
+  const { count } = spec;
+  const rng = new Random(spec.seed ?? 7);
+  const offset = 9;
+  const values = uniformValues(rng, offset + count, -0.3, 0.3);
+  const squares = sumSquaresProgram({ count, srcOffset: offset });
+  const partialCount = sumSquaresPartialCount(count);
+  // The cost kernel with λ = 2 returns weightDecay = (λ/2)·Σ = Σ: it is the second level.
+  const cost = costProgram({ squaredErrorCount: 0, weightCount: partialCount, hidden: 0, examples: 1, sparsityParam: 0.5, beta: 0, lambda: 2 });
+  const device = ctx.device;
+  const src = uploadF32(device, values, 'values');
+  const partials = createStorageBuffer(device, partialCount * 4, 'partials');
+  const out = createStorageBuffer(device, 16, 'cost');
+  return withBuffers([src, partials, out], async () => {
+    await runPrograms(ctx, [
+      { program: squares, buffers: [src, partials] },
+      { program: cost, buffers: [src, partials, src, out] },
+    ]);
+    const gpu = await readF32(ctx, out, 2, 1);
+    const ref = sumOfSquares(values.subarray(offset));
+    return compareElementwise('sum of squares', { count }, gpu, [ref], [roundoffBound(squares.chainLength + cost.chainLength, 3, ref)]);
+  });
+}
+
+export interface CostCheck {
+  squaredErrorCount: number;
+  weightCount: number;
+  hidden: number;
+  examples: number;
+  hyperparameters?: Hyperparameters;
+  seed?: number;
+}
+
+/** The cost kernel on random partial sums and ρ̂: [cost, reconstruction, weightDecay, sparsity]. */
+export async function checkCost(ctx: GpuContext, spec: CostCheck): Promise<CheckResult> {
+  const hp = spec.hyperparameters ?? { sparsityParam: 0.01, lambda: 1e-4, beta: 3 };
+  const rng = new Random(spec.seed ?? 8);
+  const squaredError = uniformValues(rng, spec.squaredErrorCount, 0, 10);
+  const weights = uniformValues(rng, spec.weightCount, 0, 2);
+  const rhoHat = uniformValues(rng, spec.hidden, 0.02, 0.98);
+  const program = costProgram({ ...spec, ...hp });
+  const device = ctx.device;
+  const buffers = [
+    uploadF32(device, squaredError, 'squared error'),
+    uploadF32(device, weights, 'weight squares'),
+    uploadF32(device, rhoHat, 'rho hat'),
+    createStorageBuffer(device, 16, 'cost'),
+  ];
+  return withBuffers(buffers, async () => {
+    await runPrograms(ctx, [{ program, buffers }]);
+    const gpu = await readF32(ctx, buffers[3], 0, 4);
+    const [rho, lambda, beta] = [Math.fround(hp.sparsityParam), Math.fround(hp.lambda), Math.fround(hp.beta)];
+    const n = program.chainLength;
+    const sq = squaredError.reduce((s, v) => s + v, 0);
+    const w = weights.reduce((s, v) => s + v, 0);
+    const reconstruction = sq / (2 * spec.examples);
+    const weightDecay = (lambda / 2) * w;
+    const sparsity = beta * klDivergenceSum(rhoHat, rho);
+    // KL: WGSL's log is within 2⁻²¹ absolute on [0.5, 2] and 3 ULP elsewhere; each argument
+    // carries a division (5 roundings) and a subtraction; then the products and the sum.
+    let klBound = 0;
+    let klAbs = 0;
+    for (const r of rhoHat) {
+      const l1 = Math.log(rho / r);
+      const l2 = Math.log((1 - rho) / (1 - r));
+      const logError = (l: number) => 2 ** -21 + 6 * UNIT_ROUNDOFF * Math.abs(l) + 7 * UNIT_ROUNDOFF;
+      klBound += rho * logError(l1) + (1 - rho) * logError(l2);
+      klAbs += Math.abs(rho * l1) + Math.abs((1 - rho) * l2);
+    }
+    const sparsityBound = beta * (klBound + roundoffBound(n, 3, klAbs)) + UNIT_ROUNDOFF * Math.abs(sparsity);
+    const reconstructionBound = roundoffBound(n, 3, reconstruction);
+    const weightBound = roundoffBound(n, 3, weightDecay);
+    const costBound = reconstructionBound + weightBound + sparsityBound + roundoffBound(0, 2, reconstruction + weightDecay + Math.abs(sparsity));
+    return compareElementwise(
+      'cost [cost, reconstruction, weightDecay, sparsity]',
+      { squaredErrorCount: spec.squaredErrorCount, weightCount: spec.weightCount, hidden: spec.hidden, examples: spec.examples },
+      gpu,
+      [reconstruction + weightDecay + sparsity, reconstruction, weightDecay, sparsity],
+      [costBound, reconstructionBound, weightBound, sparsityBound],
+    );
+  });
+}
+
+// ---------------------------------------------------------------------------------------------
+// The whole evaluation against sparseAutoencoderCostDetailed.
+
+export interface EvaluationCheck {
+  examples: number;
+  visibleSize: number;
+  hiddenSize: number;
+  hyperparameters?: Hyperparameters;
+  seed?: number;
+  variant?: MatmulVariant;
+}
+
+export const DEFAULT_HYPERPARAMETERS: Hyperparameters = { sparsityParam: 0.01, lambda: 1e-4, beta: 3 };
+
+/**
+ * Test data like normalized patches (uniform in [0.1, 0.9]) and θ from initializeParameters,
+ * both rounded to float32 so that the reference sees what the GPU sees.
+ */
+export function makeFixture(examples: number, visibleSize: number, hiddenSize: number, seed = 1) {
+  const rng = new Random(seed);
+  const data = new Float64Array(examples * visibleSize);
+  for (let i = 0; i < data.length; i++) data[i] = Math.fround(0.1 + 0.8 * rng.uniform());
+  const theta = initializeParameters({ visibleSize, hiddenSize }, seed + 1).map(Math.fround);
+  return { data, theta };
+}
+
+export async function checkEvaluation(ctx: GpuContext, spec: EvaluationCheck): Promise<CheckResult[]> {
+  const { examples: m, visibleSize: v, hiddenSize: h } = spec;
+  const hp = spec.hyperparameters ?? DEFAULT_HYPERPARAMETERS;
+  const hp32 = { sparsityParam: Math.fround(hp.sparsityParam), lambda: Math.fround(hp.lambda), beta: Math.fround(hp.beta) };
+  const { data, theta } = makeFixture(m, v, h, spec.seed ?? 1);
+  const shape = { visibleSize: v, hiddenSize: h };
+  const dataset = { data, examples: m, visibleSize: v };
+  const model = await GpuSparseAutoencoder.create(ctx, shape, hp, dataset, { theta, matmulVariant: spec.variant });
+  try {
+    const evaluation = await model.evaluate();
+    const grad = await model.readGradient();
+    const ref = sparseAutoencoderCostDetailed(theta, shape, hp32, dataset);
+    const label = { examples: m, visibleSize: v, hiddenSize: h, variant: model.config.matmul };
+
+    const costError = Math.abs(evaluation.cost - ref.cost) / Math.abs(ref.cost);
+    const costResult: CheckResult = {
+      name: 'evaluation cost (relative error)',
+      shape: label,
+      maxError: costError,
+      bound: MODEL_TOLERANCE.costRelative,
+      pass: Number.isFinite(evaluation.cost) && costError <= MODEL_TOLERANCE.costRelative,
+      worst: [{ index: 0, gpu: evaluation.cost, reference: ref.cost, error: Math.abs(evaluation.cost - ref.cost), bound: MODEL_TOLERANCE.costRelative * Math.abs(ref.cost) }],
+      details: {
+        reconstructionRelative: Math.abs(evaluation.parts.reconstruction - ref.parts.reconstruction) / Math.abs(ref.parts.reconstruction),
+        weightDecayRelative: Math.abs(evaluation.parts.weightDecay - ref.parts.weightDecay) / Math.abs(ref.parts.weightDecay),
+        sparsityRelative: Math.abs(evaluation.parts.sparsity - ref.parts.sparsity) / Math.abs(ref.parts.sparsity),
+      },
+    };
+
+    let num = 0;
+    let den = 0;
+    let finite = true;
+    const entries: WorstEntry[] = [];
+    for (let i = 0; i < grad.length; i++) {
+      const e = grad[i] - ref.grad[i];
+      if (!Number.isFinite(grad[i])) finite = false;
+      num += e * e;
+      den += ref.grad[i] * ref.grad[i];
+      entries.push({ index: i, gpu: grad[i], reference: ref.grad[i], error: Math.abs(e), bound: NaN });
+    }
+    entries.sort((a, b) => b.error - a.error);
+    const gradError = Math.sqrt(num / den);
+    const L = thetaLayout(shape);
+    const blockError = (from: number, to: number) => {
+      let n2 = 0;
+      let d2 = 0;
+      for (let i = from; i < to; i++) {
+        n2 += (grad[i] - ref.grad[i]) ** 2;
+        d2 += ref.grad[i] ** 2;
+      }
+      return Math.sqrt(n2 / d2);
+    };
+    const gradResult: CheckResult = {
+      name: 'evaluation gradient (relative 2-norm error)',
+      shape: label,
+      maxError: gradError,
+      bound: MODEL_TOLERANCE.gradientRelativeNorm,
+      pass: finite && gradError <= MODEL_TOLERANCE.gradientRelativeNorm,
+      worst: entries.slice(0, WORST_COUNT),
+      details: {
+        W1: blockError(L.W1, L.W2),
+        W2: blockError(L.W2, L.b1),
+        b1: blockError(L.b1, L.b2),
+        b2: blockError(L.b2, L.length),
+      },
+    };
+    return [costResult, gradResult];
+  } finally {
+    model.destroy();
+  }
+}
+
+/** One line per result, for logs and failure messages. */
+export function formatCheck(r: CheckResult): string {
+  const shape = Object.entries(r.shape)
+    .map(([k, v]) => `${k}=${v}`)
+    .join(' ');
+  const worst = r.worst[0];
+  const at = worst ? ` worst #${worst.index}: gpu ${worst.gpu} ref ${worst.reference} err ${worst.error.toExponential(2)} bound ${worst.bound.toExponential(2)}` : '';
+  return `${r.pass ? 'PASS' : 'FAIL'} ${r.name} [${shape}] max error ${r.maxError.toExponential(2)} bound ${r.bound.toExponential(2)}${at}`;
+}

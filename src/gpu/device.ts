@@ -1,0 +1,143 @@
+/**
+ * The WebGPU device and what we know about its adapter, for Node (Dawn) and browsers alike.
+ * Browser-safe: the caller passes in the GPU object (navigator.gpu, or the one src/gpu/node.ts
+ * creates).
+ */
+import { DeviceLostError, NoAdapterError } from './errors';
+import { PipelineCache } from './pipelines';
+import type { MatmulVariant } from './programs';
+
+export interface AdapterSummary {
+  vendor: string;
+  architecture: string;
+  description: string;
+  device: string;
+  isFallbackAdapter: boolean;
+  /** The adapter offers the 'subgroups' feature (then the device is created with it). */
+  subgroups: boolean;
+  /** Subgroup sizes the adapter reports (0 when unknown). */
+  subgroupMinSize: number;
+  subgroupMaxSize: number;
+}
+
+export interface GpuContextOptions {
+  powerPreference?: GPUPowerPreference;
+  /** Which fix the no-adapter error names. Default: guessed from the global scope. */
+  environment?: 'node' | 'browser';
+  /** Forces the matmul variant instead of choosing by adapter (tests, benchmarks). */
+  matmulVariant?: MatmulVariant;
+  /** Called once if the device is lost for any reason other than destroy(). */
+  onDeviceLost?: (info: GPUDeviceLostInfo) => void;
+}
+
+export interface GpuContext {
+  /**
+   * Held for the device's lifetime: in Node, if the object from `create()` is garbage collected,
+   * Dawn frees its instance under the live device and the process aborts at the next queue event.
+   */
+  readonly gpu: GPU;
+  readonly adapter: GPUAdapter;
+  readonly device: GPUDevice;
+  readonly adapterInfo: AdapterSummary;
+  readonly pipelines: PipelineCache;
+  /** The forced matmul variant, if any (see chooseMatmulVariant in programs.ts). */
+  readonly matmulVariant: MatmulVariant | undefined;
+  /** Set once the device is lost. */
+  readonly lost: GPUDeviceLostInfo | undefined;
+  /** Throws DeviceLostError if the device has been lost. */
+  assertAlive(): void;
+  destroy(): void;
+}
+
+export const NO_ADAPTER_FIX = {
+  node: 'install Mesa ≥ 24 Vulkan drivers (Debian: mesa-vulkan-drivers from bookworm-backports)',
+  browser: 'use Chrome ≥ 113 or start Chromium with --enable-unsafe-webgpu',
+} as const;
+
+function guessEnvironment(): 'node' | 'browser' {
+  const g = globalThis as { process?: { versions?: { node?: string } }; window?: unknown };
+  return g.process?.versions?.node !== undefined && g.window === undefined ? 'node' : 'browser';
+}
+
+export function noAdapterMessage(environment: 'node' | 'browser'): string {
+  return `No WebGPU adapter is available: ${NO_ADAPTER_FIX[environment]}.`;
+}
+
+/** Limits we raise to the adapter's own values (the defaults cap a storage binding at 128 MiB). */
+const RAISED_LIMITS = [
+  'maxStorageBufferBindingSize',
+  'maxBufferSize',
+  'maxComputeWorkgroupStorageSize',
+  'maxComputeInvocationsPerWorkgroup',
+  'maxComputeWorkgroupSizeX',
+  'maxComputeWorkgroupSizeY',
+  'maxComputeWorkgroupsPerDimension',
+  'maxStorageBuffersPerShaderStage',
+] as const;
+
+export async function createGpuContext(gpu: GPU | undefined, options: GpuContextOptions = {}): Promise<GpuContext> {
+  const environment = options.environment ?? guessEnvironment();
+  if (!gpu) throw new NoAdapterError(`WebGPU is not available here (no GPU object). ${noAdapterMessage(environment)}`);
+  const adapter = await gpu.requestAdapter(
+    options.powerPreference ? { powerPreference: options.powerPreference } : undefined,
+  );
+  if (!adapter) throw new NoAdapterError(noAdapterMessage(environment));
+
+  const requiredLimits: Record<string, number> = {};
+  for (const name of RAISED_LIMITS) {
+    const value = adapter.limits[name];
+    if (typeof value === 'number') requiredLimits[name] = value;
+  }
+  const subgroups = adapter.features.has('subgroups');
+  const device = await adapter.requestDevice({
+    requiredLimits,
+    requiredFeatures: subgroups ? ['subgroups' as GPUFeatureName] : [],
+    label: 'sparse-autoencoder',
+  });
+  const info = adapter.info as GPUAdapterInfo & { isFallbackAdapter?: boolean; subgroupMinSize?: number; subgroupMaxSize?: number };
+  const adapterInfo: AdapterSummary = {
+    vendor: info?.vendor ?? '',
+    architecture: info?.architecture ?? '',
+    description: info?.description ?? '',
+    device: info?.device ?? '',
+    isFallbackAdapter: Boolean(info?.isFallbackAdapter),
+    subgroups,
+    subgroupMinSize: info?.subgroupMinSize ?? 0,
+    subgroupMaxSize: info?.subgroupMaxSize ?? 0,
+  };
+
+  let lost: GPUDeviceLostInfo | undefined;
+  let destroyed = false;
+  void device.lost.then((info) => {
+    lost = info;
+    if (!destroyed && info.reason !== 'destroyed') {
+      if (options.onDeviceLost) options.onDeviceLost(info);
+      else console.error(`WebGPU device lost (${info.reason}): ${info.message}`);
+    }
+  });
+  device.addEventListener('uncapturederror', (event) => {
+    console.error(`Uncaptured WebGPU error: ${(event as GPUUncapturedErrorEvent).error.message}`);
+  });
+
+  const pipelines = new PipelineCache(device);
+  return {
+    gpu,
+    adapter,
+    device,
+    adapterInfo,
+    pipelines,
+    matmulVariant: options.matmulVariant,
+    get lost() {
+      return lost;
+    },
+    assertAlive() {
+      if (destroyed) throw new DeviceLostError('the GPU context has been destroyed');
+      if (lost) throw new DeviceLostError(`the WebGPU device was lost (${lost.reason}): ${lost.message}`);
+    },
+    destroy() {
+      if (destroyed) return;
+      destroyed = true;
+      device.destroy();
+    },
+  };
+}

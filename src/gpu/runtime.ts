@@ -1,0 +1,118 @@
+/**
+ * Buffers, bound steps (a program with its pipeline, uniform buffer and bind group) and one-shot
+ * runs of programs, shared by the autoencoder and the kernel checks.
+ */
+import type { GpuContext } from './device';
+import { withErrorScopes } from './errors';
+import type { CachedPipeline } from './pipelines';
+import type { KernelProgram } from './programs';
+
+/** A storage buffer of at least `bytes` (rounded up to 16), zero-filled. */
+export function createStorageBuffer(device: GPUDevice, bytes: number, label: string): GPUBuffer {
+  return device.createBuffer({
+    label,
+    size: Math.max(16, Math.ceil(bytes / 16) * 16),
+    usage: GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_DST | GPUBufferUsage.COPY_SRC,
+  });
+}
+
+/** A storage buffer holding `data` as f32 (padded with zeros to `minLength` values). */
+export function uploadF32(device: GPUDevice, data: ArrayLike<number>, label: string, minLength = 0): GPUBuffer {
+  const values = data instanceof Float32Array ? data : Float32Array.from(data);
+  const buffer = createStorageBuffer(device, Math.max(values.length, minLength) * 4, label);
+  if (values.length > 0) device.queue.writeBuffer(buffer, 0, values.buffer, values.byteOffset, values.byteLength);
+  return buffer;
+}
+
+/** Copies `count` f32s at `offset` (in f32s) out of a buffer. */
+export async function readF32(ctx: GpuContext, buffer: GPUBuffer, offset: number, count: number): Promise<Float32Array> {
+  ctx.assertAlive();
+  const device = ctx.device;
+  const bytes = count * 4;
+  const size = Math.max(16, Math.ceil(bytes / 16) * 16);
+  const staging = device.createBuffer({ label: `read ${buffer.label}`, size, usage: GPUBufferUsage.MAP_READ | GPUBufferUsage.COPY_DST });
+  try {
+    await withErrorScopes(device, `reading ${buffer.label}`, () => {
+      const encoder = device.createCommandEncoder();
+      if (bytes > 0) encoder.copyBufferToBuffer(buffer, offset * 4, staging, 0, bytes);
+      device.queue.submit([encoder.finish()]);
+    });
+    await staging.mapAsync(GPUMapMode.READ);
+    const out = new Float32Array(staging.getMappedRange(0, size).slice(0, bytes));
+    staging.unmap();
+    return out;
+  } finally {
+    staging.destroy();
+  }
+}
+
+/** A program ready to dispatch: pipeline, its own uniform buffer, a bind group over `buffers`. */
+export interface BoundStep {
+  program: KernelProgram;
+  pipeline: CachedPipeline;
+  uniformBuffer: GPUBuffer;
+  bindGroup: GPUBindGroup;
+}
+
+export function createUniformBuffer(device: GPUDevice, program: KernelProgram): GPUBuffer {
+  const buffer = device.createBuffer({
+    label: `uniforms ${program.name}`,
+    size: program.uniforms.byteLength,
+    usage: GPUBufferUsage.UNIFORM | GPUBufferUsage.COPY_DST,
+  });
+  device.queue.writeBuffer(buffer, 0, program.uniforms);
+  return buffer;
+}
+
+export function createBindGroup(
+  device: GPUDevice,
+  pipeline: CachedPipeline,
+  uniformBuffer: GPUBuffer,
+  buffers: readonly GPUBuffer[],
+  label: string,
+): GPUBindGroup {
+  return device.createBindGroup({
+    label,
+    layout: pipeline.bindGroupLayout,
+    entries: [uniformBuffer, ...buffers].map((buffer, binding) => ({ binding, resource: { buffer } })),
+  });
+}
+
+export async function bindStep(ctx: GpuContext, program: KernelProgram, buffers: readonly GPUBuffer[]): Promise<BoundStep> {
+  if (buffers.length !== program.bindings.length - 1) {
+    throw new RangeError(`${program.name}: expected ${program.bindings.length - 1} buffers, got ${buffers.length}`);
+  }
+  const pipeline = await ctx.pipelines.pipeline(program);
+  const uniformBuffer = createUniformBuffer(ctx.device, program);
+  const bindGroup = createBindGroup(ctx.device, pipeline, uniformBuffer, buffers, program.name);
+  return { program, pipeline, uniformBuffer, bindGroup };
+}
+
+export function encodeStep(pass: GPUComputePassEncoder, step: { pipeline: CachedPipeline; bindGroup: GPUBindGroup; program: KernelProgram }): void {
+  pass.setPipeline(step.pipeline.pipeline);
+  pass.setBindGroup(0, step.bindGroup);
+  const [x, y, z] = step.program.dispatch;
+  pass.dispatchWorkgroups(x, y, z);
+}
+
+/** Runs programs in order in one submission and waits for them (checks, tools). */
+export async function runPrograms(
+  ctx: GpuContext,
+  runs: ReadonlyArray<{ program: KernelProgram; buffers: readonly GPUBuffer[] }>,
+): Promise<void> {
+  ctx.assertAlive();
+  const steps: BoundStep[] = [];
+  try {
+    await withErrorScopes(ctx.device, `running ${runs.map((r) => r.program.name).join(', ')}`, async () => {
+      for (const run of runs) steps.push(await bindStep(ctx, run.program, run.buffers));
+      const encoder = ctx.device.createCommandEncoder();
+      const pass = encoder.beginComputePass();
+      for (const step of steps) encodeStep(pass, step);
+      pass.end();
+      ctx.device.queue.submit([encoder.finish()]);
+    });
+    await ctx.device.queue.onSubmittedWorkDone();
+  } finally {
+    for (const step of steps) step.uniformBuffer.destroy();
+  }
+}

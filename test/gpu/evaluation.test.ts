@@ -1,0 +1,191 @@
+/**
+ * The whole cost and gradient on the GPU against sparseAutoencoderCostDetailed (float64), with
+ * the issue's fixed tolerances: cost relative error ≤ 1e-5, gradient relative norm ≤ 1e-4.
+ */
+import { describe, expect, it } from 'vitest';
+import { GpuSparseAutoencoder } from '../../src/gpu/autoencoder';
+import { checkEvaluation, DEFAULT_HYPERPARAMETERS, makeFixture } from '../../src/gpu/checks';
+import { MODEL_TOLERANCE } from '../../src/gpu/tolerance';
+import { sparseAutoencoderCostDetailed } from '../../src/reference/autoencoder';
+import { thetaLayout } from '../../src/reference/params';
+import { expectPass, useGpuContext } from './context';
+
+const gpu = useGpuContext();
+
+describe('whole evaluation against the float64 reference', () => {
+  it.each([
+    [7, 3, 1],
+    [1, 64, 25],
+    [10000, 64, 25],
+    [1000, 784, 196],
+  ])('m=%i v=%i h=%i, every matmul variant', async (examples, visibleSize, hiddenSize) => {
+    for (const variant of ['registers', 'subgroups', 'workgroup'] as const) {
+      expectPass(await checkEvaluation(gpu(), { examples, visibleSize, hiddenSize, variant }));
+    }
+  });
+
+  it('m=10000 v=784 h=196 (MNIST-sized), the adapter’s variant', async () => {
+    expectPass(await checkEvaluation(gpu(), { examples: 10000, visibleSize: 784, hiddenSize: 196 }));
+  });
+
+  it('other hyperparameters (λ = 0.003, β = 0.5, ρ = 0.1)', async () => {
+    const hyperparameters = { sparsityParam: 0.1, lambda: 0.003, beta: 0.5 };
+    expectPass(await checkEvaluation(gpu(), { examples: 333, visibleSize: 64, hiddenSize: 25, hyperparameters }));
+  });
+});
+
+describe('GpuSparseAutoencoder', () => {
+  const shape = { visibleSize: 64, hiddenSize: 25 };
+  const m = 500;
+  const { data, theta } = makeFixture(m, shape.visibleSize, shape.hiddenSize, 11);
+  const dataset = { data, examples: m, visibleSize: shape.visibleSize };
+
+  it('evaluate() twice gives bit-identical cost, ρ̂ and gradient (deterministic reductions)', async () => {
+    const model = await GpuSparseAutoencoder.create(gpu(), shape, DEFAULT_HYPERPARAMETERS, dataset, { theta });
+    try {
+      const first = await model.evaluate({ meanActivation: true });
+      const grad1 = await model.readGradient();
+      const second = await model.evaluate({ meanActivation: true });
+      const grad2 = await model.readGradient();
+      expect(second.cost).toBe(first.cost);
+      expect(second.parts).toEqual(first.parts);
+      expect(Array.from(second.meanActivation!)).toEqual(Array.from(first.meanActivation!));
+      expect(Array.from(grad2)).toEqual(Array.from(grad1));
+    } finally {
+      model.destroy();
+    }
+  });
+
+  it('reads back θ, ρ̂ and the cost buffer; writeTheta changes the result', async () => {
+    const model = await GpuSparseAutoencoder.create(gpu(), shape, DEFAULT_HYPERPARAMETERS, dataset, { theta });
+    try {
+      expect(Array.from(await model.readTheta())).toEqual(Array.from(Float32Array.from(theta)));
+      const first = await model.evaluate({ meanActivation: true });
+      expect(Array.from(await model.readMeanActivation())).toEqual(Array.from(first.meanActivation!));
+      const costs = await model.readCost();
+      expect(costs[0]).toBe(first.cost);
+      const ref = sparseAutoencoderCostDetailed(theta, shape, DEFAULT_HYPERPARAMETERS, dataset);
+      for (let j = 0; j < shape.hiddenSize; j++) expect(first.meanActivation![j]).toBeCloseTo(ref.meanActivation[j], 5);
+      const theta2 = theta.map((t) => Math.fround(t * 0.5));
+      model.writeTheta(theta2);
+      const second = await model.evaluate();
+      const ref2 = sparseAutoencoderCostDetailed(theta2, shape, DEFAULT_HYPERPARAMETERS, dataset);
+      expect(Math.abs(second.cost - ref2.cost) / ref2.cost).toBeLessThanOrEqual(MODEL_TOLERANCE.costRelative);
+    } finally {
+      model.destroy();
+    }
+  });
+
+  it('intermediates a2, a3, δ3, δ2 match the reference steps', async () => {
+    const model = await GpuSparseAutoencoder.create(gpu(), shape, DEFAULT_HYPERPARAMETERS, dataset, { theta });
+    try {
+      await model.evaluate();
+      const got = await model.readIntermediates();
+      const ref = sparseAutoencoderCostDetailed(theta, shape, DEFAULT_HYPERPARAMETERS, dataset);
+      const rel = (a: Float32Array, b: Float64Array) => {
+        let n = 0;
+        let d = 0;
+        for (let i = 0; i < a.length; i++) {
+          n += (a[i] - b[i]) ** 2;
+          d += b[i] ** 2;
+        }
+        return Math.sqrt(n / d);
+      };
+      expect(rel(got.a2, ref.a2)).toBeLessThan(1e-5);
+      expect(rel(got.a3, ref.a3)).toBeLessThan(1e-5);
+      expect(rel(got.delta3, ref.delta3)).toBeLessThan(1e-4);
+      expect(rel(got.delta2, ref.delta2)).toBeLessThan(1e-4);
+    } finally {
+      model.destroy();
+    }
+  });
+
+  it('evaluates a contiguous batch [start, start + count) through uniforms', async () => {
+    const model = await GpuSparseAutoencoder.create(gpu(), shape, DEFAULT_HYPERPARAMETERS, dataset, { theta });
+    try {
+      const start = 123;
+      const count = 77;
+      model.setBatch({ start, count });
+      const result = await model.evaluate();
+      const grad = await model.readGradient();
+      const v = shape.visibleSize;
+      const batch = { data: data.subarray(start * v, (start + count) * v), examples: count, visibleSize: v };
+      const ref = sparseAutoencoderCostDetailed(theta, shape, DEFAULT_HYPERPARAMETERS, batch);
+      expect(Math.abs(result.cost - ref.cost) / ref.cost).toBeLessThanOrEqual(MODEL_TOLERANCE.costRelative);
+      let n = 0;
+      let d = 0;
+      for (let i = 0; i < grad.length; i++) {
+        n += (grad[i] - ref.grad[i]) ** 2;
+        d += ref.grad[i] ** 2;
+      }
+      expect(Math.sqrt(n / d)).toBeLessThanOrEqual(MODEL_TOLERANCE.gradientRelativeNorm);
+      expect(() => model.setBatch({ start: 450, count: 51 })).toThrow(RangeError);
+    } finally {
+      model.destroy();
+    }
+  });
+
+  it('setHyperparameters changes the cost without recompiling', async () => {
+    const model = await GpuSparseAutoencoder.create(gpu(), shape, DEFAULT_HYPERPARAMETERS, dataset, { theta });
+    try {
+      const created = gpu().pipelines.stats.pipelinesCreated;
+      const hp = { sparsityParam: 0.05, lambda: 0.01, beta: 1 };
+      model.setHyperparameters(hp);
+      const result = await model.evaluate();
+      const ref = sparseAutoencoderCostDetailed(theta, shape, { sparsityParam: Math.fround(0.05), lambda: Math.fround(0.01), beta: 1 }, dataset);
+      expect(Math.abs(result.cost - ref.cost) / ref.cost).toBeLessThanOrEqual(MODEL_TOLERANCE.costRelative);
+      expect(gpu().pipelines.stats.pipelinesCreated).toBe(created);
+    } finally {
+      model.destroy();
+    }
+  });
+
+  it('encodeEvaluation records into a caller’s encoder, with caller-owned θ and gradient buffers', async () => {
+    const ctx = gpu();
+    const model = await GpuSparseAutoencoder.create(ctx, shape, DEFAULT_HYPERPARAMETERS, dataset, { theta });
+    const L = thetaLayout(shape);
+    const usage = GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_DST | GPUBufferUsage.COPY_SRC;
+    const myTheta = ctx.device.createBuffer({ size: L.length * 4, usage });
+    const myGrad = ctx.device.createBuffer({ size: L.length * 4, usage });
+    try {
+      const scaled = theta.map((t) => Math.fround(t * 0.25));
+      ctx.device.queue.writeBuffer(myTheta, 0, Float32Array.from(scaled));
+      const encoder = ctx.device.createCommandEncoder();
+      model.encodeEvaluation(encoder, myTheta, myGrad);
+      ctx.device.queue.submit([encoder.finish()]);
+      const [cost] = await model.readCost();
+      const read = ctx.device.createBuffer({ size: L.length * 4, usage: GPUBufferUsage.MAP_READ | GPUBufferUsage.COPY_DST });
+      const copy = ctx.device.createCommandEncoder();
+      copy.copyBufferToBuffer(myGrad, 0, read, 0, L.length * 4);
+      ctx.device.queue.submit([copy.finish()]);
+      await read.mapAsync(GPUMapMode.READ);
+      const grad = new Float32Array(read.getMappedRange().slice(0));
+      read.destroy();
+      const ref = sparseAutoencoderCostDetailed(scaled, shape, DEFAULT_HYPERPARAMETERS, dataset);
+      expect(Math.abs(cost - ref.cost) / ref.cost).toBeLessThanOrEqual(MODEL_TOLERANCE.costRelative);
+      let n = 0;
+      let d = 0;
+      for (let i = 0; i < grad.length; i++) {
+        n += (grad[i] - ref.grad[i]) ** 2;
+        d += ref.grad[i] ** 2;
+      }
+      expect(Math.sqrt(n / d)).toBeLessThanOrEqual(MODEL_TOLERANCE.gradientRelativeNorm);
+      // The model's own θ and gradient were not touched.
+      expect(Array.from(await model.readTheta())).toEqual(Array.from(Float32Array.from(theta)));
+    } finally {
+      myTheta.destroy();
+      myGrad.destroy();
+      model.destroy();
+    }
+  });
+
+  it('rejects mismatched inputs with clear errors', async () => {
+    const ctx = gpu();
+    await expect(GpuSparseAutoencoder.create(ctx, { visibleSize: 65, hiddenSize: 25 }, DEFAULT_HYPERPARAMETERS, dataset)).rejects.toThrow(/65/);
+    await expect(GpuSparseAutoencoder.create(ctx, shape, { ...DEFAULT_HYPERPARAMETERS, sparsityParam: 1 }, dataset)).rejects.toThrow(/ρ/);
+    const model = await GpuSparseAutoencoder.create(ctx, shape, DEFAULT_HYPERPARAMETERS, dataset);
+    expect(() => model.writeTheta(new Float64Array(3))).toThrow(/needs/);
+    model.destroy();
+    expect(() => model.writeTheta(theta)).toThrow(/destroyed/);
+  });
+});

@@ -1,0 +1,118 @@
+/** The pipeline manager: compile errors, the cache, the no-adapter error, the variant choice. */
+import { describe, expect, it } from 'vitest';
+import { createGpuContext, NO_ADAPTER_FIX, type AdapterSummary } from '../../src/gpu/device';
+import { NoAdapterError, WgslCompileError } from '../../src/gpu/errors';
+import { chooseKernelConfig, isSoftwareAdapter, matmulProgram, SHADERS } from '../../src/gpu/programs';
+import { useGpuContext } from './context';
+
+const gpu = useGpuContext();
+
+describe('pipeline cache', () => {
+  it('turns a WGSL compile error into a readable exception with file:line:col', async () => {
+    const broken = {
+      file: 'shaders/broken.wgsl',
+      code: '@compute @workgroup_size(1)\nfn main() {\n  let x: f32 = undefinedThing + 1.0;\n}\n',
+    };
+    const error = await gpu()
+      .pipelines.pipeline({ shader: broken, entryPoint: 'main', constants: {}, bindings: [] })
+      .catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(WgslCompileError);
+    const message = (error as Error).message;
+    expect(message).toMatch(/shaders\/broken\.wgsl:3:\d+: error: .*undefinedThing/);
+    expect(message).toContain('let x: f32 = undefinedThing + 1.0;');
+  });
+
+  it('reports a bad override constant as a pipeline error naming the shader', async () => {
+    const error = await gpu()
+      .pipelines.pipeline({ shader: SHADERS.padMatrix, entryPoint: 'main', constants: { NO_SUCH_CONSTANT: 1 }, bindings: ['uniform', 'read-only-storage', 'storage'] })
+      .catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(Error);
+    expect((error as Error).message).toMatch(/pad_matrix\.wgsl/);
+  });
+
+  it('compiles each (shader, entry point, constants) once', async () => {
+    const cache = gpu().pipelines;
+    const program = matmulProgram({ M: 13, N: 8, K: 12, transA: false, transB: true }, 'registers');
+    const before = { ...cache.stats };
+    const first = await cache.pipeline(program);
+    const afterFirst = { ...cache.stats };
+    const otherUniforms = { ...program, uniforms: new ArrayBuffer(48) };
+    const again = await Promise.all([cache.pipeline(program), cache.pipeline(otherUniforms)]);
+    expect(again[0]).toBe(first);
+    expect(again[1]).toBe(first);
+    expect(cache.stats.pipelinesCreated).toBe(afterFirst.pipelinesCreated);
+    expect(cache.stats.modulesCompiled).toBe(afterFirst.modulesCompiled);
+    expect(afterFirst.pipelinesCreated - before.pipelinesCreated).toBeLessThanOrEqual(1);
+    // Different constants: a new pipeline from the same module.
+    const other = await cache.pipeline(matmulProgram({ M: 13, N: 8, K: 12, transA: false, transB: false }, 'registers'));
+    expect(other).not.toBe(first);
+    expect(cache.stats.modulesCompiled).toBe(afterFirst.modulesCompiled);
+  });
+});
+
+describe('createGpuContext', () => {
+  const noAdapterGpu = { requestAdapter: async () => null } as unknown as GPU;
+
+  it('names the Node fix when there is no adapter', async () => {
+    const error = await createGpuContext(noAdapterGpu, { environment: 'node' }).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(NoAdapterError);
+    expect((error as Error).message).toContain(NO_ADAPTER_FIX.node);
+    expect((error as Error).message).toMatch(/mesa-vulkan-drivers from bookworm-backports/);
+  });
+
+  it('names the browser fix when there is no adapter', async () => {
+    const error = await createGpuContext(noAdapterGpu, { environment: 'browser' }).catch((e: unknown) => e);
+    expect((error as Error).message).toMatch(/Chrome ≥ 113|--enable-unsafe-webgpu/);
+    const noGpu = await createGpuContext(undefined, { environment: 'browser' }).catch((e: unknown) => e);
+    expect(noGpu).toBeInstanceOf(NoAdapterError);
+  });
+
+  it('records adapter info and raises the storage binding limit to the adapter’s', () => {
+    const ctx = gpu();
+    expect(ctx.adapterInfo.vendor).toBeTruthy();
+    expect(ctx.device.limits.maxStorageBufferBindingSize).toBe(ctx.adapter.limits.maxStorageBufferBindingSize);
+    expect(ctx.device.limits.maxBufferSize).toBe(ctx.adapter.limits.maxBufferSize);
+  });
+});
+
+describe('variant choice by adapter', () => {
+  const adapter = (vendor: string, architecture: string, description = '', device = '', subgroupSize = 0): AdapterSummary => ({
+    vendor,
+    architecture,
+    description,
+    device,
+    isFallbackAdapter: false,
+    subgroups: subgroupSize > 0,
+    subgroupMinSize: subgroupSize,
+    subgroupMaxSize: subgroupSize,
+  });
+
+  it('register blocking on software adapters, workgroup tiling on GPUs', () => {
+    const lavapipe = adapter('mesa', 'software', 'llvmpipe: Mesa 25.0.7 (LLVM 15.0.6)', 'llvmpipe-llvm-15-0-6-256-bits-');
+    const swiftshader = adapter('google', 'swiftshader', 'SwiftShader Device (Subzero)');
+    const nvidia = adapter('nvidia', 'hopper', 'NVIDIA H100');
+    const radv = adapter('mesa', 'rdna-3', 'AMD Radeon (RADV)');
+    expect(isSoftwareAdapter(lavapipe)).toBe(true);
+    expect(isSoftwareAdapter(swiftshader)).toBe(true);
+    expect(isSoftwareAdapter(nvidia)).toBe(false);
+    expect(isSoftwareAdapter(radv)).toBe(false);
+    expect(chooseKernelConfig(lavapipe).matmul).toBe('registers');
+    expect(chooseKernelConfig(swiftshader).matmul).toBe('registers');
+    expect(chooseKernelConfig(nvidia).matmul).toBe('workgroup');
+    expect(chooseKernelConfig(nvidia, 'registers').matmul).toBe('registers');
+    expect(chooseKernelConfig(lavapipe, 'workgroup').matmul).toBe('workgroup');
+    expect(() => chooseKernelConfig(lavapipe, 'subgroups')).toThrow(/subgroups/);
+  });
+
+  it('subgroup sharing on software adapters with a fixed subgroup size', () => {
+    const lavapipe = adapter('mesa', 'software', 'llvmpipe: Mesa 25.0.7', 'llvmpipe', 8);
+    expect(chooseKernelConfig(lavapipe)).toMatchObject({ matmul: 'subgroups', subgroupSize: 8 });
+    const varying = { ...lavapipe, subgroupMinSize: 4, subgroupMaxSize: 8 };
+    expect(chooseKernelConfig(varying).matmul).toBe('registers');
+    expect(chooseKernelConfig(adapter('nvidia', 'hopper', '', '', 32)).matmul).toBe('workgroup');
+  });
+
+  it('this machine’s adapter is a software one (lavapipe, subgroups of 8)', () => {
+    expect(chooseKernelConfig(gpu().adapterInfo).matmul).toBe('subgroups');
+  });
+});
