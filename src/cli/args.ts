@@ -5,6 +5,7 @@
 import { parseArgs } from 'node:util';
 import {
   ConfigError,
+  defaultLearningRates,
   defaultPreset,
   isPresetName,
   optimizerNames,
@@ -46,7 +47,7 @@ report.json into the output folder.
   --patch P              patch side in pixels (image data)
   --patches M            number of patches sampled (image data)
   --optimizer NAME       lbfgs (default) | gd | sgd | adam
-  --learning-rate A      step size for gd, sgd and adam
+  --learning-rate A      step size for gd, sgd and adam (defaults 1, 0.05, 0.01)
   --momentum MU          sgd momentum in [0, 1) (default 0.9)
   --batch-size N         mini-batch size for sgd and adam (default 256)
   --iters N              iterations (0 evaluates the cost only)
@@ -125,6 +126,7 @@ export function parseTrainArguments(argv: string[]): TrainArguments {
     }
     (config as unknown as Record<string, number>)[field] = value;
   }
+  if (!given.has('learning-rate')) config.learningRate = defaultLearningRates[config.optimizer];
   if ([...given].some((k) => k in numberFlags || k === 'data' || k === 'optimizer')) {
     config.preset = 'custom';
   }

@@ -1,4 +1,6 @@
 /** The engine a Node run asks for: WebGPU through Dawn, or the float64 reference. */
+import { createNodeGpuContext } from '../gpu/node';
+import { createGpuTrainingEngine } from '../gpu/training-engine';
 import type { Dataset, Hyperparameters } from '../reference/autoencoder';
 import type { Shape } from '../reference/params';
 import { cpuEngine, type TrainingEngine } from './engine';
@@ -12,5 +14,18 @@ export async function createEngine(
   if (device === 'cpu') {
     return { engine: cpuEngine(shape, hyperparameters, dataset) as TrainingEngine<unknown>, close() {} };
   }
-  throw new Error('the GPU engine is not built yet; use --device cpu');
+  const ctx = await createNodeGpuContext();
+  try {
+    const engine = await createGpuTrainingEngine(ctx, shape, hyperparameters, dataset);
+    return {
+      engine: engine as TrainingEngine<unknown>,
+      close() {
+        engine.destroy();
+        ctx.destroy();
+      },
+    };
+  } catch (error) {
+    ctx.destroy();
+    throw error;
+  }
 }

@@ -1,0 +1,40 @@
+/**
+ * The main job as a user runs it: `npm run train` with no flags trains the UFLDL natural-image
+ * preset on the GPU (Dawn in Node) and its features are oriented, localized edge detectors —
+ * measured by their fit to a bank of Gabor functions (src/analysis/gabor.ts).
+ */
+import { spawn } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { mkdtemp, readFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { expect, it } from 'vitest';
+import { featureGaborFits, gaborBank } from '../../src/analysis/gabor';
+import { thetaFromModelJson } from '../../src/train/model-files';
+
+/** A feature "fits well" above this correlation; random initial weights stay below 0.6. */
+const GOOD_FIT = 0.75;
+
+it('npm run train: the natural preset on the GPU learns edge detectors', { timeout: 900_000 }, async () => {
+  const out = await mkdtemp(join(tmpdir(), 'sae-train-'));
+  const stderr = await new Promise<string>((resolve, reject) => {
+    const child = spawn(process.execPath, ['--import', 'tsx', '--import', './scripts/register-wgsl.mjs', 'src/cli/train.ts', '--out', out], {
+      stdio: ['ignore', 'ignore', 'pipe'],
+    });
+    let text = '';
+    child.stderr.on('data', (d) => (text += d));
+    child.on('close', (code) => (code === 0 ? resolve(text) : reject(new Error(`exit ${code}:\n${text}`))));
+  });
+  const report = JSON.parse(await readFile(join(out, 'report.json'), 'utf8'));
+  expect(report.device.backend, stderr).toBe('webgpu');
+  expect(report.iterations).toBe(400);
+  expect(report.finalCost).toBeLessThan(0.5); // from ~52 at the start
+  expect(existsSync(join(out, 'features.png'))).toBe(true);
+
+  const { theta, shape } = thetaFromModelJson(JSON.parse(await readFile(join(out, 'model.json'), 'utf8')), 'model.json');
+  expect(shape).toEqual({ visibleSize: 64, hiddenSize: 25 });
+  const fits = featureGaborFits(theta, 25, { width: 8, height: 8 }, gaborBank({ width: 8, height: 8 }));
+  const good = fits.filter((f) => f >= GOOD_FIT).length;
+  console.log(`Gabor fits of the 25 features: ${fits.map((f) => f.toFixed(2)).join(' ')}; ${good} ≥ ${GOOD_FIT}`);
+  expect(good).toBeGreaterThanOrEqual(20); // most: at least 80 %
+});

@@ -1,0 +1,232 @@
+/**
+ * Training on the GPU: the optimizers' vector kernels against their float64 twins, and whole
+ * runs (GD, SGD, Adam, L-BFGS) against the float64 reference engine.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { GpuContext } from '../../src/gpu/device';
+import { createNodeGpuContext } from '../../src/gpu/node';
+import { roundoffBound, MODEL_TOLERANCE, UNIT_ROUNDOFF } from '../../src/gpu/tolerance';
+import { createGpuTrainingEngine } from '../../src/gpu/training-engine';
+import { GpuVectorBackend } from '../../src/gpu/vectors';
+import { cpuVectorBackend, twoLoopDirection, type CorrectionHistory } from '../../src/optim/lbfgs';
+import { Random } from '../../src/random';
+import { sparseAutoencoderCost, type Dataset } from '../../src/reference/autoencoder';
+import { initializeParameters, thetaLayout } from '../../src/reference/params';
+import type { Checkpoint } from '../../src/train/checkpoint';
+import { defaultLearningRates, presets, type OptimizerName, type TrainConfig } from '../../src/train/config';
+import { cpuEngine } from '../../src/train/engine';
+import { train } from '../../src/train/trainer';
+
+let ctx: GpuContext;
+beforeAll(async () => {
+  ctx = await createNodeGpuContext(); // no adapter: every test fails with the fix named
+});
+afterAll(() => ctx?.destroy());
+
+/** Values exactly representable in float32, so GPU and reference start from the same numbers. */
+function f32Random(n: number, rng: Random, scale = 1): Float64Array {
+  return Float64Array.from(Float32Array.from({ length: n }, () => scale * (2 * rng.uniform() - 1)));
+}
+
+function relativeNorm(a: ArrayLike<number>, b: ArrayLike<number>): number {
+  let d = 0;
+  let s = 0;
+  for (let i = 0; i < a.length; i++) {
+    d += (a[i] - b[i]) ** 2;
+    s += b[i] ** 2;
+  }
+  return Math.sqrt(d / s);
+}
+
+describe('GPU vector kernels against float64', () => {
+  for (const n of [1, 7, 3289, 308_308]) {
+    it(`axpy, scale, copy, dot, Σ|x|, max|x| on ${n} values`, async () => {
+      const rng = new Random(n);
+      const gpu = await GpuVectorBackend.create(ctx, n, 4);
+      const x = f32Random(n, rng);
+      const y = f32Random(n, rng);
+      const gx = gpu.create();
+      const gy = gpu.create();
+      gpu.write(gx, x);
+      gpu.write(gy, y);
+
+      // An exactly representable factor. WGSL's fma need not be fused: a product and a sum,
+      // two roundings (chain 1 + 1 extra).
+      gpu.axpy(-0.375, gx, gy);
+      const axpy = await gpu.read(gy);
+      for (let i = 0; i < n; i++) {
+        const ref = y[i] - 0.375 * x[i];
+        expect(Math.abs(axpy[i] - ref)).toBeLessThanOrEqual(roundoffBound(1, 1, Math.abs(y[i]) + Math.abs(0.375 * x[i])));
+      }
+      gpu.scale(2, gy);
+      gpu.copy(gx, gy);
+      expect(Array.from(await gpu.read(gx))).toEqual(Array.from(axpy, (v) => 2 * v));
+
+      gpu.write(gx, x);
+      gpu.write(gy, y);
+      let dot = 0;
+      let absTerms = 0;
+      let sumAbs = 0;
+      let maxAbs = 0;
+      for (let i = 0; i < n; i++) {
+        dot += x[i] * y[i];
+        absTerms += Math.abs(x[i] * y[i]);
+        sumAbs += Math.abs(x[i]);
+        maxAbs = Math.max(maxAbs, Math.abs(x[i]));
+      }
+      const chunk = Math.max(256, Math.ceil(n / 1024));
+      const chain = chunk / 4 + 2 + Math.ceil(Math.ceil(n / chunk) / 64) + 6 + 1;
+      expect(Math.abs((await gpu.dot(gx, gy)) - dot)).toBeLessThanOrEqual(roundoffBound(chain, 2, absTerms));
+      expect(Math.abs((await gpu.sumAbs(gx)) - sumAbs)).toBeLessThanOrEqual(roundoffBound(chain, 2, sumAbs));
+      expect(await gpu.maxAbs(gx)).toBe(maxAbs); // max is exact
+
+      const withNan = x.slice();
+      withNan[n - 1] = NaN;
+      gpu.write(gx, withNan);
+      expect(await gpu.maxAbs(gx)).toBeNaN();
+      gpu.free(gx);
+      gpu.free(gy);
+      gpu.destroy();
+    });
+  }
+
+  it('Adam step matches its float64 twin', async () => {
+    const n = 1000;
+    const rng = new Random(3);
+    const gpu = await GpuVectorBackend.create(ctx, n, 1);
+    const cpu = cpuEngine({ visibleSize: 1, hiddenSize: 1 }, presets['ufldl-natural'], { data: new Float64Array(1), examples: 1, visibleSize: 1 }).vectors;
+    const [theta, grad, m, v] = [f32Random(n, rng), f32Random(n, rng), f32Random(n, rng, 0.1), f32Random(n, rng, 0.01).map(Math.abs)];
+    const g = [theta, grad, m, v].map((values) => {
+      const vec = gpu.create();
+      gpu.write(vec, values);
+      return vec;
+    });
+    // Constants exact in float32 (and so c₁ = 1 − β₁³, c₂ = 1 − β₂³), so that both sides
+    // compute from the same numbers.
+    const settings = { learningRate: 2 ** -7, beta1: 0.875, beta2: 1 - 2 ** -10, epsilon: 2 ** -27, step: 3 };
+    gpu.adamStep(g[0], g[1], g[2], g[3], settings);
+    const ref = [theta, grad, m, v].map((a) => a.slice());
+    // The float64 twin of the kernel (cpuEngine's adamStep works on any length).
+    (cpu.adamStep as (...args: unknown[]) => void).call(cpu, ref[0], ref[1], ref[2], ref[3], settings);
+    const got = await gpu.read(g[0]);
+    // Roundings in the step Δθ = α·(m/c₁)/(√(v/c₂) + ε): m's update 4 (relative to the sum of
+    // its terms' magnitudes, which may cancel), v's 5, two divisions of 2.5 ULP (5 each), sqrt
+    // (≤ 4, halving v's), + ε, the last division (5) and × α: at most 25, so 32u·|Δθ| scaled
+    // by m's cancellation, plus one rounding of θ − Δθ.
+    for (let i = 0; i < n; i++) {
+      const delta = Math.abs(ref[0][i] - theta[i]);
+      const mNew = settings.beta1 * m[i] + (1 - settings.beta1) * grad[i];
+      const cancellation = (settings.beta1 * Math.abs(m[i]) + (1 - settings.beta1) * Math.abs(grad[i])) / Math.abs(mNew);
+      const bound = UNIT_ROUNDOFF * Math.abs(ref[0][i]) + 32 * UNIT_ROUNDOFF * delta * cancellation;
+      expect(Math.abs(got[i] - ref[0][i])).toBeLessThanOrEqual(bound);
+    }
+    gpu.destroy();
+  });
+
+  it('the two-loop recursion on the GPU gives float64’s direction', async () => {
+    const n = 5000;
+    const k = 6;
+    const rng = new Random(9);
+    const gpu = await GpuVectorBackend.create(ctx, n, k);
+    const cpu = cpuVectorBackend(n);
+    const g = f32Random(n, rng);
+    const s = Array.from({ length: k }, () => f32Random(n, rng));
+    // y ≈ A·s with A positive definite (diagonal 1..2), so yᵀs > 0 as in a real run.
+    const y = s.map((si) => Float64Array.from(Float32Array.from(si, (v, i) => v * (1 + (i % 7) / 6))));
+    const ys = s.map((si, j) => si.reduce((acc, v, i) => acc + v * y[j][i], 0));
+    const hDiag = ys[k - 1] / y[k - 1].reduce((acc, v) => acc + v * v, 0);
+    const upload = (values: Float64Array) => {
+      const vec = gpu.create();
+      gpu.write(vec, values);
+      return vec;
+    };
+    const gpuHistory: CorrectionHistory<ReturnType<typeof gpu.create>> = { s: s.map(upload), y: y.map(upload), ys, hDiag };
+    const out = gpu.create();
+    gpu.direction(upload(g), gpuHistory, out);
+    const expected = new Float64Array(n);
+    await twoLoopDirection(cpu, g, { s, y, ys, hDiag }, expected);
+    // 2k dot/axpy steps, each within (chunk/4 + 11)·u ≈ 4e-6 relative: the model's 1e-4 holds.
+    expect(relativeNorm(await gpu.read(out), expected)).toBeLessThanOrEqual(MODEL_TOLERANCE.gradientRelativeNorm);
+    gpu.destroy();
+  });
+});
+
+const shape = { visibleSize: 64, hiddenSize: 25 };
+
+function patches(examples: number, seed: number): Dataset {
+  const rng = new Random(seed);
+  return { data: Float64Array.from({ length: examples * 64 }, () => 0.1 + 0.8 * rng.uniform()), examples, visibleSize: 64 };
+}
+
+function config(optimizer: OptimizerName, iterations: number): TrainConfig {
+  return { ...presets['ufldl-natural'], preset: 'custom', optimizer, iterations, batchSize: 100, learningRate: defaultLearningRates[optimizer] };
+}
+
+describe('training on the GPU', () => {
+  const dataset = patches(2000, 4);
+  const theta0 = initializeParameters(shape, 2);
+
+  it('gradient descent takes exactly θ ← θ − α∇J (to float32 round-off)', async () => {
+    const c = { ...config('gd', 1), learningRate: 0.5 };
+    const engine = await createGpuTrainingEngine(ctx, shape, c, dataset);
+    const result = await train(engine, { config: c, initialTheta: theta0 });
+    engine.destroy();
+    const { grad } = sparseAutoencoderCost(theta0, shape, c, dataset);
+    const expected = theta0.map((t, i) => t - c.learningRate * grad[i]);
+    // The step α∇J carries the gradient's float32 error (≤ 1e-4 of ‖∇J‖); θ itself one rounding.
+    const step = theta0.map((t, i) => result.theta[i] - t);
+    const refStep = theta0.map((t, i) => expected[i] - t);
+    // The step carries the gradient's float32 error (the model's ≤ 1e-4), plus one rounding of
+    // each θ + step and θ's own rounding to float32, relative to the step's size.
+    const thetaRounding = (2 * UNIT_ROUNDOFF * Math.hypot(...theta0)) / Math.hypot(...refStep);
+    expect(relativeNorm(step, refStep)).toBeLessThanOrEqual(MODEL_TOLERANCE.gradientRelativeNorm + thetaRounding);
+    expect(result.device.backend).toBe('webgpu');
+  });
+
+  for (const optimizer of ['sgd', 'adam'] as const) {
+    it(`${optimizer} with mini-batches lowers the cost`, async () => {
+      const c = config(optimizer, 60);
+      const engine = await createGpuTrainingEngine(ctx, shape, c, dataset);
+      const result = await train(engine, { config: c, initialTheta: theta0 });
+      engine.destroy();
+      expect(result.finalCost).toBeLessThan(result.initialCost / 2);
+    });
+  }
+
+  it('L-BFGS on the GPU ends within 1% of the float64 reference’s L-BFGS', async () => {
+    const c = config('lbfgs', 100);
+    const engine = await createGpuTrainingEngine(ctx, shape, c, dataset);
+    const gpu = await train(engine, { config: c, initialTheta: theta0 });
+    engine.destroy();
+    const cpu = await train(cpuEngine(shape, c, dataset), { config: c, initialTheta: theta0 });
+    expect(Math.abs(gpu.finalCost - cpu.finalCost) / cpu.finalCost).toBeLessThan(0.01);
+    expect(gpu.iterations).toBe(100);
+  });
+
+  it('is reproducible, and a cancelled run resumes onto the same trajectory', async () => {
+    const c = config('lbfgs', 16);
+    const run = async (options: Partial<Parameters<typeof train>[1]> = {}) => {
+      const engine = await createGpuTrainingEngine(ctx, shape, c, dataset);
+      try {
+        return await train(engine, { config: c, initialTheta: theta0, ...options });
+      } finally {
+        engine.destroy();
+      }
+    };
+    const whole = await run();
+    const again = await run();
+    expect(Array.from(again.theta)).toEqual(Array.from(whole.theta));
+
+    const controller = new AbortController();
+    let saved: Checkpoint | undefined;
+    await run({
+      signal: controller.signal,
+      onProgress: (p) => void (p.iteration === 7 && controller.abort()),
+      onCheckpoint: (cp) => void (saved = cp),
+    });
+    expect(saved?.iteration).toBe(7);
+    const resumed = await run({ resumeFrom: saved });
+    expect(Array.from(resumed.theta)).toEqual(Array.from(whole.theta));
+    expect(thetaLayout(shape).length).toBe(whole.theta.length);
+  });
+});
