@@ -56,7 +56,7 @@ report.json into the output folder.
   --device gpu|cpu       WebGPU (default) or the float64 CPU reference
   --out DIR              output folder (default out)
   --resume               continue the run whose checkpoint is in DIR
-  --checkpoint-every N   iterations between checkpoints (default 20)
+  --checkpoint-every N   iterations between checkpoints (default: every 30 s)
   --help                 this text`;
 
 const numberFlags = {
@@ -139,7 +139,7 @@ export function parseTrainArguments(argv: string[]): TrainArguments {
 
   const device = (values.device as string | undefined) ?? 'gpu';
   if (device !== 'gpu' && device !== 'cpu') throw new UsageError(`--device must be gpu or cpu, got '${device}'`);
-  const checkpointEvery = values['checkpoint-every'] === undefined ? 20 : Number(values['checkpoint-every']);
+  const checkpointEvery = values['checkpoint-every'] === undefined ? 0 : Number(values['checkpoint-every']);
   if (!(Number.isInteger(checkpointEvery) && checkpointEvery >= 0)) {
     throw new UsageError(`--checkpoint-every must be a whole number ≥ 0, got '${values['checkpoint-every']}'`);
   }

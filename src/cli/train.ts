@@ -86,6 +86,7 @@ async function main(argv: string[]): Promise<number> {
       resumeFrom,
       signal: controller.signal,
       checkpointEvery: args.checkpointEvery,
+      checkpointSeconds: args.checkpointEvery > 0 ? 0 : 30,
       onProgress: (p) => progress.update(p),
       onCheckpoint: async (c) => void (await writeAtomically(args.out, CHECKPOINT, encodeCheckpoint(c))),
     });

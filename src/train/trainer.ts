@@ -52,8 +52,14 @@ export interface TrainOptions {
   resumeFrom?: Checkpoint;
   onProgress?: (progress: TrainingProgress) => void | Promise<void>;
   signal?: AbortSignal;
-  /** Hand out a checkpoint every this many iterations (0 = only when stopped). */
+  /** Hand out a checkpoint every this many iterations (0 = only when stopped or done). */
   checkpointEvery?: number;
+  /**
+   * Or at most this often, in seconds of training (0 = off). A checkpoint reads θ and, for
+   * L-BFGS, its 200 correction vectors back from the GPU: 250 MB for the MNIST model, too much
+   * to do every few iterations.
+   */
+  checkpointSeconds?: number;
   onCheckpoint?: (checkpoint: Checkpoint) => void | Promise<void>;
 }
 
@@ -110,6 +116,16 @@ interface RunOutcome<V> {
   exitReason: string;
 }
 
+/** Says when `checkpointSeconds` of training have passed since the last checkpoint. */
+function checkpointClock(options: TrainOptions, elapsed: () => number): { due(): boolean; reset(): void } {
+  const interval = options.checkpointSeconds ?? 0;
+  let last = elapsed();
+  return {
+    due: () => interval > 0 && elapsed() - last >= interval,
+    reset: () => void (last = elapsed()),
+  };
+}
+
 function checkpointFrom(
   options: TrainOptions,
   engine: TrainingEngine<unknown>,
@@ -126,6 +142,7 @@ async function runLbfgs<V>(
 ): Promise<RunOutcome<V>> {
   const { config, resumeFrom, signal } = options;
   const every = options.checkpointEvery ?? 0;
+  const clock = checkpointClock(options, elapsed);
   const objective = engine.objective();
   let initialCost = resumeFrom?.initialCost ?? NaN;
   let lastSnapshot: LbfgsSnapshot | undefined;
@@ -145,10 +162,11 @@ async function runLbfgs<V>(
         parts: engine.partsOf(info.cost),
         elapsedSeconds: elapsed(),
       });
-      const due = every > 0 && info.iteration % every === 0;
+      const due = (every > 0 && info.iteration % every === 0) || clock.due();
       const stopping = signal?.aborted === true;
       if (options.onCheckpoint && (due || stopping || info.iteration === config.iterations)) {
         lastSnapshot = await info.snapshot();
+        clock.reset();
         await options.onCheckpoint(
           checkpointFrom(
             options,
@@ -244,6 +262,7 @@ async function runFirstOrder<V>(
   const { config, resumeFrom, signal } = options;
   const { vectors } = engine;
   const every = options.checkpointEvery ?? 0;
+  const clock = checkpointClock(options, elapsed);
   const theta = vectors.create();
   const grad = vectors.create();
   const stateNames = config.optimizer === 'adam' ? ['m', 'v'] : config.optimizer === 'sgd' ? ['velocity'] : [];
@@ -336,8 +355,9 @@ async function runFirstOrder<V>(
       parts: engine.partsOf(cost),
       elapsedSeconds: elapsed(),
     });
-    if (options.onCheckpoint && ((every > 0 && iteration % every === 0) || iteration === config.iterations)) {
+    if (options.onCheckpoint && ((every > 0 && iteration % every === 0) || clock.due() || iteration === config.iterations)) {
       await options.onCheckpoint(await makeCheckpoint());
+      clock.reset();
     }
   }
   if (exitReason === 'cancelled' && options.onCheckpoint) await options.onCheckpoint(await makeCheckpoint());
