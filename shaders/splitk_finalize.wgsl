@@ -6,14 +6,16 @@
 //   column means      partials = column_sums chunks, scale = 1/m, λ = 0 (ρ̂, ∇b1, ∇b2)
 //
 // out[outOffset + r·cols + c] = scale · Σ_s partials[s·sliceStride + r·ld + c] + λ·w[wOffset + r·cols + c]
-// One thread per output, four interleaved accumulators: the chain is ⌈slices/4⌉ + 2 additions.
+// ld and sliceStride are multiples of 4 (the partials are vec4-padded), so one thread reads a
+// vec4 per slice and writes up to four outputs. Slices go into four interleaved accumulators:
+// the chain is ⌈slices/4⌉ + 2 additions.
 
 override WG: u32 = 64;
 
 struct Params {
   rows: u32,
   cols: u32,
-  // Row length of the partials (the padded column count) and the distance between slices.
+  // Row length of the partials (the padded column count) and the distance between slices, in f32s.
   ld: u32,
   sliceStride: u32,
   slices: u32,
@@ -25,32 +27,42 @@ struct Params {
 }
 
 @group(0) @binding(0) var<uniform> p: Params;
-@group(0) @binding(1) var<storage, read> partials: array<f32>;
+@group(0) @binding(1) var<storage, read> partials: array<vec4f>;
 @group(0) @binding(2) var<storage, read> w: array<f32>;
 @group(0) @binding(3) var<storage, read_write> out: array<f32>;
 
 @compute @workgroup_size(WG)
 fn main(@builtin(global_invocation_id) gid: vec3u) {
+  let cols4 = (p.cols + 3u) / 4u;
   let i = gid.y * p.gridWidth + gid.x;
-  if (i >= p.rows * p.cols) {
+  if (i >= p.rows * cols4) {
     return;
   }
-  let r = i / p.cols;
-  let c = i % p.cols;
-  let base = r * p.ld + c;
-  var s = vec4f(0.0);
+  let r = i / cols4;
+  let c = (i % cols4) * 4u;
+  let base = (r * p.ld + c) / 4u;
+  let stride = p.sliceStride / 4u;
+  var s: array<vec4f, 4>;
   var q = 0u;
   for (; q + 4u <= p.slices; q += 4u) {
-    s += vec4f(partials[base + q * p.sliceStride], partials[base + (q + 1u) * p.sliceStride],
-               partials[base + (q + 2u) * p.sliceStride], partials[base + (q + 3u) * p.sliceStride]);
+    s[0] += partials[base + q * stride];
+    s[1] += partials[base + (q + 1u) * stride];
+    s[2] += partials[base + (q + 2u) * stride];
+    s[3] += partials[base + (q + 3u) * stride];
   }
   for (var e = 0u; q < p.slices; q++) {
-    s[e] += partials[base + q * p.sliceStride];
+    s[e] += partials[base + q * stride];
     e++;
   }
-  var v = p.scale * ((s.x + s.y) + (s.z + s.w));
-  if (p.lambda != 0.0) {
-    v += p.lambda * w[p.wOffset + i];
+  let total = p.scale * ((s[0] + s[1]) + (s[2] + s[3]));
+  for (var e = 0u; e < 4u; e++) {
+    if (c + e < p.cols) {
+      let k = r * p.cols + c + e;
+      var v = total[e];
+      if (p.lambda != 0.0) {
+        v += p.lambda * w[p.wOffset + k];
+      }
+      out[p.outOffset + k] = v;
+    }
   }
-  out[p.outOffset + i] = v;
 }

@@ -312,10 +312,13 @@ export interface FinalizeSpec {
   lambda?: number;
 }
 
-/** Sums partial slices in a fixed order: out = scale·Σ + λ·w. Bindings: partials, w, out (f32). */
+/** Sums partial slices in a fixed order: out = scale·Σ + λ·w. Bindings: partials (vec4), w, out (f32). */
 export function finalizeProgram(spec: FinalizeSpec): KernelProgram {
+  if (spec.ld % 4 !== 0 || spec.sliceStride % 4 !== 0) {
+    throw new RangeError(`finalize: ld ${spec.ld} and slice stride ${spec.sliceStride} must be multiples of 4`);
+  }
   const wg = 64;
-  const { dispatch, gridWidth } = grid1d(spec.rows * spec.cols, wg);
+  const { dispatch, gridWidth } = grid1d(spec.rows * Math.ceil(spec.cols / 4), wg);
   return {
     name: 'sum slices',
     shader: SHADERS.splitkFinalize,

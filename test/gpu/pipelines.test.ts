@@ -1,8 +1,12 @@
 /** The pipeline manager: compile errors, the cache, the no-adapter error, the variant choice. */
 import { describe, expect, it } from 'vitest';
+import { GpuSparseAutoencoder } from '../../src/gpu/autoencoder';
+import { DEFAULT_HYPERPARAMETERS, makeFixture } from '../../src/gpu/checks';
 import { createGpuContext, NO_ADAPTER_FIX, type AdapterSummary } from '../../src/gpu/device';
-import { NoAdapterError, WgslCompileError } from '../../src/gpu/errors';
-import { chooseKernelConfig, isSoftwareAdapter, matmulProgram, SHADERS } from '../../src/gpu/programs';
+import { DeviceLostError, GpuValidationError, NoAdapterError, WgslCompileError } from '../../src/gpu/errors';
+import { createNodeGpuContext } from '../../src/gpu/node';
+import { chooseKernelConfig, isSoftwareAdapter, matmulProgram, padMatrixProgram, SHADERS } from '../../src/gpu/programs';
+import { runPrograms } from '../../src/gpu/runtime';
 import { useGpuContext } from './context';
 
 const gpu = useGpuContext();
@@ -47,6 +51,35 @@ describe('pipeline cache', () => {
     const other = await cache.pipeline(matmulProgram({ M: 13, N: 8, K: 12, transA: false, transB: false }, 'registers'));
     expect(other).not.toBe(first);
     expect(cache.stats.modulesCompiled).toBe(afterFirst.modulesCompiled);
+  });
+});
+
+describe('errors', () => {
+  it('turns a WebGPU validation error into an exception (error scopes)', async () => {
+    const ctx = gpu();
+    const program = padMatrixProgram({ rows: 2, cols: 3, outRows: 4, srcOffset: 0 });
+    // A uniform-only buffer where a storage buffer is expected.
+    const wrong = ctx.device.createBuffer({ size: 64, usage: GPUBufferUsage.UNIFORM });
+    const dst = ctx.device.createBuffer({ size: 64, usage: GPUBufferUsage.STORAGE });
+    try {
+      const error = await runPrograms(ctx, [{ program, buffers: [wrong, dst] }]).catch((e: unknown) => e);
+      expect(error).toBeInstanceOf(GpuValidationError);
+      expect((error as Error).message).toMatch(/pad matrix/);
+    } finally {
+      wrong.destroy();
+      dst.destroy();
+    }
+  });
+
+  it('a destroyed context fails every later call with DeviceLostError', async () => {
+    const ctx = await createNodeGpuContext();
+    const { data, theta } = makeFixture(5, 3, 2);
+    const model = await GpuSparseAutoencoder.create(ctx, { visibleSize: 3, hiddenSize: 2 }, DEFAULT_HYPERPARAMETERS, { data, examples: 5, visibleSize: 3 }, { theta });
+    await model.evaluate();
+    ctx.destroy();
+    await expect(model.evaluate()).rejects.toBeInstanceOf(DeviceLostError);
+    expect(() => ctx.assertAlive()).toThrow(DeviceLostError);
+    model.destroy();
   });
 });
 

@@ -1,0 +1,34 @@
+// Per-evaluation time of GpuSparseAutoencoder (one submission + the 4-scalar read-back), median
+// and minimum of several evaluations after warm-up, at the two reference shapes.
+//   npx tsx --import ./scripts/register-wgsl.mjs bench/tune/evaluate-timing.ts [variant]
+// The machine is shared: the 1-minute load average is printed beside each result.
+import { loadavg } from 'node:os';
+import { GpuSparseAutoencoder } from '../../src/gpu/autoencoder';
+import { DEFAULT_HYPERPARAMETERS, makeFixture } from '../../src/gpu/checks';
+import { createNodeGpuContext } from '../../src/gpu/node';
+import type { MatmulVariant } from '../../src/gpu/programs';
+
+const variant = process.argv[2] as MatmulVariant | undefined;
+const ctx = await createNodeGpuContext({ matmulVariant: variant });
+console.log(`adapter: ${ctx.adapterInfo.description || ctx.adapterInfo.vendor}`);
+for (const [m, v, h, runs] of [
+  [10000, 64, 25, 21],
+  [10000, 784, 196, 7],
+]) {
+  const { data, theta } = makeFixture(m, v, h, 1);
+  const model = await GpuSparseAutoencoder.create(ctx, { visibleSize: v, hiddenSize: h }, DEFAULT_HYPERPARAMETERS, { data, examples: m, visibleSize: v }, { theta });
+  for (let i = 0; i < 3; i++) await model.evaluate();
+  const times: number[] = [];
+  for (let i = 0; i < runs; i++) {
+    const t = performance.now();
+    await model.evaluate();
+    times.push(performance.now() - t);
+  }
+  times.sort((a, b) => a - b);
+  const median = times[Math.floor(times.length / 2)];
+  console.log(
+    `(m, v, h) = (${m}, ${v}, ${h}) ${model.config.matmul}: median ${median.toFixed(1)} ms, min ${times[0].toFixed(1)} ms over ${runs} evaluations; load average ${loadavg()[0].toFixed(2)}`,
+  );
+  model.destroy();
+}
+ctx.destroy();
