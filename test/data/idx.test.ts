@@ -2,6 +2,7 @@ import { gzipSync } from 'fflate';
 import { describe, expect, it } from 'vitest';
 import { DataError } from '../../src/data/errors';
 import { idxImagesToDataset, readIdxImages, readIdxLabels } from '../../src/data/idx';
+import { expectDataError } from './expect-data-error';
 
 /** An idx file: big-endian magic, big-endian dims, then the bytes. */
 function idx(magic: number, dims: number[], body: ArrayLike<number>): Uint8Array {
@@ -17,16 +18,6 @@ function idx(magic: number, dims: number[], body: ArrayLike<number>): Uint8Array
 const imageBytes = Array.from({ length: 3 * 4 * 5 }, (_, i) => 3 * i);
 const imagesFile = () => idx(0x00000803, [3, 4, 5], imageBytes);
 
-function expectDataError(fn: () => unknown, pattern: RegExp): void {
-  let caught: unknown;
-  try {
-    fn();
-  } catch (error) {
-    caught = error;
-  }
-  expect(caught).toBeInstanceOf(DataError);
-  expect((caught as DataError).message).toMatch(pattern);
-}
 
 describe('readIdxImages', () => {
   for (const [label, encode] of [

@@ -13,18 +13,8 @@ import {
   type GrayImage,
 } from '../../src/data/images';
 import { Random } from '../../src/random';
+import { expectDataError } from './expect-data-error';
 
-function expectDataError(fn: () => unknown, pattern: RegExp): DataError {
-  let caught: unknown;
-  try {
-    fn();
-  } catch (error) {
-    caught = error;
-  }
-  expect(caught).toBeInstanceOf(DataError);
-  expect((caught as DataError).message).toMatch(pattern);
-  return caught as DataError;
-}
 
 const luma = (r: number, g: number, b: number) => 0.299 * r + 0.587 * g + 0.114 * b;
 

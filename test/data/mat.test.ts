@@ -13,6 +13,7 @@ import {
   type MatVariable,
 } from '../../src/data/mat';
 import { Random } from '../../src/random';
+import { expectDataError } from './expect-data-error';
 
 // Fixtures are built byte by byte from the MAT-File Format specification (MathWorks, "MAT-File
 // Format", Level 5), independently of writeMat.
@@ -149,17 +150,6 @@ function compressedElement(spec: MatrixSpec): Bytes {
   return new Bytes().u32(miCOMPRESSED).u32(compressed.length).bytes(compressed);
 }
 
-function expectDataError(fn: () => unknown, pattern?: RegExp): DataError {
-  let caught: unknown;
-  try {
-    fn();
-  } catch (error) {
-    caught = error;
-  }
-  expect(caught).toBeInstanceOf(DataError);
-  if (pattern) expect((caught as DataError).message).toMatch(pattern);
-  return caught as DataError;
-}
 
 describe('readMat on fixtures from the specification', () => {
   it('reads an uncompressed 2×3 double, column-major', () => {

@@ -2,17 +2,8 @@ import { describe, expect, it } from 'vitest';
 import { DataError } from '../../src/data/errors';
 import { mnistFromDigitArrays } from '../../src/data/mnist';
 import { loadMnistDigits } from '../../src/data/mnist-node';
+import { expectDataError } from './expect-data-error';
 
-function expectDataError(fn: () => unknown, pattern: RegExp): void {
-  let caught: unknown;
-  try {
-    fn();
-  } catch (error) {
-    caught = error;
-  }
-  expect(caught).toBeInstanceOf(DataError);
-  expect((caught as DataError).message).toMatch(pattern);
-}
 
 describe('mnistFromDigitArrays', () => {
   it('undoes the package’s 3-decimal rounding to exact byte/255 values and labels by digit', () => {

@@ -4,17 +4,8 @@ import type { GrayImage } from '../../src/data/images';
 import { normalizePatches, randomSubset, samplePatches, sampleRawPatches } from '../../src/data/patches';
 import type { Dataset } from '../../src/reference/autoencoder';
 import { Random } from '../../src/random';
+import { expectDataError } from './expect-data-error';
 
-function expectDataError(fn: () => unknown, pattern: RegExp): void {
-  let caught: unknown;
-  try {
-    fn();
-  } catch (error) {
-    caught = error;
-  }
-  expect(caught).toBeInstanceOf(DataError);
-  expect((caught as DataError).message).toMatch(pattern);
-}
 
 /** An image whose pixel at (y, x) is k·10000 + y·100 + x, so a patch tells where it came from. */
 function codedImage(k: number, width: number, height: number): GrayImage {
