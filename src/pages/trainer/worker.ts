@@ -1,0 +1,456 @@
+/**
+ * The trainer page's worker: loads the data, builds the engine (WebGPU, or the float64
+ * reference), runs src/train/trainer.ts, and sends the page progress, live pictures of the
+ * model, checkpoints and export files. Nothing here touches the DOM.
+ */
+import { DataError, messageOf } from '../../data/errors';
+import { decodeLbfgsSnapshot, encodeLbfgsSnapshot } from '../../optim/lbfgs';
+import { displayFeatures, type TileSize } from '../../display/network';
+import { biasSigmoid, matmul } from '../../reference/ops';
+import { initializeParameters, thetaViews, type Shape } from '../../reference/params';
+import { Random } from '../../random';
+import { randomSubset } from '../../data/patches';
+import { CheckpointError, decodeCheckpoint, encodeCheckpoint, type Checkpoint } from '../../train/checkpoint';
+import { ConfigError, validateConfig, type TrainConfig } from '../../train/config';
+import { cpuEngine, type TrainingEngine } from '../../train/engine';
+import type { TrainingData } from '../../train/data';
+import { displayGeometry, featuresPng, modelJson, thetaMatFile, type PixelGeometry } from '../../train/model-files';
+import { train, type TrainingResult } from '../../train/trainer';
+import { loadBrowserTrainingData } from '../common/browser-data';
+import { createGpuEngine, GpuUnavailableError } from '../common/gpu-modules';
+import type { AdapterSummary } from '../common/webgpu';
+import type { ExportKind, FromWorker, RunSummary, ShowModelRequest, StartRequest, ToWorker } from './protocol';
+
+function post(message: FromWorker, transfer: Transferable[] = []): void {
+  self.postMessage(message, { transfer });
+}
+
+/** Examples shown beside their reconstructions. */
+const SAMPLE_COUNT = 10;
+/** A checkpoint kept in IndexedDB is trimmed (L-BFGS pairs dropped, oldest first) to this size. */
+const STORED_CHECKPOINT_LIMIT = 64 * 1024 * 1024;
+/** Views at most this often (ms), whatever liveEvery says. */
+const MIN_VIEW_INTERVAL = 150;
+/** ρ̂ needs a full evaluation: spend at most about this share of the time on it. */
+const SUMMARY_BUDGET = 0.1;
+
+interface Session {
+  config: TrainConfig;
+  shape: Shape;
+  /** How examples are images, for the export files (undefined: not images). */
+  pixelGeometry: PixelGeometry;
+  /** How examples are drawn. */
+  geometry: TileSize;
+  sample: Float64Array;
+  sampleCount: number;
+  engine?: TrainingEngine<unknown>;
+  close(): void;
+  data?: TrainingData;
+  checkpoint?: Checkpoint;
+  theta?: Float64Array;
+  liveEvery: number;
+  checkpointEvery: number;
+  checkpointSeconds: number;
+  controller?: AbortController;
+  /** What the page asked for while training; acted on between iterations. */
+  pending?: 'pause' | 'stop';
+  lastResult?: TrainingResult;
+}
+
+let session: Session | undefined;
+/** Serializes requests: a start while another is loading waits for it. */
+let queue: Promise<void> = Promise.resolve();
+
+self.onmessage = (event: MessageEvent<ToWorker>) => {
+  const message = event.data;
+  // Pause and stop must reach a running loop at once, not wait behind it; exports and file
+  // checks do not touch the run. Only what starts or continues a run waits its turn.
+  if (message.type === 'pause' || message.type === 'stop') {
+    control(message.type);
+    return;
+  }
+  if (message.type === 'export') {
+    exportFile(message.kind);
+    return;
+  }
+  if (message.type === 'inspect') {
+    void inspect(message.files, message.config);
+    return;
+  }
+  queue = queue.then(() => handle(message)).catch((error) => post({ type: 'error', message: messageOf(error), during: 'training' }));
+};
+
+async function handle(message: ToWorker): Promise<void> {
+  switch (message.type) {
+    case 'start':
+      return start(message);
+    case 'show-model':
+      return showModel(message);
+    case 'resume':
+      if (!session?.engine || !session.checkpoint) {
+        post({ type: 'error', message: 'there is no paused run to resume', during: 'training' });
+        return;
+      }
+      session.config = { ...session.config, iterations: message.iterations };
+      return run(session, session.checkpoint);
+    default:
+      return;
+  }
+}
+
+function control(action: 'pause' | 'stop'): void {
+  const s = session;
+  if (!s) return;
+  if (s.controller) {
+    s.pending = action;
+    // Stopping needs no resumable state: stop now, even inside a line search. Pausing waits
+    // for the iteration to end, so the checkpoint holds the optimizer's full state.
+    if (action === 'stop') s.controller.abort();
+    return;
+  }
+  if (action === 'stop' && s.lastResult && s.theta) {
+    // Paused: stopping only ends the run.
+    post({ type: 'ended', reason: 'stopped', summary: summaryOf(s.lastResult), theta: s.theta.slice() });
+    endSession();
+  }
+}
+
+function endSession(): void {
+  session?.close();
+  session = undefined;
+}
+
+async function inspect(files: StartRequest['files'], config: TrainConfig): Promise<void> {
+  try {
+    const data = await loadBrowserTrainingData({ ...config, data: files!.map((f) => f.name).join(', ') }, files);
+    post({ type: 'inspected', ok: true, description: data.description, examples: data.dataset.examples, visibleSize: data.dataset.visibleSize });
+  } catch (error) {
+    post({ type: 'inspected', ok: false, message: messageOf(error) });
+  }
+}
+
+function pickSample(data: TrainingData, seed: number): { sample: Float64Array; sampleCount: number } {
+  const { examples, visibleSize: v } = data.dataset;
+  const count = Math.min(SAMPLE_COUNT, examples);
+  const rng = new Random((seed * 7919 + 17) >>> 0);
+  const chosen = new Set<number>();
+  while (chosen.size < count) chosen.add(rng.integer(examples));
+  const sample = new Float64Array(count * v);
+  [...chosen].forEach((index, k) => sample.set(data.dataset.data.subarray(index * v, (index + 1) * v), k * v));
+  return { sample, sampleCount: count };
+}
+
+async function start(request: StartRequest): Promise<void> {
+  if (session?.controller) {
+    post({ type: 'error', message: 'a run is already in progress', during: 'training' });
+    return;
+  }
+  endSession();
+  const { config, device } = request;
+  try {
+    validateConfig(config);
+  } catch (error) {
+    post({ type: 'error', message: messageOf(error), during: 'config' });
+    return;
+  }
+
+  let resumeFrom: Checkpoint | undefined;
+  if (request.resume) {
+    try {
+      resumeFrom = decodeCheckpoint(request.resume, 'the saved run');
+    } catch (error) {
+      post({ type: 'error', message: messageOf(error), during: 'data' });
+      return;
+    }
+  }
+
+  post({ type: 'status', text: config.data === 'natural' ? 'Loading and whitening the natural images…' : config.data === 'mnist' ? 'Loading the MNIST digits…' : 'Reading your data…' });
+  let data: TrainingData;
+  try {
+    data = await loadBrowserTrainingData(config, request.files);
+  } catch (error) {
+    post({ type: 'error', message: messageOf(error), during: error instanceof DataError || error instanceof ConfigError ? 'data' : 'training' });
+    return;
+  }
+  if (request.maxExamples && request.maxExamples < data.dataset.examples) {
+    const n = request.maxExamples;
+    data = { ...data, dataset: randomSubset(data.dataset, n, config.seed), description: `a random ${n} of ${data.description}` };
+  }
+  const shape: Shape = { visibleSize: data.dataset.visibleSize, hiddenSize: config.hiddenSize };
+  if (resumeFrom && (resumeFrom.shape.visibleSize !== shape.visibleSize || resumeFrom.shape.hiddenSize !== shape.hiddenSize)) {
+    post({
+      type: 'error',
+      message: new CheckpointError(
+        `the saved run is a ${resumeFrom.shape.visibleSize}-${resumeFrom.shape.hiddenSize} model; the data give ${shape.visibleSize}-${shape.hiddenSize}`,
+      ).message,
+      during: 'data',
+    });
+    return;
+  }
+
+  post({ type: 'status', text: device === 'gpu' ? 'Setting up WebGPU…' : 'Setting up the float64 reference…' });
+  let engine: TrainingEngine<unknown>;
+  let close: () => void;
+  let adapter: AdapterSummary | undefined;
+  let fallback: string | undefined;
+  try {
+    if (device === 'gpu') {
+      try {
+        ({ engine, adapter, close } = await createGpuEngine(shape, config, data.dataset));
+      } catch (error) {
+        if (!(error instanceof GpuUnavailableError)) throw error;
+        fallback = `${error.message}: training on the float64 reference instead`;
+        engine = cpuEngine(shape, config, data.dataset) as TrainingEngine<unknown>;
+        close = () => engine.destroy();
+      }
+    } else {
+      engine = cpuEngine(shape, config, data.dataset) as TrainingEngine<unknown>;
+      close = () => engine.destroy();
+    }
+  } catch (error) {
+    post({ type: 'error', message: `the ${device === 'gpu' ? 'WebGPU' : 'CPU'} engine could not be set up: ${messageOf(error)}`, during: 'engine' });
+    return;
+  }
+
+  const geometry = displayGeometry(data.geometry, shape.visibleSize);
+  const { sample, sampleCount } = pickSample(data, config.seed);
+  session = {
+    config,
+    shape,
+    geometry,
+    sample,
+    sampleCount,
+    pixelGeometry: data.geometry,
+    engine,
+    close: () => {
+      try {
+        close();
+      } catch {
+        // already gone
+      }
+    },
+    data,
+    liveEvery: request.liveEvery,
+    checkpointEvery: request.checkpointEvery,
+    checkpointSeconds: request.checkpointSeconds,
+  };
+  post({
+    type: 'ready',
+    description: data.description,
+    shape,
+    pixelGeometry: data.geometry,
+    geometry,
+    examples: data.dataset.examples,
+    device: engine.device,
+    adapter,
+    fallback,
+    sample: sample.slice(),
+    sampleCount,
+    resumedFrom: resumeFrom && {
+      iteration: resumeFrom.iteration,
+      evaluations: resumeFrom.evaluations,
+      cost: resumeFrom.cost,
+      elapsedSeconds: resumeFrom.elapsedSeconds,
+      initialCost: resumeFrom.initialCost,
+    },
+  });
+  if (resumeFrom) {
+    session.theta = resumeFrom.theta.slice();
+    sendView(session, resumeFrom.theta, resumeFrom.iteration);
+  }
+  await run(session, resumeFrom);
+}
+
+function noop(): void {}
+
+/** ρ̂ is not part of an engine's evaluation: it comes from `summarize` at a θ read in passing. */
+function observed<V>(
+  inner: TrainingEngine<V>,
+  hooks: {
+    due(): boolean;
+    seen(theta: Float64Array, meanActivation: Float64Array | undefined): void;
+    evaluated(cost: number, full: boolean): void;
+  },
+): TrainingEngine<V> {
+  let summaryEnded = -Infinity;
+  let summaryTook = 0;
+  return {
+    device: inner.device,
+    shape: inner.shape,
+    examples: inner.examples,
+    vectors: inner.vectors,
+    objective(batch) {
+      const objective = inner.objective(batch);
+      return {
+        async evaluate(x, gradOut) {
+          if (hooks.due()) {
+            // x is valid during this call only: read it before handing it on.
+            const theta = await inner.vectors.read(x);
+            let meanActivation: Float64Array | undefined;
+            const now = performance.now();
+            if (now - summaryEnded >= summaryTook / SUMMARY_BUDGET) {
+              meanActivation = (await inner.summarize(x)).meanActivation.slice();
+              summaryEnded = performance.now();
+              summaryTook = summaryEnded - now;
+            }
+            hooks.seen(theta, meanActivation);
+          }
+          const cost = await objective.evaluate(x, gradOut);
+          hooks.evaluated(cost, batch === undefined);
+          return cost;
+        },
+      };
+    },
+    partsOf: (cost) => inner.partsOf(cost),
+    summarize: (theta) => inner.summarize(theta),
+    finish: () => inner.finish(),
+    destroy: () => inner.destroy(),
+  };
+}
+
+function reconstruct(theta: Float64Array, shape: Shape, sample: Float64Array, count: number): Float64Array {
+  const { visibleSize: v, hiddenSize: h } = shape;
+  const { W1t, W2t, b1, b2 } = thetaViews(theta, shape);
+  const a2 = biasSigmoid(matmul(sample, W1t, count, h, v), b1, count, h);
+  return biasSigmoid(matmul(a2, W2t, count, v, h), b2, count, v);
+}
+
+function sendView(s: Session, theta: Float64Array, iteration: number, meanActivation?: Float64Array): void {
+  const features = displayFeatures(theta, s.shape, s.geometry);
+  const reconstructions = reconstruct(theta, s.shape, s.sample, s.sampleCount);
+  const rho = meanActivation?.slice();
+  const transfer: Transferable[] = [features.values.buffer, reconstructions.buffer];
+  if (rho) transfer.push(rho.buffer);
+  post({ type: 'view', iteration, features, reconstructions, meanActivation: rho }, transfer);
+}
+
+/** The checkpoint as stored: L-BFGS pairs dropped (oldest first) when it would be too large. */
+function storedCopy(c: Checkpoint): { bytes: Uint8Array; keptCorrections?: { kept: number; of: number } } {
+  const bytes = encodeCheckpoint(c);
+  if (bytes.length <= STORED_CHECKPOINT_LIMIT || !c.lbfgs) return { bytes };
+  const snapshot = decodeLbfgsSnapshot(c.lbfgs);
+  const n = c.theta.length;
+  const base = bytes.length - snapshot.corrections.length * 2 * n * 8;
+  const kept = Math.max(1, Math.floor((STORED_CHECKPOINT_LIMIT - base) / (2 * n * 8)));
+  const trimmed = { ...snapshot, corrections: snapshot.corrections.slice(-kept) };
+  return {
+    bytes: encodeCheckpoint({ ...c, lbfgs: encodeLbfgsSnapshot(trimmed) }),
+    keptCorrections: { kept: trimmed.corrections.length, of: snapshot.corrections.length },
+  };
+}
+
+async function run(s: Session, resumeFrom: Checkpoint | undefined): Promise<void> {
+  const engine = s.engine!;
+  const controller = new AbortController();
+  s.controller = controller;
+  s.pending = undefined;
+  let lastIteration = resumeFrom?.iteration ?? 0;
+  let viewedIteration = -Infinity;
+  let viewedAt = -Infinity;
+  let wanted = true; // the starting point is shown first
+  // L-BFGS reports J after each step; the cost at the starting point is shown as iteration 0.
+  let initialPending = !resumeFrom && s.config.optimizer === 'lbfgs';
+  const started = performance.now();
+
+  const watched = observed(engine, {
+    due: () => wanted,
+    seen: (theta, meanActivation) => {
+      wanted = false;
+      viewedIteration = lastIteration;
+      viewedAt = performance.now();
+      s.theta = theta;
+      sendView(s, theta, lastIteration, meanActivation);
+    },
+    evaluated: (cost, full) => {
+      if (!initialPending || !full) return;
+      initialPending = false;
+      const parts = engine.partsOf(cost);
+      post({ type: 'progress', iteration: 0, totalIterations: s.config.iterations, evaluations: 1, cost, parts, elapsedSeconds: (performance.now() - started) / 1000 });
+    },
+  });
+
+  let result: TrainingResult;
+  try {
+    result = await train(watched, {
+      config: s.config,
+      initialTheta: initializeParameters(s.shape, s.config.seed),
+      resumeFrom,
+      signal: controller.signal,
+      checkpointEvery: s.checkpointEvery,
+      checkpointSeconds: s.checkpointSeconds,
+      onProgress: (p) => {
+        lastIteration = p.iteration;
+        post({ type: 'progress', ...p });
+        if (p.iteration - viewedIteration >= s.liveEvery && performance.now() - viewedAt >= MIN_VIEW_INTERVAL) wanted = true;
+        if (s.pending === 'pause') controller.abort();
+      },
+      onCheckpoint: (c) => {
+        s.checkpoint = c;
+        const { bytes, keptCorrections } = storedCopy(c);
+        post({ type: 'checkpoint', iteration: c.iteration, totalIterations: c.config.iterations, cost: c.cost, bytes, keptCorrections }, [bytes.buffer]);
+      },
+    });
+  } catch (error) {
+    s.controller = undefined;
+    post({ type: 'error', message: messageOf(error), during: 'training' });
+    endSession();
+    return;
+  }
+  s.controller = undefined;
+  s.lastResult = result;
+  s.theta = result.theta;
+  sendView(s, result.theta, result.iterations, result.meanActivation);
+  const reason = s.pending === 'pause' && result.cancelled ? 'paused' : result.cancelled ? 'stopped' : 'finished';
+  post({ type: 'ended', reason, summary: summaryOf(result), theta: result.theta.slice() });
+  if (reason !== 'paused') {
+    // The engine is freed; θ stays for exports.
+    s.close();
+    session = { ...s, engine: undefined, data: undefined, checkpoint: undefined, close: noop };
+  }
+}
+
+function summaryOf(result: TrainingResult): RunSummary {
+  return {
+    iterations: result.iterations,
+    evaluations: result.evaluations,
+    seconds: result.seconds,
+    initialCost: result.initialCost,
+    finalCost: result.finalCost,
+    parts: result.parts,
+    meanActivation: result.meanActivation.slice(),
+    exitReason: result.exitReason,
+  };
+}
+
+function showModel(request: ShowModelRequest): void {
+  endSession();
+  const { config, shape, pixelGeometry, geometry, theta, sample, sampleCount } = request;
+  session = { config, shape, pixelGeometry, geometry, theta, sample, sampleCount, close: noop, liveEvery: 1, checkpointEvery: 0, checkpointSeconds: 0 };
+  sendView(session, theta, config.iterations);
+}
+
+function exportFile(kind: ExportKind): void {
+  const s = session;
+  if (!s?.theta) {
+    post({ type: 'error', message: 'there is no model to export yet', during: 'export' });
+    return;
+  }
+  const geometry = s.pixelGeometry;
+  let bytes: Uint8Array;
+  let filename: string;
+  let mime: string;
+  if (kind === 'png') {
+    bytes = featuresPng(s.theta, s.shape, geometry);
+    filename = 'features.png';
+    mime = 'image/png';
+  } else if (kind === 'json') {
+    bytes = new TextEncoder().encode(JSON.stringify(modelJson(s.theta, s.shape, s.config, geometry)));
+    filename = 'model.json';
+    mime = 'application/json';
+  } else {
+    bytes = thetaMatFile(s.theta, s.shape, geometry);
+    filename = 'theta.mat';
+    mime = 'application/octet-stream';
+  }
+  post({ type: 'exported', kind, filename, mime, bytes }, [bytes.buffer]);
+}

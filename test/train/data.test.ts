@@ -1,0 +1,140 @@
+import { describe, expect, it } from 'vitest';
+import { DataError } from '../../src/data/errors';
+import { IDX_IMAGES_MAGIC } from '../../src/data/idx';
+import type { GrayImage } from '../../src/data/images';
+import { writeMat } from '../../src/data/mat';
+import type { LabeledDataset } from '../../src/data/mnist';
+import { encodePng } from '../../src/display/png';
+import { Random } from '../../src/random';
+import { presets, type TrainConfig } from '../../src/train/config';
+import { resolveTrainingData, trainingDataFromFiles, userFileKind, type DataLoaders } from '../../src/train/data';
+
+const config: TrainConfig = { ...presets['ufldl-natural'], patches: 50, patchSize: 4 };
+
+function noise(width: number, height: number, seed: number): GrayImage {
+  const rng = new Random(seed);
+  return { width, height, pixels: Float64Array.from({ length: width * height }, () => rng.uniform()) };
+}
+
+function idxBytes(count: number, rows: number, cols: number): Uint8Array {
+  const bytes = new Uint8Array(16 + count * rows * cols);
+  const view = new DataView(bytes.buffer);
+  view.setUint32(0, IDX_IMAGES_MAGIC, false);
+  view.setUint32(4, count, false);
+  view.setUint32(8, rows, false);
+  view.setUint32(12, cols, false);
+  for (let i = 16; i < bytes.length; i++) bytes[i] = i % 251;
+  return bytes;
+}
+
+describe('userFileKind', () => {
+  it('goes by the name first, as the command line does', () => {
+    expect(userFileKind('IMAGES.MAT')).toBe('mat');
+    expect(userFileKind('photo.jpeg')).toBe('image');
+    expect(userFileKind('t10k-images-idx3-ubyte')).toBe('idx');
+    expect(userFileKind('data.bin')).toBeUndefined();
+  });
+
+  it('then by the first bytes', () => {
+    expect(userFileKind('x', new TextEncoder().encode('MATLAB 5.0 MAT-file'))).toBe('mat');
+    expect(userFileKind('x', Uint8Array.of(0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a))).toBe('image');
+    expect(userFileKind('x', idxBytes(1, 2, 2))).toBe('idx');
+    expect(userFileKind('x', Uint8Array.of(0x1f, 0x8b, 8, 0))).toBe('idx');
+    expect(userFileKind('x', new TextEncoder().encode('hello'))).toBeUndefined();
+  });
+});
+
+describe('trainingDataFromFiles', () => {
+  it('samples patches from a MAT-file’s IMAGES', () => {
+    const image = noise(12, 10, 1);
+    const data = new Float64Array(120);
+    for (let y = 0; y < 10; y++) for (let x = 0; x < 12; x++) data[x * 10 + y] = image.pixels[y * 12 + x];
+    const bytes = writeMat([{ name: 'IMAGES', dims: [10, 12, 1], data }]);
+    const result = trainingDataFromFiles([{ name: 'IMAGES.mat', bytes }], config);
+    expect(result.dataset).toMatchObject({ examples: 50, visibleSize: 16 });
+    expect(result.geometry).toEqual({ width: 4, height: 4 });
+    expect(result.description).toBe('50 patches of 4×4 from IMAGES in IMAGES.mat');
+  });
+
+  it('takes a MAT-file’s patches as they are', () => {
+    const bytes = writeMat([{ name: 'patches', dims: [9, 7], data: Float64Array.from({ length: 63 }, (_, i) => i / 63) }]);
+    const result = trainingDataFromFiles([{ name: 'p.mat', bytes }], config);
+    expect(result.dataset).toMatchObject({ examples: 7, visibleSize: 9 });
+    expect(result.geometry).toEqual({ width: 3, height: 3 });
+  });
+
+  it('reads an idx images file, recognized by its bytes when the name says nothing', () => {
+    const result = trainingDataFromFiles([{ name: 'digits', bytes: idxBytes(3, 5, 4) }], config);
+    expect(result.dataset).toMatchObject({ examples: 3, visibleSize: 20 });
+    expect(result.geometry).toEqual({ width: 4, height: 5 });
+  });
+
+  it('whitens PNG photos together and cuts patches from them', () => {
+    const png = (seed: number) => encodePng({ width: 16, height: 16, values: Float32Array.from(noise(16, 16, seed).pixels, (v) => 2 * v - 1) }, { scale: 1 });
+    const result = trainingDataFromFiles(
+      [
+        { name: 'a.png', bytes: png(2) },
+        { name: 'b.png', bytes: png(3) },
+      ],
+      config,
+    );
+    expect(result.dataset).toMatchObject({ examples: 50, visibleSize: 16 });
+    expect(result.description).toBe('50 patches of 4×4 from 2 images (a.png, b.png), whitened');
+  });
+
+  it('names the file in every error', () => {
+    const truncated = writeMat([{ name: 'IMAGES', dims: [4, 4, 1], data: new Float64Array(16) }]).subarray(0, 140);
+    expect(() => trainingDataFromFiles([{ name: 'cut.mat', bytes: truncated }], config)).toThrow(DataError);
+    expect(() => trainingDataFromFiles([{ name: 'cut.mat', bytes: truncated }], config)).toThrow(/^cut\.mat: /);
+    expect(() => trainingDataFromFiles([{ name: 'notes.txt', bytes: new TextEncoder().encode('hi') }], config)).toThrow(/notes\.txt: unknown kind of data/);
+    const mat = writeMat([{ name: 'other', dims: [1, 1], data: Float64Array.of(1) }]);
+    expect(() => trainingDataFromFiles([{ name: 'o.mat', bytes: mat }], config)).toThrow(/holds neither IMAGES nor patches \(variables: other\)/);
+    expect(() =>
+      trainingDataFromFiles(
+        [
+          { name: 'o.mat', bytes: mat },
+          { name: 'p.mat', bytes: mat },
+        ],
+        config,
+      ),
+    ).toThrow(/one \.mat or idx file at a time/);
+  });
+});
+
+describe('resolveTrainingData', () => {
+  const digits: LabeledDataset = {
+    data: Float64Array.from({ length: 6 * 784 }, (_, i) => Math.floor(i / 784) / 10),
+    examples: 6,
+    visibleSize: 784,
+    labels: Uint8Array.of(0, 1, 2, 3, 4, 5),
+  };
+  const loaders: DataLoaders = {
+    naturalImages: async () => [noise(20, 20, 4)],
+    mnistDigits: async () => ({ ...digits, data: digits.data.slice() }),
+    userData: async (c) => {
+      throw new DataError(c.data, 'no such file or folder');
+    },
+  };
+
+  it('cuts patches from the natural images and takes the digits whole', async () => {
+    const natural = await resolveTrainingData(config, loaders);
+    expect(natural.description).toBe('50 patches of 4×4 from the embedded whitened natural images');
+    const mnist = await resolveTrainingData({ ...presets['ufldl-mnist'] }, loaders);
+    expect(mnist.dataset.examples).toBe(6);
+    expect(mnist.geometry).toEqual({ width: 28, height: 28 });
+    expect(Array.from(mnist.dataset.data.subarray(0, 784 * 6).filter((_, i) => i % 784 === 0))).toEqual([0, 0.1, 0.2, 0.3, 0.4, 0.5]);
+  });
+
+  it('mixes the examples once, seeded, for mini-batch methods', async () => {
+    const a = await resolveTrainingData({ ...presets['ufldl-mnist'], optimizer: 'sgd' }, loaders);
+    const b = await resolveTrainingData({ ...presets['ufldl-mnist'], optimizer: 'sgd' }, loaders);
+    const firsts = (d: typeof a) => Array.from({ length: 6 }, (_, k) => d.dataset.data[k * 784]);
+    expect(firsts(a)).toEqual(firsts(b));
+    expect(firsts(a)).not.toEqual([0, 0.1, 0.2, 0.3, 0.4, 0.5]);
+    expect([...firsts(a)].sort()).toEqual([0, 0.1, 0.2, 0.3, 0.4, 0.5]);
+  });
+
+  it('hands anything else to the environment’s loader', async () => {
+    await expect(resolveTrainingData({ ...config, data: 'missing.mat' }, loaders)).rejects.toThrow('missing.mat: no such file or folder');
+  });
+});
