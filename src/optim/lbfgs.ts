@@ -415,16 +415,21 @@ async function run<V>(
 
 async function takeSnapshot<V>(backend: VectorBackend<V>, state: RunState<V>): Promise<LbfgsSnapshot> {
   const { history } = state;
-  const corrections: LbfgsSnapshot['corrections'] = [];
-  for (let k = 0; k < history.size; k++) {
-    corrections.push({ s: await backend.read(history.s[k]), y: await backend.read(history.y[k]), ys: history.ys[k] });
-  }
+  // All reads in flight at once: on a GPU each is a copy and a map, and waiting for them one by
+  // one would cost a round trip per vector (200 of them with a full memory).
+  const pairs = Array.from({ length: history.size }, (_, k) => k);
+  const [x, grad, ...vectors] = await Promise.all([
+    backend.read(state.x),
+    backend.read(state.g),
+    ...pairs.flatMap((k) => [backend.read(history.s[k]), backend.read(history.y[k])]),
+  ]);
+  const corrections: LbfgsSnapshot['corrections'] = pairs.map((k) => ({ s: vectors[2 * k], y: vectors[2 * k + 1], ys: history.ys[k] }));
   return {
     iteration: state.iteration,
     evaluations: state.evaluations,
     cost: state.f,
-    x: await backend.read(state.x),
-    grad: await backend.read(state.g),
+    x,
+    grad,
     hDiag: history.hDiag,
     corrections,
   };
