@@ -364,7 +364,7 @@ export class GpuSparseAutoencoder {
       // a⁽²⁾ = σ(X·W1ᵀ + b1)
       {
         make: () =>
-          matmulProgram({ M: m(), N: h4, K: v4, transA: false, transB: false, aOffset: xOffset(), biasSigmoid: true, biasOffset: L.b1, nValid: h }, variant, this.config.subgroupSize),
+          matmulProgram({ M: m(), N: h4, K: v4, transA: false, transB: false, aOffset: xOffset(), biasSigmoid: true, biasOffset: L.b1, nValid: h }, variant, this.config.subgroupSize, this.config.tiling),
         buffers: (t) => [B.x, B.w1p, B.a2, t],
       },
       // ρ̂ = column means of a⁽²⁾
@@ -372,7 +372,7 @@ export class GpuSparseAutoencoder {
       { make: column(h, h4, 0, () => 1 / m()), buffers: (t) => [B.columnPartials, t, B.meanActivation] },
       // a⁽³⁾ = σ(a⁽²⁾·W2ᵀ + b2)
       {
-        make: () => matmulProgram({ M: m(), N: v4, K: h4, transA: false, transB: false, biasSigmoid: true, biasOffset: L.b2, nValid: v }, variant, this.config.subgroupSize),
+        make: () => matmulProgram({ M: m(), N: v4, K: h4, transA: false, transB: false, biasSigmoid: true, biasOffset: L.b2, nValid: v }, variant, this.config.subgroupSize, this.config.tiling),
         buffers: (t) => [B.a2, B.w2p, B.a3, t],
       },
       // δ⁽³⁾ with Σ(a⁽³⁾ − x)² and Σδ⁽³⁾ partials; ∇b2; squared-error column totals.
@@ -384,7 +384,7 @@ export class GpuSparseAutoencoder {
       { make: column(v, v4, 0, () => 1), buffers: (t) => [B.squaredErrorPartials, t, B.squaredErrorTotals] },
       // δ⁽³⁾·W2 (NT against the padded W2ᵀblock)
       {
-        make: () => matmulProgram({ M: m(), N: h4, K: v4, transA: false, transB: true }, variant, this.config.subgroupSize),
+        make: () => matmulProgram({ M: m(), N: h4, K: v4, transA: false, transB: true }, variant, this.config.subgroupSize, this.config.tiling),
         buffers: (t) => [B.delta3, B.w2p, B.backprop, t],
       },
       // δ⁽²⁾ with Σδ⁽²⁾ partials; ∇b1.
@@ -395,13 +395,13 @@ export class GpuSparseAutoencoder {
       { make: column(h, h4, L.b1, () => 1 / m()), buffers: (t, g) => [B.columnPartials, t, g] },
       // ∇W1ᵀblock = Xᵀδ⁽²⁾/m + λW1ᵀblock (split-K over the examples)
       {
-        make: () => matmulProgram({ M: v4, N: h4, K: m(), transA: true, transB: false, aOffset: xOffset(), kChunk: this.config.splitK }, variant, this.config.subgroupSize),
+        make: () => matmulProgram({ M: v4, N: h4, K: m(), transA: true, transB: false, aOffset: xOffset(), kChunk: this.config.splitK }, variant, this.config.subgroupSize, this.config.tiling),
         buffers: (t) => [B.x, B.delta2, B.splitPartials, t],
       },
       { make: weightGradient(v, h, v4, h4, L.W1), buffers: (t, g) => [B.splitPartials, t, g] },
       // ∇W2ᵀblock = a⁽²⁾ᵀδ⁽³⁾/m + λW2ᵀblock
       {
-        make: () => matmulProgram({ M: h4, N: v4, K: m(), transA: true, transB: false, kChunk: this.config.splitK }, variant, this.config.subgroupSize),
+        make: () => matmulProgram({ M: h4, N: v4, K: m(), transA: true, transB: false, kChunk: this.config.splitK }, variant, this.config.subgroupSize, this.config.tiling),
         buffers: (t) => [B.a2, B.delta3, B.splitPartials, t],
       },
       { make: weightGradient(h, v, h4, v4, L.W2), buffers: (t, g) => [B.splitPartials, t, g] },

@@ -171,6 +171,7 @@ export async function checkMatmul(ctx: GpuContext, spec: MatmulCheck): Promise<C
     { M: rows, N: N4, K: transA ? K : K4, transA, transB, biasSigmoid: spec.biasSigmoid, biasOffset, nValid: N },
     variant,
     config.subgroupSize,
+    config.tiling,
   );
   const device = ctx.device;
   const buffers = [
@@ -232,7 +233,7 @@ export async function checkWeightGradient(ctx: GpuContext, spec: WeightGradientC
   const theta = uniformValues(rng, offset + rows * cols + 3, -0.3, 0.3);
   const rows4 = roundUp4(rows);
   const cols4 = roundUp4(cols);
-  const product = matmulProgram({ M: rows4, N: cols4, K: m, transA: true, transB: false, kChunk: config.splitK }, config.matmul, config.subgroupSize);
+  const product = matmulProgram({ M: rows4, N: cols4, K: m, transA: true, transB: false, kChunk: config.splitK }, config.matmul, config.subgroupSize, config.tiling);
   const finalize = finalizeProgram({
     rows,
     cols,

@@ -15,6 +15,7 @@ import padMatrixSource from '../../shaders/pad_matrix.wgsl?raw';
 import splitkFinalizeSource from '../../shaders/splitk_finalize.wgsl?raw';
 import sumSquaresSource from '../../shaders/sum_squares.wgsl?raw';
 import type { AdapterSummary } from './device';
+import { unrolledMatmulSource } from './matmul-unrolled';
 import type { BindingKind, PipelineRequest, ShaderSource } from './pipelines';
 
 export const SHADERS = {
@@ -48,8 +49,12 @@ export interface KernelProgram extends PipelineRequest {
  * 'registers': per-thread register blocks, no workgroup memory (matmul.wgsl).
  * 'subgroups': the same, with op(A) shared across a subgroup by shuffles (matmul_subgroups.wgsl).
  * 'workgroup': shared-memory tiles (matmul_tiled.wgsl).
+ * 'unrolled': 'registers' with the register block written out (generated WGSL,
+ *   src/gpu/matmul-unrolled.ts): for SwiftShader, which keeps loop-indexed arrays in memory.
  */
-export type MatmulVariant = 'registers' | 'subgroups' | 'workgroup';
+export type MatmulVariant = 'registers' | 'subgroups' | 'workgroup' | 'unrolled';
+
+export const MATMUL_VARIANTS: readonly MatmulVariant[] = ['registers', 'subgroups', 'workgroup', 'unrolled'];
 
 export interface KernelConfig {
   matmul: MatmulVariant;
@@ -59,7 +64,28 @@ export interface KernelConfig {
   laneGroup: number;
   /** Inner-dimension chunk of the split-K weight-gradient products. */
   splitK: number;
+  /** Register-block shape of the chosen matmul variant (its defaults when absent). */
+  tiling?: MatmulTiling;
 }
+
+/**
+ * Register blocking of the 'registers' and 'subgroups' matmuls: C rows per lane (a multiple of
+ * 4; for 'subgroups' also of the subgroup size; at most 8 for 'registers', 32 for 'subgroups'),
+ * vec4 columns per lane (1 or 2; 0 = 'registers' default: 1 for narrow C, else 2), and lanes
+ * (subgroups, for 'subgroups') stacked along M in one workgroup.
+ */
+export interface MatmulTiling {
+  tileRows: number;
+  tileCols4: number;
+  wgY: number;
+  /** Lanes along N ('unrolled' only; 'registers' uses 8, 'subgroups' the subgroup size). */
+  wgX?: number;
+  /** 'unrolled' only: multiply-adds as fma() (default) or as a product and a sum. */
+  fused?: boolean;
+}
+
+/** The 'unrolled' default block (best measured on SwiftShader, bench/tune/README.md). */
+export const UNROLLED_DEFAULT_TILING: MatmulTiling = { tileRows: 8, tileCols4: 2, wgX: 4, wgY: 1 };
 
 /**
  * Software adapters run shaders on the CPU: Mesa's llvmpipe (Vulkan lavapipe; vendor 'mesa',
@@ -83,20 +109,31 @@ function fixedSubgroupSize(info: AdapterSummary): number | undefined {
  *  - Software adapters: register blocking with vec4 loads; workgroup-memory tiling loses there
  *    (barriers are coroutine switches and every load is a loop over the SIMD lanes). With
  *    subgroups of a fixed size, the subgroup-sharing version, which needs far fewer loads.
+ *  - SwiftShader (Chromium's software WebGPU): the 'unrolled' matmul. Its JIT keeps loop-indexed
+ *    private arrays in memory, which made the array-based kernels ~6× slower there.
  *  - Real GPUs: the textbook workgroup-memory tiling.
  * `forced` overrides the choice (tests, benchmarks).
  */
 export function chooseKernelConfig(info: AdapterSummary, forced?: MatmulVariant): KernelConfig {
   const software = isSoftwareAdapter(info);
+  const swiftshader = isSwiftShader(info);
   const subgroupSize = fixedSubgroupSize(info);
-  let matmul: MatmulVariant = software ? (subgroupSize ? 'subgroups' : 'registers') : 'workgroup';
+  let matmul: MatmulVariant = swiftshader ? 'unrolled' : software ? (subgroupSize ? 'subgroups' : 'registers') : 'workgroup';
   if (forced) {
     if (forced === 'subgroups' && !subgroupSize) {
       throw new Error(`the 'subgroups' matmul needs the 'subgroups' feature with a fixed subgroup size; this adapter has ${info.subgroups ? `sizes ${info.subgroupMinSize}–${info.subgroupMaxSize}` : 'no subgroups'}`);
     }
     matmul = forced;
   }
-  return { matmul, subgroupSize: subgroupSize ?? 8, laneGroup: software ? 8 : 64, splitK: 256 };
+  const config: KernelConfig = { matmul, subgroupSize: subgroupSize ?? 8, laneGroup: software ? 8 : 64, splitK: 256 };
+  // SwiftShader: 8 rows × 2 vec4 columns per lane, 4 lanes (its SIMD width) per workgroup.
+  if (matmul === 'unrolled') config.tiling = { ...UNROLLED_DEFAULT_TILING };
+  return config;
+}
+
+/** Chromium's software WebGPU (SwiftShader): vendor 'google', architecture 'swiftshader'. */
+export function isSwiftShader(info: AdapterSummary): boolean {
+  return /swiftshader/.test(`${info.vendor} ${info.architecture} ${info.description} ${info.device}`.toLowerCase());
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -170,7 +207,7 @@ export interface MatmulSpec {
 }
 
 /** Bindings: a (vec4 read), b (vec4 read), c (vec4 read_write), bias (f32 read). */
-export function matmulProgram(spec: MatmulSpec, variant: MatmulVariant, subgroupSize = 8): KernelProgram & { slices: number } {
+export function matmulProgram(spec: MatmulSpec, variant: MatmulVariant, subgroupSize = 8, tiling?: MatmulTiling): KernelProgram & { slices: number } {
   const { M, N, K, transA, transB } = spec;
   if (N % 4 !== 0) throw new RangeError(`matmul: N = ${N} must be a multiple of 4 (padded)`);
   if (!transA && K % 4 !== 0) throw new RangeError(`matmul: K = ${K} must be a multiple of 4 unless transA`);
@@ -201,28 +238,49 @@ export function matmulProgram(spec: MatmulSpec, variant: MatmulVariant, subgroup
     slices,
   };
   if (variant === 'registers') {
-    const tileRows = 8;
-    const tileCols4 = n4 <= 8 ? 1 : 2;
+    const tileRows = tiling?.tileRows ?? 8;
+    const tileCols4 = tiling?.tileCols4 || (n4 <= 8 ? 1 : 2);
+    const wgY = tiling?.wgY ?? 1;
     const wgX = 8;
-    const dispatch: [number, number, number] = [Math.ceil(n4 / (wgX * tileCols4)), Math.ceil(M / tileRows), slices];
+    if (tileRows % 4 !== 0 || tileRows > 8 || tileCols4 > 2) throw new RangeError(`matmul registers: bad tiling ${JSON.stringify(tiling)}`);
+    const dispatch: [number, number, number] = [Math.ceil(n4 / (wgX * tileCols4)), Math.ceil(M / (tileRows * wgY)), slices];
     checkDispatch(dispatch);
     return {
       ...base,
       shader: SHADERS.matmul,
-      constants: { TRANS_A: transA, TRANS_B: transB, BIAS_SIGMOID: !!spec.biasSigmoid, WG_X: wgX, TILE_ROWS: tileRows, TILE_COLS4: tileCols4 },
-      workgroupSize: [wgX, 1, 1],
+      constants: { TRANS_A: transA, TRANS_B: transB, BIAS_SIGMOID: !!spec.biasSigmoid, WG_X: wgX, WG_Y: wgY, TILE_ROWS: tileRows, TILE_COLS4: tileCols4 },
+      workgroupSize: [wgX, wgY, 1],
       dispatch,
     };
   }
   if (variant === 'subgroups') {
-    const tileRows = 16;
-    const dispatch: [number, number, number] = [Math.ceil(n4 / subgroupSize), Math.ceil(M / tileRows), slices];
+    const tileRows = tiling?.tileRows ?? 16;
+    const tileCols4 = tiling?.tileCols4 || 1;
+    const wgY = tiling?.wgY ?? 1;
+    if (tileRows % 4 !== 0 || tileRows % subgroupSize !== 0 || tileRows > 32 || tileCols4 > 2) {
+      throw new RangeError(`matmul subgroups: bad tiling ${JSON.stringify(tiling)} for subgroup size ${subgroupSize}`);
+    }
+    const dispatch: [number, number, number] = [Math.ceil(n4 / (subgroupSize * tileCols4)), Math.ceil(M / (tileRows * wgY)), slices];
     checkDispatch(dispatch);
     return {
       ...base,
       shader: SHADERS.matmulSubgroups,
-      constants: { TRANS_A: transA, TRANS_B: transB, BIAS_SIGMOID: !!spec.biasSigmoid, SG: subgroupSize, WG_Y: 1, TILE_ROWS: tileRows, TILE_COLS4: 1 },
-      workgroupSize: [subgroupSize, 1, 1],
+      constants: { TRANS_A: transA, TRANS_B: transB, BIAS_SIGMOID: !!spec.biasSigmoid, SG: subgroupSize, WG_Y: wgY, TILE_ROWS: tileRows, TILE_COLS4: tileCols4 },
+      workgroupSize: [subgroupSize, wgY, 1],
+      dispatch,
+    };
+  }
+  if (variant === 'unrolled') {
+    const t = tiling ?? UNROLLED_DEFAULT_TILING;
+    const wgX = t.wgX ?? 4;
+    const tileCols4 = Math.min(t.tileCols4 || 1, n4);
+    const dispatch: [number, number, number] = [Math.ceil(n4 / (wgX * tileCols4)), Math.ceil(M / (t.tileRows * t.wgY)), slices];
+    checkDispatch(dispatch);
+    return {
+      ...base,
+      shader: unrolledMatmulSource({ transA, transB, biasSigmoid: !!spec.biasSigmoid, tileRows: t.tileRows, tileCols4, wgX, wgY: t.wgY, fused: t.fused }),
+      constants: {},
+      workgroupSize: [wgX, t.wgY, 1],
       dispatch,
     };
   }

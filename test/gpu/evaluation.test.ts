@@ -19,7 +19,7 @@ describe('whole evaluation against the float64 reference', () => {
     [10000, 64, 25],
     [1000, 784, 196],
   ])('m=%i v=%i h=%i, every matmul variant', async (examples, visibleSize, hiddenSize) => {
-    for (const variant of ['registers', 'subgroups', 'workgroup'] as const) {
+    for (const variant of ['registers', 'subgroups', 'workgroup', 'unrolled'] as const) {
       expectPass(await checkEvaluation(gpu(), { examples, visibleSize, hiddenSize, variant }));
     }
   });

@@ -28,7 +28,7 @@ const SHAPES: Array<[number, number, number]> = [
   [10000, 3, 1],
   [10000, 64, 25],
 ];
-const VARIANTS: MatmulVariant[] = ['registers', 'subgroups', 'workgroup'];
+const VARIANTS: MatmulVariant[] = ['registers', 'subgroups', 'workgroup', 'unrolled'];
 
 describe.each(VARIANTS)('matmul, %s variant', (variant) => {
   describe.each(SHAPES)('m=%i v=%i h=%i', (m, v, h) => {
@@ -68,6 +68,9 @@ describe('matmul at the full MNIST-sized shape (m=10000, v=784, h=196)', () => {
   });
   it('registers: forward NN with epilogue', async () => {
     expectPass(await checkMatmul(gpu(), { M: 10000, N: 784, K: 196, layout: 'NN', biasSigmoid: true, variant: 'registers' }));
+  });
+  it('unrolled: forward NN with epilogue', async () => {
+    expectPass(await checkMatmul(gpu(), { M: 10000, N: 784, K: 196, layout: 'NN', biasSigmoid: true, variant: 'unrolled' }));
   });
   it('workgroup: ∇W2 split-K', async () => {
     expectPass(await checkWeightGradient(gpu(), { m: 10000, rows: 196, cols: 784, variant: 'workgroup' }));

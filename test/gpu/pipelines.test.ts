@@ -130,7 +130,9 @@ describe('variant choice by adapter', () => {
     expect(isSoftwareAdapter(nvidia)).toBe(false);
     expect(isSoftwareAdapter(radv)).toBe(false);
     expect(chooseKernelConfig(lavapipe).matmul).toBe('registers');
-    expect(chooseKernelConfig(swiftshader).matmul).toBe('registers');
+    // SwiftShader: the generated, fully unrolled register blocks (8 rows × 2 vec4 per lane, 4 lanes).
+    expect(chooseKernelConfig(swiftshader)).toMatchObject({ matmul: 'unrolled', tiling: { tileRows: 8, tileCols4: 2, wgX: 4, wgY: 1 } });
+    expect(chooseKernelConfig({ ...swiftshader, subgroups: true, subgroupMinSize: 4, subgroupMaxSize: 4 }).matmul).toBe('unrolled');
     expect(chooseKernelConfig(nvidia).matmul).toBe('workgroup');
     expect(chooseKernelConfig(nvidia, 'registers').matmul).toBe('registers');
     expect(chooseKernelConfig(lavapipe, 'workgroup').matmul).toBe('workgroup');
