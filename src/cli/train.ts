@@ -19,7 +19,7 @@ import { ConfigError, validateConfig } from '../train/config';
 import { loadTrainingData } from '../train/data-node';
 import { createEngine } from '../train/engines-node';
 import { displayGeometry, featuresPng, modelJson, thetaFromMatVariables, thetaFromModelJson, thetaMatFile, type PixelGeometry } from '../train/model-files';
-import { train } from '../train/trainer';
+import { describeWork, train, workReport } from '../train/trainer';
 import { parseTrainArguments, trainUsage, UsageError, type TrainArguments } from './args';
 import { writeAtomically } from './output-files';
 import { progressReporter } from './progress';
@@ -108,6 +108,7 @@ async function main(argv: string[]): Promise<number> {
     seconds: result.seconds,
     exitReason: result.exitReason,
     device: result.device,
+    work: workReport(result),
     data: data.description,
     config,
   };
@@ -127,6 +128,7 @@ async function main(argv: string[]): Promise<number> {
       `sparsity ${result.parts.sparsity.toFixed(6)}); mean ρ̂ ${meanRhoHat.toFixed(4)} (target ${config.sparsityParam})`,
   );
   log(`features: ${features}`);
+  log(`work: ${describeWork(result)}`);
   if (result.cancelled) {
     log(`continue with: npm run train -- --out ${args.out} --resume`);
     return 130;

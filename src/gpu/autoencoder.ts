@@ -42,7 +42,7 @@ import {
   type KernelProgram,
   type MatmulVariant,
 } from './programs';
-import { createBindGroup, createStorageBuffer, encodeStep, readF32 } from './runtime';
+import { createBindGroup, createStorageBuffer, createUniformBuffer, encodeStep, readF32 } from './runtime';
 
 export interface GpuEvaluation {
   cost: number;
@@ -69,11 +69,17 @@ export interface GpuAutoencoderOptions {
 type StepBuffers = (theta: GPUBuffer, grad: GPUBuffer) => GPUBuffer[];
 
 interface Step {
-  make: () => KernelProgram;
+  make: (batch: Batch) => KernelProgram;
   buffers: StepBuffers;
-  program: KernelProgram;
   pipeline: CachedPipeline;
-  uniformBuffer: GPUBuffer;
+}
+
+/** The step programs for one batch, with their uniform buffers (one per step). */
+interface BatchPrograms {
+  programs: KernelProgram[];
+  uniformBuffers: GPUBuffer[];
+  /** Bind groups by θ buffer, then gradient buffer. */
+  bindGroups: Map<GPUBuffer, Map<GPUBuffer, GPUBindGroup[]>>;
 }
 
 export class GpuSparseAutoencoder {
@@ -91,7 +97,8 @@ export class GpuSparseAutoencoder {
   private hyperparameters: Hyperparameters;
   private currentBatch: Batch;
   private readonly steps: Step[] = [];
-  private readonly bindGroups = new Map<GPUBuffer, Map<GPUBuffer, GPUBindGroup[]>>();
+  /** By batch ("start:count"): each batch has its own uniforms, so one submission may hold several. */
+  private readonly batches = new Map<string, BatchPrograms>();
   private readonly owned: GPUBuffer[] = [];
   private readonly buffers: Record<string, GPUBuffer>;
   private readonly costStaging: GPUBuffer;
@@ -193,7 +200,7 @@ export class GpuSparseAutoencoder {
         const created = new GpuSparseAutoencoder(ctx, shape, hyperparameters, dataset, options);
         model = created;
         await created.buildSteps();
-        created.bindGroupsFor(created.thetaBuffer, created.gradBuffer);
+        created.bindGroupsFor(created.currentBatch, created.thetaBuffer, created.gradBuffer);
         return created;
       });
       return model;
@@ -207,16 +214,22 @@ export class GpuSparseAutoencoder {
     return { ...this.currentBatch };
   }
 
-  /** Evaluates examples [start, start + count) from now on (uniforms only; nothing recompiles). */
+  /** Evaluates examples [start, start + count) by default from now on (nothing recompiles). */
   setBatch(batch: Batch): void {
+    this.assertUsable();
     this.currentBatch = checkBatch(batch, this.examples);
-    this.refreshPrograms();
+    this.programsFor(this.currentBatch);
   }
 
   setHyperparameters(p: Hyperparameters): void {
+    this.assertUsable();
     validateHyperparameters(p);
     this.hyperparameters = { ...p };
-    this.refreshPrograms();
+    for (const [key, set] of this.batches) {
+      const [start, count] = key.split(':').map(Number);
+      set.programs = this.makePrograms({ start, count });
+      set.programs.forEach((program, i) => this.ctx.device.queue.writeBuffer(set.uniformBuffers[i], 0, program.uniforms));
+    }
   }
 
   writeTheta(theta: ArrayLike<number>): void {
@@ -229,16 +242,26 @@ export class GpuSparseAutoencoder {
   }
 
   /**
-   * Records the whole forward and backward pass into `encoder` (one compute pass), reading θ from
-   * `thetaBuffer` and writing ∇J into `gradBuffer` (default: this model's own), and the cost into
-   * costBuffer. An optimizer can record its own passes before and after in the same submission.
+   * Records the whole forward and backward pass into `pass`, reading θ from `thetaBuffer` and
+   * writing ∇J into `gradBuffer` (default: this model's own), and the cost into costBuffer, over
+   * `batch` (default: the current one). An optimizer records its own dispatches before and after
+   * in the same pass, and several evaluations (of different batches, too) may share one pass.
    */
-  encodeEvaluation(encoder: GPUCommandEncoder, thetaBuffer: GPUBuffer = this.thetaBuffer, gradBuffer: GPUBuffer = this.gradBuffer): void {
+  encodeEvaluation(
+    pass: GPUComputePassEncoder,
+    thetaBuffer: GPUBuffer = this.thetaBuffer,
+    gradBuffer: GPUBuffer = this.gradBuffer,
+    batch: Batch = this.currentBatch,
+  ): void {
     this.assertUsable();
-    const bindGroups = this.bindGroupsFor(thetaBuffer, gradBuffer);
-    const pass = encoder.beginComputePass({ label: 'sparse autoencoder cost and gradient' });
-    this.steps.forEach((step, i) => encodeStep(pass, { pipeline: step.pipeline, bindGroup: bindGroups[i], program: step.program }));
-    pass.end();
+    const { programs } = this.programsFor(batch);
+    const bindGroups = this.bindGroupsFor(batch, thetaBuffer, gradBuffer);
+    this.steps.forEach((step, i) => encodeStep(pass, { pipeline: step.pipeline, bindGroup: bindGroups[i], program: programs[i] }));
+  }
+
+  /** [cost, reconstruction, weightDecay, sparsity] as costBuffer holds them, as an evaluation. */
+  static costOf(values: ArrayLike<number>): { cost: number; parts: CostParts } {
+    return { cost: values[0], parts: { reconstruction: values[1], weightDecay: values[2], sparsity: values[3] } };
   }
 
   /** One submission; reads back only the four cost scalars (and ρ̂ when asked). */
@@ -249,7 +272,9 @@ export class GpuSparseAutoencoder {
       const h = this.shape.hiddenSize;
       await withErrorScopes(device, 'evaluating the sparse autoencoder', () => {
         const encoder = device.createCommandEncoder();
-        this.encodeEvaluation(encoder);
+        const pass = encoder.beginComputePass({ label: 'sparse autoencoder cost and gradient' });
+        this.encodeEvaluation(pass);
+        pass.end();
         encoder.copyBufferToBuffer(this.costBuffer, 0, this.costStaging, 0, 16);
         if (options.meanActivation) encoder.copyBufferToBuffer(this.buffers.meanActivation, 0, this.meanStaging, 0, roundUp4(h) * 4);
         device.queue.submit([encoder.finish()]);
@@ -257,7 +282,7 @@ export class GpuSparseAutoencoder {
       await this.costStaging.mapAsync(GPUMapMode.READ);
       const c = new Float32Array(this.costStaging.getMappedRange().slice(0));
       this.costStaging.unmap();
-      const result: GpuEvaluation = { cost: c[0], parts: { reconstruction: c[1], weightDecay: c[2], sparsity: c[3] } };
+      const result: GpuEvaluation = GpuSparseAutoencoder.costOf(c);
       if (options.meanActivation) {
         await this.meanStaging.mapAsync(GPUMapMode.READ);
         result.meanActivation = new Float32Array(this.meanStaging.getMappedRange().slice(0, h * 4));
@@ -305,17 +330,17 @@ export class GpuSparseAutoencoder {
     });
   }
 
-  /** The programs of one evaluation in order (names, dispatch sizes, chain lengths). */
+  /** The programs of one evaluation of the current batch in order (names, dispatch sizes, chain lengths). */
   get programs(): readonly KernelProgram[] {
-    return this.steps.map((s) => s.program);
+    return this.programsFor(this.currentBatch).programs;
   }
 
   destroy(): void {
     if (this.destroyed) return;
     this.destroyed = true;
     for (const buffer of this.owned) buffer.destroy();
-    for (const step of this.steps) step.uniformBuffer.destroy();
-    this.bindGroups.clear();
+    for (const set of this.batches.values()) for (const buffer of set.uniformBuffers) buffer.destroy();
+    this.batches.clear();
   }
 
   // -------------------------------------------------------------------------------------------
@@ -331,8 +356,8 @@ export class GpuSparseAutoencoder {
     return run;
   }
 
-  /** The step list: program factories (reading the current batch and hyperparameters) and buffers. */
-  private stepDefinitions(): Array<{ make: () => KernelProgram; buffers: StepBuffers }> {
+  /** The step list: program factories (for a batch, with the current hyperparameters) and buffers. */
+  private stepDefinitions(): Array<{ make: (b: Batch) => KernelProgram; buffers: StepBuffers }> {
     const { visibleSize: v, hiddenSize: h } = this.shape;
     const v4 = roundUp4(v);
     const h4 = roundUp4(h);
@@ -340,21 +365,20 @@ export class GpuSparseAutoencoder {
     const B = this.buffers;
     const lanes = this.config.laneGroup;
     const variant = this.config.matmul;
-    const m = () => this.currentBatch.count;
-    const xOffset = () => (this.currentBatch.start * v4) / 4;
+    const xOffset = (b: Batch) => (b.start * v4) / 4;
     const hp = () => this.hyperparameters;
-    const column = (cols: number, ld: number, outOffset: number, scale: () => number) => () =>
-      finalizeProgram({ rows: 1, cols, ld, sliceStride: ld, slices: chunkCount(m()), outOffset, scale: scale() });
-    const weightGradient = (rows: number, cols: number, rowsPadded: number, colsPadded: number, offset: number) => () =>
+    const column = (cols: number, ld: number, outOffset: number, scale: (m: number) => number) => (b: Batch) =>
+      finalizeProgram({ rows: 1, cols, ld, sliceStride: ld, slices: chunkCount(b.count), outOffset, scale: scale(b.count) });
+    const weightGradient = (rows: number, cols: number, rowsPadded: number, colsPadded: number, offset: number) => (b: Batch) =>
       finalizeProgram({
         rows,
         cols,
         ld: colsPadded,
         sliceStride: rowsPadded * colsPadded,
-        slices: Math.ceil(m() / this.config.splitK),
+        slices: Math.ceil(b.count / this.config.splitK),
         outOffset: offset,
         wOffset: offset,
-        scale: 1 / m(),
+        scale: 1 / b.count,
         lambda: hp().lambda,
       });
     return [
@@ -363,57 +387,57 @@ export class GpuSparseAutoencoder {
       { make: () => padMatrixProgram({ rows: h, cols: v, outRows: h4, srcOffset: L.W2 }), buffers: (t) => [t, B.w2p] },
       // a⁽²⁾ = σ(X·W1ᵀ + b1)
       {
-        make: () =>
-          matmulProgram({ M: m(), N: h4, K: v4, transA: false, transB: false, aOffset: xOffset(), biasSigmoid: true, biasOffset: L.b1, nValid: h }, variant, this.config.subgroupSize, this.config.tiling),
+        make: (b) =>
+          matmulProgram({ M: b.count, N: h4, K: v4, transA: false, transB: false, aOffset: xOffset(b), biasSigmoid: true, biasOffset: L.b1, nValid: h }, variant, this.config.subgroupSize, this.config.tiling),
         buffers: (t) => [B.x, B.w1p, B.a2, t],
       },
       // ρ̂ = column means of a⁽²⁾
-      { make: () => columnSumsProgram({ rows: m(), cols4: h4 / 4 }, lanes), buffers: () => [B.a2, B.columnPartials] },
-      { make: column(h, h4, 0, () => 1 / m()), buffers: (t) => [B.columnPartials, t, B.meanActivation] },
+      { make: (b) => columnSumsProgram({ rows: b.count, cols4: h4 / 4 }, lanes), buffers: () => [B.a2, B.columnPartials] },
+      { make: column(h, h4, 0, (m) => 1 / m), buffers: (t) => [B.columnPartials, t, B.meanActivation] },
       // a⁽³⁾ = σ(a⁽²⁾·W2ᵀ + b2)
       {
-        make: () => matmulProgram({ M: m(), N: v4, K: h4, transA: false, transB: false, biasSigmoid: true, biasOffset: L.b2, nValid: v }, variant, this.config.subgroupSize, this.config.tiling),
+        make: (b) => matmulProgram({ M: b.count, N: v4, K: h4, transA: false, transB: false, biasSigmoid: true, biasOffset: L.b2, nValid: v }, variant, this.config.subgroupSize, this.config.tiling),
         buffers: (t) => [B.a2, B.w2p, B.a3, t],
       },
       // δ⁽³⁾ with Σ(a⁽³⁾ − x)² and Σδ⁽³⁾ partials; ∇b2; squared-error column totals.
       {
-        make: () => outputDeltaProgram({ rows: m(), cols4: v4 / 4, xOffset: xOffset() }, lanes),
+        make: (b) => outputDeltaProgram({ rows: b.count, cols4: v4 / 4, xOffset: xOffset(b) }, lanes),
         buffers: () => [B.a3, B.x, B.delta3, B.squaredErrorPartials, B.columnPartials],
       },
-      { make: column(v, v4, L.b2, () => 1 / m()), buffers: (t, g) => [B.columnPartials, t, g] },
+      { make: column(v, v4, L.b2, (m) => 1 / m), buffers: (t, g) => [B.columnPartials, t, g] },
       { make: column(v, v4, 0, () => 1), buffers: (t) => [B.squaredErrorPartials, t, B.squaredErrorTotals] },
       // δ⁽³⁾·W2 (NT against the padded W2ᵀblock)
       {
-        make: () => matmulProgram({ M: m(), N: h4, K: v4, transA: false, transB: true }, variant, this.config.subgroupSize, this.config.tiling),
+        make: (b) => matmulProgram({ M: b.count, N: h4, K: v4, transA: false, transB: true }, variant, this.config.subgroupSize, this.config.tiling),
         buffers: (t) => [B.delta3, B.w2p, B.backprop, t],
       },
       // δ⁽²⁾ with Σδ⁽²⁾ partials; ∇b1.
       {
-        make: () => hiddenDeltaProgram({ rows: m(), hidden: h, sparsityParam: hp().sparsityParam, beta: hp().beta }, lanes),
+        make: (b) => hiddenDeltaProgram({ rows: b.count, hidden: h, sparsityParam: hp().sparsityParam, beta: hp().beta }, lanes),
         buffers: () => [B.backprop, B.a2, B.meanActivation, B.delta2, B.columnPartials],
       },
-      { make: column(h, h4, L.b1, () => 1 / m()), buffers: (t, g) => [B.columnPartials, t, g] },
+      { make: column(h, h4, L.b1, (m) => 1 / m), buffers: (t, g) => [B.columnPartials, t, g] },
       // ∇W1ᵀblock = Xᵀδ⁽²⁾/m + λW1ᵀblock (split-K over the examples)
       {
-        make: () => matmulProgram({ M: v4, N: h4, K: m(), transA: true, transB: false, aOffset: xOffset(), kChunk: this.config.splitK }, variant, this.config.subgroupSize, this.config.tiling),
+        make: (b) => matmulProgram({ M: v4, N: h4, K: b.count, transA: true, transB: false, aOffset: xOffset(b), kChunk: this.config.splitK }, variant, this.config.subgroupSize, this.config.tiling),
         buffers: (t) => [B.x, B.delta2, B.splitPartials, t],
       },
       { make: weightGradient(v, h, v4, h4, L.W1), buffers: (t, g) => [B.splitPartials, t, g] },
       // ∇W2ᵀblock = a⁽²⁾ᵀδ⁽³⁾/m + λW2ᵀblock
       {
-        make: () => matmulProgram({ M: h4, N: v4, K: m(), transA: true, transB: false, kChunk: this.config.splitK }, variant, this.config.subgroupSize, this.config.tiling),
+        make: (b) => matmulProgram({ M: h4, N: v4, K: b.count, transA: true, transB: false, kChunk: this.config.splitK }, variant, this.config.subgroupSize, this.config.tiling),
         buffers: (t) => [B.a2, B.delta3, B.splitPartials, t],
       },
       { make: weightGradient(h, v, h4, v4, L.W2), buffers: (t, g) => [B.splitPartials, t, g] },
       // ΣW1² + ΣW2² (the two blocks are contiguous in θ) and the cost.
       { make: () => sumSquaresProgram({ count: 2 * h * v, srcOffset: L.W1 }), buffers: (t) => [t, B.weightPartials] },
       {
-        make: () =>
+        make: (b) =>
           costProgram({
             squaredErrorCount: v,
             weightCount: sumSquaresPartialCount(2 * h * v),
             hidden: h,
-            examples: m(),
+            examples: b.count,
             sparsityParam: hp().sparsityParam,
             beta: hp().beta,
             lambda: hp().lambda,
@@ -425,39 +449,41 @@ export class GpuSparseAutoencoder {
 
   private async buildSteps(): Promise<void> {
     const definitions = this.stepDefinitions();
-    const programs = definitions.map((d) => d.make());
+    const programs = definitions.map((d) => d.make(this.currentBatch));
     const pipelines = await Promise.all(programs.map((p) => this.ctx.pipelines.pipeline(p)));
-    const device = this.ctx.device;
-    definitions.forEach((d, i) => {
-      const program = programs[i];
-      const uniformBuffer = device.createBuffer({
-        label: `uniforms ${program.name}`,
-        size: program.uniforms.byteLength,
-        usage: GPUBufferUsage.UNIFORM | GPUBufferUsage.COPY_DST,
-      });
-      device.queue.writeBuffer(uniformBuffer, 0, program.uniforms);
-      this.steps.push({ ...d, program, pipeline: pipelines[i], uniformBuffer });
+    definitions.forEach((d, i) => this.steps.push({ ...d, pipeline: pipelines[i] }));
+  }
+
+  private makePrograms(batch: Batch): KernelProgram[] {
+    return this.steps.map((step) => {
+      const program = step.make(batch);
+      if (this.ctx.pipelines.key(program) !== step.pipeline.key) {
+        throw new Error(`internal: ${program.name} would need a different pipeline for batch ${batch.start}:${batch.count}`);
+      }
+      return program;
     });
   }
 
-  /** Recomputes every program for the current batch and hyperparameters; rewrites uniforms only. */
-  private refreshPrograms(): void {
-    this.assertUsable();
-    for (const step of this.steps) {
-      const program = step.make();
-      if (this.ctx.pipelines.key(program) !== step.pipeline.key) {
-        throw new Error(`internal: ${program.name} would need a different pipeline after a batch or hyperparameter change`);
-      }
-      step.program = program;
-      this.ctx.device.queue.writeBuffer(step.uniformBuffer, 0, program.uniforms);
+  /** The programs and uniforms of a batch, made on first use (uniforms only; nothing recompiles). */
+  private programsFor(batch: Batch): BatchPrograms {
+    const key = `${batch.start}:${batch.count}`;
+    let set = this.batches.get(key);
+    if (!set) {
+      checkBatch(batch, this.examples);
+      const programs = this.makePrograms(batch);
+      const uniformBuffers = programs.map((program) => createUniformBuffer(this.ctx.device, program));
+      set = { programs, uniformBuffers, bindGroups: new Map() };
+      this.batches.set(key, set);
     }
+    return set;
   }
 
-  private bindGroupsFor(theta: GPUBuffer, grad: GPUBuffer): GPUBindGroup[] {
-    let byGrad = this.bindGroups.get(theta);
+  private bindGroupsFor(batch: Batch, theta: GPUBuffer, grad: GPUBuffer): GPUBindGroup[] {
+    const set = this.programsFor(batch);
+    let byGrad = set.bindGroups.get(theta);
     if (!byGrad) {
       byGrad = new Map();
-      this.bindGroups.set(theta, byGrad);
+      set.bindGroups.set(theta, byGrad);
     }
     let groups = byGrad.get(grad);
     if (!groups) {
@@ -465,8 +491,8 @@ export class GpuSparseAutoencoder {
       if (theta.size < bytes || grad.size < bytes) {
         throw new RangeError(`θ and gradient buffers need at least ${bytes} bytes (got ${theta.size} and ${grad.size})`);
       }
-      groups = this.steps.map((step) =>
-        createBindGroup(this.ctx.device, step.pipeline, step.uniformBuffer, step.buffers(theta, grad), step.program.name),
+      groups = this.steps.map((step, i) =>
+        createBindGroup(this.ctx.device, step.pipeline, set.uniformBuffers[i], step.buffers(theta, grad), set.programs[i].name),
       );
       byGrad.set(grad, groups);
     }

@@ -3,6 +3,7 @@
  * Browser-safe: the caller passes in the GPU object (navigator.gpu, or the one src/gpu/node.ts
  * creates).
  */
+import { countDeviceWork, zeroCounters, type GpuCounters } from './counters';
 import { DeviceLostError, NoAdapterError } from './errors';
 import { PipelineCache } from './pipelines';
 import type { MatmulVariant } from './programs';
@@ -44,7 +45,15 @@ export interface GpuContext {
   readonly matmulVariant: MatmulVariant | undefined;
   /** Set once the device is lost. */
   readonly lost: GPUDeviceLostInfo | undefined;
-  /** Throws DeviceLostError if the device has been lost. */
+  /**
+   * Submissions, dispatches and read-backs since the context was made (see counters.ts), and the
+   * GPU time that timestamp queries measured.
+   */
+  readonly counters: GpuCounters;
+  /**
+   * Throws DeviceLostError if the device has been lost or reported an uncaptured error. Error
+   * scopes guard creation; during training this is the check, after every read-back.
+   */
   assertAlive(): void;
   destroy(): void;
 }
@@ -89,11 +98,11 @@ export async function createGpuContext(gpu: GPU | undefined, options: GpuContext
     if (typeof value === 'number') requiredLimits[name] = value;
   }
   const subgroups = adapter.features.has('subgroups');
-  const device = await adapter.requestDevice({
-    requiredLimits,
-    requiredFeatures: subgroups ? ['subgroups' as GPUFeatureName] : [],
-    label: 'sparse-autoencoder',
-  });
+  // Timestamp queries let a run report GPU time as a share of wall time.
+  const optional = ['subgroups', 'timestamp-query'].filter((f) => adapter.features.has(f)) as GPUFeatureName[];
+  const device = await adapter.requestDevice({ requiredLimits, requiredFeatures: optional, label: 'sparse-autoencoder' });
+  const counters = zeroCounters();
+  countDeviceWork(device, counters);
   const info = adapter.info as GPUAdapterInfo & { isFallbackAdapter?: boolean; subgroupMinSize?: number; subgroupMaxSize?: number };
   const adapterInfo: AdapterSummary = {
     vendor: info?.vendor ?? '',
@@ -107,6 +116,7 @@ export async function createGpuContext(gpu: GPU | undefined, options: GpuContext
   };
 
   let lost: GPUDeviceLostInfo | undefined;
+  let uncaptured: string | undefined;
   let destroyed = false;
   void device.lost.then((info) => {
     lost = info;
@@ -116,7 +126,9 @@ export async function createGpuContext(gpu: GPU | undefined, options: GpuContext
     }
   });
   device.addEventListener('uncapturederror', (event) => {
-    console.error(`Uncaptured WebGPU error: ${(event as GPUUncapturedErrorEvent).error.message}`);
+    const message = (event as GPUUncapturedErrorEvent).error.message;
+    uncaptured ??= message;
+    console.error(`Uncaptured WebGPU error: ${message}`);
   });
 
   const pipelines = new PipelineCache(device);
@@ -130,9 +142,11 @@ export async function createGpuContext(gpu: GPU | undefined, options: GpuContext
     get lost() {
       return lost;
     },
+    counters,
     assertAlive() {
       if (destroyed) throw new DeviceLostError('the GPU context has been destroyed');
       if (lost) throw new DeviceLostError(`the WebGPU device was lost (${lost.reason}): ${lost.message}`);
+      if (uncaptured) throw new DeviceLostError(`the WebGPU device reported an error: ${uncaptured}`);
     },
     destroy() {
       if (destroyed) return;

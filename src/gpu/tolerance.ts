@@ -21,6 +21,13 @@
  *   relative error of the cost ≤ 1e-5,
  *   ‖g_gpu − g_ref‖ / ‖g_ref‖ ≤ 1e-4 for the gradient.
  *
+ * The optimizer. L-BFGS on the GPU forms its direction −H·g in float32 from float32 gradients
+ * (src/gpu/lbfgs.ts). Compared with the float64 two-loop recursion run on the very same float32
+ * vectors, the direction may carry no more error than the gradient it comes from:
+ *   ‖d_gpu − d_ref‖ / ‖d_ref‖ ≤ 1e-4,
+ * and a run's cost at every iteration matches a float64 optimizer's on the same float32
+ * objective to the model's cost tolerance.
+ *
  * Never loosen these to make a test pass: a failure means a bug or a too-long accumulation chain.
  */
 
@@ -52,4 +59,12 @@ export const MODEL_TOLERANCE = {
   costRelative: 1e-5,
   /** ‖g_gpu − g_ref‖₂ / ‖g_ref‖₂ */
   gradientRelativeNorm: 1e-4,
+} as const;
+
+/** The optimizer's: its float32 arithmetic stays within the gradient's own error budget. */
+export const OPTIMIZER_TOLERANCE = {
+  /** ‖d_gpu − d_ref‖₂ / ‖d_ref‖₂ against the float64 two-loop recursion on the same vectors */
+  directionRelativeNorm: MODEL_TOLERANCE.gradientRelativeNorm,
+  /** |J_gpu − J_ref| / |J_ref| at every iteration of a run against a float64 optimizer */
+  costRelative: MODEL_TOLERANCE.costRelative,
 } as const;

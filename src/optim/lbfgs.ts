@@ -1,72 +1,112 @@
 /**
  * L-BFGS as minFunc runs it for UFLDL (options.Method = 'lbfgs', options.maxIter = 400):
  *
- * - direction d = −H·g by the two-loop recursion over the last `corrections` (minFunc Corr,
- *   default 100) pairs sₖ = xₖ₊₁ − xₖ, yₖ = gₖ₊₁ − gₖ, with H0 = γI, γ = yᵀs / yᵀy of the
- *   newest pair (lbfgsUpdate.m); a pair with yᵀs ≤ 1e-10 is skipped and γ kept;
+ * - direction d = −H·g from the last `corrections` (minFunc Corr, default 100) pairs
+ *   sₖ = xₖ₊₁ − xₖ, yₖ = gₖ₊₁ − gₖ, with H0 = γI, γ = yᵀs / yᵀy of the newest pair
+ *   (lbfgsUpdate.m); a pair with yᵀs ≤ 1e-10 is skipped and γ kept;
  * - step length by minFunc's strong-Wolfe bracketing line search with cubic interpolation
  *   (./line-search), first trial t = min(1, 1/Σ|g|) on the first iteration and t = 1 after;
  * - stopping as minFunc 2012 does, in its order: first-order optimality max|g| ≤ optTol (1e-5),
  *   gᵀd > −progTol, max|t·d| ≤ progTol (1e-9), |Δf| < progTol, evaluations ≥ maxFunEvals,
  *   iterations = maxIter.
  *
- * The algorithm is written once against VectorBackend: θ may live in a Float64Array
- * (cpuVectorBackend) or in GPU buffers, and only scalars (dot products, max/sum of |·|) are
- * awaited from the backend. A GPU backend implements `direction` with kernels; the scalars
- * yₖᵀsₖ are handed to it, so the two-loop recursion needs no readback.
+ * The algorithm holds scalars only. x, g, d, the trial gradients and the pairs live in an
+ * LbfgsBackend (Float64Arrays in ./lbfgs-cpu.ts, GPU buffers in src/gpu/lbfgs.ts), and every
+ * evaluation reports, with f, all that the optimizer may decide on after it: the slope along d
+ * for the line search, yᵀs and yᵀy for the update, max|g| for the stopping tests. The direction
+ * and the first trial of each line search come back together. So on a GPU an evaluation is one
+ * submission and one wait, and minFunc's decisions are taken exactly as before.
  *
  * (UFLDL shipped the 2009 minFunc, which measured optimality by Σ|g| and called progTol TolX;
  * this follows the later minFunc, whose max|g| is what the brief asks for. With UFLDL's
  * settings the run ends at maxIter either way.)
  */
-import { DEFAULT_LINE_SEARCH, VectorPool, wolfeLineSearch } from './line-search';
+import type { CostParts } from '../reference/autoencoder';
+import { DEFAULT_LINE_SEARCH, wolfeLineSearch, type TrialPoint } from './line-search';
+import type { InnerProducts } from './vector-free';
 
-/** Vector operations the optimizer needs. Every vector of one backend has `length` entries. */
-export interface VectorBackend<V> {
-  readonly length: number;
-  /** A new zero vector. */
-  create(): V;
-  free(v: V): void;
-  copy(dst: V, src: V): void;
-  /** y ← y + a·x */
-  axpy(a: number, x: V, y: V): void;
-  /** x ← a·x */
-  scale(a: number, x: V): void;
-  dot(a: V, b: V): Promise<number>;
-  /** max |xᵢ| (NaN if any entry is NaN). */
-  maxAbs(x: V): Promise<number>;
-  /** Σ |xᵢ| */
-  sumAbs(x: V): Promise<number>;
-  /** out ← −H·g by the two-loop recursion over `history` (lbfgs.m applied to −g). */
-  direction(g: V, history: CorrectionHistory<V>, out: V): void | Promise<void>;
-  /** The values of x, for snapshots. */
-  read(x: V): Promise<Float64Array>;
-  /** dst ← values, for resuming from a snapshot. */
-  write(dst: V, values: ArrayLike<number>): void;
+/** An objective's value at a point, with the parts it is made of when the objective has them. */
+export interface Evaluation {
+  cost: number;
+  parts?: CostParts;
 }
 
-/** The L-BFGS memory, oldest pair first. The optimizer owns it; backends only read it. */
-export interface CorrectionHistory<V> {
-  /** sₖ = xₖ₊₁ − xₖ */
-  readonly s: readonly V[];
-  /** yₖ = ∇f(xₖ₊₁) − ∇f(xₖ) */
-  readonly y: readonly V[];
-  /** yₖᵀsₖ (> 1e-10) of each pair: ρₖ = 1 / yₖᵀsₖ. */
-  readonly ys: readonly number[];
-  /** γ of the initial inverse Hessian H0 = γI: yᵀs / yᵀy of the newest pair, 1 before any. */
-  readonly hDiag: number;
+/**
+ * One evaluation at x + t·d along the current direction, as the backend reports it. Its
+ * gradient g₊ stays in the backend until the trial is released or accepted.
+ */
+export interface Trial extends TrialPoint {
+  /** The cost's parts, when the objective reports them. */
+  readonly parts?: CostParts;
+  /** yᵀs = (g₊ − g)ᵀ(t·d): the curvature of the pair this trial would make. */
+  readonly ys: number;
+  /** yᵀy = ‖g₊ − g‖². */
+  readonly yy: number;
+  /** max|g₊| (NaN if any entry is NaN). */
+  readonly gradMaxAbs: number;
 }
 
-export interface Objective<V> {
+/** The starting point's evaluation. */
+export interface StartPoint extends Evaluation {
+  gradMaxAbs: number;
+  gradSumAbs: number;
+}
+
+/** A new direction d = −H·g and the first trial along it, from one submission. */
+export interface DirectionTrial<T extends Trial = Trial> {
+  /** gᵀd */
+  gtd: number;
+  /** max|d| */
+  maxAbsD: number;
+  trial: T;
+}
+
+/** The optimizer's vectors, as read back for a snapshot or written back to resume. */
+export interface LbfgsState {
+  x: Float64Array;
+  grad: Float64Array;
+  /** γ of H0 = γI. */
+  hDiag: number;
+  /** Oldest first. */
+  corrections: { s: Float64Array; y: Float64Array; ys: number }[];
   /**
-   * f(x), writing ∇f(x) into gradOut. x is the optimizer's scratch vector: read it during the
-   * call, do not keep it.
+   * The pairs' inner products as the backend computed them (the GPU's vector-free form keeps
+   * them), so that a resumed run repeats the uninterrupted one bit for bit. Absent: recomputed.
    */
-  evaluate(x: V, gradOut: V): Promise<number>;
+  innerProducts?: InnerProducts;
+}
+
+/** Where the optimizer's vectors live, and the evaluations along its directions. */
+export interface LbfgsBackend<T extends Trial = Trial> {
+  readonly length: number;
+  /** minFunc's Corr: pairs kept; beyond it the oldest is dropped. */
+  readonly corrections: number;
+  /** x ← x0, evaluated. */
+  start(x0: ArrayLike<number>): Promise<StartPoint>;
+  /** Continues from a snapshot's vectors (x, g and the newest `corrections` pairs). */
+  restore(state: LbfgsState): void;
+  /** d ← −H·g from the pairs and γ, then one trial at x + t·d. */
+  directionAndTrial(t: number): Promise<DirectionTrial<T>>;
+  /** One more trial at x + t·d along the same direction. */
+  trial(t: number): Promise<T>;
+  release(trial: T): void;
+  /**
+   * x ← x + t·d and g ← g₊ of the trial. With `pair`, (s, y) = (t·d, g₊ − g) joins the memory
+   * (the oldest pair leaves when it is full) and γ becomes pair.hDiag.
+   */
+  accept(trial: T, pair: { ys: number; hDiag: number } | null): void;
+  /** The vectors, read back. */
+  read(): Promise<LbfgsState>;
+  /** x alone, read back. */
+  readX(): Promise<Float64Array>;
+  /** Frees what the backend holds; it cannot be used after. */
+  dispose(): void;
 }
 
 /** minFunc's cap on the curvature pair test: yᵀs must exceed this for an update. */
 export const MIN_CURVATURE = 1e-10;
+
+export const DEFAULT_CORRECTIONS = 100;
 
 export interface LbfgsOptions {
   /** minFunc maxIter; UFLDL's train.m sets 400. */
@@ -77,8 +117,6 @@ export interface LbfgsOptions {
    * same headroom for longer runs.
    */
   maxEvaluations?: number;
-  /** minFunc Corr: pairs kept (default 100). */
-  corrections?: number;
   /** minFunc optTol: stop when max|g| ≤ this (default 1e-5). */
   optimalityTolerance?: number;
   /** minFunc progTol: stop when max|t·d| or |Δf| fall below this (default 1e-9). */
@@ -89,6 +127,8 @@ export interface LbfgsOptions {
   c2?: number;
   /** Line-search iterations after the first trial (minFunc maxLS = 25). */
   maxLineSearchIterations?: number;
+  /** Called with the starting point's evaluation (not on resume). */
+  onStart?: (start: StartPoint) => void | Promise<void>;
   /**
    * Called (and awaited) after every iteration, before the stopping tests. Returning false
    * stops the run, with exit reason 'cancelled', at the iterate just reached.
@@ -107,6 +147,8 @@ export interface LbfgsIteration {
   /** Objective evaluations so far, the initial one included. */
   evaluations: number;
   cost: number;
+  /** The cost's parts at the new iterate, when the objective reports them. */
+  parts?: CostParts;
   /** The cost before this iteration's step. */
   previousCost: number;
   /** The accepted step length t along d (minFunc's "Step Length"). */
@@ -141,10 +183,10 @@ const EXIT_MESSAGES: Record<LbfgsExitReason, string> = {
   'non-finite': 'Cost, gradient or direction is not finite',
 };
 
-export interface LbfgsResult<V> {
-  /** The final iterate: a new vector of the backend, owned (and to be freed) by the caller. */
-  x: V;
+/** How a run ended. The final iterate stays in the backend (readX). */
+export interface LbfgsResult {
   cost: number;
+  parts?: CostParts;
   /** max|g| at x. */
   gradNorm: number;
   iterations: number;
@@ -157,21 +199,15 @@ export interface LbfgsResult<V> {
  * Everything needed to continue a run exactly where it stood after `iteration` iterations:
  * the iterate, its cost and gradient, and the correction pairs with γ.
  */
-export interface LbfgsSnapshot {
+export interface LbfgsSnapshot extends LbfgsState {
   iteration: number;
   evaluations: number;
   cost: number;
-  x: Float64Array;
-  grad: Float64Array;
-  hDiag: number;
-  /** Oldest first. */
-  corrections: { s: Float64Array; y: Float64Array; ys: number }[];
 }
 
 interface ResolvedOptions {
   maxIterations: number;
   maxEvaluations: number;
-  corrections: number;
   optimalityTolerance: number;
   progressTolerance: number;
   c1: number;
@@ -184,77 +220,55 @@ function resolveOptions(options: LbfgsOptions): ResolvedOptions {
   const resolved: ResolvedOptions = {
     maxIterations,
     maxEvaluations: options.maxEvaluations ?? Math.max(1000, Math.ceil(1.25 * maxIterations)),
-    corrections: options.corrections ?? 100,
     optimalityTolerance: options.optimalityTolerance ?? 1e-5,
     progressTolerance: options.progressTolerance ?? DEFAULT_LINE_SEARCH.progressTolerance,
     c1: options.c1 ?? DEFAULT_LINE_SEARCH.c1,
     c2: options.c2 ?? DEFAULT_LINE_SEARCH.c2,
     maxLineSearchIterations: options.maxLineSearchIterations ?? DEFAULT_LINE_SEARCH.maxIterations,
   };
-  const { corrections, c1, c2 } = resolved;
+  const { c1, c2 } = resolved;
   if (!(Number.isInteger(maxIterations) && maxIterations >= 0)) {
     throw new RangeError(`maxIterations must be a non-negative integer, got ${maxIterations}`);
   }
   if (!(resolved.maxEvaluations >= 1)) throw new RangeError(`maxEvaluations must be ≥ 1, got ${resolved.maxEvaluations}`);
-  if (!(Number.isInteger(corrections) && corrections >= 1)) {
-    throw new RangeError(`corrections must be a positive integer, got ${corrections}`);
-  }
   if (!(0 < c1 && c1 < c2 && c2 < 1)) throw new RangeError(`need 0 < c1 < c2 < 1, got c1 = ${c1}, c2 = ${c2}`);
   return resolved;
 }
 
-/** The mutable memory behind CorrectionHistory. */
-class Corrections<V> implements CorrectionHistory<V> {
-  s: V[] = [];
-  y: V[] = [];
-  ys: number[] = [];
-  hDiag = 1;
-
-  constructor(readonly capacity: number) {}
-
-  get size(): number {
-    return this.s.length;
+/** Checks a corrections count (minFunc Corr) for a backend. */
+export function checkCorrections(corrections: number): number {
+  if (!(Number.isInteger(corrections) && corrections >= 1)) {
+    throw new RangeError(`corrections must be a positive integer, got ${corrections}`);
   }
-
-  /** Appends a pair; when full, drops the oldest and returns its vectors for reuse. */
-  push(s: V, y: V, ys: number): { s: V; y: V } | null {
-    let dropped: { s: V; y: V } | null = null;
-    if (this.s.length === this.capacity) {
-      dropped = { s: this.s.shift()!, y: this.y.shift()! };
-      this.ys.shift();
-    }
-    this.s.push(s);
-    this.y.push(y);
-    this.ys.push(ys);
-    return dropped;
-  }
+  return corrections;
 }
 
-/** Where a run stands between iterations. */
-interface RunState<V> {
-  x: V;
-  g: V;
+/** Where a run stands between iterations: scalars only. */
+interface RunState {
   f: number;
+  parts?: CostParts;
+  gradNorm: number;
+  /** Σ|g| at the start, for the first step t = min(1, 1/Σ|g|). */
+  gradSumAbs: number;
   iteration: number;
   evaluations: number;
-  history: Corrections<V>;
 }
 
-/** Minimizes the objective from x0 (left unchanged). */
-export async function minimizeLbfgs<V>(
-  objective: Objective<V>,
-  x0: V,
-  backend: VectorBackend<V>,
-  options: LbfgsOptions = {},
-): Promise<LbfgsResult<V>> {
+/** Minimizes from x0 (which the backend copies). The final iterate stays in the backend. */
+export async function minimizeLbfgs(backend: LbfgsBackend, x0: ArrayLike<number>, options: LbfgsOptions = {}): Promise<LbfgsResult> {
   const settings = resolveOptions(options);
-  const pool = new VectorPool(backend);
-  const x = backend.create();
-  backend.copy(x, x0);
-  const g = pool.take();
-  const f = await objective.evaluate(x, g);
-  const history = new Corrections<V>(settings.corrections);
-  return run(objective, backend, settings, options, pool, { x, g, f, iteration: 0, evaluations: 1, history });
+  if (x0.length !== backend.length) throw new RangeError(`x0 has ${x0.length} values; the backend has ${backend.length}`);
+  const start = await backend.start(x0);
+  await options.onStart?.(start);
+  const state: RunState = {
+    f: start.cost,
+    parts: start.parts,
+    gradNorm: start.gradMaxAbs,
+    gradSumAbs: start.gradSumAbs,
+    iteration: 0,
+    evaluations: 1,
+  };
+  return run(backend, settings, options, state);
 }
 
 /**
@@ -262,58 +276,35 @@ export async function minimizeLbfgs<V>(
  * the iterates are those the uninterrupted run would have produced. maxIterations and
  * maxEvaluations count from the original start.
  */
-export async function resumeLbfgs<V>(
-  objective: Objective<V>,
-  snapshot: LbfgsSnapshot,
-  backend: VectorBackend<V>,
-  options: LbfgsOptions = {},
-): Promise<LbfgsResult<V>> {
+export async function resumeLbfgs(backend: LbfgsBackend, snapshot: LbfgsSnapshot, options: LbfgsOptions = {}): Promise<LbfgsResult> {
   const settings = resolveOptions(options);
   const n = backend.length;
   if (snapshot.x.length !== n || snapshot.grad.length !== n) {
     throw new RangeError(`snapshot holds vectors of ${snapshot.x.length} values; the backend has ${n}`);
   }
-  const pool = new VectorPool(backend);
-  const x = backend.create();
-  backend.write(x, snapshot.x);
-  const g = pool.take();
-  backend.write(g, snapshot.grad);
-  const history = new Corrections<V>(settings.corrections);
-  // A smaller memory than the snapshot's keeps the newest pairs, as the ring would have.
-  for (const pair of snapshot.corrections.slice(-settings.corrections)) {
+  for (const pair of snapshot.corrections) {
     if (pair.s.length !== n || pair.y.length !== n) throw new RangeError('snapshot correction pair has the wrong length');
-    const s = backend.create();
-    const y = backend.create();
-    backend.write(s, pair.s);
-    backend.write(y, pair.y);
-    history.push(s, y, pair.ys);
   }
-  history.hDiag = snapshot.hDiag;
-  const state: RunState<V> = {
-    x,
-    g,
+  backend.restore(snapshot);
+  let gradNorm = 0;
+  let gradSumAbs = 0;
+  for (const v of snapshot.grad) {
+    const a = Math.abs(v);
+    gradNorm = Number.isNaN(a) || Number.isNaN(gradNorm) ? NaN : Math.max(gradNorm, a);
+    gradSumAbs += a;
+  }
+  const state: RunState = {
     f: snapshot.cost,
+    gradNorm,
+    gradSumAbs,
     iteration: snapshot.iteration,
     evaluations: snapshot.evaluations,
-    history,
   };
-  return run(objective, backend, settings, options, pool, state);
+  return run(backend, settings, options, state);
 }
 
-async function run<V>(
-  objective: Objective<V>,
-  backend: VectorBackend<V>,
-  settings: ResolvedOptions,
-  options: LbfgsOptions,
-  pool: VectorPool<V>,
-  state: RunState<V>,
-): Promise<LbfgsResult<V>> {
+async function run(backend: LbfgsBackend, settings: ResolvedOptions, options: LbfgsOptions, state: RunState): Promise<LbfgsResult> {
   const { optimalityTolerance: optTol, progressTolerance: progTol } = settings;
-  const { history } = state;
-  const d = backend.create();
-  // Candidate s, y for the next update; kept across iterations, swapped with dropped pairs.
-  let sNext = backend.create();
-  let yNext = backend.create();
   let cancelled = false;
   const stopRequested = () => cancelled || (options.signal?.aborted ?? false);
   const lineSearch = {
@@ -323,295 +314,136 @@ async function run<V>(
     progressTolerance: progTol,
     shouldStop: stopRequested,
   };
-
-  const finish = (exitReason: LbfgsExitReason, gradNorm: number): LbfgsResult<V> => {
-    backend.free(d);
-    backend.free(sNext);
-    backend.free(yNext);
-    for (const v of [...history.s, ...history.y]) backend.free(v);
-    pool.dispose(); // includes g
-    return {
-      x: state.x,
-      cost: state.f,
-      gradNorm,
-      iterations: state.iteration,
-      evaluations: state.evaluations,
-      exitReason,
-      message: EXIT_MESSAGES[exitReason],
-    };
+  const probe = {
+    evaluate: (t: number) => backend.trial(t),
+    release: (trial: Trial) => backend.release(trial),
   };
+  const finish = (exitReason: LbfgsExitReason): LbfgsResult => ({
+    cost: state.f,
+    parts: state.parts,
+    gradNorm: state.gradNorm,
+    iterations: state.iteration,
+    evaluations: state.evaluations,
+    exitReason,
+    message: EXIT_MESSAGES[exitReason],
+  });
 
-  let gradNorm = await backend.maxAbs(state.g);
-  if (!Number.isFinite(state.f) || !Number.isFinite(gradNorm)) return finish('non-finite', gradNorm);
-  if (gradNorm <= optTol) return finish('optimality', gradNorm);
-  if (state.iteration >= settings.maxIterations) return finish('max-iterations', gradNorm);
-  if (state.evaluations >= settings.maxEvaluations) return finish('max-evaluations', gradNorm);
-  if (stopRequested()) return finish('cancelled', gradNorm);
+  if (!Number.isFinite(state.f) || !Number.isFinite(state.gradNorm)) return finish('non-finite');
+  if (state.gradNorm <= optTol) return finish('optimality');
+  if (state.iteration >= settings.maxIterations) return finish('max-iterations');
+  if (state.evaluations >= settings.maxEvaluations) return finish('max-evaluations');
 
   for (;;) {
+    if (stopRequested()) return finish('cancelled');
     const i = state.iteration + 1;
-    // With no pairs yet (and γ = 1) this is steepest descent, as minFunc's first iteration.
-    await backend.direction(state.g, history, d);
-    const gtd = await backend.dot(state.g, d);
-    if (!Number.isFinite(gtd)) return finish('non-finite', gradNorm);
-    if (gtd > -progTol) return finish('directional-derivative', gradNorm);
+    // With no pairs yet (and γ = 1) the direction is steepest descent, as minFunc's first
+    // iteration. The first trial is evaluated with it; if minFunc would have stopped on gᵀd
+    // before evaluating, the trial is discarded and not counted.
+    const initialStep = i === 1 ? Math.min(1, 1 / state.gradSumAbs) : 1;
+    const { gtd, maxAbsD, trial: first } = await backend.directionAndTrial(initialStep);
+    if (!Number.isFinite(gtd) || gtd > -progTol) {
+      backend.release(first);
+      return finish(Number.isFinite(gtd) ? 'directional-derivative' : 'non-finite');
+    }
 
-    const initialStep = i === 1 ? Math.min(1, 1 / (await backend.sumAbs(state.g))) : 1;
-    const start = { x: state.x, f: state.f, g: state.g, gtd };
-    const step = await wolfeLineSearch(backend, objective, pool, start, d, initialStep, lineSearch);
+    const origin: Trial = { t: 0, f: state.f, gtd, parts: state.parts, ys: 0, yy: 0, gradMaxAbs: state.gradNorm };
+    const step = await wolfeLineSearch(probe, origin, first, maxAbsD, lineSearch);
     state.evaluations += step.evaluations;
-    if (step.cancelled) return finish('cancelled', gradNorm);
+    if (step.cancelled) return finish('cancelled');
 
     const previousCost = state.f;
-    const gOld = state.g;
-    backend.axpy(step.t, d, state.x);
-    if (step.g !== gOld) {
-      // lbfgsUpdate.m with s = t·d, y = g − g_old (minFunc does this at the top of the next
+    const accepted = step.point;
+    if (accepted !== origin) {
+      // lbfgsUpdate.m with s = t·d, y = g₊ − g (minFunc does this at the top of the next
       // iteration; doing it here leaves a complete state for snapshots).
-      backend.copy(sNext, d);
-      backend.scale(step.t, sNext);
-      backend.copy(yNext, step.g);
-      backend.axpy(-1, gOld, yNext);
-      const ys = await backend.dot(yNext, sNext);
-      if (ys > MIN_CURVATURE) {
-        const yy = await backend.dot(yNext, yNext);
-        const dropped = history.push(sNext, yNext, ys);
-        history.hDiag = ys / yy;
-        sNext = dropped ? dropped.s : backend.create();
-        yNext = dropped ? dropped.y : backend.create();
-      }
-      pool.release(gOld);
-      state.g = step.g;
+      const pair = accepted.ys > MIN_CURVATURE ? { ys: accepted.ys, hDiag: accepted.ys / accepted.yy } : null;
+      backend.accept(accepted, pair);
+      state.gradNorm = accepted.gradMaxAbs;
     }
-    state.f = step.f;
+    state.f = accepted.f;
+    state.parts = accepted.parts;
     state.iteration = i;
-
-    gradNorm = await backend.maxAbs(state.g);
-    const stepNorm = step.t * (await backend.maxAbs(d)); // max|t·d|
+    const stepNorm = accepted.t * maxAbsD; // max|t·d|
 
     if (options.onIteration) {
       const info: LbfgsIteration = {
         iteration: i,
         evaluations: state.evaluations,
         cost: state.f,
+        parts: state.parts,
         previousCost,
-        stepSize: step.t,
-        gradNorm,
+        stepSize: accepted.t,
+        gradNorm: state.gradNorm,
         initialSlope: gtd,
-        slope: step.slope,
-        snapshot: () => takeSnapshot(backend, state),
+        slope: accepted.gtd,
+        snapshot: async () => ({ ...(await backend.read()), iteration: i, evaluations: state.evaluations, cost: state.f }),
       };
       if ((await options.onIteration(info)) === false) cancelled = true;
     }
-    if (stopRequested()) return finish('cancelled', gradNorm);
+    if (stopRequested()) return finish('cancelled');
 
-    if (gradNorm <= optTol) return finish('optimality', gradNorm);
-    if (stepNorm <= progTol) return finish('step-size', gradNorm);
-    if (Math.abs(state.f - previousCost) < progTol) return finish('function-change', gradNorm);
-    if (state.evaluations >= settings.maxEvaluations) return finish('max-evaluations', gradNorm);
-    if (i >= settings.maxIterations) return finish('max-iterations', gradNorm);
-  }
-}
-
-async function takeSnapshot<V>(backend: VectorBackend<V>, state: RunState<V>): Promise<LbfgsSnapshot> {
-  const { history } = state;
-  // All reads in flight at once: on a GPU each is a copy and a map, and waiting for them one by
-  // one would cost a round trip per vector (200 of them with a full memory).
-  const pairs = Array.from({ length: history.size }, (_, k) => k);
-  const [x, grad, ...vectors] = await Promise.all([
-    backend.read(state.x),
-    backend.read(state.g),
-    ...pairs.flatMap((k) => [backend.read(history.s[k]), backend.read(history.y[k])]),
-  ]);
-  const corrections: LbfgsSnapshot['corrections'] = pairs.map((k) => ({ s: vectors[2 * k], y: vectors[2 * k + 1], ys: history.ys[k] }));
-  return {
-    iteration: state.iteration,
-    evaluations: state.evaluations,
-    cost: state.f,
-    x,
-    grad,
-    hDiag: history.hDiag,
-    corrections,
-  };
-}
-
-// ---------------------------------------------------------------------------------------------
-// Snapshot files: a JSON header for the scalars, then the vectors as little-endian float64,
-// so a checkpoint restores bit for bit.
-
-const SNAPSHOT_MAGIC = 'LBFGS-SNAPSHOT-1';
-
-export function encodeLbfgsSnapshot(snapshot: LbfgsSnapshot): Uint8Array {
-  const n = snapshot.x.length;
-  const header = new TextEncoder().encode(
-    JSON.stringify({
-      magic: SNAPSHOT_MAGIC,
-      length: n,
-      iteration: snapshot.iteration,
-      evaluations: snapshot.evaluations,
-      cost: snapshot.cost,
-      hDiag: snapshot.hDiag,
-      ys: snapshot.corrections.map((c) => c.ys),
-    }),
-  );
-  const vectors = [snapshot.x, snapshot.grad, ...snapshot.corrections.flatMap((c) => [c.s, c.y])];
-  const dataStart = Math.ceil((4 + header.length) / 8) * 8;
-  const bytes = new Uint8Array(dataStart + vectors.length * n * 8);
-  const view = new DataView(bytes.buffer);
-  view.setUint32(0, header.length, true);
-  bytes.set(header, 4);
-  let offset = dataStart;
-  for (const v of vectors) {
-    if (v.length !== n) throw new RangeError('snapshot vectors differ in length');
-    for (let i = 0; i < n; i++, offset += 8) view.setFloat64(offset, v[i], true);
-  }
-  return bytes;
-}
-
-export function decodeLbfgsSnapshot(bytes: Uint8Array): LbfgsSnapshot {
-  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-  const headerLength = view.getUint32(0, true);
-  const header = JSON.parse(new TextDecoder().decode(bytes.subarray(4, 4 + headerLength)));
-  if (header.magic !== SNAPSHOT_MAGIC) throw new Error('not an L-BFGS snapshot');
-  const n: number = header.length;
-  const ys: number[] = header.ys;
-  let offset = Math.ceil((4 + headerLength) / 8) * 8;
-  if (bytes.byteLength !== offset + (2 + 2 * ys.length) * n * 8) throw new Error('truncated L-BFGS snapshot');
-  const next = () => {
-    const v = new Float64Array(n);
-    for (let i = 0; i < n; i++, offset += 8) v[i] = view.getFloat64(offset, true);
-    return v;
-  };
-  const x = next();
-  const grad = next();
-  const corrections = ys.map((value) => ({ s: next(), y: next(), ys: value }));
-  return {
-    iteration: header.iteration,
-    evaluations: header.evaluations,
-    cost: header.cost,
-    hDiag: header.hDiag,
-    x,
-    grad,
-    corrections,
-  };
-}
-
-// ---------------------------------------------------------------------------------------------
-// The CPU backend.
-
-/** lbfgs.m: out ← −H·g, two-loop recursion over Float64Arrays. */
-function twoLoopCpu(g: Float64Array, history: CorrectionHistory<Float64Array>, out: Float64Array): void {
-  const k = history.s.length;
-  const n = g.length;
-  const alpha = new Float64Array(k);
-  for (let i = 0; i < n; i++) out[i] = -g[i];
-  for (let j = k - 1; j >= 0; j--) {
-    const s = history.s[j];
-    const y = history.y[j];
-    let sq = 0;
-    for (let i = 0; i < n; i++) sq += s[i] * out[i];
-    const a = sq / history.ys[j];
-    alpha[j] = a;
-    for (let i = 0; i < n; i++) out[i] -= a * y[i];
-  }
-  const gamma = history.hDiag;
-  for (let i = 0; i < n; i++) out[i] *= gamma;
-  for (let j = 0; j < k; j++) {
-    const s = history.s[j];
-    const y = history.y[j];
-    let yr = 0;
-    for (let i = 0; i < n; i++) yr += y[i] * out[i];
-    const coefficient = alpha[j] - yr / history.ys[j];
-    for (let i = 0; i < n; i++) out[i] += coefficient * s[i];
+    if (state.gradNorm <= optTol) return finish('optimality');
+    if (stepNorm <= progTol) return finish('step-size');
+    if (Math.abs(state.f - previousCost) < progTol) return finish('function-change');
+    if (state.evaluations >= settings.maxEvaluations) return finish('max-evaluations');
+    if (i >= settings.maxIterations) return finish('max-iterations');
   }
 }
 
 /**
- * The two-loop recursion from the backend's own dot and axpy, for a backend without a fused
- * version: correct anywhere, but it awaits 2k dot products per direction.
+ * The gradients of live trials, by trial, for backends: a trial's gradient is taken from a pool
+ * when it is evaluated and goes back when the trial is released, or replaces the current
+ * gradient when it is accepted.
  */
-export async function twoLoopDirection<V>(
-  backend: VectorBackend<V>,
-  g: V,
-  history: CorrectionHistory<V>,
-  out: V,
-): Promise<void> {
-  const k = history.s.length;
-  const alpha: number[] = new Array(k);
-  backend.copy(out, g);
-  backend.scale(-1, out);
-  for (let j = k - 1; j >= 0; j--) {
-    alpha[j] = (await backend.dot(history.s[j], out)) / history.ys[j];
-    backend.axpy(-alpha[j], history.y[j], out);
-  }
-  backend.scale(history.hDiag, out);
-  for (let j = 0; j < k; j++) {
-    const beta = (await backend.dot(history.y[j], out)) / history.ys[j];
-    backend.axpy(alpha[j] - beta, history.s[j], out);
-  }
-}
+export class TrialGradients<V> {
+  private readonly spare: V[] = [];
+  private readonly all: V[] = [];
+  private readonly live = new Map<Trial, V>();
 
-/** VectorBackend over Float64Arrays of the given length. */
-export function cpuVectorBackend(length: number): VectorBackend<Float64Array> {
-  if (!(Number.isInteger(length) && length > 0)) throw new RangeError(`length must be a positive integer, got ${length}`);
-  const check = (v: Float64Array) => {
-    if (v.length !== length) throw new RangeError(`vector of ${v.length} values; the backend's have ${length}`);
-  };
-  return {
-    length,
-    create: () => new Float64Array(length),
-    free: () => {},
-    copy(dst, src) {
-      check(dst);
-      check(src);
-      dst.set(src);
-    },
-    axpy(a, x, y) {
-      for (let i = 0; i < length; i++) y[i] += a * x[i];
-    },
-    scale(a, x) {
-      for (let i = 0; i < length; i++) x[i] *= a;
-    },
-    async dot(a, b) {
-      let s = 0;
-      for (let i = 0; i < length; i++) s += a[i] * b[i];
-      return s;
-    },
-    async maxAbs(x) {
-      let m = 0;
-      for (let i = 0; i < length; i++) {
-        const v = Math.abs(x[i]);
-        if (v > m) m = v;
-        else if (Number.isNaN(v)) return NaN; // so that a legality test sees it
-      }
-      return m;
-    },
-    async sumAbs(x) {
-      let s = 0;
-      for (let i = 0; i < length; i++) s += Math.abs(x[i]);
-      return s;
-    },
-    direction: twoLoopCpu,
-    async read(x) {
-      return Float64Array.from(x);
-    },
-    write(dst, values) {
-      check(dst);
-      if (values.length !== length) throw new RangeError(`${values.length} values for a vector of ${length}`);
-      dst.set(values);
-    },
-  };
-}
+  constructor(private readonly create: () => V) {}
 
-/** An Objective over Float64Arrays from a function returning the cost and its gradient. */
-export function cpuObjective(
-  costAndGradient: (x: Float64Array) => { cost: number; grad: ArrayLike<number> },
-): Objective<Float64Array> {
-  return {
-    async evaluate(x, gradOut) {
-      const { cost, grad } = costAndGradient(x);
-      gradOut.set(grad);
-      return cost;
-    },
-  };
+  /** A free gradient vector. */
+  take(): V {
+    const v = this.spare.pop();
+    if (v !== undefined) return v;
+    const created = this.create();
+    this.all.push(created);
+    return created;
+  }
+
+  /** Records that `trial`'s gradient is in `v`. */
+  bind(trial: Trial, v: V): void {
+    this.live.set(trial, v);
+  }
+
+  of(trial: Trial): V {
+    const v = this.live.get(trial);
+    if (v === undefined) throw new Error('internal: a trial that was released, accepted or never evaluated here');
+    return v;
+  }
+
+  /** Ends the trial; its gradient vector is free again. */
+  release(trial: Trial): void {
+    const v = this.live.get(trial);
+    if (v === undefined) return;
+    this.live.delete(trial);
+    this.spare.push(v);
+  }
+
+  /** Ends the trial and hands its vector over to the caller (give it back with recycle). */
+  claim(trial: Trial): V {
+    const v = this.of(trial);
+    this.live.delete(trial);
+    return v;
+  }
+
+  /** A vector from claim (or the one it replaced) is free again. */
+  recycle(v: V): void {
+    this.spare.push(v);
+  }
+
+  /** Every vector this pool created. */
+  get vectors(): readonly V[] {
+    return this.all;
+  }
 }

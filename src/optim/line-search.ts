@@ -8,16 +8,18 @@
  *   |g(x + t·d)ᵀd| ≤ c2·|gᵀd|             (curvature)
  * by first bracketing an interval that contains such a step and then zooming into it.
  *
- * Only scalars (f, gᵀd, max|d|) cross from the vector backend to here, so the same code drives
- * Float64Arrays on the CPU and buffers on a GPU.
+ * It works on scalars only: each trial is a step t with f(x + t·d) and its slope ∇f(x + t·d)ᵀd,
+ * evaluated by a probe (the L-BFGS backend), which also keeps the trial's gradient until the
+ * trial is released. So the same code drives Float64Arrays on the CPU and buffers on a GPU, and
+ * one trial costs the GPU one wait.
  *
  * Deliberate differences from minFunc, for robustness only:
- * - a gradient is judged legal through its slope gᵀd (one readback instead of a scan of g);
+ * - a gradient is judged legal through its slope gᵀd (which comes with the evaluation) rather
+ *   than by a scan of g;
  * - in the zoom phase a trial point with a non-finite value or slope becomes the high end of
  *   the bracket, so the point returned never carries a non-finite gradient (minFunc could let
  *   it replace the low end).
  */
-import type { Objective, VectorBackend } from './lbfgs';
 
 export interface LineSearchOptions {
   /** Sufficient-decrease constant (minFunc c1 = 1e-4). */
@@ -39,66 +41,30 @@ export const DEFAULT_LINE_SEARCH: LineSearchOptions = {
   progressTolerance: 1e-9,
 };
 
-/** The point the search starts from: x with f(x), ∇f(x) and the slope gᵀd along d. */
-export interface LineSearchStart<V> {
-  x: V;
-  f: number;
-  g: V;
-  gtd: number;
+/** A trial step: t, f(x + t·d) and the slope ∇f(x + t·d)ᵀd. */
+export interface TrialPoint {
+  readonly t: number;
+  readonly f: number;
+  readonly gtd: number;
 }
 
-export interface LineSearchResult<V> {
-  /** The accepted step; 0 when no acceptable step was found (or the search was cancelled). */
-  t: number;
-  /** f(x + t·d). */
-  f: number;
-  /** ∇f(x + t·d): a vector taken from the pool, or the start's own g when t = 0. */
-  g: V;
-  /** ∇f(x + t·d)ᵀd. */
-  slope: number;
+/** Evaluates trial steps along the fixed direction d, and frees what a trial holds. */
+export interface LineProbe<T extends TrialPoint> {
+  /** f and its slope at x + t·d; null once the search is to stop (cancellation). */
+  evaluate(t: number): Promise<T | null>;
+  /** The trial is no longer needed (its gradient may be reused). Never called for the origin. */
+  release(trial: T): void;
+}
+
+export interface LineSearchResult<T> {
+  /** The accepted trial; the origin (t = 0) when no acceptable step was found or on cancel. */
+  point: T;
+  /** Evaluations made, the first trial's included. */
   evaluations: number;
   cancelled: boolean;
 }
 
-/**
- * Spare vectors for gradients and trial points, so that a search allocates nothing once warm
- * (a GPU buffer is costly to create). Vectors go back with release() and are reused.
- */
-export class VectorPool<V> {
-  private readonly spare: V[] = [];
-  private readonly all: V[] = [];
-
-  constructor(private readonly backend: VectorBackend<V>) {}
-
-  take(): V {
-    const v = this.spare.pop();
-    if (v !== undefined) return v;
-    const created = this.backend.create();
-    this.all.push(created);
-    return created;
-  }
-
-  release(v: V): void {
-    this.spare.push(v);
-  }
-
-  /** Frees every vector this pool ever created. */
-  dispose(): void {
-    for (const v of this.all) this.backend.free(v);
-    this.all.length = 0;
-    this.spare.length = 0;
-  }
-}
-
-/** A trial step with its value, gradient and slope along d. */
-interface Trial<V> {
-  t: number;
-  f: number;
-  g: V;
-  gtd: number;
-}
-
-const isLegal = (p: Trial<unknown>): boolean => Number.isFinite(p.f) && Number.isFinite(p.gtd);
+const isLegal = (p: TrialPoint): boolean => Number.isFinite(p.f) && Number.isFinite(p.gtd);
 
 /** MATLAB's max and min ignore NaN; the interpolation clamps below rely on that. */
 function nanMax(a: number, b: number): number {
@@ -164,42 +130,35 @@ export function quadraticInterpolate(f0: number, g0: number, t: number, ft: numb
 
 /**
  * WolfeLineSearch.m: returns a step t satisfying the strong Wolfe conditions when it finds
- * one within the evaluation budget, otherwise the lowest point it saw (possibly t = 0).
- * The start's g is never modified or released; every other gradient is taken from the pool,
- * and all but the returned one are given back to it.
+ * one within the evaluation budget, otherwise the lowest point it saw (possibly the origin).
+ *
+ * `origin` is the start (t = 0, f(x), gᵀd < 0); `first` the trial at the initial step, already
+ * evaluated (the L-BFGS backend evaluates it with the direction, in the same submission).
+ * `maxAbsD` is max|d|, for the Armijo fallback's progTol test. Every trial but the returned one
+ * is released.
  */
-export async function wolfeLineSearch<V>(
-  backend: VectorBackend<V>,
-  objective: Objective<V>,
-  pool: VectorPool<V>,
-  start: LineSearchStart<V>,
-  d: V,
-  initialStep: number,
+export async function wolfeLineSearch<T extends TrialPoint>(
+  probe: LineProbe<T>,
+  origin: T,
+  first: T,
+  maxAbsD: number,
   options: LineSearchOptions = DEFAULT_LINE_SEARCH,
-): Promise<LineSearchResult<V>> {
+): Promise<LineSearchResult<T>> {
   const { c1, c2, maxIterations: maxLS, progressTolerance: progTol } = options;
-  const { f, gtd } = start;
-  const origin: Trial<V> = { t: 0, f, g: start.g, gtd };
-  const xTrial = pool.take();
-  let evaluations = 0;
+  const { f, gtd } = origin;
+  let evaluations = 1;
 
-  const evaluate = async (t: number): Promise<Trial<V> | null> => {
+  const evaluate = async (t: number): Promise<T | null> => {
     if (options.shouldStop?.()) return null;
-    backend.copy(xTrial, start.x);
-    backend.axpy(t, d, xTrial);
-    const g = pool.take();
-    const value = await objective.evaluate(xTrial, g);
-    evaluations++;
-    return { t, f: value, g, gtd: await backend.dot(g, d) };
+    const trial = await probe.evaluate(t);
+    if (trial) evaluations++;
+    return trial;
   };
-  const release = (p: Trial<V>) => {
-    if (p.g !== start.g) pool.release(p.g);
+  const release = (p: T) => {
+    if (p !== origin) probe.release(p);
   };
-  const finish = (p: Trial<V>, cancelled = false): LineSearchResult<V> => {
-    pool.release(xTrial);
-    return { t: p.t, f: p.f, g: p.g, slope: p.gtd, evaluations, cancelled };
-  };
-  const cancel = (...held: Trial<V>[]): LineSearchResult<V> => {
+  const finish = (p: T, cancelled = false): LineSearchResult<T> => ({ point: p, evaluations, cancelled });
+  const cancel = (...held: T[]): LineSearchResult<T> => {
     for (const p of held) release(p);
     return finish(origin, true);
   };
@@ -209,10 +168,9 @@ export async function wolfeLineSearch<V>(
    * where f is finite: shrink t by cubic (or quadratic, or halving) interpolation until
    * sufficient decrease holds, giving up with t = 0 once max|t·d| ≤ progTol.
    */
-  const armijoBacktrack = async (t: number): Promise<LineSearchResult<V>> => {
+  const armijoBacktrack = async (t: number): Promise<LineSearchResult<T>> => {
     let p = await evaluate(t);
     if (!p) return cancel();
-    let maxAbsD: number | undefined;
     while (!Number.isFinite(p.f) || p.f > f + c1 * p.t * gtd) {
       const previous = p.t;
       let next: number;
@@ -223,7 +181,6 @@ export async function wolfeLineSearch<V>(
       if (next < previous * 1e-3) next = previous * 1e-3;
       else if (next > previous * 0.6) next = previous * 0.6;
       release(p);
-      maxAbsD ??= await backend.maxAbs(d);
       if (maxAbsD * next <= progTol) return finish(origin);
       const q = await evaluate(next);
       if (!q) return cancel();
@@ -233,11 +190,10 @@ export async function wolfeLineSearch<V>(
   };
 
   // Bracketing phase: extrapolate until an interval must contain an acceptable step.
-  let next = await evaluate(initialStep);
-  if (!next) return cancel();
+  let next = first;
   let prev = origin;
   let iterations = 0;
-  let bracket: Trial<V>[] | null = null;
+  let bracket: T[] | null = null;
   let done = false;
   while (iterations < maxLS) {
     if (!isLegal(next)) {
@@ -336,7 +292,7 @@ export async function wolfeLineSearch<V>(
 }
 
 /** The index of the lower value, first on a tie, ignoring NaN (MATLAB's [~, i] = min(...)). */
-function lowerEnd(bracket: Trial<unknown>[]): 0 | 1 {
+function lowerEnd(bracket: TrialPoint[]): 0 | 1 {
   if (bracket.length === 1) return 0;
   const [a, b] = bracket;
   if (Number.isNaN(a.f)) return 1;

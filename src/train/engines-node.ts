@@ -1,6 +1,6 @@
 /** The engine a Node run asks for: WebGPU through Dawn, or the float64 reference. */
 import { createNodeGpuContext } from '../gpu/node';
-import { createGpuTrainingEngine } from '../gpu/training-engine';
+import { createGpuTrainingEngine } from './gpu-engine';
 import type { Dataset, Hyperparameters } from '../reference/autoencoder';
 import type { Shape } from '../reference/params';
 import { cpuEngine, type TrainingEngine } from './engine';

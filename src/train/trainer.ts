@@ -4,14 +4,9 @@
  * cancelled, hands out checkpoints periodically and when stopped, and resumes from one. With
  * the same seed on the same engine it is reproducible.
  */
-import {
-  decodeLbfgsSnapshot,
-  encodeLbfgsSnapshot,
-  minimizeLbfgs,
-  resumeLbfgs,
-  type LbfgsIteration,
-  type LbfgsSnapshot,
-} from '../optim/lbfgs';
+import { countersSince, type GpuCounters } from '../gpu/counters';
+import { DEFAULT_CORRECTIONS, minimizeLbfgs, resumeLbfgs, type LbfgsBackend, type LbfgsIteration, type LbfgsSnapshot } from '../optim/lbfgs';
+import { decodeLbfgsSnapshot, encodeLbfgsSnapshot } from '../optim/lbfgs-snapshot';
 import type { CostParts } from '../reference/autoencoder';
 import { Random } from '../random';
 import type { Checkpoint } from './checkpoint';
@@ -27,6 +22,14 @@ export interface TrainingProgress {
   cost: number;
   parts?: CostParts;
   elapsedSeconds: number;
+  /** θ now, read back (a wait on a GPU: for occasional views, not every report). */
+  readTheta(): Promise<Float64Array>;
+}
+
+/** The device work of the training loop (GPU engines), for reports and budgets. */
+export interface TrainingWork extends GpuCounters {
+  /** GPU time as a share of the loop's wall time, where timestamp queries measured it. */
+  gpuShare?: number;
 }
 
 export interface TrainingResult {
@@ -43,10 +46,14 @@ export interface TrainingResult {
   exitReason: string;
   cancelled: boolean;
   device: DeviceDescription;
+  /** What the training loop asked of the GPU (absent on the CPU engine). */
+  work?: TrainingWork;
 }
 
 export interface TrainOptions {
   config: TrainConfig;
+  /** L-BFGS pairs kept (minFunc's Corr). */
+  corrections?: number;
   initialTheta: Float64Array;
   /** Continue this run instead of starting from initialTheta. */
   resumeFrom?: Checkpoint;
@@ -83,18 +90,24 @@ export async function train<V>(engine: TrainingEngine<V>, options: TrainOptions)
   const started = performance.now();
   const priorSeconds = resumeFrom?.elapsedSeconds ?? 0;
   const elapsed = () => priorSeconds + (performance.now() - started) / 1000;
+  const countersAtStart = engine.counters();
 
   const run =
     config.optimizer === 'lbfgs'
       ? await runLbfgs(engine, options, elapsed)
       : await runFirstOrder(engine, options, elapsed);
-
-  const finalTheta = await engine.vectors.read(run.theta);
-  const summary = await engine.summarize(run.theta);
-  engine.vectors.free(run.theta);
   await engine.finish();
+  const loopSeconds = (performance.now() - started) / 1000;
+  const countersAtEnd = engine.counters();
+  let work: TrainingWork | undefined;
+  if (countersAtStart && countersAtEnd) {
+    work = countersSince(countersAtStart, countersAtEnd);
+    if (work.gpuSeconds > 0) work.gpuShare = work.gpuSeconds / loopSeconds;
+  }
+
+  const summary = await engine.summarize(run.theta);
   return {
-    theta: finalTheta,
+    theta: run.theta,
     initialCost: run.initialCost,
     finalCost: summary.cost,
     parts: summary.parts,
@@ -105,11 +118,12 @@ export async function train<V>(engine: TrainingEngine<V>, options: TrainOptions)
     exitReason: run.exitReason,
     cancelled: run.exitReason === 'cancelled',
     device: engine.device,
+    work,
   };
 }
 
-interface RunOutcome<V> {
-  theta: V;
+interface RunOutcome {
+  theta: Float64Array;
   initialCost: number;
   iterations: number;
   evaluations: number;
@@ -135,22 +149,35 @@ function checkpointFrom(
   return { config: options.config, shape: engine.shape, elapsedSeconds, ...fields };
 }
 
-async function runLbfgs<V>(
-  engine: TrainingEngine<V>,
-  options: TrainOptions,
-  elapsed: () => number,
-): Promise<RunOutcome<V>> {
+async function runLbfgs<V>(engine: TrainingEngine<V>, options: TrainOptions, elapsed: () => number): Promise<RunOutcome> {
   const { config, resumeFrom, signal } = options;
   const every = options.checkpointEvery ?? 0;
   const clock = checkpointClock(options, elapsed);
-  const objective = engine.objective();
   let initialCost = resumeFrom?.initialCost ?? NaN;
   let lastSnapshot: LbfgsSnapshot | undefined;
   const yieldNow = eventLoopYielder();
 
+  if (config.iterations === 0 && !resumeFrom) {
+    const { cost } = await engine.summarize(options.initialTheta);
+    return { theta: options.initialTheta.slice(), initialCost: cost, iterations: 0, evaluations: 1, exitReason: 'evaluation-only' };
+  }
+
+  const backend: LbfgsBackend = await engine.lbfgs(options.corrections ?? DEFAULT_CORRECTIONS);
   const lbfgsOptions = {
     maxIterations: config.iterations,
     signal,
+    onStart: async (start: { cost: number; parts?: CostParts }) => {
+      initialCost = start.cost;
+      await options.onProgress?.({
+        iteration: 0,
+        totalIterations: config.iterations,
+        evaluations: 1,
+        cost: start.cost,
+        parts: start.parts,
+        elapsedSeconds: elapsed(),
+        readTheta: () => backend.readX(),
+      });
+    },
     onIteration: async (info: LbfgsIteration) => {
       if (Number.isNaN(initialCost)) initialCost = info.previousCost;
       await yieldNow();
@@ -159,8 +186,9 @@ async function runLbfgs<V>(
         totalIterations: config.iterations,
         evaluations: info.evaluations,
         cost: info.cost,
-        parts: engine.partsOf(info.cost),
+        parts: info.parts,
         elapsedSeconds: elapsed(),
+        readTheta: () => backend.readX(),
       });
       const due = (every > 0 && info.iteration % every === 0) || clock.due();
       const stopping = signal?.aborted === true;
@@ -188,51 +216,39 @@ async function runLbfgs<V>(
     },
   };
 
-  if (config.iterations === 0 && !resumeFrom) {
-    const theta = engine.vectors.create();
-    engine.vectors.write(theta, options.initialTheta);
-    const { cost } = await engine.summarize(theta);
-    return { theta, initialCost: cost, iterations: 0, evaluations: 1, exitReason: 'evaluation-only' };
+  try {
+    let result;
+    if (resumeFrom) {
+      if (!resumeFrom.lbfgs) throw new Error('the checkpoint holds no L-BFGS state; resume it with the optimizer it was made with');
+      result = await resumeLbfgs(backend, decodeLbfgsSnapshot(resumeFrom.lbfgs), lbfgsOptions);
+    } else {
+      result = await minimizeLbfgs(backend, options.initialTheta, lbfgsOptions);
+    }
+    if (Number.isNaN(initialCost)) initialCost = result.cost;
+    const theta = await backend.readX();
+    // A run cancelled before its first checkpoint still leaves one, at the point it reached.
+    if (options.onCheckpoint && result.exitReason === 'cancelled' && lastSnapshot?.iteration !== result.iterations) {
+      await options.onCheckpoint(
+        checkpointFrom(
+          options,
+          engine,
+          {
+            iteration: result.iterations,
+            evaluations: result.evaluations,
+            initialCost,
+            cost: result.cost,
+            theta,
+            state: {},
+            lbfgs: lastSnapshot && lastSnapshot.iteration === result.iterations ? encodeLbfgsSnapshot(lastSnapshot) : undefined,
+          },
+          elapsed(),
+        ),
+      );
+    }
+    return { theta, initialCost, iterations: result.iterations, evaluations: result.evaluations, exitReason: result.exitReason };
+  } finally {
+    backend.dispose();
   }
-
-  let result;
-  if (resumeFrom) {
-    if (!resumeFrom.lbfgs) throw new Error('the checkpoint holds no L-BFGS state; resume it with the optimizer it was made with');
-    result = await resumeLbfgs(objective, decodeLbfgsSnapshot(resumeFrom.lbfgs), engine.vectors, lbfgsOptions);
-  } else {
-    const x0 = engine.vectors.create();
-    engine.vectors.write(x0, options.initialTheta);
-    result = await minimizeLbfgs(objective, x0, engine.vectors, lbfgsOptions);
-    engine.vectors.free(x0);
-  }
-  if (Number.isNaN(initialCost)) initialCost = result.cost;
-  // A run cancelled before its first checkpoint still leaves one, at the point it reached.
-  if (options.onCheckpoint && result.exitReason === 'cancelled' && lastSnapshot?.iteration !== result.iterations) {
-    const theta = await engine.vectors.read(result.x);
-    await options.onCheckpoint(
-      checkpointFrom(
-        options,
-        engine,
-        {
-          iteration: result.iterations,
-          evaluations: result.evaluations,
-          initialCost,
-          cost: result.cost,
-          theta,
-          state: {},
-          lbfgs: lastSnapshot && lastSnapshot.iteration === result.iterations ? encodeLbfgsSnapshot(lastSnapshot) : undefined,
-        },
-        elapsed(),
-      ),
-    );
-  }
-  return {
-    theta: result.x,
-    initialCost,
-    iterations: result.iterations,
-    evaluations: result.evaluations,
-    exitReason: result.exitReason,
-  };
 }
 
 /**
@@ -254,11 +270,15 @@ export function batchForIteration(
   return { start: order[iteration % batches] * size, count: size };
 }
 
-async function runFirstOrder<V>(
-  engine: TrainingEngine<V>,
-  options: TrainOptions,
-  elapsed: () => number,
-): Promise<RunOutcome<V>> {
+/**
+ * Steps per wait for the first-order methods: a group of steps is recorded (on a GPU: into one
+ * submission) and only its last cost is read back, at most about every GROUP_SECONDS. The group
+ * grows while a group takes less than half that and shrinks when it takes more than twice.
+ */
+const GROUP_SECONDS = 0.1;
+const MAX_GROUP = 1024;
+
+async function runFirstOrder<V>(engine: TrainingEngine<V>, options: TrainOptions, elapsed: () => number): Promise<RunOutcome> {
   const { config, resumeFrom, signal } = options;
   const { vectors } = engine;
   const every = options.checkpointEvery ?? 0;
@@ -284,14 +304,29 @@ async function runFirstOrder<V>(
     vectors.write(theta, options.initialTheta);
   }
 
-  const fullBatch = engine.objective();
-  const batchObjectives = new Map<number, ReturnType<typeof engine.objective>>();
-  const objectiveFor = (k: number) => {
-    if (config.optimizer === 'gd') return fullBatch;
-    const { start, count } = batchForIteration(k, engine.examples, config.batchSize, config.seed);
-    let objective = batchObjectives.get(start);
-    if (!objective) batchObjectives.set(start, (objective = engine.objective({ start, count })));
-    return objective;
+  const batchOf = (k: number) =>
+    config.optimizer === 'gd' ? undefined : batchForIteration(k, engine.examples, config.batchSize, config.seed);
+
+  /** Records iteration k: the evaluation at θ, then the update. */
+  const recordStep = (k: number) => {
+    engine.record(theta, grad, batchOf(k));
+    switch (config.optimizer) {
+      case 'gd':
+        vectors.axpy(-config.learningRate, grad, theta); // θ ← θ − α∇J, exactly
+        break;
+      case 'sgd': {
+        const velocity = state.velocity; // v ← μv − α∇J; θ ← θ + v
+        vectors.scale(config.momentum, velocity);
+        vectors.axpy(-config.learningRate, grad, velocity);
+        vectors.axpy(1, velocity, theta);
+        break;
+      }
+      case 'adam':
+        vectors.adamStep(theta, grad, state.m, state.v, { learningRate: config.learningRate, ...ADAM_DEFAULTS, step: k + 1 });
+        break;
+      default:
+        throw new Error(`not a first-order optimizer: ${config.optimizer}`);
+    }
   };
 
   const makeCheckpoint = async (): Promise<Checkpoint> => {
@@ -306,62 +341,86 @@ async function runFirstOrder<V>(
   };
 
   let exitReason = 'max-iterations';
-  const yieldNow = eventLoopYielder();
   if (config.iterations === 0) {
-    initialCost = (await engine.summarize(theta)).cost;
+    initialCost = (await engine.summarize(await vectors.read(theta))).cost;
     evaluations = 1;
     exitReason = 'evaluation-only';
   }
+  // The first group is one step, so that its cost is the cost at θ₀.
+  let group = 1;
   while (iteration < config.iterations) {
-    await yieldNow();
+    await new Promise((resolve) => setTimeout(resolve, 0)); // signals and page events get a turn
     if (signal?.aborted) {
       exitReason = 'cancelled';
       break;
     }
-    cost = await objectiveFor(iteration).evaluate(theta, grad);
-    evaluations++;
+    let end = Math.min(config.iterations, iteration + group);
+    if (every > 0) end = Math.min(end, (Math.floor(iteration / every) + 1) * every);
+    const groupStarted = performance.now();
+    for (let k = iteration; k < end; k++) recordStep(k);
+    const last = await engine.lastEvaluation();
+    evaluations += end - iteration;
+    iteration = end;
+    cost = last.cost;
     if (!Number.isFinite(cost)) {
       exitReason = 'non-finite';
       break;
     }
     if (Number.isNaN(initialCost)) initialCost = cost;
-    switch (config.optimizer) {
-      case 'gd':
-        vectors.axpy(-config.learningRate, grad, theta); // θ ← θ − α∇J, exactly
-        break;
-      case 'sgd': {
-        const velocity = state.velocity; // v ← μv − α∇J; θ ← θ + v
-        vectors.scale(config.momentum, velocity);
-        vectors.axpy(-config.learningRate, grad, velocity);
-        vectors.axpy(1, velocity, theta);
-        break;
-      }
-      case 'adam':
-        vectors.adamStep(theta, grad, state.m, state.v, {
-          learningRate: config.learningRate,
-          ...ADAM_DEFAULTS,
-          step: iteration + 1,
-        });
-        break;
-      default:
-        throw new Error(`not a first-order optimizer: ${config.optimizer}`);
-    }
-    iteration++;
     await options.onProgress?.({
       iteration,
       totalIterations: config.iterations,
       evaluations,
       cost,
-      parts: engine.partsOf(cost),
+      parts: last.parts,
       elapsedSeconds: elapsed(),
+      readTheta: () => vectors.read(theta),
     });
     if (options.onCheckpoint && ((every > 0 && iteration % every === 0) || clock.due() || iteration === config.iterations)) {
       await options.onCheckpoint(await makeCheckpoint());
       clock.reset();
     }
+    const took = (performance.now() - groupStarted) / 1000;
+    if (took < GROUP_SECONDS / 2) group = Math.min(MAX_GROUP, group * 2);
+    else if (took > 2 * GROUP_SECONDS) group = Math.max(1, Math.floor(group / 2));
   }
   if (exitReason === 'cancelled' && options.onCheckpoint) await options.onCheckpoint(await makeCheckpoint());
-  vectors.free(grad);
-  for (const name of stateNames) vectors.free(state[name]);
-  return { theta, initialCost, iterations: iteration, evaluations, exitReason };
+  const finalTheta = await vectors.read(theta);
+  for (const v of [theta, grad, ...Object.values(state)]) vectors.free(v);
+  return { theta: finalTheta, initialCost, iterations: iteration, evaluations, exitReason };
+}
+
+/** A run's work for report.json: totals, per iteration and per evaluation. */
+export function workReport(result: TrainingResult): Record<string, unknown> {
+  const { work, iterations, evaluations, seconds } = result;
+  const per = (n: number, d: number) => (d > 0 ? n / d : null);
+  if (!work) return { evaluations, evaluationsPerIteration: per(evaluations, iterations), seconds };
+  return {
+    evaluations,
+    readBacks: work.readBacks,
+    dispatches: work.dispatches,
+    submissions: work.submissions,
+    perIteration: {
+      evaluations: per(evaluations, iterations),
+      readBacks: per(work.readBacks, iterations),
+      dispatches: per(work.dispatches, iterations),
+      submissions: per(work.submissions, iterations),
+    },
+    readBacksPerEvaluation: per(work.readBacks, evaluations),
+    gpuSeconds: work.gpuShare === undefined ? null : work.gpuSeconds,
+    gpuShareOfWallTime: work.gpuShare ?? null,
+  };
+}
+
+/** The same in one line, for the end of a run. */
+export function describeWork(result: TrainingResult): string {
+  const { work, iterations, evaluations } = result;
+  const it = Math.max(1, iterations);
+  if (!work) return `${evaluations} evaluations (${(evaluations / it).toFixed(2)} per iteration) on the CPU`;
+  const gpu = work.gpuShare === undefined ? 'no timestamp queries on this adapter' : `GPU busy ${(100 * work.gpuShare).toFixed(0)}% of the time`;
+  return (
+    `${evaluations} evaluations, ${work.readBacks} read-backs, ${work.dispatches} dispatches, ${work.submissions} submissions ` +
+    `(per iteration ${(evaluations / it).toFixed(2)}, ${(work.readBacks / it).toFixed(2)}, ${(work.dispatches / it).toFixed(1)}, ` +
+    `${(work.submissions / it).toFixed(2)}); ${gpu}`
+  );
 }

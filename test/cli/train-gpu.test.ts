@@ -27,8 +27,15 @@ it('npm run train: the natural preset on the GPU learns edge detectors', { timeo
   });
   const report = JSON.parse(await readFile(join(out, 'report.json'), 'utf8'));
   expect(report.device.backend, stderr).toBe('webgpu');
-  expect(report.iterations).toBe(400);
+  // minFunc's rules end the run at 400 iterations, or earlier once float32 costs can no longer
+  // resolve the line search's decreases (|Δf| ~ 1e-6 of f: "Step size below progTol").
+  expect(report.iterations).toBeGreaterThanOrEqual(300);
+  expect(['max-iterations', 'step-size', 'function-change']).toContain(report.exitReason);
   expect(report.finalCost).toBeLessThan(0.5); // from ~52 at the start
+  // The training loop's budget (counted at the device): one read-back per evaluation (plus one
+  // per checkpoint) and a fixed handful of optimizer dispatches besides the model's 18.
+  expect(report.work.readBacksPerEvaluation).toBeLessThanOrEqual(1.01);
+  expect(report.work.perIteration.dispatches).toBeLessThanOrEqual(30);
   expect(existsSync(join(out, 'features.png'))).toBe(true);
 
   const { theta, shape } = thetaFromModelJson(JSON.parse(await readFile(join(out, 'model.json'), 'utf8')), 'model.json');

@@ -140,7 +140,7 @@ describe('GpuSparseAutoencoder', () => {
     }
   });
 
-  it('encodeEvaluation records into a caller’s encoder, with caller-owned θ and gradient buffers', async () => {
+  it('encodeEvaluation records into a caller’s pass, with caller-owned θ and gradient buffers', async () => {
     const ctx = gpu();
     const model = await GpuSparseAutoencoder.create(ctx, shape, DEFAULT_HYPERPARAMETERS, dataset, { theta });
     const L = thetaLayout(shape);
@@ -151,7 +151,9 @@ describe('GpuSparseAutoencoder', () => {
       const scaled = theta.map((t) => Math.fround(t * 0.25));
       ctx.device.queue.writeBuffer(myTheta, 0, Float32Array.from(scaled));
       const encoder = ctx.device.createCommandEncoder();
-      model.encodeEvaluation(encoder, myTheta, myGrad);
+      const pass = encoder.beginComputePass();
+      model.encodeEvaluation(pass, myTheta, myGrad);
+      pass.end();
       ctx.device.queue.submit([encoder.finish()]);
       const [cost] = await model.readCost();
       const read = ctx.device.createBuffer({ size: L.length * 4, usage: GPUBufferUsage.MAP_READ | GPUBufferUsage.COPY_DST });

@@ -1,24 +1,21 @@
 import { describe, expect, it } from 'vitest';
 import {
-  cpuObjective,
-  cpuVectorBackend,
-  decodeLbfgsSnapshot,
-  encodeLbfgsSnapshot,
   minimizeLbfgs,
   resumeLbfgs,
-  twoLoopDirection,
-  type CorrectionHistory,
+  TrialGradients,
   type LbfgsIteration,
   type LbfgsOptions,
   type LbfgsSnapshot,
-  type Objective,
+  type Trial,
 } from '../../src/optim/lbfgs';
+import { costAndGradientOf, cpuLbfgsBackend, twoLoopDirection, type CorrectionHistory } from '../../src/optim/lbfgs-cpu';
+import { decodeLbfgsSnapshot, encodeLbfgsSnapshot } from '../../src/optim/lbfgs-snapshot';
 import {
-  VectorPool,
   cubicInterpolate,
   quadraticInterpolate,
   wolfeLineSearch,
   type LineSearchOptions,
+  type TrialPoint,
 } from '../../src/optim/line-search';
 import { sparseAutoencoderCost, type Dataset, type Hyperparameters } from '../../src/reference/autoencoder';
 import { initializeParameters, thetaLayout, type Shape } from '../../src/reference/params';
@@ -77,9 +74,11 @@ async function runRecorded(
   fn: (x: Float64Array) => { cost: number; grad: ArrayLike<number> },
   x0: ArrayLike<number>,
   options: LbfgsOptions = {},
+  corrections?: number,
 ) {
   const iterations: Omit<LbfgsIteration, 'snapshot'>[] = [];
-  const result = await minimizeLbfgs(cpuObjective(fn), Float64Array.from(x0), cpuVectorBackend(x0.length), {
+  const backend = cpuLbfgsBackend(x0.length, costAndGradientOf(fn), corrections);
+  const outcome = await minimizeLbfgs(backend, Float64Array.from(x0), {
     ...options,
     onIteration: async (info) => {
       const { snapshot: _, ...rest } = info;
@@ -87,6 +86,7 @@ async function runRecorded(
       return options.onIteration?.(info);
     },
   });
+  const result = { ...outcome, x: await backend.readX() };
   return { result, iterations };
 }
 
@@ -203,22 +203,21 @@ describe('stopping', () => {
   it('abandons a line search on abort and returns the last accepted iterate', async () => {
     const controller = new AbortController();
     let calls = 0;
-    const objective: Objective<Float64Array> = {
-      async evaluate(x, gradOut) {
+    const backend = cpuLbfgsBackend(
+      2,
+      costAndGradientOf((x) => {
         if (++calls === 10) controller.abort();
-        const { cost, grad } = rosenbrock(x);
-        gradOut.set(grad);
-        return cost;
-      },
-    };
+        return rosenbrock(x);
+      }),
+    );
     const accepted: number[] = [];
-    const result = await minimizeLbfgs(objective, new Float64Array([-1.2, 1]), cpuVectorBackend(2), {
+    const result = await minimizeLbfgs(backend, new Float64Array([-1.2, 1]), {
       signal: controller.signal,
       onIteration: (info) => void accepted.push(info.cost),
     });
     expect(result.exitReason).toBe('cancelled');
     expect(result.evaluations).toBe(10);
-    expect(result.cost).toBe(rosenbrock(result.x).cost);
+    expect(result.cost).toBe(rosenbrock(await backend.readX()).cost);
     expect(result.cost).toBe(accepted.length > 0 ? accepted[accepted.length - 1] : rosenbrock(new Float64Array([-1.2, 1])).cost);
   });
 });
@@ -226,10 +225,11 @@ describe('stopping', () => {
 describe('resume', () => {
   const x0 = Float64Array.from({ length: 10 }, (_, i) => (i % 2 === 0 ? -1.2 : 1));
   // A short memory makes the ring buffer wrap before and after the snapshot.
-  const options: LbfgsOptions = { maxIterations: 40, corrections: 5, optimalityTolerance: 0 };
+  const options: LbfgsOptions = { maxIterations: 40, optimalityTolerance: 0 };
+  const corrections = 5;
 
   it('continues from a snapshot along the uninterrupted trajectory', async () => {
-    const full = await runRecorded(rosenbrock, x0, options);
+    const full = await runRecorded(rosenbrock, x0, options, corrections);
     expect(full.result.iterations).toBe(40);
 
     let saved: Uint8Array | undefined;
@@ -240,7 +240,7 @@ describe('resume', () => {
         saved = encodeLbfgsSnapshot(await info.snapshot());
         return false;
       },
-    });
+    }, corrections);
     expect(first.result.exitReason).toBe('cancelled');
     expect(first.iterations).toEqual(full.iterations.slice(0, 15));
 
@@ -249,12 +249,13 @@ describe('resume', () => {
     expect(snapshot.corrections.length).toBe(5);
 
     const resumed: Omit<LbfgsIteration, 'snapshot'>[] = [];
-    const result = await resumeLbfgs(cpuObjective(rosenbrock), snapshot, cpuVectorBackend(10), {
+    const backend = cpuLbfgsBackend(10, costAndGradientOf(rosenbrock), corrections);
+    const result = await resumeLbfgs(backend, snapshot, {
       ...options,
       onIteration: ({ snapshot: _, ...rest }) => void resumed.push(rest),
     });
     expect(resumed).toEqual(full.iterations.slice(15)); // bit for bit: costs, steps, counts
-    expect(result.x).toEqual(full.result.x);
+    expect(await backend.readX()).toEqual(full.result.x);
     expect(result.iterations).toBe(40);
     expect(result.evaluations).toBe(full.result.evaluations);
   });
@@ -296,30 +297,17 @@ describe('two-loop recursion', () => {
     return { s, y, ys, hDiag: ys[pairs - 1] / last.reduce((acc, v) => acc + v * v, 0) };
   }
 
-  it('satisfies the secant equation H·yₖ = sₖ for the newest pair', async () => {
-    const backend = cpuVectorBackend(6);
+  it('satisfies the secant equation H·yₖ = sₖ for the newest pair', () => {
     const h = history(6, 4);
-    const out = backend.create();
-    await backend.direction(h.y[3], h, out);
+    const out = new Float64Array(6);
+    twoLoopDirection(h.y[3], h, out);
     for (let i = 0; i < 6; i++) expect(-out[i]).toBeCloseTo(h.s[3][i], 12);
   });
 
-  it('is steepest descent scaled by γ with no pairs', async () => {
-    const backend = cpuVectorBackend(3);
-    const out = backend.create();
-    await backend.direction(new Float64Array([1, -2, 3]), { s: [], y: [], ys: [], hDiag: 0.5 }, out);
+  it('is steepest descent scaled by γ with no pairs', () => {
+    const out = new Float64Array(3);
+    twoLoopDirection(new Float64Array([1, -2, 3]), { s: [], y: [], ys: [], hDiag: 0.5 }, out);
     expect(Array.from(out)).toEqual([-0.5, 1, -1.5]);
-  });
-
-  it('gives the same direction through the generic backend operations', async () => {
-    const backend = cpuVectorBackend(6);
-    const h = history(6, 5);
-    const g = Float64Array.from([0.3, -1, 2, 0.5, -0.7, 1.1]);
-    const fused = backend.create();
-    const generic = backend.create();
-    await backend.direction(g, h, fused);
-    await twoLoopDirection(backend, g, h, generic);
-    expect(maxAbsDiff(fused, generic)).toBeLessThan(1e-13);
   });
 });
 
@@ -350,21 +338,29 @@ describe('sparse autoencoder', () => {
 describe('line search alone, on 1-D functions φ(t) = f(0 + t·1)', () => {
   type Phi = (t: number) => [value: number, slope: number];
 
+  /** The search with trials from φ, checking that every trial but the one returned is released. */
   async function search(phi: Phi, initialStep: number, options: Partial<LineSearchOptions> = {}) {
-    const backend = cpuVectorBackend(1);
-    const pool = new VectorPool(backend);
-    const objective: Objective<Float64Array> = {
-      async evaluate(x, gradOut) {
-        const [value, slope] = phi(x[0]);
-        gradOut[0] = slope;
-        return value;
+    const live = new Set<TrialPoint>();
+    const evaluate = (t: number): TrialPoint => {
+      const [f, gtd] = phi(t);
+      const trial = { t, f, gtd };
+      live.add(trial);
+      return trial;
+    };
+    const probe = {
+      evaluate: async (t: number) => evaluate(t),
+      release: (trial: TrialPoint) => {
+        expect(live.has(trial), 'released twice, or never evaluated').toBe(true);
+        live.delete(trial);
       },
     };
     const [f0, g0] = phi(0);
-    const start = { x: new Float64Array([0]), f: f0, g: new Float64Array([g0]), gtd: g0 };
+    const origin = { t: 0, f: f0, gtd: g0 };
     const settings: LineSearchOptions = { c1: 1e-4, c2: 0.9, maxIterations: 25, progressTolerance: 1e-9, ...options };
-    const result = await wolfeLineSearch(backend, objective, pool, start, new Float64Array([1]), initialStep, settings);
-    return { ...result, f0, g0, settings };
+    const result = await wolfeLineSearch(probe, origin, evaluate(initialStep), 1, settings);
+    expect([...live].filter((trial) => trial !== result.point)).toEqual([]);
+    const { point } = result;
+    return { t: point.t, f: point.f, slope: point.gtd, evaluations: result.evaluations, cancelled: result.cancelled, f0, g0, settings };
   }
 
   const strongWolfe = (r: Awaited<ReturnType<typeof search>>) =>
@@ -439,28 +435,31 @@ describe('line search alone, on 1-D functions φ(t) = f(0 + t·1)', () => {
     expect(r.f).toBeLessThanOrEqual(r.f0 + 1e-4 * r.t * r.g0);
   });
 
-  it('returns t = 0 and the start’s own gradient when cancelled', async () => {
-    const r = await search((t) => [(t - 3) ** 2, 2 * (t - 3)], 1, { shouldStop: () => true });
-    expect(r).toMatchObject({ t: 0, f: 9, slope: -6, evaluations: 0, cancelled: true });
+  it('returns the origin, every trial released, when cancelled', async () => {
+    // From t₀ = 10 the first trial brackets the minimizer; the zoom's first evaluation is refused.
+    const r = await search((t) => [(t - 3) ** 2, 2 * (t - 3)], 10, { shouldStop: () => true });
+    expect(r).toMatchObject({ t: 0, f: 9, slope: -6, evaluations: 1, cancelled: true });
   });
+});
 
-  it('reuses pooled vectors instead of allocating per search', async () => {
+describe('trial gradients', () => {
+  it('reuse released vectors instead of allocating per trial', () => {
     let created = 0;
-    const base = cpuVectorBackend(1);
-    const backend = { ...base, create: () => (created++, base.create()) };
-    const pool = new VectorPool(backend);
-    const objective: Objective<Float64Array> = {
-      async evaluate(x, gradOut) {
-        gradOut[0] = 2 * (x[0] - 0.01);
-        return (x[0] - 0.01) ** 2;
-      },
-    };
+    const pool = new TrialGradients(() => (created++, new Float64Array(1)));
+    const trial = (t: number): Trial => ({ t, f: 0, gtd: 0, ys: 0, yy: 0, gradMaxAbs: 0 });
+    let current = pool.take();
     for (let k = 0; k < 20; k++) {
-      const start = { x: new Float64Array([0]), f: 1e-4, g: new Float64Array([-0.02]), gtd: -0.02 };
-      const r = await wolfeLineSearch(backend, objective, pool, start, new Float64Array([1]), 1);
-      pool.release(r.g);
+      const a = trial(1);
+      const b = trial(2);
+      pool.bind(a, pool.take());
+      pool.bind(b, pool.take());
+      pool.release(a);
+      const accepted = pool.claim(b);
+      pool.recycle(current);
+      current = accepted;
     }
-    expect(created).toBeLessThanOrEqual(5);
+    expect(created).toBeLessThanOrEqual(3);
+    expect(() => pool.of(trial(3))).toThrow(/released, accepted or never evaluated/);
   });
 });
 

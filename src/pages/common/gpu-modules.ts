@@ -33,7 +33,7 @@ export async function createGpuEngine(
 ): Promise<{ engine: TrainingEngine<unknown>; adapter: AdapterSummary; close(): void }> {
   const ctx = await createGpuContext();
   try {
-    const { createGpuTrainingEngine } = await import('../../gpu/training-engine');
+    const { createGpuTrainingEngine } = await import('../../train/gpu-engine');
     const engine = (await createGpuTrainingEngine(ctx, shape, hyperparameters, dataset)) as TrainingEngine<unknown>;
     return {
       engine,

@@ -86,7 +86,7 @@ export type FromWorker =
       sampleCount: number;
       resumedFrom?: { iteration: number; evaluations: number; cost: number; elapsedSeconds: number; initialCost: number };
     }
-  | ({ type: 'progress' } & TrainingProgress)
+  | ({ type: 'progress' } & Omit<TrainingProgress, 'readTheta'>)
   | {
       type: 'view';
       /** The iteration the θ shown was read at. */

@@ -4,7 +4,7 @@
  * model, checkpoints and export files. Nothing here touches the DOM.
  */
 import { DataError, messageOf } from '../../data/errors';
-import { decodeLbfgsSnapshot, encodeLbfgsSnapshot } from '../../optim/lbfgs';
+import { decodeLbfgsSnapshot, encodeLbfgsSnapshot, trimLbfgsSnapshot } from '../../optim/lbfgs-snapshot';
 import { displayFeatures, type TileSize } from '../../display/network';
 import { biasSigmoid, matmul } from '../../reference/ops';
 import { initializeParameters, thetaViews, type Shape } from '../../reference/params';
@@ -15,7 +15,7 @@ import { ConfigError, validateConfig, type TrainConfig } from '../../train/confi
 import { cpuEngine, type TrainingEngine } from '../../train/engine';
 import type { TrainingData } from '../../train/data';
 import { displayGeometry, featuresPng, modelJson, thetaMatFile, type PixelGeometry } from '../../train/model-files';
-import { train, type TrainingResult } from '../../train/trainer';
+import { train, type TrainingProgress, type TrainingResult } from '../../train/trainer';
 import { loadBrowserTrainingData } from '../common/browser-data';
 import { createGpuEngine, GpuUnavailableError } from '../common/gpu-modules';
 import type { AdapterSummary } from '../common/webgpu';
@@ -263,51 +263,6 @@ async function start(request: StartRequest): Promise<void> {
 
 function noop(): void {}
 
-/** ρ̂ is not part of an engine's evaluation: it comes from `summarize` at a θ read in passing. */
-function observed<V>(
-  inner: TrainingEngine<V>,
-  hooks: {
-    due(): boolean;
-    seen(theta: Float64Array, meanActivation: Float64Array | undefined): void;
-    evaluated(cost: number, full: boolean): void;
-  },
-): TrainingEngine<V> {
-  let summaryEnded = -Infinity;
-  let summaryTook = 0;
-  return {
-    device: inner.device,
-    shape: inner.shape,
-    examples: inner.examples,
-    vectors: inner.vectors,
-    objective(batch) {
-      const objective = inner.objective(batch);
-      return {
-        async evaluate(x, gradOut) {
-          if (hooks.due()) {
-            // x is valid during this call only: read it before handing it on.
-            const theta = await inner.vectors.read(x);
-            let meanActivation: Float64Array | undefined;
-            const now = performance.now();
-            if (now - summaryEnded >= summaryTook / SUMMARY_BUDGET) {
-              meanActivation = (await inner.summarize(x)).meanActivation.slice();
-              summaryEnded = performance.now();
-              summaryTook = summaryEnded - now;
-            }
-            hooks.seen(theta, meanActivation);
-          }
-          const cost = await objective.evaluate(x, gradOut);
-          hooks.evaluated(cost, batch === undefined);
-          return cost;
-        },
-      };
-    },
-    partsOf: (cost) => inner.partsOf(cost),
-    summarize: (theta) => inner.summarize(theta),
-    finish: () => inner.finish(),
-    destroy: () => inner.destroy(),
-  };
-}
-
 function reconstruct(theta: Float64Array, shape: Shape, sample: Float64Array, count: number): Float64Array {
   const { visibleSize: v, hiddenSize: h } = shape;
   const { W1t, W2t, b1, b2 } = thetaViews(theta, shape);
@@ -332,7 +287,7 @@ function storedCopy(c: Checkpoint): { bytes: Uint8Array; keptCorrections?: { kep
   const n = c.theta.length;
   const base = bytes.length - snapshot.corrections.length * 2 * n * 8;
   const kept = Math.max(1, Math.floor((STORED_CHECKPOINT_LIMIT - base) / (2 * n * 8)));
-  const trimmed = { ...snapshot, corrections: snapshot.corrections.slice(-kept) };
+  const trimmed = trimLbfgsSnapshot(snapshot, kept);
   return {
     bytes: encodeCheckpoint({ ...c, lbfgs: encodeLbfgsSnapshot(trimmed) }),
     keptCorrections: { kept: trimmed.corrections.length, of: snapshot.corrections.length },
@@ -344,44 +299,42 @@ async function run(s: Session, resumeFrom: Checkpoint | undefined): Promise<void
   const controller = new AbortController();
   s.controller = controller;
   s.pending = undefined;
-  let lastIteration = resumeFrom?.iteration ?? 0;
   let viewedIteration = -Infinity;
   let viewedAt = -Infinity;
   let wanted = true; // the starting point is shown first
-  // L-BFGS reports J after each step; the cost at the starting point is shown as iteration 0.
-  let initialPending = !resumeFrom && s.config.optimizer === 'lbfgs';
-  const started = performance.now();
-
-  const watched = observed(engine, {
-    due: () => wanted,
-    seen: (theta, meanActivation) => {
-      wanted = false;
-      viewedIteration = lastIteration;
-      viewedAt = performance.now();
-      s.theta = theta;
-      sendView(s, theta, lastIteration, meanActivation);
-    },
-    evaluated: (cost, full) => {
-      if (!initialPending || !full) return;
-      initialPending = false;
-      const parts = engine.partsOf(cost);
-      post({ type: 'progress', iteration: 0, totalIterations: s.config.iterations, evaluations: 1, cost, parts, elapsedSeconds: (performance.now() - started) / 1000 });
-    },
-  });
+  let summaryEnded = -Infinity;
+  let summaryTook = 0;
+  /** θ (and ρ̂, within its time budget) read back at a progress report, for the live view. */
+  const view = async (p: TrainingProgress) => {
+    const theta = await p.readTheta();
+    let meanActivation: Float64Array | undefined;
+    const now = performance.now();
+    if (now - summaryEnded >= summaryTook / SUMMARY_BUDGET) {
+      meanActivation = (await engine.summarize(theta)).meanActivation.slice();
+      summaryEnded = performance.now();
+      summaryTook = summaryEnded - now;
+    }
+    wanted = false;
+    viewedIteration = p.iteration;
+    viewedAt = performance.now();
+    s.theta = theta;
+    sendView(s, theta, p.iteration, meanActivation);
+  };
 
   let result: TrainingResult;
   try {
-    result = await train(watched, {
+    result = await train(engine, {
       config: s.config,
       initialTheta: initializeParameters(s.shape, s.config.seed),
       resumeFrom,
       signal: controller.signal,
       checkpointEvery: s.checkpointEvery,
       checkpointSeconds: s.checkpointSeconds,
-      onProgress: (p) => {
-        lastIteration = p.iteration;
-        post({ type: 'progress', ...p });
+      onProgress: async (p) => {
+        const { readTheta: _, ...progress } = p;
+        post({ type: 'progress', ...progress });
         if (p.iteration - viewedIteration >= s.liveEvery && performance.now() - viewedAt >= MIN_VIEW_INTERVAL) wanted = true;
+        if (wanted) await view(p);
         if (s.pending === 'pause') controller.abort();
       },
       onCheckpoint: (c) => {

@@ -1,0 +1,98 @@
+/**
+ * The WebGPU pipeline as a training engine (./engine.ts): θ, the gradient and every optimizer
+ * vector live in GPU buffers.
+ *
+ * - L-BFGS: src/gpu/lbfgs.ts, one submission and one small read-back per evaluation.
+ * - First-order methods: each step's evaluation and update are recorded into one compute pass
+ *   (./trainer.ts groups many steps), and the cost is read back only when the trainer asks.
+ */
+import { GpuSparseAutoencoder } from '../gpu/autoencoder';
+import { PassTimer } from '../gpu/counters';
+import type { GpuContext } from '../gpu/device';
+import { GpuLbfgsBackend } from '../gpu/lbfgs';
+import { GpuVectorBackend, type GpuVector } from '../gpu/vectors';
+import type { Dataset, Hyperparameters } from '../reference/autoencoder';
+import { thetaLayout, type Shape } from '../reference/params';
+import type { TrainingEngine } from './engine';
+
+export function describeAdapter(ctx: GpuContext): string {
+  const { vendor, architecture, description } = ctx.adapterInfo;
+  return [description, vendor && `vendor ${vendor}`, architecture && `architecture ${architecture}`].filter(Boolean).join(', ') || 'unknown adapter';
+}
+
+export async function createGpuTrainingEngine(
+  ctx: GpuContext,
+  shape: Shape,
+  hyperparameters: Hyperparameters,
+  dataset: Dataset,
+): Promise<TrainingEngine<GpuVector>> {
+  const model = await GpuSparseAutoencoder.create(ctx, shape, hyperparameters, dataset);
+  let vectors: GpuVectorBackend;
+  try {
+    vectors = await GpuVectorBackend.create(ctx, thetaLayout(shape).length);
+  } catch (error) {
+    model.destroy();
+    throw error;
+  }
+  const device = ctx.device;
+  const length = thetaLayout(shape).length;
+  const timer = PassTimer.create(device);
+  const staging = device.createBuffer({ label: 'cost read-back', size: 16 + PassTimer.BYTES, usage: GPUBufferUsage.MAP_READ | GPUBufferUsage.COPY_DST });
+  const backends = new Set<GpuLbfgsBackend>();
+  const objective = {
+    length,
+    costBuffer: model.costBuffer,
+    encode: (pass: GPUComputePassEncoder, theta: GPUBuffer, grad: GPUBuffer) => model.encodeEvaluation(pass, theta, grad, { start: 0, count: dataset.examples }),
+    decode: (values: Float32Array) => GpuSparseAutoencoder.costOf(values),
+  };
+  let recorded = false;
+
+  return {
+    device: { backend: 'webgpu', adapter: describeAdapter(ctx) },
+    shape,
+    examples: dataset.examples,
+    vectors,
+    async lbfgs(corrections) {
+      const backend = await GpuLbfgsBackend.create(ctx, objective, corrections);
+      backends.add(backend);
+      return backend;
+    },
+    record(theta, grad, batch) {
+      // The group's pass is timed from its first step to its last.
+      if (!recorded) vectors.timestampWrites = timer?.timestampWrites;
+      recorded = true;
+      model.encodeEvaluation(vectors.pass(), theta.buffer, grad.buffer, batch ?? { start: 0, count: dataset.examples });
+    },
+    async lastEvaluation() {
+      const encoder = vectors.takeEncoder();
+      vectors.timestampWrites = undefined;
+      encoder.copyBufferToBuffer(model.costBuffer, 0, staging, 0, 16);
+      const timed = recorded && timer !== null;
+      if (timed) timer.encodeCopy(encoder, staging, 16);
+      recorded = false;
+      vectors.submit(encoder);
+      await staging.mapAsync(GPUMapMode.READ);
+      const mapped = staging.getMappedRange().slice(0);
+      staging.unmap();
+      ctx.assertAlive();
+      if (timed) ctx.counters.gpuSeconds += PassTimer.seconds(mapped, 16);
+      return GpuSparseAutoencoder.costOf(new Float32Array(mapped, 0, 4));
+    },
+    async summarize(theta) {
+      vectors.flushRecorded();
+      model.writeTheta(theta);
+      model.setBatch({ start: 0, count: dataset.examples });
+      const result = await model.evaluate({ meanActivation: true });
+      return { cost: result.cost, parts: result.parts, meanActivation: Float64Array.from(result.meanActivation!) };
+    },
+    counters: () => ({ ...ctx.counters }),
+    finish: () => vectors.finish(),
+    destroy() {
+      for (const backend of backends) backend.dispose();
+      vectors.destroy();
+      model.destroy();
+      staging.destroy();
+      timer?.destroy();
+    },
+  };
+}
