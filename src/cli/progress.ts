@@ -37,6 +37,7 @@ export function progressReporter(stream: NodeJS.WriteStream = process.stderr): {
     },
     done() {
       if (tty && drawn) stream.write('\n');
+      drawn = false;
     },
   };
 }

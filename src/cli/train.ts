@@ -6,9 +6,11 @@
  * Exit codes: 0 done; 2 bad flags, values or data (one line on stderr, nothing written);
  * 1 anything else; 130 interrupted (the checkpoint in the folder resumes with --resume).
  */
+import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { extname, join } from 'node:path';
 import { DataError } from '../data/errors';
+import { DeviceLostError } from '../gpu/errors';
 import { randomSubset } from '../data/patches';
 import { displayPatches } from '../display/network';
 import { encodePng } from '../display/png';
@@ -90,6 +92,13 @@ async function main(argv: string[]): Promise<number> {
       onProgress: (p) => progress.update(p),
       onCheckpoint: async (c) => void (await writeAtomically(args.out, CHECKPOINT, encodeCheckpoint(c))),
     });
+  } catch (error) {
+    if (!(error instanceof DeviceLostError)) throw error;
+    progress.done();
+    // The device is gone or broken: say so in a line; the checkpoint on disk is the last good state.
+    const kept = existsSync(join(args.out, CHECKPOINT)) ? `; the last checkpoint is kept in ${join(args.out, CHECKPOINT)} (continue with --resume)` : '';
+    log(`error: ${error.message}${kept}`);
+    return 1;
   } finally {
     progress.done();
     process.off('SIGINT', onSigint);

@@ -31,7 +31,7 @@ import type { GpuContext } from './device';
 import { withErrorScopes } from './errors';
 import type { BindingKind, CachedPipeline } from './pipelines';
 import { packUniforms } from './programs';
-import { createStorageBuffer } from './runtime';
+import { createStorageBuffer, mapForReading } from './runtime';
 import lbfgsSource from '../../shaders/lbfgs.wgsl?raw';
 
 /** What the backend minimizes: records f(θ) and ∇f(θ) into a pass, the cost into costBuffer. */
@@ -358,11 +358,10 @@ export class GpuLbfgsBackend implements LbfgsBackend<GpuTrial> {
       const encoder = this.device.createCommandEncoder({ label: 'L-BFGS vectors read-back' });
       sources.forEach(([buffer, offset], i) => encoder.copyBufferToBuffer(buffer, offset, staging, i * stride, bytes));
       this.device.queue.submit([encoder.finish()]);
-      await staging.mapAsync(GPUMapMode.READ);
+      await mapForReading(this.ctx, staging);
       const mapped = staging.getMappedRange();
       const vectors = sources.map((_, i) => Float64Array.from(new Float32Array(mapped, i * stride, this.length)));
       staging.unmap();
-      this.ctx.assertAlive();
       return vectors;
     } finally {
       staging.destroy();
@@ -445,10 +444,9 @@ export class GpuLbfgsBackend implements LbfgsBackend<GpuTrial> {
     this.timer?.encodeCopy(encoder, this.staging, timeOffset);
     this.device.queue.submit([encoder.finish()]);
 
-    await this.staging.mapAsync(GPUMapMode.READ);
+    await mapForReading(this.ctx, this.staging); // a device lost or an uncaptured error stops the run here
     const mapped = this.staging.getMappedRange().slice(0);
     this.staging.unmap();
-    this.ctx.assertAlive(); // a device lost or an uncaptured error during the work stops here
     if (this.timer) this.ctx.counters.gpuSeconds += PassTimer.seconds(mapped, timeOffset);
     const values = new Float32Array(mapped, 0, 4 + SCALARS + 6 * k);
     return {

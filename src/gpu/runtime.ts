@@ -116,3 +116,17 @@ export async function runPrograms(
     for (const step of steps) step.uniformBuffer.destroy();
   }
 }
+
+/**
+ * Maps a staging buffer for reading: the one wait of a read-back. A device lost or an uncaptured
+ * error during the work it waited for is reported as DeviceLostError, with the cause.
+ */
+export async function mapForReading(ctx: GpuContext, staging: GPUBuffer): Promise<void> {
+  try {
+    await staging.mapAsync(GPUMapMode.READ);
+  } catch (error) {
+    ctx.assertAlive();
+    throw error;
+  }
+  ctx.assertAlive();
+}

@@ -10,6 +10,7 @@ import { GpuSparseAutoencoder } from '../gpu/autoencoder';
 import { PassTimer } from '../gpu/counters';
 import type { GpuContext } from '../gpu/device';
 import { GpuLbfgsBackend } from '../gpu/lbfgs';
+import { mapForReading } from '../gpu/runtime';
 import { GpuVectorBackend, type GpuVector } from '../gpu/vectors';
 import type { Dataset, Hyperparameters } from '../reference/autoencoder';
 import { thetaLayout, type Shape } from '../reference/params';
@@ -71,10 +72,9 @@ export async function createGpuTrainingEngine(
       if (timed) timer.encodeCopy(encoder, staging, 16);
       recorded = false;
       vectors.submit(encoder);
-      await staging.mapAsync(GPUMapMode.READ);
+      await mapForReading(ctx, staging);
       const mapped = staging.getMappedRange().slice(0);
       staging.unmap();
-      ctx.assertAlive();
       if (timed) ctx.counters.gpuSeconds += PassTimer.seconds(mapped, 16);
       return GpuSparseAutoencoder.costOf(new Float32Array(mapped, 0, 4));
     },

@@ -10,6 +10,7 @@ import { createNodeGpuContext } from '../../src/gpu/node';
 import { OPTIMIZER_TOLERANCE, roundoffBound } from '../../src/gpu/tolerance';
 import { minimizeLbfgs, resumeLbfgs, type LbfgsIteration, type LbfgsSnapshot } from '../../src/optim/lbfgs';
 import { cpuLbfgsBackend, twoLoopDirection } from '../../src/optim/lbfgs-cpu';
+import { decodeLbfgsSnapshot, encodeLbfgsSnapshot } from '../../src/optim/lbfgs-snapshot';
 import { innerProductsOf, type InnerProducts } from '../../src/optim/vector-free';
 import { GpuSparseAutoencoder } from '../../src/gpu/autoencoder';
 import { Random } from '../../src/random';
@@ -147,5 +148,37 @@ describe('L-BFGS on the GPU', () => {
     model.destroy();
     expect(result.iterations).toBe(60);
     expect(compared).toBe(60);
+  });
+
+  it('resumes a version-1 snapshot (written before the inner products were kept)', async () => {
+    const first = await gpuBackend(shape, dataset, 5);
+    let saved: LbfgsSnapshot | undefined;
+    const full: number[] = [];
+    await minimizeLbfgs(first.backend, theta0, {
+      maxIterations: 16,
+      onIteration: async (info) => {
+        full.push(info.cost);
+        if (info.iteration === 8) saved = await info.snapshot();
+      },
+    });
+    first.engine.destroy();
+    // Version 1 had the same layout without the products, under its own magic (same length).
+    const { innerProducts: _, ...withoutProducts } = saved!;
+    const bytes = encodeLbfgsSnapshot(withoutProducts);
+    const headerEnd = 4 + new DataView(bytes.buffer).getUint32(0, true);
+    const header = new TextDecoder().decode(bytes.subarray(4, headerEnd)).replace('LBFGS-SNAPSHOT-2', 'LBFGS-SNAPSHOT-1');
+    bytes.set(new TextEncoder().encode(header), 4);
+    const old = decodeLbfgsSnapshot(bytes);
+    expect(old.innerProducts).toBeUndefined();
+
+    const second = await gpuBackend(shape, dataset, 5);
+    const resumed: number[] = [];
+    await resumeLbfgs(second.backend, old, { maxIterations: 16, onIteration: (info) => void resumed.push(info.cost) });
+    second.engine.destroy();
+    expect(resumed).toHaveLength(8);
+    // Its first step is the uninterrupted run's, to the optimizer's tolerance (the products are
+    // recomputed in float64 instead of kept from float32); then the cost keeps falling.
+    expect(Math.abs(resumed[0] - full[8]) / full[8]).toBeLessThanOrEqual(OPTIMIZER_TOLERANCE.costRelative);
+    for (let i = 1; i < resumed.length; i++) expect(resumed[i]).toBeLessThan(resumed[i - 1]);
   });
 });

@@ -6,6 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { GpuContext } from '../../src/gpu/device';
 import { GpuLbfgsBackend } from '../../src/gpu/lbfgs';
 import { createNodeGpuContext } from '../../src/gpu/node';
+import { DeviceLostError } from '../../src/gpu/errors';
 import { roundoffBound, MODEL_TOLERANCE, OPTIMIZER_TOLERANCE, UNIT_ROUNDOFF } from '../../src/gpu/tolerance';
 import { GpuVectorBackend } from '../../src/gpu/vectors';
 import { minimizeLbfgs, type LbfgsIteration } from '../../src/optim/lbfgs';
@@ -183,4 +184,34 @@ describe('training on the GPU', () => {
     expect(Array.from(resumed.theta)).toEqual(Array.from(whole.theta));
     expect(thetaLayout(shape).length).toBe(whole.theta.length);
   });
+
+  for (const failure of ['an uncaptured error', 'device loss'] as const) {
+    it(`stops at ${failure} mid-run with a clear error, the last checkpoint kept`, async () => {
+      const own = await createNodeGpuContext({ onDeviceLost: () => {} });
+      const c = config('lbfgs', 30);
+      const engine = await createGpuTrainingEngine(own, shape, c, dataset);
+      let saved: Checkpoint | undefined;
+      const quiet = console.error;
+      console.error = () => {}; // the context logs the error as well
+      try {
+        const run = train(engine, {
+          config: c,
+          initialTheta: theta0,
+          checkpointEvery: 2,
+          onCheckpoint: (cp) => void (saved = cp),
+          onProgress: (p) => {
+            if (p.iteration !== 5) return;
+            if (failure === 'device loss') own.device.destroy();
+            else own.device.createBuffer({ size: 4, usage: 0 }); // invalid, outside any error scope
+          },
+        });
+        await expect(run).rejects.toThrow(DeviceLostError);
+        await expect(run).rejects.toThrow(failure === 'device loss' ? /was lost/ : /reported an error/);
+      } finally {
+        console.error = quiet;
+        own.destroy();
+      }
+      expect(saved?.iteration).toBe(4);
+    });
+  }
 });
