@@ -1,17 +1,14 @@
 /**
- * Training on the GPU: the optimizers' vector kernels against their float64 twins, and whole
- * runs (GD, SGD, Adam, L-BFGS) against the float64 reference engine.
+ * Training on the GPU: the first-order update kernels against their float64 twins, whole runs
+ * (GD, SGD, Adam, L-BFGS) against the float64 reference engine, and device failures mid-run.
+ * (L-BFGS's own kernels: test/gpu/lbfgs.test.ts.)
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { GpuContext } from '../../src/gpu/device';
-import { GpuLbfgsBackend } from '../../src/gpu/lbfgs';
 import { createNodeGpuContext } from '../../src/gpu/node';
 import { DeviceLostError } from '../../src/gpu/errors';
-import { roundoffBound, MODEL_TOLERANCE, OPTIMIZER_TOLERANCE, UNIT_ROUNDOFF } from '../../src/gpu/tolerance';
+import { roundoffBound, MODEL_TOLERANCE, UNIT_ROUNDOFF } from '../../src/gpu/tolerance';
 import { GpuVectorBackend } from '../../src/gpu/vectors';
-import { minimizeLbfgs, type LbfgsIteration } from '../../src/optim/lbfgs';
-import { cpuLbfgsBackend, twoLoopDirection } from '../../src/optim/lbfgs-cpu';
-import { innerProductsOf } from '../../src/optim/vector-free';
 import { adamStepCpu } from '../../src/optim/vectors';
 import { Random } from '../../src/random';
 import { sparseAutoencoderCost, type Dataset } from '../../src/reference/autoencoder';
