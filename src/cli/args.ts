@@ -57,7 +57,11 @@ report.json into the output folder.
   --out DIR              output folder (default out)
   --resume               continue the run whose checkpoint is in DIR
   --checkpoint-every N   iterations between checkpoints (default: every 30 s)
-  --help                 this text`;
+  --help                 this text
+
+Exit codes: 0 trained; 1 the GPU failed or another error (the last checkpoint is kept);
+2 bad flags, data or files; 3 diverged (the cost became non-finite: the files hold the last
+θ with a finite cost); 130 interrupted by Ctrl-C (continue with --resume).`;
 
 const numberFlags = {
   hidden: 'hiddenSize',

@@ -116,6 +116,7 @@ async function main(argv: string[]): Promise<number> {
     evaluations: result.evaluations,
     seconds: result.seconds,
     exitReason: result.exitReason,
+    ...(result.divergedAt !== undefined ? { divergedAt: result.divergedAt } : {}),
     device: result.device,
     work: workReport(result),
     data: data.description,
@@ -138,12 +139,22 @@ async function main(argv: string[]): Promise<number> {
   );
   log(`features: ${features}`);
   log(`work: ${describeWork(result)}`);
+  if (result.divergedAt !== undefined) {
+    log(
+      `diverged: the cost is not finite at iteration ${result.divergedAt}; the files hold θ from iteration ${result.iterations}, ` +
+        `the last with a finite cost${config.optimizer === 'lbfgs' ? '' : ' (try a smaller --learning-rate)'}`,
+    );
+    return EXIT_DIVERGED;
+  }
   if (result.cancelled) {
     log(`continue with: npm run train -- --out ${args.out} --resume`);
     return 130;
   }
   return 0;
 }
+
+/** The cost or gradient became non-finite (the files hold the last finite θ). */
+const EXIT_DIVERGED = 3;
 
 async function loadInitialTheta(path: string, shape: Shape, geometry: PixelGeometry): Promise<Float64Array> {
   if (extname(path).toLowerCase() === '.json') {

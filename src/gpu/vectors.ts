@@ -7,6 +7,7 @@
  * the caller takes the encoder: many steps, one submission, no wait.
  */
 import type { AdamSettings, UpdateBackend } from '../optim/vectors';
+import type { PassTimer } from './counters';
 import type { GpuContext } from './device';
 import { withErrorScopes } from './errors';
 import { packUniforms } from './programs';
@@ -44,19 +45,22 @@ export class GpuVectorBackend implements UpdateBackend<GpuVector> {
   private readonly ids = new WeakMap<GPUBuffer, number>();
   private nextId = 0;
   private destroyed = false;
-  /** Timestamp writes for the next pass begun (the engine times its groups of steps). */
-  timestampWrites: GPUComputePassTimestampWrites | undefined;
+  private passTimed = false;
+  /** Whether the pass of the encoder last taken was timed (its timestamps await resolving). */
+  lastTakenTimed = false;
 
   private constructor(
     private readonly ctx: GpuContext,
     readonly length: number,
+    private readonly timer: PassTimer | null,
   ) {
     this.device = ctx.device;
   }
 
-  static async create(ctx: GpuContext, length: number): Promise<GpuVectorBackend> {
+  /** With a timer, every pass carries its timestamps (the engine resolves them with its read-back). */
+  static async create(ctx: GpuContext, length: number, timer: PassTimer | null = null): Promise<GpuVectorBackend> {
     if (!(Number.isInteger(length) && length > 0)) throw new RangeError(`length must be a positive integer, got ${length}`);
-    const backend = new GpuVectorBackend(ctx, length);
+    const backend = new GpuVectorBackend(ctx, length, timer);
     await withErrorScopes(ctx.device, 'creating the GPU vector kernels', async () => {
       for (const kind of Object.keys(KERNELS) as Kind[]) {
         const { file, code, entryPoint, bindings } = KERNELS[kind];
@@ -125,7 +129,8 @@ export class GpuVectorBackend implements UpdateBackend<GpuVector> {
     this.assertUsable();
     if (!this.encoder) this.encoder = this.device.createCommandEncoder({ label: 'optimizer steps' });
     if (!this.currentPass) {
-      this.currentPass = this.encoder.beginComputePass({ label: 'optimizer steps', timestampWrites: this.timestampWrites });
+      this.currentPass = this.encoder.beginComputePass({ label: 'optimizer steps', timestampWrites: this.timer?.timestampWrites });
+      this.passTimed = this.timer !== null;
     }
     return this.currentPass;
   }
@@ -138,6 +143,8 @@ export class GpuVectorBackend implements UpdateBackend<GpuVector> {
     this.assertUsable();
     this.currentPass?.end();
     this.currentPass = null;
+    this.lastTakenTimed = this.passTimed;
+    this.passTimed = false;
     const encoder = this.encoder ?? this.device.createCommandEncoder({ label: 'optimizer steps' });
     this.encoder = null;
     return encoder;

@@ -28,16 +28,17 @@ export async function createGpuTrainingEngine(
   dataset: Dataset,
 ): Promise<TrainingEngine<GpuVector>> {
   const model = await GpuSparseAutoencoder.create(ctx, shape, hyperparameters, dataset);
-  let vectors: GpuVectorBackend;
-  try {
-    vectors = await GpuVectorBackend.create(ctx, thetaLayout(shape).length);
-  } catch (error) {
-    model.destroy();
-    throw error;
-  }
   const device = ctx.device;
   const length = thetaLayout(shape).length;
   const timer = PassTimer.create(device);
+  let vectors: GpuVectorBackend;
+  try {
+    vectors = await GpuVectorBackend.create(ctx, length, timer);
+  } catch (error) {
+    model.destroy();
+    timer?.destroy();
+    throw error;
+  }
   const staging = device.createBuffer({ label: 'cost read-back', size: 16 + PassTimer.BYTES, usage: GPUBufferUsage.MAP_READ | GPUBufferUsage.COPY_DST });
   const backends = new Set<GpuLbfgsBackend>();
   const objective = {
@@ -46,7 +47,6 @@ export async function createGpuTrainingEngine(
     encode: (pass: GPUComputePassEncoder, theta: GPUBuffer, grad: GPUBuffer) => model.encodeEvaluation(pass, theta, grad, { start: 0, count: dataset.examples }),
     decode: (values: Float32Array) => GpuSparseAutoencoder.costOf(values),
   };
-  let recorded = false;
 
   return {
     device: { backend: 'webgpu', adapter: describeAdapter(ctx) },
@@ -59,18 +59,13 @@ export async function createGpuTrainingEngine(
       return backend;
     },
     record(theta, grad, batch) {
-      // The group's pass is timed from its first step to its last.
-      if (!recorded) vectors.timestampWrites = timer?.timestampWrites;
-      recorded = true;
       model.encodeEvaluation(vectors.pass(), theta.buffer, grad.buffer, batch ?? { start: 0, count: dataset.examples });
     },
     async lastEvaluation() {
-      const encoder = vectors.takeEncoder();
-      vectors.timestampWrites = undefined;
+      const encoder = vectors.takeEncoder(); // the group's steps, in one timed pass
       encoder.copyBufferToBuffer(model.costBuffer, 0, staging, 0, 16);
-      const timed = recorded && timer !== null;
+      const timed = timer !== null && vectors.lastTakenTimed;
       if (timed) timer.encodeCopy(encoder, staging, 16);
-      recorded = false;
       vectors.submit(encoder);
       await mapForReading(ctx, staging);
       const mapped = staging.getMappedRange().slice(0);

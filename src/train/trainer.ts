@@ -48,6 +48,11 @@ export interface TrainingResult {
   device: DeviceDescription;
   /** What the training loop asked of the GPU (absent on the CPU engine). */
   work?: TrainingWork;
+  /**
+   * Set when the cost became non-finite (exitReason 'non-finite'): the iteration whose θ had the
+   * first non-finite cost. θ, iterations and the checkpoint are then those of the step before.
+   */
+  divergedAt?: number;
 }
 
 export interface TrainOptions {
@@ -119,11 +124,15 @@ export async function train<V>(engine: TrainingEngine<V>, options: TrainOptions)
     cancelled: run.exitReason === 'cancelled',
     device: engine.device,
     work,
+    divergedAt: run.divergedAt,
   };
 }
 
 interface RunOutcome {
+  /** For a run that diverged: the last θ with a finite cost. */
   theta: Float64Array;
+  /** The iteration whose θ first had a non-finite cost, when the run diverged. */
+  divergedAt?: number;
   initialCost: number;
   iterations: number;
   evaluations: number;
@@ -226,6 +235,19 @@ async function runLbfgs<V>(engine: TrainingEngine<V>, options: TrainOptions, ela
     }
     if (Number.isNaN(initialCost)) initialCost = result.cost;
     const theta = await backend.readX();
+    // L-BFGS never accepts a non-finite point: x is the last finite one; keep its state too.
+    const divergedAt = result.exitReason === 'non-finite' ? result.iterations + 1 : undefined;
+    if (options.onCheckpoint && divergedAt !== undefined && result.iterations > 0) {
+      const snapshot = { ...(await backend.read()), iteration: result.iterations, evaluations: result.evaluations, cost: result.cost };
+      await options.onCheckpoint(
+        checkpointFrom(
+          options,
+          engine,
+          { iteration: result.iterations, evaluations: result.evaluations, initialCost, cost: result.cost, theta, state: {}, lbfgs: encodeLbfgsSnapshot(snapshot) },
+          elapsed(),
+        ),
+      );
+    }
     // A run cancelled before its first checkpoint still leaves one, at the point it reached.
     if (options.onCheckpoint && result.exitReason === 'cancelled' && lastSnapshot?.iteration !== result.iterations) {
       await options.onCheckpoint(
@@ -245,7 +267,7 @@ async function runLbfgs<V>(engine: TrainingEngine<V>, options: TrainOptions, ela
         ),
       );
     }
-    return { theta, initialCost, iterations: result.iterations, evaluations: result.evaluations, exitReason: result.exitReason };
+    return { theta, initialCost, iterations: result.iterations, evaluations: result.evaluations, exitReason: result.exitReason, divergedAt };
   } finally {
     backend.dispose();
   }
@@ -346,6 +368,58 @@ async function runFirstOrder<V>(engine: TrainingEngine<V>, options: TrainOptions
     evaluations = 1;
     exitReason = 'evaluation-only';
   }
+  // Where a diverging run falls back to: θ_k and the optimizer's state at the latest step k whose
+  // cost J(θ_k) came back finite. Two sets, so that a group's copy (made before its last step)
+  // replaces the last good one only once that group's cost is seen to be finite.
+  const snapshotVectors = () => ({ theta: vectors.create(), state: Object.fromEntries(stateNames.map((n) => [n, vectors.create()])), iteration: -1, cost: NaN });
+  let good = snapshotVectors();
+  let candidate = snapshotVectors();
+  const copyInto = (to: ReturnType<typeof snapshotVectors>, k: number) => {
+    vectors.copy(to.theta, theta);
+    for (const name of stateNames) vectors.copy(to.state[name], state[name]);
+    to.iteration = k;
+  };
+  const startIteration = iteration;
+  const startEvaluations = evaluations;
+  let divergedAt: number | undefined;
+
+  const restore = (from: ReturnType<typeof snapshotVectors>) => {
+    vectors.copy(theta, from.theta);
+    for (const name of stateNames) vectors.copy(state[name], from.state[name]);
+  };
+
+  /**
+   * After a group ended with a non-finite cost: replays from the last good step, one step and
+   * one read-back at a time, to the first non-finite cost, and stops at the step before it.
+   * (The steps are deterministic, so the replay meets the same values.)
+   */
+  const fallBack = async (groupEnd: number) => {
+    if (good.iteration < 0) {
+      // The run's first step: J at the starting θ is itself not finite.
+      restore(candidate);
+      divergedAt = candidate.iteration;
+      iteration = candidate.iteration;
+      evaluations = startEvaluations + 1;
+      return;
+    }
+    restore(good);
+    recordStep(good.iteration); // J(θ_good) is known to be finite; this takes θ one step on
+    let k = good.iteration + 1;
+    for (; k < groupEnd; k++) {
+      copyInto(candidate, k);
+      recordStep(k);
+      const { cost: c } = await engine.lastEvaluation();
+      if (!Number.isFinite(c)) break;
+      candidate.cost = c;
+      [good, candidate] = [candidate, good];
+    }
+    divergedAt = k;
+    restore(good);
+    iteration = good.iteration;
+    evaluations = startEvaluations + (good.iteration + 1 - startIteration);
+    cost = good.cost;
+  };
+
   // The first group is one step, so that its cost is the cost at θ₀.
   let group = 1;
   while (iteration < config.iterations) {
@@ -357,15 +431,22 @@ async function runFirstOrder<V>(engine: TrainingEngine<V>, options: TrainOptions
     let end = Math.min(config.iterations, iteration + group);
     if (every > 0) end = Math.min(end, (Math.floor(iteration / every) + 1) * every);
     const groupStarted = performance.now();
-    for (let k = iteration; k < end; k++) recordStep(k);
+    for (let k = iteration; k < end; k++) {
+      if (k === end - 1) copyInto(candidate, k);
+      recordStep(k);
+    }
     const last = await engine.lastEvaluation();
     evaluations += end - iteration;
     iteration = end;
     cost = last.cost;
     if (!Number.isFinite(cost)) {
       exitReason = 'non-finite';
+      await fallBack(end);
+      if (options.onCheckpoint && good.iteration >= 0) await options.onCheckpoint(await makeCheckpoint());
       break;
     }
+    candidate.cost = cost;
+    [good, candidate] = [candidate, good];
     if (Number.isNaN(initialCost)) initialCost = cost;
     await options.onProgress?.({
       iteration,
@@ -386,8 +467,9 @@ async function runFirstOrder<V>(engine: TrainingEngine<V>, options: TrainOptions
   }
   if (exitReason === 'cancelled' && options.onCheckpoint) await options.onCheckpoint(await makeCheckpoint());
   const finalTheta = await vectors.read(theta);
+  for (const set of [good, candidate]) for (const v of [set.theta, ...Object.values(set.state)]) vectors.free(v);
   for (const v of [theta, grad, ...Object.values(state)]) vectors.free(v);
-  return { theta: finalTheta, initialCost, iterations: iteration, evaluations, exitReason };
+  return { theta: finalTheta, initialCost, iterations: iteration, evaluations, exitReason, divergedAt };
 }
 
 /** A run's work for report.json: totals, per iteration and per evaluation. */

@@ -47,6 +47,19 @@ beforeAll(async () => {
 const small = () => ['--device', 'cpu', '--data', patchesFile, '--hidden', '3', '--sparsity', '0.1'];
 
 describe('npm run train', () => {
+  it('ends a diverging run with exit code 3, the files holding the last finite θ', async () => {
+    const out = join(dir, 'diverged');
+    const run = await trainCli([...small(), '--optimizer', 'gd', '--learning-rate', '1e30', '--iters', '20', '--out', out]);
+    expect(run.code, run.stderr).toBe(3);
+    expect(run.stderr).toMatch(/diverged: the cost is not finite at iteration \d+; the files hold θ from iteration \d+/);
+    const report = JSON.parse(await readFile(join(out, 'report.json'), 'utf8'));
+    expect(report.exitReason).toBe('non-finite');
+    expect(report.divergedAt).toBe(report.iterations + 1);
+    expect(Number.isFinite(report.finalCost)).toBe(true);
+    const model = JSON.parse(await readFile(join(out, 'model.json'), 'utf8'));
+    expect(model.W1.flat().every((v: unknown) => typeof v === 'number' && Number.isFinite(v))).toBe(true);
+  });
+
   it('refuses a bad value with one line and exit code 2, writing nothing', async () => {
     const out = join(dir, 'bad');
     const run = await trainCli([...small(), '--hidden', '0', '--out', out]);

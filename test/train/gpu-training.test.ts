@@ -182,6 +182,33 @@ describe('training on the GPU', () => {
     expect(thetaLayout(shape).length).toBe(whole.theta.length);
   });
 
+  it('a run that diverges inside a group of steps falls back to the last θ with a finite cost', async () => {
+    // Adam at α = 3 on 16-4: in float32 the sparsity term's log(ρ̂) overflows after some ten
+    // steps, inside one of the groups the trainer records with a single read-back.
+    const small = { visibleSize: 16, hiddenSize: 4 };
+    const rng = new Random(7);
+    const data = { data: Float64Array.from({ length: 100 * 16 }, () => 0.1 + 0.8 * rng.uniform()), examples: 100, visibleSize: 16 };
+    const c: TrainConfig = { ...config('adam', 300), hiddenSize: 4, learningRate: 3, batchSize: 20 };
+    const start = initializeParameters(small, 3);
+    const run = async (iterations: number, onCheckpoint?: (cp: Checkpoint) => void) => {
+      const engine = await createGpuTrainingEngine(ctx, small, c, data);
+      try {
+        return await train(engine, { config: { ...c, iterations }, initialTheta: start, onCheckpoint });
+      } finally {
+        engine.destroy();
+      }
+    };
+    let saved: Checkpoint | undefined;
+    const diverged = await run(300, (cp) => void (saved = cp));
+    expect(diverged.exitReason).toBe('non-finite');
+    expect(diverged.iterations).toBeGreaterThan(1);
+    expect(diverged.divergedAt).toBe(diverged.iterations + 1);
+    expect(Number.isFinite(diverged.finalCost)).toBe(true);
+    const short = await run(diverged.iterations);
+    expect(Array.from(diverged.theta)).toEqual(Array.from(short.theta));
+    expect(saved?.iteration).toBe(diverged.iterations);
+  });
+
   for (const failure of ['an uncaptured error', 'device loss'] as const) {
     it(`stops at ${failure} mid-run with a clear error, the last checkpoint kept`, async () => {
       const own = await createNodeGpuContext({ onDeviceLost: () => {} });

@@ -99,6 +99,22 @@ describe('trainer on the float64 engine', () => {
     });
   }
 
+  it('a diverging run stops at the last θ with a finite cost, with a checkpoint of it', async () => {
+    // SGD at α = 20 on this problem: the sparsity term's log(ρ̂) overflows after a few steps.
+    const config = { ...configFor('sgd', 300), learningRate: 20 };
+    const theta0 = initializeParameters(shape, 3);
+    let saved: Checkpoint | undefined;
+    const result = await train(cpuEngine(shape, config, dataset), { config, initialTheta: theta0, onCheckpoint: (c) => void (saved = c) });
+    expect(result.exitReason).toBe('non-finite');
+    expect(result.divergedAt).toBe(result.iterations + 1);
+    expect(Number.isFinite(result.finalCost)).toBe(true);
+    // θ is exactly where a run of that many iterations ends, and so is the checkpoint.
+    const short = await train(cpuEngine(shape, config, dataset), { config: { ...config, iterations: result.iterations }, initialTheta: theta0 });
+    expect(Array.from(result.theta)).toEqual(Array.from(short.theta));
+    expect(saved?.iteration).toBe(result.iterations);
+    expect(Array.from(saved!.theta)).toEqual(Array.from(result.theta));
+  });
+
   it('iterations = 0 evaluates the cost only', async () => {
     const config = configFor('lbfgs', 0);
     const theta0 = initializeParameters(shape, 3);
