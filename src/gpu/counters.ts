@@ -9,12 +9,16 @@ export interface GpuCounters {
   submissions: number;
   dispatches: number;
   readBacks: number;
+  /** Buffers and bind groups made (and buffers destroyed): a loop in steady state makes none. */
+  buffersCreated: number;
+  buffersDestroyed: number;
+  bindGroupsCreated: number;
   /** GPU time measured with timestamp queries, where the adapter offers them (seconds). */
   gpuSeconds: number;
 }
 
 export function zeroCounters(): GpuCounters {
-  return { submissions: 0, dispatches: 0, readBacks: 0, gpuSeconds: 0 };
+  return { submissions: 0, dispatches: 0, readBacks: 0, buffersCreated: 0, buffersDestroyed: 0, bindGroupsCreated: 0, gpuSeconds: 0 };
 }
 
 /** b − a, field by field: the work done between two readings. */
@@ -23,11 +27,17 @@ export function countersSince(a: GpuCounters, b: GpuCounters): GpuCounters {
     submissions: b.submissions - a.submissions,
     dispatches: b.dispatches - a.dispatches,
     readBacks: b.readBacks - a.readBacks,
+    buffersCreated: b.buffersCreated - a.buffersCreated,
+    buffersDestroyed: b.buffersDestroyed - a.buffersDestroyed,
+    bindGroupsCreated: b.bindGroupsCreated - a.bindGroupsCreated,
     gpuSeconds: b.gpuSeconds - a.gpuSeconds,
   };
 }
 
-/** Wraps the device's queue.submit, its passes' dispatches and its buffers' mapAsync to count them. */
+/**
+ * Wraps the device's queue.submit, its passes' dispatches, its buffers' mapAsync and destroy,
+ * and its createBuffer and createBindGroup, to count them.
+ */
 export function countDeviceWork(device: GPUDevice, counters: GpuCounters): void {
   const queue = device.queue;
   const submit = queue.submit.bind(queue);
@@ -50,9 +60,22 @@ export function countDeviceWork(device: GPUDevice, counters: GpuCounters): void 
     };
     return encoder;
   };
+  const createBindGroup = device.createBindGroup.bind(device);
+  device.createBindGroup = (descriptor: GPUBindGroupDescriptor) => {
+    counters.bindGroupsCreated++;
+    return createBindGroup(descriptor);
+  };
   const createBuffer = device.createBuffer.bind(device);
   device.createBuffer = (descriptor: GPUBufferDescriptor) => {
     const buffer = createBuffer(descriptor);
+    counters.buffersCreated++;
+    const destroy = buffer.destroy.bind(buffer);
+    let destroyed = false;
+    buffer.destroy = () => {
+      if (!destroyed) counters.buffersDestroyed++;
+      destroyed = true;
+      destroy();
+    };
     if (descriptor.usage & GPUBufferUsage.MAP_READ) {
       const mapAsync = buffer.mapAsync.bind(buffer);
       buffer.mapAsync = (mode: GPUMapModeFlags, offset?: number, size?: number) => {

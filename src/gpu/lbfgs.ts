@@ -31,7 +31,7 @@ import type { GpuContext } from './device';
 import { withErrorScopes } from './errors';
 import type { BindingKind, CachedPipeline } from './pipelines';
 import { packUniforms } from './programs';
-import { createStorageBuffer, mapForReading } from './runtime';
+import { BindGroupCache, createStorageBuffer, mapForReading } from './runtime';
 import lbfgsSource from '../../shaders/lbfgs.wgsl?raw';
 
 /** What the backend minimizes: records f(θ) and ∇f(θ) into a pass, the cost into costBuffer. */
@@ -103,8 +103,7 @@ export class GpuLbfgsBackend implements LbfgsBackend<GpuTrial> {
   private readonly chunk4: number;
   private readonly chunks: number;
   private readonly pipelines = new Map<Kind, CachedPipeline>();
-  private readonly bindGroups = new Map<string, GPUBindGroup>();
-  private readonly ids = new WeakMap<GPUBuffer, number>();
+  private readonly bindGroups: BindGroupCache;
   private readonly owned: GPUBuffer[] = [];
   private readonly buffers: Record<'params' | 'x' | 'd' | 'xTrial' | 'zero' | 's' | 'y' | 'terms' | 'rows' | 'partials' | 'report', GPUBuffer>;
   private readonly staging: GPUBuffer;
@@ -118,7 +117,6 @@ export class GpuLbfgsBackend implements LbfgsBackend<GpuTrial> {
   private hDiag = 1;
   private table: InnerProductTable;
   private pending: PendingAccept | null = null;
-  private nextId = 0;
   private disposed = false;
 
   private constructor(
@@ -127,6 +125,7 @@ export class GpuLbfgsBackend implements LbfgsBackend<GpuTrial> {
     readonly corrections: number,
   ) {
     this.device = ctx.device;
+    this.bindGroups = new BindGroupCache(this.device);
     this.length = objective.length;
     const m = corrections;
     this.n4 = Math.ceil(this.length / 4);
@@ -508,17 +507,7 @@ export class GpuLbfgsBackend implements LbfgsBackend<GpuTrial> {
 
   private encode(pass: GPUComputePassEncoder, kind: Kind, buffers: GPUBuffer[], grid?: [number, number, number]): void {
     const pipeline = this.pipelines.get(kind)!;
-    const all = [this.buffers.params, ...buffers];
-    const key = `${kind}|${all.map((b) => this.idOf(b)).join(',')}`;
-    let bindGroup = this.bindGroups.get(key);
-    if (!bindGroup) {
-      bindGroup = this.device.createBindGroup({
-        label: `L-BFGS ${kind}`,
-        layout: pipeline.bindGroupLayout,
-        entries: all.map((buffer, binding) => ({ binding, resource: { buffer } })),
-      });
-      this.bindGroups.set(key, bindGroup);
-    }
+    const bindGroup = this.bindGroups.get(`L-BFGS ${kind}`, pipeline, [this.buffers.params, ...buffers]);
     const [x, y, z] = grid ?? this.elementGrid();
     pass.setPipeline(pipeline.pipeline);
     pass.setBindGroup(0, bindGroup);
@@ -529,15 +518,6 @@ export class GpuLbfgsBackend implements LbfgsBackend<GpuTrial> {
     const groups = Math.ceil(this.n4 / WG);
     const x = Math.min(groups, 65535);
     return [x, Math.ceil(groups / x), 1];
-  }
-
-  private idOf(buffer: GPUBuffer): number {
-    let id = this.ids.get(buffer);
-    if (id === undefined) {
-      id = this.nextId++;
-      this.ids.set(buffer, id);
-    }
-    return id;
   }
 }
 

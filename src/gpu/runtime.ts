@@ -130,3 +130,56 @@ export async function mapForReading(ctx: GpuContext, staging: GPUBuffer): Promis
   }
   ctx.assertAlive();
 }
+
+/**
+ * Bind groups by pipeline and buffers, each made once, so that a loop that binds the same
+ * buffers again (every optimizer step) creates none.
+ */
+export class BindGroupCache {
+  private readonly groups = new Map<string, GPUBindGroup>();
+  private readonly ids = new WeakMap<GPUBuffer, number>();
+  private nextId = 0;
+
+  constructor(private readonly device: GPUDevice) {}
+
+  get(label: string, pipeline: CachedPipeline, buffers: readonly GPUBuffer[]): GPUBindGroup {
+    const key = `${pipeline.key}|${buffers.map((b) => this.idOf(b)).join(',')}`;
+    let group = this.groups.get(key);
+    if (!group) {
+      group = this.device.createBindGroup({
+        label,
+        layout: pipeline.bindGroupLayout,
+        entries: buffers.map((buffer, binding) => ({ binding, resource: { buffer } })),
+      });
+      this.groups.set(key, group);
+    }
+    return group;
+  }
+
+  /** Drops the groups that name `buffer` (it is about to be destroyed). */
+  forget(buffer: GPUBuffer): void {
+    const id = this.ids.get(buffer);
+    if (id === undefined) return;
+    for (const key of [...this.groups.keys()]) {
+      if (key.slice(key.lastIndexOf('|') + 1).split(',').includes(String(id))) this.groups.delete(key);
+    }
+  }
+
+  /** Bind groups held (tests check that a long run stops making new ones). */
+  get size(): number {
+    return this.groups.size;
+  }
+
+  clear(): void {
+    this.groups.clear();
+  }
+
+  private idOf(buffer: GPUBuffer): number {
+    let id = this.ids.get(buffer);
+    if (id === undefined) {
+      id = this.nextId++;
+      this.ids.set(buffer, id);
+    }
+    return id;
+  }
+}

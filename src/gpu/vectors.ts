@@ -12,7 +12,7 @@ import type { GpuContext } from './device';
 import { withErrorScopes } from './errors';
 import { packUniforms } from './programs';
 import type { BindingKind, CachedPipeline } from './pipelines';
-import { createStorageBuffer, readF32 } from './runtime';
+import { BindGroupCache, createStorageBuffer, readF32 } from './runtime';
 import adamSource from '../../shaders/adam.wgsl?raw';
 import vectorOpsSource from '../../shaders/vector_ops.wgsl?raw';
 
@@ -41,9 +41,7 @@ export class GpuVectorBackend implements UpdateBackend<GpuVector> {
   /** Buffers recorded work still uses, destroyed once that work is submitted. */
   private retired: GPUBuffer[] = [];
   private readonly uniforms = new Map<string, GPUBuffer>();
-  private readonly bindGroups = new Map<string, GPUBindGroup>();
-  private readonly ids = new WeakMap<GPUBuffer, number>();
-  private nextId = 0;
+  private readonly bindGroups: BindGroupCache;
   private destroyed = false;
   private passTimed = false;
   /** Whether the pass of the encoder last taken was timed (its timestamps await resolving). */
@@ -55,6 +53,7 @@ export class GpuVectorBackend implements UpdateBackend<GpuVector> {
     private readonly timer: PassTimer | null,
   ) {
     this.device = ctx.device;
+    this.bindGroups = new BindGroupCache(this.device);
   }
 
   /** With a timer, every pass carries its timestamps (the engine resolves them with its read-back). */
@@ -187,13 +186,7 @@ export class GpuVectorBackend implements UpdateBackend<GpuVector> {
   /** Destroys a buffer once the work recorded so far no longer needs it. */
   private retire(buffer: GPUBuffer): void {
     this.retired.push(buffer);
-    const id = this.ids.get(buffer);
-    if (id !== undefined) {
-      // Cached bind groups naming it die with it.
-      for (const key of [...this.bindGroups.keys()]) {
-        if (key.split('|')[1].split(',').includes(String(id))) this.bindGroups.delete(key);
-      }
-    }
+    this.bindGroups.forget(buffer);
     if (!this.encoder) this.flushRetired();
   }
 
@@ -210,28 +203,15 @@ export class GpuVectorBackend implements UpdateBackend<GpuVector> {
 
   private dispatch(kind: Kind, buffers: GPUBuffer[], cacheBindGroup = true): void {
     const pipeline = this.pipelines.get(kind)!;
-    const key = cacheBindGroup ? `${kind}|${buffers.map((b) => this.idOf(b)).join(',')}` : '';
-    let bindGroup = cacheBindGroup ? this.bindGroups.get(key) : undefined;
-    if (!bindGroup) {
-      const entries = buffers.map((buffer, binding) => ({ binding, resource: { buffer } }));
-      bindGroup = this.device.createBindGroup({ label: kind, layout: pipeline.bindGroupLayout, entries });
-      if (cacheBindGroup) this.bindGroups.set(key, bindGroup);
-    }
+    const bindGroup = cacheBindGroup
+      ? this.bindGroups.get(kind, pipeline, buffers)
+      : this.device.createBindGroup({ label: kind, layout: pipeline.bindGroupLayout, entries: buffers.map((buffer, binding) => ({ binding, resource: { buffer } })) });
     const groups = Math.ceil(this.length / WG);
     const x = Math.min(groups, 65535);
     const pass = this.pass();
     pass.setPipeline(pipeline.pipeline);
     pass.setBindGroup(0, bindGroup);
     pass.dispatchWorkgroups(x, Math.ceil(groups / x), 1);
-  }
-
-  private idOf(buffer: GPUBuffer): number {
-    let id = this.ids.get(buffer);
-    if (id === undefined) {
-      id = this.nextId++;
-      this.ids.set(buffer, id);
-    }
-    return id;
   }
 
   private cachedUniform(...fields: (readonly ['u32' | 'f32', number])[]): GPUBuffer {

@@ -18,6 +18,7 @@ import type { Dataset } from '../../src/reference/autoencoder';
 import { initializeParameters, thetaLayout, type Shape } from '../../src/reference/params';
 import { presets } from '../../src/train/config';
 import { createGpuTrainingEngine } from '../../src/train/gpu-engine';
+import { relativeNorm } from '../relative-norm';
 
 let ctx: GpuContext;
 beforeAll(async () => {
@@ -30,16 +31,6 @@ const hyperparameters = presets['ufldl-natural'];
 function patches(examples: number, visible: number, seed: number): Dataset {
   const rng = new Random(seed);
   return { data: Float64Array.from({ length: examples * visible }, () => 0.1 + 0.8 * rng.uniform()), examples, visibleSize: visible };
-}
-
-function relativeNorm(a: ArrayLike<number>, b: ArrayLike<number>): number {
-  let d = 0;
-  let s = 0;
-  for (let i = 0; i < a.length; i++) {
-    d += (a[i] - b[i]) ** 2;
-    s += b[i] ** 2;
-  }
-  return Math.sqrt(d / s);
 }
 
 /** A GPU L-BFGS backend on the autoencoder, as the training engine makes it. */

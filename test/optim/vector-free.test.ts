@@ -7,22 +7,13 @@ import { describe, expect, it } from 'vitest';
 import { twoLoopDirection } from '../../src/optim/lbfgs-cpu';
 import { directionCoefficients, InnerProductTable, innerProductsOf, type InnerProducts } from '../../src/optim/vector-free';
 import { Random } from '../../src/random';
+import { relativeNorm } from '../relative-norm';
 
 const dot = (a: ArrayLike<number>, b: ArrayLike<number>) => {
   let s = 0;
   for (let i = 0; i < a.length; i++) s += a[i] * b[i];
   return s;
 };
-
-function relativeNorm(a: ArrayLike<number>, b: ArrayLike<number>): number {
-  let d = 0;
-  let s = 0;
-  for (let i = 0; i < a.length; i++) {
-    d += (a[i] - b[i]) ** 2;
-    s += b[i] ** 2;
-  }
-  return Math.sqrt(d / s);
-}
 
 function maxRelativeDifference(a: InnerProducts, b: InnerProducts): number {
   let worst = 0;

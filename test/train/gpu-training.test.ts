@@ -18,6 +18,7 @@ import { defaultLearningRates, presets, type OptimizerName, type TrainConfig } f
 import { cpuEngine } from '../../src/train/engine';
 import { createGpuTrainingEngine } from '../../src/train/gpu-engine';
 import { train } from '../../src/train/trainer';
+import { relativeNorm } from '../relative-norm';
 
 let ctx: GpuContext;
 beforeAll(async () => {
@@ -28,16 +29,6 @@ afterAll(() => ctx?.destroy());
 /** Values exactly representable in float32, so GPU and reference start from the same numbers. */
 function f32Random(n: number, rng: Random, scale = 1): Float64Array {
   return Float64Array.from(Float32Array.from({ length: n }, () => scale * (2 * rng.uniform() - 1)));
-}
-
-function relativeNorm(a: ArrayLike<number>, b: ArrayLike<number>): number {
-  let d = 0;
-  let s = 0;
-  for (let i = 0; i < a.length; i++) {
-    d += (a[i] - b[i]) ** 2;
-    s += b[i] ** 2;
-  }
-  return Math.sqrt(d / s);
 }
 
 describe('GPU vector kernels against float64', () => {

@@ -54,6 +54,19 @@ function patches(examples: number): { data: Float64Array; examples: number; visi
 }
 
 describe('GPU work per iteration', () => {
+  it('runs give back every buffer they made', async () => {
+    const before = { ...ctx.counters };
+    for (const optimizer of ['lbfgs', 'adam'] as const) {
+      const config: TrainConfig = { ...presets['ufldl-natural'], preset: 'custom', hiddenSize: 3, optimizer, iterations: 40, batchSize: 10, learningRate: defaultLearningRates[optimizer] };
+      const engine = await createGpuTrainingEngine(ctx, shape, config, patches(50));
+      await train(engine, { config, initialTheta: initializeParameters(shape, 4), checkpointEvery: 10, onCheckpoint: () => {} });
+      engine.destroy();
+    }
+    const made = ctx.counters.buffersCreated - before.buffersCreated;
+    expect(made).toBeGreaterThan(20);
+    expect(ctx.counters.buffersDestroyed - before.buffersDestroyed).toBe(made);
+  });
+
   it('the counters at the device agree with the classes’ own', async () => {
     const before = { ...seen };
     const mine = { ...ctx.counters };
@@ -67,11 +80,12 @@ describe('GPU work per iteration', () => {
     expect(seen.readBacks - before.readBacks).toBeGreaterThan(5);
   });
 
-  it('L-BFGS at k = 100 pairs: one read-back per evaluation, 18 + 3 dispatches per evaluation + 1', async () => {
+  it('L-BFGS at k = 100 pairs: one read-back per evaluation, 18 + 3 dispatches per evaluation + 1, nothing allocated', async () => {
     const engine = await createGpuTrainingEngine(ctx, shape, presets['ufldl-natural'], patches(40));
     const backend = await engine.lbfgs(100);
-    const steady: { evaluations: number; submissions: number; dispatches: number; readBacks: number }[] = [];
+    const steady: { evaluations: number; submissions: number; dispatches: number; readBacks: number; made: number }[] = [];
     let last = { ...seen };
+    let made = ctx.counters.buffersCreated + ctx.counters.bindGroupsCreated;
     let lastEvaluations = 1;
     let pairs = 0;
     const accept = backend.accept.bind(backend);
@@ -91,9 +105,11 @@ describe('GPU work per iteration', () => {
             submissions: now.submissions - last.submissions,
             dispatches: now.dispatches - last.dispatches,
             readBacks: now.readBacks - last.readBacks,
+            made: ctx.counters.buffersCreated + ctx.counters.bindGroupsCreated - made,
           });
         }
         last = now;
+        made = ctx.counters.buffersCreated + ctx.counters.bindGroupsCreated;
         lastEvaluations = info.evaluations;
       },
     });
@@ -105,6 +121,7 @@ describe('GPU work per iteration', () => {
       expect(it.submissions).toBeLessThanOrEqual(it.evaluations);
       expect(it.dispatches).toBeLessThanOrEqual((MODEL_DISPATCHES + 3) * it.evaluations + 1);
       if (it.evaluations === 1) expect(it.dispatches).toBeLessThanOrEqual(30);
+      expect(it.made).toBe(0); // no buffer, no bind group: a long run stays flat
     }
   });
 
