@@ -10,7 +10,7 @@ import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { extname, join } from 'node:path';
 import { DataError } from '../data/errors';
-import { DeviceLostError } from '../gpu/errors';
+import { DeviceLostError, NoAdapterError } from '../gpu/errors';
 import { randomSubset } from '../data/patches';
 import { displayPatches } from '../display/network';
 import { encodePng } from '../display/png';
@@ -66,7 +66,15 @@ async function main(argv: string[]): Promise<number> {
   const { config } = args;
   const log = (line: string) => process.stderr.write(`${line}\n`);
   log(`data: ${data.description}`);
-  const { engine, close } = await createEngine(args.device, shape, config, data.dataset);
+  let created;
+  try {
+    created = await createEngine(args.device, shape, config, data.dataset);
+  } catch (error) {
+    if (!(error instanceof NoAdapterError)) throw error;
+    log(`error: ${error.message} Or train on the float64 CPU reference: npm run train -- --device cpu`);
+    return 1;
+  }
+  const { engine, close } = created;
   log(`model: ${shape.visibleSize}-${shape.hiddenSize}, ρ = ${config.sparsityParam}, λ = ${config.lambda}, β = ${config.beta}; ${config.optimizer}, ${config.iterations} iterations`);
   log(`device: ${engine.device.backend} — ${engine.device.adapter}`);
   if (resumeFrom) log(`resuming at iteration ${resumeFrom.iteration} from ${join(args.out, CHECKPOINT)}`);

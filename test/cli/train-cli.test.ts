@@ -14,12 +14,12 @@ interface Run {
 }
 
 /** Runs `npm run train -- …` the way a user does (tsx with the WGSL hook), without npm's noise. */
-function trainCli(args: string[], onStderr?: (text: string, kill: () => void) => void): Promise<Run> {
+function trainCli(args: string[], onStderr?: (text: string, kill: () => void) => void, env: NodeJS.ProcessEnv = process.env): Promise<Run> {
   return new Promise((resolve) => {
     const child = spawn(
       process.execPath,
       ['--import', 'tsx', '--import', './scripts/register-wgsl.mjs', 'src/cli/train.ts', ...args],
-      { stdio: ['ignore', 'pipe', 'pipe'] },
+      { stdio: ['ignore', 'pipe', 'pipe'], env },
     );
     let stdout = '';
     let stderr = '';
@@ -47,6 +47,16 @@ beforeAll(async () => {
 const small = () => ['--device', 'cpu', '--data', patchesFile, '--hidden', '3', '--sparsity', '0.1'];
 
 describe('npm run train', () => {
+  it('without a Vulkan driver, says so in one line and names --device cpu, which still trains', async () => {
+    const env = { ...process.env, VK_ICD_FILENAMES: join(dir, 'no-such-icd.json') };
+    const gpu = await trainCli(['--data', patchesFile, '--hidden', '3', '--iters', '2', '--out', join(dir, 'no-gpu')], undefined, env);
+    expect(gpu.code).toBe(1);
+    expect(gpu.stderr).toMatch(/^error: No WebGPU adapter is available: .*npm run train -- --device cpu$/m);
+    expect(gpu.stderr).not.toMatch(/NoAdapterError|\.ts:\d+/); // ours is no stack trace (Dawn still prints its own lines)
+    const cpu = await trainCli([...small(), '--iters', '2', '--out', join(dir, 'no-gpu-cpu')], undefined, env);
+    expect(cpu.code, cpu.stderr).toBe(0);
+  });
+
   it('ends a diverging run with exit code 3, the files holding the last finite θ', async () => {
     const out = join(dir, 'diverged');
     const run = await trainCli([...small(), '--optimizer', 'gd', '--learning-rate', '1e30', '--iters', '20', '--out', out]);
