@@ -23,7 +23,7 @@ import { createEngine } from '../train/engines-node';
 import { displayGeometry, featuresPng, modelJson, thetaFromMatVariables, thetaFromModelJson, thetaMatFile, type PixelGeometry } from '../train/model-files';
 import { describeWork, train, workReport } from '../train/trainer';
 import { parseTrainArguments, trainUsage, UsageError, type TrainArguments } from './args';
-import { writeAtomically } from './output-files';
+import { OutputFolderError, prepareOutputFolder, StagedOutput, writeAtomically } from './output-files';
 import { progressReporter } from './progress';
 
 const CHECKPOINT = 'checkpoint.bin';
@@ -59,6 +59,8 @@ async function main(argv: string[]): Promise<number> {
     if (resumeFrom && (resumeFrom.shape.visibleSize !== shape.visibleSize || resumeFrom.shape.hiddenSize !== shape.hiddenSize)) {
       throw new CheckpointError(`${join(args.out, CHECKPOINT)}: made for a ${resumeFrom.shape.visibleSize}-${resumeFrom.shape.hiddenSize} model, the data give ${shape.visibleSize}-${shape.hiddenSize}`);
     }
+    // The output folder too: a bad --out must not cost a whole run first.
+    await prepareOutputFolder(args.out);
   } catch (error) {
     return usageFailure(error);
   }
@@ -130,14 +132,33 @@ async function main(argv: string[]): Promise<number> {
     data: data.description,
     config,
   };
-  await writeAtomically(args.out, 'model.json', JSON.stringify(modelJson(result.theta, shape, config, data.geometry)));
-  await writeAtomically(args.out, 'theta.mat', thetaMatFile(result.theta, shape, data.geometry));
-  const features = await writeAtomically(args.out, 'features.png', featuresPng(result.theta, shape, data.geometry));
-  // UFLDL's Step 1: 200 random training examples, shown the same way as the features.
-  const sample = randomSubset(data.dataset, 200, config.seed);
-  const shown = Array.from({ length: sample.examples }, (_, i) => i);
-  await writeAtomically(args.out, 'patches.png', encodePng(displayPatches(sample, displayGeometry(data.geometry, shape.visibleSize), shown)));
-  await writeAtomically(args.out, 'report.json', `${JSON.stringify(report, null, 2)}\n`);
+  // The result files go in together, and only for a result worth keeping: a run that diverged
+  // leaves them in out/diverged/, one stopped before its first iteration writes none.
+  const staged = await StagedOutput.create(args.out);
+  let features: string;
+  try {
+    await staged.write('model.json', JSON.stringify(modelJson(result.theta, shape, config, data.geometry)));
+    await staged.write('theta.mat', thetaMatFile(result.theta, shape, data.geometry));
+    features = await staged.write('features.png', featuresPng(result.theta, shape, data.geometry));
+    // UFLDL's Step 1: 200 random training examples, shown the same way as the features.
+    const sample = randomSubset(data.dataset, 200, config.seed);
+    const shown = Array.from({ length: sample.examples }, (_, i) => i);
+    await staged.write('patches.png', encodePng(displayPatches(sample, displayGeometry(data.geometry, shape.visibleSize), shown)));
+    await staged.write('report.json', `${JSON.stringify(report, null, 2)}\n`);
+    if (result.divergedAt !== undefined) {
+      const diverged = join(args.out, DIVERGED);
+      await staged.commit(diverged);
+      features = join(diverged, 'features.png');
+    } else if (result.cancelled && result.iterations === (resumeFrom?.iteration ?? 0)) {
+      await staged.discard();
+      log(`stopped before the first iteration: ${args.out} keeps what it had`);
+      return 130;
+    } else {
+      await staged.commit();
+    }
+  } finally {
+    await staged.discard();
+  }
 
   log(
     `${result.cancelled ? 'stopped' : 'done'}: ${result.iterations} iterations, ${result.evaluations} evaluations, ` +
@@ -149,8 +170,9 @@ async function main(argv: string[]): Promise<number> {
   log(`work: ${describeWork(result)}`);
   if (result.divergedAt !== undefined) {
     log(
-      `diverged: the cost is not finite at iteration ${result.divergedAt}; the files hold θ from iteration ${result.iterations}, ` +
-        `the last with a finite cost${config.optimizer === 'lbfgs' ? '' : ' (try a smaller --learning-rate)'}`,
+      `diverged: the cost is not finite at iteration ${result.divergedAt}; ${join(args.out, DIVERGED)} holds this run's files, ` +
+        `with θ from iteration ${result.iterations}, the last with a finite cost; ${args.out} keeps the previous run's` +
+        `${config.optimizer === 'lbfgs' ? '' : ' (try a smaller --learning-rate)'}`,
     );
     return EXIT_DIVERGED;
   }
@@ -163,6 +185,8 @@ async function main(argv: string[]): Promise<number> {
 
 /** The cost or gradient became non-finite (the files hold the last finite θ). */
 const EXIT_DIVERGED = 3;
+/** Where a diverged run's files go, inside the output folder. */
+const DIVERGED = 'diverged';
 
 async function loadInitialTheta(path: string, shape: Shape, geometry: PixelGeometry): Promise<Float64Array> {
   if (extname(path).toLowerCase() === '.json') {
@@ -182,7 +206,13 @@ async function loadInitialTheta(path: string, shape: Shape, geometry: PixelGeome
 }
 
 function usageFailure(error: unknown): number {
-  if (error instanceof UsageError || error instanceof ConfigError || error instanceof DataError || error instanceof CheckpointError) {
+  if (
+    error instanceof UsageError ||
+    error instanceof ConfigError ||
+    error instanceof DataError ||
+    error instanceof CheckpointError ||
+    error instanceof OutputFolderError
+  ) {
     process.stderr.write(`error: ${error.message}\n`);
     if (error instanceof UsageError) process.stderr.write('(npm run train -- --help lists the options)\n');
     return 2;

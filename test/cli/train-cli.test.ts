@@ -57,17 +57,41 @@ describe('npm run train', () => {
     expect(cpu.code, cpu.stderr).toBe(0);
   });
 
-  it('ends a diverging run with exit code 3, the files holding the last finite θ', async () => {
+  it('ends a diverging run with exit code 3, its files in diverged/, the previous run’s untouched', async () => {
     const out = join(dir, 'diverged');
+    const good = await trainCli([...small(), '--iters', '3', '--out', out]);
+    expect(good.code, good.stderr).toBe(0);
+    const before = await readFile(join(out, 'model.json'), 'utf8');
     const run = await trainCli([...small(), '--optimizer', 'gd', '--learning-rate', '1e30', '--iters', '20', '--out', out]);
     expect(run.code, run.stderr).toBe(3);
-    expect(run.stderr).toMatch(/diverged: the cost is not finite at iteration \d+; the files hold θ from iteration \d+/);
-    const report = JSON.parse(await readFile(join(out, 'report.json'), 'utf8'));
+    expect(run.stderr).toMatch(/diverged: the cost is not finite at iteration \d+; .*diverged holds this run's files, with θ from iteration \d+/);
+    expect(await readFile(join(out, 'model.json'), 'utf8')).toBe(before);
+    const report = JSON.parse(await readFile(join(out, 'diverged', 'report.json'), 'utf8'));
     expect(report.exitReason).toBe('non-finite');
     expect(report.divergedAt).toBe(report.iterations + 1);
     expect(Number.isFinite(report.finalCost)).toBe(true);
-    const model = JSON.parse(await readFile(join(out, 'model.json'), 'utf8'));
+    const model = JSON.parse(await readFile(join(out, 'diverged', 'model.json'), 'utf8'));
     expect(model.W1.flat().every((v: unknown) => typeof v === 'number' && Number.isFinite(v))).toBe(true);
+  });
+
+  it('refuses an output folder it cannot use before training, in one line, without hanging', async () => {
+    const file = join(dir, 'a-file');
+    await writeFile(file, 'x');
+    const cases: [string, RegExp][] = [
+      [file, /exists and is not a folder/],
+      [join(file, 'below'), /is a file, not a folder/],
+      ['/proc/sae-out', /cannot be created there|permission denied/],
+      ['/sys/sae-out', /cannot be created there|permission denied/],
+    ];
+    for (const [out, reason] of cases) {
+      const started = Date.now();
+      const run = await trainCli([...small(), '--iters', '2', '--out', out]);
+      expect(run.code, run.stderr).toBe(2);
+      expect(run.stderr.trim().split('\n')[0]).toMatch(new RegExp(`^error: --out ${out.replace(/[/.]/g, '\\$&')}: `));
+      expect(run.stderr).toMatch(reason);
+      expect(run.stderr).not.toMatch(/^data:/m); // found before training started
+      expect(Date.now() - started).toBeLessThan(30_000);
+    }
   });
 
   it('refuses a bad value with one line and exit code 2, writing nothing', async () => {
