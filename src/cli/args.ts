@@ -55,7 +55,8 @@ report.json into the output folder.
   --seed N               seed for sampling and initialization (default 1)
   --device gpu|cpu       WebGPU (default) or the float64 CPU reference
   --out DIR              output folder (default out)
-  --resume               continue the run whose checkpoint is in DIR
+  --resume               continue the run whose checkpoint is in DIR (flags that contradict
+                         it are refused; --iters sets the resumed run's new total)
   --checkpoint-every N   iterations between checkpoints (default: every 30 s)
   --help                 this text
 
@@ -76,6 +77,25 @@ const numberFlags = {
   iters: 'iterations',
   seed: 'seed',
 } as const satisfies Record<string, keyof TrainConfig>;
+
+/**
+ * The flags given that contradict the run a checkpoint continues, as '--flag value (the run
+ * has saved)'. --iters may differ: it sets the resumed run's new total.
+ */
+export function resumeConflicts(args: TrainArguments, saved: TrainConfig): string[] {
+  const conflicts: string[] = [];
+  const differs = (flag: string, mine: unknown, theirs: unknown) => {
+    if (args.given.has(flag) && mine !== theirs) conflicts.push(`--${flag} ${mine} (the run has ${theirs})`);
+  };
+  for (const [flag, field] of Object.entries(numberFlags)) {
+    if (flag !== 'iters') differs(flag, args.config[field], saved[field]);
+  }
+  differs('data', args.config.data, saved.data);
+  differs('optimizer', args.config.optimizer, saved.optimizer);
+  differs('preset', args.config.preset, saved.preset);
+  if (args.given.has('init')) conflicts.push(`--init ${args.init} (a resumed run continues from its checkpoint)`);
+  return conflicts;
+}
 
 export function parseTrainArguments(argv: string[]): TrainArguments {
   // parseArgs takes "--lambda -1" for two flags; a negative number after a flag is its value.

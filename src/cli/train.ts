@@ -15,14 +15,15 @@ import { randomSubset } from '../data/patches';
 import { displayPatches } from '../display/network';
 import { encodePng } from '../display/png';
 import { loadMatFile, readFileBytes } from '../data/node';
-import { initializeParameters, type Shape } from '../reference/params';
+import { initializeParameters, thetaLayout, type Shape } from '../reference/params';
+import { decodeLbfgsSnapshot } from '../optim/lbfgs-snapshot';
 import { CheckpointError, decodeCheckpoint, encodeCheckpoint, type Checkpoint } from '../train/checkpoint';
 import { ConfigError, validateConfig } from '../train/config';
 import { loadTrainingData } from '../train/data-node';
 import { createEngine } from '../train/engines-node';
 import { displayGeometry, featuresPng, modelJson, thetaFromMatVariables, thetaFromModelJson, thetaMatFile, type PixelGeometry } from '../train/model-files';
 import { describeWork, train, workReport } from '../train/trainer';
-import { parseTrainArguments, trainUsage, UsageError, type TrainArguments } from './args';
+import { parseTrainArguments, resumeConflicts, trainUsage, UsageError, type TrainArguments } from './args';
 import { OutputFolderError, prepareOutputFolder, StagedOutput, writeAtomically } from './output-files';
 import { progressReporter } from './progress';
 
@@ -49,6 +50,10 @@ async function main(argv: string[]): Promise<number> {
     if (args.resume) {
       const path = join(args.out, CHECKPOINT);
       resumeFrom = decodeCheckpoint(await readFileBytes(path), path);
+      const conflicts = resumeConflicts(args, resumeFrom.config);
+      if (conflicts.length > 0) {
+        throw new UsageError(`--resume: these flags contradict the checkpoint's run: ${conflicts.join(', ')}; leave them out to continue it, or start a new run in another folder`);
+      }
       const iterations = args.given.has('iters') ? args.config.iterations : resumeFrom.config.iterations;
       args.config = { ...resumeFrom.config, iterations };
       validateConfig(args.config);
@@ -56,6 +61,9 @@ async function main(argv: string[]): Promise<number> {
     data = await loadTrainingData(args.config);
     shape = { visibleSize: data.dataset.visibleSize, hiddenSize: args.config.hiddenSize };
     initialTheta = args.init ? await loadInitialTheta(args.init, shape, data.geometry) : initializeParameters(shape, args.config.seed);
+    const thetaLength = thetaLayout(shape).length;
+    if (args.init && !initialTheta.every(Number.isFinite)) throw new DataError(args.init, 'holds values that are not finite numbers');
+    if (resumeFrom) checkResumable(resumeFrom, thetaLength, join(args.out, CHECKPOINT));
     if (resumeFrom && (resumeFrom.shape.visibleSize !== shape.visibleSize || resumeFrom.shape.hiddenSize !== shape.hiddenSize)) {
       throw new CheckpointError(`${join(args.out, CHECKPOINT)}: made for a ${resumeFrom.shape.visibleSize}-${resumeFrom.shape.hiddenSize} model, the data give ${shape.visibleSize}-${shape.hiddenSize}`);
     }
@@ -181,6 +189,28 @@ async function main(argv: string[]): Promise<number> {
     return 130;
   }
   return 0;
+}
+
+/** A checkpoint whose vectors do not fit the model, or are not finite, is refused. */
+function checkResumable(checkpoint: Checkpoint, length: number, path: string): void {
+  const fail = (why: string): never => {
+    throw new CheckpointError(`${path}: ${why}`);
+  };
+  const vectors: [string, ArrayLike<number>][] = [['θ', checkpoint.theta], ...Object.entries(checkpoint.state)];
+  if (checkpoint.lbfgs) {
+    let snapshot;
+    try {
+      snapshot = decodeLbfgsSnapshot(checkpoint.lbfgs);
+    } catch (error) {
+      return fail(`its L-BFGS state is unreadable (${(error as Error).message})`);
+    }
+    vectors.push(['the L-BFGS iterate', snapshot.x], ['the L-BFGS gradient', snapshot.grad]);
+    snapshot.corrections.forEach((pair, i) => vectors.push([`L-BFGS pair ${i + 1}`, pair.s], [`L-BFGS pair ${i + 1}`, pair.y]));
+  }
+  for (const [name, values] of vectors) {
+    if (values.length !== length) fail(`${name} has ${values.length} values; this model has ${length}`);
+    for (let i = 0; i < values.length; i++) if (!Number.isFinite(values[i])) fail(`${name} holds a value that is not a finite number`);
+  }
 }
 
 /** The cost or gradient became non-finite (the files hold the last finite θ). */

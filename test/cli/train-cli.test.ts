@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { patchesToMat, writeMat } from '../../src/data/mat';
 import { Random } from '../../src/random';
+import { decodeCheckpoint, encodeCheckpoint } from '../../src/train/checkpoint';
 
 interface Run {
   code: number | null;
@@ -134,6 +135,22 @@ describe('npm run train', () => {
     expect(after.iterations).toBe(8);
     expect(after.initialCost).toBe(report.initialCost);
     expect(after.finalCost).toBeLessThanOrEqual(report.finalCost);
+
+    // Flags that contradict the checkpoint's run are refused, listed; the same flags are not.
+    const conflicting = await trainCli([...small(), '--out', out, '--resume', '--hidden', '5', '--optimizer', 'adam']);
+    expect(conflicting.code).toBe(2);
+    expect(conflicting.stderr).toMatch(/^error: --resume: these flags contradict the checkpoint's run: --hidden 5 \(the run has 3\), --optimizer adam \(the run has lbfgs\)/m);
+    // A checkpoint whose θ does not fit, or is not finite, is refused with its path.
+    const checkpointPath = join(out, 'checkpoint.bin');
+    const saved = decodeCheckpoint(new Uint8Array(await readFile(checkpointPath)));
+    for (const [theta, why] of [[saved.theta.slice(1), /θ has \d+ values; this model has \d+/], [saved.theta.map((v, i) => (i === 3 ? NaN : v)), /not a finite number/]] as const) {
+      await writeFile(checkpointPath, encodeCheckpoint({ ...saved, theta }));
+      const bad = await trainCli(['--device', 'cpu', '--out', out, '--resume']);
+      expect(bad.code).toBe(2);
+      expect(bad.stderr).toContain(checkpointPath);
+      expect(bad.stderr).toMatch(why);
+    }
+    await writeFile(checkpointPath, encodeCheckpoint(saved));
 
     // --init from the model it wrote: the cost-only evaluation reproduces its final cost.
     const again = await trainCli([...small(), '--init', join(out, 'model.json'), '--iters', '0', '--out', join(dir, 'eval')]);
