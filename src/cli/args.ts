@@ -46,6 +46,8 @@ report.json into the output folder.
   --beta B               sparsity weight β ≥ 0
   --patch P              patch side in pixels (image data)
   --patches M            number of patches sampled (image data)
+  --normalize            rescale ready-made data (.mat patches, idx) as UFLDL's normalizeData
+                         does, instead of refusing values outside [0, 1]
   --optimizer NAME       lbfgs (default) | gd | sgd | adam
   --learning-rate A      step size for gd, sgd and adam (defaults 1, 0.05, 0.01)
   --momentum MU          sgd momentum in [0, 1) (default 0.9)
@@ -118,6 +120,7 @@ export function parseTrainArguments(argv: string[]): TrainArguments {
         device: { type: 'string' },
         out: { type: 'string' },
         resume: { type: 'boolean' },
+        normalize: { type: 'boolean' },
         'checkpoint-every': { type: 'string' },
         help: { type: 'boolean', short: 'h' },
         ...Object.fromEntries(Object.keys(numberFlags).map((k) => [k, { type: 'string' as const }])),
@@ -151,6 +154,7 @@ export function parseTrainArguments(argv: string[]): TrainArguments {
     (config as unknown as Record<string, number>)[field] = value;
   }
   if (!given.has('learning-rate')) config.learningRate = defaultLearningRates[config.optimizer];
+  if (values.normalize === true) config.normalize = true;
   if ([...given].some((k) => k in numberFlags || k === 'data' || k === 'optimizer')) {
     config.preset = 'custom';
   }

@@ -29,6 +29,12 @@ export interface TrainConfig extends Hyperparameters {
   /** Iterations; 0 evaluates the cost only. */
   iterations: number;
   seed: number;
+  /**
+   * Rescale the user's own ready-made data as UFLDL's normalizeData does (each example's mean
+   * removed, ±3 standard deviations mapped onto [0.1, 0.9]) instead of refusing values outside
+   * [0, 1]. Images are always normalized so.
+   */
+  normalize?: boolean;
 }
 
 /**

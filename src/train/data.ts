@@ -11,7 +11,7 @@ import { idxImagesToDataset, readIdxImages, type IdxImages } from '../data/idx';
 import { decodeImage, imageFormat, whiten, type GrayImage } from '../data/images';
 import { imagesFromMat, patchesFromMat, readMat, type MatVariable } from '../data/mat';
 import { MNIST_SIDE, type LabeledDataset } from '../data/mnist';
-import { samplePatches } from '../data/patches';
+import { normalizePatches, samplePatches } from '../data/patches';
 import type { Dataset } from '../reference/autoencoder';
 import { Random } from '../random';
 import type { TrainConfig } from './config';
@@ -49,7 +49,37 @@ async function resolveUnshuffled(config: TrainConfig, loaders: DataLoaders): Pro
     return trainingDataFromImages(await loaders.naturalImages(), config, 'the embedded whitened natural images');
   }
   if (config.data === 'mnist') return trainingDataFromMnist(await loaders.mnistDigits());
-  return loaders.userData(config);
+  return learnable(await loaders.userData(config), config);
+}
+
+/**
+ * The user's data as a model can learn it: finite, not all one value, and in [0, 1], which is
+ * all a sigmoid output layer can reproduce — or rescaled into it by normalizeData when asked.
+ */
+export function learnable(data: TrainingData, config: Pick<TrainConfig, 'data' | 'normalize'>): TrainingData {
+  const source = config.data;
+  if (data.dataset.visibleSize < 2) {
+    throw new DataError(source, `has ${data.dataset.visibleSize} value per example: patches are visible × m, one example per column`);
+  }
+  let min = Infinity;
+  let max = -Infinity;
+  for (const v of data.dataset.data) {
+    if (!Number.isFinite(v)) throw new DataError(source, `holds a value that is not a finite number (${v})`);
+    if (v < min) min = v;
+    if (v > max) max = v;
+  }
+  if (min === max) throw new DataError(source, `every value is ${min}: there is nothing to learn`);
+  if (config.normalize) {
+    normalizePatches(data.dataset);
+    return { ...data, description: `${data.description}, rescaled by normalizeData` };
+  }
+  if (min < 0 || max > 1) {
+    throw new DataError(
+      source,
+      `values run from ${min} to ${max}, but the sigmoid output can only reproduce [0, 1]: rescale them, or pass --normalize to apply UFLDL's normalizeData`,
+    );
+  }
+  return data;
 }
 
 /** `config.patches` random normalized patches of `config.patchSize`² pixels (sampleIMAGES). */

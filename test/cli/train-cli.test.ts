@@ -75,6 +75,21 @@ describe('npm run train', () => {
     expect(model.W1.flat().every((v: unknown) => typeof v === 'number' && Number.isFinite(v))).toBe(true);
   });
 
+  it('refuses byte-valued patches naming the file, and trains on them with --normalize', async () => {
+    const rng = new Random(5);
+    const data = new Float64Array(200 * 16).map(() => Math.floor(256 * rng.uniform()));
+    const bytesFile = join(dir, 'bytes.mat');
+    await writeFile(bytesFile, writeMat([patchesToMat({ data, examples: 200, visibleSize: 16 })]));
+    const args = ['--device', 'cpu', '--data', bytesFile, '--hidden', '3', '--iters', '3'];
+    const refused = await trainCli([...args, '--out', join(dir, 'bytes')]);
+    expect(refused.code).toBe(2);
+    expect(refused.stderr).toMatch(new RegExp(`^error: ${bytesFile.replace(/[/.]/g, '\\$&')}: values run from 0 to 255`, 'm'));
+    const rescaled = await trainCli([...args, '--normalize', '--out', join(dir, 'bytes')]);
+    expect(rescaled.code, rescaled.stderr).toBe(0);
+    const report = JSON.parse(await readFile(join(dir, 'bytes', 'report.json'), 'utf8'));
+    expect(Number.isFinite(report.finalCost)).toBe(true);
+  });
+
   it('refuses an output folder it cannot use before training, in one line, without hanging', async () => {
     const file = join(dir, 'a-file');
     await writeFile(file, 'x');

@@ -7,7 +7,7 @@ import type { LabeledDataset } from '../../src/data/mnist';
 import { encodePng } from '../../src/display/png';
 import { Random } from '../../src/random';
 import { presets, type TrainConfig } from '../../src/train/config';
-import { resolveTrainingData, trainingDataFromFiles, userFileKind, type DataLoaders } from '../../src/train/data';
+import { learnable, resolveTrainingData, trainingDataFromFiles, userFileKind, type DataLoaders } from '../../src/train/data';
 
 const config: TrainConfig = { ...presets['ufldl-natural'], patches: 50, patchSize: 4 };
 
@@ -136,5 +136,44 @@ describe('resolveTrainingData', () => {
 
   it('hands anything else to the environment’s loader', async () => {
     await expect(resolveTrainingData({ ...config, data: 'missing.mat' }, loaders)).rejects.toThrow('missing.mat: no such file or folder');
+  });
+});
+
+describe('data a model can learn', () => {
+  const source = 'my-patches.mat';
+  const config = { data: source };
+  const data = (values: number[], visibleSize = 2) => ({
+    dataset: { data: Float64Array.from(values), examples: values.length / visibleSize, visibleSize },
+    geometry: undefined,
+    description: 'test data',
+  });
+  const refused = (values: number[], pattern: RegExp, visibleSize = 2) => {
+    let error: unknown;
+    try {
+      learnable(data(values, visibleSize), config);
+    } catch (e) {
+      error = e;
+    }
+    expect(error).toBeInstanceOf(DataError);
+    expect((error as Error).message).toContain(source);
+    expect((error as Error).message).toMatch(pattern);
+  };
+
+  it('refuses values outside [0, 1], non-finite values, constant data and one value per example', () => {
+    refused([0, 255, 17, 3], /values run from 0 to 255, .*--normalize/);
+    refused([-0.5, 0.5, 0.2, 0.1], /values run from -0.5 to 0.5/);
+    refused([0.1, NaN, 0.2, 0.3], /not a finite number/);
+    refused([0.3, 0.3, 0.3, 0.3], /every value is 0.3/);
+    refused([0.1, 0.2, 0.3, 0.4], /1 value per example/, 1);
+    expect(learnable(data([0, 1, 0.5, 0.25]), config).dataset.examples).toBe(2);
+  });
+
+  it('rescales bytes into [0.1, 0.9] as normalizeData does, when asked', () => {
+    const rng = new Random(3);
+    const bytes = Array.from({ length: 64 * 50 }, () => Math.floor(256 * rng.uniform()));
+    const result = learnable(data(bytes, 64), { ...config, normalize: true });
+    expect(Math.min(...result.dataset.data)).toBeGreaterThanOrEqual(0.1);
+    expect(Math.max(...result.dataset.data)).toBeLessThanOrEqual(0.9);
+    expect(result.description).toMatch(/normalizeData/);
   });
 });
