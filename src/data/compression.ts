@@ -33,14 +33,14 @@ export function inflateZlib(bytes: Uint8Array, source: string): Uint8Array {
   return output;
 }
 
+/**
+ * Deflate's largest expansion: a length/distance pair of 258 bytes can be coded in 2 bits, so
+ * n compressed bytes never inflate to more than 1032·n bytes.
+ */
+export const DEFLATE_MAX_RATIO = 1032;
+
 /** Decompress a gzip file (RFC 1952) and check its CRC-32 and length trailer. */
 export function gunzip(bytes: Uint8Array, source: string): Uint8Array {
-  let output: Uint8Array;
-  try {
-    output = gunzipSync(bytes);
-  } catch (error) {
-    throw new DataError(source, `corrupt gzip data (${messageOf(error)})`, { cause: error });
-  }
   // The trailer is the last 8 bytes of a single-member file: CRC-32 then length mod 2³², both
   // little-endian. (fflate only decodes the first member, so this is where it ended.)
   const n = bytes.length;
@@ -48,6 +48,22 @@ export function gunzip(bytes: Uint8Array, source: string): Uint8Array {
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   const storedCrc = view.getUint32(n - 8, true);
   const storedLength = view.getUint32(n - 4, true);
+  // fflate allocates the output at the trailer's length before inflating: a truncated or
+  // corrupt trailer would ask for up to 4 GiB. No more than 1032 bytes per compressed byte
+  // can come out of a valid file.
+  const most = DEFLATE_MAX_RATIO * (n - 18);
+  if (storedLength > most) {
+    throw new DataError(
+      source,
+      `corrupt gzip data: the trailer says ${storedLength} bytes, more than a ${n}-byte file can hold (at most ${most}; truncated?)`,
+    );
+  }
+  let output: Uint8Array;
+  try {
+    output = gunzipSync(bytes);
+  } catch (error) {
+    throw new DataError(source, `corrupt gzip data (${messageOf(error)})`, { cause: error });
+  }
   if (storedLength !== output.length % 2 ** 32) {
     throw new DataError(
       source,

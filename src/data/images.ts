@@ -4,6 +4,7 @@
  */
 import { decode as decodeJpegBytes } from 'jpeg-js';
 import { decode as decodePngBytes } from 'fast-png';
+import { DEFLATE_MAX_RATIO } from './compression';
 import { DataError, messageOf } from './errors';
 import { fft2d } from './fft';
 
@@ -54,7 +55,63 @@ export function decodeImage(bytes: Uint8Array, source: string, options: DecodeOp
   throw new DataError(source, `not a PNG or JPEG image (it starts with bytes ${start || '(empty file)'})`);
 }
 
+/**
+ * Refuses a JPEG whose frame header claims more 8×8 blocks than the file could code, before
+ * jpeg-js allocates them: every block of every component costs at least one bit of entropy-
+ * coded data (its DC difference), so n bytes hold at most 8n blocks. jpeg-js allocates a
+ * frame's blocks as soon as it reads the frame header, trusting its size (up to its 100 MP
+ * and 512 MB limits), so a flipped bit in the height of a 1 kB file would otherwise cost
+ * hundreds of megabytes.
+ */
+function checkJpegFrames(bytes: Uint8Array, source: string): void {
+  const n = bytes.length;
+  let blocks = 0;
+  let o = 2;
+  while (o + 4 <= n) {
+    if (bytes[o] !== 0xff) {
+      o++; // entropy-coded data (or garbage, which jpeg-js will report)
+      continue;
+    }
+    const marker = bytes[o + 1];
+    if (marker === 0xff || marker === 0x00 || marker === 0x01 || marker === 0xd8 || (marker >= 0xd0 && marker <= 0xd7)) {
+      o += marker === 0xff ? 1 : 2; // fill byte, stuffed zero, TEM, SOI, RSTn: no length
+      continue;
+    }
+    if (marker === 0xd9) break; // EOI
+    const length = (bytes[o + 2] << 8) | bytes[o + 3];
+    // SOF0/1/2: the frames jpeg-js decodes (it rejects the other SOF markers).
+    if ((marker === 0xc0 || marker === 0xc1 || marker === 0xc2) && o + 10 <= n) {
+      const height = (bytes[o + 5] << 8) | bytes[o + 6];
+      const width = (bytes[o + 7] << 8) | bytes[o + 8];
+      const count = bytes[o + 9];
+      const sampling: [number, number][] = [];
+      for (let c = 0; c < count && o + 12 + 3 * c <= n; c++) {
+        const hv = bytes[o + 11 + 3 * c];
+        const [h, v] = [hv >> 4, hv & 15];
+        // jpeg-js takes up to 15, which pads every MCU with blocks the file never codes.
+        if (h < 1 || h > 4 || v < 1 || v > 4) {
+          throw new DataError(source, `corrupt JPEG: component ${c + 1} has sampling factors ${h}×${v} (JPEG allows 1 to 4)`);
+        }
+        sampling.push([h, v]);
+      }
+      const maxH = Math.max(1, ...sampling.map(([h]) => h));
+      const maxV = Math.max(1, ...sampling.map(([, v]) => v));
+      const blocksWide = Math.ceil(width / 8);
+      const blocksHigh = Math.ceil(height / 8);
+      for (const [h, v] of sampling) blocks += Math.ceil((blocksWide * h) / maxH) * Math.ceil((blocksHigh * v) / maxV);
+      if (blocks > 8 * n) {
+        throw new DataError(
+          source,
+          `corrupt JPEG: the frame header says ${width}×${height} (${blocks} blocks of 8×8 pixels), more than the ${n} bytes of the file can hold (at most ${8 * n} blocks)`,
+        );
+      }
+    }
+    o += 2 + length;
+  }
+}
+
 function decodeJpeg(bytes: Uint8Array, source: string, options: DecodeOptions): GrayImage {
+  checkJpegFrames(bytes, source);
   let decoded: { width: number; height: number; data: Uint8Array };
   try {
     decoded = decodeJpegBytes(bytes, {
@@ -78,7 +135,61 @@ function decodeJpeg(bytes: Uint8Array, source: string, options: DecodeOptions): 
   return { width, height, pixels, name: source };
 }
 
+/** Samples per pixel of each PNG colour type (gray, RGB, palette, gray + alpha, RGBA). */
+const PNG_CHANNELS: Record<number, number> = { 0: 1, 2: 3, 3: 1, 4: 2, 6: 4 };
+
+/**
+ * Walks a PNG's chunks before fast-png does and refuses what fast-png would trust: a chunk
+ * length that runs past the end of the file (fast-png sizes a tRNS table by it), and an IHDR
+ * whose width × height needs more pixel data than the IDAT chunks can inflate to (fast-png
+ * allocates the whole image from IHDR alone, after inflating). Deflate expands at most
+ * 1032:1, so k bytes of IDAT hold at most 1032·k bytes of pixels.
+ */
+function checkPngLayout(bytes: Uint8Array, source: string): void {
+  const n = bytes.length;
+  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  let header: { width: number; height: number; depth: number; channels: number } | undefined;
+  let idatBytes = 0;
+  for (let o = 8; o < n; ) {
+    if (o + 8 > n) throw new DataError(source, `corrupt PNG: truncated, a chunk header at byte ${o} needs 8 bytes but ${n - o} are left`);
+    const length = view.getUint32(o, false);
+    const type = String.fromCharCode(bytes[o + 4], bytes[o + 5], bytes[o + 6], bytes[o + 7]);
+    const shown = /^[A-Za-z]{4}$/.test(type) ? type : JSON.stringify(type);
+    if (length > n - o - 12) {
+      throw new DataError(source, `corrupt PNG: chunk ${shown} at byte ${o} says ${length} bytes but only ${Math.max(0, n - o - 12)} are left (truncated?)`);
+    }
+    if (!header) {
+      if (type !== 'IHDR' || length !== 13) throw new DataError(source, `corrupt PNG: the first chunk is ${shown} of ${length} bytes, not a 13-byte IHDR`);
+      const width = view.getUint32(o + 8, false);
+      const height = view.getUint32(o + 12, false);
+      const depth = bytes[o + 16];
+      const channels = PNG_CHANNELS[bytes[o + 17]];
+      if (width === 0 || height === 0 || width > 0x7fffffff || height > 0x7fffffff) {
+        throw new DataError(source, `corrupt PNG: IHDR says ${width}×${height} pixels`);
+      }
+      if (!channels || ![1, 2, 4, 8, 16].includes(depth)) {
+        throw new DataError(source, `corrupt or unsupported PNG: colour type ${bytes[o + 17]} at ${depth} bits`);
+      }
+      header = { width, height, depth, channels };
+    }
+    if (type === 'IDAT') idatBytes += length;
+    if (type === 'IEND') break;
+    o += 12 + length;
+  }
+  if (!header) throw new DataError(source, 'corrupt PNG: truncated before the IHDR chunk');
+  const { width, height, depth, channels } = header;
+  // Each pixel once (Adam7 or not), and a filter byte per row at the least.
+  const pixelBytes = Math.max(height, Math.ceil((width * height * channels * depth) / 8));
+  if (pixelBytes > DEFLATE_MAX_RATIO * idatBytes) {
+    throw new DataError(
+      source,
+      `corrupt PNG: IHDR says ${width}×${height} (at least ${pixelBytes} bytes of pixels) but the IDAT chunks hold ${idatBytes} bytes, which inflate to at most ${DEFLATE_MAX_RATIO * idatBytes}`,
+    );
+  }
+}
+
 function decodePng(bytes: Uint8Array, source: string): GrayImage {
+  checkPngLayout(bytes, source);
   let png: ReturnType<typeof decodePngBytes>;
   try {
     png = decodePngBytes(bytes, { checkCrc: true });

@@ -5,7 +5,7 @@
  * float64 arrays it names (8-byte aligned), so θ round-trips exactly.
  */
 import type { Shape } from '../reference/params';
-import type { TrainConfig } from './config';
+import { ConfigError, validateConfig, type TrainConfig } from './config';
 
 export interface Checkpoint {
   config: TrainConfig;
@@ -66,6 +66,22 @@ export function encodeCheckpoint(c: Checkpoint): Uint8Array {
   return bytes;
 }
 
+/** A JSON object (not null, not an array). */
+function isRecord(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+const isCount = (value: unknown): value is number => Number.isSafeInteger(value) && (value as number) >= 0;
+
+/** The names the encoder gives arrays: θ, the L-BFGS bytes, and state vectors. */
+const STATE_NAME = /^state\.([A-Za-z][A-Za-z0-9_]*)$/;
+
+/**
+ * Reads a checkpoint file. Everything in it is checked before it is used: the header's fields
+ * and types, the configuration (validateConfig), and every array's place in the file, so that
+ * a truncated or corrupt file is a CheckpointError naming `source`, never another exception or
+ * an allocation the file does not back.
+ */
 export function decodeCheckpoint(bytes: Uint8Array, source = 'checkpoint'): Checkpoint {
   const fail = (why: string): never => {
     throw new CheckpointError(`${source}: ${why}`);
@@ -75,45 +91,85 @@ export function decodeCheckpoint(bytes: Uint8Array, source = 'checkpoint'): Chec
   }
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   const jsonLength = view.getUint32(MAGIC.length, true);
-  if (MAGIC.length + 4 + jsonLength > bytes.length) fail('truncated header');
-  let header: {
-    config: TrainConfig;
-    shape: Shape;
-    iteration: number;
-    evaluations: number;
-    elapsedSeconds: number;
-    initialCost: number;
-    cost: number;
-    lbfgsBytes: number;
-    arrays: Record<string, { offset: number; length: number }>;
-  };
+  if (jsonLength > bytes.length - MAGIC.length - 4) fail(`truncated header (it says ${jsonLength} bytes, ${bytes.length - MAGIC.length - 4} follow)`);
+  let parsed: unknown;
   try {
-    header = JSON.parse(new TextDecoder().decode(bytes.subarray(MAGIC.length + 4, MAGIC.length + 4 + jsonLength)));
+    parsed = JSON.parse(new TextDecoder('utf-8', { fatal: true }).decode(bytes.subarray(MAGIC.length + 4, MAGIC.length + 4 + jsonLength)));
   } catch {
-    return fail('corrupt header');
+    return fail('corrupt header (not JSON)');
   }
-  const start = Math.ceil((MAGIC.length + 4 + jsonLength) / 8) * 8;
-  const read = (name: string): Float64Array => {
-    const entry = header.arrays[name];
-    if (!entry) fail(`missing array '${name}'`);
-    const from = start + entry.offset;
-    if (from + entry.length * 8 > bytes.length) fail(`truncated: array '${name}' runs past the end`);
-    return new Float64Array(bytes.slice(from, from + entry.length * 8).buffer);
+  if (!isRecord(parsed)) return fail('corrupt header (not a JSON object)');
+  const header = parsed;
+  const corrupt = (why: string): never => fail(`corrupt header: ${why}`);
+
+  const config = header.config;
+  if (!isRecord(config)) return corrupt('no configuration');
+  try {
+    validateConfig(config as unknown as TrainConfig);
+  } catch (error) {
+    if (error instanceof ConfigError) corrupt(`its configuration is invalid (${error.message})`);
+    throw error;
+  }
+  if (typeof config.data !== 'string' || typeof config.preset !== 'string') corrupt('the configuration names no data or preset');
+
+  const shape = header.shape;
+  if (!isRecord(shape) || !(isCount(shape.visibleSize) && shape.visibleSize > 0 && isCount(shape.hiddenSize) && shape.hiddenSize > 0)) {
+    return corrupt(`shape ${JSON.stringify(shape)} is not two positive integers`);
+  }
+  for (const key of ['iteration', 'evaluations', 'lbfgsBytes']) {
+    if (!isCount(header[key])) corrupt(`${key} is ${JSON.stringify(header[key])}, not a whole number`);
+  }
+  const elapsedSeconds = header.elapsedSeconds;
+  if (!(typeof elapsedSeconds === 'number' && Number.isFinite(elapsedSeconds) && elapsedSeconds >= 0)) {
+    corrupt(`elapsedSeconds is ${JSON.stringify(elapsedSeconds)}`);
+  }
+  // JSON has no NaN: a cost that was NaN (before the first evaluation, say) is written as null.
+  const cost = (key: 'initialCost' | 'cost'): number => {
+    const value = header[key];
+    if (value === null) return NaN;
+    if (typeof value !== 'number') return corrupt(`${key} is ${JSON.stringify(value)}, not a number`);
+    return value;
   };
+
+  const arrays = header.arrays;
+  if (!isRecord(arrays)) return corrupt('no array table');
+  const start = Math.ceil((MAGIC.length + 4 + jsonLength) / 8) * 8;
+  const values: Record<string, Float64Array> = {};
   const state: Record<string, Float64Array> = {};
-  for (const name of Object.keys(header.arrays)) {
-    if (name.startsWith('state.')) state[name.slice(6)] = read(name);
+  for (const [name, entry] of Object.entries(arrays)) {
+    const stateName = STATE_NAME.exec(name)?.[1];
+    if (name !== 'theta' && name !== 'lbfgs' && !stateName) corrupt(`unknown array ${JSON.stringify(name)}`);
+    if (!isRecord(entry) || !isCount(entry.offset) || !isCount(entry.length) || entry.offset % 8 !== 0) {
+      return corrupt(`array '${name}' has no whole-number, 8-byte aligned offset and length (${JSON.stringify(entry)})`);
+    }
+    const from = start + entry.offset;
+    if (from + entry.length * 8 > bytes.length) {
+      fail(`truncated: array '${name}' (${entry.length} values at byte ${from}) runs past the end of the ${bytes.length}-byte file`);
+    }
+    const array = new Float64Array(bytes.slice(from, from + entry.length * 8).buffer);
+    values[name] = array;
+    if (stateName) state[stateName] = array;
   }
-  const lbfgs = header.lbfgsBytes > 0 ? new Uint8Array(read('lbfgs').buffer).slice(0, header.lbfgsBytes) : undefined;
+  const theta = values.theta;
+  if (!theta || theta.length === 0) return corrupt('no θ');
+  for (const [name, array] of Object.entries(state)) {
+    if (array.length !== theta.length) corrupt(`optimizer state '${name}' has ${array.length} values but θ has ${theta.length}`);
+  }
+  const lbfgsBytes = header.lbfgsBytes as number;
+  const lbfgsSlots = values.lbfgs?.length ?? 0;
+  if (lbfgsSlots !== Math.ceil(lbfgsBytes / 8)) {
+    corrupt(`lbfgsBytes is ${lbfgsBytes} but the L-BFGS array has ${lbfgsSlots} 8-byte slots`);
+  }
+  const lbfgs = lbfgsBytes > 0 ? new Uint8Array(values.lbfgs.buffer).slice(0, lbfgsBytes) : undefined;
   return {
-    config: header.config,
-    shape: header.shape,
-    iteration: header.iteration,
-    evaluations: header.evaluations,
-    elapsedSeconds: header.elapsedSeconds,
-    initialCost: header.initialCost,
-    cost: header.cost,
-    theta: read('theta'),
+    config: config as unknown as TrainConfig,
+    shape: { visibleSize: shape.visibleSize, hiddenSize: shape.hiddenSize },
+    iteration: header.iteration as number,
+    evaluations: header.evaluations as number,
+    elapsedSeconds: elapsedSeconds as number,
+    initialCost: cost('initialCost'),
+    cost: cost('cost'),
+    theta,
     state,
     lbfgs,
   };

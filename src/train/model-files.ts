@@ -10,7 +10,7 @@
  *
  * Internally pixels are row-major; the column-major conversion happens only here.
  */
-import { DataError } from '../data/errors';
+import { DataError, messageOf } from '../data/errors';
 import { thetaFromMat, writeMat, type MatVariable } from '../data/mat';
 import { displayFeatures, type TileSize } from '../display/network';
 import { encodePng } from '../display/png';
@@ -82,6 +82,23 @@ export function modelJson(theta: Float64Array, shape: Shape, hyperparameters: Hy
   };
 }
 
+/** θ from a model.json file's text (or its UTF-8 bytes): parsed, then read by thetaFromModelJson. */
+export function thetaFromModelJsonText(text: string | Uint8Array, source: string): { theta: Float64Array; shape: Shape } {
+  let json: string;
+  try {
+    json = typeof text === 'string' ? text : new TextDecoder('utf-8', { fatal: true }).decode(text);
+  } catch (error) {
+    throw new DataError(source, `not UTF-8 text (${messageOf(error)})`, { cause: error });
+  }
+  let value: unknown;
+  try {
+    value = JSON.parse(json);
+  } catch (error) {
+    throw new DataError(source, `not readable as JSON (${messageOf(error)})`, { cause: error });
+  }
+  return thetaFromModelJson(value, source);
+}
+
 /** θ (our packing) from a model.json's contents; a DataError names what does not fit. */
 export function thetaFromModelJson(value: unknown, source: string): { theta: Float64Array; shape: Shape } {
   const m = value as Partial<ModelJson> | null;
@@ -109,14 +126,21 @@ export function thetaFromModelJson(value: unknown, source: string): { theta: Flo
   const W2 = matrix('W2', v!, h!);
   const b1 = vector('b1', h!);
   const b2 = vector('b2', v!);
+  // Each entry must be a number as it stands: typed-array stores would turn null into 0 and
+  // "0.5" into 0.5 without a word.
+  const number = (value: unknown, where: string): number => {
+    if (typeof value !== 'number' || !Number.isFinite(value)) {
+      const shown = typeof value === 'number' ? String(value) : (JSON.stringify(value) ?? String(value));
+      fail(`${where} is ${shown.length > 40 ? `${shown.slice(0, 40)}…` : shown}, not a finite number`);
+    }
+    return value as number;
+  };
   const L = thetaLayout(shape);
   const theta = new Float64Array(L.length);
-  for (let j = 0; j < h!; j++) for (let i = 0; i < v!; i++) theta[L.W1 + i * h! + j] = W1[j][i];
-  for (let i = 0; i < v!; i++) for (let j = 0; j < h!; j++) theta[L.W2 + j * v! + i] = W2[i][j];
-  theta.set(b1, L.b1);
-  theta.set(b2, L.b2);
-  const bad = theta.findIndex((x) => !Number.isFinite(x));
-  if (bad >= 0) fail(`non-finite parameter at θ index ${bad}`);
+  for (let j = 0; j < h!; j++) for (let i = 0; i < v!; i++) theta[L.W1 + i * h! + j] = number(W1[j][i], `W1[${j}][${i}]`);
+  for (let i = 0; i < v!; i++) for (let j = 0; j < h!; j++) theta[L.W2 + j * v! + i] = number(W2[i][j], `W2[${i}][${j}]`);
+  for (let j = 0; j < h!; j++) theta[L.b1 + j] = number(b1[j], `b1[${j}]`);
+  for (let i = 0; i < v!; i++) theta[L.b2 + i] = number(b2[i], `b2[${i}]`);
   return { theta, shape };
 }
 

@@ -1,0 +1,18 @@
+/** The readers the fuzz tests cover, by name. */
+import { canaryTargets } from './canaries';
+import { checkpointTarget } from './checkpoint';
+import { idxTarget } from './idx';
+import { jpegTarget, pngTarget } from './images';
+import { matTarget } from './mat';
+import { modelJsonTarget } from './model-json';
+import type { Target } from './target';
+
+export const targets: Record<string, Target> = {
+  mat: matTarget,
+  idx: idxTarget,
+  png: pngTarget,
+  jpeg: jpegTarget,
+  checkpoint: checkpointTarget,
+  'model-json': modelJsonTarget,
+  ...canaryTargets,
+};
