@@ -64,7 +64,8 @@ report.json into the output folder.
 
 Exit codes: 0 trained; 1 the GPU failed or another error (the last checkpoint is kept);
 2 bad flags, data or files; 3 diverged (the cost became non-finite: the files hold the last
-θ with a finite cost); 130 interrupted by Ctrl-C (continue with --resume).`;
+θ with a finite cost); 130 stopped by Ctrl-C, 143 by SIGTERM (continue with --resume; a
+second Ctrl-C quits at once, leaving the folder's previous files).`;
 
 const numberFlags = {
   hidden: 'hiddenSize',

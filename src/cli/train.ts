@@ -6,7 +6,7 @@
  * Exit codes: 0 done; 2 bad flags, values or data (one line on stderr, nothing written);
  * 1 anything else; 130 interrupted (the checkpoint in the folder resumes with --resume).
  */
-import { existsSync } from 'node:fs';
+import { existsSync, rmSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { extname, join } from 'node:path';
 import { DataError } from '../data/errors';
@@ -41,6 +41,34 @@ async function main(argv: string[]): Promise<number> {
     return 0;
   }
 
+  const log = (line: string) => process.stderr.write(`${line}\n`);
+  // Ctrl-C or SIGTERM: stop at the next safe point, with a complete checkpoint. npm and tsx pass
+  // the terminal's Ctrl-C on to this process, which the terminal has sent it as well, so one key
+  // press arrives twice within milliseconds: only a signal well after the first quits at once,
+  // and then the folder keeps its previous complete files.
+  const controller = new AbortController();
+  let stopSignal: NodeJS.Signals | undefined;
+  let stopSignalAt = 0;
+  let writing = false;
+  let staged: StagedOutput | undefined;
+  const onSignal = (signal: NodeJS.Signals) => {
+    if (stopSignal) {
+      if (Date.now() - stopSignalAt < REPEATED_SIGNAL_MS) return;
+      if (staged) rmSync(staged.staging, { recursive: true, force: true });
+      process.exit(exitCodeOf(signal));
+    }
+    stopSignal = signal;
+    stopSignalAt = Date.now();
+    if (writing) {
+      log(`\n${signal}: finishing writing the results (again to quit at once)`);
+    } else {
+      log(`\n${signal === 'SIGINT' ? 'interrupted' : signal}: finishing the current iteration and saving a checkpoint (Ctrl-C again to quit at once)`);
+      controller.abort();
+    }
+  };
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
+
   // Everything that can be wrong with the input is found before the output folder is touched.
   let resumeFrom: Checkpoint | undefined;
   let initialTheta: Float64Array;
@@ -74,8 +102,11 @@ async function main(argv: string[]): Promise<number> {
   }
 
   const { config } = args;
-  const log = (line: string) => process.stderr.write(`${line}\n`);
   log(`data: ${data.description}`);
+  if (stopSignal) {
+    log(`stopped before training: ${args.out} keeps what it had`);
+    return exitCodeOf(stopSignal);
+  }
   let created;
   try {
     created = await createEngine(args.device, shape, config, data.dataset);
@@ -89,13 +120,6 @@ async function main(argv: string[]): Promise<number> {
   log(`device: ${engine.device.backend} — ${engine.device.adapter}`);
   if (resumeFrom) log(`resuming at iteration ${resumeFrom.iteration} from ${join(args.out, CHECKPOINT)}`);
 
-  const controller = new AbortController();
-  const onSigint = () => {
-    if (controller.signal.aborted) process.exit(130);
-    log('\ninterrupted: finishing the current iteration and saving a checkpoint (Ctrl-C again to quit at once)');
-    controller.abort();
-  };
-  process.on('SIGINT', onSigint);
 
   const progress = progressReporter();
   let result;
@@ -119,9 +143,9 @@ async function main(argv: string[]): Promise<number> {
     return 1;
   } finally {
     progress.done();
-    process.off('SIGINT', onSigint);
     close();
   }
+  writing = true;
 
   const meanRhoHat = result.meanActivation.reduce((a, b) => a + b, 0) / result.meanActivation.length;
   const report = {
@@ -142,7 +166,7 @@ async function main(argv: string[]): Promise<number> {
   };
   // The result files go in together, and only for a result worth keeping: a run that diverged
   // leaves them in out/diverged/, one stopped before its first iteration writes none.
-  const staged = await StagedOutput.create(args.out);
+  staged = await StagedOutput.create(args.out);
   let features: string;
   try {
     await staged.write('model.json', JSON.stringify(modelJson(result.theta, shape, config, data.geometry)));
@@ -160,7 +184,7 @@ async function main(argv: string[]): Promise<number> {
     } else if (result.cancelled && result.iterations === (resumeFrom?.iteration ?? 0)) {
       await staged.discard();
       log(`stopped before the first iteration: ${args.out} keeps what it had`);
-      return 130;
+      return exitCodeOf(stopSignal ?? 'SIGINT');
     } else {
       await staged.commit();
     }
@@ -186,9 +210,17 @@ async function main(argv: string[]): Promise<number> {
   }
   if (result.cancelled) {
     log(`continue with: npm run train -- --out ${args.out} --resume`);
-    return 130;
+    return exitCodeOf(stopSignal ?? 'SIGINT');
   }
-  return 0;
+  return 0; // a signal while the results were written: they are complete
+}
+
+/** A second signal within this many ms is the first one passed on by npm or tsx. */
+const REPEATED_SIGNAL_MS = 500;
+
+/** The shell's convention: 128 + the signal's number. */
+function exitCodeOf(signal: NodeJS.Signals): number {
+  return signal === 'SIGTERM' ? 143 : 130;
 }
 
 /** A checkpoint whose vectors do not fit the model, or are not finite, is refused. */

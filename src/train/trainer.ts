@@ -248,21 +248,17 @@ async function runLbfgs<V>(engine: TrainingEngine<V>, options: TrainOptions, ela
         ),
       );
     }
-    // A run cancelled before its first checkpoint still leaves one, at the point it reached.
-    if (options.onCheckpoint && result.exitReason === 'cancelled' && lastSnapshot?.iteration !== result.iterations) {
+    // A run stopped inside a line search (or before its iteration's checkpoint) still leaves a
+    // complete one, at the last iterate it accepted; one stopped before its first iteration has
+    // nothing to continue and leaves none.
+    const progressed = result.iterations > (resumeFrom?.iteration ?? 0);
+    if (options.onCheckpoint && result.exitReason === 'cancelled' && progressed && lastSnapshot?.iteration !== result.iterations) {
+      const snapshot = { ...(await backend.read()), iteration: result.iterations, evaluations: result.evaluations, cost: result.cost };
       await options.onCheckpoint(
         checkpointFrom(
           options,
           engine,
-          {
-            iteration: result.iterations,
-            evaluations: result.evaluations,
-            initialCost,
-            cost: result.cost,
-            theta,
-            state: {},
-            lbfgs: lastSnapshot && lastSnapshot.iteration === result.iterations ? encodeLbfgsSnapshot(lastSnapshot) : undefined,
-          },
+          { iteration: result.iterations, evaluations: result.evaluations, initialCost, cost: result.cost, theta, state: {}, lbfgs: encodeLbfgsSnapshot(snapshot) },
           elapsed(),
         ),
       );
@@ -465,7 +461,7 @@ async function runFirstOrder<V>(engine: TrainingEngine<V>, options: TrainOptions
     if (took < GROUP_SECONDS / 2) group = Math.min(MAX_GROUP, group * 2);
     else if (took > 2 * GROUP_SECONDS) group = Math.max(1, Math.floor(group / 2));
   }
-  if (exitReason === 'cancelled' && options.onCheckpoint) await options.onCheckpoint(await makeCheckpoint());
+  if (exitReason === 'cancelled' && options.onCheckpoint && iteration > startIteration) await options.onCheckpoint(await makeCheckpoint());
   const finalTheta = await vectors.read(theta);
   for (const set of [good, candidate]) for (const v of [set.theta, ...Object.values(set.state)]) vectors.free(v);
   for (const v of [theta, grad, ...Object.values(state)]) vectors.free(v);

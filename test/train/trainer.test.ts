@@ -115,6 +115,24 @@ describe('trainer on the float64 engine', () => {
     expect(Array.from(saved!.theta)).toEqual(Array.from(result.theta));
   });
 
+  for (const optimizer of ['lbfgs', 'gd'] as const) {
+    it(`${optimizer}: a stop before the first iteration leaves no checkpoint`, async () => {
+      const config = configFor(optimizer, 20);
+      const controller = new AbortController();
+      controller.abort();
+      let checkpoints = 0;
+      const result = await train(cpuEngine(shape, config, dataset), {
+        config,
+        initialTheta: initializeParameters(shape, 3),
+        signal: controller.signal,
+        onCheckpoint: () => void checkpoints++,
+      });
+      expect(result.cancelled).toBe(true);
+      expect(result.iterations).toBe(0);
+      expect(checkpoints).toBe(0);
+    });
+  }
+
   it('iterations = 0 evaluates the cost only', async () => {
     const config = configFor('lbfgs', 0);
     const theta0 = initializeParameters(shape, 3);

@@ -1,0 +1,89 @@
+/**
+ * Ctrl-C and SIGTERM the way a terminal sends them: to the whole process group of
+ * `npm run train` (npm, the shell, tsx, node), at several points of a run. Each stop must leave a
+ * checkpoint that --resume continues to exactly the uninterrupted run's θ (the float64 engine is
+ * deterministic); one key press must not count as two although npm passes it on. (A stop before
+ * the first iteration: test/train/trainer.test.ts.)
+ */
+import { spawn } from 'node:child_process';
+import { mkdtemp, readFile, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { patchesToMat, writeMat } from '../../src/data/mat';
+import { Random } from '../../src/random';
+
+interface Run {
+  /** The exit status as a shell sees it (128 + n for a death by signal n, as npm exits so). */
+  code: number | null;
+  stderr: string;
+}
+
+const SIGNAL_NUMBERS: Partial<Record<NodeJS.Signals, number>> = { SIGINT: 2, SIGTERM: 15 };
+
+/**
+ * `npm run train -- args` in its own process group; `when` says when to signal the group:
+ * `delayMs` after stderr first matches `after`.
+ */
+function npmTrain(args: string[], when?: { after: RegExp; delayMs: number; signal: NodeJS.Signals }): Promise<Run> {
+  return new Promise((resolve) => {
+    const child = spawn('npm', ['run', '--silent', 'train', '--', ...args], { stdio: ['ignore', 'ignore', 'pipe'], detached: true });
+    let stderr = '';
+    let sent = false;
+    child.stderr.on('data', (d) => {
+      stderr += d;
+      if (when && !sent && when.after.test(stderr)) {
+        sent = true;
+        setTimeout(() => process.kill(-child.pid!, when.signal), when.delayMs);
+      }
+    });
+    child.on('close', (code, signal) => resolve({ code: code ?? 128 + (SIGNAL_NUMBERS[signal!] ?? 0), stderr }));
+  });
+}
+
+let dir: string;
+let data: string;
+// About 40 ms an iteration here: signals sent 50–900 ms after the run's start land at several
+// points of it (before or inside an iteration, or its line search) and well before its end.
+const ITERATIONS = 60;
+let uninterrupted: string;
+
+const common = () => ['--device', 'cpu', '--data', data, '--hidden', '25', '--iters', String(ITERATIONS)];
+
+beforeAll(async () => {
+  dir = await mkdtemp(join(tmpdir(), 'sae-signals-'));
+  const rng = new Random(21);
+  const patches = new Float64Array(2000 * 64).map(() => 0.1 + 0.8 * rng.uniform());
+  data = join(dir, 'patches.mat');
+  await writeFile(data, writeMat([patchesToMat({ data: patches, examples: 2000, visibleSize: 64 })]));
+  const whole = await npmTrain([...common(), '--out', join(dir, 'whole')]);
+  expect(whole.code, whole.stderr).toBe(0);
+  uninterrupted = await readFile(join(dir, 'whole', 'model.json'), 'utf8');
+}, 120_000);
+
+describe('signals through npm and tsx', () => {
+  const started = /^device: /m;
+  const cases: { name: string; signal: NodeJS.Signals; delayMs: number; code: number; optimizer?: string }[] = [
+    { name: 'Ctrl-C 150 ms in', signal: 'SIGINT', delayMs: 150, code: 130 },
+    { name: 'Ctrl-C 400 ms in', signal: 'SIGINT', delayMs: 400, code: 130 },
+    { name: 'Ctrl-C 900 ms in', signal: 'SIGINT', delayMs: 900, code: 130 },
+    { name: 'SIGTERM 300 ms in', signal: 'SIGTERM', delayMs: 300, code: 143 },
+    { name: 'Ctrl-C 300 ms into gradient descent', signal: 'SIGINT', delayMs: 300, code: 130, optimizer: 'gd' },
+  ];
+  for (const c of cases) {
+    it(`${c.name}: a checkpoint that --resume continues to the uninterrupted result`, { timeout: 120_000 }, async () => {
+      const out = join(dir, c.name.replace(/\W+/g, '-'));
+      const extra = c.optimizer ? ['--optimizer', c.optimizer] : [];
+      const stopped = await npmTrain([...common(), ...extra, '--out', out], { after: started, delayMs: c.delayMs, signal: c.signal });
+      expect(stopped.code, stopped.stderr).toBe(c.code);
+      expect(stopped.stderr).toMatch(/continue with: npm run train -- --out .* --resume/);
+      const report = JSON.parse(await readFile(join(out, 'report.json'), 'utf8'));
+      expect(report.exitReason).toBe('cancelled');
+      expect(report.iterations).toBeLessThan(ITERATIONS);
+      const resumed = await npmTrain(['--device', 'cpu', '--out', out, '--resume']);
+      expect(resumed.code, resumed.stderr).toBe(0);
+      if (!c.optimizer) expect(await readFile(join(out, 'model.json'), 'utf8')).toBe(uninterrupted);
+      else expect(JSON.parse(await readFile(join(out, 'report.json'), 'utf8')).iterations).toBe(ITERATIONS);
+    });
+  }
+});
