@@ -7,10 +7,11 @@
  * 1 anything else; 130 interrupted (the checkpoint in the folder resumes with --resume).
  */
 import { existsSync, rmSync } from 'node:fs';
+import { totalmem } from 'node:os';
 import { readFile } from 'node:fs/promises';
 import { extname, join } from 'node:path';
 import { DataError } from '../data/errors';
-import { DeviceLostError, NoAdapterError } from '../gpu/errors';
+import { DeviceLostError, NoAdapterError, ResourceLimitError } from '../gpu/errors';
 import { randomSubset } from '../data/patches';
 import { displayPatches } from '../display/network';
 import { encodePng } from '../display/png';
@@ -20,6 +21,7 @@ import { decodeLbfgsSnapshot } from '../optim/lbfgs-snapshot';
 import { CheckpointError, decodeCheckpoint, encodeCheckpoint, type Checkpoint } from '../train/checkpoint';
 import { ConfigError, validateConfig } from '../train/config';
 import { loadTrainingData } from '../train/data-node';
+import { checkModelSize } from '../train/model-size';
 import { createEngine } from '../train/engines-node';
 import { displayGeometry, featuresPng, modelJson, thetaFromMatVariables, thetaFromModelJson, thetaMatFile, type PixelGeometry } from '../train/model-files';
 import { describeWork, train, workReport } from '../train/trainer';
@@ -88,6 +90,7 @@ async function main(argv: string[]): Promise<number> {
     }
     data = await loadTrainingData(args.config);
     shape = { visibleSize: data.dataset.visibleSize, hiddenSize: args.config.hiddenSize };
+    checkModelSize(shape, args.config.optimizer, totalmem() / 2);
     initialTheta = args.init ? await loadInitialTheta(args.init, shape, data.geometry) : initializeParameters(shape, args.config.seed);
     const thetaLength = thetaLayout(shape).length;
     if (args.init && !initialTheta.every(Number.isFinite)) throw new DataError(args.init, 'holds values that are not finite numbers');
@@ -111,6 +114,7 @@ async function main(argv: string[]): Promise<number> {
   try {
     created = await createEngine(args.device, shape, config, data.dataset);
   } catch (error) {
+    if (error instanceof ResourceLimitError) return usageFailure(error);
     if (!(error instanceof NoAdapterError)) throw error;
     log(`error: ${error.message} Or train on the float64 CPU reference: npm run train -- --device cpu`);
     return 1;
@@ -228,6 +232,9 @@ function checkResumable(checkpoint: Checkpoint, length: number, path: string): v
   const fail = (why: string): never => {
     throw new CheckpointError(`${path}: ${why}`);
   };
+  const needed = { lbfgs: [], gd: [], sgd: ['velocity'], adam: ['m', 'v'] }[checkpoint.config.optimizer] ?? [];
+  for (const name of needed) if (!checkpoint.state[name]) fail(`holds no '${name}' state for ${checkpoint.config.optimizer}`);
+  if (checkpoint.config.optimizer === 'lbfgs' && !checkpoint.lbfgs) fail('holds no L-BFGS state (saved before the run reached an iteration): start it again without --resume');
   const vectors: [string, ArrayLike<number>][] = [['θ', checkpoint.theta], ...Object.entries(checkpoint.state)];
   if (checkpoint.lbfgs) {
     let snapshot;
@@ -273,7 +280,8 @@ function usageFailure(error: unknown): number {
     error instanceof ConfigError ||
     error instanceof DataError ||
     error instanceof CheckpointError ||
-    error instanceof OutputFolderError
+    error instanceof OutputFolderError ||
+    error instanceof ResourceLimitError
   ) {
     process.stderr.write(`error: ${error.message}\n`);
     if (error instanceof UsageError) process.stderr.write('(npm run train -- --help lists the options)\n');

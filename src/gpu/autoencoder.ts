@@ -23,7 +23,7 @@
 import { validateHyperparameters, type CostParts, type Dataset, type Hyperparameters } from '../reference/autoencoder';
 import { thetaLayout, type Shape, type ThetaLayout } from '../reference/params';
 import type { GpuContext } from './device';
-import { withErrorScopes } from './errors';
+import { formatBytes, ResourceLimitError, withErrorScopes } from './errors';
 import type { CachedPipeline } from './pipelines';
 import {
   chooseKernelConfig,
@@ -136,14 +136,24 @@ export class GpuSparseAutoencoder {
     const v4 = roundUp4(v);
     const h4 = roundUp4(h);
     const xBytes = m * v4 * 4;
-    const maxBinding = device.limits.maxStorageBufferBindingSize;
-    if (xBytes > maxBinding) {
-      throw new RangeError(
-        `the data set (${m} × ${v} float32, ${xBytes} bytes padded) exceeds this device's largest storage binding (${maxBinding} bytes); use fewer examples`,
-      );
-    }
     const chunks = chunkCount(m);
     const slices = Math.ceil(m / this.config.splitK);
+    // Each buffer must fit one storage binding: say which does not, before creating any.
+    const maxBinding = Math.min(device.limits.maxStorageBufferBindingSize, device.limits.maxBufferSize);
+    const needs: [string, number, string][] = [
+      [`the data set (${m} × ${v} float32)`, xBytes, 'fewer examples'],
+      [`θ (${thetaLayout(shape).length} float32)`, thetaLayout(shape).length * 4, 'fewer hidden units'],
+      [`W1 (${v} × ${h} float32)`, v4 * h4 * 4, 'fewer hidden units'],
+      [`the hidden activations (${m} × ${h} float32)`, m * h4 * 4, 'fewer examples or hidden units'],
+      [`the split-K partial sums of ∇W1 (${slices} × ${v} × ${h} float32)`, slices * v4 * h4 * 4, 'fewer hidden units'],
+    ];
+    for (const [what, bytes, instead] of needs) {
+      if (bytes > maxBinding) {
+        throw new ResourceLimitError(
+          `${what} needs ${formatBytes(bytes)} in one GPU buffer; this adapter's largest is ${formatBytes(maxBinding)}: use ${instead}, or --device cpu`,
+        );
+      }
+    }
     const own = (bytes: number, label: string): GPUBuffer => {
       const buffer = createStorageBuffer(device, bytes, label);
       this.owned.push(buffer);

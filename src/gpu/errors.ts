@@ -45,6 +45,23 @@ export class GpuValidationError extends Error {
   }
 }
 
+/** A model or data set larger than this device can hold: what was asked, what it allows, what to try. */
+export class ResourceLimitError extends Error {
+  override name = 'ResourceLimitError';
+}
+
+/** A byte count for people: 153.6 MB, 4 GiB. */
+export function formatBytes(bytes: number): string {
+  const units = ['bytes', 'KB', 'MB', 'GB', 'TB'];
+  let value = bytes;
+  let unit = 0;
+  while (value >= 1000 && unit < units.length - 1) {
+    value /= 1000;
+    unit++;
+  }
+  return `${unit === 0 ? value : value.toPrecision(4).replace(/\.?0+$/, '')} ${units[unit]}`;
+}
+
 /** The device was lost (driver reset, destroy(), out of memory); every later call fails. */
 export class DeviceLostError extends Error {
   override name = 'DeviceLostError';

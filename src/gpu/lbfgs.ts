@@ -28,7 +28,7 @@ import {
 import { directionCoefficients, InnerProductTable, innerProductsOf } from '../optim/vector-free';
 import { PassTimer } from './counters';
 import type { GpuContext } from './device';
-import { withErrorScopes } from './errors';
+import { formatBytes, ResourceLimitError, withErrorScopes } from './errors';
 import type { BindingKind, CachedPipeline } from './pipelines';
 import { packUniforms } from './programs';
 import { BindGroupCache, createStorageBuffer, mapForReading } from './runtime';
@@ -135,8 +135,9 @@ export class GpuLbfgsBackend implements LbfgsBackend<GpuTrial> {
     const ringBytes = m * this.stride4 * 16;
     const maxBinding = this.device.limits.maxStorageBufferBindingSize;
     if (ringBytes > maxBinding) {
-      throw new RangeError(
-        `an L-BFGS memory of ${m} pairs of ${this.length} values needs ${ringBytes} bytes per ring; this device binds at most ${maxBinding}: use fewer corrections`,
+      throw new ResourceLimitError(
+        `L-BFGS's memory of ${m} pairs of ${this.length} values needs ${formatBytes(ringBytes)} for its s (and again for its y) in one GPU buffer; ` +
+          `this adapter's largest is ${formatBytes(maxBinding)}: use fewer hidden units, a first-order --optimizer, or --device cpu`,
       );
     }
     const vectorBytes = this.n4 * 16;

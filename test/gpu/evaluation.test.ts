@@ -4,6 +4,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { GpuSparseAutoencoder } from '../../src/gpu/autoencoder';
+import { ResourceLimitError } from '../../src/gpu/errors';
 import { checkEvaluation, DEFAULT_HYPERPARAMETERS, makeFixture } from '../../src/gpu/checks';
 import { MODEL_TOLERANCE } from '../../src/gpu/tolerance';
 import { sparseAutoencoderCostDetailed } from '../../src/reference/autoencoder';
@@ -189,5 +190,20 @@ describe('GpuSparseAutoencoder', () => {
     expect(() => model.writeTheta(new Float64Array(3))).toThrow(/needs/);
     model.destroy();
     expect(() => model.writeTheta(theta)).toThrow(/destroyed/);
+  });
+});
+
+describe('models larger than the adapter can bind', () => {
+  it('are refused before any buffer is made, saying what needs how much and what the adapter allows', async () => {
+    const ctx = gpu();
+    const limit = Math.min(ctx.device.limits.maxStorageBufferBindingSize, ctx.device.limits.maxBufferSize);
+    // W1 alone (visible 64 × hidden, float32) one hidden unit past the limit.
+    const hiddenSize = Math.ceil(limit / (64 * 4)) + 1;
+    const dataset = { data: new Float64Array(2 * 64).fill(0.5), examples: 2, visibleSize: 64 };
+    const made = ctx.counters.buffersCreated;
+    const attempt = GpuSparseAutoencoder.create(ctx, { visibleSize: 64, hiddenSize }, DEFAULT_HYPERPARAMETERS, dataset);
+    await expect(attempt).rejects.toThrow(ResourceLimitError);
+    await expect(attempt).rejects.toThrow(/needs [\d.]+ [KMGT]?B in one GPU buffer; this adapter's largest is [\d.]+ [KMGT]?B: use fewer hidden units/);
+    expect(ctx.counters.buffersCreated).toBe(made);
   });
 });
