@@ -22,7 +22,7 @@ import {
   type CheckResult,
 } from '../../src/gpu/checks';
 import { createGpuContext, type AdapterSummary, type GpuContext } from '../../src/gpu/device';
-import { chooseKernelConfig, type KernelConfig, type MatmulVariant } from '../../src/gpu/programs';
+import { chooseKernelConfig, MATMUL_VARIANTS, matmulVariantsFor, type KernelConfig, type MatmulVariant } from '../../src/gpu/programs';
 
 export interface PageCheck {
   label: string;
@@ -34,6 +34,10 @@ export interface GpuChecksState {
   suite: string;
   adapter: AdapterSummary | null;
   config: KernelConfig | null;
+  /** The matmul variants the adapter offers. */
+  variants: MatmulVariant[];
+  /** A forced variant the adapter does not offer: why forcing it was refused (nothing ran). */
+  refused?: string;
   results: PageCheck[];
   error?: string;
   done: boolean;
@@ -132,7 +136,7 @@ export const SUITES: Record<string, Run> = {
 
 const out = document.getElementById('out')!;
 const suite = new URLSearchParams(location.search).get('suite') ?? '';
-const state: GpuChecksState = { suite, adapter: null, config: null, results: [], done: false };
+const state: GpuChecksState = { suite, adapter: null, config: null, variants: [], results: [], done: false };
 window.gpuChecks = state;
 
 async function main(): Promise<void> {
@@ -144,6 +148,16 @@ async function main(): Promise<void> {
     ctx = await createGpuContext(navigator.gpu, { environment: 'browser' });
     state.adapter = ctx.adapterInfo;
     state.config = chooseKernelConfig(ctx.adapterInfo);
+    state.variants = matmulVariantsFor(ctx.adapterInfo);
+    const forced = suite.split('-')[1] as MatmulVariant;
+    if (MATMUL_VARIANTS.includes(forced) && !state.variants.includes(forced)) {
+      try {
+        chooseKernelConfig(ctx.adapterInfo, forced);
+      } catch (error) {
+        state.refused = (error as Error).message;
+      }
+      return;
+    }
     const lines: string[] = [];
     await run(ctx, (label, r) => {
       for (const result of Array.isArray(r) ? r : [r]) {

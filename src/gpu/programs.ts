@@ -112,6 +112,11 @@ function fixedSubgroupSize(info: AdapterSummary): number | undefined {
   return info.subgroups && size > 0 && size === info.subgroupMaxSize && 16 % size === 0 ? size : undefined;
 }
 
+/** The matmul variants this adapter can run: 'subgroups' only with a fixed subgroup size. */
+export function matmulVariantsFor(info: AdapterSummary): MatmulVariant[] {
+  return MATMUL_VARIANTS.filter((variant) => variant !== 'subgroups' || fixedSubgroupSize(info) !== undefined);
+}
+
 /**
  * THE choice of kernel variants by adapter (bench/tune/README.md has the measurements).
  *  - Software adapters: register blocking with vec4 loads; workgroup-memory tiling loses there

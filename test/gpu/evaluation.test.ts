@@ -6,6 +6,7 @@ import { describe, expect, it } from 'vitest';
 import { GpuSparseAutoencoder } from '../../src/gpu/autoencoder';
 import { ResourceLimitError } from '../../src/gpu/errors';
 import { checkEvaluation, DEFAULT_HYPERPARAMETERS, makeFixture } from '../../src/gpu/checks';
+import { matmulVariantsFor } from '../../src/gpu/programs';
 import { MODEL_TOLERANCE } from '../../src/gpu/tolerance';
 import { sparseAutoencoderCostDetailed } from '../../src/reference/autoencoder';
 import { thetaLayout } from '../../src/reference/params';
@@ -19,8 +20,8 @@ describe('whole evaluation against the float64 reference', () => {
     [1, 64, 25],
     [10000, 64, 25],
     [1000, 784, 196],
-  ])('m=%i v=%i h=%i, every matmul variant', async (examples, visibleSize, hiddenSize) => {
-    for (const variant of ['registers', 'subgroups', 'workgroup', 'unrolled'] as const) {
+  ])('m=%i v=%i h=%i, every matmul variant the adapter offers', async (examples, visibleSize, hiddenSize) => {
+    for (const variant of matmulVariantsFor(gpu().adapterInfo)) {
       expectPass(await checkEvaluation(gpu(), { examples, visibleSize, hiddenSize, variant }));
     }
   });

@@ -5,7 +5,7 @@ import { DEFAULT_HYPERPARAMETERS, makeFixture } from '../../src/gpu/checks';
 import { createGpuContext, NO_ADAPTER_FIX, type AdapterSummary } from '../../src/gpu/device';
 import { DeviceLostError, GpuValidationError, NoAdapterError, WgslCompileError } from '../../src/gpu/errors';
 import { createNodeGpuContext } from '../../src/gpu/node';
-import { chooseKernelConfig, isSoftwareAdapter, matmulProgram, padMatrixProgram, SHADERS } from '../../src/gpu/programs';
+import { chooseKernelConfig, isSoftwareAdapter, MATMUL_VARIANTS, matmulProgram, matmulVariantsFor, padMatrixProgram, SHADERS } from '../../src/gpu/programs';
 import { runPrograms } from '../../src/gpu/runtime';
 import { useGpuContext } from './context';
 
@@ -147,7 +147,19 @@ describe('variant choice by adapter', () => {
     expect(chooseKernelConfig(adapter('nvidia', 'hopper', '', '', 32)).matmul).toBe('workgroup');
   });
 
-  it('this machine’s adapter is a software one (lavapipe, subgroups of 8)', () => {
-    expect(chooseKernelConfig(gpu().adapterInfo).matmul).toBe('subgroups');
+  it('offers the subgroup variant only with a fixed subgroup size', () => {
+    expect(matmulVariantsFor(adapter('mesa', 'software', 'llvmpipe', 'llvmpipe', 8))).toEqual(['registers', 'subgroups', 'workgroup', 'unrolled']);
+    expect(matmulVariantsFor(adapter('nvidia', 'hopper', 'NVIDIA H100', '', 32))).toEqual(['registers', 'workgroup', 'unrolled']);
+    expect(matmulVariantsFor({ ...adapter('apple', 'metal-3', '', '', 32), subgroupMinSize: 4 })).toEqual(['registers', 'workgroup', 'unrolled']);
+  });
+
+  it('chooses for the adapter here a variant it offers, and refuses to force one it does not', () => {
+    const info = gpu().adapterInfo;
+    const offered = matmulVariantsFor(info);
+    expect(offered).toContain(chooseKernelConfig(info).matmul);
+    for (const variant of MATMUL_VARIANTS) {
+      if (offered.includes(variant)) expect(chooseKernelConfig(info, variant).matmul).toBe(variant);
+      else expect(() => chooseKernelConfig(info, variant)).toThrow(/subgroup/);
+    }
   });
 });
