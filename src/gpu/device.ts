@@ -41,7 +41,7 @@ export interface GpuContext {
   readonly device: GPUDevice;
   readonly adapterInfo: AdapterSummary;
   readonly pipelines: PipelineCache;
-  /** The forced matmul variant, if any (see chooseMatmulVariant in programs.ts). */
+  /** The forced matmul variant, if any (see chooseKernelConfig in programs.ts). */
   readonly matmulVariant: MatmulVariant | undefined;
   /** Set once the device is lost. */
   readonly lost: GPUDeviceLostInfo | undefined;
