@@ -10,7 +10,7 @@
 import { parseArgs } from 'node:util';
 import { Random } from '../random';
 import { checkGradient, relativeDifference } from '../reference/gradcheck';
-import { sparseAutoencoderCost } from '../reference/autoencoder';
+import { sparseAutoencoderCost, UFLDL_HYPERPARAMETERS } from '../reference/autoencoder';
 import { initializeParameters } from '../reference/params';
 
 const CPU_THRESHOLD = 1e-9;
@@ -34,7 +34,7 @@ async function main(): Promise<number> {
   const simple = checkGradient((x) => ({ cost: x[0] ** 2 + 3 * x[0] * x[1], grad: [2 * x[0] + 3 * x[1], 3 * x[0]] }), new Float64Array([4, 10]));
   console.log(`h(x) = x1² + 3·x1·x2 at [4; 10]: relative difference ${simple.relativeDifference.toExponential(4)}`);
 
-  const hyper = { sparsityParam: 0.01, lambda: 1e-4, beta: 3 };
+  const hyper = UFLDL_HYPERPARAMETERS;
   if (device === 'cpu') {
     const shape = { visibleSize: 64, hiddenSize: 5 };
     const rng = new Random(1);
@@ -43,7 +43,7 @@ async function main(): Promise<number> {
     const check = checkGradient((t) => sparseAutoencoderCost(t, shape, hyper, dataset), theta);
     const pass = check.relativeDifference < CPU_THRESHOLD && simple.relativeDifference < CPU_THRESHOLD;
     console.log(
-      `sparse autoencoder 64-5, 10 patches, ρ = 0.01, λ = 1e-4, β = 3 (${theta.length} parameters): ` +
+      `sparse autoencoder 64-5, 10 patches, ρ = ${hyper.sparsityParam}, λ = ${hyper.lambda}, β = ${hyper.beta} (${theta.length} parameters): ` +
         `relative difference ${check.relativeDifference.toExponential(4)} — ${pass ? 'PASS' : 'FAIL'} (threshold ${CPU_THRESHOLD})`,
     );
     return pass ? 0 : 1;

@@ -6,10 +6,7 @@
  * Kernel checks hand the reference exactly the float32 values the GPU saw, so the only
  * difference left is float32 arithmetic, bounded per output by (n_eff + k)·u·Σ|terms|.
  */
-import {
-  sparseAutoencoderCostDetailed,
-  type Hyperparameters,
-} from '../reference/autoencoder';
+import { sparseAutoencoderCostDetailed, UFLDL_HYPERPARAMETERS, type Hyperparameters } from '../reference/autoencoder';
 import {
   columnMeans,
   hiddenDelta,
@@ -479,7 +476,7 @@ export interface CostCheck {
 
 /** The cost kernel on random partial sums and ρ̂: [cost, reconstruction, weightDecay, sparsity]. */
 export async function checkCost(ctx: GpuContext, spec: CostCheck): Promise<CheckResult> {
-  const hp = spec.hyperparameters ?? { sparsityParam: 0.01, lambda: 1e-4, beta: 3 };
+  const hp = spec.hyperparameters ?? DEFAULT_HYPERPARAMETERS;
   const rng = new Random(spec.seed ?? 8);
   const squaredError = uniformValues(rng, spec.squaredErrorCount, 0, 10);
   const weights = uniformValues(rng, spec.weightCount, 0, 2);
@@ -539,7 +536,7 @@ export interface EvaluationCheck {
   variant?: MatmulVariant;
 }
 
-export const DEFAULT_HYPERPARAMETERS: Hyperparameters = { sparsityParam: 0.01, lambda: 1e-4, beta: 3 };
+export const DEFAULT_HYPERPARAMETERS: Hyperparameters = UFLDL_HYPERPARAMETERS;
 
 /**
  * Test data like normalized patches (uniform in [0.1, 0.9]) and θ from initializeParameters,

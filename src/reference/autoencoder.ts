@@ -67,6 +67,12 @@ export interface Intermediates extends Evaluation {
   delta2: Matrix;
 }
 
+/**
+ * The exercise "Sparse Autoencoder"'s values (train.m: sparsityParam = 0.01, lambda = 1e-4,
+ * beta = 3): the one place they are written. The presets (src/train/config.ts) build on them.
+ */
+export const UFLDL_HYPERPARAMETERS: Readonly<Hyperparameters> = Object.freeze({ sparsityParam: 0.01, lambda: 1e-4, beta: 3 });
+
 export function validateHyperparameters(p: Hyperparameters): void {
   if (!(p.sparsityParam > 0 && p.sparsityParam < 1)) {
     throw new RangeError(`sparsity parameter ρ must lie in (0, 1), got ${p.sparsityParam}`);

@@ -3,7 +3,7 @@
  * exercises are presets; every flag of the command line and every control of the trainer
  * page maps onto one field here, and `validateConfig` is the one place values are checked.
  */
-import type { Hyperparameters } from '../reference/autoencoder';
+import { UFLDL_HYPERPARAMETERS, type Hyperparameters } from '../reference/autoencoder';
 
 export type OptimizerName = 'lbfgs' | 'gd' | 'sgd' | 'adam';
 export const optimizerNames: readonly OptimizerName[] = ['lbfgs', 'gd', 'sgd', 'adam'];
@@ -64,8 +64,7 @@ export const presets: Record<PresetName, TrainConfig> = {
     preset: 'ufldl-natural',
     data: 'natural',
     hiddenSize: 25,
-    sparsityParam: 0.01,
-    lambda: 1e-4,
+    ...UFLDL_HYPERPARAMETERS,
     learningRate: defaultLearningRates.lbfgs,
   },
   // UFLDL exercise "Vectorization": MNIST digits, 784-196.
