@@ -39,6 +39,23 @@ function imagesMat(): Uint8Array {
   return writeMat([{ name: 'IMAGES', dims: [side, side, 2], data }]);
 }
 
+test('a diverging run says where it diverged and keeps the last model with a finite cost', async ({ page, consoleErrors }) => {
+  void consoleErrors;
+  await page.goto('/');
+  await expect(page.locator('#adapter')).toHaveAttribute('data-kind', 'gpu');
+  await page.click('#preset-natural');
+  await setField(page, 'patches', 2000);
+  await page.locator('#optimizer').selectOption('gd');
+  await setField(page, 'learningRate', '1e30');
+  await setField(page, 'iterations', 20);
+  await page.click('#start');
+  const done = await waitForTrainer(page, "t.state === 'finished'");
+  await expect(page.locator('#status-line')).toContainText('diverged: the cost is not finite at iteration');
+  await expect(page.locator('#status-line')).toContainText('try a smaller learning rate');
+  expect(Number.isFinite(done.cost)).toBe(true);
+  expect((await canvasPixels(page, '#features')).std, 'the last finite features are drawn').toBeGreaterThan(0);
+});
+
 test('natural preset: a short run lowers the cost, redraws the features, and exports the model', async ({ page, consoleErrors }) => {
   void consoleErrors;
   await page.goto('/');

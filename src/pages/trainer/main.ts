@@ -726,9 +726,16 @@ function onEnded(reason: 'paused' | 'stopped' | 'finished', summary: RunSummary,
   updateLegend(summary.parts, summary.finalCost);
   setState(reason);
   const exit = summary.exitReason === 'max-iterations' ? 'reached the iteration limit' : summary.exitReason.replace(/-/g, ' ');
-  runStatusLine(
-    `${reason === 'finished' ? 'done' : 'stopped'}: ${summary.iterations} iterations, ${summary.evaluations} evaluations in ${formatSeconds(summary.seconds)}; J ${formatCost(summary.initialCost)} → ${formatCost(summary.finalCost)} (${exit})`,
-  );
+  if (summary.divergedAt !== undefined) {
+    runStatusLine(
+      `diverged: the cost is not finite at iteration ${summary.divergedAt}; shown is θ from iteration ${summary.iterations}, the last with a finite cost (J ${formatCost(summary.finalCost)})` +
+        `${run.config.optimizer === 'lbfgs' ? '' : ' — try a smaller learning rate'}`,
+    );
+  } else {
+    runStatusLine(
+      `${reason === 'finished' ? 'done' : 'stopped'}: ${summary.iterations} iterations, ${summary.evaluations} evaluations in ${formatSeconds(summary.seconds)}; J ${formatCost(summary.initialCost)} → ${formatCost(summary.finalCost)} (${exit})`,
+    );
+  }
   if (run.shape && run.geometry && run.sample && run.sampleCount !== undefined) {
     persist({
       kind: 'model',

@@ -64,6 +64,8 @@ export interface RunSummary {
   parts: CostParts;
   meanActivation: Float64Array;
   exitReason: string;
+  /** When the cost became non-finite: that iteration (θ is then the step before's). */
+  divergedAt?: number;
 }
 
 export type FromWorker =

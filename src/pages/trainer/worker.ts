@@ -372,6 +372,7 @@ function summaryOf(result: TrainingResult): RunSummary {
     parts: result.parts,
     meanActivation: result.meanActivation.slice(),
     exitReason: result.exitReason,
+    divergedAt: result.divergedAt,
   };
 }
 
