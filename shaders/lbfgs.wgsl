@@ -10,7 +10,7 @@
 //   accept:    x ← x + t·d; with a new pair, S[slot] ← t·d, Y[slot] ← g₊ − g
 //   direction: d ← c·g + Σⱼ coefⱼ·ring[rowⱼ] (terms in age order); x₊ ← x + t₀·d
 //   trial:     x₊ ← x + t·d
-//   products:  per (chunk, listed row r): rᵀd, rᵀg₊, rᵀ(g₊ − g); and for the extra last row
+//   products:  per (chunk, listed row r, in groups of 4): rᵀd, rᵀg₊, rᵀ(g₊ − g); and for an extra row
 //              dᵀd, g₊ᵀd, (g₊ − g)ᵀd, g₊ᵀ(g₊ − g), ‖g₊ − g‖², Σ|g₊|, max|g₊|, max|d|, gᵀd
 //   finalize:  sums (or maxima) over the chunks: report = [the 12 vector values (the last three
 //              unused), then 3 per row]
@@ -159,36 +159,75 @@ fn laneMax(v: vec4f) -> f32 {
   return maxNan(maxNan(v.x, v.y), maxNan(v.z, v.w));
 }
 
+/** Element i of listed ring row `listed` (S for listed < m, Y after). */
+fn ringRow(listed: u32, i: u32) -> vec4f {
+  if (listed < p.capacity) {
+    return productsS[listed * p.stride4 + i];
+  }
+  return productsY[(listed - p.capacity) * p.stride4 + i];
+}
+
+// One workgroup per (chunk, group of ROWS listed rows), or the vector row after the groups: the
+// vectors d, g₊, g are loaded once for the group's rows (on software adapters what costs is the
+// number of loads), and each of the 12 values a workgroup makes sums over its chunk.
+const ROWS = 4u;
+
 @compute @workgroup_size(WG)
 fn products(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_index) t: u32) {
   let chunk = wid.x;
-  let r = wid.y;
+  let group = wid.y;
+  let groups = (p.rows + ROWS - 1u) / ROWS;
+  let vectorRow = group == groups;
   let begin = chunk * p.chunk4;
   let end = min(p.n4, begin + p.chunk4);
-  // Each thread: four-lane accumulators over its strided share of the chunk.
   var a = vec4f(0.0);
   var b = vec4f(0.0);
   var c = vec4f(0.0);
-  if (r < p.rows) {
-    let listed = rowList[r];
-    let inS = listed < p.capacity;
-    let base = select(listed - p.capacity, listed, inS) * p.stride4;
-    var sd = vec4f(0.0);
-    var sg = vec4f(0.0);
-    var sdelta = vec4f(0.0);
+  if (!vectorRow) {
+    // Rows past the list (the last group may be short) repeat the last row, and are dropped by
+    // the finalize kernel.
+    let first = group * ROWS;
+    let last = p.rows - 1u;
+    let l0 = rowList[first];
+    let l1 = rowList[min(first + 1u, last)];
+    let l2 = rowList[min(first + 2u, last)];
+    let l3 = rowList[min(first + 3u, last)];
+    var d0 = vec4f(0.0);
+    var g0 = vec4f(0.0);
+    var e0 = vec4f(0.0);
+    var d1 = vec4f(0.0);
+    var g1 = vec4f(0.0);
+    var e1 = vec4f(0.0);
+    var d2 = vec4f(0.0);
+    var g2 = vec4f(0.0);
+    var e2 = vec4f(0.0);
+    var d3 = vec4f(0.0);
+    var g3 = vec4f(0.0);
+    var e3 = vec4f(0.0);
     for (var i = begin + t; i < end; i += WG) {
-      var row: vec4f;
-      if (inS) {
-        row = productsS[base + i];
-      } else {
-        row = productsY[base + i];
-      }
+      let d = productsD[i];
       let gPlus = productsGPlus[i];
-      sd = fma(row, productsD[i], sd);
-      sg = fma(row, gPlus, sg);
-      sdelta = fma(row, gPlus - productsG[i], sdelta);
+      let delta = gPlus - productsG[i];
+      let r0 = ringRow(l0, i);
+      let r1 = ringRow(l1, i);
+      let r2 = ringRow(l2, i);
+      let r3 = ringRow(l3, i);
+      d0 = fma(r0, d, d0);
+      g0 = fma(r0, gPlus, g0);
+      e0 = fma(r0, delta, e0);
+      d1 = fma(r1, d, d1);
+      g1 = fma(r1, gPlus, g1);
+      e1 = fma(r1, delta, e1);
+      d2 = fma(r2, d, d2);
+      g2 = fma(r2, gPlus, g2);
+      e2 = fma(r2, delta, e2);
+      d3 = fma(r3, d, d3);
+      g3 = fma(r3, gPlus, g3);
+      e3 = fma(r3, delta, e3);
     }
-    a = vec4f(lanes(sd), lanes(sg), lanes(sdelta), 0.0);
+    a = vec4f(lanes(d0), lanes(g0), lanes(e0), lanes(d1));
+    b = vec4f(lanes(g1), lanes(e1), lanes(d2), lanes(g2));
+    c = vec4f(lanes(e2), lanes(d3), lanes(g3), lanes(e3));
   } else {
     var dd = vec4f(0.0);
     var gd = vec4f(0.0);
@@ -204,7 +243,6 @@ fn products(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_index) 
       let gPlus = productsGPlus[i];
       let g = productsG[i];
       let delta = gPlus - g;
-      gD = fma(g, d, gD);
       dd = fma(d, d, dd);
       gd = fma(gPlus, d, gd);
       deltaD = fma(delta, d, deltaD);
@@ -213,6 +251,7 @@ fn products(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_index) 
       gAbs += abs(gPlus);
       gMax = maxNan4(gMax, abs(gPlus));
       dMax = maxNan4(dMax, abs(d));
+      gD = fma(g, d, gD);
     }
     a = vec4f(lanes(dd), lanes(gd), lanes(deltaD), lanes(gDelta));
     b = vec4f(lanes(deltaDelta), lanes(gAbs), laneMax(gMax), laneMax(dMax));
@@ -228,12 +267,13 @@ fn products(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_index) 
       treeC[t] = treeC[t] + treeC[t + width];
       let u = treeB[t];
       let v = treeB[t + width];
-      treeB[t] = vec4f(u.x + v.x, u.y + v.y, maxNan(u.z, v.z), maxNan(u.w, v.w));
+      // The vector row's b.z and b.w are maxima.
+      treeB[t] = select(u + v, vec4f(u.x + v.x, u.y + v.y, maxNan(u.z, v.z), maxNan(u.w, v.w)), vectorRow);
     }
     workgroupBarrier();
   }
   if (t == 0u) {
-    let out = (r * p.chunks + chunk) * SCALARS;
+    let out = (group * p.chunks + chunk) * SCALARS;
     let values = array<vec4f, 3>(treeA[0], treeB[0], treeC[0]);
     for (var e = 0u; e < SCALARS; e++) {
       partials[out + e] = values[e / 4u][e % 4u];
@@ -249,22 +289,26 @@ fn products(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_index) 
 @compute @workgroup_size(WG)
 fn finalize(@builtin(global_invocation_id) gid: vec3u) {
   let k = gid.x;
-  var r: u32;
-  var c: u32;
+  let groups = (p.rows + ROWS - 1u) / ROWS;
+  // The 12 vector values come from the vector row (group `groups`), then 3 per listed row r,
+  // value j·3 + c of its group (j = r mod ROWS).
+  var group: u32;
+  var e: u32;
   if (k < SCALARS) {
-    r = p.rows; // the vector row
-    c = k;
+    group = groups;
+    e = k;
   } else {
-    r = (k - SCALARS) / 3u;
-    c = (k - SCALARS) % 3u;
+    let r = (k - SCALARS) / 3u;
     if (r >= p.rows) {
       return;
     }
+    group = r / ROWS;
+    e = (r % ROWS) * 3u + (k - SCALARS) % 3u;
   }
-  let isMax = r == p.rows && (c == 6u || c == 7u);
+  let isMax = k == 6u || k == 7u;
   var s = 0.0;
   for (var j = 0u; j < p.chunks; j++) {
-    let v = finalPartials[(r * p.chunks + j) * SCALARS + c];
+    let v = finalPartials[(group * p.chunks + j) * SCALARS + e];
     s = select(s + v, maxNan(s, v), isMax);
   }
   report[k] = s;

@@ -50,6 +50,28 @@ const SCALARS = 12;
 const [DD, GPLUS_D, DELTA_D, GPLUS_DELTA, DELTA_DELTA, GPLUS_SUM_ABS, GPLUS_MAX_ABS, D_MAX_ABS, G_D] = [0, 1, 2, 3, 4, 5, 6, 7, 8];
 /** At most this many chunks per reduction, so the final sums stay short. */
 const MAX_CHUNKS = 64;
+/** Ring rows per workgroup of the products kernel (ROWS in the shader). */
+const PRODUCT_ROWS = 4;
+
+/**
+ * How the products kernel cuts a vector of `length` values: chunks of at least 1024 vec4s (few,
+ * fat workgroups: on lavapipe each costs, and 4× fewer halved the kernel's time) and at most
+ * MAX_CHUNKS of them.
+ */
+export function productChunks(length: number): { chunk4: number; chunks: number } {
+  const n4 = Math.ceil(length / 4);
+  const chunk4 = Math.max(1024, Math.ceil(n4 / MAX_CHUNKS));
+  return { chunk4, chunks: Math.ceil(n4 / chunk4) };
+}
+
+/**
+ * The longest accumulation chain behind one inner product (tolerance.ts): per lane ⌈chunk/64⌉
+ * fmas, the 4 lanes (2), the 64-wide workgroup tree (6), the sum over the chunks.
+ */
+export function productsChainLength(length: number): number {
+  const { chunk4, chunks } = productChunks(length);
+  return Math.ceil(chunk4 / 64) + 2 + 6 + chunks;
+}
 
 type Kind = 'accept' | 'direction' | 'trial' | 'products' | 'finalize';
 
@@ -130,8 +152,7 @@ export class GpuLbfgsBackend implements LbfgsBackend<GpuTrial> {
     const m = corrections;
     this.n4 = Math.ceil(this.length / 4);
     this.stride4 = Math.ceil(this.n4 / 16) * 16;
-    this.chunk4 = Math.max(256, Math.ceil(this.n4 / MAX_CHUNKS));
-    this.chunks = Math.ceil(this.n4 / this.chunk4);
+    ({ chunk4: this.chunk4, chunks: this.chunks } = productChunks(this.length));
     const ringBytes = m * this.stride4 * 16;
     const maxBinding = this.device.limits.maxStorageBufferBindingSize;
     if (ringBytes > maxBinding) {
@@ -159,7 +180,7 @@ export class GpuLbfgsBackend implements LbfgsBackend<GpuTrial> {
       y: own(ringBytes, 'L-BFGS Y ring'),
       terms: own((2 * m + 1) * 8, 'L-BFGS direction terms'),
       rows: own(2 * m * 4, 'L-BFGS listed rows'),
-      partials: own((2 * m + 1) * this.chunks * SCALARS * 4, 'L-BFGS product partials'),
+      partials: own((Math.ceil((2 * m) / PRODUCT_ROWS) + 1) * this.chunks * SCALARS * 4, 'L-BFGS product partials'),
       report: own(this.reportBytes, 'L-BFGS products'),
     };
     this.timer = PassTimer.create(this.device);
@@ -435,7 +456,8 @@ export class GpuLbfgsBackend implements LbfgsBackend<GpuTrial> {
     const pass = encoder.beginComputePass({ label: 'L-BFGS evaluation', timestampWrites: this.timer?.timestampWrites });
     before(pass);
     this.objective.encode(pass, theta, gPlus);
-    this.encode(pass, 'products', [this.buffers.rows, this.buffers.s, this.buffers.y, d, gPlus, g, this.buffers.partials], [this.chunks, 2 * k + 1, 1]);
+    const rowGroups = Math.ceil((2 * k) / PRODUCT_ROWS);
+    this.encode(pass, 'products', [this.buffers.rows, this.buffers.s, this.buffers.y, d, gPlus, g, this.buffers.partials], [this.chunks, rowGroups + 1, 1]);
     this.encode(pass, 'finalize', [this.buffers.partials, this.buffers.report], [Math.ceil((SCALARS + 3 * 2 * k) / WG), 1, 1]);
     pass.end();
     encoder.copyBufferToBuffer(this.objective.costBuffer, 0, this.staging, 0, 16);

@@ -5,7 +5,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { GpuContext } from '../../src/gpu/device';
-import { GpuLbfgsBackend } from '../../src/gpu/lbfgs';
+import { GpuLbfgsBackend, productsChainLength } from '../../src/gpu/lbfgs';
 import { createNodeGpuContext } from '../../src/gpu/node';
 import { OPTIMIZER_TOLERANCE, roundoffBound } from '../../src/gpu/tolerance';
 import { minimizeLbfgs, resumeLbfgs, type LbfgsIteration, type LbfgsSnapshot } from '../../src/optim/lbfgs';
@@ -45,17 +45,19 @@ describe('L-BFGS on the GPU', () => {
   const dataset = patches(300, 64, 5);
   const theta0 = initializeParameters(shape, 3);
 
-  it('keeps the pairs’ inner products to the float32 bound of the products kernel', async () => {
-    const { engine, backend } = await gpuBackend(shape, dataset, 4);
-    const n = thetaLayout(shape).length;
-    // The products kernel: per lane ⌈chunk/4/64⌉ fmas, 2 lane sums, a 64-wide tree (6), the sum
-    // over ≤ 64 chunks. The table's entries for a new pair carry up to 2 roundings more (t·dᵀsᵢ,
-    // t²·dᵀd, and sᵢ stored as fl(t·d)).
-    const n4 = Math.ceil(n / 4);
-    const chunk4 = Math.max(256, Math.ceil(n4 / 64));
-    const chain = Math.ceil(chunk4 / 64) + 2 + 6 + Math.ceil(n4 / chunk4);
+  // 64-25 fits one chunk of the products kernel; 100-30 (6,130 values) needs two.
+  it.each([
+    [64, 25],
+    [100, 30],
+  ])('keeps the pairs’ inner products to the float32 bound of the products kernel (%i-%i)', async (visibleSize, hiddenSize) => {
+    const own: Shape = { visibleSize, hiddenSize };
+    const { engine, backend } = await gpuBackend(own, patches(300, visibleSize, 5), 4);
+    const n = thetaLayout(own).length;
+    // The products kernel's chain; the table's entries for a new pair carry up to 2 roundings
+    // more (t·dᵀsᵢ, t²·dᵀd, and sᵢ stored as fl(t·d)).
+    const chain = productsChainLength(n);
     let checked = 0;
-    await minimizeLbfgs(backend, theta0, {
+    await minimizeLbfgs(backend, initializeParameters(own, 3), {
       maxIterations: 12,
       onIteration: async (info) => {
         const state = await info.snapshot();
