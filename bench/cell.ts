@@ -53,25 +53,7 @@ export async function runCell(request: CellRequest, factory: EvaluatorFactory, r
     const setupMs = now() - setupStart;
     await report({ type: 'setup', ms: setupMs });
 
-    const timed = async (index: number): Promise<{ ms: number; cost: number }> => {
-      await report({ type: 'eval-start', index });
-      const t0 = now();
-      const cost = await evaluator.evaluate();
-      const ms = now() - t0;
-      await report({ type: 'eval-end', index, ms });
-      return { ms, cost };
-    };
-
-    // Warm-up: the first evaluation, alone (shader compilation, first allocations, JIT).
-    const cellStart = now();
-    const first = await timed(0);
-    const samplesMs: number[] = [];
-    for (let i = 1; i <= reps; i++) {
-      // Fewer repetitions when one is slow: stop where the next would end past the budget.
-      const estimate = samplesMs.length > 0 ? median(samplesMs) : first.ms;
-      if (samplesMs.length > 0 && now() - cellStart + estimate > budgetMs) break;
-      samplesMs.push((await timed(i)).ms);
-    }
+    const { first, samplesMs } = await timeEvaluations(evaluator, reps, budgetMs, report);
 
     return {
       impl,
@@ -90,4 +72,37 @@ export async function runCell(request: CellRequest, factory: EvaluatorFactory, r
   } finally {
     await evaluator.destroy();
   }
+}
+
+/**
+ * The timing of a cell: the first evaluation alone (the warm-up: shader compilation, first
+ * allocations, JIT), then up to `reps` more, stopping early where the next would end past
+ * `budgetMs` (warm-up included). Every evaluation is announced before it starts and after it
+ * ends. Also used by the training rows (bench/training.ts) for their lower bound.
+ */
+export async function timeEvaluations(
+  evaluator: Evaluator,
+  reps: number,
+  budgetMs: number,
+  report: Reporter,
+): Promise<{ first: { ms: number; cost: number }; samplesMs: number[] }> {
+  const timed = async (index: number): Promise<{ ms: number; cost: number }> => {
+    await report({ type: 'eval-start', index });
+    const t0 = now();
+    const cost = await evaluator.evaluate();
+    const ms = now() - t0;
+    await report({ type: 'eval-end', index, ms });
+    return { ms, cost };
+  };
+
+  const cellStart = now();
+  const first = await timed(0);
+  const samplesMs: number[] = [];
+  for (let i = 1; i <= reps; i++) {
+    // Fewer repetitions when one is slow: stop where the next would end past the budget.
+    const estimate = samplesMs.length > 0 ? median(samplesMs) : first.ms;
+    if (samplesMs.length > 0 && now() - cellStart + estimate > budgetMs) break;
+    samplesMs.push((await timed(i)).ms);
+  }
+  return { first, samplesMs };
 }

@@ -3,17 +3,28 @@
  * --enable-unsafe-webgpu, as in playwright.config.ts) loading e2e/pages/bench.html from a
  * Vite dev server started here, so TypeScript and `?raw` WGSL imports work as in development.
  * Each cell gets a fresh page; a cell past the time box has its page closed and the browser
- * relaunched (the GPU process may still be working through what the page queued).
+ * relaunched (the GPU process may still be working through what the page queued). Training
+ * rows load bench/pages/training.html instead, which trains through the trainer page's worker.
  */
 import { fileURLToPath } from 'node:url';
 import { chromium, type Browser, type Page } from '@playwright/test';
 import { createServer, type ViteDevServer } from 'vite';
 import { chromiumArgs, chromiumExecutable } from '../playwright.config';
 import type { AdapterSummary, CellEvent, CellRequest, CellResult } from './config';
-import { describe, supervise, type CellOutcome, type SuperviseOptions } from './supervise';
+import {
+  describe,
+  supervise,
+  superviseTraining,
+  type CellOutcome,
+  type SuperviseOptions,
+  type TrainingOutcome,
+  type TrainingSuperviseOptions,
+} from './supervise';
+import type { TrainingCellResult, TrainingEvent, TrainingRequest } from './training';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 const pagePath = '/e2e/pages/bench.html';
+const trainingPagePath = '/bench/pages/training.html';
 
 export interface ChromiumEnvironment {
   browserVersion: string;
@@ -29,7 +40,7 @@ export class ChromiumBench {
 
   private constructor(
     private readonly server: ViteDevServer,
-    private readonly url: string,
+    private readonly origin: string,
     private readonly log: (line: string) => void,
   ) {}
 
@@ -44,14 +55,21 @@ export class ChromiumBench {
       // Other engineers edit files while a run goes on: no watching, no reloads mid-cell.
       server: { host: '127.0.0.1', port: 0, strictPort: false, hmr: false, watch: null },
       optimizeDeps: {
-        entries: [pagePath.slice(1)],
+        // The workers too: a dependency found only when a page is already running would
+        // make Vite optimize anew and invalidate what that page has loaded.
+        entries: [
+          pagePath.slice(1),
+          trainingPagePath.slice(1),
+          'bench/pages/evaluation-worker.ts',
+          'src/pages/trainer/worker.ts',
+        ],
         include: ['@tensorflow/tfjs-core', '@tensorflow/tfjs-backend-cpu', '@tensorflow/tfjs-backend-webgpu'],
       },
     });
     await server.listen();
     const address = server.httpServer?.address();
     if (!address || typeof address === 'string') throw new Error('the Vite server has no TCP address');
-    const bench = new ChromiumBench(server, `http://127.0.0.1:${address.port}${pagePath}`, log);
+    const bench = new ChromiumBench(server, `http://127.0.0.1:${address.port}`, log);
     await bench.launch();
     return bench;
   }
@@ -71,8 +89,8 @@ export class ChromiumBench {
     return page;
   }
 
-  private async load(page: Page): Promise<void> {
-    await page.goto(this.url, { timeout: 300_000 });
+  private async load(page: Page, path = pagePath): Promise<void> {
+    await page.goto(`${this.origin}${path}`, { timeout: 300_000 });
     await page.waitForFunction(() => window.benchReady === true, undefined, { timeout: 300_000 });
   }
 
@@ -106,6 +124,26 @@ export class ChromiumBench {
     if (outcome.kind === 'done') await this.closePage(page);
     // The GPU process may still be working through what the stopped page queued: start afresh.
     else if (outcome.kind === 'over-box') await this.relaunch();
+    return outcome;
+  }
+
+  /** One training row on bench/pages/training.html; a row that is stopped relaunches the browser. */
+  async runTraining(
+    request: TrainingRequest,
+    options: TrainingSuperviseOptions,
+  ): Promise<TrainingOutcome<TrainingCellResult>> {
+    let page: Page | null = null;
+    const outcome = await superviseTraining((onEvent: (event: TrainingEvent) => void) => {
+      const result = (async (): Promise<TrainingCellResult> => {
+        page = await this.openPage();
+        await page.exposeBinding('benchTrainingReport', (_source, event: TrainingEvent) => onEvent(event));
+        await this.load(page, trainingPagePath);
+        return page.evaluate((req) => window.benchTraining(req), request);
+      })();
+      return { result, abort: () => this.closePage(page) };
+    }, options);
+    if (outcome.kind === 'done') await this.closePage(page);
+    else await this.relaunch();
     return outcome;
   }
 

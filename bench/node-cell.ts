@@ -1,11 +1,13 @@
 /**
- * A Node child process for one benchmark cell (or the environment probe). The runner forks it
- * with the same loaders (tsx, the WGSL hook), passes the request as argv[2], and receives
- * CellEvents and the result over IPC — so it can kill a cell that runs past the time box, and
- * Dawn's instance never keeps the runner alive. Exits once it has answered.
+ * A Node child process for one benchmark cell, one training row (bench/training-node.ts), or
+ * the environment probe. The runner forks it with the same loaders (tsx, the WGSL hook), passes
+ * the request as argv[2], and receives events and the result over IPC — so it can kill a cell
+ * that runs past the time box, and Dawn's instance never keeps the runner alive. Exits once it
+ * has answered.
  */
 import { create, globals } from 'webgpu';
 import type { CellRequest } from './config';
+import type { TrainingCellResult, TrainingEvent, TrainingRequest } from './training';
 import { runCell, type EvaluatorFactory } from './cell';
 import { referenceEvaluator } from './impls/reference';
 import { createNodeGpuContext } from '../src/gpu/node';
@@ -14,6 +16,8 @@ import { gpuEvaluator, summarizeAdapter } from './impls/gpu';
 export type NodeChildMessage =
   | { type: 'event'; event: import('./config').CellEvent }
   | { type: 'result'; result: import('./config').CellResult }
+  | { type: 'training-event'; event: TrainingEvent }
+  | { type: 'training-result'; result: TrainingCellResult }
   | { type: 'probe'; adapter: import('./config').AdapterSummary | null; versions: NodeJS.ProcessVersions }
   | { type: 'error'; message: string };
 
@@ -48,7 +52,13 @@ const factory: EvaluatorFactory = async (impl, inputs) => {
 async function main(): Promise<void> {
   const arg = process.argv[2];
   if (arg === 'probe') return probe();
-  const request = JSON.parse(arg ?? '') as CellRequest;
+  const request = JSON.parse(arg ?? '') as CellRequest | TrainingRequest;
+  if ('kind' in request) {
+    const { runNodeTraining } = await import('./training-node');
+    const result = await runNodeTraining(request, (event) => send({ type: 'training-event', event }));
+    await send({ type: 'training-result', result });
+    return;
+  }
   const result = await runCell(request, factory, (event) => send({ type: 'event', event }));
   await send({ type: 'result', result });
 }

@@ -7,7 +7,15 @@ import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import type { AdapterSummary, CellEvent, CellRequest, CellResult } from './config';
 import type { NodeChildMessage } from './node-cell';
-import { supervise, type CellOutcome, type SuperviseOptions } from './supervise';
+import {
+  supervise,
+  superviseTraining,
+  type CellOutcome,
+  type SuperviseOptions,
+  type TrainingOutcome,
+  type TrainingSuperviseOptions,
+} from './supervise';
+import type { TrainingCellResult, TrainingEvent, TrainingRequest } from './training';
 
 const childScript = fileURLToPath(new URL('./node-cell.ts', import.meta.url));
 
@@ -55,6 +63,31 @@ export function runNodeCell(request: CellRequest, options: SuperviseOptions): Pr
       else if (message.type === 'error') failure = message.message;
     });
     void exited.then((code) => settle!.reject(new Error(failure || `the cell's process exited with code ${code}`)));
+    return {
+      result,
+      async abort() {
+        child.kill('SIGKILL');
+        await exited;
+      },
+    };
+  }, options);
+}
+
+/** One training row (bench/training-node.ts) in its own child process. */
+export function runNodeTrainingRow(
+  request: TrainingRequest,
+  options: TrainingSuperviseOptions,
+): Promise<TrainingOutcome<TrainingCellResult>> {
+  return superviseTraining((onEvent: (event: TrainingEvent) => void) => {
+    let settle: { resolve(result: TrainingCellResult): void; reject(error: Error): void } | undefined;
+    const result = new Promise<TrainingCellResult>((resolve, reject) => (settle = { resolve, reject }));
+    let failure = '';
+    const { child, exited } = spawn(JSON.stringify(request), (message) => {
+      if (message.type === 'training-event') onEvent(message.event);
+      else if (message.type === 'training-result') settle!.resolve(message.result);
+      else if (message.type === 'error') failure = message.message;
+    });
+    void exited.then((code) => settle!.reject(new Error(failure || `the training row's process exited with code ${code}`)));
     return {
       result,
       async abort() {

@@ -1,6 +1,10 @@
-/** bench.json's rows from cell outcomes, and the printed table with ratios to the GPU pipeline. */
+/**
+ * bench.json's rows from cell outcomes, and the printed tables: evaluations with ratios to the
+ * GPU pipeline, and the training rows with their lower bound and overhead.
+ */
 import { sizes, type AdapterSummary, type BenchRow, type EnvName, type ImplName, type SizeName } from './config';
-import type { CellOutcome } from './supervise';
+import type { CellOutcome, TrainingOutcome } from './supervise';
+import { trainingConfigs, type TrainingCellResult, type TrainingName, type TrainingRow } from './training';
 
 export function toRow(
   impl: ImplName,
@@ -56,6 +60,11 @@ export function formatMs(row: BenchRow): string {
   if (row.medianMs !== undefined) return `${formatNumber(row.medianMs)} ms`;
   if (row.overBoxMs !== undefined) return `>${row.overBoxMs} ms`;
   return 'failed';
+}
+
+/** "26.5 ms", "1,259 ms". */
+export function formatMilliseconds(ms: number): string {
+  return `${formatNumber(ms)} ms`;
 }
 
 function formatNumber(ms: number): string {
@@ -115,6 +124,107 @@ export function formatTable(rows: readonly BenchRow[], envAdapters: Partial<Reco
       lines.push('  ' + line.map((cell, c) => (c === 1 || c === 2 ? cell.padStart(widths[c]) : cell.padEnd(widths[c]))).join('  ').trimEnd());
       if (i === 0) lines.push('  ' + widths.map((w) => '-'.repeat(w)).join('  '));
     }
+  }
+  return lines.join('\n');
+}
+
+/** bench.json's training row from a training cell's outcome. */
+export function toTrainingRow(
+  name: TrainingName,
+  env: EnvName,
+  path: string,
+  outcome: TrainingOutcome<TrainingCellResult>,
+  envAdapter: AdapterSummary | null,
+): TrainingRow {
+  const preset = trainingConfigs[name].preset;
+  if (outcome.kind === 'error') return { name, env, preset, path, adapter: envAdapter, error: outcome.message };
+  const r = outcome.result;
+  const t = r.training;
+  const e = r.evaluation;
+  const lowerBoundSeconds = (t.evaluations * e.medianMs) / 1000;
+  const per = (key: string): number | undefined =>
+    t.counters?.[key] !== undefined && t.iterations > 0 ? round(t.counters[key] / t.iterations) : undefined;
+  const perIteration = { readBacks: per('readBacks'), dispatches: per('dispatches'), submissions: per('submissions') };
+  const hasPerIteration = Object.values(perIteration).some((v) => v !== undefined);
+  return {
+    name,
+    env,
+    preset: r.preset,
+    path: r.path,
+    data: r.data,
+    m: r.examples,
+    visible: r.visibleSize,
+    hidden: r.hiddenSize,
+    iterations: t.iterations,
+    evaluations: t.evaluations,
+    trainingSeconds: round(t.seconds),
+    wallSeconds: round(t.wallSeconds),
+    evaluationMedianMs: round(e.medianMs),
+    evaluationReps: e.samplesMs.length,
+    evaluationFirstMs: round(e.firstMs),
+    evaluationSamplesMs: e.samplesMs.map(round),
+    ...(e.beforeMedianMs !== undefined ? { evaluationMedianBeforeMs: round(e.beforeMedianMs) } : {}),
+    ...(e.afterMedianMs !== undefined ? { evaluationMedianAfterMs: round(e.afterMedianMs) } : {}),
+    evaluationMinMs: round(Math.min(...e.samplesMs)),
+    lowerBoundSeconds: round(lowerBoundSeconds),
+    overhead: lowerBoundSeconds > 0 ? round(t.seconds / lowerBoundSeconds) : undefined,
+    ...(hasPerIteration ? { perIteration } : {}),
+    ...(t.counters ? { counters: t.counters } : {}),
+    initialCost: t.initialCost,
+    finalCost: t.finalCost,
+    evaluationCost: e.cost,
+    exitReason: t.exitReason,
+    dataSeconds: round(r.dataMs / 1000),
+    engineSetupSeconds: round(t.setupMs / 1000),
+    adapter: r.adapter ?? envAdapter,
+    ...(t.device ? { device: t.device } : {}),
+    ...([...(e.notes ?? []), ...(r.notes ?? [])].length ? { notes: [...(e.notes ?? []), ...(r.notes ?? [])] } : {}),
+  };
+}
+
+function formatSeconds(s: number): string {
+  return s >= 100 ? Math.round(s).toLocaleString('en-US') : s >= 10 ? s.toFixed(1) : s.toFixed(2);
+}
+
+/** One table of training rows: wall time, evaluations, the lower bound and the overhead. */
+export function formatTrainingTable(rows: readonly TrainingRow[], envAdapters: Partial<Record<EnvName, AdapterSummary | null>>): string {
+  if (rows.length === 0) return '';
+  const lines: string[] = [''];
+  lines.push('training — train() on the GPU engine; lower bound = evaluations × median evaluation (GPU pipeline, same data, same run)');
+  const header = ['env', 'run', '(m, visible, hidden)', 'iterations', 'training s', 'evaluations', 'median eval ms', '(before / after)', 'lower bound s', 'overhead', 'GPU busy', 'per iteration: read-backs, dispatches, submissions'];
+  const body = rows.map((r) => {
+    if (r.error) return [r.env, r.name, '', '', 'failed', '', '', '', '', '', '', `error: ${r.error.split('\n')[0].slice(0, 80)}`];
+    const p = r.perIteration;
+    const fmt = (v: number | undefined) => (v === undefined ? '—' : formatRatio(v));
+    return [
+      r.env,
+      r.name,
+      `(${r.m}, ${r.visible}, ${r.hidden})`,
+      String(r.iterations),
+      formatSeconds(r.trainingSeconds!),
+      String(r.evaluations),
+      formatNumber(r.evaluationMedianMs!),
+      r.evaluationMedianBeforeMs !== undefined && r.evaluationMedianAfterMs !== undefined
+        ? `(${formatNumber(r.evaluationMedianBeforeMs)} / ${formatNumber(r.evaluationMedianAfterMs)})`
+        : '',
+      formatSeconds(r.lowerBoundSeconds!),
+      r.overhead !== undefined ? `${formatRatio(r.overhead)}×` : '—',
+      // The share of train()'s time the GPU was busy, where the adapter has timestamp queries.
+      r.counters?.gpuShare !== undefined ? `${(100 * r.counters.gpuShare).toFixed(0)}%` : '—',
+      p ? `${fmt(p.readBacks)}, ${fmt(p.dispatches)}, ${fmt(p.submissions)}` : 'not reported',
+    ];
+  });
+  const table = [header, ...body];
+  const widths = header.map((_, c) => Math.max(...table.map((line) => line[c].length)));
+  const numeric = new Set([3, 4, 5, 6, 8, 9, 10]);
+  for (const [i, line] of table.entries()) {
+    lines.push('  ' + line.map((cell, c) => (numeric.has(c) ? cell.padStart(widths[c]) : cell.padEnd(widths[c]))).join('  ').trimEnd());
+    if (i === 0) lines.push('  ' + widths.map((w) => '-'.repeat(w)).join('  '));
+  }
+  const envs = [...new Set(rows.map((r) => r.env))];
+  for (const env of envs) {
+    const adapter = rows.find((r) => r.env === env && r.adapter)?.adapter ?? envAdapters[env] ?? null;
+    lines.push(`  ${env}: ${adapterLine(adapter)}`);
   }
   return lines.join('\n');
 }

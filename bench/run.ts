@@ -2,10 +2,14 @@
  * npm run bench — the median time of one cost+gradient evaluation of the sparse autoencoder,
  * after warm-up, for this project's GPU pipeline, the float64 CPU reference, and TensorFlow.js
  * (webgpu and cpu backends) computing the same cost; in Node (Dawn) and in headless Chromium.
+ * Then the training rows: whole training runs on the GPU engine beside the lower bound
+ * "evaluations × median evaluation time" measured in the same run (bench/training.ts).
  * See bench/README.md.
  *
- *   npm run bench -- [--sizes small,large] [--impl gpu,cpu-reference,tfjs-webgpu,tfjs-cpu]
+ *   npm run bench -- [--sizes small,large|none] [--impl gpu,cpu-reference,tfjs-webgpu,tfjs-cpu|none]
  *                    [--env node,chromium] [--reps 5] [--box-seconds 60] [--budget-seconds 60]
+ *                    [--training natural,mnist|none] [--chromium-training natural|none|natural,mnist] [--training-reps 20]
+ *                    [--training-box-seconds 1800]
  *                    [--out bench-results/bench.json]
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
@@ -31,19 +35,28 @@ import {
   type ImplName,
   type SizeName,
 } from './config';
-import type { CellOutcome, SuperviseOptions } from './supervise';
-import { formatMs, formatTable, toRow } from './report';
+import type { CellOutcome, SuperviseOptions, TrainingOutcome } from './supervise';
+import { formatMilliseconds, formatMs, formatTable, formatTrainingTable, toRow, toTrainingRow } from './report';
+import { trainingConfigs, trainingNames, trainingPaths, type TrainingCellResult, type TrainingName, type TrainingRequest, type TrainingRow } from './training';
 
 const usage = `Usage: npm run bench -- [options]
-  --sizes LIST          small (10000, 64, 25), large (10000, 784, 196)   [small,large]
-  --impl LIST           ${implNames.join(', ')}   [all]
+  --sizes LIST|none     small (10000, 64, 25), large (10000, 784, 196)   [small,large]
+  --impl LIST|none      ${implNames.join(', ')}   [all]
   --env LIST            node, chromium   [node,chromium]
   --reps N              timed evaluations after the warm-up, at most   [5]
   --box-seconds S       one evaluation longer than this is "over the box"   [60]
   --budget-seconds S    fewer repetitions once a cell would pass this   [60]
+  --training LIST|none  training rows in Node: natural (ufldl-natural, 400 iterations),
+                        mnist (ufldl-mnist, 50 iterations)   [natural,mnist]
+  --chromium-training LIST|none  training rows in Chromium (the trainer worker on
+                        SwiftShader: natural ~2 min, mnist 7-12 min)   [natural]
+  --training-reps N     timed evaluations for a training row's lower bound, at most
+                        (within --budget-seconds)   [20]
+  --training-box-seconds S  a training row longer than this is stopped   [1800]
   --out FILE            [bench-results/bench.json]`;
 
 function list<T extends string>(value: string, allowed: readonly T[], flag: string): T[] {
+  if (value.trim() === 'none') return [];
   const items = value.split(',').map((s) => s.trim()).filter(Boolean);
   for (const item of items) {
     if (!allowed.includes(item as T)) throw new Error(`${flag}: unknown "${item}" (expected ${allowed.join(', ')})`);
@@ -68,6 +81,10 @@ async function main(): Promise<void> {
       reps: { type: 'string', default: '5' },
       'box-seconds': { type: 'string', default: '60' },
       'budget-seconds': { type: 'string', default: '60' },
+      training: { type: 'string', default: trainingNames.join(',') },
+      'chromium-training': { type: 'string', default: 'natural' },
+      'training-reps': { type: 'string', default: '20' },
+      'training-box-seconds': { type: 'string', default: '1800' },
       out: { type: 'string', default: 'bench-results/bench.json' },
       help: { type: 'boolean', short: 'h', default: false },
     },
@@ -82,13 +99,28 @@ async function main(): Promise<void> {
   const reps = Math.floor(positive(values.reps, '--reps'));
   const boxMs = Math.round(positive(values['box-seconds'], '--box-seconds') * 1000);
   const budgetMs = Math.round(positive(values['budget-seconds'], '--budget-seconds') * 1000);
+  const chosenTraining = list(values.training, trainingNames, '--training');
+  const chromiumTraining = list(values['chromium-training'], trainingNames, '--chromium-training');
+  const trainingReps = Math.floor(positive(values['training-reps'], '--training-reps'));
+  const trainingBoxMs = Math.round(positive(values['training-box-seconds'], '--training-box-seconds') * 1000);
   const out = resolve(values.out);
 
   const report = {
     generated: new Date().toISOString(),
     measures:
       'median ms of one evaluation of the sparse autoencoder cost J(θ) and its gradient, after one warm-up evaluation',
-    options: { sizes: chosenSizes, impls: chosenImpls, envs: chosenEnvs, reps, boxMs, budgetMs },
+    options: {
+      sizes: chosenSizes,
+      impls: chosenImpls,
+      envs: chosenEnvs,
+      reps,
+      boxMs,
+      budgetMs,
+      training: chosenTraining,
+      chromiumTraining,
+      trainingReps,
+      trainingBoxMs,
+    },
     inputs: {
       hyperparameters,
       data: `uniform in [${dataLow}, ${dataHigh}] from Random(${dataSeed}), rounded to float32`,
@@ -107,6 +139,12 @@ async function main(): Promise<void> {
     /** Per size: every implementation's cost against the float64 reference (one tfjs row suffices). */
     costChecks: [] as unknown[],
     rows: [] as BenchRow[],
+    trainingMeasures:
+      'train() on the GPU engine: its seconds and evaluations; lower bound = evaluations × the GPU pipeline\'s median evaluation ms on the same data and θ, measured in the same process or page; overhead = seconds / lower bound',
+    trainingConfigs: Object.fromEntries(
+      trainingNames.filter((n) => chosenTraining.includes(n) || chromiumTraining.includes(n)).map((n) => [n, trainingConfigs[n]]),
+    ),
+    trainingRows: [] as TrainingRow[],
   };
   const envAdapters: Partial<Record<EnvName, AdapterSummary | null>> = {};
   const referenceCosts = new Map<SizeName, number>();
@@ -141,8 +179,32 @@ async function main(): Promise<void> {
     }
   };
 
+  const runTraining = async (
+    env: EnvName,
+    names: readonly TrainingName[],
+    runRow: (request: TrainingRequest) => Promise<TrainingOutcome<TrainingCellResult>>,
+  ): Promise<void> => {
+    for (const name of names) {
+      const c = trainingConfigs[name];
+      log(`  ${env} · training ${name} (${c.preset}, ${c.optimizer}, ${c.iterations} iterations)`);
+      const loadStart = loadavg();
+      const outcome = await runRow({ kind: 'training', name, reps: trainingReps, budgetMs });
+      const row = toTrainingRow(name, env, trainingPaths[env], outcome, envAdapters[env] ?? null);
+      row.loadavg = { start: loadStart, end: loadavg() };
+      report.trainingRows.push(row);
+      save();
+      log(
+        row.error
+          ? `    → failed: ${row.error.split('\n')[0]}`
+          : `    → ${row.trainingSeconds!.toFixed(1)} s, ${row.evaluations} evaluations × ${formatMilliseconds(row.evaluationMedianMs!)} = ` +
+              `${row.lowerBoundSeconds!.toFixed(1)} s lower bound; overhead ${row.overhead?.toFixed(2)}×`,
+      );
+    }
+  };
+  const trainingOptions = { boxMs, idleMs: 600_000, totalMs: trainingBoxMs, log: (line: string) => log(`    ${line}`) };
+
   if (chosenEnvs.includes('node')) {
-    const { probeNode, runNodeCell } = await import('./node-env');
+    const { probeNode, runNodeCell, runNodeTrainingRow } = await import('./node-env');
     log('Node: probing Dawn…');
     const node = await probeNode();
     envAdapters.node = node.adapter;
@@ -150,9 +212,12 @@ async function main(): Promise<void> {
     save();
     log(`Node ${node.versions.node}, V8 ${node.versions.v8}; Dawn adapter: ${JSON.stringify(node.adapter)}`);
     await runEnv('node', (request) => runNodeCell(request, options));
+    if (chosenTraining.length) await runTraining('node', chosenTraining, (request) => runNodeTrainingRow(request, trainingOptions));
   }
 
-  if (chosenEnvs.includes('chromium')) {
+  const chromiumCells = chosenSizes.length > 0 && chosenImpls.some((impl) => implsByEnv.chromium.includes(impl));
+  const chromiumRows = chromiumTraining.length > 0;
+  if (chosenEnvs.includes('chromium') && (chromiumCells || chromiumRows)) {
     const { ChromiumBench } = await import('./chromium-env');
     log('Chromium: starting Vite and the browser…');
     const bench = await ChromiumBench.start((line) => log(`    ${line}`));
@@ -163,6 +228,7 @@ async function main(): Promise<void> {
       save();
       log(`Chromium ${environment.browserVersion}; WebGPU adapter: ${JSON.stringify(environment.adapter)}`);
       await runEnv('chromium', (request) => bench.runCell(request, options));
+      if (chromiumRows) await runTraining('chromium', chromiumTraining, (request) => bench.runTraining(request, trainingOptions));
       (report.environments.chromium as Record<string, unknown>).browserRelaunches = bench.relaunches;
     } finally {
       await bench.close();
@@ -200,6 +266,10 @@ async function main(): Promise<void> {
       implRank(a.impl) - implRank(b.impl),
   );
   log(formatTable(sorted, envAdapters));
+  if (report.trainingRows.length) log(formatTrainingTable(report.trainingRows, envAdapters));
+  if (chosenEnvs.includes('chromium') && !chromiumTraining.includes('mnist')) {
+    log('\n(the MNIST training row in Chromium takes 7-12 minutes on SwiftShader: --chromium-training natural,mnist)');
+  }
   if (checkLines.length) log(`\n${checkLines.join('\n')}`);
   log(`\nWrote ${out}`);
 }

@@ -4,6 +4,7 @@
  * while, the runner stops waiting, kills the cell, and records what it saw.
  */
 import type { CellEvent, CellResult } from './config';
+import type { TrainingEvent } from './training';
 
 export type CellOutcome =
   | { kind: 'done'; result: CellResult }
@@ -96,4 +97,95 @@ export async function supervise(
 
 export function describe(error: unknown): string {
   return error instanceof Error ? error.message : String(error);
+}
+
+/** How a training row ended, on the runner's side. */
+export type TrainingOutcome<R> = { kind: 'done'; result: R } | { kind: 'error'; message: string };
+
+export interface TrainingSuperviseOptions {
+  /** One evaluation of the lower bound's timing longer than this stops the row. */
+  boxMs: number;
+  /** No news for this long (data loading, setup, between progress reports) stops the row. */
+  idleMs: number;
+  /** The whole row (data, evaluation timing, training) longer than this stops it. */
+  totalMs: number;
+  log?: (line: string) => void;
+}
+
+/**
+ * The runner's side of a training row: it logs the row's progress and stops it (kills the
+ * process, closes the page) when an evaluation of its timing runs past the box, when nothing is
+ * heard for `idleMs`, or when the whole row passes `totalMs`.
+ */
+export async function superviseTraining<R>(
+  start: (onEvent: (event: TrainingEvent) => void) => { result: Promise<R>; abort(): Promise<void> },
+  { boxMs, idleMs, totalMs, log }: TrainingSuperviseOptions,
+): Promise<TrainingOutcome<R>> {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  let expire: (outcome: TrainingOutcome<R>) => void = () => {};
+  const expired = new Promise<TrainingOutcome<R>>((resolve) => (expire = resolve));
+  const arm = (ms: number, message: string): void => {
+    clearTimeout(timer);
+    timer = setTimeout(() => expire({ kind: 'error', message }), ms);
+  };
+  const idle = (): void => arm(idleMs, `no progress for ${Math.round(idleMs / 1000)} s`);
+  const total = setTimeout(() => expire({ kind: 'error', message: `the row ran past ${Math.round(totalMs / 1000)} s` }), totalMs);
+
+  let decided = false;
+  let lastLogged = -Infinity;
+  const onEvent = (event: TrainingEvent): void => {
+    if (decided) return;
+    switch (event.type) {
+      case 'phase':
+        log?.(event.text);
+        idle();
+        break;
+      case 'setup':
+        log?.(`evaluation setup ${event.ms.toFixed(0)} ms`);
+        idle();
+        break;
+      case 'eval-start':
+        arm(boxMs, `evaluation ${event.index} of the timing ran past the ${boxMs / 1000} s box`);
+        break;
+      case 'eval-end':
+        log?.(`${event.index === 0 ? 'warm-up' : `rep ${event.index}`} ${event.ms.toFixed(1)} ms`);
+        idle();
+        break;
+      case 'progress': {
+        const now = performance.now();
+        if (now - lastLogged >= 10_000 || event.iteration === event.totalIterations) {
+          lastLogged = now;
+          log?.(
+            `iteration ${event.iteration}/${event.totalIterations}, ${event.evaluations} evaluations, ` +
+              `cost ${event.cost.toPrecision(6)}, ${event.elapsedSeconds.toFixed(1)} s`,
+          );
+        }
+        idle();
+        break;
+      }
+    }
+  };
+
+  idle();
+  let row: { result: Promise<R>; abort(): Promise<void> };
+  try {
+    row = start(onEvent);
+  } catch (error) {
+    clearTimeout(timer);
+    clearTimeout(total);
+    return { kind: 'error', message: describe(error) };
+  }
+  const finished = row.result.then(
+    (result): TrainingOutcome<R> => ({ kind: 'done', result }),
+    (error: unknown): TrainingOutcome<R> => ({ kind: 'error', message: describe(error) }),
+  );
+  const outcome = await Promise.race([finished, expired]);
+  decided = true;
+  clearTimeout(timer);
+  clearTimeout(total);
+  if (outcome.kind !== 'done') {
+    log?.(`stopping the row: ${outcome.message}`);
+    await row.abort().catch(() => {});
+  }
+  return outcome;
 }

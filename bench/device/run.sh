@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# On the GPU machine: find NVIDIA's Vulkan driver, then time the pipeline and train both presets.
+# On the GPU machine: find NVIDIA's Vulkan driver, then time the pipeline, the bench's training
+# rows, and train both presets.
 set -uo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 export LD_LIBRARY_PATH="$here/lib:${LD_LIBRARY_PATH:-}"
@@ -18,6 +19,8 @@ echo "ICD: ${icd:-none}"
 [ -n "$icd" ] && export VK_ICD_FILENAMES="$icd"
 cd "$here/app"
 timeout 240 "$here/node" gpu-timing.mjs 2>&1 | grep -v '^Warning'
+# The bench's training rows (natural 400 iterations, MNIST 50) with their lower bound and overhead.
+timeout 120 "$here/node" training-rows.mjs natural,mnist 20 2>&1 | grep -v '^Warning' | tee "$OUT/training-rows.txt"
 for preset in ufldl-natural ufldl-mnist; do
   timeout 150 "$here/node" train.mjs --preset "$preset" --out "$OUT/$preset" 2>&1 | grep -v '^Warning' | tail -4
 done

@@ -6,6 +6,7 @@
  */
 import { createGpuContext, type GpuContext } from '../../src/gpu/device';
 import { GpuSparseAutoencoder } from '../../src/gpu/autoencoder';
+import type { Dataset, Hyperparameters } from '../../src/reference/autoencoder';
 import { hyperparameters, type AdapterSummary } from '../config';
 import type { Evaluator } from '../cell';
 import type { BenchInputs } from '../data';
@@ -28,11 +29,19 @@ export function summarizeAdapter(
   return summary;
 }
 
-export async function gpuEvaluator(inputs: BenchInputs, makeContext: () => Promise<GpuContext>): Promise<Evaluator> {
+/**
+ * `inputs` are the benchmark's (bench/data.ts) or, for the training rows' lower bound
+ * (bench/training.ts), a preset's own training data and initial θ.
+ */
+export async function gpuEvaluator(
+  inputs: Pick<BenchInputs, 'shape' | 'theta'> & { dataset: Dataset },
+  makeContext: () => Promise<GpuContext>,
+  hyper: Hyperparameters = hyperparameters,
+): Promise<Evaluator> {
   const ctx = await makeContext();
   let model: GpuSparseAutoencoder;
   try {
-    model = await GpuSparseAutoencoder.create(ctx, inputs.shape, hyperparameters, inputs.dataset, {
+    model = await GpuSparseAutoencoder.create(ctx, inputs.shape, hyper, inputs.dataset, {
       theta: inputs.theta,
     });
   } catch (error) {
