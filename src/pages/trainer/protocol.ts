@@ -5,7 +5,7 @@
  */
 import type { TileSize } from '../../display/network';
 import type { CostParts } from '../../reference/autoencoder';
-import type { TrainingProgress } from '../../train/trainer';
+import type { TrainingProgress, TrainingWork } from '../../train/trainer';
 import type { Shape } from '../../reference/params';
 import type { TrainConfig } from '../../train/config';
 import type { UserFile } from '../../train/data';
@@ -66,6 +66,8 @@ export interface RunSummary {
   exitReason: string;
   /** When the cost became non-finite: that iteration (θ is then the step before's). */
   divergedAt?: number;
+  /** The GPU work of the training loop (read-backs, dispatches, submissions, GPU time). */
+  work?: TrainingWork;
 }
 
 export type FromWorker =

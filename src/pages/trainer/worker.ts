@@ -373,6 +373,7 @@ function summaryOf(result: TrainingResult): RunSummary {
     meanActivation: result.meanActivation.slice(),
     exitReason: result.exitReason,
     divergedAt: result.divergedAt,
+    work: result.work,
   };
 }
 
