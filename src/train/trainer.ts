@@ -235,24 +235,13 @@ async function runLbfgs<V>(engine: TrainingEngine<V>, options: TrainOptions, ela
     }
     if (Number.isNaN(initialCost)) initialCost = result.cost;
     const theta = await backend.readX();
-    // L-BFGS never accepts a non-finite point: x is the last finite one; keep its state too.
+    // A checkpoint of where the run ended: after a non-finite cost (L-BFGS never accepts a
+    // non-finite point, so x is the last finite one) or a stop inside a line search (x is the
+    // last accepted iterate). A run stopped before its first iteration leaves none.
     const divergedAt = result.exitReason === 'non-finite' ? result.iterations + 1 : undefined;
-    if (options.onCheckpoint && divergedAt !== undefined && result.iterations > 0) {
-      const snapshot = { ...(await backend.read()), iteration: result.iterations, evaluations: result.evaluations, cost: result.cost };
-      await options.onCheckpoint(
-        checkpointFrom(
-          options,
-          engine,
-          { iteration: result.iterations, evaluations: result.evaluations, initialCost, cost: result.cost, theta, state: {}, lbfgs: encodeLbfgsSnapshot(snapshot) },
-          elapsed(),
-        ),
-      );
-    }
-    // A run stopped inside a line search (or before its iteration's checkpoint) still leaves a
-    // complete one, at the last iterate it accepted; one stopped before its first iteration has
-    // nothing to continue and leaves none.
     const progressed = result.iterations > (resumeFrom?.iteration ?? 0);
-    if (options.onCheckpoint && result.exitReason === 'cancelled' && progressed && lastSnapshot?.iteration !== result.iterations) {
+    const stoppedUncheckpointed = result.exitReason === 'cancelled' && lastSnapshot?.iteration !== result.iterations;
+    if (options.onCheckpoint && progressed && (divergedAt !== undefined || stoppedUncheckpointed)) {
       const snapshot = { ...(await backend.read()), iteration: result.iterations, evaluations: result.evaluations, cost: result.cost };
       await options.onCheckpoint(
         checkpointFrom(
