@@ -2,8 +2,11 @@
  * Node only: a GPU context through Dawn's `webgpu` package (lavapipe on machines without a GPU).
  * Destroy the context when done: Node does not exit while the device is alive.
  */
+import { execFileSync } from 'node:child_process';
+import { existsSync, readdirSync } from 'node:fs';
 import { create, globals } from 'webgpu';
 import { createGpuContext, type GpuContext, type GpuContextOptions } from './device';
+import { NoAdapterError } from './errors';
 
 let installed = false;
 
@@ -16,5 +19,37 @@ export async function createNodeGpuContext(
     Object.assign(globalThis, globals); // GPUBufferUsage, GPUMapMode, GPUShaderStage, ...
     installed = true;
   }
-  return createGpuContext(create(dawnOptions), { environment: 'node', ...options });
+  try {
+    return await createGpuContext(create(dawnOptions), { environment: 'node', ...options });
+  } catch (error) {
+    if (!(error instanceof NoAdapterError)) throw error;
+    const cause = likelyCauseOfNoAdapter();
+    throw new NoAdapterError(cause ? `${error.message} Likely cause: ${cause}.` : error.message);
+  }
+}
+
+const ICD_FOLDERS = ['/usr/share/vulkan/icd.d', '/etc/vulkan/icd.d', '/usr/local/share/vulkan/icd.d'];
+
+/**
+ * Why Dawn found no Vulkan adapter here, where it can be told: VK_ICD_FILENAMES naming files that
+ * are not there, no Vulkan driver installed at all, or a Mesa older than Dawn accepts (Debian
+ * 12's own 22.3).
+ */
+export function likelyCauseOfNoAdapter(env: NodeJS.ProcessEnv = process.env): string | undefined {
+  const listed = (env.VK_ICD_FILENAMES ?? env.VK_DRIVER_FILES)?.split(':').filter(Boolean);
+  if (listed && listed.length > 0) {
+    const missing = listed.filter((file) => !existsSync(file));
+    if (missing.length === listed.length) return `VK_ICD_FILENAMES points at ${missing.join(', ')}, which does not exist`;
+    return `VK_ICD_FILENAMES limits Vulkan to ${listed.join(', ')}`;
+  }
+  const drivers = ICD_FOLDERS.filter(existsSync).flatMap((folder) => readdirSync(folder).filter((name) => name.endsWith('.json')));
+  if (drivers.length === 0) return `no Vulkan driver is installed (no ICD file in ${ICD_FOLDERS.join(', ')})`;
+  try {
+    const version = execFileSync('dpkg-query', ['-W', '-f', '${Version}', 'mesa-vulkan-drivers'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] });
+    const major = Number(/^(?:\d+:)?(\d+)\./.exec(version)?.[1]);
+    if (major > 0 && major < 24) return `Mesa ${version.split('-')[0]} is installed, and Dawn needs Mesa ≥ 24`;
+  } catch {
+    // Not Debian, or no Mesa package: nothing more to tell.
+  }
+  return undefined;
 }

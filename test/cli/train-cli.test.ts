@@ -53,6 +53,7 @@ describe('npm run train', () => {
     const gpu = await trainCli(['--data', patchesFile, '--hidden', '3', '--iters', '2', '--out', join(dir, 'no-gpu')], undefined, env);
     expect(gpu.code).toBe(1);
     expect(gpu.stderr).toMatch(/^error: No WebGPU adapter is available: .*npm run train -- --device cpu$/m);
+    expect(gpu.stderr).toContain(`Likely cause: VK_ICD_FILENAMES points at ${env.VK_ICD_FILENAMES}, which does not exist`);
     expect(gpu.stderr).not.toMatch(/NoAdapterError|\.ts:\d+/); // ours is no stack trace (Dawn still prints its own lines)
     const cpu = await trainCli([...small(), '--iters', '2', '--out', join(dir, 'no-gpu-cpu')], undefined, env);
     expect(cpu.code, cpu.stderr).toBe(0);

@@ -4,7 +4,7 @@ import { GpuSparseAutoencoder } from '../../src/gpu/autoencoder';
 import { DEFAULT_HYPERPARAMETERS, makeFixture } from '../../src/gpu/checks';
 import { createGpuContext, NO_ADAPTER_FIX, type AdapterSummary } from '../../src/gpu/device';
 import { DeviceLostError, GpuValidationError, NoAdapterError, WgslCompileError } from '../../src/gpu/errors';
-import { createNodeGpuContext } from '../../src/gpu/node';
+import { createNodeGpuContext, likelyCauseOfNoAdapter } from '../../src/gpu/node';
 import { chooseKernelConfig, isSoftwareAdapter, MATMUL_VARIANTS, matmulProgram, matmulVariantsFor, padMatrixProgram, SHADERS } from '../../src/gpu/programs';
 import { runPrograms } from '../../src/gpu/runtime';
 import { useGpuContext } from './context';
@@ -161,5 +161,12 @@ describe('variant choice by adapter', () => {
       if (offered.includes(variant)) expect(chooseKernelConfig(info, variant).matmul).toBe(variant);
       else expect(() => chooseKernelConfig(info, variant)).toThrow(/subgroup/);
     }
+  });
+});
+
+describe('why Node found no adapter', () => {
+  it('names a VK_ICD_FILENAMES that points at nothing, or that limits the drivers', () => {
+    expect(likelyCauseOfNoAdapter({ VK_ICD_FILENAMES: '/no/such/icd.json' })).toBe('VK_ICD_FILENAMES points at /no/such/icd.json, which does not exist');
+    expect(likelyCauseOfNoAdapter({ VK_ICD_FILENAMES: `${process.execPath}:/no/such.json` })).toMatch(/^VK_ICD_FILENAMES limits Vulkan to /);
   });
 });
