@@ -30,7 +30,7 @@ import { PassTimer } from './counters';
 import type { GpuContext } from './device';
 import { formatBytes, ResourceLimitError, withErrorScopes } from './errors';
 import type { BindingKind, CachedPipeline } from './pipelines';
-import { packUniforms } from './programs';
+import { grid1d, packUniforms } from './programs';
 import { BindGroupCache, createStorageBuffer, mapForReading } from './runtime';
 import lbfgsSource from '../../shaders/lbfgs.wgsl?raw';
 
@@ -531,16 +531,10 @@ export class GpuLbfgsBackend implements LbfgsBackend<GpuTrial> {
   private encode(pass: GPUComputePassEncoder, kind: Kind, buffers: GPUBuffer[], grid?: [number, number, number]): void {
     const pipeline = this.pipelines.get(kind)!;
     const bindGroup = this.bindGroups.get(`L-BFGS ${kind}`, pipeline, [this.buffers.params, ...buffers]);
-    const [x, y, z] = grid ?? this.elementGrid();
+    const [x, y, z] = grid ?? grid1d(this.n4, WG).dispatch;
     pass.setPipeline(pipeline.pipeline);
     pass.setBindGroup(0, bindGroup);
     pass.dispatchWorkgroups(x, y, z);
-  }
-
-  private elementGrid(): [number, number, number] {
-    const groups = Math.ceil(this.n4 / WG);
-    const x = Math.min(groups, 65535);
-    return [x, Math.ceil(groups / x), 1];
   }
 }
 

@@ -178,8 +178,11 @@ export function packUniforms(fields: readonly Field[]): ArrayBuffer {
   return buffer;
 }
 
-/** A 1-D range of `count` threads laid out on a grid no dimension of which exceeds the limit. */
-function grid1d(count: number, workgroup: number): { dispatch: [number, number, number]; gridWidth: number } {
+/**
+ * A 1-D range of `count` threads laid out on a grid no dimension of which exceeds the limit; a
+ * kernel finds its index as gid.x + gid.y · gridWidth.
+ */
+export function grid1d(count: number, workgroup: number): { dispatch: [number, number, number]; gridWidth: number } {
   const groups = Math.max(1, Math.ceil(count / workgroup));
   const x = Math.min(groups, MAX_WORKGROUPS_PER_DIMENSION);
   const y = Math.ceil(groups / x);

@@ -10,7 +10,7 @@ import type { AdamSettings, UpdateBackend } from '../optim/vectors';
 import type { PassTimer } from './counters';
 import type { GpuContext } from './device';
 import { withErrorScopes } from './errors';
-import { packUniforms } from './programs';
+import { grid1d, packUniforms } from './programs';
 import type { BindingKind, CachedPipeline } from './pipelines';
 import { BindGroupCache, createStorageBuffer, readF32 } from './runtime';
 import adamSource from '../../shaders/adam.wgsl?raw';
@@ -206,12 +206,11 @@ export class GpuVectorBackend implements UpdateBackend<GpuVector> {
     const bindGroup = cacheBindGroup
       ? this.bindGroups.get(kind, pipeline, buffers)
       : this.device.createBindGroup({ label: kind, layout: pipeline.bindGroupLayout, entries: buffers.map((buffer, binding) => ({ binding, resource: { buffer } })) });
-    const groups = Math.ceil(this.length / WG);
-    const x = Math.min(groups, 65535);
+    const [x, y, z] = grid1d(this.length, WG).dispatch;
     const pass = this.pass();
     pass.setPipeline(pipeline.pipeline);
     pass.setBindGroup(0, bindGroup);
-    pass.dispatchWorkgroups(x, Math.ceil(groups / x), 1);
+    pass.dispatchWorkgroups(x, y, z);
   }
 
   private cachedUniform(...fields: (readonly ['u32' | 'f32', number])[]): GPUBuffer {
