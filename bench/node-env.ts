@@ -52,25 +52,35 @@ export async function probeNode(timeoutMs = 120_000): Promise<NodeEnvironment> {
   return found;
 }
 
+/**
+ * One child process for one request: its events go to `onEvent`, its result settles the promise,
+ * and an exit without a result rejects it with the child's own error message if it sent one.
+ */
+function runChild<E, R>(request: unknown, kinds: { event: string; result: string }, what: string, onEvent: (event: E) => void) {
+  let settle: { resolve(result: R): void; reject(error: Error): void } | undefined;
+  const result = new Promise<R>((resolve, reject) => (settle = { resolve, reject }));
+  let failure = '';
+  const { child, exited } = spawn(JSON.stringify(request), (message) => {
+    const m = message as { type: string; event?: E; result?: R; message?: string };
+    if (m.type === kinds.event) onEvent(m.event!);
+    else if (m.type === kinds.result) settle!.resolve(m.result!);
+    else if (m.type === 'error') failure = m.message ?? '';
+  });
+  void exited.then((code) => settle!.reject(new Error(failure || `${what} exited with code ${code}`)));
+  return {
+    result,
+    async abort() {
+      child.kill('SIGKILL');
+      await exited;
+    },
+  };
+}
+
 export function runNodeCell(request: CellRequest, options: SuperviseOptions): Promise<CellOutcome> {
-  return supervise((onEvent: (event: CellEvent) => void) => {
-    let settle: { resolve(result: CellResult): void; reject(error: Error): void } | undefined;
-    const result = new Promise<CellResult>((resolve, reject) => (settle = { resolve, reject }));
-    let failure = '';
-    const { child, exited } = spawn(JSON.stringify(request), (message) => {
-      if (message.type === 'event') onEvent(message.event);
-      else if (message.type === 'result') settle!.resolve(message.result);
-      else if (message.type === 'error') failure = message.message;
-    });
-    void exited.then((code) => settle!.reject(new Error(failure || `the cell's process exited with code ${code}`)));
-    return {
-      result,
-      async abort() {
-        child.kill('SIGKILL');
-        await exited;
-      },
-    };
-  }, options);
+  return supervise(
+    (onEvent: (event: CellEvent) => void) => runChild<CellEvent, CellResult>(request, { event: 'event', result: 'result' }, "the cell's process", onEvent),
+    options,
+  );
 }
 
 /** One training row (bench/training-node.ts) in its own child process. */
@@ -78,22 +88,9 @@ export function runNodeTrainingRow(
   request: TrainingRequest,
   options: TrainingSuperviseOptions,
 ): Promise<TrainingOutcome<TrainingCellResult>> {
-  return superviseTraining((onEvent: (event: TrainingEvent) => void) => {
-    let settle: { resolve(result: TrainingCellResult): void; reject(error: Error): void } | undefined;
-    const result = new Promise<TrainingCellResult>((resolve, reject) => (settle = { resolve, reject }));
-    let failure = '';
-    const { child, exited } = spawn(JSON.stringify(request), (message) => {
-      if (message.type === 'training-event') onEvent(message.event);
-      else if (message.type === 'training-result') settle!.resolve(message.result);
-      else if (message.type === 'error') failure = message.message;
-    });
-    void exited.then((code) => settle!.reject(new Error(failure || `the training row's process exited with code ${code}`)));
-    return {
-      result,
-      async abort() {
-        child.kill('SIGKILL');
-        await exited;
-      },
-    };
-  }, options);
+  return superviseTraining(
+    (onEvent: (event: TrainingEvent) => void) =>
+      runChild<TrainingEvent, TrainingCellResult>(request, { event: 'training-event', result: 'training-result' }, "the training row's process", onEvent),
+    options,
+  );
 }
