@@ -146,3 +146,54 @@ export function klDivergenceSum(meanActivation: ArrayLike<number>, sparsityParam
   }
   return s;
 }
+
+/**
+ * p = softmax of each row of the rows × cols matrix z, in place: p[r, c] = e^{z[r,c]} / Σ_c' e^{z[r,c']}.
+ * Each row's maximum is subtracted before exp (softmaxCost.m's bsxfun(@minus, M, max(M))), which
+ * leaves p unchanged and keeps e^z finite however large z is.
+ */
+export function rowSoftmax(z: Matrix, rows: number, cols: number): Matrix {
+  for (let r = 0; r < rows; r++) {
+    const base = r * cols;
+    let max = -Infinity;
+    for (let c = 0; c < cols; c++) max = Math.max(max, z[base + c]);
+    let sum = 0;
+    for (let c = 0; c < cols; c++) {
+      const e = Math.exp(z[base + c] - max);
+      z[base + c] = e;
+      sum += e;
+    }
+    for (let c = 0; c < cols; c++) z[base + c] /= sum;
+  }
+  return z;
+}
+
+/**
+ * P − Y for the rows × cols matrix of probabilities p, Y the one-hot rows of `labels`
+ * (softmaxCost.m's groundTruth, transposed): the gradient of the cross-entropy with respect to z.
+ */
+export function softmaxDelta(p: ArrayLike<number>, labels: ArrayLike<number>, rows: number, cols: number): Matrix {
+  const d = Float64Array.from({ length: rows * cols }, (_, i) => p[i]);
+  for (let r = 0; r < rows; r++) d[r * cols + labels[r]] -= 1;
+  return d;
+}
+
+/** Σ_r −log p[r, labels[r]]: the cross-entropy of the labels before its 1/m. */
+export function crossEntropySum(p: ArrayLike<number>, labels: ArrayLike<number>, rows: number, cols: number): number {
+  let s = 0;
+  for (let r = 0; r < rows; r++) s -= Math.log(p[r * cols + labels[r]]);
+  return s;
+}
+
+/**
+ * δ = backprop ⊙ a(1 − a) for a sigmoid layer's rows × cols activations a, with `backprop`
+ * (the layer above's δ·W) already formed: hiddenDelta without a sparsity term.
+ */
+export function sigmoidDelta(backprop: ArrayLike<number>, a: ArrayLike<number>, rows: number, cols: number): Matrix {
+  const d = new Float64Array(rows * cols);
+  for (let i = 0; i < d.length; i++) {
+    const ai = a[i];
+    d[i] = backprop[i] * ai * (1 - ai);
+  }
+  return d;
+}
