@@ -10,6 +10,7 @@ import { existsSync, rmSync } from 'node:fs';
 import { totalmem } from 'node:os';
 import { readFile } from 'node:fs/promises';
 import { extname, join } from 'node:path';
+import { describeUnits, unitStatistics } from '../analysis/units';
 import { DataError } from '../data/errors';
 import { DeviceLostError, NoAdapterError, ResourceLimitError } from '../gpu/errors';
 import { randomSubset } from '../data/patches';
@@ -152,12 +153,15 @@ async function main(argv: string[]): Promise<number> {
   writing = true;
 
   const meanRhoHat = result.meanActivation.reduce((a, b) => a + b, 0) / result.meanActivation.length;
+  // Dead and always-on units, L0 and the variance explained: a float64 pass over the data.
+  const units = unitStatistics(result.theta, shape, data.dataset);
   const report = {
     initialCost: result.initialCost,
     finalCost: result.finalCost,
     costParts: result.parts,
     meanActivation: Array.from(result.meanActivation),
     meanActivationAverage: meanRhoHat,
+    units,
     iterations: result.iterations,
     evaluations: result.evaluations,
     seconds: result.seconds,
@@ -202,6 +206,7 @@ async function main(argv: string[]): Promise<number> {
       `(reconstruction ${result.parts.reconstruction.toFixed(6)}, weight decay ${result.parts.weightDecay.toFixed(6)}, ` +
       `sparsity ${result.parts.sparsity.toFixed(6)}); mean ρ̂ ${meanRhoHat.toFixed(4)} (target ${config.sparsityParam})`,
   );
+  log(describeUnits(units, shape.hiddenSize));
   log(`features: ${features}`);
   log(`work: ${describeWork(result)}`);
   if (result.divergedAt !== undefined) {

@@ -146,6 +146,21 @@ describe('npm run train', () => {
     expect(report.finalCost).toBeLessThan(report.initialCost);
     expect(report.device.backend).toBe('cpu');
     expect(report.meanActivation).toHaveLength(3);
+    // The hidden layer as SAE tools describe it, from a float64 pass of the final θ.
+    const { units } = report;
+    expect(units.thresholds).toEqual({ dead: 1e-4, alwaysOn: 0.5, active: 0.5 });
+    for (const list of [units.deadUnits, units.alwaysOnUnits]) {
+      expect(Array.isArray(list)).toBe(true);
+      for (const j of list) expect(j >= 0 && j < 3 && Number.isInteger(j)).toBe(true);
+    }
+    expect(units.meanL0).toBeGreaterThanOrEqual(0);
+    expect(units.meanL0).toBeLessThanOrEqual(3);
+    // The patches are independent uniform noise: 3 hidden units barely beat answering x̄, so
+    // the fraction of variance explained sits near 0, on either side.
+    expect(units.varianceExplained).toBeGreaterThan(-0.1);
+    expect(units.varianceExplained).toBeLessThan(0.5);
+    const unitLine = first.stderr.split('\n').find((line) => line.startsWith('hidden units: '));
+    expect(unitLine, first.stderr).toMatch(/^hidden units: \d+ dead \(ρ̂ < 1e-4\), \d+ always on \(ρ̂ > 0\.5\); mean L0 \d+\.\d+ of 3; variance explained -?\d+\.\d%$/);
     const model = JSON.parse(await readFile(join(out, 'model.json'), 'utf8'));
     expect([model.W1.length, model.W1[0].length]).toEqual([3, 16]);
     expect(existsSync(join(out, 'theta.mat')) && existsSync(join(out, 'features.png'))).toBe(true);
@@ -179,6 +194,11 @@ describe('npm run train', () => {
     expect(again.code, again.stderr).toBe(0);
     const evaluated = JSON.parse(await readFile(join(dir, 'eval', 'report.json'), 'utf8'));
     expect(evaluated.finalCost).toBeCloseTo(after.finalCost, 12);
+    // The unit statistics are those of the final θ: the same model gives the same ones.
+    expect(evaluated.units.deadUnits).toEqual(after.units.deadUnits);
+    expect(evaluated.units.alwaysOnUnits).toEqual(after.units.alwaysOnUnits);
+    expect(evaluated.units.meanL0).toBe(after.units.meanL0);
+    expect(evaluated.units.varianceExplained).toBeCloseTo(after.units.varianceExplained, 12);
   });
 
   it('Ctrl-C stops with exit code 130 and a checkpoint that --resume continues', async () => {
