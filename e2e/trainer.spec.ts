@@ -87,6 +87,12 @@ test('natural preset: a short run lowers the cost, redraws the features, and exp
   expect(Number(await page.locator('#rate-evaluations').textContent())).toBeGreaterThan(0);
   await expect(page.locator('#rho-meta')).toContainText('mean');
   await expect(page.locator('#status-line')).toContainText('WebGPU on');
+  // The hidden layer as SAE tools describe it, from the worker's float64 pass of the final θ.
+  const units = page.locator('#unit-stats');
+  await expect(units).toBeVisible();
+  await expect(units).toContainText(/^hidden units: \d+ dead \(ρ̂ < 1e-4\), \d+ always on \(ρ̂ > 0\.5\); mean L0 [\d.]+ of 25; variance explained -?[\d.]+%$/);
+  await expect(units).toContainText('variance explained');
+  console.log(`natural, 2000 patches: ${await units.textContent()}`);
   console.log(
     `natural, 2000 patches: ${done.iteration} iterations; cost ${done.initialCost.toFixed(3)} → ${done.cost.toFixed(4)}; ` +
       `longest work of the page ${done.longestWorkMs} ms, longest task ${done.longestTaskMs} ms`,
@@ -137,6 +143,7 @@ test('pause and resume keep the iteration count and the cost', async ({ page, co
   await page.click('#pause');
   const paused = await waitForTrainer(page, "t.state === 'paused'");
   await expect(page.locator('#resume')).toBeVisible();
+  await expect(page.locator('#unit-stats'), 'a pause is not the end of the run').toBeHidden();
   const shown = await page.locator('#iteration').textContent();
   const cost = await page.locator('#cost').textContent();
   await page.waitForTimeout(1000);
@@ -156,6 +163,7 @@ test('pause and resume keep the iteration count and the cost', async ({ page, co
   const done = await waitForTrainer(page, "t.state === 'finished'");
   expect(done.iteration).toBe(30);
   expect(done.cost).toBeLessThan(paused.cost);
+  await expect(page.locator('#unit-stats')).toContainText('variance explained');
   // The cost curve is one run: every iteration from 0 to 30 once.
   const xs = await page.evaluate(() => (window as unknown as { trainerHistory(): number[] }).trainerHistory());
   expect(xs).toEqual(Array.from({ length: 31 }, (_, i) => i));

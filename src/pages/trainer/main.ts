@@ -3,6 +3,7 @@
  * resume / stop, live pictures of the model while it trains, exports, and runs that survive a
  * reload (IndexedDB). The work happens in ./worker.ts; this thread only draws.
  */
+import { describeUnits } from '../../analysis/units';
 import { drawNetwork } from '../../display/canvas';
 import { messageOf } from '../../data/errors';
 import type { TileSize } from '../../display/network';
@@ -65,6 +66,7 @@ const el = {
   elapsed: $('elapsed'),
   progress: $('progress'),
   statusLine: $('status-line'),
+  unitStats: $('unit-stats'),
   features: $<HTMLCanvasElement>('features'),
   featuresPlaceholder: $('features-placeholder'),
   featuresMeta: $('features-meta'),
@@ -522,6 +524,7 @@ function beginRun(
     startIteration: 0,
   };
   setState('loading');
+  el.unitStats.hidden = true;
   setStatusLine(['Starting…']);
   const liveEvery = url.liveEvery ?? (config.data === 'mnist' ? 2 : 5);
   // Checkpoints by training time: an L-BFGS checkpoint reads θ and up to 200 correction
@@ -724,6 +727,8 @@ function onEnded(reason: 'paused' | 'stopped' | 'finished', summary: RunSummary,
   el.cost.textContent = formatCost(summary.finalCost);
   stats.cost = summary.finalCost;
   updateLegend(summary.parts, summary.finalCost);
+  el.unitStats.textContent = summary.units ? describeUnits(summary.units, run.config.hiddenSize) : '';
+  el.unitStats.hidden = !summary.units;
   setState(reason);
   const exit = summary.exitReason === 'max-iterations' ? 'reached the iteration limit' : summary.exitReason.replace(/-/g, ' ');
   if (summary.divergedAt !== undefined) {

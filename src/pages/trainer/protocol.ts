@@ -3,6 +3,7 @@
  * (WebGPU or the float64 reference) and the training loop; the page only draws, so it stays
  * responsive whatever the engine does.
  */
+import type { UnitStatistics } from '../../analysis/units';
 import type { TileSize } from '../../display/network';
 import type { CostParts } from '../../reference/autoencoder';
 import type { TrainingProgress, TrainingWork } from '../../train/trainer';
@@ -68,6 +69,8 @@ export interface RunSummary {
   divergedAt?: number;
   /** The GPU work of the training loop (read-backs, dispatches, submissions, GPU time). */
   work?: TrainingWork;
+  /** Dead and always-on units, mean L0 and variance explained of the final θ (not for a pause). */
+  units?: UnitStatistics;
 }
 
 export type FromWorker =

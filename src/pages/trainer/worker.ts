@@ -3,6 +3,7 @@
  * reference), runs src/train/trainer.ts, and sends the page progress, live pictures of the
  * model, checkpoints and export files. Nothing here touches the DOM.
  */
+import { unitStatistics, type UnitStatistics } from '../../analysis/units';
 import { DataError, messageOf } from '../../data/errors';
 import { decodeLbfgsSnapshot, encodeLbfgsSnapshot, trimLbfgsSnapshot } from '../../optim/lbfgs-snapshot';
 import { displayFeatures, type TileSize } from '../../display/network';
@@ -110,7 +111,7 @@ function control(action: 'pause' | 'stop'): void {
   }
   if (action === 'stop' && s.lastResult && s.theta) {
     // Paused: stopping only ends the run.
-    post({ type: 'ended', reason: 'stopped', summary: summaryOf(s.lastResult), theta: s.theta.slice() });
+    post({ type: 'ended', reason: 'stopped', summary: summaryOf(s.lastResult, unitsOf(s, s.theta)), theta: s.theta.slice() });
     endSession();
   }
 }
@@ -354,7 +355,9 @@ async function run(s: Session, resumeFrom: Checkpoint | undefined): Promise<void
   s.theta = result.theta;
   sendView(s, result.theta, result.iterations, result.meanActivation);
   const reason = s.pending === 'pause' && result.cancelled ? 'paused' : result.cancelled ? 'stopped' : 'finished';
-  post({ type: 'ended', reason, summary: summaryOf(result), theta: result.theta.slice() });
+  // A pause is not the end: the float64 pass over the data waits for the run's end.
+  const units = reason === 'paused' ? undefined : unitsOf(s, result.theta);
+  post({ type: 'ended', reason, summary: summaryOf(result, units), theta: result.theta.slice() });
   if (reason !== 'paused') {
     // The engine is freed; θ stays for exports.
     s.close();
@@ -362,7 +365,12 @@ async function run(s: Session, resumeFrom: Checkpoint | undefined): Promise<void
   }
 }
 
-function summaryOf(result: TrainingResult): RunSummary {
+/** The hidden layer as SAE tools describe it, on the training data (a float64 pass, seconds for MNIST). */
+function unitsOf(s: Session, theta: Float64Array): UnitStatistics | undefined {
+  return s.data ? unitStatistics(theta, s.shape, s.data.dataset) : undefined;
+}
+
+function summaryOf(result: TrainingResult, units?: UnitStatistics): RunSummary {
   return {
     iterations: result.iterations,
     evaluations: result.evaluations,
@@ -374,6 +382,7 @@ function summaryOf(result: TrainingResult): RunSummary {
     exitReason: result.exitReason,
     divergedAt: result.divergedAt,
     work: result.work,
+    units,
   };
 }
 
