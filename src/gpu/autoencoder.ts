@@ -23,8 +23,7 @@
 import { validateHyperparameters, type CostParts, type Dataset, type Hyperparameters } from '../reference/autoencoder';
 import { thetaLayout, type Shape, type ThetaLayout } from '../reference/params';
 import type { GpuContext } from './device';
-import { formatBytes, ResourceLimitError, withErrorScopes } from './errors';
-import type { CachedPipeline } from './pipelines';
+import { withErrorScopes } from './errors';
 import {
   chooseKernelConfig,
   chunkCount,
@@ -42,7 +41,10 @@ import {
   type KernelProgram,
   type MatmulVariant,
 } from './programs';
-import { createBindGroup, createStorageBuffer, createUniformBuffer, encodeStep, readF32 } from './runtime';
+import { createStorageBuffer, readF32 } from './runtime';
+import { checkBatch, checkBindingSizes, StepList, type Batch, type StepDefinition } from './steps';
+
+export type { Batch } from './steps';
 
 export interface GpuEvaluation {
   cost: number;
@@ -51,35 +53,12 @@ export interface GpuEvaluation {
   meanActivation?: Float32Array;
 }
 
-/** A contiguous range of examples [start, start + count) evaluated instead of the whole set. */
-export interface Batch {
-  start: number;
-  count: number;
-}
-
 export interface GpuAutoencoderOptions {
   /** Initial θ (UFLDL packing); zeros when absent. */
   theta?: ArrayLike<number>;
   batch?: Batch;
   /** Forces the matmul variant for this model (default: the context's choice by adapter). */
   matmulVariant?: MatmulVariant;
-}
-
-/** The buffers a step reads and writes, given the θ and gradient buffers in use. */
-type StepBuffers = (theta: GPUBuffer, grad: GPUBuffer) => GPUBuffer[];
-
-interface Step {
-  make: (batch: Batch) => KernelProgram;
-  buffers: StepBuffers;
-  pipeline: CachedPipeline;
-}
-
-/** The step programs for one batch, with their uniform buffers (one per step). */
-interface BatchPrograms {
-  programs: KernelProgram[];
-  uniformBuffers: GPUBuffer[];
-  /** Bind groups by θ buffer, then gradient buffer. */
-  bindGroups: Map<GPUBuffer, Map<GPUBuffer, GPUBindGroup[]>>;
 }
 
 export class GpuSparseAutoencoder {
@@ -96,9 +75,8 @@ export class GpuSparseAutoencoder {
 
   private hyperparameters: Hyperparameters;
   private currentBatch: Batch;
-  private readonly steps: Step[] = [];
-  /** By batch ("start:count"): each batch has its own uniforms, so one submission may hold several. */
-  private readonly batches = new Map<string, BatchPrograms>();
+  /** Built by create(); each batch has its own uniforms, so one submission may hold several. */
+  private steps!: StepList;
   private readonly owned: GPUBuffer[] = [];
   private readonly buffers: Record<string, GPUBuffer>;
   private readonly costStaging: GPUBuffer;
@@ -139,21 +117,13 @@ export class GpuSparseAutoencoder {
     const chunks = chunkCount(m);
     const slices = Math.ceil(m / this.config.splitK);
     // Each buffer must fit one storage binding: say which does not, before creating any.
-    const maxBinding = Math.min(device.limits.maxStorageBufferBindingSize, device.limits.maxBufferSize);
-    const needs: [string, number, string][] = [
+    checkBindingSizes(device, [
       [`the data set (${m} × ${v} float32)`, xBytes, 'fewer examples'],
       [`θ (${thetaLayout(shape).length} float32)`, thetaLayout(shape).length * 4, 'fewer hidden units'],
       [`W1 (${v} × ${h} float32)`, v4 * h4 * 4, 'fewer hidden units'],
       [`the hidden activations (${m} × ${h} float32)`, m * h4 * 4, 'fewer examples or hidden units'],
       [`the split-K partial sums of ∇W1 (${slices} × ${v} × ${h} float32)`, slices * v4 * h4 * 4, 'fewer hidden units'],
-    ];
-    for (const [what, bytes, instead] of needs) {
-      if (bytes > maxBinding) {
-        throw new ResourceLimitError(
-          `${what} needs ${formatBytes(bytes)} in one GPU buffer; this adapter's largest is ${formatBytes(maxBinding)}: use ${instead}, or --device cpu`,
-        );
-      }
-    }
+    ]);
     const own = (bytes: number, label: string): GPUBuffer => {
       const buffer = createStorageBuffer(device, bytes, label);
       this.owned.push(buffer);
@@ -209,8 +179,8 @@ export class GpuSparseAutoencoder {
       model = await withErrorScopes(ctx.device, 'creating the GPU sparse autoencoder', async () => {
         const created = new GpuSparseAutoencoder(ctx, shape, hyperparameters, dataset, options);
         model = created;
-        await created.buildSteps();
-        created.bindGroupsFor(created.currentBatch, created.thetaBuffer, created.gradBuffer);
+        created.steps = await StepList.build(ctx, created.stepDefinitions(), created.examples, created.currentBatch, created.layout.length * 4);
+        created.steps.bindGroupsFor(created.currentBatch, created.thetaBuffer, created.gradBuffer);
         return created;
       });
       return model;
@@ -228,18 +198,14 @@ export class GpuSparseAutoencoder {
   setBatch(batch: Batch): void {
     this.assertUsable();
     this.currentBatch = checkBatch(batch, this.examples);
-    this.programsFor(this.currentBatch);
+    this.steps.programsFor(this.currentBatch);
   }
 
   setHyperparameters(p: Hyperparameters): void {
     this.assertUsable();
     validateHyperparameters(p);
     this.hyperparameters = { ...p };
-    for (const [key, set] of this.batches) {
-      const [start, count] = key.split(':').map(Number);
-      set.programs = this.makePrograms({ start, count });
-      set.programs.forEach((program, i) => this.ctx.device.queue.writeBuffer(set.uniformBuffers[i], 0, program.uniforms));
-    }
+    this.steps.refresh();
   }
 
   writeTheta(theta: ArrayLike<number>): void {
@@ -264,9 +230,7 @@ export class GpuSparseAutoencoder {
     batch: Batch = this.currentBatch,
   ): void {
     this.assertUsable();
-    const { programs } = this.programsFor(batch);
-    const bindGroups = this.bindGroupsFor(batch, thetaBuffer, gradBuffer);
-    this.steps.forEach((step, i) => encodeStep(pass, { pipeline: step.pipeline, bindGroup: bindGroups[i], program: programs[i] }));
+    this.steps.encode(pass, thetaBuffer, gradBuffer, batch);
   }
 
   /** [cost, reconstruction, weightDecay, sparsity] as costBuffer holds them, as an evaluation. */
@@ -342,15 +306,14 @@ export class GpuSparseAutoencoder {
 
   /** The programs of one evaluation of the current batch in order (names, dispatch sizes, chain lengths). */
   get programs(): readonly KernelProgram[] {
-    return this.programsFor(this.currentBatch).programs;
+    return this.steps.programsFor(this.currentBatch).programs;
   }
 
   destroy(): void {
     if (this.destroyed) return;
     this.destroyed = true;
     for (const buffer of this.owned) buffer.destroy();
-    for (const set of this.batches.values()) for (const buffer of set.uniformBuffers) buffer.destroy();
-    this.batches.clear();
+    this.steps?.destroy();
   }
 
   // -------------------------------------------------------------------------------------------
@@ -367,7 +330,7 @@ export class GpuSparseAutoencoder {
   }
 
   /** The step list: program factories (for a batch, with the current hyperparameters) and buffers. */
-  private stepDefinitions(): Array<{ make: (b: Batch) => KernelProgram; buffers: StepBuffers }> {
+  private stepDefinitions(): StepDefinition[] {
     const { visibleSize: v, hiddenSize: h } = this.shape;
     const v4 = roundUp4(v);
     const h4 = roundUp4(h);
@@ -423,7 +386,7 @@ export class GpuSparseAutoencoder {
       },
       // δ⁽²⁾ with Σδ⁽²⁾ partials; ∇b1.
       {
-        make: (b) => hiddenDeltaProgram({ rows: b.count, hidden: h, sparsityParam: hp().sparsityParam, beta: hp().beta }, lanes),
+        make: (b) => hiddenDeltaProgram({ rows: b.count, hidden: h, sparsity: { sparsityParam: hp().sparsityParam, beta: hp().beta } }, lanes),
         buffers: () => [B.backprop, B.a2, B.meanActivation, B.delta2, B.columnPartials],
       },
       { make: column(h, h4, L.b1, (m) => 1 / m), buffers: (t, g) => [B.columnPartials, t, g] },
@@ -456,64 +419,4 @@ export class GpuSparseAutoencoder {
       },
     ];
   }
-
-  private async buildSteps(): Promise<void> {
-    const definitions = this.stepDefinitions();
-    const programs = definitions.map((d) => d.make(this.currentBatch));
-    const pipelines = await Promise.all(programs.map((p) => this.ctx.pipelines.pipeline(p)));
-    definitions.forEach((d, i) => this.steps.push({ ...d, pipeline: pipelines[i] }));
-  }
-
-  private makePrograms(batch: Batch): KernelProgram[] {
-    return this.steps.map((step) => {
-      const program = step.make(batch);
-      if (this.ctx.pipelines.key(program) !== step.pipeline.key) {
-        throw new Error(`internal: ${program.name} would need a different pipeline for batch ${batch.start}:${batch.count}`);
-      }
-      return program;
-    });
-  }
-
-  /** The programs and uniforms of a batch, made on first use (uniforms only; nothing recompiles). */
-  private programsFor(batch: Batch): BatchPrograms {
-    const key = `${batch.start}:${batch.count}`;
-    let set = this.batches.get(key);
-    if (!set) {
-      checkBatch(batch, this.examples);
-      const programs = this.makePrograms(batch);
-      const uniformBuffers = programs.map((program) => createUniformBuffer(this.ctx.device, program));
-      set = { programs, uniformBuffers, bindGroups: new Map() };
-      this.batches.set(key, set);
-    }
-    return set;
-  }
-
-  private bindGroupsFor(batch: Batch, theta: GPUBuffer, grad: GPUBuffer): GPUBindGroup[] {
-    const set = this.programsFor(batch);
-    let byGrad = set.bindGroups.get(theta);
-    if (!byGrad) {
-      byGrad = new Map();
-      set.bindGroups.set(theta, byGrad);
-    }
-    let groups = byGrad.get(grad);
-    if (!groups) {
-      const bytes = this.layout.length * 4;
-      if (theta.size < bytes || grad.size < bytes) {
-        throw new RangeError(`θ and gradient buffers need at least ${bytes} bytes (got ${theta.size} and ${grad.size})`);
-      }
-      groups = this.steps.map((step, i) =>
-        createBindGroup(this.ctx.device, step.pipeline, set.uniformBuffers[i], step.buffers(theta, grad), set.programs[i].name),
-      );
-      byGrad.set(grad, groups);
-    }
-    return groups;
-  }
-}
-
-function checkBatch(batch: Batch, examples: number): Batch {
-  const { start, count } = batch;
-  if (!(Number.isInteger(start) && Number.isInteger(count) && start >= 0 && count >= 1 && start + count <= examples)) {
-    throw new RangeError(`batch [${start}, ${start + count}) is not a non-empty range inside [0, ${examples})`);
-  }
-  return { start, count };
 }
