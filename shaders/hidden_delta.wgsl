@@ -2,11 +2,14 @@
 // backprop = δ⁽³⁾·W2 already formed by the NT matmul, fused with the first level of
 // deltaSum[chunk][col] = Σ δ⁽²⁾ (∇b1 = column means of δ⁽²⁾), summed by splitk_finalize.wgsl.
 // Padding columns (col ≥ hidden) get δ = 0: their ρ̂ is 0 and the sparsity term is not formed.
+// With SPARSE = false (the hidden layers of a classifier, src/gpu/classifier.ts) there is no
+// sparsity term: δ = backprop · a(1 − a), and meanActivation is never read.
 //
 // One thread per (vec4 column, chunk of CHUNK_ROWS rows); the sum's chain is CHUNK_ROWS/4 + 2.
 
 override WG: u32 = 8;
 override CHUNK_ROWS: u32 = 64;
+override SPARSE: bool = true;
 
 struct Params {
   rows: u32,
@@ -31,9 +34,12 @@ fn main(@builtin(global_invocation_id) gid: vec3u, @builtin(workgroup_id) wg: ve
   }
   let col = col4 * 4u;
   let valid = vec4u(col, col + 1u, col + 2u, col + 3u) < vec4u(p.hidden);
-  let rhoHat = select(vec4f(0.5), meanActivation[col4], valid);
-  let rho = p.sparsityParam;
-  let sparsity = select(vec4f(0.0), p.beta * (-rho / rhoHat + (1.0 - rho) / (1.0 - rhoHat)), valid);
+  var sparsity = vec4f(0.0);
+  if (SPARSE) {
+    let rhoHat = select(vec4f(0.5), meanActivation[col4], valid);
+    let rho = p.sparsityParam;
+    sparsity = select(vec4f(0.0), p.beta * (-rho / rhoHat + (1.0 - rho) / (1.0 - rhoHat)), valid);
+  }
 
   let chunk = wg.y;
   let rowBegin = chunk * CHUNK_ROWS;

@@ -16,10 +16,15 @@ import {
   scaleAddDecay,
   sparsityDelta,
   sumOfSquares,
+  crossEntropySum,
+  rowSoftmax,
+  softmaxDelta,
 } from '../reference/ops';
 import { initializeParameters, thetaLayout } from '../reference/params';
+import { classifierCostDetailed, classifierLayout, type ClassifierShape } from '../reference/classifier';
 import { Random } from '../random';
 import { GpuSparseAutoencoder } from './autoencoder';
+import { GpuClassifier } from './classifier';
 import type { GpuContext } from './device';
 import {
   chooseKernelConfig,
@@ -31,6 +36,8 @@ import {
   matmulProgram,
   outputDeltaProgram,
   padMatrixProgram,
+  softmaxPartialCount,
+  softmaxProgram,
   roundUp4,
   sumSquaresPartialCount,
   sumSquaresProgram,
@@ -372,7 +379,7 @@ export async function checkHiddenDelta(
   const rhoHat = uniformValues(rng, hidden, 0.05, 0.95);
   const h4 = roundUp4(hidden);
   const chunks = chunkCount(rows);
-  const kernel = hiddenDeltaProgram({ rows, hidden, sparsityParam: rho, beta }, lanes);
+  const kernel = hiddenDeltaProgram({ rows, hidden, sparsity: { sparsityParam: rho, beta } }, lanes);
   const means = finalizeProgram({ rows: 1, cols: hidden, ld: h4, sliceStride: h4, slices: chunks, outOffset: 0, scale: 1 / rows });
   const device = ctx.device;
   const bpBuffer = uploadF32(device, pad(backprop, rows, hidden), 'backprop');
@@ -564,62 +571,200 @@ export async function checkEvaluation(ctx: GpuContext, spec: EvaluationCheck): P
     const ref = sparseAutoencoderCostDetailed(theta, shape, hp32, dataset);
     const label = { examples: m, visibleSize: v, hiddenSize: h, variant: model.config.matmul };
 
-    const costError = Math.abs(evaluation.cost - ref.cost) / Math.abs(ref.cost);
-    const costResult: CheckResult = {
-      name: 'evaluation cost (relative error)',
-      shape: label,
-      maxError: costError,
-      bound: MODEL_TOLERANCE.costRelative,
-      pass: Number.isFinite(evaluation.cost) && costError <= MODEL_TOLERANCE.costRelative,
-      worst: [{ index: 0, gpu: evaluation.cost, reference: ref.cost, error: Math.abs(evaluation.cost - ref.cost), bound: MODEL_TOLERANCE.costRelative * Math.abs(ref.cost) }],
-      details: {
-        reconstructionRelative: Math.abs(evaluation.parts.reconstruction - ref.parts.reconstruction) / Math.abs(ref.parts.reconstruction),
-        weightDecayRelative: Math.abs(evaluation.parts.weightDecay - ref.parts.weightDecay) / Math.abs(ref.parts.weightDecay),
-        sparsityRelative: Math.abs(evaluation.parts.sparsity - ref.parts.sparsity) / Math.abs(ref.parts.sparsity),
-      },
-    };
-
-    let num = 0;
-    let den = 0;
-    let finite = true;
-    const entries: WorstEntry[] = [];
-    for (let i = 0; i < grad.length; i++) {
-      const e = grad[i] - ref.grad[i];
-      if (!Number.isFinite(grad[i])) finite = false;
-      num += e * e;
-      den += ref.grad[i] * ref.grad[i];
-      entries.push({ index: i, gpu: grad[i], reference: ref.grad[i], error: Math.abs(e), bound: NaN });
-    }
-    entries.sort((a, b) => b.error - a.error);
-    const gradError = Math.sqrt(num / den);
     const L = thetaLayout(shape);
-    const blockError = (from: number, to: number) => {
-      let n2 = 0;
-      let d2 = 0;
-      for (let i = from; i < to; i++) {
-        n2 += (grad[i] - ref.grad[i]) ** 2;
-        d2 += ref.grad[i] ** 2;
-      }
-      return Math.sqrt(n2 / d2);
-    };
-    const gradResult: CheckResult = {
-      name: 'evaluation gradient (relative 2-norm error)',
-      shape: label,
-      maxError: gradError,
-      bound: MODEL_TOLERANCE.gradientRelativeNorm,
-      pass: finite && gradError <= MODEL_TOLERANCE.gradientRelativeNorm,
-      worst: entries.slice(0, WORST_COUNT),
-      details: {
-        W1: blockError(L.W1, L.W2),
-        W2: blockError(L.W2, L.b1),
-        b1: blockError(L.b1, L.b2),
-        b2: blockError(L.b2, L.length),
-      },
-    };
-    return [costResult, gradResult];
+    return [
+      compareCost(label, evaluation, ref),
+      compareGradient(label, grad, ref.grad, { W1: [L.W1, L.W2], W2: [L.W2, L.b1], b1: [L.b1, L.b2], b2: [L.b2, L.length] }),
+    ];
   } finally {
     model.destroy();
   }
+}
+
+// ---------------------------------------------------------------------------------------------
+// The softmax output layer (softmax.wgsl) against rowSoftmax / softmaxDelta / crossEntropySum.
+
+/**
+ * δ_out = P − Y per entry, and the per-workgroup partials of Σ −log p_y. With t = z − max z ≤ 0
+ * and T = max |t| of the row: exp(t) carries 2(3 + 2|t|)u (WGSL's 3 + 2|x| ULP) plus u|t| from
+ * forming t; the row's Σ exp adds its chain of `classes` additions, so its relative error is
+ * ε_S = (classes + 2(3 + 2T) + T)u; the division adds 5u (2.5 ULP) and subtracting the label u.
+ * log S (S ≥ 1) carries ε_S + max(2⁻²¹, 6u·log S) (WGSL's log: 2⁻²¹ absolute near 1, else
+ * 3 ULP), and −log p_y a further u|t_y| + u·(−log p_y). The partials add the tree's chain.
+ */
+export async function checkSoftmax(ctx: GpuContext, spec: { rows: number; classes: number; spread?: number; seed?: number }): Promise<CheckResult[]> {
+  const { rows, classes } = spec;
+  const spread = spec.spread ?? 8;
+  const rng = new Random(spec.seed ?? 9);
+  const k4 = roundUp4(classes);
+  const z = uniformValues(rng, rows * classes, -spread, spread);
+  const labels = Uint32Array.from({ length: rows }, () => rng.integer(classes));
+  const program = softmaxProgram({ rows, classes, labelOffset: 0 });
+  const device = ctx.device;
+  const zBuffer = uploadF32(device, pad(z, rows, classes), 'z');
+  const labelBuffer = createStorageBuffer(device, rows * 4, 'labels');
+  device.queue.writeBuffer(labelBuffer, 0, labels);
+  const deltaBuffer = createStorageBuffer(device, rows * k4 * 4, 'delta out');
+  const partials = createStorageBuffer(device, softmaxPartialCount(rows) * 4, 'loss partials');
+  return withBuffers([zBuffer, labelBuffer, deltaBuffer, partials], async () => {
+    await runPrograms(ctx, [{ program, buffers: [zBuffer, labelBuffer, deltaBuffer, partials] }]);
+    const shape = { rows, classes, spread };
+    const p = rowSoftmax(Float64Array.from(z), rows, classes);
+    const delta = softmaxDelta(p, labels, rows, classes);
+    const u = UNIT_ROUNDOFF;
+    const deltaBounds = new Float64Array(rows * classes);
+    const groups = softmaxPartialCount(rows);
+    const lossRef = new Float64Array(groups);
+    const lossBounds = new Float64Array(groups);
+    for (let r = 0; r < rows; r++) {
+      const row = z.subarray(r * classes, (r + 1) * classes);
+      const top = Math.max(...row);
+      const T = top - Math.min(...row);
+      const sumError = (classes + 2 * (3 + 2 * T) + T) * u;
+      let S = 0;
+      for (let c = 0; c < classes; c++) S += Math.exp(row[c] - top);
+      for (let c = 0; c < classes; c++) {
+        const t = top - row[c];
+        const i = r * classes + c;
+        deltaBounds[i] = p[i] * ((2 * (3 + 2 * t) + t) * u + sumError + 5 * u) + u * Math.abs(delta[i]);
+      }
+      const ty = top - row[labels[r]];
+      const nll = Math.log(S) + ty;
+      const g = Math.floor(r / 64);
+      lossRef[g] += nll;
+      lossBounds[g] += sumError + Math.max(2 ** -21, 6 * u * Math.log(S)) + u * ty + u * nll;
+    }
+    for (let g = 0; g < groups; g++) lossBounds[g] += roundoffBound(Math.log2(64), 0, lossRef[g]);
+    const deltaGpu = unpad(await readF32(ctx, deltaBuffer, 0, rows * k4), rows, classes);
+    return [
+      compareElementwise('softmax δ_out = P − Y', shape, deltaGpu, delta, deltaBounds),
+      compareElementwise('softmax −log p_y partials', shape, await readF32(ctx, partials, 0, groups), lossRef, lossBounds),
+    ];
+  });
+}
+
+// ---------------------------------------------------------------------------------------------
+// The whole classifier evaluation against classifierCostDetailed.
+
+export interface ClassifierCheck extends ClassifierShape {
+  examples: number;
+  lambda?: number;
+  seed?: number;
+  variant?: MatmulVariant;
+}
+
+/**
+ * Data uniform in [0, 1], labels uniform over the classes, softmax θ ~ 0.005·N(0, 1) as
+ * softmaxExercise.m, each layer's weights uniform in ±√6/√(in + out + 1) with small biases; all
+ * rounded to float32.
+ */
+export function makeClassifierFixture(spec: ClassifierCheck) {
+  const rng = new Random(spec.seed ?? 3);
+  const { examples: m, inputSize } = spec;
+  const data = Float64Array.from({ length: m * inputSize }, () => Math.fround(rng.uniform()));
+  const labels = Uint8Array.from({ length: m }, () => rng.integer(spec.numClasses));
+  const layout = classifierLayout(spec);
+  const theta = new Float64Array(layout.length);
+  for (let i = 0; i < layout.softmaxLength; i++) theta[layout.softmax + i] = Math.fround(0.005 * rng.normal());
+  for (const layer of layout.layers) {
+    const r = Math.sqrt(6) / Math.sqrt(layer.inputs + layer.outputs + 1);
+    for (let i = 0; i < layer.inputs * layer.outputs; i++) theta[layer.W + i] = Math.fround((2 * rng.uniform() - 1) * r);
+    for (let i = 0; i < layer.outputs; i++) theta[layer.b + i] = Math.fround(0.1 * (2 * rng.uniform() - 1));
+  }
+  return { data: { data, examples: m, visibleSize: inputSize, labels }, theta };
+}
+
+export async function checkClassifierEvaluation(ctx: GpuContext, spec: ClassifierCheck): Promise<CheckResult[]> {
+  const lambda = spec.lambda ?? 1e-4;
+  const shape: ClassifierShape = { inputSize: spec.inputSize, hiddenSizes: spec.hiddenSizes, numClasses: spec.numClasses };
+  const { data, theta } = makeClassifierFixture(spec);
+  const model = await GpuClassifier.create(ctx, shape, lambda, data, { theta, matmulVariant: spec.variant });
+  try {
+    const evaluation = await model.evaluate();
+    const grad = await model.readGradient();
+    const ref = classifierCostDetailed(theta, shape, Math.fround(lambda), data);
+    const label = { examples: spec.examples, layers: [spec.inputSize, ...spec.hiddenSizes, spec.numClasses].join('-'), variant: model.config.matmul };
+    const L = model.layout;
+    const blocks: Record<string, readonly [number, number]> = { softmaxTheta: [L.softmax, L.softmax + L.softmaxLength] };
+    L.layers.forEach((layer, l) => {
+      blocks[`W${l + 1}`] = [layer.W, layer.b];
+      blocks[`b${l + 1}`] = [layer.b, layer.b + layer.outputs];
+    });
+    return [compareCost(label, evaluation, ref), compareGradient(label, grad, ref.grad, blocks)];
+  } finally {
+    model.destroy();
+  }
+}
+
+/**
+ * A whole evaluation's cost against the reference's, under MODEL_TOLERANCE, with each part's
+ * relative error in the details.
+ */
+export function compareCost(
+  shape: CheckResult['shape'],
+  gpu: { cost: number; parts: object },
+  reference: { cost: number; parts: object },
+): CheckResult {
+  const costError = Math.abs(gpu.cost - reference.cost) / Math.abs(reference.cost);
+  const details: Record<string, number> = {};
+  const gpuParts = gpu.parts as Record<string, number>;
+  for (const [part, value] of Object.entries(reference.parts as Record<string, number>)) {
+    details[`${part}Relative`] = Math.abs(gpuParts[part] - value) / Math.abs(value);
+  }
+  return {
+    name: 'evaluation cost (relative error)',
+    shape,
+    maxError: costError,
+    bound: MODEL_TOLERANCE.costRelative,
+    pass: Number.isFinite(gpu.cost) && costError <= MODEL_TOLERANCE.costRelative,
+    worst: [{ index: 0, gpu: gpu.cost, reference: reference.cost, error: Math.abs(gpu.cost - reference.cost), bound: MODEL_TOLERANCE.costRelative * Math.abs(reference.cost) }],
+    details,
+  };
+}
+
+/**
+ * A whole gradient against the reference's: relative 2-norm error under MODEL_TOLERANCE, the
+ * largest entries' errors, and each block's relative error (blocks: name → [from, to) in θ).
+ */
+export function compareGradient(
+  shape: CheckResult['shape'],
+  gpu: ArrayLike<number>,
+  reference: ArrayLike<number>,
+  blocks: Record<string, readonly [number, number]>,
+): CheckResult {
+  if (gpu.length !== reference.length) throw new RangeError(`gradient: ${gpu.length} GPU values vs ${reference.length} reference values`);
+  let num = 0;
+  let den = 0;
+  let finite = true;
+  const entries: WorstEntry[] = [];
+  for (let i = 0; i < gpu.length; i++) {
+    const e = gpu[i] - reference[i];
+    if (!Number.isFinite(gpu[i])) finite = false;
+    num += e * e;
+    den += reference[i] * reference[i];
+    entries.push({ index: i, gpu: gpu[i], reference: reference[i], error: Math.abs(e), bound: NaN });
+  }
+  entries.sort((a, b) => b.error - a.error);
+  const gradError = Math.sqrt(num / den);
+  const details: Record<string, number> = {};
+  for (const [name, [from, to]] of Object.entries(blocks)) {
+    let n2 = 0;
+    let d2 = 0;
+    for (let i = from; i < to; i++) {
+      n2 += (gpu[i] - reference[i]) ** 2;
+      d2 += reference[i] ** 2;
+    }
+    details[name] = Math.sqrt(n2 / d2);
+  }
+  return {
+    name: 'evaluation gradient (relative 2-norm error)',
+    shape,
+    maxError: gradError,
+    bound: MODEL_TOLERANCE.gradientRelativeNorm,
+    pass: finite && gradError <= MODEL_TOLERANCE.gradientRelativeNorm,
+    worst: entries.slice(0, WORST_COUNT),
+    details,
+  };
 }
 
 /** One line per result, for logs and failure messages. */

@@ -4,6 +4,7 @@
  * (the n_eff of the tolerance policy, src/gpu/tolerance.ts). Factories are pure functions of the
  * shapes; the choice between kernel variants is made in one place, chooseKernelConfig.
  */
+import classifierCostSource from '../../shaders/classifier_cost.wgsl?raw';
 import costSource from '../../shaders/cost.wgsl?raw';
 import columnSumsSource from '../../shaders/column_sums.wgsl?raw';
 import hiddenDeltaSource from '../../shaders/hidden_delta.wgsl?raw';
@@ -16,6 +17,7 @@ import matmulUnrolledNtSource from '../../shaders/matmul_unrolled_nt.wgsl?raw';
 import matmulUnrolledTnSource from '../../shaders/matmul_unrolled_tn.wgsl?raw';
 import outputDeltaSource from '../../shaders/output_delta.wgsl?raw';
 import padMatrixSource from '../../shaders/pad_matrix.wgsl?raw';
+import softmaxSource from '../../shaders/softmax.wgsl?raw';
 import splitkFinalizeSource from '../../shaders/splitk_finalize.wgsl?raw';
 import sumSquaresSource from '../../shaders/sum_squares.wgsl?raw';
 import type { AdapterSummary } from './device';
@@ -37,6 +39,8 @@ export const SHADERS = {
   hiddenDelta: { file: 'shaders/hidden_delta.wgsl', code: hiddenDeltaSource },
   sumSquares: { file: 'shaders/sum_squares.wgsl', code: sumSquaresSource },
   cost: { file: 'shaders/cost.wgsl', code: costSource },
+  softmax: { file: 'shaders/softmax.wgsl', code: softmaxSource },
+  classifierCost: { file: 'shaders/classifier_cost.wgsl', code: classifierCostSource },
 } as const satisfies Record<string, ShaderSource>;
 
 export interface KernelProgram extends PipelineRequest {
@@ -442,17 +446,21 @@ export function outputDeltaProgram(spec: { rows: number; cols4: number; xOffset:
   };
 }
 
-/** δ⁽²⁾ + its column partials. Bindings: backprop, a2, meanActivation, delta2, deltaSum. */
+/**
+ * δ⁽²⁾ + its column partials. Bindings: backprop, a2, meanActivation, delta2, deltaSum. Without
+ * `sparsity` (a classifier's hidden layer) δ = backprop · a(1 − a) and meanActivation is unread.
+ */
 export function hiddenDeltaProgram(
-  spec: { rows: number; hidden: number; sparsityParam: number; beta: number },
+  spec: { rows: number; hidden: number; sparsity: { sparsityParam: number; beta: number } | null },
   laneGroup: number,
 ): KernelProgram {
   const cols4 = roundUp4(spec.hidden) / 4;
+  const sparsity = spec.sparsity ?? { sparsityParam: 0, beta: 0 };
   return {
-    name: 'hidden delta',
+    name: spec.sparsity ? 'hidden delta' : 'sigmoid delta',
     shader: SHADERS.hiddenDelta,
     entryPoint: 'main',
-    constants: { WG: laneGroup, CHUNK_ROWS },
+    constants: { WG: laneGroup, CHUNK_ROWS, SPARSE: spec.sparsity !== null },
     bindings: USES('read-only-storage', 'read-only-storage', 'read-only-storage', 'storage', 'storage'),
     workgroupSize: [laneGroup, 1, 1],
     dispatch: columnGrid(spec.rows, cols4, laneGroup),
@@ -460,8 +468,8 @@ export function hiddenDeltaProgram(
       ['u32', spec.rows],
       ['u32', cols4],
       ['u32', spec.hidden],
-      ['f32', spec.sparsityParam],
-      ['f32', spec.beta],
+      ['f32', sparsity.sparsityParam],
+      ['f32', sparsity.beta],
     ]),
     chainLength: CHUNK_ROWS / 4 + 2,
   };
@@ -525,6 +533,62 @@ export function costProgram(spec: CostSpec): KernelProgram {
       ['u32', spec.examples],
       ['f32', spec.sparsityParam],
       ['f32', spec.beta],
+      ['f32', spec.lambda],
+    ]),
+    chainLength: Math.ceil(longest / COST_WORKGROUP) + Math.log2(COST_WORKGROUP),
+  };
+}
+
+// ---------------------------------------------------------------------------------------------
+// The softmax output layer of a classifier (src/gpu/classifier.ts).
+
+export const SOFTMAX_WORKGROUP = 64;
+
+export function softmaxPartialCount(rows: number): number {
+  return Math.max(1, Math.ceil(rows / SOFTMAX_WORKGROUP));
+}
+
+/**
+ * Row softmax, δ_out = P − Y and the cross-entropy's per-workgroup partials.
+ * Bindings: z (f32, rows × roundUp4(classes)), labels (u32), deltaOut (f32, like z), partials (f32).
+ */
+export function softmaxProgram(spec: { rows: number; classes: number; labelOffset: number }): KernelProgram {
+  const groups = softmaxPartialCount(spec.rows);
+  const dispatch: [number, number, number] = [groups, 1, 1];
+  checkDispatch(dispatch);
+  return {
+    name: 'softmax',
+    shader: SHADERS.softmax,
+    entryPoint: 'main',
+    constants: { WG: SOFTMAX_WORKGROUP },
+    bindings: USES('read-only-storage', 'read-only-storage', 'storage', 'storage'),
+    workgroupSize: [SOFTMAX_WORKGROUP, 1, 1],
+    dispatch,
+    uniforms: packUniforms([
+      ['u32', spec.rows],
+      ['u32', spec.classes],
+      ['u32', roundUp4(spec.classes)],
+      ['u32', spec.labelOffset],
+    ]),
+    chainLength: Math.max(spec.classes, Math.log2(SOFTMAX_WORKGROUP)),
+  };
+}
+
+/** [cost, crossEntropy, weightDecay, 0]. Bindings: loss partials, weight-square partials (f32), out. */
+export function classifierCostProgram(spec: { lossCount: number; weightCount: number; examples: number; lambda: number }): KernelProgram {
+  const longest = Math.max(spec.lossCount, spec.weightCount);
+  return {
+    name: 'classifier cost',
+    shader: SHADERS.classifierCost,
+    entryPoint: 'main',
+    constants: { WG: COST_WORKGROUP },
+    bindings: USES('read-only-storage', 'read-only-storage', 'storage'),
+    workgroupSize: [COST_WORKGROUP, 1, 1],
+    dispatch: [1, 1, 1],
+    uniforms: packUniforms([
+      ['u32', spec.lossCount],
+      ['u32', spec.weightCount],
+      ['u32', spec.examples],
       ['f32', spec.lambda],
     ]),
     chainLength: Math.ceil(longest / COST_WORKGROUP) + Math.log2(COST_WORKGROUP),

@@ -1,0 +1,420 @@
+/**
+ * softmaxCost / stackedAECost on the GPU: the steps of src/reference/classifier.ts, made of the
+ * sparse autoencoder's kernel programs (pad, matmul with its bias + sigmoid epilogue, split-K
+ * weight gradients, column reductions, the hidden delta without its sparsity term, the sum of
+ * squares) plus the softmax output layer (shaders/softmax.wgsl) and its cost
+ * (shaders/classifier_cost.wgsl). With no hidden layers it is softmax regression; with the
+ * layers of trained autoencoders, the stacked network of fine-tuning.
+ *
+ * Matrices are row-major with column counts padded to multiples of 4 (n4 = n rounded up), as
+ * in src/gpu/autoencoder.ts; θ and the gradient keep UFLDL's packing (classifierLayout).
+ *
+ *   Wₗp = pad(Wₗ block)                 Θp = pad(Θ block)
+ *   a⁽ˡ⁾ = σ(a⁽ˡ⁻¹⁾·Wₗp + bₗ)            matmul NN + epilogue          l = 1 … L, a⁽⁰⁾ = X
+ *   Z = a⁽ᴸ⁾·Θp                          matmul NN
+ *   δ_out = P − Y, Σ −log p_y            softmax (per-workgroup partials)
+ *   ∇Θ = a⁽ᴸ⁾ᵀδ_out/m + λΘ                matmul TN split-K → sum slices
+ *   backprop = δ_out·Θpᵀ                 matmul NT
+ *   for l = L … 1:
+ *     δₗ = backprop ⊙ a⁽ˡ⁾(1 − a⁽ˡ⁾)      sigmoid delta (+ column partials) → sum slices (∇bₗ)
+ *     ∇Wₗ = a⁽ˡ⁻¹⁾ᵀδₗ/m                   matmul TN split-K → sum slices
+ *     backprop = δₗ·Wₗpᵀ  (l > 1)         matmul NT
+ *   ΣΘ²                                  sum of squares
+ *   [cost, crossEntropy, weightDecay]    classifier cost
+ */
+import {
+  classifierLayout,
+  type ClassifierLayout,
+  type ClassifierParts,
+  type ClassifierShape,
+  type LabeledData,
+} from '../reference/classifier';
+import type { GpuContext } from './device';
+import { withErrorScopes } from './errors';
+import {
+  chooseKernelConfig,
+  chunkCount,
+  classifierCostProgram,
+  finalizeProgram,
+  hiddenDeltaProgram,
+  matmulProgram,
+  padMatrixProgram,
+  roundUp4,
+  softmaxPartialCount,
+  softmaxProgram,
+  sumSquaresPartialCount,
+  sumSquaresProgram,
+  type KernelConfig,
+  type KernelProgram,
+  type MatmulSpec,
+  type MatmulVariant,
+} from './programs';
+import { createStorageBuffer, readF32 } from './runtime';
+import { checkBindingSizes, StepList, type Batch, type StepDefinition } from './steps';
+
+export interface GpuClassifierEvaluation {
+  cost: number;
+  parts: ClassifierParts;
+}
+
+export interface GpuClassifierOptions {
+  /** Initial θ (classifierLayout's packing); zeros when absent. */
+  theta?: ArrayLike<number>;
+  /** Forces the matmul variant (default: the adapter's). */
+  matmulVariant?: MatmulVariant;
+}
+
+/** The buffers of one hidden layer. */
+interface LayerBuffers {
+  /** Wₗ padded: n4(inputs) × n4(outputs). */
+  weights: GPUBuffer;
+  /** a⁽ˡ⁾: m × n4(outputs). */
+  activations: GPUBuffer;
+  /** δₗ: m × n4(outputs). */
+  delta: GPUBuffer;
+}
+
+export class GpuClassifier {
+  readonly shape: ClassifierShape;
+  readonly examples: number;
+  readonly layout: ClassifierLayout;
+  readonly config: KernelConfig;
+  readonly thetaBuffer: GPUBuffer;
+  readonly gradBuffer: GPUBuffer;
+  /** [cost, crossEntropy, weightDecay, 0], float32. */
+  readonly costBuffer: GPUBuffer;
+
+  private lambda: number;
+  private steps!: StepList;
+  private readonly owned: GPUBuffer[] = [];
+  private readonly x: GPUBuffer;
+  private readonly labels: GPUBuffer;
+  private readonly layers: LayerBuffers[] = [];
+  private readonly buffers: Record<'thetaPadded' | 'logits' | 'deltaOut' | 'backprop' | 'lossPartials' | 'columnPartials' | 'splitPartials' | 'weightPartials', GPUBuffer>;
+  private readonly costStaging: GPUBuffer;
+  private pending: Promise<unknown> = Promise.resolve();
+  private destroyed = false;
+
+  private constructor(
+    private readonly ctx: GpuContext,
+    shape: ClassifierShape,
+    lambda: number,
+    data: LabeledData,
+    options: GpuClassifierOptions,
+  ) {
+    this.layout = classifierLayout(shape);
+    const { inputSize, hiddenSizes, numClasses: k } = shape;
+    const m = data.examples;
+    if (data.visibleSize !== inputSize) throw new RangeError(`data has ${data.visibleSize} values per example; the classifier expects ${inputSize}`);
+    if (!(Number.isInteger(m) && m > 0)) throw new RangeError('the data set is empty');
+    if (data.data.length !== m * inputSize) throw new RangeError(`data holds ${data.data.length} values, expected ${m} × ${inputSize}`);
+    if (data.labels.length !== m) throw new RangeError(`${data.labels.length} labels for ${m} examples`);
+    for (let r = 0; r < m; r++) {
+      if (!(data.labels[r] < k)) throw new RangeError(`label ${r} is ${data.labels[r]}; classes are 0 … ${k - 1}`);
+    }
+    checkLambda(lambda);
+    this.shape = { inputSize, hiddenSizes: [...hiddenSizes], numClasses: k };
+    this.examples = m;
+    this.lambda = lambda;
+    this.config = chooseKernelConfig(ctx.adapterInfo, options.matmulVariant ?? ctx.matmulVariant);
+
+    const device = ctx.device;
+    const sizes4 = [inputSize, ...hiddenSizes].map(roundUp4);
+    const top4 = sizes4[sizes4.length - 1];
+    const widest4 = Math.max(...sizes4.slice(1), 4);
+    const k4 = roundUp4(k);
+    const slices = Math.ceil(m / this.config.splitK);
+    const splitFloats = Math.max(top4 * k4, ...sizes4.slice(1).map((n4, l) => sizes4[l] * n4));
+    checkBindingSizes(device, [
+      [`the data set (${m} × ${inputSize} float32)`, m * sizes4[0] * 4, 'fewer examples'],
+      [`θ (${this.layout.length} float32)`, this.layout.length * 4, 'fewer hidden units'],
+      [`the hidden activations (${m} × ${Math.max(...hiddenSizes, 0)} float32)`, m * widest4 * 4, 'fewer examples or hidden units'],
+      [`the split-K partial sums of a weight gradient`, slices * splitFloats * 4, 'fewer hidden units'],
+    ]);
+    const own = (bytes: number, label: string): GPUBuffer => {
+      const buffer = createStorageBuffer(device, bytes, label);
+      this.owned.push(buffer);
+      return buffer;
+    };
+    this.x = own(m * sizes4[0] * 4, 'X');
+    this.labels = own(m * 4, 'labels');
+    hiddenSizes.forEach((_, l) => {
+      this.layers.push({
+        weights: own(sizes4[l] * sizes4[l + 1] * 4, `W${l + 1} padded`),
+        activations: own(m * sizes4[l + 1] * 4, `a${l + 1}`),
+        delta: own(m * sizes4[l + 1] * 4, `delta${l + 1}`),
+      });
+    });
+    this.buffers = {
+      thetaPadded: own(top4 * k4 * 4, 'softmax theta padded'),
+      logits: own(m * k4 * 4, 'Z'),
+      deltaOut: own(m * k4 * 4, 'P - Y'),
+      backprop: own(m * widest4 * 4, 'backprop'),
+      lossPartials: own(softmaxPartialCount(m) * 4, 'cross-entropy partials'),
+      columnPartials: own(chunkCount(m) * widest4 * 4, 'column partials'),
+      splitPartials: own(slices * splitFloats * 4, 'split-K partials'),
+      weightPartials: own(sumSquaresPartialCount(this.layout.softmaxLength) * 4, 'softmax theta square partials'),
+    };
+    this.thetaBuffer = own(this.layout.length * 4, 'theta');
+    this.gradBuffer = own(this.layout.length * 4, 'gradient');
+    this.costBuffer = own(16, 'cost');
+    this.costStaging = device.createBuffer({ label: 'cost read-back', size: 16, usage: GPUBufferUsage.MAP_READ | GPUBufferUsage.COPY_DST });
+    this.owned.push(this.costStaging);
+
+    const padded = new Float32Array(m * sizes4[0]);
+    for (let r = 0; r < m; r++) {
+      for (let c = 0; c < inputSize; c++) padded[r * sizes4[0] + c] = data.data[r * inputSize + c];
+    }
+    device.queue.writeBuffer(this.x, 0, padded);
+    device.queue.writeBuffer(this.labels, 0, Uint32Array.from(data.labels));
+    if (options.theta) this.writeTheta(options.theta);
+  }
+
+  static async create(ctx: GpuContext, shape: ClassifierShape, lambda: number, data: LabeledData, options: GpuClassifierOptions = {}): Promise<GpuClassifier> {
+    ctx.assertAlive();
+    let model: GpuClassifier | undefined;
+    try {
+      return await withErrorScopes(ctx.device, 'creating the GPU classifier', async () => {
+        const created = new GpuClassifier(ctx, shape, lambda, data, options);
+        model = created;
+        const all = { start: 0, count: created.examples };
+        created.steps = await StepList.build(ctx, created.stepDefinitions(), created.examples, all, created.layout.length * 4);
+        created.steps.bindGroupsFor(all, created.thetaBuffer, created.gradBuffer);
+        return created;
+      });
+    } catch (error) {
+      model?.destroy();
+      throw error;
+    }
+  }
+
+  /** [cost, crossEntropy, weightDecay, 0] as costBuffer holds them, as an evaluation. */
+  static costOf(values: ArrayLike<number>): GpuClassifierEvaluation {
+    return { cost: values[0], parts: { crossEntropy: values[1], weightDecay: values[2] } };
+  }
+
+  setLambda(lambda: number): void {
+    this.assertUsable();
+    checkLambda(lambda);
+    this.lambda = lambda;
+    this.steps.refresh();
+  }
+
+  writeTheta(theta: ArrayLike<number>): void {
+    this.assertUsable();
+    if (theta.length !== this.layout.length) {
+      throw new RangeError(`θ has ${theta.length} values; this classifier needs ${this.layout.length}`);
+    }
+    const values = theta instanceof Float32Array ? theta : Float32Array.from(theta);
+    this.ctx.device.queue.writeBuffer(this.thetaBuffer, 0, values.buffer, values.byteOffset, values.byteLength);
+  }
+
+  /** Records the forward and backward pass into `pass` (θ from `theta`, ∇J into `grad`, over `batch`). */
+  encodeEvaluation(
+    pass: GPUComputePassEncoder,
+    theta: GPUBuffer = this.thetaBuffer,
+    grad: GPUBuffer = this.gradBuffer,
+    batch: Batch = { start: 0, count: this.examples },
+  ): void {
+    this.assertUsable();
+    this.steps.encode(pass, theta, grad, batch);
+  }
+
+  /** One submission and a read-back of the cost. */
+  evaluate(): Promise<GpuClassifierEvaluation> {
+    return this.serialize(async () => {
+      this.assertUsable();
+      const device = this.ctx.device;
+      await withErrorScopes(device, 'evaluating the classifier', () => {
+        const encoder = device.createCommandEncoder();
+        const pass = encoder.beginComputePass({ label: 'classifier cost and gradient' });
+        this.encodeEvaluation(pass);
+        pass.end();
+        encoder.copyBufferToBuffer(this.costBuffer, 0, this.costStaging, 0, 16);
+        device.queue.submit([encoder.finish()]);
+      });
+      await this.costStaging.mapAsync(GPUMapMode.READ);
+      const values = new Float32Array(this.costStaging.getMappedRange().slice(0));
+      this.costStaging.unmap();
+      return GpuClassifier.costOf(values);
+    });
+  }
+
+  readGradient(): Promise<Float32Array> {
+    return this.serialize(() => readF32(this.ctx, this.gradBuffer, 0, this.layout.length));
+  }
+
+  readTheta(): Promise<Float32Array> {
+    return this.serialize(() => readF32(this.ctx, this.thetaBuffer, 0, this.layout.length));
+  }
+
+  /** The last evaluation's P − Y, activations of each hidden layer and deltas, unpadded (tests). */
+  readIntermediates(): Promise<{ deltaOut: Float32Array; activations: Float32Array[]; deltas: Float32Array[] }> {
+    return this.serialize(async () => {
+      const m = this.examples;
+      const unpad = async (buffer: GPUBuffer, cols: number) => {
+        const cols4 = roundUp4(cols);
+        const raw = await readF32(this.ctx, buffer, 0, m * cols4);
+        const out = new Float32Array(m * cols);
+        for (let r = 0; r < m; r++) out.set(raw.subarray(r * cols4, r * cols4 + cols), r * cols);
+        return out;
+      };
+      const sizes = this.shape.hiddenSizes;
+      return {
+        deltaOut: await unpad(this.buffers.deltaOut, this.shape.numClasses),
+        activations: await Promise.all(this.layers.map((layer, l) => unpad(layer.activations, sizes[l]))),
+        deltas: await Promise.all(this.layers.map((layer, l) => unpad(layer.delta, sizes[l]))),
+      };
+    });
+  }
+
+  /**
+   * The class of every example under θ (argmax of the logits, the first on ties): one
+   * evaluation and one read-back of the m × numClasses logits.
+   */
+  async predict(theta: ArrayLike<number>): Promise<Uint8Array> {
+    this.writeTheta(theta);
+    await this.evaluate();
+    const k = this.shape.numClasses;
+    const k4 = roundUp4(k);
+    const logits = await this.serialize(() => readF32(this.ctx, this.buffers.logits, 0, this.examples * k4));
+    const predicted = new Uint8Array(this.examples);
+    for (let r = 0; r < this.examples; r++) {
+      let best = 0;
+      for (let c = 1; c < k; c++) if (logits[r * k4 + c] > logits[r * k4 + best]) best = c;
+      predicted[r] = best;
+    }
+    return predicted;
+  }
+
+  /** The programs of one evaluation in order (names, dispatch sizes, chain lengths). */
+  get programs(): readonly KernelProgram[] {
+    return this.steps.programsFor({ start: 0, count: this.examples }).programs;
+  }
+
+  destroy(): void {
+    if (this.destroyed) return;
+    this.destroyed = true;
+    for (const buffer of this.owned) buffer.destroy();
+    this.steps?.destroy();
+  }
+
+  // -------------------------------------------------------------------------------------------
+
+  private assertUsable(): void {
+    if (this.destroyed) throw new Error('this GpuClassifier has been destroyed');
+    this.ctx.assertAlive();
+  }
+
+  private serialize<T>(fn: () => Promise<T>): Promise<T> {
+    const run = this.pending.then(fn, fn);
+    this.pending = run.catch(() => undefined);
+    return run;
+  }
+
+  /** The step list; see the header. */
+  private stepDefinitions(): StepDefinition[] {
+    const { inputSize, hiddenSizes, numClasses: k } = this.shape;
+    const sizes = [inputSize, ...hiddenSizes];
+    const sizes4 = sizes.map(roundUp4);
+    const L = hiddenSizes.length;
+    const k4 = roundUp4(k);
+    const layout = this.layout;
+    const B = this.buffers;
+    const { matmul: variant, subgroupSize, tiling, splitK, laneGroup } = this.config;
+    const mm = (spec: MatmulSpec) => matmulProgram(spec, variant, subgroupSize, tiling);
+    /** a⁽ˡ⁾ (a⁽⁰⁾ = X) and the vec4 offset of a batch's first row in it. */
+    const activations = (l: number) => (l === 0 ? this.x : this.layers[l - 1].activations);
+    const rowOffset = (l: number, b: Batch) => (l === 0 ? (b.start * sizes4[0]) / 4 : 0);
+    const weightGradient = (rows: number, cols: number, rows4: number, cols4: number, offset: number, lambda: () => number) => (b: Batch) =>
+      finalizeProgram({
+        rows,
+        cols,
+        ld: cols4,
+        sliceStride: rows4 * cols4,
+        slices: Math.ceil(b.count / splitK),
+        outOffset: offset,
+        wOffset: offset,
+        scale: 1 / b.count,
+        lambda: lambda(),
+      });
+    const steps: StepDefinition[] = [];
+
+    // Forward: the sigmoid layers, then the logits.
+    for (let l = 1; l <= L; l++) {
+      const { W, b } = layout.layers[l - 1];
+      const layer = this.layers[l - 1];
+      steps.push(
+        { make: () => padMatrixProgram({ rows: sizes[l - 1], cols: sizes[l], outRows: sizes4[l - 1], srcOffset: W }), buffers: (t) => [t, layer.weights] },
+        {
+          make: (batch) =>
+            mm({ M: batch.count, N: sizes4[l], K: sizes4[l - 1], transA: false, transB: false, aOffset: rowOffset(l - 1, batch), biasSigmoid: true, biasOffset: b, nValid: sizes[l] }),
+          buffers: (t) => [activations(l - 1), layer.weights, layer.activations, t],
+        },
+      );
+    }
+    steps.push(
+      { make: () => padMatrixProgram({ rows: sizes[L], cols: k, outRows: sizes4[L], srcOffset: layout.softmax }), buffers: (t) => [t, B.thetaPadded] },
+      {
+        make: (batch) => mm({ M: batch.count, N: k4, K: sizes4[L], transA: false, transB: false, aOffset: rowOffset(L, batch) }),
+        buffers: (t) => [activations(L), B.thetaPadded, B.logits, t],
+      },
+      { make: (batch) => softmaxProgram({ rows: batch.count, classes: k, labelOffset: batch.start }), buffers: () => [B.logits, this.labels, B.deltaOut, B.lossPartials] },
+    );
+
+    // Backward: ∇Θ, then down through the layers.
+    steps.push(
+      {
+        make: (batch) => mm({ M: sizes4[L], N: k4, K: batch.count, transA: true, transB: false, aOffset: rowOffset(L, batch), kChunk: splitK }),
+        buffers: (t) => [activations(L), B.deltaOut, B.splitPartials, t],
+      },
+      { make: weightGradient(sizes[L], k, sizes4[L], k4, layout.softmax, () => this.lambda), buffers: (t, g) => [B.splitPartials, t, g] },
+    );
+    for (let l = L; l >= 1; l--) {
+      const { W, b } = layout.layers[l - 1];
+      const layer = this.layers[l - 1];
+      const above = l === L ? { delta: B.deltaOut, weights: B.thetaPadded, width4: k4 } : { delta: this.layers[l].delta, weights: this.layers[l].weights, width4: sizes4[l + 1] };
+      steps.push(
+        {
+          make: (batch) => mm({ M: batch.count, N: sizes4[l], K: above.width4, transA: false, transB: true }),
+          buffers: (t) => [above.delta, above.weights, B.backprop, t],
+        },
+        {
+          make: (batch) => hiddenDeltaProgram({ rows: batch.count, hidden: sizes[l], sparsity: null }, laneGroup),
+          // The third binding (ρ̂) is not read without a sparsity term.
+          buffers: () => [B.backprop, layer.activations, B.lossPartials, layer.delta, B.columnPartials],
+        },
+        {
+          make: (batch) =>
+            finalizeProgram({ rows: 1, cols: sizes[l], ld: sizes4[l], sliceStride: sizes4[l], slices: chunkCount(batch.count), outOffset: b, scale: 1 / batch.count }),
+          buffers: (t, g) => [B.columnPartials, t, g],
+        },
+        {
+          make: (batch) => mm({ M: sizes4[l - 1], N: sizes4[l], K: batch.count, transA: true, transB: false, aOffset: rowOffset(l - 1, batch), kChunk: splitK }),
+          buffers: (t) => [activations(l - 1), layer.delta, B.splitPartials, t],
+        },
+        { make: weightGradient(sizes[l - 1], sizes[l], sizes4[l - 1], sizes4[l], W, () => 0), buffers: (t, g) => [B.splitPartials, t, g] },
+      );
+    }
+
+    // The cost.
+    steps.push(
+      { make: () => sumSquaresProgram({ count: layout.softmaxLength, srcOffset: layout.softmax }), buffers: (t) => [t, B.weightPartials] },
+      {
+        make: (batch) =>
+          classifierCostProgram({
+            lossCount: softmaxPartialCount(batch.count),
+            weightCount: sumSquaresPartialCount(layout.softmaxLength),
+            examples: batch.count,
+            lambda: this.lambda,
+          }),
+        buffers: () => [B.lossPartials, B.weightPartials, this.costBuffer],
+      },
+    );
+    return steps;
+  }
+}
+
+function checkLambda(lambda: number): void {
+  if (!(Number.isFinite(lambda) && lambda >= 0)) throw new RangeError(`λ must be ≥ 0, got ${lambda}`);
+}
