@@ -283,6 +283,19 @@ export class GpuSparseAutoencoder {
     return this.serialize(() => readF32(this.ctx, this.buffers.meanActivation, 0, this.shape.hiddenSize));
   }
 
+  /** a⁽²⁾ of the last evaluation's batch, row-major without padding: the features of the examples. */
+  readHiddenActivations(): Promise<Float32Array> {
+    return this.serialize(async () => {
+      const h = this.shape.hiddenSize;
+      const h4 = roundUp4(h);
+      const m = this.currentBatch.count;
+      const raw = await readF32(this.ctx, this.buffers.a2, 0, m * h4);
+      const out = new Float32Array(m * h);
+      for (let r = 0; r < m; r++) out.set(raw.subarray(r * h4, r * h4 + h), r * h);
+      return out;
+    });
+  }
+
   /** a⁽²⁾, a⁽³⁾, δ⁽³⁾, δ⁽²⁾ of the last evaluation's batch, row-major without padding (tests). */
   readIntermediates(): Promise<{ a2: Float32Array; a3: Float32Array; delta3: Float32Array; delta2: Float32Array }> {
     return this.serialize(async () => {

@@ -1,0 +1,66 @@
+/**
+ * The WebGPU side of ./compute.ts: autoencoders train on the trainer's GPU engine, classifiers
+ * on GpuClassifier with the GPU L-BFGS backend (one submission and one small read-back per
+ * evaluation), features and predictions come from one evaluation and one read-back each.
+ */
+import { GpuSparseAutoencoder } from '../gpu/autoencoder';
+import { GpuClassifier } from '../gpu/classifier';
+import type { GpuContext } from '../gpu/device';
+import { GpuLbfgsBackend } from '../gpu/lbfgs';
+import type { LbfgsBackend } from '../optim/lbfgs';
+import { UFLDL_HYPERPARAMETERS } from '../reference/autoencoder';
+import { createGpuTrainingEngine, describeAdapter } from '../train/gpu-engine';
+import type { ClassifyCompute } from './compute';
+
+export function gpuCompute(ctx: GpuContext): ClassifyCompute {
+  return {
+    device: { backend: 'webgpu', adapter: describeAdapter(ctx) },
+    autoencoderEngine: (shape, hyperparameters, dataset) => createGpuTrainingEngine(ctx, shape, hyperparameters, dataset),
+    async classifierBackend(shape, lambda, data, corrections): Promise<LbfgsBackend> {
+      const model = await GpuClassifier.create(ctx, shape, lambda, data);
+      let backend: GpuLbfgsBackend;
+      try {
+        backend = await GpuLbfgsBackend.create(
+          ctx,
+          {
+            length: model.layout.length,
+            costBuffer: model.costBuffer,
+            encode: (pass, theta, grad) => model.encodeEvaluation(pass, theta, grad),
+            decode: (values) => ({ cost: values[0] }),
+          },
+          corrections,
+        );
+      } catch (error) {
+        model.destroy();
+        throw error;
+      }
+      // The model lives as long as its backend.
+      const dispose = backend.dispose.bind(backend);
+      backend.dispose = () => {
+        dispose();
+        model.destroy();
+      };
+      return backend;
+    },
+    async predict(shape, theta, data) {
+      const labels = new Uint8Array(data.examples);
+      const model = await GpuClassifier.create(ctx, shape, 0, { ...data, labels });
+      try {
+        return await model.predict(theta);
+      } finally {
+        model.destroy();
+      }
+    },
+    async features(theta, shape, data) {
+      // The hyperparameters do not change a⁽²⁾.
+      const model = await GpuSparseAutoencoder.create(ctx, shape, UFLDL_HYPERPARAMETERS, data, { theta });
+      try {
+        await model.evaluate();
+        return Float64Array.from(await model.readHiddenActivations());
+      } finally {
+        model.destroy();
+      }
+    },
+    destroy() {},
+  };
+}
