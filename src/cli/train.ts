@@ -6,7 +6,7 @@
  * Exit codes: 0 done; 2 bad flags, values or data (one line on stderr, nothing written);
  * 1 anything else; 130 interrupted (the checkpoint in the folder resumes with --resume).
  */
-import { existsSync, rmSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { totalmem } from 'node:os';
 import { readFile } from 'node:fs/promises';
 import { extname, join } from 'node:path';
@@ -20,15 +20,16 @@ import { loadMatFile, readFileBytes } from '../data/node';
 import { initializeParameters, thetaLayout, type Shape } from '../reference/params';
 import { decodeLbfgsSnapshot } from '../optim/lbfgs-snapshot';
 import { CheckpointError, decodeCheckpoint, encodeCheckpoint, type Checkpoint } from '../train/checkpoint';
-import { ConfigError, validateConfig } from '../train/config';
+import { validateConfig } from '../train/config';
 import { loadTrainingData } from '../train/data-node';
 import { checkModelSize } from '../train/model-size';
 import { createEngine } from '../train/engines-node';
 import { displayGeometry, featuresPng, modelJson, thetaFromMatVariables, thetaFromModelJson, thetaMatFile, type PixelGeometry } from '../train/model-files';
 import { describeWork, train, workReport } from '../train/trainer';
 import { parseTrainArguments, resumeConflicts, trainUsage, UsageError, type TrainArguments } from './args';
-import { OutputFolderError, prepareOutputFolder, StagedOutput, writeAtomically } from './output-files';
+import { prepareOutputFolder, StagedOutput, writeAtomically } from './output-files';
 import { progressReporter } from './progress';
+import { EXIT_DIVERGED, handleStopSignals, usageFailure as sharedUsageFailure } from './run-control';
 
 const CHECKPOINT = 'checkpoint.bin';
 
@@ -45,32 +46,7 @@ async function main(argv: string[]): Promise<number> {
   }
 
   const log = (line: string) => process.stderr.write(`${line}\n`);
-  // Ctrl-C or SIGTERM: stop at the next safe point, with a complete checkpoint. npm and tsx pass
-  // the terminal's Ctrl-C on to this process, which the terminal has sent it as well, so one key
-  // press arrives twice within milliseconds: only a signal well after the first quits at once,
-  // and then the folder keeps its previous complete files.
-  const controller = new AbortController();
-  let stopSignal: NodeJS.Signals | undefined;
-  let stopSignalAt = 0;
-  let writing = false;
-  let staged: StagedOutput | undefined;
-  const onSignal = (signal: NodeJS.Signals) => {
-    if (stopSignal) {
-      if (Date.now() - stopSignalAt < REPEATED_SIGNAL_MS) return;
-      if (staged) rmSync(staged.staging, { recursive: true, force: true });
-      process.exit(exitCodeOf(signal));
-    }
-    stopSignal = signal;
-    stopSignalAt = Date.now();
-    if (writing) {
-      log(`\n${signal}: finishing writing the results (again to quit at once)`);
-    } else {
-      log(`\n${signal === 'SIGINT' ? 'interrupted' : signal}: finishing the current iteration and saving a checkpoint (Ctrl-C again to quit at once)`);
-      controller.abort();
-    }
-  };
-  process.on('SIGINT', onSignal);
-  process.on('SIGTERM', onSignal);
+  const stop = handleStopSignals(log);
 
   // Everything that can be wrong with the input is found before the output folder is touched.
   let resumeFrom: Checkpoint | undefined;
@@ -107,9 +83,9 @@ async function main(argv: string[]): Promise<number> {
 
   const { config } = args;
   log(`data: ${data.description}`);
-  if (stopSignal) {
+  if (stop.received) {
     log(`stopped before training: ${args.out} keeps what it had`);
-    return exitCodeOf(stopSignal);
+    return stop.exitCode();
   }
   let created;
   try {
@@ -133,7 +109,7 @@ async function main(argv: string[]): Promise<number> {
       config,
       initialTheta,
       resumeFrom,
-      signal: controller.signal,
+      signal: stop.abort,
       checkpointEvery: args.checkpointEvery,
       checkpointSeconds: args.checkpointEvery > 0 ? 0 : 30,
       onProgress: (p) => progress.update(p),
@@ -150,7 +126,7 @@ async function main(argv: string[]): Promise<number> {
     progress.done();
     close();
   }
-  writing = true;
+  stop.writing();
 
   const meanRhoHat = result.meanActivation.reduce((a, b) => a + b, 0) / result.meanActivation.length;
   // Dead and always-on units, L0 and the variance explained: a float64 pass over the data.
@@ -174,7 +150,8 @@ async function main(argv: string[]): Promise<number> {
   };
   // The result files go in together, and only for a result worth keeping: a run that diverged
   // leaves them in out/diverged/, one stopped before its first iteration writes none.
-  staged = await StagedOutput.create(args.out);
+  const staged = await StagedOutput.create(args.out);
+  stop.staging(staged);
   let features: string;
   try {
     await staged.write('model.json', JSON.stringify(modelJson(result.theta, shape, config, data.geometry)));
@@ -192,7 +169,7 @@ async function main(argv: string[]): Promise<number> {
     } else if (result.cancelled && result.iterations === (resumeFrom?.iteration ?? 0)) {
       await staged.discard();
       log(`stopped before the first iteration: ${args.out} keeps what it had`);
-      return exitCodeOf(stopSignal ?? 'SIGINT');
+      return stop.exitCode();
     } else {
       await staged.commit();
     }
@@ -219,17 +196,9 @@ async function main(argv: string[]): Promise<number> {
   }
   if (result.cancelled) {
     log(`continue with: npm run train -- --out ${args.out} --resume`);
-    return exitCodeOf(stopSignal ?? 'SIGINT');
+    return stop.exitCode();
   }
   return 0; // a signal while the results were written: they are complete
-}
-
-/** A second signal within this many ms is the first one passed on by npm or tsx. */
-const REPEATED_SIGNAL_MS = 500;
-
-/** The shell's convention: 128 + the signal's number. */
-function exitCodeOf(signal: NodeJS.Signals): number {
-  return signal === 'SIGTERM' ? 143 : 130;
 }
 
 /** A checkpoint whose vectors do not fit the model, or are not finite, is refused. */
@@ -257,8 +226,6 @@ function checkResumable(checkpoint: Checkpoint, length: number, path: string): v
   }
 }
 
-/** The cost or gradient became non-finite (the files hold the last finite θ). */
-const EXIT_DIVERGED = 3;
 /** Where a diverged run's files go, inside the output folder. */
 const DIVERGED = 'diverged';
 
@@ -280,19 +247,7 @@ async function loadInitialTheta(path: string, shape: Shape, geometry: PixelGeome
 }
 
 function usageFailure(error: unknown): number {
-  if (
-    error instanceof UsageError ||
-    error instanceof ConfigError ||
-    error instanceof DataError ||
-    error instanceof CheckpointError ||
-    error instanceof OutputFolderError ||
-    error instanceof ResourceLimitError
-  ) {
-    process.stderr.write(`error: ${error.message}\n`);
-    if (error instanceof UsageError) process.stderr.write('(npm run train -- --help lists the options)\n');
-    return 2;
-  }
-  throw error;
+  return sharedUsageFailure(error, 'train');
 }
 
 main(process.argv.slice(2)).then(
