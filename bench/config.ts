@@ -4,6 +4,7 @@
  * page e2e/pages/bench.html in headless Chromium). Shared by both sides, so it imports nothing
  * that needs Node or a browser.
  */
+import type { AdapterSummary } from '../src/gpu/adapter';
 import type { Hyperparameters } from '../src/reference/autoencoder';
 
 export type SizeName = 'small' | 'large';
@@ -43,12 +44,8 @@ export const implsByEnv: Record<EnvName, readonly ImplName[]> = {
   chromium: ['gpu', 'cpu-reference', 'tfjs-cpu', 'tfjs-webgpu'],
 };
 
-export interface AdapterSummary {
-  vendor: string;
-  architecture: string;
-  description: string;
-  device?: string;
-}
+/** The adapter a cell ran on (src/gpu/adapter.ts's summary). */
+export type { AdapterSummary };
 
 /** The cost of the first evaluation compared with the float64 reference on the same data and θ. */
 export interface CostCheck {

@@ -10,8 +10,9 @@ import type { CellRequest } from './config';
 import type { TrainingCellResult, TrainingEvent, TrainingRequest } from './training';
 import { runCell, type EvaluatorFactory } from './cell';
 import { referenceEvaluator } from './impls/reference';
+import { summarizeAdapter } from '../src/gpu/adapter';
 import { createNodeGpuContext } from '../src/gpu/node';
-import { gpuEvaluator, summarizeAdapter } from './impls/gpu';
+import { gpuEvaluator } from './impls/gpu';
 
 export type NodeChildMessage =
   | { type: 'event'; event: import('./config').CellEvent }
@@ -35,7 +36,7 @@ function send(message: NodeChildMessage): Promise<void> {
 async function probe(): Promise<void> {
   Object.assign(globalThis, globals);
   const adapter = await create([]).requestAdapter();
-  await send({ type: 'probe', adapter: summarizeAdapter(adapter?.info), versions: process.versions });
+  await send({ type: 'probe', adapter: adapter ? summarizeAdapter(adapter) : null, versions: process.versions });
 }
 
 const factory: EvaluatorFactory = async (impl, inputs) => {

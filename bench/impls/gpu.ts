@@ -7,26 +7,13 @@
 import { createGpuContext, type GpuContext } from '../../src/gpu/device';
 import { GpuSparseAutoencoder } from '../../src/gpu/autoencoder';
 import type { Dataset, Hyperparameters } from '../../src/reference/autoencoder';
-import { hyperparameters, type AdapterSummary } from '../config';
+import { hyperparameters } from '../config';
 import type { Evaluator } from '../cell';
 import type { BenchInputs } from '../data';
 
 /** A GPU context in the browser (navigator.gpu). */
 export function browserGpuContext(): Promise<GpuContext> {
   return createGpuContext(navigator.gpu, { environment: 'browser' });
-}
-
-export function summarizeAdapter(
-  info: { vendor?: string; architecture?: string; description?: string; device?: string } | undefined | null,
-): AdapterSummary | null {
-  if (!info) return null;
-  const summary: AdapterSummary = {
-    vendor: info.vendor ?? '',
-    architecture: info.architecture ?? '',
-    description: info.description ?? '',
-  };
-  if (info.device) summary.device = info.device;
-  return summary;
 }
 
 /**
@@ -57,7 +44,7 @@ export async function gpuEvaluator(
       model.destroy();
       ctx.destroy();
     },
-    adapter: summarizeAdapter(ctx.adapterInfo),
+    adapter: ctx.adapterInfo,
     notes: [
       `kernels: matmul ${matmul}, lane group ${laneGroup}, split-K ${splitK}; ${model.programs.length} dispatches per evaluation`,
     ],

@@ -1,10 +1,10 @@
 // Scratch: the GPU-machine check. Bundled to device-check.bundle.mjs (build-device-check.mjs) so
 // that it runs with plain `node` and only node_modules/webgpu carried along.
 import { writeFileSync } from 'node:fs';
+import type { MatmulVariant } from '../../src/gpu/adapter';
 import { GpuSparseAutoencoder } from '../../src/gpu/autoencoder';
 import { checkEvaluation, checkMatmul, checkWeightGradient, DEFAULT_HYPERPARAMETERS, formatCheck, makeFixture } from '../../src/gpu/checks';
 import { createNodeGpuContext } from '../../src/gpu/node';
-import type { MatmulVariant } from '../../src/gpu/programs';
 
 const out = process.env.OUT ?? '.';
 const log: string[] = [];

@@ -3,20 +3,20 @@
 //   npx tsx --import ./scripts/register-wgsl.mjs bench/tune/evaluate-timing.ts [variant]
 // The machine is shared: the 1-minute load average is printed beside each result.
 import { loadavg } from 'node:os';
+import type { MatmulVariant } from '../../src/gpu/adapter';
 import { GpuSparseAutoencoder } from '../../src/gpu/autoencoder';
 import { DEFAULT_HYPERPARAMETERS, makeFixture } from '../../src/gpu/checks';
 import { createNodeGpuContext } from '../../src/gpu/node';
-import type { MatmulVariant } from '../../src/gpu/programs';
 
 const variant = process.argv[2] as MatmulVariant | undefined;
-const ctx = await createNodeGpuContext({ matmulVariant: variant });
+const ctx = await createNodeGpuContext();
 console.log(`adapter: ${ctx.adapterInfo.description || ctx.adapterInfo.vendor}`);
 for (const [m, v, h, runs] of [
   [10000, 64, 25, 21],
   [10000, 784, 196, 7],
 ]) {
   const { data, theta } = makeFixture(m, v, h, 1);
-  const model = await GpuSparseAutoencoder.create(ctx, { visibleSize: v, hiddenSize: h }, DEFAULT_HYPERPARAMETERS, { data, examples: m, visibleSize: v }, { theta });
+  const model = await GpuSparseAutoencoder.create(ctx, { visibleSize: v, hiddenSize: h }, DEFAULT_HYPERPARAMETERS, { data, examples: m, visibleSize: v }, { theta, matmulVariant: variant });
   for (let i = 0; i < 3; i++) await model.evaluate();
   const times: number[] = [];
   for (let i = 0; i < runs; i++) {

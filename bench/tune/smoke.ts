@@ -6,13 +6,13 @@ import { Random } from '../../src/random';
 
 const [m, v, h] = (process.argv[2] ?? '7,3,1').split(',').map(Number);
 const variant = (process.argv[3] ?? undefined) as 'registers' | 'workgroup' | undefined;
-const ctx = await createNodeGpuContext({ matmulVariant: variant });
+const ctx = await createNodeGpuContext();
 console.log(ctx.adapterInfo);
 const rng = new Random(1);
 const data = new Float64Array(m * v).map(() => Math.fround(0.1 + 0.8 * rng.uniform()));
 const theta = initializeParameters({ visibleSize: v, hiddenSize: h }, 2).map(Math.fround);
 const hp = { sparsityParam: 0.01, lambda: 1e-4, beta: 3 };
-const model = await GpuSparseAutoencoder.create(ctx, { visibleSize: v, hiddenSize: h }, hp, { data, examples: m, visibleSize: v }, { theta });
+const model = await GpuSparseAutoencoder.create(ctx, { visibleSize: v, hiddenSize: h }, hp, { data, examples: m, visibleSize: v }, { theta, matmulVariant: variant });
 let t = performance.now();
 const r = await model.evaluate({ meanActivation: true });
 console.log('first eval ms', (performance.now() - t).toFixed(1));

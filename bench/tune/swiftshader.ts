@@ -1,8 +1,9 @@
 // Scratch: what Chromium's WebGPU adapter (SwiftShader headless) offers, and per-evaluation /
 // per-dispatch timings of our pipeline with each matmul variant. Driven by swiftshader.mjs.
+import { chooseKernelConfig, type MatmulTiling, type MatmulVariant } from '../../src/gpu/adapter';
 import { createGpuContext, type GpuContext } from '../../src/gpu/device';
 import { GpuSparseAutoencoder } from '../../src/gpu/autoencoder';
-import { chooseKernelConfig, matmulProgram, roundUp4, type MatmulTiling, type MatmulVariant } from '../../src/gpu/programs';
+import { matmulProgram, roundUp4 } from '../../src/gpu/programs';
 import { createStorageBuffer, createUniformBuffer } from '../../src/gpu/runtime';
 import { initializeParameters } from '../../src/reference/params';
 import { Random } from '../../src/random';

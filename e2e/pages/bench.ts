@@ -1,7 +1,7 @@
 /**
  * The benchmark page (e2e/pages/bench.html), driven by bench/run.ts through Playwright:
  *
- *   window.benchAdapter()      → navigator.gpu's adapter info (vendor, architecture, description)
+ *   window.benchAdapter()      → navigator.gpu's adapter (src/gpu/adapter.ts's summary)
  *   window.benchCell(request)  → one cell (implementation × size): timings, cost check
  *
  * While a cell runs it calls window.benchReport(event) — a binding the runner exposes — before
@@ -11,9 +11,10 @@ import '@tensorflow/tfjs-backend-cpu';
 import '@tensorflow/tfjs-backend-webgpu';
 import { runCell, type EvaluatorFactory } from '../../bench/cell';
 import type { AdapterSummary, CellEvent, CellRequest, CellResult } from '../../bench/config';
-import { browserGpuContext, gpuEvaluator, summarizeAdapter } from '../../bench/impls/gpu';
+import { browserGpuContext, gpuEvaluator } from '../../bench/impls/gpu';
 import { referenceEvaluator } from '../../bench/impls/reference';
 import { tfjsEvaluator } from '../../bench/impls/tfjs';
+import { summarizeAdapter } from '../../src/gpu/adapter';
 
 declare global {
   interface Window {
@@ -44,7 +45,7 @@ const factory: EvaluatorFactory = async (impl, inputs) => {
 
 window.benchAdapter = async () => {
   const adapter = navigator.gpu ? await navigator.gpu.requestAdapter() : null;
-  return adapter ? summarizeAdapter(adapter.info) : null;
+  return adapter ? summarizeAdapter(adapter) : null;
 };
 
 window.benchCell = async (request) => {

@@ -21,8 +21,8 @@ import {
   formatCheck,
   type CheckResult,
 } from '../../src/gpu/checks';
-import { createGpuContext, type AdapterSummary, type GpuContext } from '../../src/gpu/device';
-import { chooseKernelConfig, MATMUL_VARIANTS, matmulVariantsFor, type KernelConfig, type MatmulVariant } from '../../src/gpu/programs';
+import { chooseKernelConfig, MATMUL_VARIANTS, matmulVariantsFor, type AdapterSummary, type KernelConfig, type MatmulVariant } from '../../src/gpu/adapter';
+import { createGpuContext, type GpuContext } from '../../src/gpu/device';
 
 export interface PageCheck {
   label: string;

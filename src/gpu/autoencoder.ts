@@ -22,10 +22,10 @@
  */
 import { validateHyperparameters, type CostParts, type Dataset, type Hyperparameters } from '../reference/autoencoder';
 import { thetaLayout, type Shape, type ThetaLayout } from '../reference/params';
+import { chooseKernelConfig, type KernelConfig, type MatmulVariant } from './adapter';
 import type { GpuContext } from './device';
 import { withErrorScopes } from './errors';
 import {
-  chooseKernelConfig,
   chunkCount,
   columnSumsProgram,
   costProgram,
@@ -37,9 +37,7 @@ import {
   roundUp4,
   sumSquaresPartialCount,
   sumSquaresProgram,
-  type KernelConfig,
   type KernelProgram,
-  type MatmulVariant,
 } from './programs';
 import { createStorageBuffer, readF32 } from './runtime';
 import { checkBatch, checkBindingSizes, StepList, type Batch, type StepDefinition } from './steps';
@@ -57,7 +55,7 @@ export interface GpuAutoencoderOptions {
   /** Initial θ (UFLDL packing); zeros when absent. */
   theta?: ArrayLike<number>;
   batch?: Batch;
-  /** Forces the matmul variant for this model (default: the context's choice by adapter). */
+  /** Forces the matmul variant for this model (default: chooseKernelConfig's for the adapter). */
   matmulVariant?: MatmulVariant;
 }
 
@@ -108,7 +106,7 @@ export class GpuSparseAutoencoder {
     this.layout = thetaLayout(shape);
     this.hyperparameters = { ...hyperparameters };
     this.currentBatch = checkBatch(options.batch ?? { start: 0, count: m }, m);
-    this.config = chooseKernelConfig(ctx.adapterInfo, options.matmulVariant ?? ctx.matmulVariant);
+    this.config = chooseKernelConfig(ctx.adapterInfo, options.matmulVariant);
 
     const device = ctx.device;
     const v4 = roundUp4(v);

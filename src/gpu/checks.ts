@@ -23,11 +23,11 @@ import {
 import { initializeParameters, thetaLayout } from '../reference/params';
 import { classifierCostDetailed, classifierLayout, type ClassifierShape } from '../reference/classifier';
 import { Random } from '../random';
+import { chooseKernelConfig, type MatmulVariant } from './adapter';
 import { GpuSparseAutoencoder } from './autoencoder';
 import { GpuClassifier } from './classifier';
 import type { GpuContext } from './device';
 import {
-  chooseKernelConfig,
   chunkCount,
   columnSumsProgram,
   costProgram,
@@ -41,7 +41,6 @@ import {
   roundUp4,
   sumSquaresPartialCount,
   sumSquaresProgram,
-  type MatmulVariant,
 } from './programs';
 import { createStorageBuffer, readF32, runPrograms, uploadF32 } from './runtime';
 import { MODEL_TOLERANCE, roundoffBound, sigmoidBound, UNIT_ROUNDOFF } from './tolerance';
@@ -157,7 +156,7 @@ export async function checkMatmul(ctx: GpuContext, spec: MatmulCheck): Promise<C
   const { M, N, K, layout } = spec;
   const transA = layout === 'TN';
   const transB = layout === 'NT';
-  const config = chooseKernelConfig(ctx.adapterInfo, spec.variant ?? ctx.matmulVariant);
+  const config = chooseKernelConfig(ctx.adapterInfo, spec.variant);
   const variant = config.matmul;
   const rng = new Random(spec.seed ?? 1);
   // A like data or activations, B like weights, signed.
@@ -229,7 +228,7 @@ export interface WeightGradientCheck {
 export async function checkWeightGradient(ctx: GpuContext, spec: WeightGradientCheck): Promise<CheckResult> {
   const { m, rows, cols } = spec;
   const lambda = spec.lambda ?? 1e-4;
-  const config = chooseKernelConfig(ctx.adapterInfo, spec.variant ?? ctx.matmulVariant);
+  const config = chooseKernelConfig(ctx.adapterInfo, spec.variant);
   const rng = new Random(spec.seed ?? 2);
   const x = uniformValues(rng, m * rows, 0.1, 0.9);
   const delta = uniformValues(rng, m * cols, -0.05, 0.05);
@@ -275,7 +274,7 @@ export async function checkWeightGradient(ctx: GpuContext, spec: WeightGradientC
 
 export async function checkColumnMeans(ctx: GpuContext, spec: { rows: number; cols: number; seed?: number }): Promise<CheckResult> {
   const { rows, cols } = spec;
-  const lanes = chooseKernelConfig(ctx.adapterInfo, ctx.matmulVariant).laneGroup;
+  const lanes = chooseKernelConfig(ctx.adapterInfo).laneGroup;
   const rng = new Random(spec.seed ?? 3);
   const a = uniformValues(rng, rows * cols, -1, 1);
   const cols4 = roundUp4(cols);
@@ -308,7 +307,7 @@ export async function checkOutputDelta(
 ): Promise<CheckResult[]> {
   const { rows, cols } = spec;
   const start = spec.startRow ?? 2;
-  const lanes = chooseKernelConfig(ctx.adapterInfo, ctx.matmulVariant).laneGroup;
+  const lanes = chooseKernelConfig(ctx.adapterInfo).laneGroup;
   const rng = new Random(spec.seed ?? 4);
   const a3 = uniformValues(rng, rows * cols, 0.01, 0.99);
   const xAll = uniformValues(rng, (start + rows) * cols, 0.1, 0.9);
@@ -372,7 +371,7 @@ export async function checkHiddenDelta(
   const { rows, hidden } = spec;
   const rho = spec.sparsityParam ?? 0.01;
   const beta = spec.beta ?? 3;
-  const lanes = chooseKernelConfig(ctx.adapterInfo, ctx.matmulVariant).laneGroup;
+  const lanes = chooseKernelConfig(ctx.adapterInfo).laneGroup;
   const rng = new Random(spec.seed ?? 5);
   const backprop = uniformValues(rng, rows * hidden, -0.05, 0.05);
   const a2 = uniformValues(rng, rows * hidden, 0.01, 0.99);

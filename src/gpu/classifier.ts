@@ -29,10 +29,10 @@ import {
   type ClassifierShape,
   type LabeledData,
 } from '../reference/classifier';
+import { chooseKernelConfig, type KernelConfig, type MatmulVariant } from './adapter';
 import type { GpuContext } from './device';
 import { withErrorScopes } from './errors';
 import {
-  chooseKernelConfig,
   chunkCount,
   classifierCostProgram,
   finalizeProgram,
@@ -44,10 +44,8 @@ import {
   softmaxProgram,
   sumSquaresPartialCount,
   sumSquaresProgram,
-  type KernelConfig,
   type KernelProgram,
   type MatmulSpec,
-  type MatmulVariant,
 } from './programs';
 import { createStorageBuffer, readF32 } from './runtime';
 import { checkBindingSizes, StepList, type Batch, type StepDefinition } from './steps';
@@ -116,7 +114,7 @@ export class GpuClassifier {
     this.shape = { inputSize, hiddenSizes: [...hiddenSizes], numClasses: k };
     this.examples = m;
     this.lambda = lambda;
-    this.config = chooseKernelConfig(ctx.adapterInfo, options.matmulVariant ?? ctx.matmulVariant);
+    this.config = chooseKernelConfig(ctx.adapterInfo, options.matmulVariant);
 
     const device = ctx.device;
     const sizes4 = [inputSize, ...hiddenSizes].map(roundUp4);

@@ -3,30 +3,15 @@
  * Browser-safe: the caller passes in the GPU object (navigator.gpu, or the one src/gpu/node.ts
  * creates).
  */
+import { summarizeAdapter, type AdapterSummary } from './adapter';
 import { countDeviceWork, zeroCounters, type GpuCounters } from './counters';
 import { DeviceLostError, NoAdapterError } from './errors';
 import { PipelineCache } from './pipelines';
-import type { MatmulVariant } from './programs';
-
-export interface AdapterSummary {
-  vendor: string;
-  architecture: string;
-  description: string;
-  device: string;
-  isFallbackAdapter: boolean;
-  /** The adapter offers the 'subgroups' feature (then the device is created with it). */
-  subgroups: boolean;
-  /** Subgroup sizes the adapter reports (0 when unknown). */
-  subgroupMinSize: number;
-  subgroupMaxSize: number;
-}
 
 export interface GpuContextOptions {
   powerPreference?: GPUPowerPreference;
   /** Which fix the no-adapter error names. Default: guessed from the global scope. */
   environment?: 'node' | 'browser';
-  /** Forces the matmul variant instead of choosing by adapter (tests, benchmarks). */
-  matmulVariant?: MatmulVariant;
   /** Called once if the device is lost for any reason other than destroy(). */
   onDeviceLost?: (info: GPUDeviceLostInfo) => void;
 }
@@ -41,8 +26,6 @@ export interface GpuContext {
   readonly device: GPUDevice;
   readonly adapterInfo: AdapterSummary;
   readonly pipelines: PipelineCache;
-  /** The forced matmul variant, if any (see chooseKernelConfig in programs.ts). */
-  readonly matmulVariant: MatmulVariant | undefined;
   /** Set once the device is lost. */
   readonly lost: GPUDeviceLostInfo | undefined;
   /**
@@ -97,23 +80,12 @@ export async function createGpuContext(gpu: GPU | undefined, options: GpuContext
     const value = adapter.limits[name];
     if (typeof value === 'number') requiredLimits[name] = value;
   }
-  const subgroups = adapter.features.has('subgroups');
   // Timestamp queries let a run report GPU time as a share of wall time.
   const optional = ['subgroups', 'timestamp-query'].filter((f) => adapter.features.has(f)) as GPUFeatureName[];
   const device = await adapter.requestDevice({ requiredLimits, requiredFeatures: optional, label: 'sparse-autoencoder' });
   const counters = zeroCounters();
   countDeviceWork(device, counters);
-  const info = adapter.info as GPUAdapterInfo & { isFallbackAdapter?: boolean; subgroupMinSize?: number; subgroupMaxSize?: number };
-  const adapterInfo: AdapterSummary = {
-    vendor: info?.vendor ?? '',
-    architecture: info?.architecture ?? '',
-    description: info?.description ?? '',
-    device: info?.device ?? '',
-    isFallbackAdapter: Boolean(info?.isFallbackAdapter),
-    subgroups,
-    subgroupMinSize: info?.subgroupMinSize ?? 0,
-    subgroupMaxSize: info?.subgroupMaxSize ?? 0,
-  };
+  const adapterInfo = summarizeAdapter(adapter);
 
   let lost: GPUDeviceLostInfo | undefined;
   let uncaptured: string | undefined;
@@ -138,7 +110,6 @@ export async function createGpuContext(gpu: GPU | undefined, options: GpuContext
     device,
     adapterInfo,
     pipelines,
-    matmulVariant: options.matmulVariant,
     get lost() {
       return lost;
     },

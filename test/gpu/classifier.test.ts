@@ -6,7 +6,7 @@
 import { describe, expect, it } from 'vitest';
 import { checkClassifierEvaluation, checkSoftmax, makeClassifierFixture } from '../../src/gpu/checks';
 import { GpuClassifier } from '../../src/gpu/classifier';
-import { matmulVariantsFor } from '../../src/gpu/programs';
+import { matmulVariantsFor } from '../../src/gpu/adapter';
 import { classifierProbabilities, predictClasses } from '../../src/reference/classifier';
 import { Random } from '../../src/random';
 import { expectPass, useGpuContext } from './context';

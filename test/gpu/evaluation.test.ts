@@ -6,7 +6,7 @@ import { describe, expect, it } from 'vitest';
 import { GpuSparseAutoencoder } from '../../src/gpu/autoencoder';
 import { ResourceLimitError } from '../../src/gpu/errors';
 import { checkEvaluation, DEFAULT_HYPERPARAMETERS, makeFixture } from '../../src/gpu/checks';
-import { matmulVariantsFor } from '../../src/gpu/programs';
+import { matmulVariantsFor } from '../../src/gpu/adapter';
 import { MODEL_TOLERANCE } from '../../src/gpu/tolerance';
 import { sparseAutoencoderCostDetailed } from '../../src/reference/autoencoder';
 import { thetaLayout } from '../../src/reference/params';

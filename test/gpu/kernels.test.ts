@@ -14,7 +14,7 @@ import {
   checkWeightGradient,
   type CheckResult,
 } from '../../src/gpu/checks';
-import { chooseKernelConfig, MATMUL_VARIANTS, matmulVariantsFor, type MatmulVariant } from '../../src/gpu/programs';
+import { chooseKernelConfig, MATMUL_VARIANTS, matmulVariantsFor, type MatmulVariant } from '../../src/gpu/adapter';
 import { expectPass, useGpuContext } from './context';
 
 const gpu = useGpuContext();

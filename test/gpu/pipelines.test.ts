@@ -1,11 +1,21 @@
 /** The pipeline manager: compile errors, the cache, the no-adapter error, the variant choice. */
 import { describe, expect, it } from 'vitest';
-import { GpuSparseAutoencoder } from '../../src/gpu/autoencoder';
 import { DEFAULT_HYPERPARAMETERS, makeFixture } from '../../src/gpu/checks';
-import { createGpuContext, NO_ADAPTER_FIX, type AdapterSummary } from '../../src/gpu/device';
+import {
+  adapterLabel,
+  chooseKernelConfig,
+  isSoftwareAdapter,
+  MATMUL_VARIANTS,
+  matmulVariantsFor,
+  softwareAdapter,
+  summarizeAdapter,
+  type AdapterSummary,
+} from '../../src/gpu/adapter';
+import { GpuSparseAutoencoder } from '../../src/gpu/autoencoder';
+import { createGpuContext, NO_ADAPTER_FIX } from '../../src/gpu/device';
 import { DeviceLostError, GpuValidationError, NoAdapterError, WgslCompileError } from '../../src/gpu/errors';
 import { createNodeGpuContext, likelyCauseOfNoAdapter } from '../../src/gpu/node';
-import { chooseKernelConfig, isSoftwareAdapter, MATMUL_VARIANTS, matmulProgram, matmulVariantsFor, padMatrixProgram, SHADERS } from '../../src/gpu/programs';
+import { matmulProgram, padMatrixProgram, SHADERS } from '../../src/gpu/programs';
 import { runPrograms } from '../../src/gpu/runtime';
 import { useGpuContext } from './context';
 
@@ -120,6 +130,30 @@ describe('variant choice by adapter', () => {
     subgroupMaxSize: subgroupSize,
   });
 
+  it('names the software adapters, whichever field says so', () => {
+    expect(softwareAdapter(adapter('mesa', 'software', 'llvmpipe: Mesa 25.0.7 (LLVM 15.0.6)', 'llvmpipe-llvm-15-0-6-256-bits-'))).toBe('llvmpipe');
+    expect(softwareAdapter(adapter('mesa', '', 'lavapipe'))).toBe('llvmpipe');
+    expect(softwareAdapter(adapter('google', 'swiftshader', 'SwiftShader Device (Subzero)'))).toBe('swiftshader');
+    expect(softwareAdapter(adapter('microsoft', '', 'Microsoft Basic Render Driver'))).toBe('warp');
+    expect(softwareAdapter(adapter('microsoft', 'warp'))).toBe('warp');
+    expect(softwareAdapter(adapter('mesa', 'software'))).toBe('other');
+    expect(softwareAdapter({ ...adapter('acme', 'x'), isFallbackAdapter: true })).toBe('other');
+    expect(softwareAdapter(adapter('nvidia', 'hopper', 'NVIDIA H100'))).toBeNull();
+    expect(softwareAdapter(adapter('mesa', 'rdna-3', 'AMD Radeon (RADV)'))).toBeNull();
+    expect(softwareAdapter(adapter('apple', 'metal-3'))).toBeNull();
+  });
+
+  it('summarizes an adapter from its info and features, and labels it for people', () => {
+    const features = new Set(['subgroups']);
+    const info = { vendor: 'google', architecture: 'swiftshader', description: '', device: '', subgroupMinSize: 4, subgroupMaxSize: 4, isFallbackAdapter: true } as unknown as GPUAdapterInfo;
+    const summary = summarizeAdapter({ info, features });
+    expect(summary).toEqual({ vendor: 'google', architecture: 'swiftshader', description: '', device: '', isFallbackAdapter: true, subgroups: true, subgroupMinSize: 4, subgroupMaxSize: 4 });
+    expect(summarizeAdapter({})).toEqual(adapter('', ''));
+    expect(adapterLabel(summary)).toBe('google · swiftshader (software: runs on the CPU)');
+    expect(adapterLabel(adapter('nvidia', 'hopper', 'NVIDIA H100', 'NVIDIA H100'))).toBe('nvidia · hopper · NVIDIA H100');
+    expect(adapterLabel(adapter('', ''))).toBe('unnamed adapter');
+  });
+
   it('register blocking on software adapters, workgroup tiling on GPUs', () => {
     const lavapipe = adapter('mesa', 'software', 'llvmpipe: Mesa 25.0.7 (LLVM 15.0.6)', 'llvmpipe-llvm-15-0-6-256-bits-');
     const swiftshader = adapter('google', 'swiftshader', 'SwiftShader Device (Subzero)');
@@ -134,6 +168,7 @@ describe('variant choice by adapter', () => {
     expect(chooseKernelConfig(swiftshader)).toMatchObject({ matmul: 'unrolled', tiling: { tileRows: 8, tileCols4: 2, wgX: 4, wgY: 1 } });
     expect(chooseKernelConfig({ ...swiftshader, subgroups: true, subgroupMinSize: 4, subgroupMaxSize: 4 }).matmul).toBe('unrolled');
     expect(chooseKernelConfig(nvidia).matmul).toBe('workgroup');
+    expect(chooseKernelConfig(adapter('microsoft', '', 'Microsoft Basic Render Driver'))).toMatchObject({ matmul: 'registers', laneGroup: 8 });
     expect(chooseKernelConfig(nvidia, 'registers').matmul).toBe('registers');
     expect(chooseKernelConfig(lavapipe, 'workgroup').matmul).toBe('workgroup');
     expect(() => chooseKernelConfig(lavapipe, 'subgroups')).toThrow(/subgroups/);

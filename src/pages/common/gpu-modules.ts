@@ -2,14 +2,14 @@
  * The GPU pipeline (src/gpu/) for the pages' workers: a context on the worker's navigator.gpu
  * and the training engine, loaded only when a run asks for WebGPU.
  */
+import type { AdapterSummary } from '../../gpu/adapter';
 import { createGpuContext as createContext, type GpuContext } from '../../gpu/device';
 import type { Dataset, Hyperparameters } from '../../reference/autoencoder';
 import type { Shape } from '../../reference/params';
 import type { TrainingEngine } from '../../train/engine';
-import { summarizeAdapter, type AdapterSummary } from './webgpu';
 
 export function adapterOf(ctx: GpuContext): AdapterSummary {
-  return summarizeAdapter(ctx.adapterInfo);
+  return ctx.adapterInfo;
 }
 
 /** WebGPU is not offered here at all (as opposed to failing while in use). */

@@ -2,31 +2,11 @@
  * Whether this browser offers WebGPU, which adapter, and — when it does not — what to do
  * about it. The pages fall back to the float64 reference (small problems only) without it.
  */
-
-export interface AdapterSummary {
-  vendor: string;
-  architecture: string;
-  device: string;
-  description: string;
-  /** One line for people: "google · swiftshader (software: runs on the CPU)". */
-  label: string;
-  software: boolean;
-}
+import { summarizeAdapter, type AdapterSummary } from '../../gpu/adapter';
 
 export type WebGpuStatus =
   | { available: true; adapter: AdapterSummary }
   | { available: false; reason: 'insecure-context' | 'no-api' | 'no-adapter' | 'error'; detail?: string };
-
-export function summarizeAdapter(info: Partial<GPUAdapterInfo> | undefined): AdapterSummary {
-  const vendor = info?.vendor ?? '';
-  const architecture = info?.architecture ?? '';
-  const device = info?.device ?? '';
-  const description = info?.description ?? '';
-  const software = /swiftshader|llvmpipe|lavapipe|software|warp/i.test(`${vendor} ${architecture} ${description}`);
-  const parts = [vendor, architecture, device, description].filter((p, i, all) => p && all.indexOf(p) === i);
-  const label = `${parts.join(' · ') || 'unnamed adapter'}${software ? ' (software: runs on the CPU)' : ''}`;
-  return { vendor, architecture, device, description, label, software };
-}
 
 /** Asks for an adapter (the same request the GPU pipeline makes: no options). */
 export async function probeWebGpu(): Promise<WebGpuStatus> {
@@ -36,7 +16,7 @@ export async function probeWebGpu(): Promise<WebGpuStatus> {
   try {
     const adapter = await navigator.gpu.requestAdapter();
     if (!adapter) return { available: false, reason: 'no-adapter' };
-    return { available: true, adapter: summarizeAdapter(adapter.info) };
+    return { available: true, adapter: summarizeAdapter(adapter) };
   } catch (error) {
     return { available: false, reason: 'error', detail: error instanceof Error ? error.message : String(error) };
   }

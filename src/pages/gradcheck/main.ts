@@ -2,6 +2,7 @@
  * The gradient-check page: runs ./worker.ts and tabulates what it finds. Query parameters set
  * the sizes: ?hidden=5&examples=10 (numerical check), ?gpuExamples=10000&gpuHidden=25&seed=1.
  */
+import { adapterLabel } from '../../gpu/adapter';
 import { formatNumber } from '../common/charts';
 import { probeWebGpu } from '../common/webgpu';
 import type { BlockComparison, Entry } from './compare';
@@ -108,7 +109,7 @@ function showGpu(result: GpuResult): void {
   const { shape, examples, cost } = result;
   $('gpu-setup').textContent =
     `${examples.toLocaleString('en')} natural-image patches, a ${shape.visibleSize}-${shape.hiddenSize} autoencoder with the exercise's ρ = ${result.hyperparameters.sparsityParam}, ` +
-    `λ = ${result.hyperparameters.lambda}, β = ${result.hyperparameters.beta}, θ from initializeParameters — on ${result.adapter.label}. ` +
+    `λ = ${result.hyperparameters.lambda}, β = ${result.hyperparameters.beta}, θ from initializeParameters — on ${adapterLabel(result.adapter)}. ` +
     `GPU ${(result.seconds.gpu * 1000).toFixed(0)} ms (with pipeline set-up), reference ${(result.seconds.reference * 1000).toFixed(0)} ms; ` +
     `largest ρ̂ difference ${exp(result.meanActivation.maxDifference)}. Tolerance (src/gpu/tolerance.ts): ${result.policy}.`;
   const tbody = $('gpu-table').querySelector('tbody')!;
@@ -234,7 +235,7 @@ async function main(): Promise<void> {
   const adapter = $('adapter');
   if (status.available) {
     adapter.dataset.kind = 'gpu';
-    $('adapter-text').textContent = `WebGPU · ${status.adapter.label}`;
+    $('adapter-text').textContent = `WebGPU · ${adapterLabel(status.adapter)}`;
   } else {
     adapter.dataset.kind = 'cpu';
     $('adapter-text').textContent = 'No WebGPU · float64 reference only';

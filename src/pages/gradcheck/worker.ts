@@ -23,8 +23,8 @@ import {
   type CheckResult,
 } from '../../gpu/checks';
 import { MODEL_TOLERANCE } from '../../gpu/tolerance';
+import type { AdapterSummary } from '../../gpu/adapter';
 import { adapterOf, createGpuContext } from '../common/gpu-modules';
-import type { AdapterSummary } from '../common/webgpu';
 import { blockRanges, compareRange, type BlockComparison } from './compare';
 
 export interface CheckRequest {

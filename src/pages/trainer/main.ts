@@ -6,6 +6,7 @@
 import { describeUnits } from '../../analysis/units';
 import { drawNetwork } from '../../display/canvas';
 import { messageOf } from '../../data/errors';
+import { adapterLabel, type AdapterSummary } from '../../gpu/adapter';
 import type { TileSize } from '../../display/network';
 import type { CostParts } from '../../reference/autoencoder';
 import type { Shape } from '../../reference/params';
@@ -14,7 +15,7 @@ import type { UserFile } from '../../train/data';
 import type { PixelGeometry } from '../../train/model-files';
 import { chartTimings, formatNumber, LogLineChart, TargetBarChart } from '../common/charts';
 import { drawPairs, integerScale } from '../common/draw';
-import { probeWebGpu, webGpuAdvice, type AdapterSummary, type WebGpuStatus } from '../common/webgpu';
+import { probeWebGpu, webGpuAdvice, type WebGpuStatus } from '../common/webgpu';
 import type { DeviceChoice, ExportKind, FromWorker, RunSummary, ToWorker } from './protocol';
 import {
   dataChoice,
@@ -370,8 +371,9 @@ async function checkWebGpu(): Promise<void> {
   webgpu = await probeWebGpu();
   if (webgpu.available) {
     el.adapter.dataset.kind = 'gpu';
-    el.adapterText.textContent = `WebGPU · ${webgpu.adapter.label}`;
-    el.adapter.title = `WebGPU adapter: ${webgpu.adapter.label}`;
+    const label = adapterLabel(webgpu.adapter);
+    el.adapterText.textContent = `WebGPU · ${label}`;
+    el.adapter.title = `WebGPU adapter: ${label}`;
     stats.adapter = webgpu.adapter;
     if (url.device) el.device.value = url.device;
   } else {
@@ -578,7 +580,8 @@ function onWorkerMessage(message: FromWorker): void {
       });
       stats.device = `${message.device.backend}: ${message.device.adapter}`;
       if (message.adapter) stats.adapter = message.adapter;
-      run.engine = message.device.backend === 'webgpu' ? `WebGPU on ${(message.adapter ?? stats.adapter)?.label ?? message.device.adapter}` : 'float64 reference on the CPU';
+      const adapter = message.adapter ?? stats.adapter;
+      run.engine = message.device.backend === 'webgpu' ? `WebGPU on ${adapter ? adapterLabel(adapter) : message.device.adapter}` : 'float64 reference on the CPU';
       run.fallback = message.fallback;
       if (message.resumedFrom) {
         const r = message.resumedFrom;

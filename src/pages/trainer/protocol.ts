@@ -5,6 +5,7 @@
  */
 import type { UnitStatistics } from '../../analysis/units';
 import type { TileSize } from '../../display/network';
+import type { AdapterSummary } from '../../gpu/adapter';
 import type { CostParts } from '../../reference/autoencoder';
 import type { TrainingProgress, TrainingWork } from '../../train/trainer';
 import type { Shape } from '../../reference/params';
@@ -12,7 +13,6 @@ import type { TrainConfig } from '../../train/config';
 import type { UserFile } from '../../train/data';
 import type { DeviceDescription } from '../../train/engine';
 import type { PixelGeometry } from '../../train/model-files';
-import type { AdapterSummary } from '../common/webgpu';
 
 export type DeviceChoice = 'gpu' | 'cpu';
 export type ExportKind = 'png' | 'json' | 'mat';

@@ -19,7 +19,7 @@ import { displayGeometry, featuresPng, modelJson, thetaMatFile, type PixelGeomet
 import { train, type TrainingProgress, type TrainingResult } from '../../train/trainer';
 import { loadBrowserTrainingData } from '../common/browser-data';
 import { createGpuEngine, GpuUnavailableError } from '../common/gpu-modules';
-import type { AdapterSummary } from '../common/webgpu';
+import type { AdapterSummary } from '../../gpu/adapter';
 import type { ExportKind, FromWorker, RunSummary, ShowModelRequest, StartRequest, ToWorker } from './protocol';
 
 function post(message: FromWorker, transfer: Transferable[] = []): void {
