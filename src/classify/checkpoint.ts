@@ -26,6 +26,7 @@ export function encodeClassifyCheckpoint(c: ClassifyCheckpoint): Uint8Array {
   };
   const header = {
     settings: c.settings,
+    data: c.data ?? null,
     completed: c.completed.map(({ theta, ...figures }) => ({ ...figures, theta: place(new Uint8Array(theta.buffer, theta.byteOffset, theta.byteLength)) })),
     current: c.current ? { name: c.current.name, kind: c.current.kind, seconds: c.current.seconds, state: place(c.current.state) } : null,
   };
@@ -90,7 +91,16 @@ export function decodeClassifyCheckpoint(bytes: Uint8Array, source = 'checkpoint
     }
     current = { name: c.name, kind: c.kind as StageKind, seconds: c.seconds, state: blob(c.state, 'the stage under way') };
   }
-  return { settings: { ...settings }, completed, ...(current ? { current } : {}) };
+  const saved = header.data;
+  let data = {};
+  if (saved !== null && saved !== undefined) {
+    const options = isRecord(saved) ? saved.options : undefined;
+    if (!isRecord(saved) || typeof saved.description !== 'string' || !isRecord(options) || !Object.values(options).every((v) => typeof v === 'string' || typeof v === 'number')) {
+      fail('corrupt header: the data it trained on');
+    }
+    data = { data: { description: (saved as { description: string }).description, options: { ...(options as Record<string, string | number>) } } };
+  }
+  return { settings: { ...settings }, ...data, completed, ...(current ? { current } : {}) };
 }
 
 function isRecord(value: unknown): value is Record<string, unknown> {

@@ -28,7 +28,7 @@ import {
 import { initializeParameters, type Shape } from '../reference/params';
 import { decodeCheckpoint, encodeCheckpoint, type Checkpoint } from '../train/checkpoint';
 import { presets, type TrainConfig } from '../train/config';
-import { train } from '../train/trainer';
+import { eventLoopYielder, train } from '../train/trainer';
 import type { ClassifyCompute } from './compute';
 
 export type TaskName = 'softmax' | 'stl' | 'stacked';
@@ -86,6 +86,7 @@ export interface StageProgress {
   stages: number;
   iteration: number;
   totalIterations: number;
+  evaluations: number;
   cost: number;
   elapsedSeconds: number;
   /** The stage's current θ (autoencoder stages: for drawing features live). */
@@ -110,6 +111,8 @@ export interface StageRecord {
 /** A run stopped part-way: the finished stages and the state of the one under way. */
 export interface ClassifyCheckpoint {
   settings: ClassifySettings;
+  /** What the run trained on: in words, and the options that chose it (a resumed run uses the same). */
+  data?: { description: string; options: Record<string, string | number> };
   completed: StageRecord[];
   /** The stage under way: an autoencoder checkpoint or an encoded L-BFGS snapshot, by kind. */
   current?: { name: string; kind: StageKind; state: Uint8Array; seconds: number };
@@ -166,6 +169,11 @@ export function stagesOf(settings: ClassifySettings): StagePlan[] {
 
 class Stopped extends Error {}
 
+/** A stage's cost or gradient became non-finite. */
+export class DivergedError extends Error {
+  override name = 'DivergedError';
+}
+
 export async function runClassification(compute: ClassifyCompute, data: ClassifyData, settings: ClassifySettings, hooks: ClassifyHooks = {}): Promise<ClassifyResult> {
   const started = performance.now();
   const plan = stagesOf(settings);
@@ -178,7 +186,7 @@ export async function runClassification(compute: ClassifyCompute, data: Classify
   const corrections = hooks.corrections ?? DEFAULT_CORRECTIONS;
   const accuracies: Record<string, number> = {};
 
-  const progress = (index: number, stage: StagePlan, stageStarted: number, priorSeconds: number) => async (p: { iteration: number; cost: number; readTheta?: () => Promise<Float64Array> }) => {
+  const progress = (index: number, stage: StagePlan, stageStarted: number, priorSeconds: number) => async (p: { iteration: number; evaluations: number; cost: number; readTheta?: () => Promise<Float64Array> }) => {
     await hooks.onProgress?.({
       stage: stage.name,
       kind: stage.kind,
@@ -186,6 +194,7 @@ export async function runClassification(compute: ClassifyCompute, data: Classify
       stages: plan.length,
       iteration: p.iteration,
       totalIterations: stage.iterations,
+      evaluations: p.evaluations,
       cost: p.cost,
       elapsedSeconds: priorSeconds + (performance.now() - stageStarted) / 1000,
       readTheta: p.readTheta,
@@ -224,7 +233,7 @@ export async function runClassification(compute: ClassifyCompute, data: Classify
         await stopInside(stage, stopState ?? current?.state, result.seconds);
         return null;
       }
-      if (result.divergedAt !== undefined) throw new Error(`${stage.name}: the cost became non-finite at iteration ${result.divergedAt}`);
+      if (result.divergedAt !== undefined) throw new DivergedError(`${stage.name}: the cost became non-finite at iteration ${result.divergedAt}`);
       return {
         name: stage.name,
         kind: stage.kind,
@@ -251,17 +260,20 @@ export async function runClassification(compute: ClassifyCompute, data: Classify
     const report = progress(index, stage, stageStarted, priorSeconds);
     let stopSnapshot: LbfgsSnapshot | undefined;
     let initialCost = NaN;
+    // Lets signals and messages in between iterations (a CPU backend never waits on anything).
+    const yieldNow = eventLoopYielder();
     try {
       const options = {
         maxIterations: stage.iterations,
         signal: hooks.signal,
         onStart: async (start: { cost: number }) => {
           initialCost = start.cost;
-          await report({ iteration: 0, cost: start.cost });
+          await report({ iteration: 0, evaluations: 1, cost: start.cost });
         },
         onIteration: async (info: LbfgsIteration) => {
           if (Number.isNaN(initialCost)) initialCost = info.previousCost;
-          await report({ iteration: info.iteration, cost: info.cost });
+          await yieldNow();
+          await report({ iteration: info.iteration, evaluations: info.evaluations, cost: info.cost });
           if (hooks.signal?.aborted) {
             stopSnapshot = await info.snapshot();
             return false;
@@ -279,7 +291,7 @@ export async function runClassification(compute: ClassifyCompute, data: Classify
         await stopInside(stage, stopSnapshot ? encodeLbfgsSnapshot(stopSnapshot) : current?.state, elapsed());
         return null;
       }
-      if (result.exitReason === 'non-finite') throw new Error(`${stage.name}: the cost became non-finite at iteration ${result.iterations + 1}`);
+      if (result.exitReason === 'non-finite') throw new DivergedError(`${stage.name}: the cost became non-finite at iteration ${result.iterations + 1}`);
       const theta = await backend.readX();
       return {
         name: stage.name,

@@ -4,14 +4,17 @@
  */
 import type { TrainingProgress } from '../train/trainer';
 
+/** What a progress line shows. */
+export type ProgressLine = Pick<TrainingProgress, 'iteration' | 'totalIterations' | 'evaluations' | 'cost' | 'parts' | 'elapsedSeconds'>;
+
 export function progressReporter(stream: NodeJS.WriteStream = process.stderr): {
-  update(p: TrainingProgress): void;
+  update(p: ProgressLine): void;
   done(): void;
 } {
   const tty = stream.isTTY === true;
   let lastLine = 0;
   let drawn = false;
-  const describe = (p: TrainingProgress) => {
+  const describe = (p: ProgressLine) => {
     const rate = p.elapsedSeconds > 0 ? p.iteration / p.elapsedSeconds : 0;
     const parts = p.parts
       ? ` (reconstruction ${p.parts.reconstruction.toFixed(4)}, decay ${p.parts.weightDecay.toFixed(4)}, sparsity ${p.parts.sparsity.toFixed(4)})`

@@ -79,7 +79,7 @@ export interface TrainOptions {
  * Lets timers, signals (Ctrl-C) and page events run: CPU work awaited as already-resolved
  * promises would otherwise never give the event loop a turn. Yields at most every 30 ms.
  */
-function eventLoopYielder(): () => Promise<void> {
+export function eventLoopYielder(): () => Promise<void> {
   let last = performance.now();
   return async () => {
     if (performance.now() - last < 30) return;

@@ -5,41 +5,15 @@
  * deterministic); one key press must not count as two although npm passes it on. (A stop before
  * the first iteration: test/train/trainer.test.ts.)
  */
-import { spawn } from 'node:child_process';
 import { mkdtemp, readFile, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { patchesToMat, writeMat } from '../../src/data/mat';
 import { Random } from '../../src/random';
+import { npmRun } from './npm-run';
 
-interface Run {
-  /** The exit status as a shell sees it (128 + n for a death by signal n, as npm exits so). */
-  code: number | null;
-  stderr: string;
-}
-
-const SIGNAL_NUMBERS: Partial<Record<NodeJS.Signals, number>> = { SIGINT: 2, SIGTERM: 15 };
-
-/**
- * `npm run train -- args` in its own process group; `when` says when to signal the group:
- * `delayMs` after stderr first matches `after`.
- */
-function npmTrain(args: string[], when?: { after: RegExp; delayMs: number; signal: NodeJS.Signals }): Promise<Run> {
-  return new Promise((resolve) => {
-    const child = spawn('npm', ['run', '--silent', 'train', '--', ...args], { stdio: ['ignore', 'ignore', 'pipe'], detached: true });
-    let stderr = '';
-    let sent = false;
-    child.stderr.on('data', (d) => {
-      stderr += d;
-      if (when && !sent && when.after.test(stderr)) {
-        sent = true;
-        setTimeout(() => process.kill(-child.pid!, when.signal), when.delayMs);
-      }
-    });
-    child.on('close', (code, signal) => resolve({ code: code ?? 128 + (SIGNAL_NUMBERS[signal!] ?? 0), stderr }));
-  });
-}
+const npmTrain = (args: string[], when?: Parameters<typeof npmRun>[2]) => npmRun('train', args, when);
 
 let dir: string;
 let data: string;
