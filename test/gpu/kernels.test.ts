@@ -12,10 +12,9 @@ import {
   checkPadMatrix,
   checkSumOfSquares,
   checkWeightGradient,
-  type CheckResult,
 } from '../../src/gpu/checks';
-import { chooseKernelConfig, MATMUL_VARIANTS, matmulVariantsFor, type MatmulVariant } from '../../src/gpu/adapter';
-import { expectPass, useGpuContext } from './context';
+import { MATMUL_VARIANTS } from '../../src/gpu/adapter';
+import { expectPass, useGpuContext, withVariant } from './context';
 
 const gpu = useGpuContext();
 
@@ -29,40 +28,30 @@ const SHAPES: Array<[number, number, number]> = [
   [10000, 3, 1],
   [10000, 64, 25],
 ];
-/**
- * Runs a check of a forced variant where the adapter offers it; where it does not (the subgroup
- * variant without a fixed subgroup size, as on NVIDIA), asserts that forcing it is refused.
- */
-async function withVariant(variant: MatmulVariant, check: () => Promise<CheckResult | CheckResult[]>): Promise<void> {
-  const info = gpu().adapterInfo;
-  if (matmulVariantsFor(info).includes(variant)) expectPass(await check());
-  else expect(() => chooseKernelConfig(info, variant)).toThrow(/subgroup/);
-}
-
 describe.each(MATMUL_VARIANTS)('matmul, %s variant', (variant) => {
   describe.each(SHAPES)('m=%i v=%i h=%i', (m, v, h) => {
     it('forward z2: σ(X·W1ᵀ + b1), NN with epilogue', () =>
-      withVariant(variant, () => checkMatmul(gpu(), { M: m, N: h, K: v, layout: 'NN', biasSigmoid: true, variant })));
+      withVariant(gpu(), variant, () => checkMatmul(gpu(), { M: m, N: h, K: v, layout: 'NN', biasSigmoid: true, variant })));
     it('forward z3: σ(a2·W2ᵀ + b2), NN with epilogue', () =>
-      withVariant(variant, () => checkMatmul(gpu(), { M: m, N: v, K: h, layout: 'NN', biasSigmoid: true, variant })));
-    it('plain NN', () => withVariant(variant, () => checkMatmul(gpu(), { M: m, N: v, K: h, layout: 'NN', variant })));
-    it('backprop δ3·W2, NT', () => withVariant(variant, () => checkMatmul(gpu(), { M: m, N: h, K: v, layout: 'NT', variant })));
-    it('TN without split', () => withVariant(variant, () => checkMatmul(gpu(), { M: v, N: h, K: m, layout: 'TN', variant })));
-    it('∇W1 = Xᵀδ2/m + λW1, split-K TN + finalize', () => withVariant(variant, () => checkWeightGradient(gpu(), { m, rows: v, cols: h, variant })));
-    it('∇W2 = a2ᵀδ3/m + λW2, split-K TN + finalize', () => withVariant(variant, () => checkWeightGradient(gpu(), { m, rows: h, cols: v, variant })));
+      withVariant(gpu(), variant, () => checkMatmul(gpu(), { M: m, N: v, K: h, layout: 'NN', biasSigmoid: true, variant })));
+    it('plain NN', () => withVariant(gpu(), variant, () => checkMatmul(gpu(), { M: m, N: v, K: h, layout: 'NN', variant })));
+    it('backprop δ3·W2, NT', () => withVariant(gpu(), variant, () => checkMatmul(gpu(), { M: m, N: h, K: v, layout: 'NT', variant })));
+    it('TN without split', () => withVariant(gpu(), variant, () => checkMatmul(gpu(), { M: v, N: h, K: m, layout: 'TN', variant })));
+    it('∇W1 = Xᵀδ2/m + λW1, split-K TN + finalize', () => withVariant(gpu(), variant, () => checkWeightGradient(gpu(), { m, rows: v, cols: h, variant })));
+    it('∇W2 = a2ᵀδ3/m + λW2, split-K TN + finalize', () => withVariant(gpu(), variant, () => checkWeightGradient(gpu(), { m, rows: h, cols: v, variant })));
   });
 });
 
 describe('matmul at the full MNIST-sized shape (m=10000, v=784, h=196)', () => {
   it('subgroups: forward NN with epilogue', () =>
-    withVariant('subgroups', () => checkMatmul(gpu(), { M: 10000, N: 196, K: 784, layout: 'NN', biasSigmoid: true, variant: 'subgroups' })));
-  it('subgroups: NT', () => withVariant('subgroups', () => checkMatmul(gpu(), { M: 10000, N: 196, K: 784, layout: 'NT', variant: 'subgroups' })));
-  it('subgroups: ∇W1 split-K', () => withVariant('subgroups', () => checkWeightGradient(gpu(), { m: 10000, rows: 784, cols: 196, variant: 'subgroups' })));
+    withVariant(gpu(), 'subgroups', () => checkMatmul(gpu(), { M: 10000, N: 196, K: 784, layout: 'NN', biasSigmoid: true, variant: 'subgroups' })));
+  it('subgroups: NT', () => withVariant(gpu(), 'subgroups', () => checkMatmul(gpu(), { M: 10000, N: 196, K: 784, layout: 'NT', variant: 'subgroups' })));
+  it('subgroups: ∇W1 split-K', () => withVariant(gpu(), 'subgroups', () => checkWeightGradient(gpu(), { m: 10000, rows: 784, cols: 196, variant: 'subgroups' })));
   it('registers: forward NN with epilogue', () =>
-    withVariant('registers', () => checkMatmul(gpu(), { M: 10000, N: 784, K: 196, layout: 'NN', biasSigmoid: true, variant: 'registers' })));
+    withVariant(gpu(), 'registers', () => checkMatmul(gpu(), { M: 10000, N: 784, K: 196, layout: 'NN', biasSigmoid: true, variant: 'registers' })));
   it('unrolled: forward NN with epilogue', () =>
-    withVariant('unrolled', () => checkMatmul(gpu(), { M: 10000, N: 784, K: 196, layout: 'NN', biasSigmoid: true, variant: 'unrolled' })));
-  it('workgroup: ∇W2 split-K', () => withVariant('workgroup', () => checkWeightGradient(gpu(), { m: 10000, rows: 196, cols: 784, variant: 'workgroup' })));
+    withVariant(gpu(), 'unrolled', () => checkMatmul(gpu(), { M: 10000, N: 784, K: 196, layout: 'NN', biasSigmoid: true, variant: 'unrolled' })));
+  it('workgroup: ∇W2 split-K', () => withVariant(gpu(), 'workgroup', () => checkWeightGradient(gpu(), { m: 10000, rows: 196, cols: 784, variant: 'workgroup' })));
 });
 
 describe('reductions and elementwise kernels', () => {
