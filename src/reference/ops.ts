@@ -24,21 +24,54 @@ export function matmul(
   transA = false,
   transB = false,
 ): Matrix {
+  // Transposed operands are copied into row-major op(A) and op(B) first (O(MK + KN), small
+  // beside the O(MNK) product), so the product itself always walks rows contiguously.
+  const A = transA ? transpose(a, K, M) : a;
+  const B = transB ? transpose(b, N, K) : b;
   const c = new Float64Array(M * N);
-  const aRow = transA ? 1 : K; // stride between rows of op(A)
-  const aCol = transA ? M : 1; // stride along the inner dimension
-  const bRow = transB ? 1 : N; // stride along the inner dimension
-  const bCol = transB ? K : 1; // stride between columns of op(B)
-  for (let i = 0; i < M; i++) {
+  // C[i, :] += A[i, k]·B[k, :], four rows of C at a time sharing each load of B[k, j].
+  let i = 0;
+  for (; i + 4 <= M; i += 4) {
+    const c0 = i * N;
+    const c1 = c0 + N;
+    const c2 = c1 + N;
+    const c3 = c2 + N;
     for (let k = 0; k < K; k++) {
-      const aik = a[i * aRow + k * aCol];
+      const a0 = A[i * K + k];
+      const a1 = A[(i + 1) * K + k];
+      const a2 = A[(i + 2) * K + k];
+      const a3 = A[(i + 3) * K + k];
+      if (a0 === 0 && a1 === 0 && a2 === 0 && a3 === 0) continue;
+      const bBase = k * N;
+      for (let j = 0; j < N; j++) {
+        const bkj = B[bBase + j];
+        c[c0 + j] += a0 * bkj;
+        c[c1 + j] += a1 * bkj;
+        c[c2 + j] += a2 * bkj;
+        c[c3 + j] += a3 * bkj;
+      }
+    }
+  }
+  for (; i < M; i++) {
+    const cBase = i * N;
+    for (let k = 0; k < K; k++) {
+      const aik = A[i * K + k];
       if (aik === 0) continue;
-      const bBase = k * bRow;
-      const cBase = i * N;
-      for (let j = 0; j < N; j++) c[cBase + j] += aik * b[bBase + j * bCol];
+      const bBase = k * N;
+      for (let j = 0; j < N; j++) c[cBase + j] += aik * B[bBase + j];
     }
   }
   return c;
+}
+
+/** The cols × rows transpose of a row-major rows × cols matrix. */
+function transpose(a: ArrayLike<number>, rows: number, cols: number): Float64Array {
+  const t = new Float64Array(rows * cols);
+  for (let r = 0; r < rows; r++) {
+    const base = r * cols;
+    for (let c = 0; c < cols; c++) t[c * rows + r] = a[base + c];
+  }
+  return t;
 }
 
 export function sigmoid(z: number): number {
