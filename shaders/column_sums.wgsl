@@ -1,5 +1,5 @@
 // First level of a column sum over rows: partials[chunk][col] = Σ of the chunk's rows of a
-// rows × (4·cols4) matrix (vec4-padded). splitk_finalize.wgsl sums the chunks. Used for
+// rows × (4·cols4) matrix (vec4-padded). sum_slices.wgsl sums the chunks. Used for
 // ρ̂ = column means of a⁽²⁾.
 //
 // One thread per (vec4 column, chunk of CHUNK_ROWS rows), rows visited in order into four

@@ -1,6 +1,6 @@
 // δ⁽²⁾ = (δ⁽³⁾·W2 + β(−ρ/ρ̂ + (1−ρ)/(1−ρ̂))) · a⁽²⁾(1 − a⁽²⁾), elementwise over m × hidden, with
 // backprop = δ⁽³⁾·W2 already formed by the NT matmul, fused with the first level of
-// deltaSum[chunk][col] = Σ δ⁽²⁾ (∇b1 = column means of δ⁽²⁾), summed by splitk_finalize.wgsl.
+// deltaSum[chunk][col] = Σ δ⁽²⁾ (∇b1 = column means of δ⁽²⁾), summed by sum_slices.wgsl.
 // Padding columns (col ≥ hidden) get δ = 0: their ρ̂ is 0 and the sparsity term is not formed.
 // With SPARSE = false (the hidden layers of a classifier, src/gpu/classifier.ts) there is no
 // sparsity term: δ = backprop · a(1 − a), and meanActivation is never read.

@@ -16,7 +16,7 @@
 // (llvmpipe runs barriers as coroutine switches).
 //
 // Split-K: workgroup z sums k in [z·kChunk, (z+1)·kChunk) and writes its own M × N slice of C at
-// cOffset + z·M·N/4, later summed in a fixed order by splitk_finalize.wgsl. Each output is one
+// cOffset + z·M·N/4, later summed in a fixed order by sum_slices.wgsl. Each output is one
 // sequential chain of at most kChunk multiply-adds (the tolerance's n_eff).
 //
 // Epilogue (BIAS_SIGMOID): C = σ(op(A)·op(B) + bias[col]) for col < nValid, 0 in the padding.

@@ -2,7 +2,7 @@
 // first level of two reductions over the same rows:
 //   squaredError[chunk][col] = Σ (a⁽³⁾ − x)²   (the reconstruction cost, before 1/2m)
 //   deltaSum[chunk][col]     = Σ δ⁽³⁾           (∇b2 = column means of δ⁽³⁾)
-// splitk_finalize.wgsl then sums the chunks. x is read from the data set at row xRowOffset
+// sum_slices.wgsl then sums the chunks. x is read from the data set at row xRowOffset
 // (the first example of the batch). Padding columns are zero in a⁽³⁾ and x, so δ = 0 there.
 //
 // One thread per (vec4 column, chunk of CHUNK_ROWS rows), four interleaved accumulators per

@@ -11,12 +11,12 @@
  *
  *   W1p = pad(W1ᵀblock)  W2p = pad(W2ᵀblock)
  *   a⁽²⁾ = σ(X·W1p + b1)                      matmul NN + bias/sigmoid epilogue
- *   ρ̂ = column means of a⁽²⁾                  column_sums → splitk_finalize
+ *   ρ̂ = column means of a⁽²⁾                  column_sums → sum_slices
  *   a⁽³⁾ = σ(a⁽²⁾·W2p + b2)                   matmul NN + epilogue
- *   δ⁽³⁾, Σ(a⁽³⁾−x)², Σδ⁽³⁾                    output_delta → splitk_finalize (∇b2, reconstruction)
+ *   δ⁽³⁾, Σ(a⁽³⁾−x)², Σδ⁽³⁾                    output_delta → sum_slices (∇b2, reconstruction)
  *   backprop = δ⁽³⁾·W2p ᵀ                      matmul NT
- *   δ⁽²⁾, Σδ⁽²⁾                                hidden_delta → splitk_finalize (∇b1)
- *   ∇W1 = Xᵀδ⁽²⁾/m + λW1,  ∇W2 = a⁽²⁾ᵀδ⁽³⁾/m + λW2   matmul TN split-K → splitk_finalize
+ *   δ⁽²⁾, Σδ⁽²⁾                                hidden_delta → sum_slices (∇b1)
+ *   ∇W1 = Xᵀδ⁽²⁾/m + λW1,  ∇W2 = a⁽²⁾ᵀδ⁽³⁾/m + λW2   matmul TN split-K → sum_slices
  *   ΣW1² + ΣW2²                               sum_squares
  *   [cost, reconstruction, weightDecay, sparsity]   cost
  */

@@ -19,7 +19,7 @@ import matmulUnrolledTnSource from '../../shaders/matmul_unrolled_tn.wgsl?raw';
 import outputDeltaSource from '../../shaders/output_delta.wgsl?raw';
 import padMatrixSource from '../../shaders/pad_matrix.wgsl?raw';
 import softmaxSource from '../../shaders/softmax.wgsl?raw';
-import splitkFinalizeSource from '../../shaders/splitk_finalize.wgsl?raw';
+import sumSlicesSource from '../../shaders/sum_slices.wgsl?raw';
 import sumSquaresSource from '../../shaders/sum_squares.wgsl?raw';
 import { UNROLLED_DEFAULT_TILING, type MatmulTiling, type MatmulVariant } from './adapter';
 import type { BindingKind, PipelineRequest, ShaderSource } from './pipelines';
@@ -35,7 +35,7 @@ export const SHADERS = {
   matmulUnrolledTn: { file: 'shaders/matmul_unrolled_tn.wgsl', code: matmulUnrolledTnSource },
   padMatrix: { file: 'shaders/pad_matrix.wgsl', code: padMatrixSource },
   columnSums: { file: 'shaders/column_sums.wgsl', code: columnSumsSource },
-  splitkFinalize: { file: 'shaders/splitk_finalize.wgsl', code: splitkFinalizeSource },
+  sumSlices: { file: 'shaders/sum_slices.wgsl', code: sumSlicesSource },
   outputDelta: { file: 'shaders/output_delta.wgsl', code: outputDeltaSource },
   hiddenDelta: { file: 'shaders/hidden_delta.wgsl', code: hiddenDeltaSource },
   sumSquares: { file: 'shaders/sum_squares.wgsl', code: sumSquaresSource },
@@ -306,7 +306,7 @@ export function finalizeProgram(spec: FinalizeSpec): KernelProgram {
   const { dispatch, gridWidth } = grid1d(spec.rows * Math.ceil(spec.cols / 4), wg);
   return {
     name: 'sum slices',
-    shader: SHADERS.splitkFinalize,
+    shader: SHADERS.sumSlices,
     entryPoint: 'main',
     constants: { WG: wg },
     bindings: USES('read-only-storage', 'read-only-storage', 'storage'),
