@@ -1,4 +1,5 @@
-// C = op(A) · op(B), the register-blocked variant for software adapters (llvmpipe, SwiftShader).
+// C = op(A) · op(B), the register-blocked variant for software adapters without fixed-size
+// subgroups. (On SwiftShader the same blocking runs written out: matmul_unrolled_*.wgsl.)
 //
 // Layout: every matrix is row-major f32 with its column count padded to a multiple of 4 (zeros),
 // bound as array<vec4f>; offsets are in vec4s. op(A) is M × K and op(B) is K × N:

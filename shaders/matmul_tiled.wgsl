@@ -2,7 +2,7 @@
 //
 // Same contract as matmul.wgsl (layouts NN / NT / TN, vec4-padded matrices, offsets in vec4s,
 // split-K slices along workgroup z, optional bias + sigmoid epilogue), so the two are
-// interchangeable: src/gpu/programs.ts picks one per adapter.
+// interchangeable: chooseKernelConfig (src/gpu/adapter.ts) picks one per adapter.
 //
 // A workgroup of WG_X × WG_Y threads computes a (4·WG_Y) × (4·WG_X) tile of C; each thread owns
 // 4 rows × one vec4 column. Per step of TILE_K, the workgroup stages a tile of op(A) and of op(B)

@@ -1,5 +1,5 @@
-// Scratch: what Chromium's WebGPU adapter (SwiftShader headless) offers, and per-evaluation /
-// per-dispatch timings of our pipeline with each matmul variant. Driven by swiftshader.mjs.
+// Scratch: what Chromium's WebGPU adapter (SwiftShader headless) offers, and per-evaluation and
+// per-matmul timings of our pipeline with each matmul variant. Driven by swiftshader.mjs.
 import { chooseKernelConfig, type MatmulTiling, type MatmulVariant } from '../../src/gpu/adapter';
 import { createGpuContext, type GpuContext } from '../../src/gpu/device';
 import { GpuSparseAutoencoder } from '../../src/gpu/autoencoder';
@@ -51,88 +51,6 @@ async function evaluate(m: number, v: number, h: number, variant?: MatmulVariant
       times.push(performance.now() - t);
     }
     return { config: model.config, first, median: median(times), min: Math.min(...times) };
-  } finally {
-    model.destroy();
-  }
-}
-
-async function profile(m: number, v: number, h: number, variant?: MatmulVariant, reps = 3) {
-  const c = await context();
-  const model = await makeModel(m, v, h, variant);
-  try {
-    await model.evaluate();
-    const any = model as unknown as {
-      steps: Array<{ pipeline: { pipeline: GPUComputePipeline }; program: { name: string; dispatch: [number, number, number]; workgroupSize: readonly number[] } }>;
-      bindGroupsFor(t: GPUBuffer, g: GPUBuffer): GPUBindGroup[];
-    };
-    const groups = any.bindGroupsFor(model.thetaBuffer, model.gradBuffer);
-    const rows: string[] = [];
-    let total = 0;
-    for (let i = 0; i < any.steps.length; i++) {
-      const s = any.steps[i];
-      const times: number[] = [];
-      for (let r = 0; r < reps; r++) {
-        const enc = c.device.createCommandEncoder();
-        const pass = enc.beginComputePass();
-        pass.setPipeline(s.pipeline.pipeline);
-        pass.setBindGroup(0, groups[i]);
-        pass.dispatchWorkgroups(...s.program.dispatch);
-        pass.end();
-        const t = performance.now();
-        c.device.queue.submit([enc.finish()]);
-        await c.device.queue.onSubmittedWorkDone();
-        times.push(performance.now() - t);
-      }
-      const med = median(times);
-      total += med;
-      rows.push(`${String(i).padStart(2)} ${s.program.name.padEnd(40)} wg ${s.program.workgroupSize.join('x').padEnd(8)} grid ${s.program.dispatch.join('x').padEnd(14)} ${med.toFixed(2)} ms`);
-    }
-    rows.push(`sum of steps ${total.toFixed(1)} ms`);
-    return rows.join('\n');
-  } finally {
-    model.destroy();
-  }
-}
-
-/** One evaluation encoded as: 'pass' (one compute pass, as evaluate()), 'passes' (a pass per dispatch), 'submits' (a submission per dispatch). */
-async function encodings(m: number, v: number, h: number, reps = 3) {
-  const c = await context();
-  const model = await makeModel(m, v, h);
-  const any = model as unknown as {
-    steps: Array<{ pipeline: { pipeline: GPUComputePipeline }; program: { dispatch: [number, number, number] } }>;
-    bindGroupsFor(t: GPUBuffer, g: GPUBuffer): GPUBindGroup[];
-  };
-  try {
-    await model.evaluate();
-    const groups = any.bindGroupsFor(model.thetaBuffer, model.gradBuffer);
-    const out: Record<string, number> = {};
-    for (const mode of ['pass', 'passes', 'submits', 'pass', 'passes', 'submits']) {
-      const times: number[] = [];
-      for (let r = 0; r < reps; r++) {
-        const t = performance.now();
-        let enc = c.device.createCommandEncoder();
-        let pass = enc.beginComputePass();
-        any.steps.forEach((s, i) => {
-          pass.setPipeline(s.pipeline.pipeline);
-          pass.setBindGroup(0, groups[i]);
-          pass.dispatchWorkgroups(...s.program.dispatch);
-          if (mode !== 'pass' && i < any.steps.length - 1) {
-            pass.end();
-            if (mode === 'submits') {
-              c.device.queue.submit([enc.finish()]);
-              enc = c.device.createCommandEncoder();
-            }
-            pass = enc.beginComputePass();
-          }
-        });
-        pass.end();
-        c.device.queue.submit([enc.finish()]);
-        await c.device.queue.onSubmittedWorkDone();
-        times.push(performance.now() - t);
-      }
-      out[mode] = +median(times).toFixed(1);
-    }
-    return out;
   } finally {
     model.destroy();
   }
@@ -207,6 +125,6 @@ async function matmuls(m: number, v: number, h: number, variant: MatmulVariant, 
   return { variant, tiling: tiling ? `${tiling.tileRows}x${tiling.tileCols4} wg${tiling.wgX ?? ''}x${tiling.wgY}` : 'default', total: +total.toFixed(1), ...out };
 }
 
-(window as unknown as { tune: unknown }).tune = { probe, evaluate, profile, kernel, matmuls, encodings };
+(window as unknown as { tune: unknown }).tune = { probe, evaluate, kernel, matmuls };
 (window as unknown as { tuneReady: boolean }).tuneReady = true;
 document.getElementById('out')!.textContent = 'ready';

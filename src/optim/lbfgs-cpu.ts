@@ -54,7 +54,7 @@ export function twoLoopDirection(g: Float64Array, history: CorrectionHistory<Flo
 /** f(x) with ∇f(x) written into gradOut (an objective elsewhere, a GPU's, may be awaited). */
 export type CostAndGradient = (x: Float64Array, gradOut: Float64Array) => Evaluation | Promise<Evaluation>;
 
-/** A CostAndGradient from a function returning its gradient. */
+/** A CostAndGradient from a function returning its gradient (the tests' objectives). */
 export function costAndGradientOf(fn: (x: Float64Array) => { cost: number; grad: ArrayLike<number> }): CostAndGradient {
   return (x, gradOut) => {
     const { cost, grad } = fn(x);

@@ -1,4 +1,4 @@
-/** Pictures on canvases: tiles of examples beside their reconstructions, grayscale images. */
+/** Pictures on canvases: tiles of examples beside their reconstructions. */
 import type { TileSize } from '../../display/network';
 
 /** Chooses an integer enlargement so that `size` pixels fill about `target` CSS pixels. */
@@ -56,32 +56,4 @@ export function drawPairs(
   }
   ctx.putImageData(image, 0, 0);
   canvas.style.imageRendering = 'pixelated';
-}
-
-export interface GrayPixels {
-  width: number;
-  height: number;
-  pixels: ArrayLike<number>;
-}
-
-/** A whitened image: mean at mid-gray, ±`clip` standard deviations to black and white. */
-export function drawWhitened(canvas: HTMLCanvasElement, image: GrayPixels, clip = 3): void {
-  const { width, height, pixels } = image;
-  canvas.width = width;
-  canvas.height = height;
-  const n = pixels.length;
-  let sum = 0;
-  for (let i = 0; i < n; i++) sum += pixels[i];
-  const mean = sum / n;
-  let squares = 0;
-  for (let i = 0; i < n; i++) squares += (pixels[i] - mean) ** 2;
-  const limit = clip * Math.sqrt(squares / Math.max(1, n - 1)) || 1;
-  const ctx = canvas.getContext('2d')!;
-  const data = ctx.createImageData(width, height);
-  for (let i = 0; i < n; i++) {
-    const g = Math.round(((Math.max(-limit, Math.min(limit, pixels[i] - mean)) / limit + 1) / 2) * 255);
-    data.data[4 * i] = data.data[4 * i + 1] = data.data[4 * i + 2] = g;
-    data.data[4 * i + 3] = 255;
-  }
-  ctx.putImageData(data, 0, 0);
 }
