@@ -41,7 +41,7 @@ struct Params {
 
 struct Term {
   row: u32,
-  coef: f32,
+  coefficient: f32,
 }
 
 @group(0) @binding(0) var<uniform> p: Params;
@@ -114,7 +114,7 @@ fn direction(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups)
     } else {
       row = directionY[(term.row - p.capacity) * p.stride4 + i];
     }
-    d = fma(vec4f(term.coef), row, d);
+    d = fma(vec4f(term.coefficient), row, d);
   }
   directionD[i] = d;
   directionXTrial[i] = directionX[i] + p.trialStep * d;

@@ -345,12 +345,12 @@ export class GpuSparseAutoencoder {
     const { visibleSize: v, hiddenSize: h } = this.shape;
     const v4 = roundUp4(v);
     const h4 = roundUp4(h);
-    const L = this.layout;
-    const B = this.buffers;
+    const layout = this.layout;
+    const buffer = this.buffers;
     const lanes = this.config.laneGroup;
     const variant = this.config.matmul;
     const xOffset = (b: Batch) => (b.start * v4) / 4;
-    const hp = () => this.hyperparameters;
+    const hyperparameters = () => this.hyperparameters;
     const column = (cols: number, ld: number, outOffset: number, scale: (m: number) => number) => (b: Batch) =>
       finalizeProgram({ rows: 1, cols, ld, sliceStride: ld, slices: chunkCount(b.count), outOffset, scale: scale(b.count) });
     const weightGradient = (rows: number, cols: number, rowsPadded: number, colsPadded: number, offset: number) => (b: Batch) =>
@@ -363,58 +363,58 @@ export class GpuSparseAutoencoder {
         outOffset: offset,
         wOffset: offset,
         scale: 1 / b.count,
-        lambda: hp().lambda,
+        lambda: hyperparameters().lambda,
       });
     return [
       // Padded copies of W1ᵀblock (v × h) and W2ᵀblock (h × v).
-      { make: () => padMatrixProgram({ rows: v, cols: h, outRows: v4, srcOffset: L.W1 }), buffers: (t) => [t, B.w1p] },
-      { make: () => padMatrixProgram({ rows: h, cols: v, outRows: h4, srcOffset: L.W2 }), buffers: (t) => [t, B.w2p] },
+      { make: () => padMatrixProgram({ rows: v, cols: h, outRows: v4, srcOffset: layout.W1 }), buffers: (t) => [t, buffer.w1p] },
+      { make: () => padMatrixProgram({ rows: h, cols: v, outRows: h4, srcOffset: layout.W2 }), buffers: (t) => [t, buffer.w2p] },
       // a⁽²⁾ = σ(X·W1ᵀ + b1)
       {
         make: (b) =>
-          matmulProgram({ M: b.count, N: h4, K: v4, transA: false, transB: false, aOffset: xOffset(b), biasSigmoid: true, biasOffset: L.b1, nValid: h }, variant, this.config.subgroupSize, this.config.tiling),
-        buffers: (t) => [B.x, B.w1p, B.a2, t],
+          matmulProgram({ M: b.count, N: h4, K: v4, transA: false, transB: false, aOffset: xOffset(b), biasSigmoid: true, biasOffset: layout.b1, nValid: h }, variant, this.config.subgroupSize, this.config.tiling),
+        buffers: (t) => [buffer.x, buffer.w1p, buffer.a2, t],
       },
       // ρ̂ = column means of a⁽²⁾
-      { make: (b) => columnSumsProgram({ rows: b.count, cols4: h4 / 4 }, lanes), buffers: () => [B.a2, B.columnPartials] },
-      { make: column(h, h4, 0, (m) => 1 / m), buffers: (t) => [B.columnPartials, t, B.meanActivation] },
+      { make: (b) => columnSumsProgram({ rows: b.count, cols4: h4 / 4 }, lanes), buffers: () => [buffer.a2, buffer.columnPartials] },
+      { make: column(h, h4, 0, (m) => 1 / m), buffers: (t) => [buffer.columnPartials, t, buffer.meanActivation] },
       // a⁽³⁾ = σ(a⁽²⁾·W2ᵀ + b2)
       {
-        make: (b) => matmulProgram({ M: b.count, N: v4, K: h4, transA: false, transB: false, biasSigmoid: true, biasOffset: L.b2, nValid: v }, variant, this.config.subgroupSize, this.config.tiling),
-        buffers: (t) => [B.a2, B.w2p, B.a3, t],
+        make: (b) => matmulProgram({ M: b.count, N: v4, K: h4, transA: false, transB: false, biasSigmoid: true, biasOffset: layout.b2, nValid: v }, variant, this.config.subgroupSize, this.config.tiling),
+        buffers: (t) => [buffer.a2, buffer.w2p, buffer.a3, t],
       },
       // δ⁽³⁾ with Σ(a⁽³⁾ − x)² and Σδ⁽³⁾ partials; ∇b2; squared-error column totals.
       {
         make: (b) => outputDeltaProgram({ rows: b.count, cols4: v4 / 4, xOffset: xOffset(b) }, lanes),
-        buffers: () => [B.a3, B.x, B.delta3, B.squaredErrorPartials, B.columnPartials],
+        buffers: () => [buffer.a3, buffer.x, buffer.delta3, buffer.squaredErrorPartials, buffer.columnPartials],
       },
-      { make: column(v, v4, L.b2, (m) => 1 / m), buffers: (t, g) => [B.columnPartials, t, g] },
-      { make: column(v, v4, 0, () => 1), buffers: (t) => [B.squaredErrorPartials, t, B.squaredErrorTotals] },
+      { make: column(v, v4, layout.b2, (m) => 1 / m), buffers: (t, g) => [buffer.columnPartials, t, g] },
+      { make: column(v, v4, 0, () => 1), buffers: (t) => [buffer.squaredErrorPartials, t, buffer.squaredErrorTotals] },
       // δ⁽³⁾·W2 (NT against the padded W2ᵀblock)
       {
         make: (b) => matmulProgram({ M: b.count, N: h4, K: v4, transA: false, transB: true }, variant, this.config.subgroupSize, this.config.tiling),
-        buffers: (t) => [B.delta3, B.w2p, B.backprop, t],
+        buffers: (t) => [buffer.delta3, buffer.w2p, buffer.backprop, t],
       },
       // δ⁽²⁾ with Σδ⁽²⁾ partials; ∇b1.
       {
-        make: (b) => hiddenDeltaProgram({ rows: b.count, hidden: h, sparsity: { sparsityParam: hp().sparsityParam, beta: hp().beta } }, lanes),
-        buffers: () => [B.backprop, B.a2, B.meanActivation, B.delta2, B.columnPartials],
+        make: (b) => hiddenDeltaProgram({ rows: b.count, hidden: h, sparsity: { sparsityParam: hyperparameters().sparsityParam, beta: hyperparameters().beta } }, lanes),
+        buffers: () => [buffer.backprop, buffer.a2, buffer.meanActivation, buffer.delta2, buffer.columnPartials],
       },
-      { make: column(h, h4, L.b1, (m) => 1 / m), buffers: (t, g) => [B.columnPartials, t, g] },
+      { make: column(h, h4, layout.b1, (m) => 1 / m), buffers: (t, g) => [buffer.columnPartials, t, g] },
       // ∇W1ᵀblock = Xᵀδ⁽²⁾/m + λW1ᵀblock (split-K over the examples)
       {
         make: (b) => matmulProgram({ M: v4, N: h4, K: b.count, transA: true, transB: false, aOffset: xOffset(b), kChunk: this.config.splitK }, variant, this.config.subgroupSize, this.config.tiling),
-        buffers: (t) => [B.x, B.delta2, B.splitPartials, t],
+        buffers: (t) => [buffer.x, buffer.delta2, buffer.splitPartials, t],
       },
-      { make: weightGradient(v, h, v4, h4, L.W1), buffers: (t, g) => [B.splitPartials, t, g] },
+      { make: weightGradient(v, h, v4, h4, layout.W1), buffers: (t, g) => [buffer.splitPartials, t, g] },
       // ∇W2ᵀblock = a⁽²⁾ᵀδ⁽³⁾/m + λW2ᵀblock
       {
         make: (b) => matmulProgram({ M: h4, N: v4, K: b.count, transA: true, transB: false, kChunk: this.config.splitK }, variant, this.config.subgroupSize, this.config.tiling),
-        buffers: (t) => [B.a2, B.delta3, B.splitPartials, t],
+        buffers: (t) => [buffer.a2, buffer.delta3, buffer.splitPartials, t],
       },
-      { make: weightGradient(h, v, h4, v4, L.W2), buffers: (t, g) => [B.splitPartials, t, g] },
+      { make: weightGradient(h, v, h4, v4, layout.W2), buffers: (t, g) => [buffer.splitPartials, t, g] },
       // ΣW1² + ΣW2² (the two blocks are contiguous in θ) and the cost.
-      { make: () => sumSquaresProgram({ count: 2 * h * v, srcOffset: L.W1 }), buffers: (t) => [t, B.weightPartials] },
+      { make: () => sumSquaresProgram({ count: 2 * h * v, srcOffset: layout.W1 }), buffers: (t) => [t, buffer.weightPartials] },
       {
         make: (b) =>
           costProgram({
@@ -422,11 +422,11 @@ export class GpuSparseAutoencoder {
             weightCount: sumSquaresPartialCount(2 * h * v),
             hidden: h,
             examples: b.count,
-            sparsityParam: hp().sparsityParam,
-            beta: hp().beta,
-            lambda: hp().lambda,
+            sparsityParam: hyperparameters().sparsityParam,
+            beta: hyperparameters().beta,
+            lambda: hyperparameters().lambda,
           }),
-        buffers: () => [B.squaredErrorTotals, B.weightPartials, B.meanActivation, this.costBuffer],
+        buffers: () => [buffer.squaredErrorTotals, buffer.weightPartials, buffer.meanActivation, this.costBuffer],
       },
     ];
   }

@@ -315,10 +315,11 @@ export class GpuClassifier {
     const { inputSize, hiddenSizes, numClasses: k } = this.shape;
     const sizes = [inputSize, ...hiddenSizes];
     const sizes4 = sizes.map(roundUp4);
-    const L = hiddenSizes.length;
+    // The number of sigmoid layers: sizes[depth] is the top one, below the softmax.
+    const depth = hiddenSizes.length;
     const k4 = roundUp4(k);
     const layout = this.layout;
-    const B = this.buffers;
+    const buffer = this.buffers;
     const { matmul: variant, subgroupSize, tiling, splitK, laneGroup } = this.config;
     const mm = (spec: MatmulSpec) => matmulProgram(spec, variant, subgroupSize, tiling);
     /** a⁽ˡ⁾ (a⁽⁰⁾ = X) and the vec4 offset of a batch's first row in it. */
@@ -339,7 +340,7 @@ export class GpuClassifier {
     const steps: StepDefinition[] = [];
 
     // Forward: the sigmoid layers, then the logits.
-    for (let l = 1; l <= L; l++) {
+    for (let l = 1; l <= depth; l++) {
       const { W, b } = layout.layers[l - 1];
       const layer = this.layers[l - 1];
       steps.push(
@@ -352,52 +353,52 @@ export class GpuClassifier {
       );
     }
     steps.push(
-      { make: () => padMatrixProgram({ rows: sizes[L], cols: k, outRows: sizes4[L], srcOffset: layout.softmax }), buffers: (t) => [t, B.thetaPadded] },
+      { make: () => padMatrixProgram({ rows: sizes[depth], cols: k, outRows: sizes4[depth], srcOffset: layout.softmax }), buffers: (t) => [t, buffer.thetaPadded] },
       {
-        make: (batch) => mm({ M: batch.count, N: k4, K: sizes4[L], transA: false, transB: false, aOffset: rowOffset(L, batch) }),
-        buffers: (t) => [activations(L), B.thetaPadded, B.logits, t],
+        make: (batch) => mm({ M: batch.count, N: k4, K: sizes4[depth], transA: false, transB: false, aOffset: rowOffset(depth, batch) }),
+        buffers: (t) => [activations(depth), buffer.thetaPadded, buffer.logits, t],
       },
-      { make: (batch) => softmaxProgram({ rows: batch.count, classes: k, labelOffset: batch.start }), buffers: () => [B.logits, this.labels, B.deltaOut, B.lossPartials] },
+      { make: (batch) => softmaxProgram({ rows: batch.count, classes: k, labelOffset: batch.start }), buffers: () => [buffer.logits, this.labels, buffer.deltaOut, buffer.lossPartials] },
     );
 
     // Backward: ∇Θ, then down through the layers.
     steps.push(
       {
-        make: (batch) => mm({ M: sizes4[L], N: k4, K: batch.count, transA: true, transB: false, aOffset: rowOffset(L, batch), kChunk: splitK }),
-        buffers: (t) => [activations(L), B.deltaOut, B.splitPartials, t],
+        make: (batch) => mm({ M: sizes4[depth], N: k4, K: batch.count, transA: true, transB: false, aOffset: rowOffset(depth, batch), kChunk: splitK }),
+        buffers: (t) => [activations(depth), buffer.deltaOut, buffer.splitPartials, t],
       },
-      { make: weightGradient(sizes[L], k, sizes4[L], k4, layout.softmax, () => this.lambda), buffers: (t, g) => [B.splitPartials, t, g] },
+      { make: weightGradient(sizes[depth], k, sizes4[depth], k4, layout.softmax, () => this.lambda), buffers: (t, g) => [buffer.splitPartials, t, g] },
     );
-    for (let l = L; l >= 1; l--) {
+    for (let l = depth; l >= 1; l--) {
       const { W, b } = layout.layers[l - 1];
       const layer = this.layers[l - 1];
-      const above = l === L ? { delta: B.deltaOut, weights: B.thetaPadded, width4: k4 } : { delta: this.layers[l].delta, weights: this.layers[l].weights, width4: sizes4[l + 1] };
+      const above = l === depth ? { delta: buffer.deltaOut, weights: buffer.thetaPadded, width4: k4 } : { delta: this.layers[l].delta, weights: this.layers[l].weights, width4: sizes4[l + 1] };
       steps.push(
         {
           make: (batch) => mm({ M: batch.count, N: sizes4[l], K: above.width4, transA: false, transB: true }),
-          buffers: (t) => [above.delta, above.weights, B.backprop, t],
+          buffers: (t) => [above.delta, above.weights, buffer.backprop, t],
         },
         {
           make: (batch) => hiddenDeltaProgram({ rows: batch.count, hidden: sizes[l], sparsity: null }, laneGroup),
           // The third binding (ρ̂) is not read without a sparsity term.
-          buffers: () => [B.backprop, layer.activations, B.lossPartials, layer.delta, B.columnPartials],
+          buffers: () => [buffer.backprop, layer.activations, buffer.lossPartials, layer.delta, buffer.columnPartials],
         },
         {
           make: (batch) =>
             finalizeProgram({ rows: 1, cols: sizes[l], ld: sizes4[l], sliceStride: sizes4[l], slices: chunkCount(batch.count), outOffset: b, scale: 1 / batch.count }),
-          buffers: (t, g) => [B.columnPartials, t, g],
+          buffers: (t, g) => [buffer.columnPartials, t, g],
         },
         {
           make: (batch) => mm({ M: sizes4[l - 1], N: sizes4[l], K: batch.count, transA: true, transB: false, aOffset: rowOffset(l - 1, batch), kChunk: splitK }),
-          buffers: (t) => [activations(l - 1), layer.delta, B.splitPartials, t],
+          buffers: (t) => [activations(l - 1), layer.delta, buffer.splitPartials, t],
         },
-        { make: weightGradient(sizes[l - 1], sizes[l], sizes4[l - 1], sizes4[l], W, () => 0), buffers: (t, g) => [B.splitPartials, t, g] },
+        { make: weightGradient(sizes[l - 1], sizes[l], sizes4[l - 1], sizes4[l], W, () => 0), buffers: (t, g) => [buffer.splitPartials, t, g] },
       );
     }
 
     // The cost.
     steps.push(
-      { make: () => sumSquaresProgram({ count: layout.softmaxLength, srcOffset: layout.softmax }), buffers: (t) => [t, B.weightPartials] },
+      { make: () => sumSquaresProgram({ count: layout.softmaxLength, srcOffset: layout.softmax }), buffers: (t) => [t, buffer.weightPartials] },
       {
         make: (batch) =>
           classifierCostProgram({
@@ -406,7 +407,7 @@ export class GpuClassifier {
             examples: batch.count,
             lambda: this.lambda,
           }),
-        buffers: () => [B.lossPartials, B.weightPartials, this.costBuffer],
+        buffers: () => [buffer.lossPartials, buffer.weightPartials, this.costBuffer],
       },
     );
     return steps;

@@ -73,9 +73,9 @@ export function productsChainLength(length: number): number {
   return Math.ceil(chunk4 / 64) + 2 + 6 + chunks;
 }
 
-type Kind = 'accept' | 'direction' | 'trial' | 'products' | 'finalize';
+type LbfgsKernel = 'accept' | 'direction' | 'trial' | 'products' | 'finalize';
 
-const LAYOUTS: Record<Kind, BindingKind[]> = {
+const LAYOUTS: Record<LbfgsKernel, BindingKind[]> = {
   // params, d, g₊, g, x, S, Y
   accept: ['uniform', 'read-only-storage', 'read-only-storage', 'read-only-storage', 'storage', 'storage', 'storage'],
   // params, terms, S, Y, g, x, d, x₊
@@ -124,7 +124,7 @@ export class GpuLbfgsBackend implements LbfgsBackend<GpuTrial> {
   private readonly stride4: number;
   private readonly chunk4: number;
   private readonly chunks: number;
-  private readonly pipelines = new Map<Kind, CachedPipeline>();
+  private readonly pipelines = new Map<LbfgsKernel, CachedPipeline>();
   private readonly bindGroups: BindGroupCache;
   private readonly owned: GPUBuffer[] = [];
   private readonly buffers: Record<'params' | 'x' | 'd' | 'xTrial' | 'zero' | 's' | 'y' | 'terms' | 'rows' | 'partials' | 'report', GPUBuffer>;
@@ -198,7 +198,7 @@ export class GpuLbfgsBackend implements LbfgsBackend<GpuTrial> {
     try {
       return await withErrorScopes(ctx.device, 'creating the GPU L-BFGS kernels', async () => {
         backend = new GpuLbfgsBackend(ctx, objective, corrections);
-        for (const kind of Object.keys(LAYOUTS) as Kind[]) {
+        for (const kind of Object.keys(LAYOUTS) as LbfgsKernel[]) {
           const pipeline = await ctx.pipelines.pipeline({
             shader: { file: 'shaders/lbfgs.wgsl', code: lbfgsSource },
             entryPoint: kind,
@@ -528,7 +528,7 @@ export class GpuLbfgsBackend implements LbfgsBackend<GpuTrial> {
     this.device.queue.writeBuffer(this.buffers.params, 0, data);
   }
 
-  private encode(pass: GPUComputePassEncoder, kind: Kind, buffers: GPUBuffer[], grid?: [number, number, number]): void {
+  private encode(pass: GPUComputePassEncoder, kind: LbfgsKernel, buffers: GPUBuffer[], grid?: [number, number, number]): void {
     const pipeline = this.pipelines.get(kind)!;
     const bindGroup = this.bindGroups.get(`L-BFGS ${kind}`, pipeline, [this.buffers.params, ...buffers]);
     const [x, y, z] = grid ?? grid1d(this.n4, WG).dispatch;

@@ -22,9 +22,9 @@ export interface GpuVector {
 
 const WG = 64;
 
-type Kind = 'axpy' | 'scale' | 'adam';
+type VectorKernel = 'axpy' | 'scale' | 'adam';
 
-const KERNELS: Record<Kind, { file: string; code: string; entryPoint: string; bindings: BindingKind[] }> = {
+const KERNELS: Record<VectorKernel, { file: string; code: string; entryPoint: string; bindings: BindingKind[] }> = {
   axpy: { file: 'shaders/vector_ops.wgsl', code: vectorOpsSource, entryPoint: 'axpy', bindings: ['uniform', 'read-only-storage', 'storage'] },
   scale: { file: 'shaders/vector_ops.wgsl', code: vectorOpsSource, entryPoint: 'scale', bindings: ['uniform', 'storage'] },
   adam: { file: 'shaders/adam.wgsl', code: adamSource, entryPoint: 'main', bindings: ['uniform', 'read-only-storage', 'storage', 'storage', 'storage'] },
@@ -35,7 +35,7 @@ const MAX_CACHED_UNIFORMS = 64;
 
 export class GpuVectorBackend implements UpdateBackend<GpuVector> {
   private readonly device: GPUDevice;
-  private readonly pipelines = new Map<Kind, CachedPipeline>();
+  private readonly pipelines = new Map<VectorKernel, CachedPipeline>();
   private encoder: GPUCommandEncoder | null = null;
   private currentPass: GPUComputePassEncoder | null = null;
   /** Buffers recorded work still uses, destroyed once that work is submitted. */
@@ -61,7 +61,7 @@ export class GpuVectorBackend implements UpdateBackend<GpuVector> {
     if (!(Number.isInteger(length) && length > 0)) throw new RangeError(`length must be a positive integer, got ${length}`);
     const backend = new GpuVectorBackend(ctx, length, timer);
     await withErrorScopes(ctx.device, 'creating the GPU vector kernels', async () => {
-      for (const kind of Object.keys(KERNELS) as Kind[]) {
+      for (const kind of Object.keys(KERNELS) as VectorKernel[]) {
         const { file, code, entryPoint, bindings } = KERNELS[kind];
         backend.pipelines.set(kind, await ctx.pipelines.pipeline({ shader: { file, code }, entryPoint, constants: { WG }, bindings }));
       }
@@ -201,7 +201,7 @@ export class GpuVectorBackend implements UpdateBackend<GpuVector> {
     this.dispatch('axpy', [uniform, x.buffer, y.buffer]);
   }
 
-  private dispatch(kind: Kind, buffers: GPUBuffer[], cacheBindGroup = true): void {
+  private dispatch(kind: VectorKernel, buffers: GPUBuffer[], cacheBindGroup = true): void {
     const pipeline = this.pipelines.get(kind)!;
     const bindGroup = cacheBindGroup
       ? this.bindGroups.get(kind, pipeline, buffers)
