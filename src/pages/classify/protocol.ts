@@ -1,0 +1,98 @@
+/**
+ * Messages between the classification page and its worker. The worker loads the digits, runs
+ * src/classify/pipeline.ts on WebGPU and sends what there is to see; the page keeps it in a
+ * reducer (./state.ts) and draws (./views.ts).
+ */
+import type { StageKind, TaskName } from '../../classify/pipeline';
+
+/** What the controls choose; everything else is the exercises' own settings. */
+export interface ClassifyRequest {
+  type: 'start';
+  task: TaskName;
+  /** Digits used, of the embedded 10,000 (shuffled first). */
+  digits: number;
+  hiddenSize: number;
+  autoencoderIterations: number;
+  softmaxIterations: number;
+  finetuneIterations: number;
+  seed: number;
+}
+
+export type ToWorker = ClassifyRequest | { type: 'stop' };
+
+export interface StagePlanView {
+  name: string;
+  kind: StageKind;
+  iterations: number;
+}
+
+/** A StageRecord without its θ. */
+export interface StageSummary {
+  name: string;
+  kind: StageKind;
+  iterations: number;
+  evaluations: number;
+  initialCost: number;
+  finalCost: number;
+  seconds: number;
+  exitReason: string;
+  accuracy?: number;
+}
+
+/** A display_network picture, values in [−1, 1]. */
+export interface FeaturePicture {
+  width: number;
+  height: number;
+  values: Float32Array;
+}
+
+/** The first test digits: pixels (count × 784, row-major), true and predicted labels. */
+export interface DigitSample {
+  count: number;
+  side: number;
+  pixels: Float32Array;
+  labels: Uint8Array;
+  predictions: Uint8Array;
+}
+
+export type FromWorker =
+  | { type: 'status'; text: string }
+  | {
+      type: 'ready';
+      task: TaskName;
+      stages: StagePlanView[];
+      counts: { train: number; test: number; unlabeled?: number };
+      numClasses: number;
+      /** The adapter, in words. */
+      device: string;
+    }
+  | {
+      type: 'progress';
+      index: number;
+      iteration: number;
+      totalIterations: number;
+      cost: number;
+      elapsedSeconds: number;
+    }
+  | {
+      type: 'features';
+      /** Autoencoder layer, 0-based. */
+      layer: number;
+      /** The stage it belongs to and the iteration its θ was read at. */
+      index: number;
+      iteration: number;
+      picture: FeaturePicture;
+      hiddenSize: number;
+    }
+  | { type: 'stage-done'; index: number; record: StageSummary }
+  | {
+      type: 'finished';
+      accuracies: Record<string, number>;
+      /** [true][predicted] counts over the whole test set. */
+      confusion: number[][];
+      testCount: number;
+      sample: DigitSample;
+      seconds: number;
+    }
+  | { type: 'stopped'; accuracies: Record<string, number>; seconds: number }
+  | { type: 'error'; message: string; during: 'data' | 'webgpu' | 'run' };

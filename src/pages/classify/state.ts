@@ -1,0 +1,212 @@
+/**
+ * What the classification page shows, as one value changed only by reduce(state, message):
+ * the worker's messages (./protocol.ts) and the page's own requests. No DOM here, so the
+ * whole page logic is testable in Node (test/pages/classify-state.test.ts).
+ */
+import type { StageKind, TaskName } from '../../classify/pipeline';
+import type { DigitSample, FeaturePicture, FromWorker, StageSummary } from './protocol';
+
+export type Phase = 'idle' | 'loading' | 'running' | 'stopping' | 'finished' | 'stopped' | 'error';
+export type StageStatus = 'waiting' | 'running' | 'done' | 'stopped';
+
+export interface StageState {
+  name: string;
+  kind: StageKind;
+  status: StageStatus;
+  iteration: number;
+  totalIterations: number;
+  cost: number;
+  elapsedSeconds: number;
+  /** The cost curve: J at each reported iteration. */
+  curve: { x: number[]; y: number[] };
+  record?: StageSummary;
+}
+
+export interface LayerFeatures {
+  layer: number;
+  /** The stage that trains this layer, and the iteration the picture is of. */
+  index: number;
+  iteration: number;
+  hiddenSize: number;
+  picture: FeaturePicture;
+  final: boolean;
+}
+
+export interface ClassifyState {
+  phase: Phase;
+  task?: TaskName;
+  status: string;
+  device?: string;
+  counts?: { train: number; test: number; unlabeled?: number };
+  numClasses?: number;
+  stages: StageState[];
+  /** By autoencoder layer (0: on pixels, 1: on layer 1's features). */
+  features: LayerFeatures[];
+  accuracies: Record<string, number>;
+  confusion?: number[][];
+  testCount?: number;
+  sample?: DigitSample;
+  seconds?: number;
+  error?: string;
+}
+
+/** What the page itself asks for (the worker's replies are FromWorker). */
+export type PageAction = { type: 'requested'; task: TaskName } | { type: 'stop-requested' };
+
+export type Message = FromWorker | PageAction;
+
+export const initialState: ClassifyState = Object.freeze({
+  phase: 'idle',
+  status: 'Choose a task and start.',
+  stages: [],
+  features: [],
+  accuracies: {},
+}) as ClassifyState;
+
+const busy = (phase: Phase) => phase === 'loading' || phase === 'running' || phase === 'stopping';
+
+function withStage(state: ClassifyState, index: number, change: (stage: StageState) => StageState): ClassifyState {
+  const stage = state.stages[index];
+  if (!stage) return state;
+  const stages = state.stages.slice();
+  stages[index] = change(stage);
+  return { ...state, stages };
+}
+
+/** Appends (iteration, cost) to a curve; a point at an iteration already there replaces it and those after. */
+function extend(curve: StageState['curve'], x: number, y: number): StageState['curve'] {
+  let n = curve.x.length;
+  while (n > 0 && curve.x[n - 1] >= x) n--;
+  return { x: [...curve.x.slice(0, n), x], y: [...curve.y.slice(0, n), y] };
+}
+
+export function reduce(state: ClassifyState, message: Message): ClassifyState {
+  switch (message.type) {
+    case 'requested':
+      if (busy(state.phase)) return state;
+      return { ...initialState, phase: 'loading', task: message.task, status: 'Starting…' };
+    case 'stop-requested':
+      if (!busy(state.phase)) return state;
+      return { ...state, phase: 'stopping', status: 'Stopping…' };
+    case 'status':
+      return { ...state, status: message.text };
+    case 'ready':
+      return {
+        ...state,
+        phase: state.phase === 'stopping' ? 'stopping' : 'running',
+        task: message.task,
+        device: message.device,
+        counts: message.counts,
+        numClasses: message.numClasses,
+        stages: message.stages.map((s) => ({
+          name: s.name,
+          kind: s.kind,
+          status: 'waiting',
+          iteration: 0,
+          totalIterations: s.iterations,
+          cost: NaN,
+          elapsedSeconds: 0,
+          curve: { x: [], y: [] },
+        })),
+        status: state.phase === 'stopping' ? state.status : 'Training',
+      };
+    case 'progress': {
+      const next = withStage(state, message.index, (stage) => ({
+        ...stage,
+        status: 'running',
+        iteration: message.iteration,
+        totalIterations: message.totalIterations,
+        cost: message.cost,
+        elapsedSeconds: message.elapsedSeconds,
+        curve: Number.isFinite(message.cost) ? extend(stage.curve, message.iteration, message.cost) : stage.curve,
+      }));
+      return next;
+    }
+    case 'features': {
+      const features = state.features.slice();
+      const current = features[message.layer];
+      // A live picture never replaces the stage's final one.
+      if (current?.final && current.index === message.index) return state;
+      features[message.layer] = {
+        layer: message.layer,
+        index: message.index,
+        iteration: message.iteration,
+        hiddenSize: message.hiddenSize,
+        picture: message.picture,
+        final: false,
+      };
+      return { ...state, features };
+    }
+    case 'stage-done': {
+      const { record } = message;
+      let next = withStage(state, message.index, (stage) => ({
+        ...stage,
+        status: 'done',
+        iteration: record.iterations,
+        cost: record.finalCost,
+        elapsedSeconds: record.seconds,
+        curve: Number.isFinite(record.finalCost) ? extend(stage.curve, record.iterations, record.finalCost) : stage.curve,
+        record,
+      }));
+      if (record.accuracy !== undefined) {
+        const name = accuracyNameOf(next.task, next.stages, message.index);
+        if (name) next = { ...next, accuracies: { ...next.accuracies, [name]: record.accuracy } };
+      }
+      // The last picture of an autoencoder stage is its final θ's.
+      const layer = next.features.findIndex((f) => f?.index === message.index);
+      if (layer >= 0) {
+        const features = next.features.slice();
+        features[layer] = { ...features[layer], final: true };
+        next = { ...next, features };
+      }
+      return next;
+    }
+    case 'finished':
+      return {
+        ...state,
+        phase: 'finished',
+        accuracies: message.accuracies,
+        confusion: message.confusion,
+        testCount: message.testCount,
+        sample: message.sample,
+        seconds: message.seconds,
+        status: `Finished in ${message.seconds.toFixed(1)} s`,
+      };
+    case 'stopped':
+      return {
+        ...state,
+        phase: 'stopped',
+        accuracies: message.accuracies,
+        seconds: message.seconds,
+        stages: state.stages.map((s) => (s.status === 'running' ? { ...s, status: 'stopped' } : s)),
+        status: `Stopped after ${message.seconds.toFixed(1)} s`,
+      };
+    case 'error':
+      return {
+        ...state,
+        phase: 'error',
+        error: message.message,
+        stages: state.stages.map((s) => (s.status === 'running' ? { ...s, status: 'stopped' } : s)),
+        status: message.during === 'data' ? 'The digits could not be loaded' : message.during === 'webgpu' ? 'WebGPU could not be set up' : 'The run failed',
+      };
+    default:
+      return state;
+  }
+}
+
+/**
+ * Which accuracies the task compares, in the order of the stages that complete a classifier
+ * (the pipeline's softmax and fine-tuning stages), which is the order they are shown in.
+ */
+export function accuracyNames(task: TaskName | undefined): string[] {
+  if (task === 'stl') return ['self-taught features', 'raw pixels'];
+  if (task === 'stacked') return ['before fine-tuning', 'after fine-tuning'];
+  return ['raw pixels'];
+}
+
+/** The accuracy a stage's record carries, by name (undefined for autoencoder stages). */
+export function accuracyNameOf(task: TaskName | undefined, stages: readonly { kind: StageKind }[], index: number): string | undefined {
+  if (stages[index]?.kind === 'autoencoder') return undefined;
+  const classifiersBefore = stages.slice(0, index).filter((s) => s.kind !== 'autoencoder').length;
+  return accuracyNames(task)[classifiersBefore];
+}
