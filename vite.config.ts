@@ -4,12 +4,13 @@ import { defineConfig } from 'vitest/config';
 const page = (name: string) => fileURLToPath(new URL(name, import.meta.url));
 
 export default defineConfig({
-  // The three pages: the trainer (landing page), the gradient check and the patches.
+  // The pages: the trainer (landing page), classification, the gradient check and the patches.
   build: {
     target: 'es2022',
     rolldownOptions: {
       input: {
         main: page('index.html'),
+        classify: page('classify.html'),
         gradcheck: page('gradcheck.html'),
         patches: page('patches.html'),
       },

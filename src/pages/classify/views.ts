@@ -1,0 +1,307 @@
+/**
+ * The classification page's drawing: render(state) brings the DOM up to date with a state
+ * from ./state.ts, touching only what changed since the last call (a cost point, a new feature
+ * picture). It never decides anything the reducer should.
+ */
+import { drawNetwork } from '../../display/canvas';
+import { formatNumber, LogLineChart } from '../common/charts';
+import { integerScale } from '../common/draw';
+import type { DigitSample } from './protocol';
+import { accuracyNames, type ClassifyState, type LayerFeatures, type StageState, type StageStatus } from './state';
+
+const $ = <T extends HTMLElement = HTMLElement>(id: string) => document.getElementById(id) as T;
+
+function h<K extends keyof HTMLElementTagNameMap>(tag: K, props: { className?: string; text?: string } = {}, ...children: (Node | string)[]): HTMLElementTagNameMap[K] {
+  const element = document.createElement(tag);
+  if (props.className) element.className = props.className;
+  if (props.text !== undefined) element.textContent = props.text;
+  element.append(...children);
+  return element;
+}
+
+const statusBadge: Record<StageStatus, { className: string; text: string }> = {
+  waiting: { className: 'badge', text: 'waiting' },
+  running: { className: 'badge running', text: 'running' },
+  done: { className: 'badge pass', text: 'done' },
+  stopped: { className: 'badge skip', text: 'stopped' },
+};
+
+const kindColor = { autoencoder: '#2463c9', softmax: '#1f8a4c', finetune: '#d9731a' } as const;
+
+export const percent = (value: number) => `${(100 * value).toFixed(1)}%`;
+
+function seconds(value: number): string {
+  if (!Number.isFinite(value)) return '–';
+  if (value < 60) return `${value.toFixed(1)} s`;
+  const m = Math.floor(value / 60);
+  return `${m} min ${Math.round(value - 60 * m)} s`;
+}
+
+interface StageCard {
+  name: string;
+  root: HTMLElement;
+  badge: HTMLElement;
+  meta: HTMLElement;
+  footer: HTMLElement;
+  chart: LogLineChart;
+  curve?: StageState['curve'];
+  last?: StageState;
+}
+
+interface FeatureCard {
+  root: HTMLElement;
+  canvas: HTMLCanvasElement;
+  meta: HTMLElement;
+  placeholder: HTMLElement;
+  drawn?: LayerFeatures['picture'];
+}
+
+const featureCaptions = [
+  'Hidden unit j as the input that excites it most, W1(j,:)/‖W1(j,:)‖, as a 28×28 image.',
+  'Layer 2 has no pixels of its own: unit k is drawn as row k of W⁽²⁾·W⁽¹⁾, the linear combination of layer-1 features its weights make (the sigmoid between the layers left out), normalized to unit length.',
+];
+
+export class ClassifyViews {
+  private readonly el = {
+    statusLine: $('status-line'),
+    runError: $('run-error'),
+    accuracies: $('accuracies'),
+    accuracyMeta: $('accuracy-meta'),
+    stages: $('stages'),
+    features: $('features'),
+    confusion: $('confusion'),
+    confusionMeta: $('confusion-meta'),
+    digitGrid: $('digit-grid'),
+    digitsMeta: $('digits-meta'),
+  };
+  private stageCards: StageCard[] = [];
+  private featureCards: FeatureCard[] = [];
+  private last: ClassifyState | undefined;
+
+  render(state: ClassifyState): void {
+    const last = this.last;
+    this.last = state;
+    document.body.dataset.state = state.phase;
+    if (state.status !== last?.status || state.counts !== last?.counts || state.device !== last?.device) this.renderStatus(state);
+    if (state.error !== last?.error) {
+      this.el.runError.textContent = state.error ?? '';
+      this.el.runError.hidden = !state.error;
+    }
+    if (state.stages !== last?.stages) this.renderStages(state);
+    if (state.features !== last?.features || state.stages !== last?.stages) this.renderFeatures(state);
+    if (state.accuracies !== last?.accuracies || state.task !== last?.task || state.numClasses !== last?.numClasses) this.renderAccuracies(state);
+    if (state.confusion !== last?.confusion) this.renderConfusion(state);
+    if (state.sample !== last?.sample) this.renderDigits(state.sample);
+  }
+
+  private renderStatus(state: ClassifyState): void {
+    const parts = [state.status];
+    if (state.device) parts.push(state.device);
+    const c = state.counts;
+    if (c) {
+      parts.push(
+        `${c.train.toLocaleString('en')} training digits, ${c.test.toLocaleString('en')} test digits` +
+          (c.unlabeled !== undefined ? `, ${c.unlabeled.toLocaleString('en')} unlabeled` : ''),
+      );
+    }
+    this.el.statusLine.replaceChildren();
+    parts.forEach((text, i) => {
+      if (i > 0) this.el.statusLine.append(h('span', { className: 'sep', text: '•' }));
+      this.el.statusLine.append(text);
+    });
+  }
+
+  // ---------------------------------------------------------------- stages
+
+  private renderStages(state: ClassifyState): void {
+    const names = state.stages.map((s) => s.name);
+    if (names.length !== this.stageCards.length || names.some((n, i) => this.stageCards[i].name !== n)) {
+      this.stageCards = state.stages.map((stage, index) => this.stageCard(stage, index));
+      this.el.stages.replaceChildren(...this.stageCards.map((c) => c.root));
+    }
+    state.stages.forEach((stage, index) => this.updateStage(this.stageCards[index], stage));
+  }
+
+  private stageCard(stage: StageState, index: number): StageCard {
+    const badge = h('span');
+    const meta = h('span', { className: 'meta' });
+    const canvas = h('canvas', { className: 'chart' });
+    canvas.setAttribute('aria-label', `Cost of stage ${index + 1} over iterations`);
+    const footer = h('footer');
+    const root = h(
+      'article',
+      { className: 'card stage-card' },
+      h('header', {}, h('h3', { text: `${index + 1} · ${stage.name}` }), badge, meta),
+      h('div', { className: 'chart-box stage-chart' }, canvas),
+      footer,
+    );
+    root.dataset.stage = String(index);
+    root.dataset.kind = stage.kind;
+    const chart = new LogLineChart(canvas, [{ name: 'J', color: kindColor[stage.kind], width: 2 }], {
+      xLabel: 'iteration',
+      empty: 'the cost appears here while this stage trains',
+    });
+    return { name: stage.name, root, badge, meta, footer, chart };
+  }
+
+  private updateStage(card: StageCard, stage: StageState): void {
+    if (card.last === stage) return;
+    card.last = stage;
+    card.root.dataset.status = stage.status;
+    const badge = statusBadge[stage.status];
+    card.badge.className = `${badge.className} stage-status`;
+    card.badge.textContent = badge.text;
+    card.meta.textContent =
+      stage.status === 'waiting'
+        ? `${stage.totalIterations} iterations`
+        : `iteration ${stage.iteration} / ${stage.totalIterations} · J ${Number.isFinite(stage.cost) ? formatNumber(stage.cost, 4) : '–'} · ${seconds(stage.elapsedSeconds)}`;
+    if (stage.curve !== card.curve) {
+      card.curve = stage.curve;
+      card.chart.load({ x: stage.curve.x, y: [stage.curve.y] });
+    }
+    const r = stage.record;
+    card.footer.replaceChildren();
+    if (r) {
+      card.footer.append(
+        h('span', {
+          text: `${r.iterations} iterations, ${r.evaluations} evaluations; J ${formatNumber(r.initialCost, 4)} → ${formatNumber(r.finalCost, 4)}; ${r.exitReason}`,
+        }),
+      );
+      if (r.accuracy !== undefined) card.footer.append(h('strong', { className: 'stage-accuracy', text: `test accuracy ${percent(r.accuracy)}` }));
+    }
+  }
+
+  // ---------------------------------------------------------------- features
+
+  private renderFeatures(state: ClassifyState): void {
+    const layers = state.stages.filter((s) => s.kind === 'autoencoder').length;
+    if (layers !== this.featureCards.length) {
+      this.featureCards = Array.from({ length: layers }, (_, layer) => this.featureCard(layer));
+      this.el.features.replaceChildren(...this.featureCards.map((c) => c.root));
+    }
+    state.features.forEach((f, layer) => {
+      const card = this.featureCards[layer];
+      if (!f || !card || card.drawn === f.picture) return;
+      card.drawn = f.picture;
+      drawNetwork(card.canvas, f.picture, { scale: integerScale(f.picture.width, 440, 8) });
+      card.placeholder.hidden = true;
+      card.canvas.dataset.iteration = String(f.iteration);
+      card.meta.textContent = `${f.hiddenSize} units · ${f.final ? 'final, ' : ''}iteration ${f.iteration}`;
+    });
+  }
+
+  private featureCard(layer: number): FeatureCard {
+    const canvas = h('canvas');
+    canvas.width = canvas.height = 1;
+    canvas.id = `features-${layer + 1}`;
+    canvas.setAttribute('aria-label', `Features of autoencoder layer ${layer + 1}`);
+    const placeholder = h('p', { className: 'placeholder', text: 'The features appear here once this layer trains.' });
+    const meta = h('span', { className: 'meta' });
+    const root = h(
+      'article',
+      { className: 'card card-features' },
+      h('header', {}, h('h3', { text: `Autoencoder layer ${layer + 1} features` }), meta),
+      h('div', { className: 'canvas-box features-box' }, canvas, placeholder),
+      h('footer', {}, h('span', { className: 'caption', text: featureCaptions[Math.min(layer, 1)] })),
+    );
+    root.dataset.layer = String(layer + 1);
+    return { root, canvas, meta, placeholder };
+  }
+
+  // ---------------------------------------------------------------- results
+
+  private renderAccuracies(state: ClassifyState): void {
+    const k = state.numClasses;
+    this.el.accuracyMeta.textContent = k ? `chance ${percent(1 / k)} (${k} classes)` : '';
+    const names = state.task ? accuracyNames(state.task) : [];
+    const labels: Record<string, string> = {
+      'raw pixels': 'softmax on raw pixels',
+      'self-taught features': 'softmax on self-taught features',
+      'before fine-tuning': 'stacked network before fine-tuning',
+      'after fine-tuning': 'stacked network after fine-tuning',
+    };
+    this.el.accuracies.replaceChildren(
+      ...names.map((name) => {
+        const value = state.accuracies[name];
+        const li = h('li', {}, h('span', { className: 'accuracy-name', text: labels[name] ?? name }), h('b', { className: 'accuracy-value', text: value === undefined ? '–' : percent(value) }));
+        li.dataset.name = name;
+        if (value !== undefined) li.dataset.value = String(value);
+        return li;
+      }),
+    );
+  }
+
+  private renderConfusion(state: ClassifyState): void {
+    const matrix = state.confusion;
+    if (!matrix || matrix.length === 0) {
+      this.el.confusionMeta.textContent = '';
+      this.el.confusion.replaceChildren(h('p', { className: 'placeholder-text', text: 'The confusion matrix appears when the run finishes.' }));
+      return;
+    }
+    const k = matrix.length;
+    const total = matrix.reduce((sum, row) => sum + row.reduce((a, b) => a + b, 0), 0);
+    const correct = matrix.reduce((sum, row, i) => sum + row[i], 0);
+    this.el.confusionMeta.textContent = `${correct.toLocaleString('en')} of ${total.toLocaleString('en')} right · rows: true digit, columns: predicted`;
+    const table = h('table', { className: 'confusion' });
+    const head = h('tr', {}, h('th', { className: 'corner', text: 'true \\ predicted' }));
+    for (let j = 0; j < k; j++) head.append(h('th', { className: 'num', text: String(j) }));
+    head.append(h('th', { className: 'num', text: 'right' }));
+    table.append(h('thead', {}, head));
+    const body = h('tbody');
+    matrix.forEach((row, i) => {
+      const rowTotal = row.reduce((a, b) => a + b, 0);
+      const tr = h('tr', {}, h('th', { className: 'num', text: String(i) }));
+      row.forEach((count, j) => {
+        const td = h('td', { className: `num count${i === j ? ' diagonal' : ''}`, text: String(count) });
+        // Shade by the share of the true class's examples: the diagonal in green, confusions in red.
+        const share = rowTotal > 0 ? count / rowTotal : 0;
+        const alpha = i === j ? 0.15 + 0.6 * share : Math.min(0.75, 3 * share);
+        if (count > 0) td.style.background = i === j ? `rgba(31, 138, 76, ${alpha.toFixed(3)})` : `rgba(192, 57, 43, ${alpha.toFixed(3)})`;
+        if (count > 0 && alpha > 0.5) td.classList.add('dark');
+        td.title = `true ${i}, predicted ${j}: ${count} of ${rowTotal}`;
+        tr.append(td);
+      });
+      tr.append(h('td', { className: 'num row-rate', text: rowTotal > 0 ? percent(row[i] / rowTotal) : '–' }));
+      body.append(tr);
+    });
+    table.append(body);
+    this.el.confusion.replaceChildren(table);
+  }
+
+  private renderDigits(sample: DigitSample | undefined): void {
+    if (!sample) {
+      this.el.digitsMeta.textContent = '';
+      this.el.digitGrid.replaceChildren(h('p', { className: 'placeholder-text', text: 'The first 100 test digits appear here with their predictions when the run finishes.' }));
+      return;
+    }
+    let wrong = 0;
+    const figures: HTMLElement[] = [];
+    const size = sample.side * sample.side;
+    for (let k = 0; k < sample.count; k++) {
+      const canvas = h('canvas');
+      canvas.width = canvas.height = sample.side;
+      const ctx = canvas.getContext('2d')!;
+      const image = ctx.createImageData(sample.side, sample.side);
+      for (let i = 0; i < size; i++) {
+        // MNIST ink is 1: drawn dark on white.
+        const g = Math.round((1 - Math.min(1, Math.max(0, sample.pixels[k * size + i]))) * 255);
+        image.data[4 * i] = image.data[4 * i + 1] = image.data[4 * i + 2] = g;
+        image.data[4 * i + 3] = 255;
+      }
+      ctx.putImageData(image, 0, 0);
+      const predicted = sample.predictions[k];
+      const label = sample.labels[k];
+      const mistake = predicted !== label;
+      if (mistake) wrong++;
+      const caption = h('figcaption', {}, h('b', { className: 'predicted', text: String(predicted) }));
+      if (mistake) caption.append(h('span', { className: 'true-label', text: `true ${label}` }));
+      const figure = h('figure', { className: mistake ? 'digit wrong' : 'digit' }, canvas, caption);
+      figure.dataset.predicted = String(predicted);
+      figure.dataset.label = String(label);
+      figure.title = mistake ? `predicted ${predicted}, true ${label}` : `predicted ${predicted} (right)`;
+      figures.push(figure);
+    }
+    this.el.digitsMeta.textContent = `first ${sample.count} test digits · ${wrong} wrong (red)`;
+    this.el.digitGrid.replaceChildren(...figures);
+  }
+}

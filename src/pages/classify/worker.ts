@@ -1,0 +1,154 @@
+/**
+ * The classification page's worker: loads the embedded digits, cuts them for the task, runs
+ * src/classify/pipeline.ts on WebGPU and sends the page progress (at most ~10 a second),
+ * pictures of the autoencoder being trained (about once a second), each stage's record and the
+ * result. Nothing here touches the DOM.
+ */
+import { gpuCompute } from '../../classify/gpu-compute';
+import { embeddedTaskData } from '../../classify/data';
+import { defaultSettings, runClassification, stagesOf, type ClassifySettings, type StageProgress, type StageRecord } from '../../classify/pipeline';
+import { DataError, messageOf } from '../../data/errors';
+import { adapterLabel } from '../../gpu/adapter';
+import type { GpuContext } from '../../gpu/device';
+import type { Shape } from '../../reference/params';
+import { loadMnistDigits } from '../common/browser-data';
+import { adapterOf, createGpuContext, GpuUnavailableError } from '../common/gpu-modules';
+import { layerFeatures } from '../../classify/pictures';
+import type { ClassifyRequest, DigitSample, FromWorker, ToWorker } from './protocol';
+
+/** Progress messages at most this often (ms), besides each stage's first and last. */
+const PROGRESS_INTERVAL = 100;
+/** Live feature pictures at most this often (ms). */
+const FEATURES_INTERVAL = 1000;
+/** Test digits shown with their predictions. */
+const SAMPLE_COUNT = 100;
+
+function post(message: FromWorker, transfer: Transferable[] = []): void {
+  self.postMessage(message, { transfer });
+}
+
+let controller: AbortController | undefined;
+
+self.onmessage = (event: MessageEvent<ToWorker>) => {
+  const message = event.data;
+  if (message.type === 'stop') {
+    controller?.abort();
+    return;
+  }
+  if (controller) {
+    post({ type: 'error', message: 'a run is already in progress', during: 'run' });
+    return;
+  }
+  controller = new AbortController();
+  void run(message, controller.signal).finally(() => (controller = undefined));
+};
+
+async function run(request: ClassifyRequest, signal: AbortSignal): Promise<void> {
+  const settings: ClassifySettings = {
+    ...defaultSettings,
+    task: request.task,
+    seed: request.seed,
+    hiddenSize: request.hiddenSize,
+    autoencoderIterations: request.autoencoderIterations,
+    softmaxIterations: request.softmaxIterations,
+    finetuneIterations: request.finetuneIterations,
+  };
+
+  post({ type: 'status', text: 'Loading the MNIST digits…' });
+  let data;
+  try {
+    data = embeddedTaskData(await loadMnistDigits(), request.task, request.seed, request.digits);
+  } catch (error) {
+    post({ type: 'error', message: messageOf(error), during: error instanceof DataError ? 'data' : 'run' });
+    return;
+  }
+
+  post({ type: 'status', text: 'Setting up WebGPU…' });
+  let ctx: GpuContext;
+  try {
+    ctx = await createGpuContext();
+  } catch (error) {
+    post({ type: 'error', message: error instanceof GpuUnavailableError ? `${error.message}: this page trains on WebGPU only` : messageOf(error), during: 'webgpu' });
+    return;
+  }
+
+  const compute = gpuCompute(ctx);
+  const plan = stagesOf(settings);
+  post({
+    type: 'ready',
+    task: request.task,
+    stages: plan.map(({ name, kind, iterations }) => ({ name, kind, iterations })),
+    counts: { train: data.train.examples, test: data.test.examples, ...(data.unlabeled ? { unlabeled: data.unlabeled.examples } : {}) },
+    numClasses: data.numClasses,
+    device: `WebGPU on ${adapterLabel(adapterOf(ctx))}`,
+  });
+
+  // The autoencoder layers trained so far, for drawing deeper layers through the ones below.
+  const layers: { theta: Float64Array; shape: Shape }[] = [];
+  const layerOf = (index: number) => plan.slice(0, index).filter((s) => s.kind === 'autoencoder').length;
+  const shapeOf = (layer: number): Shape => ({ visibleSize: layer === 0 ? data.train.visibleSize : settings.hiddenSize, hiddenSize: settings.hiddenSize });
+  const sendFeatures = (index: number, iteration: number, theta: Float64Array) => {
+    const layer = layerOf(index);
+    const picture = layerFeatures([...layers.slice(0, layer), { theta, shape: shapeOf(layer) }])[layer];
+    post({ type: 'features', layer, index, iteration, picture, hiddenSize: settings.hiddenSize }, [picture.values.buffer]);
+  };
+
+  let lastProgress = -Infinity;
+  let lastFeatures = -Infinity;
+  let stageShown = -1;
+  const onProgress = async (p: StageProgress) => {
+    const now = performance.now();
+    const first = p.index !== stageShown;
+    stageShown = p.index;
+    if (first || p.iteration >= p.totalIterations || now - lastProgress >= PROGRESS_INTERVAL) {
+      lastProgress = now;
+      const { index, iteration, totalIterations, cost, elapsedSeconds } = p;
+      post({ type: 'progress', index, iteration, totalIterations, cost, elapsedSeconds });
+    }
+    if (p.readTheta && (first || now - lastFeatures >= FEATURES_INTERVAL)) {
+      lastFeatures = now;
+      sendFeatures(p.index, p.iteration, await p.readTheta());
+    }
+  };
+  const onStageDone = (record: StageRecord, index: number) => {
+    const { theta, ...summary } = record;
+    if (record.kind === 'autoencoder') {
+      sendFeatures(index, record.iterations, theta);
+      layers[layerOf(index)] = { theta, shape: shapeOf(layerOf(index)) };
+    }
+    post({ type: 'stage-done', index, record: summary });
+  };
+
+  try {
+    const result = await runClassification(compute, data, settings, { signal, onProgress, onStageDone });
+    if (result.cancelled) {
+      post({ type: 'stopped', accuracies: result.accuracies, seconds: result.seconds });
+      return;
+    }
+    const count = Math.min(SAMPLE_COUNT, data.test.examples);
+    const v = data.test.visibleSize;
+    const sample: DigitSample = {
+      count,
+      side: Math.round(Math.sqrt(v)),
+      pixels: Float32Array.from(data.test.data.subarray(0, count * v)),
+      labels: data.test.labels.slice(0, count),
+      predictions: result.predictions.slice(0, count),
+    };
+    post(
+      {
+        type: 'finished',
+        accuracies: result.accuracies,
+        confusion: result.confusion,
+        testCount: data.test.examples,
+        sample,
+        seconds: result.seconds,
+      },
+      [sample.pixels.buffer],
+    );
+  } catch (error) {
+    post({ type: 'error', message: messageOf(error), during: 'run' });
+  } finally {
+    compute.destroy();
+    ctx.destroy();
+  }
+}
