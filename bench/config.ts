@@ -5,7 +5,7 @@
  * that needs Node or a browser.
  */
 import type { AdapterSummary } from '../src/gpu/adapter';
-import type { Hyperparameters } from '../src/reference/autoencoder';
+import { UFLDL_HYPERPARAMETERS, type Hyperparameters } from '../src/reference/autoencoder';
 
 export type SizeName = 'small' | 'large';
 export interface BenchSize {
@@ -24,8 +24,8 @@ export const sizes: Record<SizeName, BenchSize> = {
 };
 export const sizeNames = Object.keys(sizes) as SizeName[];
 
-/** ρ, λ, β of UFLDL's exercises. */
-export const hyperparameters: Hyperparameters = { sparsityParam: 0.01, lambda: 1e-4, beta: 3 };
+/** ρ, λ, β of UFLDL's "Sparse Autoencoder" exercise, at both sizes. */
+export const hyperparameters: Hyperparameters = UFLDL_HYPERPARAMETERS;
 export const dataSeed = 20_240_601;
 export const thetaSeed = 7;
 /** Data values are uniform in [dataLow, dataHigh], like UFLDL's normalized patches. */

@@ -6,14 +6,14 @@
 import { createNodeGpuContext } from '../../src/gpu/node';
 import { GpuSparseAutoencoder } from '../../src/gpu/autoencoder';
 import { Random } from '../../src/random';
-import { sparseAutoencoderCost } from '../../src/reference/autoencoder';
+import { sparseAutoencoderCost, UFLDL_HYPERPARAMETERS } from '../../src/reference/autoencoder';
 import { initializeParameters } from '../../src/reference/params';
 
 const sizes = [
   [10000, 64, 25],
   [10000, 784, 196],
 ] as const;
-const hyper = { sparsityParam: 0.01, lambda: 1e-4, beta: 3 };
+const hyper = UFLDL_HYPERPARAMETERS;
 const ctx = await createNodeGpuContext({ powerPreference: 'high-performance' });
 console.log(JSON.stringify({ adapter: ctx.adapterInfo }));
 for (const [m, v, h] of sizes) {

@@ -5,6 +5,7 @@ import { createGpuContext, type GpuContext } from '../../src/gpu/device';
 import { GpuSparseAutoencoder } from '../../src/gpu/autoencoder';
 import { matmulProgram, roundUp4 } from '../../src/gpu/programs';
 import { createStorageBuffer, createUniformBuffer } from '../../src/gpu/runtime';
+import { UFLDL_HYPERPARAMETERS } from '../../src/reference/autoencoder';
 import { initializeParameters } from '../../src/reference/params';
 import { Random } from '../../src/random';
 
@@ -33,7 +34,7 @@ async function makeModel(m: number, v: number, h: number, variant?: MatmulVarian
   const rng = new Random(1);
   const data = new Float64Array(m * v).map(() => 0.1 + 0.8 * rng.uniform());
   const theta = initializeParameters({ visibleSize: v, hiddenSize: h }, 2);
-  return GpuSparseAutoencoder.create(c, { visibleSize: v, hiddenSize: h }, { sparsityParam: 0.01, lambda: 1e-4, beta: 3 }, { data, examples: m, visibleSize: v }, { theta, matmulVariant: variant });
+  return GpuSparseAutoencoder.create(c, { visibleSize: v, hiddenSize: h }, UFLDL_HYPERPARAMETERS, { data, examples: m, visibleSize: v }, { theta, matmulVariant: variant });
 }
 
 const median = (t: number[]) => [...t].sort((a, b) => a - b)[Math.floor(t.length / 2)];

@@ -54,16 +54,22 @@ export interface ClassifySettings {
   finetuneIterations: number;
 }
 
+/** ρ, λ and β of the exercises' autoencoders: those of "Vectorization", the ufldl-mnist preset. */
+const autoencoderHyperparameters = {
+  sparsityParam: presets['ufldl-mnist'].sparsityParam,
+  lambda: presets['ufldl-mnist'].lambda,
+  beta: presets['ufldl-mnist'].beta,
+};
+
 export const defaultSettings: Readonly<Omit<ClassifySettings, 'task'>> = Object.freeze({
   seed: 1,
   hiddenSize: 200,
-  sparsityParam: 0.1,
-  lambda: 3e-3,
-  beta: 3,
+  ...autoencoderHyperparameters,
   autoencoderIterations: 400,
   softmaxLambda: 1e-4,
   softmaxIterations: 100,
-  finetuneLambda: 3e-3,
+  // stackedAEExercise.m fine-tunes with the one λ it trains its autoencoders with.
+  finetuneLambda: autoencoderHyperparameters.lambda,
   finetuneIterations: 400,
 });
 

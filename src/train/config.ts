@@ -50,7 +50,6 @@ const common = {
   seed: 1,
   patchSize: 8,
   patches: 10_000,
-  beta: 3,
   optimizer: 'lbfgs' as OptimizerName,
   iterations: 400,
   momentum: 0.9,
@@ -67,7 +66,8 @@ export const presets: Record<PresetName, TrainConfig> = {
     ...UFLDL_HYPERPARAMETERS,
     learningRate: defaultLearningRates.lbfgs,
   },
-  // UFLDL exercise "Vectorization": MNIST digits, 784-196.
+  // UFLDL exercise "Vectorization": MNIST digits, 784-196 (sparsityParam = 0.1, lambda = 3e-3,
+  // beta = 3). The later exercises (src/classify/pipeline.ts) train their autoencoders so too.
   'ufldl-mnist': {
     ...common,
     preset: 'ufldl-mnist',
@@ -75,6 +75,7 @@ export const presets: Record<PresetName, TrainConfig> = {
     hiddenSize: 196,
     sparsityParam: 0.1,
     lambda: 3e-3,
+    beta: 3,
     learningRate: defaultLearningRates.lbfgs,
   },
 };

@@ -8,7 +8,7 @@ import type { GpuContext } from '../../src/gpu/device';
 import { GpuLbfgsBackend, productsChainLength } from '../../src/gpu/lbfgs';
 import { createNodeGpuContext } from '../../src/gpu/node';
 import { OPTIMIZER_TOLERANCE, roundoffBound } from '../../src/gpu/tolerance';
-import { minimizeLbfgs, resumeLbfgs, type LbfgsIteration, type LbfgsSnapshot } from '../../src/optim/lbfgs';
+import { DEFAULT_CORRECTIONS, minimizeLbfgs, resumeLbfgs, type LbfgsIteration, type LbfgsSnapshot } from '../../src/optim/lbfgs';
 import { cpuLbfgsBackend, twoLoopDirection } from '../../src/optim/lbfgs-cpu';
 import { decodeLbfgsSnapshot, encodeLbfgsSnapshot } from '../../src/optim/lbfgs-snapshot';
 import { innerProductsOf, type InnerProducts } from '../../src/optim/vector-free';
@@ -115,7 +115,7 @@ describe('L-BFGS on the GPU', () => {
       gradOut.set(await model.readGradient());
       return { cost };
     });
-    const { engine, backend } = await gpuBackend(shape, dataset, 100);
+    const { engine, backend } = await gpuBackend(shape, dataset, DEFAULT_CORRECTIONS);
     let before: LbfgsSnapshot | undefined;
     let compared = 0;
     const result = await minimizeLbfgs(backend, theta0, {

@@ -17,7 +17,7 @@ import {
   type LineSearchOptions,
   type TrialPoint,
 } from '../../src/optim/line-search';
-import { sparseAutoencoderCost, type Dataset, type Hyperparameters } from '../../src/reference/autoencoder';
+import { sparseAutoencoderCost, UFLDL_HYPERPARAMETERS, type Dataset } from '../../src/reference/autoencoder';
 import { initializeParameters, thetaLayout, type Shape } from '../../src/reference/params';
 import { Random } from '../../src/random';
 
@@ -314,7 +314,7 @@ describe('two-loop recursion', () => {
 describe('sparse autoencoder', () => {
   it('decreases the cost monotonically over 50 iterations', async () => {
     const shape: Shape = { visibleSize: 16, hiddenSize: 4 };
-    const params: Hyperparameters = { sparsityParam: 0.01, lambda: 1e-4, beta: 3 };
+    const params = UFLDL_HYPERPARAMETERS;
     const dataset = randomPatches(200, 16, 21);
     const theta0 = initializeParameters(shape, 22);
     const initialCost = sparseAutoencoderCost(theta0, shape, params, dataset).cost;

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { decode as decodePng } from 'fast-png';
 import { readMat } from '../../src/data/mat';
+import { UFLDL_HYPERPARAMETERS } from '../../src/reference/autoencoder';
 import { initializeParameters, thetaLayout } from '../../src/reference/params';
 import {
   featuresPng,
@@ -13,7 +14,7 @@ import {
 
 const shape = { visibleSize: 6, hiddenSize: 2 }; // 2×3 image patches (height 2, width 3)
 const geometry = { width: 3, height: 2 };
-const hyper = { sparsityParam: 0.01, lambda: 1e-4, beta: 3 };
+const hyper = UFLDL_HYPERPARAMETERS;
 
 describe('model files', () => {
   const theta = initializeParameters(shape, 4);

@@ -3,7 +3,7 @@
  * here independently of the project's own counters (src/gpu/counters.ts), by wrapping the
  * WebGPU classes' prototypes before any device exists, and compared with what runs report.
  *
- * - L-BFGS in steady state (a full memory of 100 pairs): one read-back and one submission per
+ * - L-BFGS in steady state (a full memory of DEFAULT_CORRECTIONS pairs): one read-back and one submission per
  *   evaluation; per iteration, the model's 18 dispatches per evaluation plus at most 3 of the
  *   optimizer's per evaluation and one more per iteration: 22 for the usual single evaluation,
  *   whatever the number of pairs.
@@ -13,7 +13,7 @@ import { globals } from 'webgpu';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { GpuContext } from '../../src/gpu/device';
 import { createNodeGpuContext } from '../../src/gpu/node';
-import { minimizeLbfgs } from '../../src/optim/lbfgs';
+import { DEFAULT_CORRECTIONS, minimizeLbfgs } from '../../src/optim/lbfgs';
 import { Random } from '../../src/random';
 import { initializeParameters, type Shape } from '../../src/reference/params';
 import { defaultLearningRates, presets, type TrainConfig } from '../../src/train/config';
@@ -80,9 +80,9 @@ describe('GPU work per iteration', () => {
     expect(seen.readBacks - before.readBacks).toBeGreaterThan(5);
   });
 
-  it('L-BFGS at k = 100 pairs: one read-back per evaluation, 18 + 3 dispatches per evaluation + 1, nothing allocated', async () => {
+  it(`L-BFGS at k = ${DEFAULT_CORRECTIONS} pairs (the trainer's): one read-back per evaluation, 18 + 3 dispatches per evaluation + 1, nothing allocated`, async () => {
     const engine = await createGpuTrainingEngine(ctx, shape, presets['ufldl-natural'], patches(40));
-    const backend = await engine.lbfgs(100);
+    const backend = await engine.lbfgs(DEFAULT_CORRECTIONS);
     const steady: { evaluations: number; submissions: number; dispatches: number; readBacks: number; made: number }[] = [];
     let last = { ...seen };
     let made = ctx.counters.buffersCreated + ctx.counters.bindGroupsCreated;
@@ -90,16 +90,16 @@ describe('GPU work per iteration', () => {
     let pairs = 0;
     const accept = backend.accept.bind(backend);
     backend.accept = (trial, pair) => {
-      if (pair) pairs = Math.min(100, pairs + 1);
+      if (pair) pairs = Math.min(DEFAULT_CORRECTIONS, pairs + 1);
       accept(trial, pair);
     };
     const result = await minimizeLbfgs(backend, initializeParameters(shape, 2), {
-      maxIterations: 130,
+      maxIterations: DEFAULT_CORRECTIONS + 30,
       optimalityTolerance: 0,
       progressTolerance: 0,
       onIteration: (info) => {
         const now = { ...seen };
-        if (pairs === 100) {
+        if (pairs === DEFAULT_CORRECTIONS) {
           steady.push({
             evaluations: info.evaluations - lastEvaluations,
             submissions: now.submissions - last.submissions,

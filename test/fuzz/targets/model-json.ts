@@ -1,5 +1,6 @@
 /** model.json files: their text parsed and read by thetaFromModelJson. */
 import { DataError } from '../../../src/data/errors';
+import { UFLDL_HYPERPARAMETERS } from '../../../src/reference/autoencoder';
 import { thetaLayout } from '../../../src/reference/params';
 import { modelJson, thetaFromModelJsonText, type ModelJson } from '../../../src/train/model-files';
 import { jsonLies } from '../mutations';
@@ -26,7 +27,7 @@ function check(result: unknown, bytes: Uint8Array): void {
 function modelSeed(name: string, visibleSize: number, hiddenSize: number, geometry?: { width: number; height: number }): Seed {
   const shape = { visibleSize, hiddenSize };
   const theta = Float64Array.from(seededValues(thetaLayout(shape).length, visibleSize * 31 + hiddenSize, 2), (x) => x - 1);
-  const value = modelJson(theta, shape, { sparsityParam: 0.01, lambda: 1e-4, beta: 3 }, geometry);
+  const value = modelJson(theta, shape, UFLDL_HYPERPARAMETERS, geometry);
   return {
     name,
     bytes: utf8(JSON.stringify(value)),
