@@ -11,7 +11,12 @@ export function progressReporter(stream: NodeJS.WriteStream = process.stderr): {
   update(p: ProgressLine): void;
   done(): void;
 } {
-  const tty = stream.isTTY === true;
+  // scripts/cli.mjs pipes stderr to drop Dawn's native warnings, and says in this variable how
+  // wide the terminal at the pipe's end is. Inherited stdout, when it is that terminal too,
+  // follows resizes.
+  const relayedColumns = stream === process.stderr ? Number(process.env.SAE_TERMINAL_COLUMNS) : NaN;
+  const tty = stream.isTTY === true || relayedColumns > 0;
+  const terminalColumns = () => stream.columns ?? (process.stdout.isTTY ? process.stdout.columns : undefined) ?? (relayedColumns || 120);
   let lastLine = 0;
   let drawn = false;
   const describe = (p: ProgressLine) => {
@@ -27,7 +32,7 @@ export function progressReporter(stream: NodeJS.WriteStream = process.stderr): {
         const width = 24;
         const filled = p.totalIterations > 0 ? Math.round((width * p.iteration) / p.totalIterations) : width;
         const bar = '█'.repeat(filled) + '░'.repeat(width - filled);
-        const columns = stream.columns ?? 120;
+        const columns = terminalColumns();
         stream.write(`\r${`${bar} ${describe(p)}`.slice(0, columns - 1)}\x1b[K`);
         drawn = true;
       } else {
