@@ -7,23 +7,19 @@
  * 1 anything else; 130 interrupted (the checkpoint in the folder resumes with --resume).
  */
 import { existsSync } from 'node:fs';
-import { totalmem } from 'node:os';
 import { readFile } from 'node:fs/promises';
 import { extname, join } from 'node:path';
 import { describeUnits, unitStatistics } from '../analysis/units';
 import { DataError } from '../data/errors';
-import { DeviceLostError, NoAdapterError, ResourceLimitError } from '../gpu/errors';
+import { DeviceLostError, NoAdapterError } from '../gpu/errors';
 import { randomSubset } from '../data/patches';
 import { displayPatches } from '../display/network';
 import { encodePng } from '../display/png';
 import { loadMatFile, readFileBytes } from '../data/node';
-import { initializeParameters, thetaLayout, type Shape } from '../reference/params';
-import { decodeLbfgsSnapshot } from '../optim/lbfgs-snapshot';
-import { CheckpointError, decodeCheckpoint, encodeCheckpoint, type Checkpoint } from '../train/checkpoint';
-import { validateConfig } from '../train/config';
-import { loadTrainingData } from '../train/data-node';
-import { checkModelSize } from '../train/model-size';
-import { createEngine } from '../train/engines-node';
+import type { Shape } from '../reference/params';
+import { encodeCheckpoint } from '../train/checkpoint';
+import { nodeRunEnvironment } from '../train/engines-node';
+import { prepareRun, type PreparedRun } from '../train/prepare';
 import { displayGeometry, featuresPng, modelJson, thetaFromMatVariables, thetaFromModelJson, thetaMatFile, type PixelGeometry } from '../train/model-files';
 import { describeWork, train, workReport } from '../train/trainer';
 import { parseTrainArguments, resumeConflicts, trainUsage, UsageError, type TrainArguments } from './args';
@@ -48,59 +44,54 @@ async function main(argv: string[]): Promise<number> {
   const log = (line: string) => process.stderr.write(`${line}\n`);
   const stop = handleStopSignals(log);
 
-  // Everything that can be wrong with the input is found before the output folder is touched.
-  let resumeFrom: Checkpoint | undefined;
-  let initialTheta: Float64Array;
-  let data;
-  let shape: Shape;
+  // Everything that can be wrong with the input is found before the output folder is touched,
+  // and the output folder before the engine is made: a bad --out must not cost a whole run first.
+  const checkpointPath = join(args.out, CHECKPOINT);
+  let prepared: PreparedRun;
   try {
-    if (args.resume) {
-      const path = join(args.out, CHECKPOINT);
-      resumeFrom = decodeCheckpoint(await readFileBytes(path), path);
-      const conflicts = resumeConflicts(args, resumeFrom.config);
-      if (conflicts.length > 0) {
-        throw new UsageError(`--resume: these flags contradict the checkpoint's run: ${conflicts.join(', ')}; leave them out to continue it, or start a new run in another folder`);
-      }
-      const iterations = args.given.has('iters') ? args.config.iterations : resumeFrom.config.iterations;
-      args.config = { ...resumeFrom.config, iterations };
-      validateConfig(args.config);
-    }
-    data = await loadTrainingData(args.config);
-    shape = { visibleSize: data.dataset.visibleSize, hiddenSize: args.config.hiddenSize };
-    checkModelSize(shape, args.config.optimizer, totalmem() / 2);
-    initialTheta = args.init ? await loadInitialTheta(args.init, shape, data.geometry) : initializeParameters(shape, args.config.seed);
-    const thetaLength = thetaLayout(shape).length;
-    if (args.init && !initialTheta.every(Number.isFinite)) throw new DataError(args.init, 'holds values that are not finite numbers');
-    if (resumeFrom) checkResumable(resumeFrom, thetaLength, join(args.out, CHECKPOINT));
-    if (resumeFrom && (resumeFrom.shape.visibleSize !== shape.visibleSize || resumeFrom.shape.hiddenSize !== shape.hiddenSize)) {
-      throw new CheckpointError(`${join(args.out, CHECKPOINT)}: made for a ${resumeFrom.shape.visibleSize}-${resumeFrom.shape.hiddenSize} model, the data give ${shape.visibleSize}-${shape.hiddenSize}`);
-    }
-    // The output folder too: a bad --out must not cost a whole run first.
-    await prepareOutputFolder(args.out);
+    const { init } = args;
+    prepared = await prepareRun(
+      {
+        config: args.config,
+        device: args.device,
+        resume: args.resume
+          ? {
+              bytes: await readFileBytes(checkpointPath),
+              source: checkpointPath,
+              config: (saved) => {
+                const conflicts = resumeConflicts(args, saved);
+                if (conflicts.length > 0) {
+                  throw new UsageError(`--resume: these flags contradict the checkpoint's run: ${conflicts.join(', ')}; leave them out to continue it, or start a new run in another folder`);
+                }
+                return { ...saved, iterations: args.given.has('iters') ? args.config.iterations : saved.iterations };
+              },
+              startAgain: 'start it again without --resume',
+            }
+          : undefined,
+        init: init ? { source: init, load: (shape, data) => loadInitialTheta(init, shape, data.geometry) } : undefined,
+        onInputsReady: async ({ data }) => {
+          await prepareOutputFolder(args.out);
+          log(`data: ${data.description}`);
+          if (stop.received) throw new StoppedBeforeTraining();
+        },
+      },
+      nodeRunEnvironment,
+    );
   } catch (error) {
-    return usageFailure(error);
+    if (error instanceof StoppedBeforeTraining) {
+      log(`stopped before training: ${args.out} keeps what it had`);
+      return stop.exitCode();
+    }
+    if (error instanceof NoAdapterError) {
+      log(`error: ${error.message} Or train on the float64 CPU reference: npm run train -- --device cpu`);
+      return 1;
+    }
+    return usageFailure(error); // a resource limit too; anything not the user's is rethrown
   }
-
-  const { config } = args;
-  log(`data: ${data.description}`);
-  if (stop.received) {
-    log(`stopped before training: ${args.out} keeps what it had`);
-    return stop.exitCode();
-  }
-  let created;
-  try {
-    created = await createEngine(args.device, shape, config, data.dataset);
-  } catch (error) {
-    if (error instanceof ResourceLimitError) return usageFailure(error);
-    if (!(error instanceof NoAdapterError)) throw error;
-    log(`error: ${error.message} Or train on the float64 CPU reference: npm run train -- --device cpu`);
-    return 1;
-  }
-  const { engine, close } = created;
+  const { config, data, shape, initialTheta, resumeFrom, engine, close } = prepared;
   log(`model: ${shape.visibleSize}-${shape.hiddenSize}, ρ = ${config.sparsityParam}, λ = ${config.lambda}, β = ${config.beta}; ${config.optimizer}, ${config.iterations} iterations`);
   log(`device: ${engine.device.backend} — ${engine.device.adapter}`);
-  if (resumeFrom) log(`resuming at iteration ${resumeFrom.iteration} from ${join(args.out, CHECKPOINT)}`);
-
+  if (resumeFrom) log(`resuming at iteration ${resumeFrom.iteration} from ${checkpointPath}`);
 
   const progress = progressReporter();
   let result;
@@ -201,33 +192,11 @@ async function main(argv: string[]): Promise<number> {
   return 0; // a signal while the results were written: they are complete
 }
 
-/** A checkpoint whose vectors do not fit the model, or are not finite, is refused. */
-function checkResumable(checkpoint: Checkpoint, length: number, path: string): void {
-  const fail = (why: string): never => {
-    throw new CheckpointError(`${path}: ${why}`);
-  };
-  const needed = { lbfgs: [], gd: [], sgd: ['velocity'], adam: ['m', 'v'] }[checkpoint.config.optimizer] ?? [];
-  for (const name of needed) if (!checkpoint.state[name]) fail(`holds no '${name}' state for ${checkpoint.config.optimizer}`);
-  if (checkpoint.config.optimizer === 'lbfgs' && !checkpoint.lbfgs) fail('holds no L-BFGS state (saved before the run reached an iteration): start it again without --resume');
-  const vectors: [string, ArrayLike<number>][] = [['θ', checkpoint.theta], ...Object.entries(checkpoint.state)];
-  if (checkpoint.lbfgs) {
-    let snapshot;
-    try {
-      snapshot = decodeLbfgsSnapshot(checkpoint.lbfgs);
-    } catch (error) {
-      return fail(`its L-BFGS state is unreadable (${(error as Error).message})`);
-    }
-    vectors.push(['the L-BFGS iterate', snapshot.x], ['the L-BFGS gradient', snapshot.grad]);
-    snapshot.corrections.forEach((pair, i) => vectors.push([`L-BFGS pair ${i + 1}`, pair.s], [`L-BFGS pair ${i + 1}`, pair.y]));
-  }
-  for (const [name, values] of vectors) {
-    if (values.length !== length) fail(`${name} has ${values.length} values; this model has ${length}`);
-    for (let i = 0; i < values.length; i++) if (!Number.isFinite(values[i])) fail(`${name} holds a value that is not a finite number`);
-  }
-}
-
 /** Where a diverged run's files go, inside the output folder. */
 const DIVERGED = 'diverged';
+
+/** A signal came while the inputs were read: nothing is trained or written. */
+class StoppedBeforeTraining extends Error {}
 
 async function loadInitialTheta(path: string, shape: Shape, geometry: PixelGeometry): Promise<Float64Array> {
   if (extname(path).toLowerCase() === '.json') {

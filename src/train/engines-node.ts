@@ -1,31 +1,29 @@
-/** The engine a Node run asks for: WebGPU through Dawn, or the float64 reference. */
+/**
+ * A run's environment in Node (./prepare.ts): the data from disk or the npm packages, WebGPU
+ * through Dawn, and half of the machine's memory for the model's vectors.
+ */
+import { totalmem } from 'node:os';
+import { NoAdapterError } from '../gpu/errors';
 import { createNodeGpuContext } from '../gpu/node';
-import { createGpuTrainingEngine } from './gpu-engine';
 import type { Dataset, Hyperparameters } from '../reference/autoencoder';
 import type { Shape } from '../reference/params';
-import { cpuEngine, type TrainingEngine } from './engine';
+import { loadTrainingData } from './data-node';
+import type { TrainingEngine } from './engine';
+import { createRunEngine, type DeviceChoice, type RunEnvironment } from './prepare';
 
+export const nodeRunEnvironment: RunEnvironment = {
+  loadData: loadTrainingData,
+  createGpuContext: () => createNodeGpuContext(),
+  isGpuUnavailable: (error) => error instanceof NoAdapterError,
+  availableMemory: totalmem() / 2,
+};
+
+/** The engine alone, for runs that bring their own data (the benchmark). No fallback. */
 export async function createEngine(
-  device: 'gpu' | 'cpu',
+  device: DeviceChoice,
   shape: Shape,
   hyperparameters: Hyperparameters,
   dataset: Dataset,
 ): Promise<{ engine: TrainingEngine<unknown>; close(): void }> {
-  if (device === 'cpu') {
-    return { engine: cpuEngine(shape, hyperparameters, dataset) as TrainingEngine<unknown>, close() {} };
-  }
-  const ctx = await createNodeGpuContext();
-  try {
-    const engine = await createGpuTrainingEngine(ctx, shape, hyperparameters, dataset);
-    return {
-      engine: engine as TrainingEngine<unknown>,
-      close() {
-        engine.destroy();
-        ctx.destroy();
-      },
-    };
-  } catch (error) {
-    ctx.destroy();
-    throw error;
-  }
+  return createRunEngine(device, shape, hyperparameters, dataset, nodeRunEnvironment);
 }

@@ -1,25 +1,24 @@
 /**
- * The trainer page's worker: loads the data, builds the engine (WebGPU, or the float64
- * reference), runs src/train/trainer.ts, and sends the page progress, live pictures of the
- * model, checkpoints and export files. Nothing here touches the DOM.
+ * The trainer page's worker: prepares the run (src/train/prepare.ts: the data, the checkpoint,
+ * the engine — WebGPU, or the float64 reference), runs src/train/trainer.ts, and sends the page
+ * progress, live pictures of the model, checkpoints and export files. Nothing here touches the DOM.
  */
 import { unitStatistics, type UnitStatistics } from '../../analysis/units';
 import { DataError, messageOf } from '../../data/errors';
 import { decodeLbfgsSnapshot, encodeLbfgsSnapshot, trimLbfgsSnapshot } from '../../optim/lbfgs-snapshot';
 import { displayFeatures, type TileSize } from '../../display/network';
 import { biasSigmoid, matmul } from '../../reference/ops';
-import { initializeParameters, thetaViews, type Shape } from '../../reference/params';
+import { thetaViews, type Shape } from '../../reference/params';
 import { Random } from '../../random';
-import { randomSubset } from '../../data/patches';
-import { CheckpointError, decodeCheckpoint, encodeCheckpoint, type Checkpoint } from '../../train/checkpoint';
-import { ConfigError, validateConfig, type TrainConfig } from '../../train/config';
-import { cpuEngine, type TrainingEngine } from '../../train/engine';
-import type { TrainingData } from '../../train/data';
+import { CheckpointError, encodeCheckpoint, type Checkpoint } from '../../train/checkpoint';
+import { ConfigError, type TrainConfig } from '../../train/config';
+import type { TrainingEngine } from '../../train/engine';
+import type { TrainingData, UserFile } from '../../train/data';
 import { displayGeometry, featuresPng, modelJson, thetaMatFile, type PixelGeometry } from '../../train/model-files';
+import { prepareRun, type PreparedRun, type RunEnvironment } from '../../train/prepare';
 import { train, type TrainingProgress, type TrainingResult } from '../../train/trainer';
 import { loadBrowserTrainingData } from '../common/browser-data';
-import { createGpuEngine, GpuUnavailableError } from '../common/gpu-modules';
-import type { AdapterSummary } from '../../gpu/adapter';
+import { createGpuContext, GpuUnavailableError } from '../common/gpu-modules';
 import type { ExportKind, FromWorker, RunSummary, ShowModelRequest, StartRequest, ToWorker } from './protocol';
 
 function post(message: FromWorker, transfer: Transferable[] = []): void {
@@ -47,6 +46,8 @@ interface Session {
   engine?: TrainingEngine<unknown>;
   close(): void;
   data?: TrainingData;
+  /** θ₀ (seeded) of the run being trained. */
+  initialTheta?: Float64Array;
   checkpoint?: Checkpoint;
   theta?: Float64Array;
   liveEvery: number;
@@ -141,77 +142,56 @@ function pickSample(data: TrainingData, seed: number): { sample: Float64Array; s
   return { sample, sampleCount: count };
 }
 
+/** The worker's environment for a run: the page's loaders and the worker's navigator.gpu. */
+function browserRunEnvironment(files: readonly UserFile[] | undefined): RunEnvironment {
+  return {
+    loadData: (config) => loadBrowserTrainingData(config, files),
+    createGpuContext,
+    isGpuUnavailable: (error) => error instanceof GpuUnavailableError,
+  };
+}
+
 async function start(request: StartRequest): Promise<void> {
   if (session?.controller) {
     post({ type: 'error', message: 'a run is already in progress', during: 'training' });
     return;
   }
   endSession();
-  const { config, device } = request;
+  const { device } = request;
+  // Which step failed tells the page what to say: the settings, the data (or the saved run), the engine.
+  let step = 'config' as 'config' | 'data' | 'engine';
+  let prepared: PreparedRun;
   try {
-    validateConfig(config);
+    prepared = await prepareRun(
+      {
+        config: request.config,
+        device,
+        resume: request.resume && { bytes: request.resume, source: 'the saved run' },
+        maxExamples: request.maxExamples,
+        fallbackToCpu: true,
+        onLoadingData: (config) => {
+          step = 'data';
+          post({ type: 'status', text: config.data === 'natural' ? 'Loading and whitening the natural images…' : config.data === 'mnist' ? 'Loading the MNIST digits…' : 'Reading your data…' });
+        },
+        onInputsReady: () => {
+          step = 'engine';
+          post({ type: 'status', text: device === 'gpu' ? 'Setting up WebGPU…' : 'Setting up the float64 reference…' });
+        },
+      },
+      browserRunEnvironment(request.files),
+    );
   } catch (error) {
-    post({ type: 'error', message: messageOf(error), during: 'config' });
-    return;
-  }
-
-  let resumeFrom: Checkpoint | undefined;
-  if (request.resume) {
-    try {
-      resumeFrom = decodeCheckpoint(request.resume, 'the saved run');
-    } catch (error) {
-      post({ type: 'error', message: messageOf(error), during: 'data' });
-      return;
-    }
-  }
-
-  post({ type: 'status', text: config.data === 'natural' ? 'Loading and whitening the natural images…' : config.data === 'mnist' ? 'Loading the MNIST digits…' : 'Reading your data…' });
-  let data: TrainingData;
-  try {
-    data = await loadBrowserTrainingData(config, request.files);
-  } catch (error) {
-    post({ type: 'error', message: messageOf(error), during: error instanceof DataError || error instanceof ConfigError ? 'data' : 'training' });
-    return;
-  }
-  if (request.maxExamples && request.maxExamples < data.dataset.examples) {
-    const n = request.maxExamples;
-    data = { ...data, dataset: randomSubset(data.dataset, n, config.seed), description: `a random ${n} of ${data.description}` };
-  }
-  const shape: Shape = { visibleSize: data.dataset.visibleSize, hiddenSize: config.hiddenSize };
-  if (resumeFrom && (resumeFrom.shape.visibleSize !== shape.visibleSize || resumeFrom.shape.hiddenSize !== shape.hiddenSize)) {
-    post({
-      type: 'error',
-      message: new CheckpointError(
-        `the saved run is a ${resumeFrom.shape.visibleSize}-${resumeFrom.shape.hiddenSize} model; the data give ${shape.visibleSize}-${shape.hiddenSize}`,
-      ).message,
-      during: 'data',
-    });
-    return;
-  }
-
-  post({ type: 'status', text: device === 'gpu' ? 'Setting up WebGPU…' : 'Setting up the float64 reference…' });
-  let engine: TrainingEngine<unknown>;
-  let close: () => void;
-  let adapter: AdapterSummary | undefined;
-  let fallback: string | undefined;
-  try {
-    if (device === 'gpu') {
-      try {
-        ({ engine, adapter, close } = await createGpuEngine(shape, config, data.dataset));
-      } catch (error) {
-        if (!(error instanceof GpuUnavailableError)) throw error;
-        fallback = `${error.message}: training on the float64 reference instead`;
-        engine = cpuEngine(shape, config, data.dataset) as TrainingEngine<unknown>;
-        close = () => engine.destroy();
-      }
+    if (step === 'engine') {
+      post({ type: 'error', message: `the ${device === 'gpu' ? 'WebGPU' : 'CPU'} engine could not be set up: ${messageOf(error)}`, during: 'engine' });
+    } else if (step === 'config' && error instanceof ConfigError) {
+      post({ type: 'error', message: messageOf(error), during: 'config' });
     } else {
-      engine = cpuEngine(shape, config, data.dataset) as TrainingEngine<unknown>;
-      close = () => engine.destroy();
+      const theInput = error instanceof DataError || error instanceof ConfigError || error instanceof CheckpointError;
+      post({ type: 'error', message: messageOf(error), during: theInput ? 'data' : 'training' });
     }
-  } catch (error) {
-    post({ type: 'error', message: `the ${device === 'gpu' ? 'WebGPU' : 'CPU'} engine could not be set up: ${messageOf(error)}`, during: 'engine' });
     return;
   }
+  const { config, data, shape, initialTheta, resumeFrom, engine, close, adapter, fallback } = prepared;
 
   const geometry = displayGeometry(data.geometry, shape.visibleSize);
   const { sample, sampleCount } = pickSample(data, config.seed);
@@ -231,6 +211,7 @@ async function start(request: StartRequest): Promise<void> {
       }
     },
     data,
+    initialTheta,
     liveEvery: request.liveEvery,
     checkpointEvery: request.checkpointEvery,
     checkpointSeconds: request.checkpointSeconds,
@@ -326,7 +307,7 @@ async function run(s: Session, resumeFrom: Checkpoint | undefined): Promise<void
   try {
     result = await train(engine, {
       config: s.config,
-      initialTheta: initializeParameters(s.shape, s.config.seed),
+      initialTheta: s.initialTheta!,
       resumeFrom,
       signal: controller.signal,
       checkpointEvery: s.checkpointEvery,
@@ -361,7 +342,7 @@ async function run(s: Session, resumeFrom: Checkpoint | undefined): Promise<void
   if (reason !== 'paused') {
     // The engine is freed; θ stays for exports.
     s.close();
-    session = { ...s, engine: undefined, data: undefined, checkpoint: undefined, close: noop };
+    session = { ...s, engine: undefined, data: undefined, initialTheta: undefined, checkpoint: undefined, close: noop };
   }
 }
 

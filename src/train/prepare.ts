@@ -1,0 +1,207 @@
+/**
+ * Everything between "train with this configuration" and the first iteration, written once for
+ * the command line (src/cli/train.ts) and the trainer page's worker (src/pages/trainer/worker.ts):
+ *
+ *   configuration checked → checkpoint read and its configuration adopted → data loaded (and
+ *   subsampled) → the model's size checked against memory → θ₀ (seeded, or the user's) →
+ *   the checkpoint checked against the model → the engine (WebGPU, or the float64 reference,
+ *   also when WebGPU is not offered and the caller accepts that)
+ *
+ * What differs between Node and the browser comes in as a RunEnvironment: where the data's
+ * bytes come from, how a GPU context is made, which errors mean "no WebGPU here", how much
+ * memory a model may take. Every problem is the error its step throws (ConfigError,
+ * CheckpointError, DataError, ResourceLimitError, the GPU's errors), so each front end says it
+ * in its own words.
+ */
+import { DataError, messageOf } from '../data/errors';
+import type { AdapterSummary } from '../gpu/adapter';
+import type { GpuContext } from '../gpu/device';
+import { randomSubset } from '../data/patches';
+import { decodeLbfgsSnapshot } from '../optim/lbfgs-snapshot';
+import type { Dataset, Hyperparameters } from '../reference/autoencoder';
+import { initializeParameters, thetaLayout, type Shape } from '../reference/params';
+import { CheckpointError, decodeCheckpoint, type Checkpoint } from './checkpoint';
+import { validateConfig, type TrainConfig } from './config';
+import type { TrainingData } from './data';
+import { cpuEngine, type TrainingEngine } from './engine';
+import { checkModelSize } from './model-size';
+
+export type DeviceChoice = 'gpu' | 'cpu';
+
+/** Where a run's inputs and GPU come from, in this environment. */
+export interface RunEnvironment {
+  /** The training data `config` names (src/train/data.ts with this environment's loaders). */
+  loadData(config: TrainConfig): Promise<TrainingData>;
+  /** A GPU context, or an error saying why there is none. */
+  createGpuContext(): Promise<GpuContext>;
+  /** Whether an error of createGpuContext means WebGPU is not offered here at all. */
+  isGpuUnavailable(error: unknown): boolean;
+  /** Bytes the model's float64 vectors may take in this process (unset: not checked). */
+  availableMemory?: number;
+  /** The GPU engine on a context (default: ./gpu-engine.ts, loaded only when a run asks for WebGPU). */
+  createGpuEngine?(ctx: GpuContext, shape: Shape, hyperparameters: Hyperparameters, dataset: Dataset): Promise<TrainingEngine<unknown>>;
+}
+
+export interface RunRequest {
+  config: TrainConfig;
+  device: DeviceChoice;
+  /** Continue the run saved in these checkpoint bytes. */
+  resume?: {
+    bytes: Uint8Array;
+    /** Names the checkpoint in messages: a path, or "the saved run". */
+    source: string;
+    /** The configuration to continue with, given the saved run's (default: `config` as given). */
+    config?(saved: TrainConfig): TrainConfig;
+    /** What to do with a checkpoint saved before its first L-BFGS iteration (default: start the run again). */
+    startAgain?: string;
+  };
+  /** θ₀ from the user's model instead of the seed; its values must be finite. */
+  init?: {
+    source: string;
+    load(shape: Shape, data: TrainingData): Promise<Float64Array>;
+  };
+  /** Train on a random subset of this many examples when the data have more. */
+  maxExamples?: number;
+  /** When WebGPU is not offered here, train on the float64 reference (and say so in `fallback`) instead of failing. */
+  fallbackToCpu?: boolean;
+  /** Before the data are loaded (the page says what it is loading). */
+  onLoadingData?(config: TrainConfig): void;
+  /**
+   * The inputs are checked and the engine comes next. Awaited; what it throws ends the
+   * preparation before any engine is made (the command line readies its output folder here).
+   */
+  onInputsReady?(inputs: RunInputs): void | Promise<void>;
+}
+
+/** A run's checked inputs. */
+export interface RunInputs {
+  /** The configuration the run trains with (a resumed run's, as adopted). */
+  config: TrainConfig;
+  data: TrainingData;
+  shape: Shape;
+  /** θ₀: seeded, or the user's; the trainer starts here unless it resumes. */
+  initialTheta: Float64Array;
+  /** The checkpoint to continue, checked against the model. */
+  resumeFrom?: Checkpoint;
+}
+
+/** What a run needs. close() frees the engine and its GPU context. */
+export interface PreparedRun extends RunInputs {
+  engine: TrainingEngine<unknown>;
+  /** The GPU adapter, when the engine is WebGPU's. */
+  adapter?: AdapterSummary;
+  /** Why the run trains on the float64 reference although WebGPU was asked for. */
+  fallback?: string;
+  close(): void;
+}
+
+export async function prepareRun(request: RunRequest, environment: RunEnvironment): Promise<PreparedRun> {
+  const { resume, init, maxExamples } = request;
+  validateConfig(request.config);
+  let config = request.config;
+  let resumeFrom: Checkpoint | undefined;
+  if (resume) {
+    resumeFrom = decodeCheckpoint(resume.bytes, resume.source);
+    if (resume.config) {
+      config = resume.config(resumeFrom.config);
+      validateConfig(config);
+    }
+  }
+
+  request.onLoadingData?.(config);
+  let data = await environment.loadData(config);
+  if (maxExamples && maxExamples < data.dataset.examples) {
+    data = { ...data, dataset: randomSubset(data.dataset, maxExamples, config.seed), description: `a random ${maxExamples} of ${data.description}` };
+  }
+  const shape: Shape = { visibleSize: data.dataset.visibleSize, hiddenSize: config.hiddenSize };
+  if (environment.availableMemory !== undefined) checkModelSize(shape, config.optimizer, environment.availableMemory);
+
+  let initialTheta: Float64Array;
+  if (init) {
+    initialTheta = await init.load(shape, data);
+    if (!initialTheta.every(Number.isFinite)) throw new DataError(init.source, 'holds values that are not finite numbers');
+  } else {
+    initialTheta = initializeParameters(shape, config.seed);
+  }
+  if (resume && resumeFrom) checkResumable(resumeFrom, shape, resume.source, resume.startAgain);
+
+  const inputs: RunInputs = { config, data, shape, initialTheta, resumeFrom };
+  await request.onInputsReady?.(inputs);
+  const engine = await createRunEngine(request.device, shape, config, data.dataset, environment, request.fallbackToCpu ?? false);
+  return { ...inputs, ...engine };
+}
+
+/**
+ * A checkpoint continues this model only if it was made for its shape (else the data changed:
+ * said first, as the likelier cause) and every vector in it (θ, the optimizer's state, L-BFGS's
+ * iterate, gradient and pairs) has θ's length and finite values.
+ */
+export function checkResumable(checkpoint: Checkpoint, shape: Shape, source: string, startAgain = 'start the run again'): void {
+  const fail = (why: string): never => {
+    throw new CheckpointError(`${source}: ${why}`);
+  };
+  const saved = checkpoint.shape;
+  if (saved.visibleSize !== shape.visibleSize || saved.hiddenSize !== shape.hiddenSize) {
+    fail(`made for a ${saved.visibleSize}-${saved.hiddenSize} model, the data give ${shape.visibleSize}-${shape.hiddenSize}`);
+  }
+  const length = thetaLayout(shape).length;
+  const needed = { lbfgs: [], gd: [], sgd: ['velocity'], adam: ['m', 'v'] }[checkpoint.config.optimizer] ?? [];
+  for (const name of needed) if (!checkpoint.state[name]) fail(`holds no '${name}' state for ${checkpoint.config.optimizer}`);
+  if (checkpoint.config.optimizer === 'lbfgs' && !checkpoint.lbfgs) fail(`holds no L-BFGS state (saved before the run reached an iteration): ${startAgain}`);
+  const vectors: [string, ArrayLike<number>][] = [['θ', checkpoint.theta], ...Object.entries(checkpoint.state)];
+  if (checkpoint.lbfgs) {
+    let snapshot;
+    try {
+      snapshot = decodeLbfgsSnapshot(checkpoint.lbfgs);
+    } catch (error) {
+      return fail(`its L-BFGS state is unreadable (${messageOf(error)})`);
+    }
+    vectors.push(['the L-BFGS iterate', snapshot.x], ['the L-BFGS gradient', snapshot.grad]);
+    snapshot.corrections.forEach((pair, i) => vectors.push([`L-BFGS pair ${i + 1}`, pair.s], [`L-BFGS pair ${i + 1}`, pair.y]));
+  }
+  for (const [name, values] of vectors) {
+    if (values.length !== length) fail(`${name} has ${values.length} values; this model has ${length}`);
+    for (let i = 0; i < values.length; i++) if (!Number.isFinite(values[i])) fail(`${name} holds a value that is not a finite number`);
+  }
+}
+
+/**
+ * The engine `device` names. With `fallbackToCpu`, an environment without WebGPU gives the
+ * float64 reference and the reason; any other failure is thrown, its GPU context freed.
+ */
+export async function createRunEngine(
+  device: DeviceChoice,
+  shape: Shape,
+  hyperparameters: Hyperparameters,
+  dataset: Dataset,
+  environment: RunEnvironment,
+  fallbackToCpu = false,
+): Promise<Pick<PreparedRun, 'engine' | 'adapter' | 'fallback' | 'close'>> {
+  const reference = () => {
+    const engine = cpuEngine(shape, hyperparameters, dataset) as TrainingEngine<unknown>;
+    return { engine, close: () => engine.destroy() };
+  };
+  if (device === 'cpu') return reference();
+  let ctx: GpuContext;
+  try {
+    ctx = await environment.createGpuContext();
+  } catch (error) {
+    if (!(fallbackToCpu && environment.isGpuUnavailable(error))) throw error;
+    return { ...reference(), fallback: `${messageOf(error)}: training on the float64 reference instead` };
+  }
+  try {
+    const createGpuEngine = environment.createGpuEngine ?? (await import('./gpu-engine')).createGpuTrainingEngine;
+    const engine = (await createGpuEngine(ctx, shape, hyperparameters, dataset)) as TrainingEngine<unknown>;
+    return {
+      engine,
+      adapter: ctx.adapterInfo,
+      close() {
+        engine.destroy();
+        ctx.destroy();
+      },
+    };
+  } catch (error) {
+    ctx.destroy();
+    throw error;
+  }
+}
