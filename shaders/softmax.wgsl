@@ -15,6 +15,8 @@ struct Params {
   classes: u32,
   ld: u32,
   labelOffset: u32,
+  // Where this batch's partials start (a data set evaluated in pieces, src/gpu/classifier.ts).
+  partialOffset: u32,
 }
 
 @group(0) @binding(0) var<uniform> p: Params;
@@ -58,6 +60,6 @@ fn main(@builtin(local_invocation_index) t: u32, @builtin(workgroup_id) wg: vec3
     workgroupBarrier();
   }
   if (t == 0u) {
-    partials[wg.x] = sums[0];
+    partials[p.partialOffset + wg.x] = sums[0];
   }
 }

@@ -24,6 +24,8 @@ struct Params {
   gridWidth: u32,
   scale: f32,
   lambda: f32,
+  // 1: add to what out holds (a data set evaluated in pieces, src/gpu/autoencoder.ts).
+  accumulate: u32,
 }
 
 @group(0) @binding(0) var<uniform> p: Params;
@@ -59,6 +61,9 @@ fn main(@builtin(global_invocation_id) gid: vec3u) {
     if (c + e < p.cols) {
       let k = r * p.cols + c + e;
       var v = total[e];
+      if (p.accumulate != 0u) {
+        v += out[p.outOffset + k];
+      }
       if (p.lambda != 0.0) {
         v += p.lambda * w[p.wOffset + k];
       }

@@ -19,12 +19,20 @@
  *   ∇W1 = Xᵀδ⁽²⁾/m + λW1,  ∇W2 = a⁽²⁾ᵀδ⁽³⁾/m + λW2   matmul TN split-K → sum_slices
  *   ΣW1² + ΣW2²                               sum_squares
  *   [cost, reconstruction, weightDecay, sparsity]   cost
+ *
+ * A data set larger than one storage binding (maxStorageBufferBindingSize: 128 MiB on lavapipe,
+ * 60,000 MNIST digits are 188 MB) is evaluated in pieces of `pieceRows` examples: X and a⁽²⁾
+ * stay whole in their buffers and each piece binds its window of them; the per-example buffers
+ * (a⁽³⁾, the deltas, the partial sums) hold one piece. ρ̂ needs every example before any δ⁽²⁾,
+ * so the forward pass to a⁽²⁾ runs over all pieces first, then the rest piece by piece; each
+ * sum_slices step adds its piece's share to what the previous pieces left (ρ̂, ∇b, ∇W, the
+ * squared-error totals; λW once). One piece is exactly the unpieced evaluation.
  */
 import { validateHyperparameters, type CostParts, type Dataset, type Hyperparameters } from '../reference/autoencoder';
 import { thetaLayout, type Shape, type ThetaLayout } from '../reference/params';
 import { chooseKernelConfig, type KernelConfig, type MatmulVariant } from './adapter';
 import type { GpuContext } from './device';
-import { withErrorScopes } from './errors';
+import { formatBytes, ResourceLimitError, withErrorScopes } from './errors';
 import {
   chunkCount,
   columnSumsProgram,
@@ -40,7 +48,7 @@ import {
   type KernelProgram,
 } from './programs';
 import { createStorageBuffer, readF32 } from './runtime';
-import { checkBatch, checkBindingSizes, StepList, type Batch, type StepDefinition } from './steps';
+import { checkBatch, checkBindingSizes, PIECE_ALIGNMENT, StepList, type Batch, type StepDefinition } from './steps';
 
 export type { Batch } from './steps';
 
@@ -57,6 +65,20 @@ export interface GpuAutoencoderOptions {
   batch?: Batch;
   /** Forces the matmul variant for this model (default: chooseKernelConfig's for the adapter). */
   matmulVariant?: MatmulVariant;
+  /** A smaller storage-binding limit than the device's, to make pieces of small data (tests). */
+  maxBindingBytes?: number;
+}
+
+/**
+ * The most examples one piece may hold: its X window, a⁽³⁾ and δ⁽³⁾ (v4 floats a row), and the
+ * split-K slices of ∇W1 (one per splitK rows) must each fit a binding of `maxBinding` bytes.
+ */
+export function pieceRowsFor(visibleSize: number, hiddenSize: number, splitK: number, maxBinding: number): number {
+  const v4 = roundUp4(visibleSize);
+  const h4 = roundUp4(hiddenSize);
+  const byRows = Math.floor(maxBinding / (Math.max(v4, h4) * 4));
+  const bySlices = Math.floor(maxBinding / (v4 * h4 * 4)) * splitK;
+  return Math.floor(Math.min(byRows, bySlices) / PIECE_ALIGNMENT) * PIECE_ALIGNMENT;
 }
 
 export class GpuSparseAutoencoder {
@@ -64,6 +86,10 @@ export class GpuSparseAutoencoder {
   readonly examples: number;
   readonly layout: ThetaLayout;
   readonly config: KernelConfig;
+  /** Examples per piece of a full evaluation (all of them when the data fit one binding). */
+  readonly pieceRows: number;
+  /** Pieces of a full evaluation: 1 when the data fit one binding. */
+  readonly pieces: number;
   /** θ in UFLDL's packing, float32. */
   readonly thetaBuffer: GPUBuffer;
   /** ∇J(θ) in θ's packing, float32: written by every evaluation. */
@@ -75,6 +101,8 @@ export class GpuSparseAutoencoder {
   private currentBatch: Batch;
   /** Built by create(); each batch has its own uniforms, so one submission may hold several. */
   private steps!: StepList;
+  /** With pieces > 1: the full data set's evaluation, piece by piece (`steps` serves mini-batches). */
+  private fullSteps?: StepList;
   private readonly owned: GPUBuffer[] = [];
   private readonly buffers: Record<string, GPUBuffer>;
   private readonly costStaging: GPUBuffer;
@@ -112,16 +140,34 @@ export class GpuSparseAutoencoder {
     const v4 = roundUp4(v);
     const h4 = roundUp4(h);
     const xBytes = m * v4 * 4;
-    const chunks = chunkCount(m);
-    const slices = Math.ceil(m / this.config.splitK);
-    // Each buffer must fit one storage binding: say which does not, before creating any.
+    const maxBinding = Math.min(options.maxBindingBytes ?? Infinity, device.limits.maxStorageBufferBindingSize, device.limits.maxBufferSize);
+    // Each binding must fit: say which does not, before creating any buffer.
     checkBindingSizes(device, [
-      [`the data set (${m} × ${v} float32)`, xBytes, 'fewer examples'],
       [`θ (${thetaLayout(shape).length} float32)`, thetaLayout(shape).length * 4, 'fewer hidden units'],
       [`W1 (${v} × ${h} float32)`, v4 * h4 * 4, 'fewer hidden units'],
-      [`the hidden activations (${m} × ${h} float32)`, m * h4 * 4, 'fewer examples or hidden units'],
-      [`the split-K partial sums of ∇W1 (${slices} × ${v} × ${h} float32)`, slices * v4 * h4 * 4, 'fewer hidden units'],
     ]);
+    const fits = m * Math.max(v4, h4) * 4 <= maxBinding && Math.ceil(m / this.config.splitK) * v4 * h4 * 4 <= maxBinding;
+    const pieceLimit = pieceRowsFor(v, h, this.config.splitK, maxBinding);
+    if (!fits && pieceLimit < PIECE_ALIGNMENT) {
+      const bytes = Math.max(PIECE_ALIGNMENT * Math.max(v4, h4) * 4, v4 * h4 * 4);
+      throw new ResourceLimitError(
+        `a piece of ${PIECE_ALIGNMENT} examples of a ${v}-${h} model needs ${formatBytes(bytes)} in one GPU buffer; this adapter's largest is ${formatBytes(maxBinding)}: use fewer hidden units or visible values, or --device cpu`,
+      );
+    }
+    this.pieces = fits ? 1 : Math.ceil(m / pieceLimit);
+    this.pieceRows = fits ? m : pieceLimit;
+    const rows = this.pieceRows;
+    const chunks = chunkCount(rows);
+    const slices = Math.ceil(rows / this.config.splitK);
+    // The whole data set and a⁽²⁾ need one buffer each (bound in windows), within maxBufferSize.
+    for (const [what, bytes] of [
+      [`the data set (${m} × ${v} float32)`, xBytes],
+      [`the hidden activations (${m} × ${h} float32)`, m * h4 * 4],
+    ] as const) {
+      if (bytes > device.limits.maxBufferSize) {
+        throw new ResourceLimitError(`${what} needs ${formatBytes(bytes)} in one GPU buffer; this adapter's largest is ${formatBytes(device.limits.maxBufferSize)}: use fewer examples, or --device cpu`);
+      }
+    }
     const own = (bytes: number, label: string): GPUBuffer => {
       const buffer = createStorageBuffer(device, bytes, label);
       this.owned.push(buffer);
@@ -133,10 +179,10 @@ export class GpuSparseAutoencoder {
       w1p: own(v4 * h4 * 4, 'W1 padded'),
       w2p: own(h4 * v4 * 4, 'W2 padded'),
       a2: own(m * h4 * 4, 'a2'),
-      a3: own(m * v4 * 4, 'a3'),
-      delta3: own(m * v4 * 4, 'delta3'),
-      backprop: own(m * h4 * 4, 'delta3·W2'),
-      delta2: own(m * h4 * 4, 'delta2'),
+      a3: own(rows * v4 * 4, 'a3'),
+      delta3: own(rows * v4 * 4, 'delta3'),
+      backprop: own(rows * h4 * 4, 'delta3·W2'),
+      delta2: own(rows * h4 * 4, 'delta2'),
       columnPartials: own(chunks * Math.max(v4, h4) * 4, 'column partials'),
       squaredErrorPartials: own(chunks * v4 * 4, 'squared error partials'),
       splitPartials: own(slices * v4 * h4 * 4, 'split-K partials'),
@@ -177,8 +223,17 @@ export class GpuSparseAutoencoder {
       model = await withErrorScopes(ctx.device, 'creating the GPU sparse autoencoder', async () => {
         const created = new GpuSparseAutoencoder(ctx, shape, hyperparameters, dataset, options);
         model = created;
-        created.steps = await StepList.build(ctx, created.stepDefinitions(), created.examples, created.currentBatch, created.layout.length * 4);
-        created.steps.bindGroupsFor(created.currentBatch, created.thetaBuffer, created.gradBuffer);
+        const bytes = created.layout.length * 4;
+        const all = { start: 0, count: created.examples };
+        if (created.pieces > 1) {
+          created.fullSteps = await StepList.build(ctx, created.stepDefinitions(created.pieces), created.examples, all, bytes);
+          created.fullSteps.bindGroupsFor(all, created.thetaBuffer, created.gradBuffer);
+        }
+        // One piece: every batch, or (with pieces) the mini-batches.
+        const first = created.pieces > 1 ? { start: 0, count: created.maxBatch } : created.currentBatch;
+        created.steps = await StepList.build(ctx, created.stepDefinitions(1), created.examples, first, bytes);
+        const current = created.stepsFor(created.currentBatch);
+        current.bindGroupsFor(created.currentBatch, created.thetaBuffer, created.gradBuffer);
         return created;
       });
       return model;
@@ -196,7 +251,7 @@ export class GpuSparseAutoencoder {
   setBatch(batch: Batch): void {
     this.assertUsable();
     this.currentBatch = checkBatch(batch, this.examples);
-    this.steps.programsFor(this.currentBatch);
+    this.stepsFor(this.currentBatch).programsFor(this.currentBatch);
   }
 
   setHyperparameters(p: Hyperparameters): void {
@@ -204,6 +259,7 @@ export class GpuSparseAutoencoder {
     validateHyperparameters(p);
     this.hyperparameters = { ...p };
     this.steps.refresh();
+    this.fullSteps?.refresh();
   }
 
   writeTheta(theta: ArrayLike<number>): void {
@@ -228,7 +284,7 @@ export class GpuSparseAutoencoder {
     batch: Batch = this.currentBatch,
   ): void {
     this.assertUsable();
-    this.steps.encode(pass, thetaBuffer, gradBuffer, batch);
+    this.stepsFor(batch).encode(pass, thetaBuffer, gradBuffer, batch);
   }
 
   /** [cost, reconstruction, weightDecay, sparsity] as costBuffer holds them, as an evaluation. */
@@ -317,7 +373,7 @@ export class GpuSparseAutoencoder {
 
   /** The programs of one evaluation of the current batch in order (names, dispatch sizes, chain lengths). */
   get programs(): readonly KernelProgram[] {
-    return this.steps.programsFor(this.currentBatch).programs;
+    return this.stepsFor(this.currentBatch).programsFor(this.currentBatch).programs;
   }
 
   destroy(): void {
@@ -325,6 +381,7 @@ export class GpuSparseAutoencoder {
     this.destroyed = true;
     for (const buffer of this.owned) buffer.destroy();
     this.steps?.destroy();
+    this.fullSteps?.destroy();
   }
 
   // -------------------------------------------------------------------------------------------
@@ -334,85 +391,140 @@ export class GpuSparseAutoencoder {
     this.ctx.assertAlive();
   }
 
+  /** The largest mini-batch when the data come in pieces: one piece less its window's alignment. */
+  private get maxBatch(): number {
+    return this.pieceRows - WINDOW_ROWS;
+  }
+
+  /** The full data set in pieces, or the one-piece list (every batch when the data fit one binding). */
+  private stepsFor(batch: Batch): StepList {
+    if (this.pieces === 1) return this.steps;
+    if (batch.start === 0 && batch.count === this.examples) return this.fullSteps!;
+    if (batch.count > this.maxBatch) {
+      throw new RangeError(`a batch of ${batch.count} examples is more than one piece of this data set holds (${this.maxBatch}); evaluate all ${this.examples} or at most ${this.maxBatch}`);
+    }
+    return this.steps;
+  }
+
   private serialize<T>(fn: () => Promise<T>): Promise<T> {
     const run = this.pending.then(fn, fn);
     this.pending = run.catch(() => undefined);
     return run;
   }
 
-  /** The step list: program factories (for a batch, with the current hyperparameters) and buffers. */
-  private stepDefinitions(): StepDefinition[] {
+  /**
+   * The step list for an evaluation in `pieces` pieces (see the header): program factories (for
+   * a batch, with the current hyperparameters) and the buffers or buffer windows each binds.
+   */
+  private stepDefinitions(pieces: number): StepDefinition[] {
     const { visibleSize: v, hiddenSize: h } = this.shape;
     const v4 = roundUp4(v);
     const h4 = roundUp4(h);
     const layout = this.layout;
     const buffer = this.buffers;
     const lanes = this.config.laneGroup;
-    const variant = this.config.matmul;
-    const xOffset = (b: Batch) => (b.start * v4) / 4;
+    const { matmul: variant, subgroupSize, tiling, splitK } = this.config;
     const hyperparameters = () => this.hyperparameters;
-    const column = (cols: number, ld: number, outOffset: number, scale: (m: number) => number) => (b: Batch) =>
-      finalizeProgram({ rows: 1, cols, ld, sliceStride: ld, slices: chunkCount(b.count), outOffset, scale: scale(b.count) });
-    const weightGradient = (rows: number, cols: number, rowsPadded: number, colsPadded: number, offset: number) => (b: Batch) =>
+    const windowed = this.pieces > 1;
+    const R = this.pieceRows;
+    /** Piece p of batch b (the batch itself when the list has one piece). */
+    const piece = (b: Batch, p: number): Batch => (pieces === 1 ? b : { start: b.start + p * R, count: Math.min(R, b.count - p * R) });
+    /** X's rows of the piece: the whole buffer and the first row, or a window that starts on an aligned row. */
+    const xView = (b: Batch, p: number): { binding: GPUBuffer | GPUBufferBinding; row: number } => {
+      const q = piece(b, p);
+      if (!windowed) return { binding: buffer.x, row: q.start };
+      const first = Math.floor(q.start / WINDOW_ROWS) * WINDOW_ROWS;
+      return { binding: { buffer: buffer.x, offset: first * v4 * 4, size: (q.start + q.count - first) * v4 * 4 }, row: q.start - first };
+    };
+    /** a⁽²⁾ of the piece: a full evaluation keeps every example's row in place, a batch starts at row 0. */
+    const a2View = (b: Batch, p: number): GPUBuffer | GPUBufferBinding => {
+      if (!windowed) return buffer.a2;
+      const q = piece(b, p);
+      const at = pieces > 1 ? q.start : 0;
+      return { buffer: buffer.a2, offset: at * h4 * 4, size: q.count * h4 * 4 };
+    };
+    const xOffset = (b: Batch, p: number) => (xView(b, p).row * v4) / 4;
+    /** A column reduction's second level: this piece's share of the batch's column sums. */
+    const column = (cols: number, ld: number, outOffset: number, p: number, mean: boolean) => (b: Batch) =>
+      finalizeProgram({ rows: 1, cols, ld, sliceStride: ld, slices: chunkCount(piece(b, p).count), outOffset, scale: mean ? 1 / b.count : 1, accumulate: p > 0 });
+    const weightGradient = (rows: number, cols: number, rowsPadded: number, colsPadded: number, offset: number, p: number) => (b: Batch) =>
       finalizeProgram({
         rows,
         cols,
         ld: colsPadded,
         sliceStride: rowsPadded * colsPadded,
-        slices: Math.ceil(b.count / this.config.splitK),
+        slices: Math.ceil(piece(b, p).count / splitK),
         outOffset: offset,
         wOffset: offset,
         scale: 1 / b.count,
-        lambda: hyperparameters().lambda,
+        lambda: p === 0 ? hyperparameters().lambda : 0,
+        accumulate: p > 0,
       });
-    return [
+    const steps: StepDefinition[] = [
       // Padded copies of W1ᵀblock (v × h) and W2ᵀblock (h × v).
       { make: () => padMatrixProgram({ rows: v, cols: h, outRows: v4, srcOffset: layout.W1 }), buffers: (t) => [t, buffer.w1p] },
       { make: () => padMatrixProgram({ rows: h, cols: v, outRows: h4, srcOffset: layout.W2 }), buffers: (t) => [t, buffer.w2p] },
-      // a⁽²⁾ = σ(X·W1ᵀ + b1)
-      {
-        make: (b) =>
-          matmulProgram({ M: b.count, N: h4, K: v4, transA: false, transB: false, aOffset: xOffset(b), biasSigmoid: true, biasOffset: layout.b1, nValid: h }, variant, this.config.subgroupSize, this.config.tiling),
-        buffers: (t) => [buffer.x, buffer.w1p, buffer.a2, t],
-      },
-      // ρ̂ = column means of a⁽²⁾
-      { make: (b) => columnSumsProgram({ rows: b.count, cols4: h4 / 4 }, lanes), buffers: () => [buffer.a2, buffer.columnPartials] },
-      { make: column(h, h4, 0, (m) => 1 / m), buffers: (t) => [buffer.columnPartials, t, buffer.meanActivation] },
-      // a⁽³⁾ = σ(a⁽²⁾·W2ᵀ + b2)
-      {
-        make: (b) => matmulProgram({ M: b.count, N: v4, K: h4, transA: false, transB: false, biasSigmoid: true, biasOffset: layout.b2, nValid: v }, variant, this.config.subgroupSize, this.config.tiling),
-        buffers: (t) => [buffer.a2, buffer.w2p, buffer.a3, t],
-      },
-      // δ⁽³⁾ with Σ(a⁽³⁾ − x)² and Σδ⁽³⁾ partials; ∇b2; squared-error column totals.
-      {
-        make: (b) => outputDeltaProgram({ rows: b.count, cols4: v4 / 4, xOffset: xOffset(b) }, lanes),
-        buffers: () => [buffer.a3, buffer.x, buffer.delta3, buffer.squaredErrorPartials, buffer.columnPartials],
-      },
-      { make: column(v, v4, layout.b2, (m) => 1 / m), buffers: (t, g) => [buffer.columnPartials, t, g] },
-      { make: column(v, v4, 0, () => 1), buffers: (t) => [buffer.squaredErrorPartials, t, buffer.squaredErrorTotals] },
-      // δ⁽³⁾·W2 (NT against the padded W2ᵀblock)
-      {
-        make: (b) => matmulProgram({ M: b.count, N: h4, K: v4, transA: false, transB: true }, variant, this.config.subgroupSize, this.config.tiling),
-        buffers: (t) => [buffer.delta3, buffer.w2p, buffer.backprop, t],
-      },
-      // δ⁽²⁾ with Σδ⁽²⁾ partials; ∇b1.
-      {
-        make: (b) => hiddenDeltaProgram({ rows: b.count, hidden: h, sparsity: { sparsityParam: hyperparameters().sparsityParam, beta: hyperparameters().beta } }, lanes),
-        buffers: () => [buffer.backprop, buffer.a2, buffer.meanActivation, buffer.delta2, buffer.columnPartials],
-      },
-      { make: column(h, h4, layout.b1, (m) => 1 / m), buffers: (t, g) => [buffer.columnPartials, t, g] },
-      // ∇W1ᵀblock = Xᵀδ⁽²⁾/m + λW1ᵀblock (split-K over the examples)
-      {
-        make: (b) => matmulProgram({ M: v4, N: h4, K: b.count, transA: true, transB: false, aOffset: xOffset(b), kChunk: this.config.splitK }, variant, this.config.subgroupSize, this.config.tiling),
-        buffers: (t) => [buffer.x, buffer.delta2, buffer.splitPartials, t],
-      },
-      { make: weightGradient(v, h, v4, h4, layout.W1), buffers: (t, g) => [buffer.splitPartials, t, g] },
-      // ∇W2ᵀblock = a⁽²⁾ᵀδ⁽³⁾/m + λW2ᵀblock
-      {
-        make: (b) => matmulProgram({ M: h4, N: v4, K: b.count, transA: true, transB: false, kChunk: this.config.splitK }, variant, this.config.subgroupSize, this.config.tiling),
-        buffers: (t) => [buffer.a2, buffer.delta3, buffer.splitPartials, t],
-      },
-      { make: weightGradient(h, v, h4, v4, layout.W2), buffers: (t, g) => [buffer.splitPartials, t, g] },
+    ];
+    for (let p = 0; p < pieces; p++) {
+      steps.push(
+        // a⁽²⁾ = σ(X·W1ᵀ + b1)
+        {
+          make: (b) =>
+            matmulProgram(
+              { M: piece(b, p).count, N: h4, K: v4, transA: false, transB: false, aOffset: xOffset(b, p), biasSigmoid: true, biasOffset: layout.b1, nValid: h },
+              variant,
+              subgroupSize,
+              tiling,
+            ),
+          buffers: (t, _g, b) => [xView(b, p).binding, buffer.w1p, a2View(b, p), t],
+        },
+        // ρ̂ = column means of a⁽²⁾
+        { make: (b) => columnSumsProgram({ rows: piece(b, p).count, cols4: h4 / 4 }, lanes), buffers: (_t, _g, b) => [a2View(b, p), buffer.columnPartials] },
+        { make: column(h, h4, 0, p, true), buffers: (t) => [buffer.columnPartials, t, buffer.meanActivation] },
+      );
+    }
+    for (let p = 0; p < pieces; p++) {
+      steps.push(
+        // a⁽³⁾ = σ(a⁽²⁾·W2ᵀ + b2)
+        {
+          make: (b) =>
+            matmulProgram({ M: piece(b, p).count, N: v4, K: h4, transA: false, transB: false, biasSigmoid: true, biasOffset: layout.b2, nValid: v }, variant, subgroupSize, tiling),
+          buffers: (t, _g, b) => [a2View(b, p), buffer.w2p, buffer.a3, t],
+        },
+        // δ⁽³⁾ with Σ(a⁽³⁾ − x)² and Σδ⁽³⁾ partials; ∇b2; squared-error column totals.
+        {
+          make: (b) => outputDeltaProgram({ rows: piece(b, p).count, cols4: v4 / 4, xOffset: xOffset(b, p) }, lanes),
+          buffers: (_t, _g, b) => [buffer.a3, xView(b, p).binding, buffer.delta3, buffer.squaredErrorPartials, buffer.columnPartials],
+        },
+        { make: column(v, v4, layout.b2, p, true), buffers: (t, g) => [buffer.columnPartials, t, g] },
+        { make: column(v, v4, 0, p, false), buffers: (t) => [buffer.squaredErrorPartials, t, buffer.squaredErrorTotals] },
+        // δ⁽³⁾·W2 (NT against the padded W2ᵀblock)
+        {
+          make: (b) => matmulProgram({ M: piece(b, p).count, N: h4, K: v4, transA: false, transB: true }, variant, subgroupSize, tiling),
+          buffers: (t) => [buffer.delta3, buffer.w2p, buffer.backprop, t],
+        },
+        // δ⁽²⁾ with Σδ⁽²⁾ partials; ∇b1.
+        {
+          make: (b) =>
+            hiddenDeltaProgram({ rows: piece(b, p).count, hidden: h, sparsity: { sparsityParam: hyperparameters().sparsityParam, beta: hyperparameters().beta } }, lanes),
+          buffers: (_t, _g, b) => [buffer.backprop, a2View(b, p), buffer.meanActivation, buffer.delta2, buffer.columnPartials],
+        },
+        { make: column(h, h4, layout.b1, p, true), buffers: (t, g) => [buffer.columnPartials, t, g] },
+        // ∇W1ᵀblock = Xᵀδ⁽²⁾/m + λW1ᵀblock (split-K over the examples)
+        {
+          make: (b) => matmulProgram({ M: v4, N: h4, K: piece(b, p).count, transA: true, transB: false, aOffset: xOffset(b, p), kChunk: splitK }, variant, subgroupSize, tiling),
+          buffers: (t, _g, b) => [xView(b, p).binding, buffer.delta2, buffer.splitPartials, t],
+        },
+        { make: weightGradient(v, h, v4, h4, layout.W1, p), buffers: (t, g) => [buffer.splitPartials, t, g] },
+        // ∇W2ᵀblock = a⁽²⁾ᵀδ⁽³⁾/m + λW2ᵀblock
+        {
+          make: (b) => matmulProgram({ M: h4, N: v4, K: piece(b, p).count, transA: true, transB: false, kChunk: splitK }, variant, subgroupSize, tiling),
+          buffers: (t, _g, b) => [a2View(b, p), buffer.delta3, buffer.splitPartials, t],
+        },
+        { make: weightGradient(h, v, h4, v4, layout.W2, p), buffers: (t, g) => [buffer.splitPartials, t, g] },
+      );
+    }
+    steps.push(
       // ΣW1² + ΣW2² (the two blocks are contiguous in θ) and the cost.
       { make: () => sumSquaresProgram({ count: 2 * h * v, srcOffset: layout.W1 }), buffers: (t) => [t, buffer.weightPartials] },
       {
@@ -428,6 +540,10 @@ export class GpuSparseAutoencoder {
           }),
         buffers: () => [buffer.squaredErrorTotals, buffer.weightPartials, buffer.meanActivation, this.costBuffer],
       },
-    ];
+    );
+    return steps;
   }
 }
+
+/** A batch's window of X starts on a multiple of this many rows (a 256-byte binding offset for any v4 ≥ 4). */
+const WINDOW_ROWS = 16;

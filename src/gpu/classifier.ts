@@ -21,6 +21,11 @@
  *     backprop = δₗ·Wₗpᵀ  (l > 1)         matmul NT
  *   ΣΘ²                                  sum of squares
  *   [cost, crossEntropy, weightDecay]    classifier cost
+ *
+ * Data larger than one storage binding are evaluated in pieces (as in src/gpu/autoencoder.ts):
+ * X and the logits stay whole and each piece binds its window; the per-example buffers hold one
+ * piece, which runs forward and backward before the next; the weight and bias gradients add up
+ * piece by piece (λΘ once), the cross-entropy partials of all pieces lie side by side.
  */
 import {
   classifierLayout,
@@ -31,7 +36,7 @@ import {
 } from '../reference/classifier';
 import { chooseKernelConfig, type KernelConfig, type MatmulVariant } from './adapter';
 import type { GpuContext } from './device';
-import { withErrorScopes } from './errors';
+import { formatBytes, ResourceLimitError, withErrorScopes } from './errors';
 import {
   chunkCount,
   classifierCostProgram,
@@ -40,6 +45,7 @@ import {
   matmulProgram,
   padMatrixProgram,
   roundUp4,
+  SOFTMAX_WORKGROUP,
   softmaxPartialCount,
   softmaxProgram,
   sumSquaresPartialCount,
@@ -48,7 +54,7 @@ import {
   type MatmulSpec,
 } from './programs';
 import { createStorageBuffer, readF32 } from './runtime';
-import { checkBindingSizes, StepList, type Batch, type StepDefinition } from './steps';
+import { checkBindingSizes, PIECE_ALIGNMENT, StepList, type Batch, type StepDefinition } from './steps';
 
 export interface GpuClassifierEvaluation {
   cost: number;
@@ -60,6 +66,8 @@ export interface GpuClassifierOptions {
   theta?: ArrayLike<number>;
   /** Forces the matmul variant (default: the adapter's). */
   matmulVariant?: MatmulVariant;
+  /** A smaller storage-binding limit than the device's, to make pieces of small data (tests). */
+  maxBindingBytes?: number;
 }
 
 /** The buffers of one hidden layer. */
@@ -77,6 +85,9 @@ export class GpuClassifier {
   readonly examples: number;
   readonly layout: ClassifierLayout;
   readonly config: KernelConfig;
+  /** Examples per piece of an evaluation (all of them when the data fit one binding), and the pieces. */
+  readonly pieceRows: number;
+  readonly pieces: number;
   readonly thetaBuffer: GPUBuffer;
   readonly gradBuffer: GPUBuffer;
   /** [cost, crossEntropy, weightDecay, 0], float32. */
@@ -121,14 +132,25 @@ export class GpuClassifier {
     const top4 = sizes4[sizes4.length - 1];
     const widest4 = Math.max(...sizes4.slice(1), 4);
     const k4 = roundUp4(k);
-    const slices = Math.ceil(m / this.config.splitK);
     const splitFloats = Math.max(top4 * k4, ...sizes4.slice(1).map((n4, l) => sizes4[l] * n4));
-    checkBindingSizes(device, [
-      [`the data set (${m} × ${inputSize} float32)`, m * sizes4[0] * 4, 'fewer examples'],
-      [`θ (${this.layout.length} float32)`, this.layout.length * 4, 'fewer hidden units'],
-      [`the hidden activations (${m} × ${Math.max(...hiddenSizes, 0)} float32)`, m * widest4 * 4, 'fewer examples or hidden units'],
-      [`the split-K partial sums of a weight gradient`, slices * splitFloats * 4, 'fewer hidden units'],
-    ]);
+    // One piece, or pieces of a multiple of PIECE_ALIGNMENT rows that fit every binding.
+    const maxBinding = Math.min(options.maxBindingBytes ?? Infinity, device.limits.maxStorageBufferBindingSize, device.limits.maxBufferSize);
+    const rowBytes = Math.max(...sizes4, k4) * 4;
+    const fits = m * rowBytes <= maxBinding && Math.ceil(m / this.config.splitK) * splitFloats * 4 <= maxBinding;
+    const limit = Math.floor(Math.min(maxBinding / rowBytes, Math.floor(maxBinding / (splitFloats * 4)) * this.config.splitK) / PIECE_ALIGNMENT) * PIECE_ALIGNMENT;
+    if (!fits && limit < PIECE_ALIGNMENT) {
+      throw new ResourceLimitError(
+        `${PIECE_ALIGNMENT} examples of a ${[inputSize, ...hiddenSizes, k].join('-')} classifier need more than one GPU binding can hold (${formatBytes(maxBinding)} on this adapter): use fewer hidden units, or --device cpu`,
+      );
+    }
+    this.pieces = fits ? 1 : Math.ceil(m / limit);
+    this.pieceRows = fits ? m : limit;
+    const rows = this.pieceRows;
+    const slices = Math.ceil(rows / this.config.splitK);
+    checkBindingSizes(device, [[`θ (${this.layout.length} float32)`, this.layout.length * 4, 'fewer hidden units']]);
+    if (m * sizes4[0] * 4 > device.limits.maxBufferSize) {
+      throw new ResourceLimitError(`the data set (${m} × ${inputSize} float32) needs ${formatBytes(m * sizes4[0] * 4)} in one GPU buffer; this adapter's largest is ${formatBytes(device.limits.maxBufferSize)}: use fewer examples, or --device cpu`);
+    }
     const own = (bytes: number, label: string): GPUBuffer => {
       const buffer = createStorageBuffer(device, bytes, label);
       this.owned.push(buffer);
@@ -139,17 +161,17 @@ export class GpuClassifier {
     hiddenSizes.forEach((_, l) => {
       this.layers.push({
         weights: own(sizes4[l] * sizes4[l + 1] * 4, `W${l + 1} padded`),
-        activations: own(m * sizes4[l + 1] * 4, `a${l + 1}`),
-        delta: own(m * sizes4[l + 1] * 4, `delta${l + 1}`),
+        activations: own(rows * sizes4[l + 1] * 4, `a${l + 1}`),
+        delta: own(rows * sizes4[l + 1] * 4, `delta${l + 1}`),
       });
     });
     this.buffers = {
       thetaPadded: own(top4 * k4 * 4, 'softmax theta padded'),
       logits: own(m * k4 * 4, 'Z'),
-      deltaOut: own(m * k4 * 4, 'P - Y'),
-      backprop: own(m * widest4 * 4, 'backprop'),
+      deltaOut: own(rows * k4 * 4, 'P - Y'),
+      backprop: own(rows * widest4 * 4, 'backprop'),
       lossPartials: own(softmaxPartialCount(m) * 4, 'cross-entropy partials'),
-      columnPartials: own(chunkCount(m) * widest4 * 4, 'column partials'),
+      columnPartials: own(chunkCount(rows) * widest4 * 4, 'column partials'),
       splitPartials: own(slices * splitFloats * 4, 'split-K partials'),
       weightPartials: own(sumSquaresPartialCount(this.layout.softmaxLength) * 4, 'softmax theta square partials'),
     };
@@ -177,6 +199,7 @@ export class GpuClassifier {
         model = created;
         const all = { start: 0, count: created.examples };
         created.steps = await StepList.build(ctx, created.stepDefinitions(), created.examples, all, created.layout.length * 4);
+
         created.steps.bindGroupsFor(all, created.thetaBuffer, created.gradBuffer);
         return created;
       });
@@ -215,6 +238,9 @@ export class GpuClassifier {
     batch: Batch = { start: 0, count: this.examples },
   ): void {
     this.assertUsable();
+    if (this.pieces > 1 && !(batch.start === 0 && batch.count === this.examples)) {
+      throw new RangeError(`this data set is evaluated in ${this.pieces} pieces: only all ${this.examples} examples at once`);
+    }
     this.steps.encode(pass, theta, grad, batch);
   }
 
@@ -322,89 +348,110 @@ export class GpuClassifier {
     const buffer = this.buffers;
     const { matmul: variant, subgroupSize, tiling, splitK, laneGroup } = this.config;
     const mm = (spec: MatmulSpec) => matmulProgram(spec, variant, subgroupSize, tiling);
-    /** a⁽ˡ⁾ (a⁽⁰⁾ = X) and the vec4 offset of a batch's first row in it. */
-    const activations = (l: number) => (l === 0 ? this.x : this.layers[l - 1].activations);
-    const rowOffset = (l: number, b: Batch) => (l === 0 ? (b.start * sizes4[0]) / 4 : 0);
-    const weightGradient = (rows: number, cols: number, rows4: number, cols4: number, offset: number, lambda: () => number) => (b: Batch) =>
+    const pieces = this.pieces;
+    const R = this.pieceRows;
+    /** Piece p of batch b (the batch itself in one piece). */
+    const piece = (b: Batch, p: number): Batch => (pieces === 1 ? b : { start: b.start + p * R, count: Math.min(R, b.count - p * R) });
+    /** A window of a whole buffer of `cols4` floats a row, over the piece's rows. */
+    const window = (whole: GPUBuffer, cols4: number) => (b: Batch, p: number): GPUBuffer | GPUBufferBinding => {
+      if (pieces === 1) return whole;
+      const q = piece(b, p);
+      return { buffer: whole, offset: q.start * cols4 * 4, size: q.count * cols4 * 4 };
+    };
+    const xView = window(this.x, sizes4[0]);
+    const logitsView = window(buffer.logits, k4);
+    /** a⁽ˡ⁾ of the piece (a⁽⁰⁾ = X) and the vec4 offset of its first row there. */
+    const activations = (l: number, b: Batch, p: number) => (l === 0 ? xView(b, p) : this.layers[l - 1].activations);
+    const rowOffset = (l: number, b: Batch) => (l === 0 && pieces === 1 ? (b.start * sizes4[0]) / 4 : 0);
+    const weightGradient = (rows: number, cols: number, rows4: number, cols4: number, offset: number, lambda: () => number, p: number) => (b: Batch) =>
       finalizeProgram({
         rows,
         cols,
         ld: cols4,
         sliceStride: rows4 * cols4,
-        slices: Math.ceil(b.count / splitK),
+        slices: Math.ceil(piece(b, p).count / splitK),
         outOffset: offset,
         wOffset: offset,
         scale: 1 / b.count,
-        lambda: lambda(),
+        lambda: p === 0 ? lambda() : 0,
+        accumulate: p > 0,
       });
     const steps: StepDefinition[] = [];
 
-    // Forward: the sigmoid layers, then the logits.
+    // The padded weights, once.
     for (let l = 1; l <= depth; l++) {
-      const { W, b } = layout.layers[l - 1];
       const layer = this.layers[l - 1];
-      steps.push(
-        { make: () => padMatrixProgram({ rows: sizes[l - 1], cols: sizes[l], outRows: sizes4[l - 1], srcOffset: W }), buffers: (t) => [t, layer.weights] },
-        {
-          make: (batch) =>
-            mm({ M: batch.count, N: sizes4[l], K: sizes4[l - 1], transA: false, transB: false, aOffset: rowOffset(l - 1, batch), biasSigmoid: true, biasOffset: b, nValid: sizes[l] }),
-          buffers: (t) => [activations(l - 1), layer.weights, layer.activations, t],
-        },
-      );
+      steps.push({ make: () => padMatrixProgram({ rows: sizes[l - 1], cols: sizes[l], outRows: sizes4[l - 1], srcOffset: layout.layers[l - 1].W }), buffers: (t) => [t, layer.weights] });
     }
-    steps.push(
-      { make: () => padMatrixProgram({ rows: sizes[depth], cols: k, outRows: sizes4[depth], srcOffset: layout.softmax }), buffers: (t) => [t, buffer.thetaPadded] },
-      {
-        make: (batch) => mm({ M: batch.count, N: k4, K: sizes4[depth], transA: false, transB: false, aOffset: rowOffset(depth, batch) }),
-        buffers: (t) => [activations(depth), buffer.thetaPadded, buffer.logits, t],
-      },
-      { make: (batch) => softmaxProgram({ rows: batch.count, classes: k, labelOffset: batch.start }), buffers: () => [buffer.logits, this.labels, buffer.deltaOut, buffer.lossPartials] },
-    );
+    steps.push({ make: () => padMatrixProgram({ rows: sizes[depth], cols: k, outRows: sizes4[depth], srcOffset: layout.softmax }), buffers: (t) => [t, buffer.thetaPadded] });
 
-    // Backward: ∇Θ, then down through the layers.
-    steps.push(
-      {
-        make: (batch) => mm({ M: sizes4[depth], N: k4, K: batch.count, transA: true, transB: false, aOffset: rowOffset(depth, batch), kChunk: splitK }),
-        buffers: (t) => [activations(depth), buffer.deltaOut, buffer.splitPartials, t],
-      },
-      { make: weightGradient(sizes[depth], k, sizes4[depth], k4, layout.softmax, () => this.lambda), buffers: (t, g) => [buffer.splitPartials, t, g] },
-    );
-    for (let l = depth; l >= 1; l--) {
-      const { W, b } = layout.layers[l - 1];
-      const layer = this.layers[l - 1];
-      const above = l === depth ? { delta: buffer.deltaOut, weights: buffer.thetaPadded, width4: k4 } : { delta: this.layers[l].delta, weights: this.layers[l].weights, width4: sizes4[l + 1] };
+    for (let p = 0; p < pieces; p++) {
+      // Forward: the sigmoid layers, then the logits and the softmax.
+      for (let l = 1; l <= depth; l++) {
+        const layer = this.layers[l - 1];
+        steps.push({
+          make: (b) =>
+            mm({ M: piece(b, p).count, N: sizes4[l], K: sizes4[l - 1], transA: false, transB: false, aOffset: rowOffset(l - 1, b), biasSigmoid: true, biasOffset: layout.layers[l - 1].b, nValid: sizes[l] }),
+          buffers: (t, _g, b) => [activations(l - 1, b, p), layer.weights, layer.activations, t],
+        });
+      }
       steps.push(
         {
-          make: (batch) => mm({ M: batch.count, N: sizes4[l], K: above.width4, transA: false, transB: true }),
-          buffers: (t) => [above.delta, above.weights, buffer.backprop, t],
+          make: (b) => mm({ M: piece(b, p).count, N: k4, K: sizes4[depth], transA: false, transB: false, aOffset: rowOffset(depth, b) }),
+          buffers: (t, _g, b) => [activations(depth, b, p), buffer.thetaPadded, logitsView(b, p), t],
         },
         {
-          make: (batch) => hiddenDeltaProgram({ rows: batch.count, hidden: sizes[l], sparsity: null }, laneGroup),
-          // The third binding (ρ̂) is not read without a sparsity term.
-          buffers: () => [buffer.backprop, layer.activations, buffer.lossPartials, layer.delta, buffer.columnPartials],
+          // Each piece's cross-entropy partials go beside the previous pieces'.
+          make: (b) => softmaxProgram({ rows: piece(b, p).count, classes: k, labelOffset: piece(b, p).start, partialOffset: (p * R) / SOFTMAX_WORKGROUP }),
+          buffers: (_t, _g, b) => [logitsView(b, p), this.labels, buffer.deltaOut, buffer.lossPartials],
         },
-        {
-          make: (batch) =>
-            finalizeProgram({ rows: 1, cols: sizes[l], ld: sizes4[l], sliceStride: sizes4[l], slices: chunkCount(batch.count), outOffset: b, scale: 1 / batch.count }),
-          buffers: (t, g) => [buffer.columnPartials, t, g],
-        },
-        {
-          make: (batch) => mm({ M: sizes4[l - 1], N: sizes4[l], K: batch.count, transA: true, transB: false, aOffset: rowOffset(l - 1, batch), kChunk: splitK }),
-          buffers: (t) => [activations(l - 1), layer.delta, buffer.splitPartials, t],
-        },
-        { make: weightGradient(sizes[l - 1], sizes[l], sizes4[l - 1], sizes4[l], W, () => 0), buffers: (t, g) => [buffer.splitPartials, t, g] },
       );
+
+      // Backward: ∇Θ, then down through the layers.
+      steps.push(
+        {
+          make: (b) => mm({ M: sizes4[depth], N: k4, K: piece(b, p).count, transA: true, transB: false, aOffset: rowOffset(depth, b), kChunk: splitK }),
+          buffers: (t, _g, b) => [activations(depth, b, p), buffer.deltaOut, buffer.splitPartials, t],
+        },
+        { make: weightGradient(sizes[depth], k, sizes4[depth], k4, layout.softmax, () => this.lambda, p), buffers: (t, g) => [buffer.splitPartials, t, g] },
+      );
+      for (let l = depth; l >= 1; l--) {
+        const { W, b: bias } = layout.layers[l - 1];
+        const layer = this.layers[l - 1];
+        const above = l === depth ? { delta: buffer.deltaOut, weights: buffer.thetaPadded, width4: k4 } : { delta: this.layers[l].delta, weights: this.layers[l].weights, width4: sizes4[l + 1] };
+        steps.push(
+          {
+            make: (b) => mm({ M: piece(b, p).count, N: sizes4[l], K: above.width4, transA: false, transB: true }),
+            buffers: (t) => [above.delta, above.weights, buffer.backprop, t],
+          },
+          {
+            make: (b) => hiddenDeltaProgram({ rows: piece(b, p).count, hidden: sizes[l], sparsity: null }, laneGroup),
+            // The third binding (ρ̂) is not read without a sparsity term.
+            buffers: () => [buffer.backprop, layer.activations, buffer.lossPartials, layer.delta, buffer.columnPartials],
+          },
+          {
+            make: (b) =>
+              finalizeProgram({ rows: 1, cols: sizes[l], ld: sizes4[l], sliceStride: sizes4[l], slices: chunkCount(piece(b, p).count), outOffset: bias, scale: 1 / b.count, accumulate: p > 0 }),
+            buffers: (t, g) => [buffer.columnPartials, t, g],
+          },
+          {
+            make: (b) => mm({ M: sizes4[l - 1], N: sizes4[l], K: piece(b, p).count, transA: true, transB: false, aOffset: rowOffset(l - 1, b), kChunk: splitK }),
+            buffers: (t, _g, b) => [activations(l - 1, b, p), layer.delta, buffer.splitPartials, t],
+          },
+          { make: weightGradient(sizes[l - 1], sizes[l], sizes4[l - 1], sizes4[l], W, () => 0, p), buffers: (t, g) => [buffer.splitPartials, t, g] },
+        );
+      }
     }
 
     // The cost.
     steps.push(
       { make: () => sumSquaresProgram({ count: layout.softmaxLength, srcOffset: layout.softmax }), buffers: (t) => [t, buffer.weightPartials] },
       {
-        make: (batch) =>
+        make: (b) =>
           classifierCostProgram({
-            lossCount: softmaxPartialCount(batch.count),
+            lossCount: softmaxPartialCount(b.count),
             weightCount: sumSquaresPartialCount(layout.softmaxLength),
-            examples: batch.count,
+            examples: b.count,
             lambda: this.lambda,
           }),
         buffers: () => [buffer.lossPartials, buffer.weightPartials, this.costBuffer],

@@ -295,6 +295,8 @@ export interface FinalizeSpec {
   wOffset?: number;
   scale: number;
   lambda?: number;
+  /** Add to what `out` holds (out += scale·Σ + λ·w): a data set reduced in pieces. */
+  accumulate?: boolean;
 }
 
 /** Sums partial slices in a fixed order: out = scale·Σ + λ·w. Bindings: partials (vec4), w, out (f32). */
@@ -323,6 +325,7 @@ export function finalizeProgram(spec: FinalizeSpec): KernelProgram {
       ['u32', gridWidth],
       ['f32', spec.scale],
       ['f32', spec.lambda ?? 0],
+      ['u32', spec.accumulate ? 1 : 0],
     ]),
     chainLength: Math.ceil(spec.slices / 4) + 2,
   };
@@ -453,7 +456,7 @@ export function softmaxPartialCount(rows: number): number {
  * Row softmax, δ_out = P − Y and the cross-entropy's per-workgroup partials.
  * Bindings: z (f32, rows × roundUp4(classes)), labels (u32), deltaOut (f32, like z), partials (f32).
  */
-export function softmaxProgram(spec: { rows: number; classes: number; labelOffset: number }): KernelProgram {
+export function softmaxProgram(spec: { rows: number; classes: number; labelOffset: number; partialOffset?: number }): KernelProgram {
   const groups = softmaxPartialCount(spec.rows);
   const dispatch: [number, number, number] = [groups, 1, 1];
   checkDispatch(dispatch);
@@ -470,6 +473,7 @@ export function softmaxProgram(spec: { rows: number; classes: number; labelOffse
       ['u32', spec.classes],
       ['u32', roundUp4(spec.classes)],
       ['u32', spec.labelOffset],
+      ['u32', spec.partialOffset ?? 0],
     ]),
     chainLength: Math.max(spec.classes, Math.log2(SOFTMAX_WORKGROUP)),
   };

@@ -68,13 +68,13 @@ export function createBindGroup(
   device: GPUDevice,
   pipeline: CachedPipeline,
   uniformBuffer: GPUBuffer,
-  buffers: readonly GPUBuffer[],
+  buffers: readonly (GPUBuffer | GPUBufferBinding)[],
   label: string,
 ): GPUBindGroup {
   return device.createBindGroup({
     label,
     layout: pipeline.bindGroupLayout,
-    entries: [uniformBuffer, ...buffers].map((buffer, binding) => ({ binding, resource: { buffer } })),
+    entries: [uniformBuffer, ...buffers].map((buffer, binding) => ({ binding, resource: 'buffer' in buffer ? buffer : { buffer } })),
   });
 }
 

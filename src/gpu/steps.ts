@@ -20,8 +20,11 @@ export interface Batch {
 
 export interface StepDefinition {
   make: (batch: Batch) => KernelProgram;
-  /** The buffers after the uniforms, in the order of the program's bindings. */
-  buffers: (theta: GPUBuffer, grad: GPUBuffer) => GPUBuffer[];
+  /**
+   * The buffers after the uniforms, in the order of the program's bindings: whole buffers, or
+   * windows of them (offset and size) for data larger than one binding.
+   */
+  buffers: (theta: GPUBuffer, grad: GPUBuffer, batch: Batch) => (GPUBuffer | GPUBufferBinding)[];
 }
 
 interface Step extends StepDefinition {
@@ -35,6 +38,12 @@ interface BatchPrograms {
   /** Bind groups by θ buffer, then gradient buffer. */
   bindGroups: Map<GPUBuffer, Map<GPUBuffer, GPUBindGroup[]>>;
 }
+
+/**
+ * Data larger than one binding are evaluated in pieces that start at multiples of this many
+ * rows: whole split-K slices (256 rows) and reduction chunks (64), 256-byte binding offsets.
+ */
+export const PIECE_ALIGNMENT = 256;
 
 export class StepList {
   private readonly batches = new Map<string, BatchPrograms>();
@@ -109,7 +118,7 @@ export class StepList {
         throw new RangeError(`θ and gradient buffers need at least ${bytes} bytes (got ${theta.size} and ${grad.size})`);
       }
       groups = this.steps.map((step, i) => {
-        const buffers = step.buffers(theta, grad);
+        const buffers = step.buffers(theta, grad, batch);
         const expected = set.programs[i].bindings.length - 1;
         if (buffers.length !== expected) {
           throw new Error(`internal: ${set.programs[i].name} binds ${expected} buffers, its step gives ${buffers.length}`);
