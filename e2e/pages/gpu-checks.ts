@@ -18,9 +18,8 @@ import {
   checkPadMatrix,
   checkSumOfSquares,
   checkWeightGradient,
-  formatCheck,
-  type CheckResult,
 } from '../../src/gpu/checks';
+import { formatCheck, type CheckResult } from '../../src/gpu/comparison';
 import { chooseKernelConfig, MATMUL_VARIANTS, matmulVariantsFor, type AdapterSummary, type KernelConfig, type MatmulVariant } from '../../src/gpu/adapter';
 import { createGpuContext, type GpuContext } from '../../src/gpu/device';
 

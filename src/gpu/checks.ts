@@ -4,7 +4,8 @@
  * the same checks run in Node (Vitest on lavapipe) and in a browser page.
  *
  * Kernel checks hand the reference exactly the float32 values the GPU saw, so the only
- * difference left is float32 arithmetic, bounded per output by (n_eff + k)·u·Σ|terms|.
+ * difference left is float32 arithmetic, bounded per output by (n_eff + k)·u·Σ|terms|. The
+ * comparing itself, entry by entry or block by block, is ./comparison.ts.
  */
 import { sparseAutoencoderCostDetailed, UFLDL_HYPERPARAMETERS, type Hyperparameters } from '../reference/autoencoder';
 import {
@@ -20,7 +21,7 @@ import {
   rowSoftmax,
   softmaxDelta,
 } from '../reference/ops';
-import { initializeParameters, thetaLayout } from '../reference/params';
+import { initializeParameters } from '../reference/params';
 import { classifierCostDetailed, classifierLayout, type ClassifierShape } from '../reference/classifier';
 import { Random } from '../random';
 import { chooseKernelConfig, type MatmulVariant } from './adapter';
@@ -43,66 +44,11 @@ import {
   sumSquaresProgram,
 } from './programs';
 import { createStorageBuffer, readF32, runPrograms, uploadF32 } from './runtime';
-import { MODEL_TOLERANCE, roundoffBound, sigmoidBound, UNIT_ROUNDOFF } from './tolerance';
+import { autoencoderBlocks, compareCost, compareElementwise, compareGradient, type CheckResult } from './comparison';
+import { expRelativeBound, logBound, roundoffBound, sigmoidBound, sparsityPenaltyBound, UNIT_ROUNDOFF } from './tolerance';
 
-export interface WorstEntry {
-  index: number;
-  gpu: number;
-  reference: number;
-  error: number;
-  bound: number;
-}
-
-export interface CheckResult {
-  name: string;
-  shape: Record<string, number | string | boolean>;
-  /** Largest |gpu − reference| (for the model checks: the relative error). */
-  maxError: number;
-  /** The bound at the entry closest to (or furthest past) its bound. */
-  bound: number;
-  pass: boolean;
-  /** The entries with the largest error/bound ratios. */
-  worst: WorstEntry[];
-  details?: Record<string, number>;
-}
-
-const WORST_COUNT = 5;
-
-/** Elementwise comparison: every entry must be finite and within its own bound. */
-export function compareElementwise(
-  name: string,
-  shape: CheckResult['shape'],
-  gpu: ArrayLike<number>,
-  reference: ArrayLike<number>,
-  bounds: ArrayLike<number>,
-): CheckResult {
-  if (gpu.length !== reference.length) throw new RangeError(`${name}: ${gpu.length} GPU values vs ${reference.length} reference values`);
-  let maxError = 0;
-  let pass = true;
-  // The WORST_COUNT largest error/bound ratios, largest first (no sort of millions of entries).
-  const top: Array<{ index: number; ratio: number }> = [];
-  for (let i = 0; i < gpu.length; i++) {
-    const error = Math.abs(gpu[i] - reference[i]);
-    const finite = Number.isFinite(gpu[i]) && Number.isFinite(error);
-    if (!(finite && error <= bounds[i])) pass = false;
-    maxError = finite ? Math.max(maxError, error) : Infinity;
-    const ratio = !finite ? Infinity : bounds[i] > 0 ? error / bounds[i] : error > 0 ? Infinity : 0;
-    if (top.length < WORST_COUNT || ratio > top[top.length - 1].ratio) {
-      let at = top.length < WORST_COUNT ? top.length : top.length - 1;
-      while (at > 0 && top[at - 1].ratio < ratio) at--;
-      top.splice(at, 0, { index: i, ratio });
-      if (top.length > WORST_COUNT) top.pop();
-    }
-  }
-  const worst = top.map(({ index }) => ({
-    index,
-    gpu: gpu[index],
-    reference: reference[index],
-    error: Math.abs(gpu[index] - reference[index]),
-    bound: bounds[index],
-  }));
-  return { name, shape, maxError, bound: worst[0]?.bound ?? 0, pass, worst };
-}
+// The comparison's home is ./comparison.ts; re-exported for the callers that take everything from here.
+export { compareCost, compareElementwise, compareGradient, formatCheck, type CheckResult, type WorstEntry } from './comparison';
 
 function uniformValues(rng: Random, n: number, lo: number, hi: number): Float32Array {
   const out = new Float32Array(n);
@@ -505,18 +451,7 @@ export async function checkCost(ctx: GpuContext, spec: CostCheck): Promise<Check
     const reconstruction = sq / (2 * spec.examples);
     const weightDecay = (lambda / 2) * w;
     const sparsity = beta * klDivergenceSum(rhoHat, rho);
-    // KL: WGSL's log is within 2⁻²¹ absolute on [0.5, 2] and 3 ULP elsewhere; each argument
-    // carries a division (5 roundings) and a subtraction; then the products and the sum.
-    let klBound = 0;
-    let klAbs = 0;
-    for (const r of rhoHat) {
-      const l1 = Math.log(rho / r);
-      const l2 = Math.log((1 - rho) / (1 - r));
-      const logError = (l: number) => 2 ** -21 + 6 * UNIT_ROUNDOFF * Math.abs(l) + 7 * UNIT_ROUNDOFF;
-      klBound += rho * logError(l1) + (1 - rho) * logError(l2);
-      klAbs += Math.abs(rho * l1) + Math.abs((1 - rho) * l2);
-    }
-    const sparsityBound = beta * (klBound + roundoffBound(n, 3, klAbs)) + UNIT_ROUNDOFF * Math.abs(sparsity);
+    const sparsityBound = sparsityPenaltyBound(rhoHat, rho, beta, n);
     const reconstructionBound = roundoffBound(n, 3, reconstruction);
     const weightBound = roundoffBound(n, 3, weightDecay);
     const costBound = reconstructionBound + weightBound + sparsityBound + roundoffBound(0, 2, reconstruction + weightDecay + Math.abs(sparsity));
@@ -570,11 +505,7 @@ export async function checkEvaluation(ctx: GpuContext, spec: EvaluationCheck): P
     const ref = sparseAutoencoderCostDetailed(theta, shape, hp32, dataset);
     const label = { examples: m, visibleSize: v, hiddenSize: h, variant: model.config.matmul };
 
-    const L = thetaLayout(shape);
-    return [
-      compareCost(label, evaluation, ref),
-      compareGradient(label, grad, ref.grad, { W1: [L.W1, L.W2], W2: [L.W2, L.b1], b1: [L.b1, L.b2], b2: [L.b2, L.length] }),
-    ];
+    return [compareCost(label, evaluation, ref), compareGradient(label, grad, ref.grad, autoencoderBlocks(shape))];
   } finally {
     model.destroy();
   }
@@ -619,19 +550,19 @@ export async function checkSoftmax(ctx: GpuContext, spec: { rows: number; classe
       const row = z.subarray(r * classes, (r + 1) * classes);
       const top = Math.max(...row);
       const T = top - Math.min(...row);
-      const sumError = (classes + 2 * (3 + 2 * T) + T) * u;
+      const sumError = (classes + T) * u + expRelativeBound(T);
       let S = 0;
       for (let c = 0; c < classes; c++) S += Math.exp(row[c] - top);
       for (let c = 0; c < classes; c++) {
         const t = top - row[c];
         const i = r * classes + c;
-        deltaBounds[i] = p[i] * ((2 * (3 + 2 * t) + t) * u + sumError + 5 * u) + u * Math.abs(delta[i]);
+        deltaBounds[i] = p[i] * (expRelativeBound(t) + t * u + sumError + 5 * u) + u * Math.abs(delta[i]);
       }
       const ty = top - row[labels[r]];
       const nll = Math.log(S) + ty;
       const g = Math.floor(r / 64);
       lossRef[g] += nll;
-      lossBounds[g] += sumError + Math.max(2 ** -21, 6 * u * Math.log(S)) + u * ty + u * nll;
+      lossBounds[g] += sumError + logBound(Math.log(S)) + u * ty + u * nll;
     }
     for (let g = 0; g < groups; g++) lossBounds[g] += roundoffBound(Math.log2(64), 0, lossRef[g]);
     const deltaGpu = unpad(await readF32(ctx, deltaBuffer, 0, rows * k4), rows, classes);
@@ -693,85 +624,4 @@ export async function checkClassifierEvaluation(ctx: GpuContext, spec: Classifie
   } finally {
     model.destroy();
   }
-}
-
-/**
- * A whole evaluation's cost against the reference's, under MODEL_TOLERANCE, with each part's
- * relative error in the details.
- */
-export function compareCost(
-  shape: CheckResult['shape'],
-  gpu: { cost: number; parts: object },
-  reference: { cost: number; parts: object },
-): CheckResult {
-  const costError = Math.abs(gpu.cost - reference.cost) / Math.abs(reference.cost);
-  const details: Record<string, number> = {};
-  const gpuParts = gpu.parts as Record<string, number>;
-  for (const [part, value] of Object.entries(reference.parts as Record<string, number>)) {
-    details[`${part}Relative`] = Math.abs(gpuParts[part] - value) / Math.abs(value);
-  }
-  return {
-    name: 'evaluation cost (relative error)',
-    shape,
-    maxError: costError,
-    bound: MODEL_TOLERANCE.costRelative,
-    pass: Number.isFinite(gpu.cost) && costError <= MODEL_TOLERANCE.costRelative,
-    worst: [{ index: 0, gpu: gpu.cost, reference: reference.cost, error: Math.abs(gpu.cost - reference.cost), bound: MODEL_TOLERANCE.costRelative * Math.abs(reference.cost) }],
-    details,
-  };
-}
-
-/**
- * A whole gradient against the reference's: relative 2-norm error under MODEL_TOLERANCE, the
- * largest entries' errors, and each block's relative error (blocks: name → [from, to) in θ).
- */
-export function compareGradient(
-  shape: CheckResult['shape'],
-  gpu: ArrayLike<number>,
-  reference: ArrayLike<number>,
-  blocks: Record<string, readonly [number, number]>,
-): CheckResult {
-  if (gpu.length !== reference.length) throw new RangeError(`gradient: ${gpu.length} GPU values vs ${reference.length} reference values`);
-  let num = 0;
-  let den = 0;
-  let finite = true;
-  const entries: WorstEntry[] = [];
-  for (let i = 0; i < gpu.length; i++) {
-    const e = gpu[i] - reference[i];
-    if (!Number.isFinite(gpu[i])) finite = false;
-    num += e * e;
-    den += reference[i] * reference[i];
-    entries.push({ index: i, gpu: gpu[i], reference: reference[i], error: Math.abs(e), bound: NaN });
-  }
-  entries.sort((a, b) => b.error - a.error);
-  const gradError = Math.sqrt(num / den);
-  const details: Record<string, number> = {};
-  for (const [name, [from, to]] of Object.entries(blocks)) {
-    let n2 = 0;
-    let d2 = 0;
-    for (let i = from; i < to; i++) {
-      n2 += (gpu[i] - reference[i]) ** 2;
-      d2 += reference[i] ** 2;
-    }
-    details[name] = Math.sqrt(n2 / d2);
-  }
-  return {
-    name: 'evaluation gradient (relative 2-norm error)',
-    shape,
-    maxError: gradError,
-    bound: MODEL_TOLERANCE.gradientRelativeNorm,
-    pass: finite && gradError <= MODEL_TOLERANCE.gradientRelativeNorm,
-    worst: entries.slice(0, WORST_COUNT),
-    details,
-  };
-}
-
-/** One line per result, for logs and failure messages. */
-export function formatCheck(r: CheckResult): string {
-  const shape = Object.entries(r.shape)
-    .map(([k, v]) => `${k}=${v}`)
-    .join(' ');
-  const worst = r.worst[0];
-  const at = worst ? ` worst #${worst.index}: gpu ${worst.gpu} ref ${worst.reference} err ${worst.error.toExponential(2)} bound ${worst.bound.toExponential(2)}` : '';
-  return `${r.pass ? 'PASS' : 'FAIL'} ${r.name} [${shape}] max error ${r.maxError.toExponential(2)} bound ${r.bound.toExponential(2)}${at}`;
 }

@@ -5,7 +5,7 @@
  */
 import { afterAll, beforeAll, expect } from 'vitest';
 import { chooseKernelConfig, matmulVariantsFor, type MatmulVariant } from '../../src/gpu/adapter';
-import { formatCheck, type CheckResult } from '../../src/gpu/checks';
+import { formatCheck, type CheckResult } from '../../src/gpu/comparison';
 import type { GpuContext } from '../../src/gpu/device';
 import { createNodeGpuContext } from '../../src/gpu/node';
 
