@@ -18,7 +18,7 @@ import type { Dataset } from '../../src/reference/autoencoder';
 import { initializeParameters, thetaLayout, type Shape } from '../../src/reference/params';
 import { presets } from '../../src/train/config';
 import { createGpuTrainingEngine } from '../../src/train/gpu-engine';
-import { relativeNorm } from '../relative-norm';
+import { relativeNorm } from '../../src/gpu/comparison';
 
 let ctx: GpuContext;
 beforeAll(async () => {

@@ -7,7 +7,7 @@ import { describe, expect, it } from 'vitest';
 import { twoLoopDirection } from '../../src/optim/lbfgs-cpu';
 import { directionCoefficients, InnerProductTable, innerProductsOf, type InnerProducts } from '../../src/optim/vector-free';
 import { Random } from '../../src/random';
-import { relativeNorm } from '../relative-norm';
+import { relativeNorm } from '../../src/gpu/comparison';
 
 const dot = (a: ArrayLike<number>, b: ArrayLike<number>) => {
   let s = 0;

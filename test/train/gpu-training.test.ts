@@ -7,7 +7,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { GpuContext } from '../../src/gpu/device';
 import { createNodeGpuContext } from '../../src/gpu/node';
 import { DeviceLostError } from '../../src/gpu/errors';
-import { roundoffBound, MODEL_TOLERANCE, UNIT_ROUNDOFF } from '../../src/gpu/tolerance';
+import { compareElementwise, formatCheck, relativeNorm } from '../../src/gpu/comparison';
+import { roundoffBound, MODEL_TOLERANCE, OPTIMIZER_TOLERANCE, UNIT_ROUNDOFF } from '../../src/gpu/tolerance';
 import { GpuVectorBackend } from '../../src/gpu/vectors';
 import { adamStepCpu } from '../../src/optim/vectors';
 import { Random } from '../../src/random';
@@ -18,7 +19,6 @@ import { defaultLearningRates, presets, type OptimizerName, type TrainConfig } f
 import { cpuEngine } from '../../src/train/engine';
 import { createGpuTrainingEngine } from '../../src/train/gpu-engine';
 import { train } from '../../src/train/trainer';
-import { relativeNorm } from '../relative-norm';
 
 let ctx: GpuContext;
 beforeAll(async () => {
@@ -78,17 +78,16 @@ describe('GPU vector kernels against float64', () => {
     const ref = [theta, grad, m, v].map((a) => a.slice());
     adamStepCpu(ref[0], ref[1], ref[2], ref[3], settings); // the kernel's float64 twin
     const got = await gpu.read(g[0]);
-    // Roundings in the step Δθ = α·(m/c₁)/(√(v/c₂) + ε): m's update 4 (relative to the sum of
-    // its terms' magnitudes, which may cancel), v's 5, two divisions of 2.5 ULP (5 each), sqrt
-    // (≤ 4, halving v's), + ε, the last division (5) and × α: at most 25, so 32u·|Δθ| scaled
-    // by m's cancellation, plus one rounding of θ − Δθ.
-    for (let i = 0; i < n; i++) {
+    // The step Δθ carries OPTIMIZER_TOLERANCE.adamStepRoundings relative to |Δθ|, scaled by m's
+    // cancellation (m's update is relative to its terms' magnitudes), plus one rounding of θ − Δθ.
+    const bounds = Float64Array.from(got, (_, i) => {
       const delta = Math.abs(ref[0][i] - theta[i]);
       const mNew = settings.beta1 * m[i] + (1 - settings.beta1) * grad[i];
       const cancellation = (settings.beta1 * Math.abs(m[i]) + (1 - settings.beta1) * Math.abs(grad[i])) / Math.abs(mNew);
-      const bound = UNIT_ROUNDOFF * Math.abs(ref[0][i]) + 32 * UNIT_ROUNDOFF * delta * cancellation;
-      expect(Math.abs(got[i] - ref[0][i])).toBeLessThanOrEqual(bound);
-    }
+      return roundoffBound(0, 1, Math.abs(ref[0][i])) + roundoffBound(0, OPTIMIZER_TOLERANCE.adamStepRoundings, delta * cancellation);
+    });
+    const result = compareElementwise('Adam step θ', { n }, got, ref[0], bounds);
+    expect(result.pass, formatCheck(result)).toBe(true);
     gpu.destroy();
   });
 
