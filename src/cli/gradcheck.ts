@@ -3,17 +3,18 @@
  *
  * cpu (default): the float64 backpropagation gradient against central differences (ε = 1e-4) on
  *   a small autoencoder; passes below a relative difference of 1e-9.
- * gpu: the WebGPU gradient against the float64 reference's on the same θ and data; passes within
- *   the pipeline's float32 tolerance (cost 1e-5 relative, gradient 1e-4 in relative norm).
+ * gpu: the WebGPU cost and gradient against the float64 reference's on the same θ and data, by
+ *   src/gpu/comparison.ts, whole and block by block (W1, W2, b1, b2) with the worst entries;
+ *   passes within the pipeline's float32 tolerance (MODEL_TOLERANCE: cost 1e-5 relative,
+ *   gradient 1e-4 in relative norm).
  * Exit code 0 on a pass, 1 on a failure, 2 on bad flags.
  */
 import { parseArgs } from 'node:util';
 import { Random } from '../random';
-import { checkGradient, relativeDifference } from '../reference/gradcheck';
+import { formatCheck } from '../gpu/comparison';
+import { checkGradient, RELATIVE_DIFFERENCE_LIMIT } from '../reference/gradcheck';
 import { sparseAutoencoderCost, UFLDL_HYPERPARAMETERS } from '../reference/autoencoder';
 import { initializeParameters } from '../reference/params';
-
-const CPU_THRESHOLD = 1e-9;
 
 async function main(): Promise<number> {
   let device: string;
@@ -41,43 +42,27 @@ async function main(): Promise<number> {
     const dataset = { data: Float64Array.from({ length: 10 * 64 }, () => 0.1 + 0.8 * rng.uniform()), examples: 10, visibleSize: 64 };
     const theta = initializeParameters(shape, 2);
     const check = checkGradient((t) => sparseAutoencoderCost(t, shape, hyper, dataset), theta);
-    const pass = check.relativeDifference < CPU_THRESHOLD && simple.relativeDifference < CPU_THRESHOLD;
+    const pass = check.relativeDifference < RELATIVE_DIFFERENCE_LIMIT && simple.relativeDifference < RELATIVE_DIFFERENCE_LIMIT;
     console.log(
       `sparse autoencoder 64-5, 10 patches, ρ = ${hyper.sparsityParam}, λ = ${hyper.lambda}, β = ${hyper.beta} (${theta.length} parameters): ` +
-        `relative difference ${check.relativeDifference.toExponential(4)} — ${pass ? 'PASS' : 'FAIL'} (threshold ${CPU_THRESHOLD})`,
+        `relative difference ${check.relativeDifference.toExponential(4)} — ${pass ? 'PASS' : 'FAIL'} (threshold ${RELATIVE_DIFFERENCE_LIMIT})`,
     );
     return pass ? 0 : 1;
   }
 
+  // The GPU: the kernel checks' whole-evaluation check (src/gpu/checks.ts) at UFLDL's exercise size.
   const { createNodeGpuContext } = await import('../gpu/node');
-  const { GpuSparseAutoencoder } = await import('../gpu/autoencoder');
-  const { MODEL_TOLERANCE } = await import('../gpu/tolerance');
+  const { checkEvaluation } = await import('../gpu/checks');
   const ctx = await createNodeGpuContext();
   try {
-    const shape = { visibleSize: 64, hiddenSize: 25 };
-    const rng = new Random(1);
-    // Inputs exactly representable in float32: the comparison measures the pipeline, not the upload.
-    const data = Float64Array.from(Float32Array.from({ length: 10000 * 64 }, () => 0.1 + 0.8 * rng.uniform()));
-    const theta = Float64Array.from(Float32Array.from(initializeParameters(shape, 2)));
-    const dataset = { data, examples: 10000, visibleSize: 64 };
-    const reference = sparseAutoencoderCost(theta, shape, hyper, dataset);
-    const model = await GpuSparseAutoencoder.create(ctx, shape, hyper, dataset, { theta });
-    const { cost } = await model.evaluate();
-    const grad = await model.readGradient();
-    model.destroy();
-    let diff = 0;
-    let norm = 0;
-    for (let i = 0; i < grad.length; i++) {
-      diff += (grad[i] - reference.grad[i]) ** 2;
-      norm += reference.grad[i] ** 2;
-    }
-    const gradientError = Math.sqrt(diff / norm);
-    const costError = Math.abs(cost - reference.cost) / Math.abs(reference.cost);
-    const pass = costError <= MODEL_TOLERANCE.costRelative && gradientError <= MODEL_TOLERANCE.gradientRelativeNorm;
+    const results = await checkEvaluation(ctx, { examples: 10000, visibleSize: 64, hiddenSize: 25, hyperparameters: hyper });
+    const pass = results.every((r) => r.pass);
     console.log(`adapter: ${ctx.adapterInfo.description || ctx.adapterInfo.vendor}`);
-    console.log(`GPU vs float64 reference, 64-25 on 10,000 patches: cost relative error ${costError.toExponential(3)} (≤ ${MODEL_TOLERANCE.costRelative}), ` +
-      `gradient ‖g_gpu − g_ref‖/‖g_ref‖ ${gradientError.toExponential(3)} (≤ ${MODEL_TOLERANCE.gradientRelativeNorm}) — ${pass ? 'PASS' : 'FAIL'}`);
-    console.log(`(relative difference norm(g_gpu − g_ref)/norm(g_gpu + g_ref): ${relativeDifference(grad, reference.grad).toExponential(3)})`);
+    console.log('GPU vs float64 reference, 64-25 on 10,000 patches, θ and data in float32:');
+    for (const r of results) console.log(formatCheck(r));
+    const gradient = results[1];
+    console.log(`(relative difference norm(g_gpu − g_ref)/norm(g_gpu + g_ref): ${gradient.details!.relativeDifference.toExponential(3)})`);
+    console.log(pass ? 'PASS' : 'FAIL');
     return pass ? 0 : 1;
   } finally {
     ctx.destroy();

@@ -30,6 +30,9 @@ export function computeNumericalGradient(
   return numgrad;
 }
 
+/** UFLDL's verdict on backpropagation: right when the relative difference is below this. */
+export const RELATIVE_DIFFERENCE_LIMIT = 1e-9;
+
 /**
  * ‖a − b‖ / ‖a + b‖, UFLDL's measure of agreement between two gradients: about 1e-9 or less
  * when backpropagation is right. 0 when both are zero.
