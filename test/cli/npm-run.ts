@@ -10,7 +10,7 @@ export interface Run {
   stderr: string;
 }
 
-const SIGNAL_NUMBERS: Partial<Record<NodeJS.Signals, number>> = { SIGINT: 2, SIGTERM: 15 };
+const SIGNAL_NUMBERS: Partial<Record<NodeJS.Signals, number>> = { SIGINT: 2, SIGKILL: 9, SIGTERM: 15 };
 
 /** `when` says when to signal the group: `delayMs` after stderr first matches `after`. */
 export function npmRun(script: string, args: string[], when?: { after: RegExp; delayMs: number; signal: NodeJS.Signals }): Promise<Run> {

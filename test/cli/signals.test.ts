@@ -5,7 +5,7 @@
  * deterministic); one key press must not count as two although npm passes it on. (A stop before
  * the first iteration: test/train/trainer.test.ts.)
  */
-import { mkdtemp, readFile, writeFile } from 'node:fs/promises';
+import { mkdtemp, readdir, readFile, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
@@ -60,4 +60,37 @@ describe('signals through npm and tsx', () => {
       else expect(JSON.parse(await readFile(join(out, 'report.json'), 'utf8')).iterations).toBe(ITERATIONS);
     });
   }
+});
+
+describe('signals while checkpoints are written', () => {
+  // A checkpoint every iteration: a signal at any moment falls near or inside a write.
+  const every = ['--checkpoint-every', '1'];
+
+  it('Ctrl-C at six moments of a run that writes a checkpoint every iteration: each resumes to the uninterrupted result', { timeout: 300_000 }, async () => {
+    for (const delayMs of [60, 170, 290, 430, 610, 800]) {
+      const out = join(dir, `every-${delayMs}`);
+      const stopped = await npmTrain([...common(), ...every, '--out', out], { after: /^device: /m, delayMs, signal: 'SIGINT' });
+      expect(stopped.code, `${delayMs} ms: ${stopped.stderr}`).toBe(130);
+      const resumed = await npmTrain(['--device', 'cpu', '--out', out, '--resume']);
+      expect(resumed.code, `${delayMs} ms: ${resumed.stderr}`).toBe(0);
+      expect(await readFile(join(out, 'model.json'), 'utf8'), `${delayMs} ms`).toBe(uninterrupted);
+    }
+  });
+
+  it('SIGKILL at five moments leaves the last complete checkpoint, which resumes to the uninterrupted result', { timeout: 300_000 }, async () => {
+    let resumedRuns = 0;
+    for (const delayMs of [120, 260, 400, 550, 700]) {
+      const out = join(dir, `killed-${delayMs}`);
+      const killed = await npmTrain([...common(), ...every, '--out', out], { after: /^iteration [1-9]/m, delayMs, signal: 'SIGKILL' });
+      expect(killed.code, `${delayMs} ms`).not.toBe(0);
+      // checkpoint.bin is whole or absent (a write is a rename of a finished temporary file).
+      if (!(await readdir(out)).includes('checkpoint.bin')) continue;
+      const resumed = await npmTrain(['--device', 'cpu', '--out', out, '--resume']);
+      expect(resumed.code, `${delayMs} ms: ${resumed.stderr}`).toBe(0);
+      expect(await readFile(join(out, 'model.json'), 'utf8'), `${delayMs} ms`).toBe(uninterrupted);
+      resumedRuns++;
+    }
+    // The kills come after the first iteration's checkpoint: most of them find one.
+    expect(resumedRuns).toBeGreaterThanOrEqual(3);
+  });
 });
