@@ -96,7 +96,7 @@ function addNumericRow(row: NumericRow): void {
     cell(exp(row.result.relativeDifference), 'num relative'),
     cell(exp(row.result.maxDifference), 'num'),
     cell(`${(row.seconds * 1000).toFixed(0)} ms`, 'num'),
-    verdict(row.result.pass, 'PASS < 1e-9'),
+    verdict(row.result.pass, `PASS < ${row.result.limit}`),
   );
   tbody.append(tr);
   page.rows.push({ id: row.id, relativeDifference: row.result.relativeDifference, pass: row.result.pass });

@@ -6,7 +6,7 @@ import { messageOf } from '../../data/errors';
 import { samplePatches } from '../../data/patches';
 import { GpuSparseAutoencoder } from '../../gpu/autoencoder';
 import { sparseAutoencoderCost, type CostParts, type Hyperparameters } from '../../reference/autoencoder';
-import { checkGradient } from '../../reference/gradcheck';
+import { checkGradient, RELATIVE_DIFFERENCE_LIMIT } from '../../reference/gradcheck';
 import { initializeParameters, type Shape } from '../../reference/params';
 import { presets } from '../../train/config';
 import { loadNaturalImages } from '../common/browser-data';
@@ -20,12 +20,12 @@ import {
   checkPadMatrix,
   checkSumOfSquares,
   checkWeightGradient,
-  type CheckResult,
 } from '../../gpu/checks';
-import { MODEL_TOLERANCE } from '../../gpu/tolerance';
+import { autoencoderBlocks, compareCost, compareGradient, compareVectors, type CheckResult, type VectorCriterion } from '../../gpu/comparison';
+import { INTERMEDIATE_TOLERANCE } from '../../gpu/tolerance';
 import type { AdapterSummary } from '../../gpu/adapter';
 import { adapterOf, createGpuContext } from '../common/gpu-modules';
-import { blockRanges, compareRange, type BlockComparison } from './compare';
+import { blockLabels, blockView, entryName, type BlockComparison, type BlockName } from './compare';
 
 export interface CheckRequest {
   type: 'run';
@@ -83,6 +83,9 @@ function post(message: CheckMessage): void {
 
 const tick = () => new Promise((resolve) => setTimeout(resolve, 0));
 
+/** Central differences against backpropagation, both float64: UFLDL's relative difference. */
+const NUMERICAL: VectorCriterion = { measure: 'relativeDifference', limit: RELATIVE_DIFFERENCE_LIMIT };
+
 self.onmessage = async (event: MessageEvent<CheckRequest>) => {
   try {
     await run(event.data);
@@ -114,10 +117,8 @@ async function run(request: CheckRequest): Promise<void> {
       check: () => {
         const x = Float64Array.of(4, 10);
         const g = checkGradient((t) => ({ cost: t[0] ** 2 + 3 * t[0] * t[1], grad: [2 * t[0] + 3 * t[1], 3 * t[0]] }), x);
-        const tiny = { visibleSize: 1, hiddenSize: 1 };
-        const result = compareRange(g.numerical, g.analytical, tiny, { start: 0, end: 2, block: 'all' }, { count: 2 });
-        result.worst = result.worst.map((e) => ({ ...e, name: `x${e.index + 1}` }));
-        return { n: 2, result };
+        const result = compareVectors('h(x)', {}, g.numerical, g.analytical, { ...NUMERICAL, count: 2 });
+        return { n: 2, result: blockView(result, 'all', (i) => `x${i + 1}`) };
       },
     },
     ...(
@@ -131,7 +132,8 @@ async function run(request: CheckRequest): Promise<void> {
       detail,
       check: () => {
         const g = checkGradient((t) => sparseAutoencoderCost(t, shape, hp, data), theta);
-        return { n: theta.length, result: compareRange(g.numerical, g.analytical, shape, { start: 0, end: theta.length, block: 'all' }) };
+        const result = compareVectors(id, shape, g.numerical, g.analytical, NUMERICAL);
+        return { n: theta.length, result: blockView(result, 'all', (i) => entryName(i, shape)) };
       },
     })),
   ];
@@ -193,16 +195,18 @@ async function checkGpu(request: NonNullable<CheckRequest['gpu']>, images: Await
     const reference = sparseAutoencoderCost(theta, shape, hp32, dataset);
     const referenceSeconds = (performance.now() - started) / 1000;
 
-    const limit = MODEL_TOLERANCE.gradientRelativeNorm;
-    const whole = { start: 0, end: reference.grad.length, block: 'all' as const, label: `all of ∇J · ${reference.grad.length}` };
-    const blocks = [...blockRanges(shape), whole].map((range) => ({
-      ...compareRange(grad, reference.grad, shape, range, { relativeNormLimit: limit }),
-      label: range.label,
-    }));
-    let rhoDifference = 0;
-    reference.meanActivation.forEach((r, j) => (rhoDifference = Math.max(rhoDifference, Math.abs(r - (gpu.meanActivation?.[j] ?? NaN)))));
-    const costError = Math.abs(gpu.cost - reference.cost) / Math.abs(reference.cost);
-    const costPass = Number.isFinite(gpu.cost) && costError <= MODEL_TOLERANCE.costRelative;
+    const label = { examples: dataset.examples, visibleSize: shape.visibleSize, hiddenSize: shape.hiddenSize };
+    const cost = compareCost(label, gpu, reference);
+    const gradient = compareGradient(label, grad, reference.grad, autoencoderBlocks(shape));
+    const name = (i: number) => entryName(i, shape);
+    const labels = blockLabels(shape);
+    const blocks = [
+      ...gradient.blocks.map((b) => ({ ...blockView(b, b.name as BlockName, name), label: labels[b.name as BlockName] })),
+      { ...blockView(gradient, 'all', name), label: `all of ∇J · ${reference.grad.length}` },
+    ];
+    // ρ̂ is shown, not judged: its largest difference.
+    const meanActivation = gpu.meanActivation ?? new Float32Array(shape.hiddenSize).fill(NaN);
+    const rho = compareVectors('ρ̂', label, meanActivation, reference.meanActivation, { measure: 'relativeNorm', limit: INTERMEDIATE_TOLERANCE.activationRelativeNorm });
 
     post({ type: 'status', part: 'gpu', text: 'checking each kernel…' });
     const kernels = await kernelChecks(ctx, shape);
@@ -213,13 +217,13 @@ async function checkGpu(request: NonNullable<CheckRequest['gpu']>, images: Await
         shape,
         examples: dataset.examples,
         hyperparameters: { sparsityParam: hp.sparsityParam, lambda: hp.lambda, beta: hp.beta },
-        cost: { gpu: gpu.cost, reference: reference.cost, relativeError: costError, limit: MODEL_TOLERANCE.costRelative, pass: costPass, parts: { gpu: gpu.parts, reference: reference.parts } },
-        meanActivation: { maxDifference: rhoDifference },
+        cost: { gpu: gpu.cost, reference: reference.cost, relativeError: cost.maxError, limit: cost.bound, pass: cost.pass, parts: { gpu: gpu.parts, reference: reference.parts } },
+        meanActivation: { maxDifference: rho.details!.maxDifference },
         blocks,
         kernels,
-        policy: `‖GPU − ref‖ / ‖ref‖ ≤ ${limit} for each block and the whole gradient; |J_GPU − J_ref| / |J_ref| ≤ ${MODEL_TOLERANCE.costRelative}`,
+        policy: `‖GPU − ref‖ / ‖ref‖ ≤ ${gradient.bound} for each block and the whole gradient; |J_GPU − J_ref| / |J_ref| ≤ ${cost.bound}`,
         seconds: { gpu: gpuSeconds, reference: referenceSeconds },
-        pass: costPass && blocks.every((b) => b.pass) && kernels.every((k) => k.pass),
+        pass: cost.pass && blocks.every((b) => b.pass) && kernels.every((k) => k.pass),
       },
     });
   } finally {
