@@ -5,6 +5,7 @@
  */
 import { createNodeGpuContext } from '../../src/gpu/node';
 import { GpuSparseAutoencoder } from '../../src/gpu/autoencoder';
+import { relativeNorm } from '../../src/gpu/comparison';
 import { Random } from '../../src/random';
 import { sparseAutoencoderCost, UFLDL_HYPERPARAMETERS } from '../../src/reference/autoencoder';
 import { initializeParameters } from '../../src/reference/params';
@@ -26,12 +27,6 @@ for (const [m, v, h] of sizes) {
   const model = await GpuSparseAutoencoder.create(ctx, shape, hyper, dataset, { theta });
   const first = await model.evaluate();
   const grad = await model.readGradient();
-  let d = 0;
-  let s = 0;
-  for (let i = 0; i < grad.length; i++) {
-    d += (grad[i] - ref.grad[i]) ** 2;
-    s += ref.grad[i] ** 2;
-  }
   for (let i = 0; i < 3; i++) await model.evaluate();
   const times: number[] = [];
   for (let i = 0; i < 20; i++) {
@@ -48,7 +43,7 @@ for (const [m, v, h] of sizes) {
       medianMs: times[10],
       minMs: times[0],
       costRelativeError: Math.abs(first.cost - ref.cost) / ref.cost,
-      gradientRelativeNorm: Math.sqrt(d / s),
+      gradientRelativeNorm: relativeNorm(grad, ref.grad),
       variant: model.config,
     }),
   );
