@@ -3,6 +3,16 @@
  * logarithmic y axis (the cost and its parts), and a bar chart of one value per hidden unit
  * against a target line (ρ̂ against ρ). Both draw at the device's pixel ratio, size themselves
  * to their canvas's CSS box, and redraw at most once per animation frame.
+ *
+ * Why not uPlot: it has log scales (scale.distr 3), several dashed series and bars
+ * (uPlot.paths.bars, coloured bar by bar through `disp`), but this look would still be written
+ * here, as its callbacks: the 1-2-5 ticks with a dashed minor grid (a second axis), widening a
+ * range narrower than a decade, the "appears here while training" text, and the ρ target line with
+ * its label (a draw hook). Bars on a log axis have no base there either: values ≤ 0 (a dead unit's
+ * ρ̂) are clamped to a tenth of the axis minimum, where this chart keeps its own floor. uPlot would
+ * replace the few dozen lines that stroke the lines and fill the bars, for a dependency, its CSS
+ * and a DOM wrapper around each canvas; what it is good at — zoom, cursor, legends, series of
+ * 100,000 points — these charts of a few hundred points do not need.
  */
 
 export interface Series {
