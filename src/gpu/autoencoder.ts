@@ -462,8 +462,8 @@ export class GpuSparseAutoencoder {
       });
     const steps: StepDefinition[] = [
       // Padded copies of W1ᵀblock (v × h) and W2ᵀblock (h × v).
-      { make: () => padMatrixProgram({ rows: v, cols: h, outRows: v4, srcOffset: layout.W1 }), buffers: (t) => [t, buffer.w1p] },
-      { make: () => padMatrixProgram({ rows: h, cols: v, outRows: h4, srcOffset: layout.W2 }), buffers: (t) => [t, buffer.w2p] },
+      { make: () => padMatrixProgram({ rows: v, cols: h, outRows: v4, srcOffset: layout.W1 }), buffers: (t) => ({ src: t, dst: buffer.w1p }) },
+      { make: () => padMatrixProgram({ rows: h, cols: v, outRows: h4, srcOffset: layout.W2 }), buffers: (t) => ({ src: t, dst: buffer.w2p }) },
     ];
     for (let p = 0; p < pieces; p++) {
       steps.push(
@@ -476,11 +476,11 @@ export class GpuSparseAutoencoder {
               subgroupSize,
               tiling,
             ),
-          buffers: (t, _g, b) => [xView(b, p).binding, buffer.w1p, a2View(b, p), t],
+          buffers: (t, _g, b) => ({ a: xView(b, p).binding, b: buffer.w1p, c: a2View(b, p), bias: t }),
         },
         // ρ̂ = column means of a⁽²⁾
-        { make: (b) => columnSumsProgram({ rows: piece(b, p).count, cols4: h4 / 4 }, lanes), buffers: (_t, _g, b) => [a2View(b, p), buffer.columnPartials] },
-        { make: column(h, h4, 0, p, true), buffers: (t) => [buffer.columnPartials, t, buffer.meanActivation] },
+        { make: (b) => columnSumsProgram({ rows: piece(b, p).count, cols4: h4 / 4 }, lanes), buffers: (_t, _g, b) => ({ src: a2View(b, p), partials: buffer.columnPartials }) },
+        { make: column(h, h4, 0, p, true), buffers: (t) => ({ partials: buffer.columnPartials, w: t, out: buffer.meanActivation }) },
       );
     }
     for (let p = 0; p < pieces; p++) {
@@ -489,44 +489,44 @@ export class GpuSparseAutoencoder {
         {
           make: (b) =>
             matmulProgram({ M: piece(b, p).count, N: v4, K: h4, transA: false, transB: false, biasSigmoid: true, biasOffset: layout.b2, nValid: v }, variant, subgroupSize, tiling),
-          buffers: (t, _g, b) => [a2View(b, p), buffer.w2p, buffer.a3, t],
+          buffers: (t, _g, b) => ({ a: a2View(b, p), b: buffer.w2p, c: buffer.a3, bias: t }),
         },
         // δ⁽³⁾ with Σ(a⁽³⁾ − x)² and Σδ⁽³⁾ partials; ∇b2; squared-error column totals.
         {
           make: (b) => outputDeltaProgram({ rows: piece(b, p).count, cols4: v4 / 4, xOffset: xOffset(b, p) }, lanes),
-          buffers: (_t, _g, b) => [buffer.a3, xView(b, p).binding, buffer.delta3, buffer.squaredErrorPartials, buffer.columnPartials],
+          buffers: (_t, _g, b) => ({ a3: buffer.a3, x: xView(b, p).binding, delta3: buffer.delta3, squaredError: buffer.squaredErrorPartials, deltaSum: buffer.columnPartials }),
         },
-        { make: column(v, v4, layout.b2, p, true), buffers: (t, g) => [buffer.columnPartials, t, g] },
-        { make: column(v, v4, 0, p, false), buffers: (t) => [buffer.squaredErrorPartials, t, buffer.squaredErrorTotals] },
+        { make: column(v, v4, layout.b2, p, true), buffers: (t, g) => ({ partials: buffer.columnPartials, w: t, out: g }) },
+        { make: column(v, v4, 0, p, false), buffers: (t) => ({ partials: buffer.squaredErrorPartials, w: t, out: buffer.squaredErrorTotals }) },
         // δ⁽³⁾·W2 (NT against the padded W2ᵀblock)
         {
           make: (b) => matmulProgram({ M: piece(b, p).count, N: h4, K: v4, transA: false, transB: true }, variant, subgroupSize, tiling),
-          buffers: (t) => [buffer.delta3, buffer.w2p, buffer.backprop, t],
+          buffers: (t) => ({ a: buffer.delta3, b: buffer.w2p, c: buffer.backprop, bias: t }),
         },
         // δ⁽²⁾ with Σδ⁽²⁾ partials; ∇b1.
         {
           make: (b) =>
             hiddenDeltaProgram({ rows: piece(b, p).count, hidden: h, sparsity: { sparsityParam: hyperparameters().sparsityParam, beta: hyperparameters().beta } }, lanes),
-          buffers: (_t, _g, b) => [buffer.backprop, a2View(b, p), buffer.meanActivation, buffer.delta2, buffer.columnPartials],
+          buffers: (_t, _g, b) => ({ backprop: buffer.backprop, a2: a2View(b, p), meanActivation: buffer.meanActivation, delta2: buffer.delta2, deltaSum: buffer.columnPartials }),
         },
-        { make: column(h, h4, layout.b1, p, true), buffers: (t, g) => [buffer.columnPartials, t, g] },
+        { make: column(h, h4, layout.b1, p, true), buffers: (t, g) => ({ partials: buffer.columnPartials, w: t, out: g }) },
         // ∇W1ᵀblock = Xᵀδ⁽²⁾/m + λW1ᵀblock (split-K over the examples)
         {
           make: (b) => matmulProgram({ M: v4, N: h4, K: piece(b, p).count, transA: true, transB: false, aOffset: xOffset(b, p), kChunk: splitK }, variant, subgroupSize, tiling),
-          buffers: (t, _g, b) => [xView(b, p).binding, buffer.delta2, buffer.splitPartials, t],
+          buffers: (t, _g, b) => ({ a: xView(b, p).binding, b: buffer.delta2, c: buffer.splitPartials, bias: t }),
         },
-        { make: weightGradient(v, h, v4, h4, layout.W1, p), buffers: (t, g) => [buffer.splitPartials, t, g] },
+        { make: weightGradient(v, h, v4, h4, layout.W1, p), buffers: (t, g) => ({ partials: buffer.splitPartials, w: t, out: g }) },
         // ∇W2ᵀblock = a⁽²⁾ᵀδ⁽³⁾/m + λW2ᵀblock
         {
           make: (b) => matmulProgram({ M: h4, N: v4, K: piece(b, p).count, transA: true, transB: false, kChunk: splitK }, variant, subgroupSize, tiling),
-          buffers: (t, _g, b) => [a2View(b, p), buffer.delta3, buffer.splitPartials, t],
+          buffers: (t, _g, b) => ({ a: a2View(b, p), b: buffer.delta3, c: buffer.splitPartials, bias: t }),
         },
-        { make: weightGradient(h, v, h4, v4, layout.W2, p), buffers: (t, g) => [buffer.splitPartials, t, g] },
+        { make: weightGradient(h, v, h4, v4, layout.W2, p), buffers: (t, g) => ({ partials: buffer.splitPartials, w: t, out: g }) },
       );
     }
     steps.push(
       // ΣW1² + ΣW2² (the two blocks are contiguous in θ) and the cost.
-      { make: () => sumSquaresProgram({ count: 2 * h * v, srcOffset: layout.W1 }), buffers: (t) => [t, buffer.weightPartials] },
+      { make: () => sumSquaresProgram({ count: 2 * h * v, srcOffset: layout.W1 }), buffers: (t) => ({ src: t, partials: buffer.weightPartials }) },
       {
         make: (b) =>
           costProgram({
@@ -538,7 +538,7 @@ export class GpuSparseAutoencoder {
             beta: hyperparameters().beta,
             lambda: hyperparameters().lambda,
           }),
-        buffers: () => [buffer.squaredErrorTotals, buffer.weightPartials, buffer.meanActivation, this.costBuffer],
+        buffers: () => ({ squaredError: buffer.squaredErrorTotals, weightSquares: buffer.weightPartials, meanActivation: buffer.meanActivation, out: this.costBuffer }),
       },
     );
     return steps;

@@ -130,7 +130,7 @@ export async function checkMatmul(ctx: GpuContext, spec: MatmulCheck): Promise<C
     uploadF32(device, bias, 'bias'),
   ];
   return withBuffers(buffers, async () => {
-    await runPrograms(ctx, [{ program, buffers }]);
+    await runPrograms(ctx, [{ program, buffers: { a: buffers[0], b: buffers[1], c: buffers[2], bias: buffers[3] } }]);
     const c = await readF32(ctx, buffers[2], 0, rows * N4);
     const ref = matmul(a, b, M, N, K, transA, transB);
     const absRef = matmul(abs(a), abs(b), M, N, K, transA, transB);
@@ -202,8 +202,8 @@ export async function checkWeightGradient(ctx: GpuContext, spec: WeightGradientC
   const grad = createStorageBuffer(device, theta.length * 4, 'grad');
   return withBuffers([xBuffer, deltaBuffer, partials, thetaBuffer, grad], async () => {
     await runPrograms(ctx, [
-      { program: product, buffers: [xBuffer, deltaBuffer, partials, thetaBuffer] },
-      { program: finalize, buffers: [partials, thetaBuffer, grad] },
+      { program: product, buffers: { a: xBuffer, b: deltaBuffer, c: partials, bias: thetaBuffer } },
+      { program: finalize, buffers: { partials, w: thetaBuffer, out: grad } },
     ]);
     const gpu = await readF32(ctx, grad, offset, rows * cols);
     const w = theta.subarray(offset, offset + rows * cols);
@@ -233,8 +233,8 @@ export async function checkColumnMeans(ctx: GpuContext, spec: { rows: number; co
   const out = createStorageBuffer(device, (cols + 2) * 4, 'means');
   return withBuffers([src, partials, out], async () => {
     await runPrograms(ctx, [
-      { program: sums, buffers: [src, partials] },
-      { program: finalize, buffers: [partials, src, out] },
+      { program: sums, buffers: { src, partials } },
+      { program: finalize, buffers: { partials, w: src, out } },
     ]);
     const gpu = await readF32(ctx, out, 2, cols);
     const ref = columnMeans(a, rows, cols);
@@ -273,9 +273,9 @@ export async function checkOutputDelta(
   const deltaMeans = createStorageBuffer(device, cols * 4, 'delta means');
   return withBuffers([a3Buffer, xBuffer, delta3, sqPartials, sumPartials, sqTotals, deltaMeans], async () => {
     await runPrograms(ctx, [
-      { program: kernel, buffers: [a3Buffer, xBuffer, delta3, sqPartials, sumPartials] },
-      { program: totals, buffers: [sqPartials, xBuffer, sqTotals] },
-      { program: means, buffers: [sumPartials, xBuffer, deltaMeans] },
+      { program: kernel, buffers: { a3: a3Buffer, x: xBuffer, delta3, squaredError: sqPartials, deltaSum: sumPartials } },
+      { program: totals, buffers: { partials: sqPartials, w: xBuffer, out: sqTotals } },
+      { program: means, buffers: { partials: sumPartials, w: xBuffer, out: deltaMeans } },
     ]);
     const shape = { rows, cols, startRow: start };
     const chain = kernel.chainLength + totals.chainLength;
@@ -335,8 +335,8 @@ export async function checkHiddenDelta(
   const out = createStorageBuffer(device, hidden * 4, 'means');
   return withBuffers([bpBuffer, a2Buffer, rhoBuffer, delta2, partials, out], async () => {
     await runPrograms(ctx, [
-      { program: kernel, buffers: [bpBuffer, a2Buffer, rhoBuffer, delta2, partials] },
-      { program: means, buffers: [partials, a2Buffer, out] },
+      { program: kernel, buffers: { backprop: bpBuffer, a2: a2Buffer, meanActivation: rhoBuffer, delta2, deltaSum: partials } },
+      { program: means, buffers: { partials, w: a2Buffer, out } },
     ]);
     const shape = { rows, hidden, sparsityParam: rho, beta };
     // Fix β, ρ and ρ̂ to their float32 values, as the GPU sees them.
@@ -383,7 +383,7 @@ export async function checkPadMatrix(ctx: GpuContext, spec: { rows: number; cols
   const srcBuffer = uploadF32(device, src, 'src');
   const dst = createStorageBuffer(device, rowsOut * roundUp4(cols) * 4, 'dst');
   return withBuffers([srcBuffer, dst], async () => {
-    await runPrograms(ctx, [{ program, buffers: [srcBuffer, dst] }]);
+    await runPrograms(ctx, [{ program, buffers: { src: srcBuffer, dst } }]);
     const gpu = await readF32(ctx, dst, 0, rowsOut * roundUp4(cols));
     const ref = pad(src.subarray(offset, offset + rows * cols), rows, cols, rowsOut);
     return compareElementwise('pad matrix', { rows, cols }, gpu, ref, new Float64Array(ref.length));
@@ -408,8 +408,8 @@ export async function checkSumOfSquares(ctx: GpuContext, spec: { count: number; 
   const out = createStorageBuffer(device, 16, 'cost');
   return withBuffers([src, partials, out], async () => {
     await runPrograms(ctx, [
-      { program: squares, buffers: [src, partials] },
-      { program: cost, buffers: [src, partials, src, out] },
+      { program: squares, buffers: { src, partials } },
+      { program: cost, buffers: { squaredError: src, weightSquares: partials, meanActivation: src, out } },
     ]);
     const gpu = await readF32(ctx, out, 2, 1);
     const ref = sumOfSquares(values.subarray(offset));
@@ -442,7 +442,7 @@ export async function checkCost(ctx: GpuContext, spec: CostCheck): Promise<Check
     createStorageBuffer(device, 16, 'cost'),
   ];
   return withBuffers(buffers, async () => {
-    await runPrograms(ctx, [{ program, buffers }]);
+    await runPrograms(ctx, [{ program, buffers: { squaredError: buffers[0], weightSquares: buffers[1], meanActivation: buffers[2], out: buffers[3] } }]);
     const gpu = await readF32(ctx, buffers[3], 0, 4);
     const [rho, lambda, beta] = [Math.fround(hp.sparsityParam), Math.fround(hp.lambda), Math.fround(hp.beta)];
     const n = program.chainLength;
@@ -537,7 +537,7 @@ export async function checkSoftmax(ctx: GpuContext, spec: { rows: number; classe
   const deltaBuffer = createStorageBuffer(device, rows * k4 * 4, 'delta out');
   const partials = createStorageBuffer(device, softmaxPartialCount(rows) * 4, 'loss partials');
   return withBuffers([zBuffer, labelBuffer, deltaBuffer, partials], async () => {
-    await runPrograms(ctx, [{ program, buffers: [zBuffer, labelBuffer, deltaBuffer, partials] }]);
+    await runPrograms(ctx, [{ program, buffers: { z: zBuffer, labels: labelBuffer, deltaOut: deltaBuffer, partials } }]);
     const shape = { rows, classes, spread };
     const p = rowSoftmax(Float64Array.from(z), rows, classes);
     const delta = softmaxDelta(p, labels, rows, classes);

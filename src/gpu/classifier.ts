@@ -381,9 +381,9 @@ export class GpuClassifier {
     // The padded weights, once.
     for (let l = 1; l <= depth; l++) {
       const layer = this.layers[l - 1];
-      steps.push({ make: () => padMatrixProgram({ rows: sizes[l - 1], cols: sizes[l], outRows: sizes4[l - 1], srcOffset: layout.layers[l - 1].W }), buffers: (t) => [t, layer.weights] });
+      steps.push({ make: () => padMatrixProgram({ rows: sizes[l - 1], cols: sizes[l], outRows: sizes4[l - 1], srcOffset: layout.layers[l - 1].W }), buffers: (t) => ({ src: t, dst: layer.weights }) });
     }
-    steps.push({ make: () => padMatrixProgram({ rows: sizes[depth], cols: k, outRows: sizes4[depth], srcOffset: layout.softmax }), buffers: (t) => [t, buffer.thetaPadded] });
+    steps.push({ make: () => padMatrixProgram({ rows: sizes[depth], cols: k, outRows: sizes4[depth], srcOffset: layout.softmax }), buffers: (t) => ({ src: t, dst: buffer.thetaPadded }) });
 
     for (let p = 0; p < pieces; p++) {
       // Forward: the sigmoid layers, then the logits and the softmax.
@@ -392,18 +392,18 @@ export class GpuClassifier {
         steps.push({
           make: (b) =>
             mm({ M: piece(b, p).count, N: sizes4[l], K: sizes4[l - 1], transA: false, transB: false, aOffset: rowOffset(l - 1, b), biasSigmoid: true, biasOffset: layout.layers[l - 1].b, nValid: sizes[l] }),
-          buffers: (t, _g, b) => [activations(l - 1, b, p), layer.weights, layer.activations, t],
+          buffers: (t, _g, b) => ({ a: activations(l - 1, b, p), b: layer.weights, c: layer.activations, bias: t }),
         });
       }
       steps.push(
         {
           make: (b) => mm({ M: piece(b, p).count, N: k4, K: sizes4[depth], transA: false, transB: false, aOffset: rowOffset(depth, b) }),
-          buffers: (t, _g, b) => [activations(depth, b, p), buffer.thetaPadded, logitsView(b, p), t],
+          buffers: (t, _g, b) => ({ a: activations(depth, b, p), b: buffer.thetaPadded, c: logitsView(b, p), bias: t }),
         },
         {
           // Each piece's cross-entropy partials go beside the previous pieces'.
           make: (b) => softmaxProgram({ rows: piece(b, p).count, classes: k, labelOffset: piece(b, p).start, partialOffset: (p * R) / SOFTMAX_WORKGROUP }),
-          buffers: (_t, _g, b) => [logitsView(b, p), this.labels, buffer.deltaOut, buffer.lossPartials],
+          buffers: (_t, _g, b) => ({ z: logitsView(b, p), labels: this.labels, deltaOut: buffer.deltaOut, partials: buffer.lossPartials }),
         },
       );
 
@@ -411,9 +411,9 @@ export class GpuClassifier {
       steps.push(
         {
           make: (b) => mm({ M: sizes4[depth], N: k4, K: piece(b, p).count, transA: true, transB: false, aOffset: rowOffset(depth, b), kChunk: splitK }),
-          buffers: (t, _g, b) => [activations(depth, b, p), buffer.deltaOut, buffer.splitPartials, t],
+          buffers: (t, _g, b) => ({ a: activations(depth, b, p), b: buffer.deltaOut, c: buffer.splitPartials, bias: t }),
         },
-        { make: weightGradient(sizes[depth], k, sizes4[depth], k4, layout.softmax, () => this.lambda, p), buffers: (t, g) => [buffer.splitPartials, t, g] },
+        { make: weightGradient(sizes[depth], k, sizes4[depth], k4, layout.softmax, () => this.lambda, p), buffers: (t, g) => ({ partials: buffer.splitPartials, w: t, out: g }) },
       );
       for (let l = depth; l >= 1; l--) {
         const { W, b: bias } = layout.layers[l - 1];
@@ -422,30 +422,30 @@ export class GpuClassifier {
         steps.push(
           {
             make: (b) => mm({ M: piece(b, p).count, N: sizes4[l], K: above.width4, transA: false, transB: true }),
-            buffers: (t) => [above.delta, above.weights, buffer.backprop, t],
+            buffers: (t) => ({ a: above.delta, b: above.weights, c: buffer.backprop, bias: t }),
           },
           {
             make: (b) => hiddenDeltaProgram({ rows: piece(b, p).count, hidden: sizes[l], sparsity: null }, laneGroup),
             // The third binding (ρ̂) is not read without a sparsity term.
-            buffers: () => [buffer.backprop, layer.activations, buffer.lossPartials, layer.delta, buffer.columnPartials],
+            buffers: () => ({ backprop: buffer.backprop, a2: layer.activations, meanActivation: buffer.lossPartials, delta2: layer.delta, deltaSum: buffer.columnPartials }),
           },
           {
             make: (b) =>
               finalizeProgram({ rows: 1, cols: sizes[l], ld: sizes4[l], sliceStride: sizes4[l], slices: chunkCount(piece(b, p).count), outOffset: bias, scale: 1 / b.count, accumulate: p > 0 }),
-            buffers: (t, g) => [buffer.columnPartials, t, g],
+            buffers: (t, g) => ({ partials: buffer.columnPartials, w: t, out: g }),
           },
           {
             make: (b) => mm({ M: sizes4[l - 1], N: sizes4[l], K: piece(b, p).count, transA: true, transB: false, aOffset: rowOffset(l - 1, b), kChunk: splitK }),
-            buffers: (t, _g, b) => [activations(l - 1, b, p), layer.delta, buffer.splitPartials, t],
+            buffers: (t, _g, b) => ({ a: activations(l - 1, b, p), b: layer.delta, c: buffer.splitPartials, bias: t }),
           },
-          { make: weightGradient(sizes[l - 1], sizes[l], sizes4[l - 1], sizes4[l], W, () => 0, p), buffers: (t, g) => [buffer.splitPartials, t, g] },
+          { make: weightGradient(sizes[l - 1], sizes[l], sizes4[l - 1], sizes4[l], W, () => 0, p), buffers: (t, g) => ({ partials: buffer.splitPartials, w: t, out: g }) },
         );
       }
     }
 
     // The cost.
     steps.push(
-      { make: () => sumSquaresProgram({ count: layout.softmaxLength, srcOffset: layout.softmax }), buffers: (t) => [t, buffer.weightPartials] },
+      { make: () => sumSquaresProgram({ count: layout.softmaxLength, srcOffset: layout.softmax }), buffers: (t) => ({ src: t, partials: buffer.weightPartials }) },
       {
         make: (b) =>
           classifierCostProgram({
@@ -454,7 +454,7 @@ export class GpuClassifier {
             examples: b.count,
             lambda: this.lambda,
           }),
-        buffers: () => [buffer.lossPartials, buffer.weightPartials, this.costBuffer],
+        buffers: () => ({ losses: buffer.lossPartials, weightSquares: buffer.weightPartials, out: this.costBuffer }),
       },
     );
     return steps;

@@ -46,8 +46,10 @@ export const SHADERS = {
 
 export interface KernelProgram extends PipelineRequest {
   name: string;
-  /** Binding 0 is always the uniform block `uniforms`; the others are the caller's buffers. */
+  /** Binding 0 is always the uniform block `p`; the others are the caller's buffers. */
   bindings: readonly BindingKind[];
+  /** The WGSL name of each binding after the uniforms, in binding order (see USES). */
+  bindingNames: readonly string[];
   workgroupSize: readonly [number, number, number];
   dispatch: readonly [number, number, number];
   uniforms: ArrayBuffer;
@@ -103,7 +105,15 @@ function checkDispatch(dispatch: readonly number[]): void {
   }
 }
 
-const USES = (...kinds: BindingKind[]): BindingKind[] => ['uniform', ...kinds];
+/**
+ * A program's bindings after the uniform block (binding 0, `p` in every shader), by the names
+ * its WGSL gives them, in binding order: the caller binds buffers by these names.
+ */
+type NamedBindings = Readonly<Record<string, 'read-only-storage' | 'storage'>>;
+const USES = (named: NamedBindings): { bindings: BindingKind[]; bindingNames: string[] } => ({
+  bindings: ['uniform', ...Object.values(named)],
+  bindingNames: Object.keys(named),
+});
 
 // ---------------------------------------------------------------------------------------------
 // Matrix multiply.
@@ -154,7 +164,7 @@ export function matmulProgram(spec: MatmulSpec, variant: MatmulVariant, subgroup
   const base = {
     name: `matmul ${transA ? 'T' : 'N'}${transB ? 'T' : 'N'}${spec.biasSigmoid ? '+bias+sigmoid' : ''} (${variant})`,
     entryPoint: 'main',
-    bindings: USES('read-only-storage', 'read-only-storage', 'storage', 'read-only-storage'),
+    ...USES({ a: 'read-only-storage', b: 'read-only-storage', c: 'storage', bias: 'read-only-storage' }),
     uniforms,
     chainLength: kChunk,
     slices,
@@ -237,7 +247,7 @@ export function padMatrixProgram(spec: { rows: number; cols: number; outRows: nu
     shader: SHADERS.padMatrix,
     entryPoint: 'main',
     constants: { WG: wg },
-    bindings: USES('read-only-storage', 'storage'),
+    ...USES({ src: 'read-only-storage', dst: 'storage' }),
     workgroupSize: [wg, 1, 1],
     dispatch,
     uniforms: packUniforms([
@@ -272,7 +282,7 @@ export function columnSumsProgram(spec: { rows: number; cols4: number; srcOffset
     shader: SHADERS.columnSums,
     entryPoint: 'main',
     constants: { WG: laneGroup, CHUNK_ROWS },
-    bindings: USES('read-only-storage', 'storage'),
+    ...USES({ src: 'read-only-storage', partials: 'storage' }),
     workgroupSize: [laneGroup, 1, 1],
     dispatch: columnGrid(spec.rows, spec.cols4, laneGroup),
     uniforms: packUniforms([
@@ -311,7 +321,7 @@ export function finalizeProgram(spec: FinalizeSpec): KernelProgram {
     shader: SHADERS.sumSlices,
     entryPoint: 'main',
     constants: { WG: wg },
-    bindings: USES('read-only-storage', 'read-only-storage', 'storage'),
+    ...USES({ partials: 'read-only-storage', w: 'read-only-storage', out: 'storage' }),
     workgroupSize: [wg, 1, 1],
     dispatch,
     uniforms: packUniforms([
@@ -338,7 +348,7 @@ export function outputDeltaProgram(spec: { rows: number; cols4: number; xOffset:
     shader: SHADERS.outputDelta,
     entryPoint: 'main',
     constants: { WG: laneGroup, CHUNK_ROWS },
-    bindings: USES('read-only-storage', 'read-only-storage', 'storage', 'storage', 'storage'),
+    ...USES({ a3: 'read-only-storage', x: 'read-only-storage', delta3: 'storage', squaredError: 'storage', deltaSum: 'storage' }),
     workgroupSize: [laneGroup, 1, 1],
     dispatch: columnGrid(spec.rows, spec.cols4, laneGroup),
     uniforms: packUniforms([
@@ -365,7 +375,7 @@ export function hiddenDeltaProgram(
     shader: SHADERS.hiddenDelta,
     entryPoint: 'main',
     constants: { WG: laneGroup, CHUNK_ROWS, SPARSE: spec.sparsity !== null },
-    bindings: USES('read-only-storage', 'read-only-storage', 'read-only-storage', 'storage', 'storage'),
+    ...USES({ backprop: 'read-only-storage', a2: 'read-only-storage', meanActivation: 'read-only-storage', delta2: 'storage', deltaSum: 'storage' }),
     workgroupSize: [laneGroup, 1, 1],
     dispatch: columnGrid(spec.rows, cols4, laneGroup),
     uniforms: packUniforms([
@@ -396,7 +406,7 @@ export function sumSquaresProgram(spec: { count: number; srcOffset: number }): K
     shader: SHADERS.sumSquares,
     entryPoint: 'main',
     constants: { WG: wg, CHUNK: SUM_SQUARES_CHUNK },
-    bindings: USES('read-only-storage', 'storage'),
+    ...USES({ src: 'read-only-storage', partials: 'storage' }),
     workgroupSize: [wg, 1, 1],
     dispatch,
     uniforms: packUniforms([
@@ -427,7 +437,7 @@ export function costProgram(spec: CostSpec): KernelProgram {
     shader: SHADERS.cost,
     entryPoint: 'main',
     constants: { WG: COST_WORKGROUP },
-    bindings: USES('read-only-storage', 'read-only-storage', 'read-only-storage', 'storage'),
+    ...USES({ squaredError: 'read-only-storage', weightSquares: 'read-only-storage', meanActivation: 'read-only-storage', out: 'storage' }),
     workgroupSize: [COST_WORKGROUP, 1, 1],
     dispatch: [1, 1, 1],
     uniforms: packUniforms([
@@ -465,7 +475,7 @@ export function softmaxProgram(spec: { rows: number; classes: number; labelOffse
     shader: SHADERS.softmax,
     entryPoint: 'main',
     constants: { WG: SOFTMAX_WORKGROUP },
-    bindings: USES('read-only-storage', 'read-only-storage', 'storage', 'storage'),
+    ...USES({ z: 'read-only-storage', labels: 'read-only-storage', deltaOut: 'storage', partials: 'storage' }),
     workgroupSize: [SOFTMAX_WORKGROUP, 1, 1],
     dispatch,
     uniforms: packUniforms([
@@ -487,7 +497,7 @@ export function classifierCostProgram(spec: { lossCount: number; weightCount: nu
     shader: SHADERS.classifierCost,
     entryPoint: 'main',
     constants: { WG: COST_WORKGROUP },
-    bindings: USES('read-only-storage', 'read-only-storage', 'storage'),
+    ...USES({ losses: 'read-only-storage', weightSquares: 'read-only-storage', out: 'storage' }),
     workgroupSize: [COST_WORKGROUP, 1, 1],
     dispatch: [1, 1, 1],
     uniforms: packUniforms([

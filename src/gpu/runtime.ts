@@ -78,13 +78,30 @@ export function createBindGroup(
   });
 }
 
-export async function bindStep(ctx: GpuContext, program: KernelProgram, buffers: readonly GPUBuffer[]): Promise<BoundStep> {
-  if (buffers.length !== program.bindings.length - 1) {
-    throw new RangeError(`${program.name}: expected ${program.bindings.length - 1} buffers, got ${buffers.length}`);
+/** A buffer to bind: a whole buffer or a window of one. */
+export type BufferResource = GPUBuffer | GPUBufferBinding;
+
+/** Buffers by the names a program gives its bindings (KernelProgram.bindingNames). */
+export type NamedBuffers = Readonly<Record<string, BufferResource>>;
+
+/** The buffers in the program's binding order; a name missing or unknown is an error that names it. */
+export function inBindingOrder(program: KernelProgram, buffers: NamedBuffers): BufferResource[] {
+  const names = program.bindingNames;
+  const unknown = Object.keys(buffers).filter((name) => !names.includes(name));
+  const missing = names.filter((name) => !(name in buffers));
+  if (unknown.length > 0 || missing.length > 0) {
+    throw new RangeError(
+      `${program.name} binds ${names.join(', ')}${missing.length > 0 ? `; missing: ${missing.join(', ')}` : ''}${unknown.length > 0 ? `; not its bindings: ${unknown.join(', ')}` : ''}`,
+    );
   }
+  return names.map((name) => buffers[name]);
+}
+
+export async function bindStep(ctx: GpuContext, program: KernelProgram, buffers: NamedBuffers): Promise<BoundStep> {
+  const ordered = inBindingOrder(program, buffers);
   const pipeline = await ctx.pipelines.pipeline(program);
   const uniformBuffer = createUniformBuffer(ctx.device, program);
-  const bindGroup = createBindGroup(ctx.device, pipeline, uniformBuffer, buffers, program.name);
+  const bindGroup = createBindGroup(ctx.device, pipeline, uniformBuffer, ordered, program.name);
   return { program, pipeline, uniformBuffer, bindGroup };
 }
 
@@ -98,7 +115,7 @@ export function encodeStep(pass: GPUComputePassEncoder, step: { pipeline: Cached
 /** Runs programs in order in one submission and waits for them (checks, tools). */
 export async function runPrograms(
   ctx: GpuContext,
-  runs: ReadonlyArray<{ program: KernelProgram; buffers: readonly GPUBuffer[] }>,
+  runs: ReadonlyArray<{ program: KernelProgram; buffers: NamedBuffers }>,
 ): Promise<void> {
   ctx.assertAlive();
   const steps: BoundStep[] = [];

@@ -10,7 +10,7 @@ import type { GpuContext } from './device';
 import { formatBytes, ResourceLimitError } from './errors';
 import type { CachedPipeline } from './pipelines';
 import type { KernelProgram } from './programs';
-import { createBindGroup, createUniformBuffer, encodeStep } from './runtime';
+import { createBindGroup, createUniformBuffer, encodeStep, inBindingOrder, type NamedBuffers } from './runtime';
 
 /** A contiguous range of examples [start, start + count). */
 export interface Batch {
@@ -21,10 +21,10 @@ export interface Batch {
 export interface StepDefinition {
   make: (batch: Batch) => KernelProgram;
   /**
-   * The buffers after the uniforms, in the order of the program's bindings: whole buffers, or
-   * windows of them (offset and size) for data larger than one binding.
+   * The buffers by the names the program gives its bindings: whole buffers, or windows of them
+   * (offset and size) for data larger than one binding.
    */
-  buffers: (theta: GPUBuffer, grad: GPUBuffer, batch: Batch) => (GPUBuffer | GPUBufferBinding)[];
+  buffers: (theta: GPUBuffer, grad: GPUBuffer, batch: Batch) => NamedBuffers;
 }
 
 interface Step extends StepDefinition {
@@ -118,11 +118,7 @@ export class StepList {
         throw new RangeError(`θ and gradient buffers need at least ${bytes} bytes (got ${theta.size} and ${grad.size})`);
       }
       groups = this.steps.map((step, i) => {
-        const buffers = step.buffers(theta, grad, batch);
-        const expected = set.programs[i].bindings.length - 1;
-        if (buffers.length !== expected) {
-          throw new Error(`internal: ${set.programs[i].name} binds ${expected} buffers, its step gives ${buffers.length}`);
-        }
+        const buffers = inBindingOrder(set.programs[i], step.buffers(theta, grad, batch));
         return createBindGroup(this.ctx.device, step.pipeline, set.uniformBuffers[i], buffers, set.programs[i].name);
       });
       byGrad.set(grad, groups);

@@ -72,7 +72,7 @@ describe('errors', () => {
     const wrong = ctx.device.createBuffer({ size: 64, usage: GPUBufferUsage.UNIFORM });
     const dst = ctx.device.createBuffer({ size: 64, usage: GPUBufferUsage.STORAGE });
     try {
-      const error = await runPrograms(ctx, [{ program, buffers: [wrong, dst] }]).catch((e: unknown) => e);
+      const error = await runPrograms(ctx, [{ program, buffers: { src: wrong, dst } }]).catch((e: unknown) => e);
       expect(error).toBeInstanceOf(GpuValidationError);
       expect((error as Error).message).toMatch(/pad matrix/);
     } finally {
