@@ -37,7 +37,7 @@ import {
   chunkCount,
   columnSumsProgram,
   costProgram,
-  finalizeProgram,
+  sumSlicesProgram,
   hiddenDeltaProgram,
   matmulProgram,
   outputDeltaProgram,
@@ -446,9 +446,9 @@ export class GpuSparseAutoencoder {
     const xOffset = (b: Batch, p: number) => (xView(b, p).row * v4) / 4;
     /** A column reduction's second level: this piece's share of the batch's column sums. */
     const column = (cols: number, ld: number, outOffset: number, p: number, mean: boolean) => (b: Batch) =>
-      finalizeProgram({ rows: 1, cols, ld, sliceStride: ld, slices: chunkCount(piece(b, p).count), outOffset, scale: mean ? 1 / b.count : 1, accumulate: p > 0 });
+      sumSlicesProgram({ rows: 1, cols, ld, sliceStride: ld, slices: chunkCount(piece(b, p).count), outOffset, scale: mean ? 1 / b.count : 1, accumulate: p > 0 });
     const weightGradient = (rows: number, cols: number, rowsPadded: number, colsPadded: number, offset: number, p: number) => (b: Batch) =>
-      finalizeProgram({
+      sumSlicesProgram({
         rows,
         cols,
         ld: colsPadded,

@@ -32,7 +32,7 @@ import {
   chunkCount,
   columnSumsProgram,
   costProgram,
-  finalizeProgram,
+  sumSlicesProgram,
   hiddenDeltaProgram,
   matmulProgram,
   outputDeltaProgram,
@@ -183,7 +183,7 @@ export async function checkWeightGradient(ctx: GpuContext, spec: WeightGradientC
   const rows4 = roundUp4(rows);
   const cols4 = roundUp4(cols);
   const product = matmulProgram({ M: rows4, N: cols4, K: m, transA: true, transB: false, kChunk: config.splitK }, config.matmul, config.subgroupSize, config.tiling);
-  const finalize = finalizeProgram({
+  const finalize = sumSlicesProgram({
     rows,
     cols,
     ld: cols4,
@@ -226,7 +226,7 @@ export async function checkColumnMeans(ctx: GpuContext, spec: { rows: number; co
   const cols4 = roundUp4(cols);
   const sums = columnSumsProgram({ rows, cols4: cols4 / 4 }, lanes);
   const chunks = chunkCount(rows);
-  const finalize = finalizeProgram({ rows: 1, cols, ld: cols4, sliceStride: cols4, slices: chunks, outOffset: 2, scale: 1 / rows });
+  const finalize = sumSlicesProgram({ rows: 1, cols, ld: cols4, sliceStride: cols4, slices: chunks, outOffset: 2, scale: 1 / rows });
   const device = ctx.device;
   const src = uploadF32(device, pad(a, rows, cols), 'a');
   const partials = createStorageBuffer(device, chunks * cols4 * 4, 'partials');
@@ -261,8 +261,8 @@ export async function checkOutputDelta(
   const cols4 = roundUp4(cols);
   const chunks = chunkCount(rows);
   const kernel = outputDeltaProgram({ rows, cols4: cols4 / 4, xOffset: (start * cols4) / 4 }, lanes);
-  const totals = finalizeProgram({ rows: 1, cols, ld: cols4, sliceStride: cols4, slices: chunks, outOffset: 0, scale: 1 });
-  const means = finalizeProgram({ rows: 1, cols, ld: cols4, sliceStride: cols4, slices: chunks, outOffset: 0, scale: 1 / rows });
+  const totals = sumSlicesProgram({ rows: 1, cols, ld: cols4, sliceStride: cols4, slices: chunks, outOffset: 0, scale: 1 });
+  const means = sumSlicesProgram({ rows: 1, cols, ld: cols4, sliceStride: cols4, slices: chunks, outOffset: 0, scale: 1 / rows });
   const device = ctx.device;
   const a3Buffer = uploadF32(device, pad(a3, rows, cols), 'a3');
   const xBuffer = uploadF32(device, pad(xAll, start + rows, cols), 'X');
@@ -325,7 +325,7 @@ export async function checkHiddenDelta(
   const h4 = roundUp4(hidden);
   const chunks = chunkCount(rows);
   const kernel = hiddenDeltaProgram({ rows, hidden, sparsity: { sparsityParam: rho, beta } }, lanes);
-  const means = finalizeProgram({ rows: 1, cols: hidden, ld: h4, sliceStride: h4, slices: chunks, outOffset: 0, scale: 1 / rows });
+  const means = sumSlicesProgram({ rows: 1, cols: hidden, ld: h4, sliceStride: h4, slices: chunks, outOffset: 0, scale: 1 / rows });
   const device = ctx.device;
   const bpBuffer = uploadF32(device, pad(backprop, rows, hidden), 'backprop');
   const a2Buffer = uploadF32(device, pad(a2, rows, hidden), 'a2');

@@ -40,7 +40,7 @@ import { formatBytes, ResourceLimitError, withErrorScopes } from './errors';
 import {
   chunkCount,
   classifierCostProgram,
-  finalizeProgram,
+  sumSlicesProgram,
   hiddenDeltaProgram,
   matmulProgram,
   padMatrixProgram,
@@ -364,7 +364,7 @@ export class GpuClassifier {
     const activations = (l: number, b: Batch, p: number) => (l === 0 ? xView(b, p) : this.layers[l - 1].activations);
     const rowOffset = (l: number, b: Batch) => (l === 0 && pieces === 1 ? (b.start * sizes4[0]) / 4 : 0);
     const weightGradient = (rows: number, cols: number, rows4: number, cols4: number, offset: number, lambda: () => number, p: number) => (b: Batch) =>
-      finalizeProgram({
+      sumSlicesProgram({
         rows,
         cols,
         ld: cols4,
@@ -431,7 +431,7 @@ export class GpuClassifier {
           },
           {
             make: (b) =>
-              finalizeProgram({ rows: 1, cols: sizes[l], ld: sizes4[l], sliceStride: sizes4[l], slices: chunkCount(piece(b, p).count), outOffset: bias, scale: 1 / b.count, accumulate: p > 0 }),
+              sumSlicesProgram({ rows: 1, cols: sizes[l], ld: sizes4[l], sliceStride: sizes4[l], slices: chunkCount(piece(b, p).count), outOffset: bias, scale: 1 / b.count, accumulate: p > 0 }),
             buffers: (t, g) => ({ partials: buffer.columnPartials, w: t, out: g }),
           },
           {

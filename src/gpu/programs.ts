@@ -294,7 +294,7 @@ export function columnSumsProgram(spec: { rows: number; cols4: number; srcOffset
   };
 }
 
-export interface FinalizeSpec {
+export interface SumSlicesSpec {
   rows: number;
   cols: number;
   /** Row length of the partials (padded) and distance between slices, in f32s. */
@@ -310,7 +310,7 @@ export interface FinalizeSpec {
 }
 
 /** Sums partial slices in a fixed order: out = scale·Σ + λ·w. Bindings: partials (vec4), w, out (f32). */
-export function finalizeProgram(spec: FinalizeSpec): KernelProgram {
+export function sumSlicesProgram(spec: SumSlicesSpec): KernelProgram {
   if (spec.ld % 4 !== 0 || spec.sliceStride % 4 !== 0) {
     throw new RangeError(`finalize: ld ${spec.ld} and slice stride ${spec.sliceStride} must be multiples of 4`);
   }
