@@ -312,7 +312,7 @@ export interface SumSlicesSpec {
 /** Sums partial slices in a fixed order: out = scale·Σ + λ·w. Bindings: partials (vec4), w, out (f32). */
 export function sumSlicesProgram(spec: SumSlicesSpec): KernelProgram {
   if (spec.ld % 4 !== 0 || spec.sliceStride % 4 !== 0) {
-    throw new RangeError(`finalize: ld ${spec.ld} and slice stride ${spec.sliceStride} must be multiples of 4`);
+    throw new RangeError(`sum slices: ld ${spec.ld} and slice stride ${spec.sliceStride} must be multiples of 4`);
   }
   const wg = 64;
   const { dispatch, gridWidth } = grid1d(spec.rows * Math.ceil(spec.cols / 4), wg);
