@@ -1,7 +1,8 @@
 /**
  * The trainer page (index.html) in headless Chromium on WebGPU (SwiftShader here): short runs
- * of the two presets, exports, the user's own data (picker, drag and drop, a corrupt file),
- * pause/resume, and a reload that resumes from the checkpoint in IndexedDB.
+ * of the two presets, exports, the user's own data (picker, drag and drop), pause/resume, and a
+ * reload that resumes from the checkpoint in IndexedDB. A diverging run gives a message, no console
+ * error, and never leaves a non-finite run in IndexedDB (issue 10).
  *
  * Runs are kept short (2,000 patches, tens of iterations) so the suite fits a 2-core machine;
  * the controls and ?query parameters set the sizes.
@@ -39,12 +40,46 @@ function imagesMat(): Uint8Array {
   return writeMat([{ name: 'IMAGES', dims: [side, side, 2], data }]);
 }
 
+/** The run kept in IndexedDB for a reload, in brief (read as the page reads it). */
+function storedRun(page: Page): Promise<{ kind: string; iteration: number; cost: number; finiteTheta?: boolean; divergedAt?: number } | undefined> {
+  return page.evaluate(
+    () =>
+      new Promise((resolve, reject) => {
+        const open = indexedDB.open('sparse-autoencoder-trainer', 1);
+        open.onerror = () => reject(open.error);
+        open.onsuccess = () => {
+          const request = open.result.transaction('runs').objectStore('runs').get('last-run');
+          request.onerror = () => reject(request.error);
+          request.onsuccess = () => {
+            open.result.close();
+            const r = request.result;
+            if (!r) return resolve(undefined);
+            const model = r.kind === 'model';
+            resolve({
+              kind: r.kind,
+              iteration: model ? r.iterations : r.iteration,
+              cost: model ? r.finalCost : r.cost,
+              finiteTheta: model ? (r.theta as Float64Array).every(Number.isFinite) : undefined,
+              divergedAt: r.divergedAt,
+            });
+          };
+        };
+      }),
+  );
+}
+
+/** A short run of the natural preset to its end, saved in IndexedDB: the run that must not be lost. */
+async function savedShortRun(page: Page, iterations: number): Promise<void> {
+  await page.click('#start');
+  await waitForTrainer(page, `t.state === 'finished' && t.savedIteration === ${iterations}`);
+  expect(await storedRun(page)).toMatchObject({ kind: 'model', iteration: iterations, finiteTheta: true });
+}
+
 test('a diverging run says where it diverged and keeps the last model with a finite cost', async ({ page, consoleErrors }) => {
   void consoleErrors;
-  await page.goto('/');
+  await page.goto('/?patches=2000&iterations=5');
   await expect(page.locator('#adapter')).toHaveAttribute('data-kind', 'gpu');
-  await page.click('#preset-natural');
-  await setField(page, 'patches', 2000);
+  await savedShortRun(page, 5);
   await page.locator('#optimizer').selectOption('gd');
   await setField(page, 'learningRate', '1e30');
   await setField(page, 'iterations', 20);
@@ -54,6 +89,19 @@ test('a diverging run says where it diverged and keeps the last model with a fin
   await expect(page.locator('#status-line')).toContainText('try a smaller learning rate');
   expect(Number.isFinite(done.cost)).toBe(true);
   expect((await canvasPixels(page, '#features')).std, 'the last finite features are drawn').toBeGreaterThan(0);
+  // What IndexedDB keeps in place of the run before is this run's last finite state, never a
+  // non-finite one, and a reload says that it diverged.
+  await expect.poll(async () => (await storedRun(page))?.divergedAt ?? -1).toBeGreaterThan(done.iteration);
+  const stored = (await storedRun(page))!;
+  expect(stored).toMatchObject({ iteration: done.iteration, finiteTheta: true });
+  expect(stored.divergedAt).toBeGreaterThan(done.iteration);
+  expect(Number.isFinite(stored.cost)).toBe(true);
+  await page.reload();
+  await expect(page.locator('#resume-title')).toHaveText('Your last run diverged');
+  await expect(page.locator('#resume-text')).toContainText(`the cost was not finite at iteration ${stored.divergedAt}; kept is θ from iteration ${done.iteration}`);
+  await page.click('#resume-run');
+  await waitForTrainer(page, 't.featuresDrawn >= 1');
+  await expect(page.locator('#export-json')).toBeEnabled();
 });
 
 test('natural preset: a short run lowers the cost, redraws the features, and exports the model', async ({ page, consoleErrors }) => {

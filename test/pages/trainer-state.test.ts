@@ -150,6 +150,22 @@ describe('trainer page state', () => {
     expect(statusParts(s).at(-1)).toBe('diverged: the cost is not finite at iteration 1; shown is θ from iteration 0, the last with a finite cost (J 40.0000) — try a smaller learning rate');
   });
 
+  it('a non-finite state is never asked to be saved; a diverged model is, with where it diverged', () => {
+    const training = run(start, ready(), progress(0, 40), progress(5, 20));
+    const bad = reduce(training, { type: 'checkpoint', iteration: 5, totalIterations: 30, cost: NaN, bytes: new Uint8Array(8) });
+    expect(bad.run!.checkpointIteration).toBe(5);
+    expect(bad.save).toBe(training.save);
+    const infinite = reduce(training, { type: 'ended', reason: 'finished', summary: summary({ finalCost: Infinity }), theta: new Float64Array(3) });
+    expect(infinite.save).toBeUndefined();
+    const nanTheta = reduce(training, { type: 'ended', reason: 'finished', summary: summary(), theta: Float64Array.of(1, NaN) });
+    expect(nanTheta.save).toBeUndefined();
+    const diverged = reduce(training, { type: 'ended', reason: 'finished', summary: summary({ iterations: 5, divergedAt: 6, finalCost: 20, exitReason: 'non-finite' }), theta: new Float64Array(3) });
+    const record = diverged.save!.record as SavedModel;
+    expect(record).toMatchObject({ kind: 'model', iterations: 5, finalCost: 20, divergedAt: 6 });
+    expect(describeSaved({ ...record, savedAt: 0 })).toMatchObject({ title: 'Your last run diverged', action: 'Show it' });
+    expect(describeSaved({ ...record, savedAt: 0 }).text).toContain('the cost was not finite at iteration 6; kept is θ from iteration 5, cost 20.0000');
+  });
+
   it('errors: settings, data (shown by the user’s file), training; a run with a model is stopped, not lost', () => {
     const fileRun: Message = { type: 'start-requested', config: { ...config, data: 'bytes.mat' }, device: 'gpu' };
     const data = run(fileRun, { type: 'error', message: 'bytes.mat: values run from 0 to 255', during: 'data' });

@@ -425,6 +425,8 @@ export function reduce(state: TrainerState, message: Message): TrainerState {
       const run = state.run;
       if (!run) return state;
       const next = { ...state, statusLine: {}, run: { ...run, checkpointIteration: message.iteration } };
+      // Never a non-finite state in place of the saved one (the trainer keeps checkpoints finite).
+      if (!Number.isFinite(message.cost)) return next;
       const record: Omit<SavedCheckpoint, 'savedAt'> = {
         kind: 'checkpoint',
         config: run.config,
@@ -488,7 +490,8 @@ function ended(state: TrainerState, reason: 'paused' | 'stopped' | 'finished', s
       : `${reason === 'finished' ? 'done' : 'stopped'}: ${summary.iterations} iterations, ${summary.evaluations} evaluations in ${formatSeconds(summary.seconds)}; ` +
         `J ${formatCost(summary.initialCost)} → ${formatCost(summary.finalCost)} (${exit})`;
   let save = state.save;
-  if (next.shape && next.geometry && next.sample && next.sampleCount !== undefined) {
+  const finite = Number.isFinite(summary.finalCost) && allFinite(theta);
+  if (finite && next.shape && next.geometry && next.sample && next.sampleCount !== undefined) {
     const record: Omit<SavedModel, 'savedAt'> = {
       kind: 'model',
       config: next.config,
@@ -507,6 +510,7 @@ function ended(state: TrainerState, reason: 'paused' | 'stopped' | 'finished', s
       parts: summary.parts,
       meanActivation: summary.meanActivation,
       exitReason: summary.exitReason,
+      divergedAt: summary.divergedAt,
       sample: next.sample,
       sampleCount: next.sampleCount,
     };
@@ -539,6 +543,13 @@ export function describeSaved(saved: SavedRun): { title: string; text: string; a
       title: 'An unfinished run was saved',
       text: `Saved ${when}: ${common} — iteration ${saved.iteration} of ${saved.totalIterations}, cost ${formatCost(saved.cost)}${pairs}.`,
       action: 'Resume',
+    };
+  }
+  if (saved.divergedAt !== undefined) {
+    return {
+      title: 'Your last run diverged',
+      text: `Saved ${when}: ${common} — the cost was not finite at iteration ${saved.divergedAt}; kept is θ from iteration ${saved.iterations}, cost ${formatCost(saved.finalCost)}.`,
+      action: 'Show it',
     };
   }
   return {

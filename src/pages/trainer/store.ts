@@ -51,6 +51,8 @@ export interface SavedModel extends SavedRunBase {
   parts: CostParts;
   meanActivation: Float64Array;
   exitReason: string;
+  /** The run diverged at this iteration; θ is from the last iteration with a finite cost. */
+  divergedAt?: number;
   sample: Float64Array;
   sampleCount: number;
 }
