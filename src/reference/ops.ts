@@ -24,41 +24,61 @@ export function matmul(
   transA = false,
   transB = false,
 ): Matrix {
-  // Transposed operands are copied into row-major op(A) and op(B) first (O(MK + KN), small
-  // beside the O(MNK) product), so the product itself always walks rows contiguously.
+  // Every C[i, j] is the dot product of row i of op(A) with column j of op(B), summed in k's
+  // order. Both are made rows of contiguous memory first (op(A) as M × K, op(B)ᵀ as N × K; a
+  // transpose is O(MK) beside the O(MNK) product), then 4 × 4 blocks of C are summed at once so
+  // that each value loaded serves four products.
   const A = transA ? transpose(a, K, M) : a;
-  const B = transB ? transpose(b, N, K) : b;
+  const B = transB ? b : transpose(b, K, N);
   const c = new Float64Array(M * N);
-  // C[i, :] += A[i, k]·B[k, :], four rows of C at a time sharing each load of B[k, j].
-  let i = 0;
-  for (; i + 4 <= M; i += 4) {
-    const c0 = i * N;
-    const c1 = c0 + N;
-    const c2 = c1 + N;
-    const c3 = c2 + N;
-    for (let k = 0; k < K; k++) {
-      const a0 = A[i * K + k];
-      const a1 = A[(i + 1) * K + k];
-      const a2 = A[(i + 2) * K + k];
-      const a3 = A[(i + 3) * K + k];
-      if (a0 === 0 && a1 === 0 && a2 === 0 && a3 === 0) continue;
-      const bBase = k * N;
-      for (let j = 0; j < N; j++) {
-        const bkj = B[bBase + j];
-        c[c0 + j] += a0 * bkj;
-        c[c1 + j] += a1 * bkj;
-        c[c2 + j] += a2 * bkj;
-        c[c3 + j] += a3 * bkj;
+  const M4 = M - (M % 4);
+  const N4 = N - (N % 4);
+  for (let i = 0; i < M4; i += 4) {
+    const a0 = i * K;
+    const a1 = a0 + K;
+    const a2 = a1 + K;
+    const a3 = a2 + K;
+    for (let j = 0; j < N4; j += 4) {
+      const b0 = j * K;
+      const b1 = b0 + K;
+      const b2 = b1 + K;
+      const b3 = b2 + K;
+      let c00 = 0, c01 = 0, c02 = 0, c03 = 0;
+      let c10 = 0, c11 = 0, c12 = 0, c13 = 0;
+      let c20 = 0, c21 = 0, c22 = 0, c23 = 0;
+      let c30 = 0, c31 = 0, c32 = 0, c33 = 0;
+      for (let k = 0; k < K; k++) {
+        const x0 = A[a0 + k];
+        const x1 = A[a1 + k];
+        const x2 = A[a2 + k];
+        const x3 = A[a3 + k];
+        const y0 = B[b0 + k];
+        const y1 = B[b1 + k];
+        const y2 = B[b2 + k];
+        const y3 = B[b3 + k];
+        c00 += x0 * y0; c01 += x0 * y1; c02 += x0 * y2; c03 += x0 * y3;
+        c10 += x1 * y0; c11 += x1 * y1; c12 += x1 * y2; c13 += x1 * y3;
+        c20 += x2 * y0; c21 += x2 * y1; c22 += x2 * y2; c23 += x2 * y3;
+        c30 += x3 * y0; c31 += x3 * y1; c32 += x3 * y2; c33 += x3 * y3;
       }
+      const r0 = i * N + j;
+      const r1 = r0 + N;
+      const r2 = r1 + N;
+      const r3 = r2 + N;
+      c[r0] = c00; c[r0 + 1] = c01; c[r0 + 2] = c02; c[r0 + 3] = c03;
+      c[r1] = c10; c[r1 + 1] = c11; c[r1 + 2] = c12; c[r1 + 3] = c13;
+      c[r2] = c20; c[r2 + 1] = c21; c[r2 + 2] = c22; c[r2 + 3] = c23;
+      c[r3] = c30; c[r3 + 1] = c31; c[r3 + 2] = c32; c[r3 + 3] = c33;
     }
   }
-  for (; i < M; i++) {
-    const cBase = i * N;
-    for (let k = 0; k < K; k++) {
-      const aik = A[i * K + k];
-      if (aik === 0) continue;
-      const bBase = k * N;
-      for (let j = 0; j < N; j++) c[cBase + j] += aik * B[bBase + j];
+  // The edges: rows past M4 and columns past N4, one dot product each.
+  for (let i = 0; i < M; i++) {
+    for (let j = i < M4 ? N4 : 0; j < N; j++) {
+      let sum = 0;
+      const ai = i * K;
+      const bj = j * K;
+      for (let k = 0; k < K; k++) sum += A[ai + k] * B[bj + k];
+      c[i * N + j] = sum;
     }
   }
   return c;
