@@ -1,14 +1,16 @@
 /**
  * The trainer page (index.html) in headless Chromium on WebGPU (SwiftShader here): short runs
  * of the two presets, exports, the user's own data (picker, drag and drop), pause/resume, and a
- * reload that resumes from the checkpoint in IndexedDB. A diverging run gives a message, no console
- * error, and never leaves a non-finite run in IndexedDB (issue 10).
+ * reload that resumes from the checkpoint in IndexedDB. Then what goes wrong (issue 10): diverging
+ * settings, data in bytes and corrupt files each give a message, no console error, and leave the
+ * saved run in IndexedDB usable.
  *
  * Runs are kept short (2,000 patches, tens of iterations) so the suite fits a 2-core machine;
  * the controls and ?query parameters set the sizes.
  */
 import { readFileSync } from 'node:fs';
 import type { Download, Page } from '@playwright/test';
+import { encode as encodePng } from 'fast-png';
 import { writeMat } from '../src/data/mat';
 import { Random } from '../src/random';
 import { canvasPixels, expect, screenshot, test, trainerStats, waitForTrainer } from './page-helpers';
@@ -40,6 +42,21 @@ function imagesMat(): Uint8Array {
   return writeMat([{ name: 'IMAGES', dims: [side, side, 2], data }]);
 }
 
+/** 64 × 500 patches of bytes (0–255), as a MAT-file's `patches`: data the sigmoid output cannot reproduce. */
+function bytesMat(): Uint8Array {
+  const data = new Float64Array(64 * 500);
+  for (let i = 0; i < data.length; i++) data[i] = (i * 37 + (i >> 6)) % 256;
+  return writeMat([{ name: 'patches', dims: [64, 500], data }]);
+}
+
+/** A 64×64 gray PNG. */
+function photoPng(): Uint8Array {
+  const side = 64;
+  const data = new Uint8Array(side * side);
+  for (let i = 0; i < data.length; i++) data[i] = Math.round(127 + 100 * Math.sin(i / 7) * Math.cos(i / 301));
+  return encodePng({ width: side, height: side, data, channels: 1, depth: 8 });
+}
+
 /** The run kept in IndexedDB for a reload, in brief (read as the page reads it). */
 function storedRun(page: Page): Promise<{ kind: string; iteration: number; cost: number; finiteTheta?: boolean; divergedAt?: number } | undefined> {
   return page.evaluate(
@@ -66,6 +83,20 @@ function storedRun(page: Page): Promise<{ kind: string; iteration: number; cost:
         };
       }),
   );
+}
+
+async function dropFile(page: Page, name: string, bytes: Uint8Array): Promise<void> {
+  const transfer = await page.evaluateHandle(
+    ([fileName, data]) => {
+      const dt = new DataTransfer();
+      dt.items.add(new File([new Uint8Array(data)], fileName));
+      return dt;
+    },
+    [name, [...bytes]] as const,
+  );
+  await page.dispatchEvent('#dropzone', 'dragenter', { dataTransfer: transfer });
+  await page.dispatchEvent('#dropzone', 'dragover', { dataTransfer: transfer });
+  await page.dispatchEvent('#dropzone', 'drop', { dataTransfer: transfer });
 }
 
 /** A short run of the natural preset to its end, saved in IndexedDB: the run that must not be lost. */
@@ -268,25 +299,13 @@ test('your own data: a .mat file from the file picker trains', async ({ page, co
   await expect(page.locator('#status-line')).toContainText('IMAGES.mat');
 });
 
-test('a corrupt file shows an error and the page keeps working (drag and drop)', async ({ page, consoleErrors }) => {
+test('corrupt files show an error naming them, the saved run stays, and the page keeps working (drag and drop)', async ({ page, consoleErrors }) => {
   void consoleErrors;
   await page.goto('/?patches=500&iterations=5');
-  const drop = async (name: string, bytes: number[]) => {
-    const transfer = await page.evaluateHandle(
-      ([fileName, data]) => {
-        const dt = new DataTransfer();
-        dt.items.add(new File([new Uint8Array(data)], fileName));
-        return dt;
-      },
-      [name, bytes] as const,
-    );
-    await page.dispatchEvent('#dropzone', 'dragenter', { dataTransfer: transfer });
-    await page.dispatchEvent('#dropzone', 'dragover', { dataTransfer: transfer });
-    await page.dispatchEvent('#dropzone', 'drop', { dataTransfer: transfer });
-  };
+  await savedShortRun(page, 5);
   // A MAT-file cut short in the middle of its first variable.
   const good = imagesMat();
-  await drop('broken.mat', [...good.subarray(0, 300)]);
+  await dropFile(page, 'broken.mat', good.subarray(0, 300));
   const error = page.locator('#data-error');
   await expect(error).toBeVisible();
   await expect(error).toContainText('broken.mat');
@@ -295,18 +314,55 @@ test('a corrupt file shows an error and the page keeps working (drag and drop)',
   // Starting on it is refused with a message, not a crash.
   await page.click('#start');
   await expect(page.locator('#config-error')).toBeVisible();
-  expect((await trainerStats(page)).state).toBe('idle');
+  expect((await trainerStats(page)).state).toBe('finished');
+
+  // A PNG cut short inside its image data.
+  const png = photoPng();
+  await dropFile(page, 'photo.png', png.subarray(0, Math.floor(png.length / 2)));
+  await expect(error).toContainText('photo.png: corrupt PNG');
+  await expect(error).toContainText('truncated');
+  await page.click('#start');
+  await expect(page.locator('#config-error')).toContainText('could not be read');
 
   // Not a data file at all.
-  await drop('notes.txt', [...Buffer.from('hello, autoencoder')]);
-  await expect(error).toContainText('unknown kind of data');
+  await dropFile(page, 'notes.txt', Buffer.from('hello, autoencoder'));
+  await expect(error).toContainText('notes.txt: unknown kind of data');
+  // None of it touched the saved run.
+  expect(await storedRun(page)).toMatchObject({ kind: 'model', iteration: 5, finiteTheta: true });
 
   // The page still works: a good file by drag and drop, and a run on it.
-  await drop('IMAGES.mat', [...good]);
+  await dropFile(page, 'IMAGES.mat', good);
   await expect(error).toBeHidden();
   await expect(page.locator('#data-info')).toContainText('IMAGES.mat');
   await page.click('#start');
   const done = await waitForTrainer(page, "t.state === 'finished'");
   expect(done.iteration).toBe(5);
+  expect(done.cost).toBeLessThan(done.initialCost);
+});
+
+test('data in bytes (0–255) is refused naming the file, the saved run stays, and rescaling trains on it', async ({ page, consoleErrors }) => {
+  void consoleErrors;
+  await page.goto('/?patches=500&iterations=5');
+  await savedShortRun(page, 5);
+  await page.locator('#file-input').setInputFiles({ name: 'bytes.mat', mimeType: 'application/octet-stream', buffer: Buffer.from(bytesMat()) });
+  const error = page.locator('#data-error');
+  await expect(error).toBeVisible();
+  await expect(error).toContainText('bytes.mat: values run from 0 to 255, but the sigmoid output can only reproduce [0, 1]');
+  // The way out is the page's own checkbox, not the command line's flag.
+  await expect(error).toContainText("tick “Rescale as UFLDL's normalizeData” under Data");
+  await expect(error).not.toContainText('--normalize');
+  await screenshot(page, 'trainer-bytes-data');
+  await page.click('#start');
+  await expect(page.locator('#config-error')).toBeVisible();
+  const after = await trainerStats(page);
+  expect(after.state).toBe('finished');
+  expect(after.lastError).toBe('');
+  expect(await storedRun(page)).toMatchObject({ kind: 'model', iteration: 5, finiteTheta: true });
+
+  await page.locator('#normalize').check();
+  await expect(error).toBeHidden();
+  await expect(page.locator('#data-info')).toContainText('500 patches from bytes.mat, rescaled by normalizeData');
+  await page.click('#start');
+  const done = await waitForTrainer(page, "t.state === 'finished' && t.iteration === 5");
   expect(done.cost).toBeLessThan(done.initialCost);
 });

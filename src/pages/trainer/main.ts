@@ -24,7 +24,7 @@ import {
   type DataChoice,
 } from './settings';
 import { busy, initialState, reduce, settingsLocked, type Message, type TrainerState, type UnsavedRun } from './state';
-import { clearRun, loadFiles, loadRun, saveFiles, saveRun, type CostHistory } from './store';
+import { clearRun, loadFiles, loadRun, saveRun, type CostHistory } from './store';
 import { TrainerViews } from './views';
 
 const $ = <T extends HTMLElement = HTMLElement>(id: string) => document.getElementById(id) as T;
@@ -41,6 +41,7 @@ const el = {
   dropzone: $('dropzone'),
   fileInput: $<HTMLInputElement>('file-input'),
   chooseFile: $<HTMLButtonElement>('choose-file'),
+  normalize: $<HTMLInputElement>('normalize'),
   device: $<HTMLSelectElement>('device'),
   deviceHint: $('device-hint'),
   iterationsInput: $<HTMLInputElement>('iterations'),
@@ -115,7 +116,7 @@ function dispatch(message: Message): void {
     perf.slowWork = 0;
   }
   views.render(state);
-  if (state.save && state.save !== before.save) persist(state.save.record);
+  if (state.save && state.save !== before.save) persist(state.save.record, state.run!.id);
   // A pause shows the run's total, which resume runs to (and which may be changed meanwhile).
   if (state.phase === 'paused' && before.phase !== 'paused' && state.run) el.iterationsInput.value = String(state.run.totalIterations);
   updateStats();
@@ -172,19 +173,23 @@ function download(bytes: Uint8Array, filename: string, mime: string): void {
 // ------------------------------------------------------------------ IndexedDB
 
 let persisting: Promise<void> = Promise.resolve();
-let queued: UnsavedRun | undefined;
+let queued: { record: UnsavedRun; runId: number } | undefined;
+/** The files of the latest run, written with its first record. */
+let runFiles: { runId: number; files: UserFile[] | undefined; written: boolean } | undefined;
 
 /** Saves the newest record; records that arrive while one is being written replace each other. */
-function persist(record: UnsavedRun): void {
+function persist(record: UnsavedRun, runId: number): void {
   const idle = queued === undefined;
-  queued = record;
+  queued = { record, runId };
   if (!idle) return;
   persisting = persisting.then(async () => {
     const next = queued!;
     queued = undefined;
+    const files = runFiles && runFiles.runId === next.runId && !runFiles.written ? runFiles : undefined;
     try {
-      await saveRun({ ...next, savedAt: Date.now() });
-      dispatch({ type: 'saved', iteration: next.kind === 'checkpoint' ? next.iteration : next.iterations });
+      await saveRun({ ...next.record, savedAt: Date.now() }, files && { files: files.files });
+      if (files) files.written = true;
+      dispatch({ type: 'saved', iteration: next.record.kind === 'checkpoint' ? next.record.iteration : next.record.iterations });
     } catch (error) {
       dispatch({ type: 'save-failed', message: messageOf(error) });
     }
@@ -373,7 +378,7 @@ function beginRun(
   const checkpointEvery = url.checkpointEvery ?? 0;
   const checkpointSeconds = url.checkpointEvery ? 0 : thetaLength > 100_000 ? 30 : 10;
   const files = options.files ?? (config.data === 'natural' || config.data === 'mnist' ? undefined : state.data.files);
-  void saveFiles(files).catch(() => undefined);
+  runFiles = { runId: state.run!.id, files, written: false };
   send({ type: 'start', config, device, files, resume: options.resume, liveEvery, checkpointEvery, checkpointSeconds, maxExamples });
 }
 
@@ -468,6 +473,13 @@ function init(): void {
     });
   }
   el.device.addEventListener('change', updateDeviceHint);
+  // Rescaling changes what the files hold: the worker reads them again.
+  el.normalize.addEventListener('change', () => {
+    const files = state.data.files;
+    if (!files || settingsLocked(state.phase)) return;
+    dispatch({ type: 'files-chosen', names: files.map((f) => f.name) });
+    send({ type: 'inspect', files, config: readForm(preset, fileNames()) });
+  });
   for (const button of document.querySelectorAll<HTMLButtonElement>('.preset')) {
     button.addEventListener('click', () => applyPreset(button.dataset.preset as PresetName));
   }

@@ -111,6 +111,7 @@ function input(id: string): HTMLInputElement {
 export function writeForm(config: TrainConfig, data: DataChoice): void {
   for (const field of numberFields) input(field).value = String(config[field]);
   (document.getElementById('optimizer') as HTMLSelectElement).value = config.optimizer;
+  input('normalize').checked = config.normalize === true;
   for (const radio of document.querySelectorAll<HTMLInputElement>('input[name="data"]')) radio.checked = radio.value === data;
   updateFieldVisibility();
   markPreset(config.preset);
@@ -130,6 +131,7 @@ export function readForm(preset: TrainConfig['preset'], dataName: string | undef
   }
   config.optimizer = (document.getElementById('optimizer') as HTMLSelectElement).value as OptimizerName;
   config.data = choice === 'file' ? (dataName ?? '') : choice;
+  if (choice === 'file' && input('normalize').checked) config.normalize = true;
   return config;
 }
 
@@ -139,6 +141,8 @@ export function updateFieldVisibility(): void {
   for (const label of document.querySelectorAll<HTMLElement>('[data-optimizers]')) {
     label.hidden = !label.dataset.optimizers!.split(' ').includes(optimizer);
   }
+  // Rescaling is for the user's ready-made data; images are always normalized.
+  document.getElementById('normalize-field')!.hidden = dataChoice() !== 'file';
   const mnist = dataChoice() === 'mnist';
   for (const label of document.querySelectorAll<HTMLElement>('[data-images]')) {
     const field = label.querySelector('input')!;

@@ -93,8 +93,17 @@ export async function loadRun(): Promise<SavedRun | undefined> {
   return (await transact<SavedRun>('readonly', (store) => store.get(RUN_KEY))) ?? undefined;
 }
 
-export async function saveRun(run: SavedRun): Promise<void> {
-  await transact('readwrite', (store) => void store.put(run, RUN_KEY));
+/**
+ * Saves the run. With `data`, also the files it trains on (none: the stored ones are removed), in
+ * the same transaction: a run's files replace the previous run's only with its first record, so a
+ * run that fails before it has one leaves the saved run resumable.
+ */
+export async function saveRun(run: SavedRun, data?: { files: readonly UserFile[] | undefined }): Promise<void> {
+  await transact('readwrite', (store) => {
+    store.put(run, RUN_KEY);
+    if (data?.files) store.put(data.files, FILES_KEY);
+    else if (data) store.delete(FILES_KEY);
+  });
 }
 
 export async function clearRun(): Promise<void> {
@@ -102,10 +111,6 @@ export async function clearRun(): Promise<void> {
     store.delete(RUN_KEY);
     store.delete(FILES_KEY);
   });
-}
-
-export async function saveFiles(files: readonly UserFile[] | undefined): Promise<void> {
-  await transact('readwrite', (store) => void (files ? store.put(files, FILES_KEY) : store.delete(FILES_KEY)));
 }
 
 export async function loadFiles(): Promise<UserFile[] | undefined> {

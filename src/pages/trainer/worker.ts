@@ -127,8 +127,13 @@ async function inspect(files: StartRequest['files'], config: TrainConfig): Promi
     const data = await loadBrowserTrainingData({ ...config, data: files!.map((f) => f.name).join(', ') }, files);
     post({ type: 'inspected', ok: true, description: data.description, examples: data.dataset.examples, visibleSize: data.dataset.visibleSize });
   } catch (error) {
-    post({ type: 'inspected', ok: false, message: messageOf(error) });
+    post({ type: 'inspected', ok: false, message: pageWords(messageOf(error)) });
   }
+}
+
+/** The data layer's advice names the command line's flag; on the page it is a checkbox. */
+function pageWords(message: string): string {
+  return message.replace("pass --normalize to apply UFLDL's normalizeData", "tick “Rescale as UFLDL's normalizeData” under Data");
 }
 
 function pickSample(data: TrainingData, seed: number): { sample: Float64Array; sampleCount: number } {
@@ -187,7 +192,7 @@ async function start(request: StartRequest): Promise<void> {
       post({ type: 'error', message: messageOf(error), during: 'config' });
     } else {
       const theInput = error instanceof DataError || error instanceof ConfigError || error instanceof CheckpointError;
-      post({ type: 'error', message: messageOf(error), during: theInput ? 'data' : 'training' });
+      post({ type: 'error', message: pageWords(messageOf(error)), during: theInput ? 'data' : 'training' });
     }
     return;
   }
