@@ -2,8 +2,8 @@
  * The trainer page (index.html) in headless Chromium on WebGPU (SwiftShader here): short runs
  * of the two presets, exports, the user's own data (picker, drag and drop), pause/resume, and a
  * reload that resumes from the checkpoint in IndexedDB. Then what goes wrong (issue 10): diverging
- * settings, data in bytes and corrupt files each give a message, no console error, and leave the
- * saved run in IndexedDB usable.
+ * settings, data in bytes, corrupt files and a lost GPU device each give a message, no console
+ * error, and leave the saved run in IndexedDB usable.
  *
  * Runs are kept short (2,000 patches, tens of iterations) so the suite fits a 2-core machine;
  * the controls and ?query parameters set the sizes.
@@ -365,4 +365,37 @@ test('data in bytes (0–255) is refused naming the file, the saved run stays, a
   await page.click('#start');
   const done = await waitForTrainer(page, "t.state === 'finished' && t.iteration === 5");
   expect(done.cost).toBeLessThan(done.initialCost);
+});
+
+test('a lost GPU device: the page says so, offers the checkpoint in IndexedDB, and resuming finishes the run', async ({ page, consoleErrors }) => {
+  void consoleErrors;
+  // ?testHooks=1 gives the test window.trainerTest.loseDevice(): the worker destroys its device.
+  await page.goto('/?patches=2000&iterations=60&checkpointEvery=5&testHooks=1');
+  await page.click('#start');
+  await waitForTrainer(page, "t.state === 'training' && t.savedIteration >= 10");
+  await page.evaluate(() => (window as unknown as { trainerTest: { loseDevice(): void } }).trainerTest.loseDevice());
+  const lost = await waitForTrainer(page, "t.state === 'error'");
+  expect(lost.lastError).toMatch(/the WebGPU device was lost/);
+  expect(lost.iteration).toBeLessThan(60);
+  await expect(page.locator('#status-line')).toContainText(`The GPU was lost at iteration ${lost.iteration}`);
+  await expect(page.locator('#config-error')).toContainText('device was lost');
+  const banner = page.locator('#resume-banner');
+  await expect(banner).toBeVisible();
+  await expect(page.locator('#resume-title')).toHaveText('The GPU was lost during training');
+  const { savedIteration: checkpoint } = await trainerStats(page);
+  expect(checkpoint).toBeGreaterThanOrEqual(10);
+  await expect(banner).toContainText(`iteration ${checkpoint} of 60`);
+  expect(await storedRun(page)).toMatchObject({ kind: 'checkpoint', iteration: checkpoint });
+  await screenshot(page, 'trainer-device-lost');
+
+  await page.click('#resume-run');
+  await expect(banner).toBeHidden();
+  const resumed = await waitForTrainer(page, 't.resumedFrom?.next !== undefined');
+  expect(resumed.resumedFrom).toMatchObject({ iteration: checkpoint, next: checkpoint + 1 });
+  const done = await waitForTrainer(page, "t.state === 'finished'");
+  expect(done.device).toMatch(/^webgpu/);
+  expect(done.iteration).toBe(60);
+  // One cost curve: the iterations up to the checkpoint, then the resumed run's, each once.
+  const xs = await page.evaluate(() => (window as unknown as { trainerHistory(): number[] }).trainerHistory());
+  expect(xs).toEqual(Array.from({ length: 61 }, (_, i) => i));
 });

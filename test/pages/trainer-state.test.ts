@@ -7,7 +7,7 @@ import type { CostParts } from '../../src/reference/autoencoder';
 import { presets } from '../../src/train/config';
 import type { FromWorker, RunSummary } from '../../src/pages/trainer/protocol';
 import { describeSaved, initialState, reduce, statusParts, type Message, type TrainerState } from '../../src/pages/trainer/state';
-import type { SavedModel } from '../../src/pages/trainer/store';
+import type { SavedCheckpoint, SavedModel } from '../../src/pages/trainer/store';
 
 const config = { ...presets['ufldl-natural'], patches: 2000, iterations: 30 };
 const run = (...messages: Message[]) => messages.reduce<TrainerState>(reduce, initialState);
@@ -164,6 +164,24 @@ describe('trainer page state', () => {
     expect(record).toMatchObject({ kind: 'model', iterations: 5, finalCost: 20, divergedAt: 6 });
     expect(describeSaved({ ...record, savedAt: 0 })).toMatchObject({ title: 'Your last run diverged', action: 'Show it' });
     expect(describeSaved({ ...record, savedAt: 0 }).text).toContain('the cost was not finite at iteration 6; kept is θ from iteration 5, cost 20.0000');
+  });
+
+  it('a lost device ends the run, says what happened and which checkpoint is kept; its offer comes from IndexedDB', () => {
+    const bytes = new Uint8Array(8);
+    const training = run(start, ready(), progress(0, 40), progress(10, 12), { type: 'checkpoint', iteration: 10, totalIterations: 30, cost: 12, bytes }, progress(11, 11));
+    const lost = reduce(training, { type: 'error', message: 'the WebGPU device was lost (destroyed): Device was destroyed.', during: 'device' });
+    expect(lost).toMatchObject({ phase: 'error', deviceLost: 'the WebGPU device was lost (destroyed): Device was destroyed.', error: 'the WebGPU device was lost (destroyed): Device was destroyed.' });
+    expect(statusParts(lost)).toEqual(['The GPU was lost at iteration 11. Its checkpoint from iteration 10 is kept in this browser: resume from it on a new device.']);
+    const stored = { ...(training.save!.record as Omit<SavedCheckpoint, 'savedAt'>), savedAt: 0 };
+    const offered = reduce(lost, { type: 'saved-found', record: stored, reason: 'device-lost' });
+    expect(offered.offer).toEqual({ record: stored, reason: 'device-lost' });
+    expect(describeSaved(stored, 'device-lost')).toMatchObject({ title: 'The GPU was lost during training', action: 'Resume' });
+    expect(describeSaved(stored, 'device-lost').text).toContain('iteration 10 of 30, cost 12.0000');
+    // Resuming starts a new run, which clears what the lost one said.
+    expect(reduce(offered, start)).toMatchObject({ phase: 'loading', deviceLost: undefined, offer: undefined, error: undefined });
+    // Before any checkpoint there is nothing to resume.
+    const early = run(start, ready(), progress(1, 30), { type: 'error', message: 'lost', during: 'device' });
+    expect(statusParts(early)).toEqual(['The GPU was lost at iteration 1. No checkpoint of this run had been saved yet: start it again.']);
   });
 
   it('errors: settings, data (shown by the user’s file), training; a run with a model is stopped, not lost', () => {

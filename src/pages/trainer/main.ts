@@ -86,6 +86,12 @@ const stats = {
 };
 (window as unknown as { trainer: typeof stats }).trainer = stats;
 (window as unknown as { trainerHistory(): number[] }).trainerHistory = () => state.run?.history.x.slice() ?? [];
+if (url.testHooks) {
+  (window as unknown as { trainerTest: object }).trainerTest = {
+    /** Destroys the worker's GPU device, as a driver reset would, under the run in progress. */
+    loseDevice: () => send({ type: 'lose-device' }),
+  };
+}
 
 function updateStats(): void {
   const run = state.run;
@@ -117,6 +123,7 @@ function dispatch(message: Message): void {
   }
   views.render(state);
   if (state.save && state.save !== before.save) persist(state.save.record, state.run!.id);
+  if (state.deviceLost && !before.deviceLost && state.run) void offerAfterDeviceLoss(state.run.id);
   // A pause shows the run's total, which resume runs to (and which may be changed meanwhile).
   if (state.phase === 'paused' && before.phase !== 'paused' && state.run) el.iterationsInput.value = String(state.run.totalIterations);
   updateStats();
@@ -194,6 +201,15 @@ function persist(record: UnsavedRun, runId: number): void {
       dispatch({ type: 'save-failed', message: messageOf(error) });
     }
   });
+}
+
+/** After the GPU was lost: once the run's last checkpoint is written, offers it from IndexedDB. */
+async function offerAfterDeviceLoss(runId: number): Promise<void> {
+  await persisting;
+  const saved = await loadRun().catch(() => undefined);
+  if (saved?.kind === 'checkpoint' && state.run?.id === runId && state.savedIteration >= 0) {
+    dispatch({ type: 'saved-found', record: saved, reason: 'device-lost' });
+  }
 }
 
 async function offerSavedRun(): Promise<void> {

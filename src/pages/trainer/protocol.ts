@@ -54,7 +54,9 @@ export type ToWorker =
   | { type: 'pause' }
   | { type: 'resume'; iterations: number }
   | { type: 'stop' }
-  | { type: 'export'; kind: ExportKind };
+  | { type: 'export'; kind: ExportKind }
+  /** For tests only (the page sends it when ?testHooks=1 asks): destroys the GPU device under the run. */
+  | { type: 'lose-device' };
 
 export interface RunSummary {
   iterations: number;
@@ -113,5 +115,6 @@ export type FromWorker =
       keptCorrections?: { kept: number; of: number };
     }
   | { type: 'ended'; reason: 'paused' | 'stopped' | 'finished'; summary: RunSummary; theta: Float64Array }
-  | { type: 'error'; message: string; during: 'data' | 'config' | 'engine' | 'training' | 'export' }
+  /** `device`: the GPU device was lost (or broke) while training; the last checkpoint is the run's state. */
+  | { type: 'error'; message: string; during: 'data' | 'config' | 'engine' | 'training' | 'device' | 'export' }
   | { type: 'exported'; kind: ExportKind; filename: string; mime: string; bytes: Uint8Array };

@@ -56,6 +56,8 @@ export interface UrlSettings {
   /** Train on a random subset of this many examples (?examples=1000: quick MNIST runs). */
   maxExamples?: number;
   autostart: boolean;
+  /** ?testHooks=1: window.trainerTest, with which an end-to-end test can lose the GPU device mid-run. */
+  testHooks: boolean;
 }
 
 export function settingsFromUrl(search: string): UrlSettings {
@@ -101,6 +103,7 @@ export function settingsFromUrl(search: string): UrlSettings {
     checkpointEvery: positive('checkpointEvery'),
     maxExamples: positive('examples'),
     autostart: query.get('autostart') === '1' || query.get('autostart') === 'true',
+    testHooks: query.get('testHooks') === '1',
   };
 }
 

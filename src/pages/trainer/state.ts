@@ -215,7 +215,7 @@ function withRatePoint(run: RunState, point: RatePoint): Pick<RunState, 'rates' 
   return { rates, rateOrigin, speed };
 }
 
-const errorStep = { data: 'load the data', engine: 'set up the engine', config: 'use these settings', training: 'train' } as const;
+const errorStep = { data: 'load the data', engine: 'set up the engine', config: 'use these settings', training: 'train', device: 'train' } as const;
 
 export function reduce(state: TrainerState, message: Message): TrainerState {
   switch (message.type) {
@@ -448,6 +448,7 @@ export function reduce(state: TrainerState, message: Message): TrainerState {
       return ended(state, message.reason, message.summary, message.theta);
     case 'error': {
       if (message.during === 'export') return { ...state, error: message.message };
+      if (message.during === 'device') return deviceLost(state, message.message);
       const userData = state.run && state.run.config.data !== 'natural' && state.run.config.data !== 'mnist';
       const next = message.during === 'data' && userData ? { ...state, data: { ...state.data, error: message.message } } : state;
       return { ...failed(next, message.message), statusLine: { text: `Could not ${errorStep[message.during]}.` } };
@@ -457,6 +458,20 @@ export function reduce(state: TrainerState, message: Message): TrainerState {
     default:
       return state;
   }
+}
+
+/**
+ * The GPU device was lost mid-run: the run is over, and its last checkpoint, already on its way
+ * to IndexedDB, is what a resume continues from (main.ts offers it once it is stored).
+ */
+function deviceLost(state: TrainerState, message: string): TrainerState {
+  const run = state.run;
+  const at = run ? ` at iteration ${run.iteration}` : '';
+  const kept =
+    run?.checkpointIteration !== undefined
+      ? `Its checkpoint from iteration ${run.checkpointIteration} is kept in this browser: resume from it on a new device.`
+      : 'No checkpoint of this run had been saved yet: start it again.';
+  return { ...failed(state, message), deviceLost: message, statusLine: { text: `The GPU was lost${at}. ${kept}` } };
 }
 
 function ended(state: TrainerState, reason: 'paused' | 'stopped' | 'finished', summary: RunSummary, theta: Float64Array): TrainerState {
@@ -532,13 +547,20 @@ export function statusParts(state: TrainerState): string[] {
 }
 
 /** The banner's words for a saved run. */
-export function describeSaved(saved: SavedRun): { title: string; text: string; action: string } {
+export function describeSaved(saved: SavedRun, reason: Offer['reason'] = 'reload'): { title: string; text: string; action: string } {
   const when = formatDate(saved.savedAt);
   const data = saved.config.data === 'natural' ? 'natural images' : saved.config.data === 'mnist' ? 'MNIST digits' : saved.config.data;
   const method = { lbfgs: 'L-BFGS', gd: 'gradient descent', sgd: 'SGD', adam: 'Adam' }[saved.config.optimizer];
   const common = `${data}, ${saved.config.hiddenSize} hidden units, ${method} on ${saved.device === 'gpu' ? 'WebGPU' : 'the CPU'}`;
   if (saved.kind === 'checkpoint') {
     const pairs = saved.keptCorrections ? ` (kept with the newest ${saved.keptCorrections.kept} of ${saved.keptCorrections.of} L-BFGS pairs)` : '';
+    if (reason === 'device-lost') {
+      return {
+        title: 'The GPU was lost during training',
+        text: `The run's last checkpoint is kept in this browser: ${common} — iteration ${saved.iteration} of ${saved.totalIterations}, cost ${formatCost(saved.cost)}${pairs}. Resume continues from it on a new device.`,
+        action: 'Resume',
+      };
+    }
     return {
       title: 'An unfinished run was saved',
       text: `Saved ${when}: ${common} — iteration ${saved.iteration} of ${saved.totalIterations}, cost ${formatCost(saved.cost)}${pairs}.`,

@@ -149,7 +149,7 @@ export class TrainerViews {
     const offer = state.offer;
     this.el.resumeBanner.hidden = !offer;
     if (!offer) return;
-    const words = describeSaved(offer.record);
+    const words = describeSaved(offer.record, offer.reason);
     this.el.resumeTitle.textContent = words.title;
     this.el.resumeText.textContent = words.text;
     this.el.resumeRun.textContent = words.action;

@@ -7,6 +7,8 @@ import { unitStatistics, type UnitStatistics } from '../../analysis/units';
 import { DataError, messageOf } from '../../data/errors';
 import { decodeLbfgsSnapshot, encodeLbfgsSnapshot, trimLbfgsSnapshot } from '../../optim/lbfgs-snapshot';
 import { displayFeatures, type TileSize } from '../../display/network';
+import type { GpuContext } from '../../gpu/device';
+import { DeviceLostError } from '../../gpu/errors';
 import { biasSigmoid, matmul } from '../../reference/ops';
 import { thetaViews, type Shape } from '../../reference/params';
 import { Random } from '../../random';
@@ -60,6 +62,8 @@ interface Session {
 }
 
 let session: Session | undefined;
+/** The GPU context of the run being prepared or trained (undefined on the CPU). */
+let gpuContext: GpuContext | undefined;
 /** Serializes requests: a start while another is loading waits for it. */
 let queue: Promise<void> = Promise.resolve();
 
@@ -77,6 +81,11 @@ self.onmessage = (event: MessageEvent<ToWorker>) => {
   }
   if (message.type === 'inspect') {
     void inspect(message.files, message.config);
+    return;
+  }
+  if (message.type === 'lose-device') {
+    // What a driver reset or an unplugged GPU does to a run, on request of a test.
+    gpuContext?.device.destroy();
     return;
   }
   queue = queue.then(() => handle(message)).catch((error) => post({ type: 'error', message: messageOf(error), during: 'training' }));
@@ -151,7 +160,7 @@ function pickSample(data: TrainingData, seed: number): { sample: Float64Array; s
 function browserRunEnvironment(files: readonly UserFile[] | undefined): RunEnvironment {
   return {
     loadData: (config) => loadBrowserTrainingData(config, files),
-    createGpuContext,
+    createGpuContext: async () => (gpuContext = await createGpuContext()),
     isGpuUnavailable: (error) => error instanceof GpuUnavailableError,
   };
 }
@@ -162,6 +171,7 @@ async function start(request: StartRequest): Promise<void> {
     return;
   }
   endSession();
+  gpuContext = undefined;
   const { device } = request;
   // Which step failed tells the page what to say: the settings, the data (or the saved run), the engine.
   let step = 'config' as 'config' | 'data' | 'engine';
@@ -332,7 +342,10 @@ async function run(s: Session, resumeFrom: Checkpoint | undefined): Promise<void
     });
   } catch (error) {
     s.controller = undefined;
-    post({ type: 'error', message: messageOf(error), during: 'training' });
+    // A lost device surfaces at the next read-back as DeviceLostError; the page then offers the
+    // last checkpoint, which it has already stored.
+    const lost = await deviceLoss(error);
+    post({ type: 'error', message: lost ?? messageOf(error), during: lost ? 'device' : 'training' });
     endSession();
     return;
   }
@@ -349,6 +362,18 @@ async function run(s: Session, resumeFrom: Checkpoint | undefined): Promise<void
     s.close();
     session = { ...s, engine: undefined, data: undefined, initialTheta: undefined, checkpoint: undefined, close: noop };
   }
+}
+
+/**
+ * What to say when `error` came of a lost GPU device, else undefined. A read-back on a lost
+ * device can fail before device.lost has settled, so a failure on the GPU waits briefly for it.
+ */
+async function deviceLoss(error: unknown): Promise<string | undefined> {
+  if (error instanceof DeviceLostError) return error.message;
+  const ctx = gpuContext;
+  if (!ctx) return undefined;
+  const info = await Promise.race([ctx.device.lost, new Promise<undefined>((resolve) => setTimeout(resolve, 200))]);
+  return info ? `the WebGPU device was lost (${info.reason}): ${info.message || messageOf(error)}` : undefined;
 }
 
 /** The hidden layer as SAE tools describe it, on the training data (a float64 pass, seconds for MNIST). */
