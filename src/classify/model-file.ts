@@ -48,3 +48,20 @@ export function readClassifierModel(value: unknown, source: string): { shape: Cl
   }
   return { shape: { inputSize: shape.inputSize, hiddenSizes: [...shape.hiddenSizes], numClasses: shape.numClasses }, theta };
 }
+
+/** A model.json file's bytes: UTF-8 JSON, then readClassifierModel; all failures are DataErrors. */
+export function readClassifierModelFile(bytes: Uint8Array, source: string): { shape: ClassifierShape; theta: Float64Array } {
+  let text: string;
+  try {
+    text = new TextDecoder('utf-8', { fatal: true }).decode(bytes);
+  } catch (error) {
+    throw new DataError(source, `not UTF-8 text (${(error as Error).message})`);
+  }
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch (error) {
+    throw new DataError(source, `not readable as JSON (${(error as Error).message})`);
+  }
+  return readClassifierModel(value, source);
+}

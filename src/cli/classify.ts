@@ -4,13 +4,12 @@
  * --predict, a trained model.json applied to an idx images file. Exit codes as `npm run train`:
  * 0 done, 1 unexpected, 2 user error, 3 diverged, 130/143 interrupted (--resume continues).
  */
-import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { decodeClassifyCheckpoint, encodeClassifyCheckpoint } from '../classify/checkpoint';
 import { cpuCompute, type ClassifyCompute } from '../classify/compute';
 import { embeddedTaskData, fileTaskData } from '../classify/data';
 import { gpuCompute } from '../classify/gpu-compute';
-import { classifierModelJson, readClassifierModel } from '../classify/model-file';
+import { classifierModelJson, readClassifierModelFile } from '../classify/model-file';
 import { confusionImage, layerFeatures } from '../classify/pictures';
 import { DivergedError, runClassification, stagesOf, type ClassifyCheckpoint, type ClassifyData, type ClassifyResult } from '../classify/pipeline';
 import { DataError } from '../data/errors';
@@ -219,13 +218,7 @@ async function predict(args: ClassifyArguments): Promise<number> {
   let images;
   let labels: Uint8Array | undefined;
   try {
-    let value: unknown;
-    try {
-      value = JSON.parse(await readFile(args.predict!, 'utf8'));
-    } catch (error) {
-      throw new DataError(args.predict!, `not readable as JSON (${(error as Error).message})`);
-    }
-    model = readClassifierModel(value, args.predict!);
+    model = readClassifierModelFile(await readFileBytes(args.predict!), args.predict!);
     if (args.labels) {
       const labeled = await loadLabeledIdxFiles(args.images!, args.labels);
       images = labeled;

@@ -1,6 +1,7 @@
 /** The readers the fuzz tests cover, by name. */
 import { canaryTargets } from './canaries';
 import { checkpointTarget } from './checkpoint';
+import { classifierModelTarget, classifyCheckpointTarget } from './classify';
 import { idxTarget } from './idx';
 import { jpegTarget, pngTarget } from './images';
 import { matTarget } from './mat';
@@ -14,5 +15,7 @@ export const targets: Record<string, Target> = {
   jpeg: jpegTarget,
   checkpoint: checkpointTarget,
   'model-json': modelJsonTarget,
+  'classify-checkpoint': classifyCheckpointTarget,
+  'classifier-model-json': classifierModelTarget,
   ...canaryTargets,
 };
