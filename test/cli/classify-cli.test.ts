@@ -50,7 +50,8 @@ describe('npm run classify', () => {
       [['--task', 'stl', '--train-images', images, '--train-labels', labels], new RegExp(`${labels}: 2 labels, but the images file ${images} holds 3 images`)],
       [['--task', 'stl', '--train-images', images, '--train-labels', tooHigh], new RegExp(`${tooHigh}: label 1 is 12`)],
       [['--task', 'stl', '--train-images', join(dir, 'missing'), '--train-labels', labels], /missing: no such file/],
-      [['--predict', join(dir, 'none.json'), '--images', images], /none.json: not readable as JSON/],
+      [['--predict', join(dir, 'none.json'), '--images', images], /none.json: no such file/],
+      [['--predict', images, '--images', images], /images.idx: not UTF-8 text|images.idx: not readable as JSON/],
       [['--out', join(dir, 'nothing-here'), '--resume'], /checkpoint.bin/],
     ];
     for (const [args, message] of cases) {
