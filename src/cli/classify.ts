@@ -79,21 +79,9 @@ async function main(argv: string[]): Promise<number> {
   log(`task: ${settings.task} — ${plan.map((s) => s.name).join(' → ')}`);
   log(`data: ${description}`);
 
-  let compute: ClassifyCompute;
-  let close = () => {};
-  if (args.device === 'cpu') {
-    compute = cpuCompute();
-  } else {
-    try {
-      const ctx = await createNodeGpuContext();
-      compute = gpuCompute(ctx);
-      close = () => ctx.destroy();
-    } catch (error) {
-      if (!(error instanceof NoAdapterError)) throw error;
-      log(`error: ${error.message} Or run on the float64 CPU reference: npm run classify -- --device cpu`);
-      return 1;
-    }
-  }
+  const opened = await openCompute(args.device);
+  if (!opened) return 1;
+  const { compute, close } = opened;
   log(`device: ${compute.device.backend} — ${compute.device.adapter}`);
   if (resumeFrom) log(`resuming after ${resumeFrom.completed.length} finished stage(s)${resumeFrom.current ? `, inside '${resumeFrom.current.name}'` : ''}`);
 
@@ -192,6 +180,19 @@ function fromDataOptions(options: Record<string, string | number>): Partial<Clas
   return out as Partial<ClassifyArguments>;
 }
 
+/** The compute a run asks for; without a WebGPU adapter, one line saying why and null. */
+async function openCompute(device: 'gpu' | 'cpu'): Promise<{ compute: ClassifyCompute; close(): void } | null> {
+  if (device === 'cpu') return { compute: cpuCompute(), close() {} };
+  try {
+    const ctx = await createNodeGpuContext();
+    return { compute: gpuCompute(ctx), close: () => ctx.destroy() };
+  } catch (error) {
+    if (!(error instanceof NoAdapterError)) throw error;
+    log(`error: ${error.message} Or run on the float64 CPU reference: add --device cpu`);
+    return null;
+  }
+}
+
 async function loadData(args: ClassifyArguments): Promise<{ data: ClassifyData; description: string }> {
   const { task, seed } = args.settings;
   const limit = args.digits !== undefined ? `, the first ${args.digits}` : '';
@@ -235,19 +236,9 @@ async function predict(args: ClassifyArguments): Promise<number> {
   } catch (error) {
     return usageFailure(error, 'classify');
   }
-  let compute: ClassifyCompute = cpuCompute();
-  let close = () => {};
-  if (args.device === 'gpu') {
-    try {
-      const ctx = await createNodeGpuContext();
-      compute = gpuCompute(ctx);
-      close = () => ctx.destroy();
-    } catch (error) {
-      if (!(error instanceof NoAdapterError)) throw error;
-      log(`error: ${error.message} Or predict on the float64 CPU reference: --device cpu`);
-      return 1;
-    }
-  }
+  const opened = await openCompute(args.device);
+  if (!opened) return 1;
+  const { compute, close } = opened;
   let predictions: Uint8Array;
   try {
     predictions = await compute.predict(model.shape, model.theta, images);
