@@ -47,7 +47,7 @@ import {
   sumSquaresProgram,
   type KernelProgram,
 } from './programs';
-import { createStorageBuffer, readF32 } from './runtime';
+import { createStorageBuffer, readF32, Serial, writeVector } from './runtime';
 import { checkBatch, checkBindingSizes, PIECE_ALIGNMENT, StepList, type Batch, type StepDefinition } from './steps';
 
 export type { Batch } from './steps';
@@ -107,7 +107,7 @@ export class GpuSparseAutoencoder {
   private readonly buffers: Record<string, GPUBuffer>;
   private readonly costStaging: GPUBuffer;
   private readonly meanStaging: GPUBuffer;
-  private pending: Promise<unknown> = Promise.resolve();
+  private readonly serial = new Serial();
   private destroyed = false;
 
   private constructor(
@@ -264,11 +264,7 @@ export class GpuSparseAutoencoder {
 
   writeTheta(theta: ArrayLike<number>): void {
     this.assertUsable();
-    if (theta.length !== this.layout.length) {
-      throw new RangeError(`θ has ${theta.length} values; this autoencoder needs ${this.layout.length}`);
-    }
-    const values = theta instanceof Float32Array ? theta : Float32Array.from(theta);
-    this.ctx.device.queue.writeBuffer(this.thetaBuffer, 0, values.buffer, values.byteOffset, values.byteLength);
+    writeVector(this.ctx.device, this.thetaBuffer, this.layout.length, theta, 'this autoencoder');
   }
 
   /**
@@ -407,9 +403,7 @@ export class GpuSparseAutoencoder {
   }
 
   private serialize<T>(fn: () => Promise<T>): Promise<T> {
-    const run = this.pending.then(fn, fn);
-    this.pending = run.catch(() => undefined);
-    return run;
+    return this.serial.run(fn);
   }
 
   /**

@@ -53,7 +53,7 @@ import {
   type KernelProgram,
   type MatmulSpec,
 } from './programs';
-import { createStorageBuffer, readF32 } from './runtime';
+import { createStorageBuffer, readF32, Serial, writeVector } from './runtime';
 import { checkBindingSizes, PIECE_ALIGNMENT, StepList, type Batch, type StepDefinition } from './steps';
 
 export interface GpuClassifierEvaluation {
@@ -101,7 +101,7 @@ export class GpuClassifier {
   private readonly layers: LayerBuffers[] = [];
   private readonly buffers: Record<'thetaPadded' | 'logits' | 'deltaOut' | 'backprop' | 'lossPartials' | 'columnPartials' | 'splitPartials' | 'weightPartials', GPUBuffer>;
   private readonly costStaging: GPUBuffer;
-  private pending: Promise<unknown> = Promise.resolve();
+  private readonly serial = new Serial();
   private destroyed = false;
 
   private constructor(
@@ -223,11 +223,7 @@ export class GpuClassifier {
 
   writeTheta(theta: ArrayLike<number>): void {
     this.assertUsable();
-    if (theta.length !== this.layout.length) {
-      throw new RangeError(`θ has ${theta.length} values; this classifier needs ${this.layout.length}`);
-    }
-    const values = theta instanceof Float32Array ? theta : Float32Array.from(theta);
-    this.ctx.device.queue.writeBuffer(this.thetaBuffer, 0, values.buffer, values.byteOffset, values.byteLength);
+    writeVector(this.ctx.device, this.thetaBuffer, this.layout.length, theta, 'this classifier');
   }
 
   /** Records the forward and backward pass into `pass` (θ from `theta`, ∇J into `grad`, over `batch`). */
@@ -331,9 +327,7 @@ export class GpuClassifier {
   }
 
   private serialize<T>(fn: () => Promise<T>): Promise<T> {
-    const run = this.pending.then(fn, fn);
-    this.pending = run.catch(() => undefined);
-    return run;
+    return this.serial.run(fn);
   }
 
   /** The step list; see the header. */

@@ -200,3 +200,24 @@ export class BindGroupCache {
     return id;
   }
 }
+
+/**
+ * Runs async GPU work one piece after another (a model's read-backs share staging buffers):
+ * each call starts when the previous one settled, whatever its outcome.
+ */
+export class Serial {
+  private pending: Promise<unknown> = Promise.resolve();
+
+  run<T>(fn: () => Promise<T>): Promise<T> {
+    const run = this.pending.then(fn, fn);
+    this.pending = run.catch(() => undefined);
+    return run;
+  }
+}
+
+/** Writes a float32 vector of exactly `length` values (θ) into `buffer`; `what` names the model in the error. */
+export function writeVector(device: GPUDevice, buffer: GPUBuffer, length: number, values: ArrayLike<number>, what: string): void {
+  if (values.length !== length) throw new RangeError(`θ has ${values.length} values; ${what} needs ${length}`);
+  const f32 = values instanceof Float32Array ? values : Float32Array.from(values);
+  device.queue.writeBuffer(buffer, 0, f32.buffer, f32.byteOffset, f32.byteLength);
+}
