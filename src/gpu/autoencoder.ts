@@ -47,7 +47,7 @@ import {
   sumSquaresProgram,
   type KernelProgram,
 } from './programs';
-import { createStorageBuffer, readF32, Serial, writeVector } from './runtime';
+import { createStorageBuffer, readF32, readRows, Serial, writeVector } from './runtime';
 import { checkBatch, checkBindingSizes, PIECE_ALIGNMENT, StepList, type Batch, type StepDefinition } from './steps';
 
 export type { Batch } from './steps';
@@ -335,34 +335,23 @@ export class GpuSparseAutoencoder {
 
   /** a⁽²⁾ of the last evaluation's batch, row-major without padding: the features of the examples. */
   readHiddenActivations(): Promise<Float32Array> {
-    return this.serialize(async () => {
-      const h = this.shape.hiddenSize;
-      const h4 = roundUp4(h);
-      const m = this.currentBatch.count;
-      const raw = await readF32(this.ctx, this.buffers.a2, 0, m * h4);
-      const out = new Float32Array(m * h);
-      for (let r = 0; r < m; r++) out.set(raw.subarray(r * h4, r * h4 + h), r * h);
-      return out;
-    });
+    return this.serialize(() => readRows(this.ctx, this.buffers.a2, this.currentBatch.count, this.shape.hiddenSize));
   }
 
-  /** a⁽²⁾, a⁽³⁾, δ⁽³⁾, δ⁽²⁾ of the last evaluation's batch, row-major without padding (tests). */
+  /**
+   * a⁽²⁾, a⁽³⁾, δ⁽³⁾, δ⁽²⁾ of the last evaluation's batch, row-major without padding (tests).
+   * An evaluation in pieces keeps only its last piece of a⁽³⁾ and the deltas: not readable.
+   */
   readIntermediates(): Promise<{ a2: Float32Array; a3: Float32Array; delta3: Float32Array; delta2: Float32Array }> {
     return this.serialize(async () => {
       const { visibleSize: v, hiddenSize: h } = this.shape;
       const m = this.currentBatch.count;
-      const unpad = async (buffer: GPUBuffer, cols: number) => {
-        const cols4 = roundUp4(cols);
-        const raw = await readF32(this.ctx, buffer, 0, m * cols4);
-        const out = new Float32Array(m * cols);
-        for (let r = 0; r < m; r++) out.set(raw.subarray(r * cols4, r * cols4 + cols), r * cols);
-        return out;
-      };
+      if (m > this.pieceRows) throw new RangeError(`the intermediates of ${m} examples evaluated in pieces of ${this.pieceRows} are not kept`);
       return {
-        a2: await unpad(this.buffers.a2, h),
-        a3: await unpad(this.buffers.a3, v),
-        delta3: await unpad(this.buffers.delta3, v),
-        delta2: await unpad(this.buffers.delta2, h),
+        a2: await readRows(this.ctx, this.buffers.a2, m, h),
+        a3: await readRows(this.ctx, this.buffers.a3, m, v),
+        delta3: await readRows(this.ctx, this.buffers.delta3, m, v),
+        delta2: await readRows(this.ctx, this.buffers.delta2, m, h),
       };
     });
   }

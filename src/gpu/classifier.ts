@@ -53,7 +53,7 @@ import {
   type KernelProgram,
   type MatmulSpec,
 } from './programs';
-import { createStorageBuffer, readF32, Serial, writeVector } from './runtime';
+import { createStorageBuffer, readF32, readRows, Serial, writeVector } from './runtime';
 import { checkBindingSizes, PIECE_ALIGNMENT, StepList, type Batch, type StepDefinition } from './steps';
 
 export interface GpuClassifierEvaluation {
@@ -268,22 +268,19 @@ export class GpuClassifier {
     return this.serialize(() => readF32(this.ctx, this.thetaBuffer, 0, this.layout.length));
   }
 
-  /** The last evaluation's P − Y, activations of each hidden layer and deltas, unpadded (tests). */
+  /**
+   * The last evaluation's P − Y, activations of each hidden layer and deltas, unpadded (tests).
+   * An evaluation in pieces keeps only its last piece of them: not readable.
+   */
   readIntermediates(): Promise<{ deltaOut: Float32Array; activations: Float32Array[]; deltas: Float32Array[] }> {
     return this.serialize(async () => {
       const m = this.examples;
-      const unpad = async (buffer: GPUBuffer, cols: number) => {
-        const cols4 = roundUp4(cols);
-        const raw = await readF32(this.ctx, buffer, 0, m * cols4);
-        const out = new Float32Array(m * cols);
-        for (let r = 0; r < m; r++) out.set(raw.subarray(r * cols4, r * cols4 + cols), r * cols);
-        return out;
-      };
+      if (this.pieces > 1) throw new RangeError(`the intermediates of ${m} examples evaluated in ${this.pieces} pieces are not kept`);
       const sizes = this.shape.hiddenSizes;
       return {
-        deltaOut: await unpad(this.buffers.deltaOut, this.shape.numClasses),
-        activations: await Promise.all(this.layers.map((layer, l) => unpad(layer.activations, sizes[l]))),
-        deltas: await Promise.all(this.layers.map((layer, l) => unpad(layer.delta, sizes[l]))),
+        deltaOut: await readRows(this.ctx, this.buffers.deltaOut, m, this.shape.numClasses),
+        activations: await Promise.all(this.layers.map((layer, l) => readRows(this.ctx, layer.activations, m, sizes[l]))),
+        deltas: await Promise.all(this.layers.map((layer, l) => readRows(this.ctx, layer.delta, m, sizes[l]))),
       };
     });
   }

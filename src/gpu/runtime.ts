@@ -78,6 +78,16 @@ export function createBindGroup(
   });
 }
 
+/** The first `rows` rows of a row-major matrix whose `cols` columns are padded to a multiple of 4, without the padding. */
+export async function readRows(ctx: GpuContext, buffer: GPUBuffer, rows: number, cols: number): Promise<Float32Array> {
+  const cols4 = Math.ceil(cols / 4) * 4;
+  const raw = await readF32(ctx, buffer, 0, rows * cols4);
+  if (cols4 === cols) return raw;
+  const out = new Float32Array(rows * cols);
+  for (let r = 0; r < rows; r++) out.set(raw.subarray(r * cols4, r * cols4 + cols), r * cols);
+  return out;
+}
+
 /** A buffer to bind: a whole buffer or a window of one. */
 export type BufferResource = GPUBuffer | GPUBufferBinding;
 
