@@ -324,6 +324,9 @@ export async function runClassification(compute: ClassifyCompute, data: Classify
     throw new Stopped();
   };
 
+  /** The last classifier scored on a test set, with its predictions (the final one's need no second pass). */
+  let lastScored: { theta: Float64Array; data: LabeledData; predicted: Uint8Array } | undefined;
+
   /** Runs stage `index` unless the checkpoint already holds it; its record either way. */
   const stage = async (index: number, run: () => Promise<StageRecord | null>, test?: { shape: ClassifierShape; data: LabeledData; name: string; theta?: (t: Float64Array) => Float64Array }): Promise<StageRecord> => {
     let record: StageRecord | undefined = completed[index];
@@ -335,7 +338,9 @@ export async function runClassification(compute: ClassifyCompute, data: Classify
       record = made;
       if (test) {
         const theta = test.theta ? test.theta(record.theta) : record.theta;
-        record.accuracy = accuracy(await compute.predict(test.shape, theta, test.data), test.data.labels);
+        const predicted = await compute.predict(test.shape, theta, test.data);
+        record.accuracy = accuracy(predicted, test.data.labels);
+        lastScored = { theta, data: test.data, predicted };
       }
       completed.push(record);
       await hooks.onStageDone?.(record, index);
@@ -427,7 +432,10 @@ export async function runClassification(compute: ClassifyCompute, data: Classify
     };
   }
   if (classifierLayout(classifier.shape).length !== classifier.theta.length) throw new Error('internal: the final classifier θ has the wrong length');
-  const predictions = await compute.predict(classifier.shape, classifier.theta, data.test);
+  const predictions =
+    lastScored?.theta === classifier.theta && lastScored.data === data.test
+      ? lastScored.predicted
+      : await compute.predict(classifier.shape, classifier.theta, data.test);
   return {
     settings,
     device: compute.device,

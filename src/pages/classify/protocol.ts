@@ -3,7 +3,7 @@
  * src/classify/pipeline.ts on WebGPU and sends what there is to see; the page keeps it in a
  * reducer (./state.ts) and draws (./views.ts).
  */
-import type { StageKind, TaskName } from '../../classify/pipeline';
+import type { StageKind, StageRecord, TaskName } from '../../classify/pipeline';
 
 /** What the controls choose; everything else is the exercises' own settings. */
 export interface ClassifyRequest {
@@ -27,17 +27,7 @@ export interface StagePlanView {
 }
 
 /** A StageRecord without its θ. */
-export interface StageSummary {
-  name: string;
-  kind: StageKind;
-  iterations: number;
-  evaluations: number;
-  initialCost: number;
-  finalCost: number;
-  seconds: number;
-  exitReason: string;
-  accuracy?: number;
-}
+export type StageSummary = Omit<StageRecord, 'theta'>;
 
 /** A display_network picture, values in [−1, 1]. */
 export interface FeaturePicture {
