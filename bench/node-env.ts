@@ -5,6 +5,7 @@
 import { fork } from 'node:child_process';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
+import { DAWN_WARNINGS } from '../scripts/dawn-stderr-filter.mjs';
 import type { AdapterSummary, CellEvent, CellRequest, CellResult } from './config';
 import type { NodeChildMessage } from './node-cell';
 import {
@@ -19,14 +20,14 @@ import type { TrainingCellResult, TrainingEvent, TrainingRequest } from './train
 
 const childScript = fileURLToPath(new URL('./node-cell.ts', import.meta.url));
 
-// Dawn's notes on every device creation, not worth repeating per cell.
-const quiet = /artificially reduced from .* to fit dynamic offset allocation limit/;
+// Dawn's notes on every device creation (the lines npm run train drops too), not worth repeating per cell.
+const quiet = (line: string) => DAWN_WARNINGS.some((pattern) => pattern.test(line));
 
 function spawn(arg: string, onMessage: (message: NodeChildMessage) => void) {
   // fork() reuses process.execArgv: tsx's loader and the WGSL import hook come along.
   const child = fork(childScript, [arg], { stdio: ['ignore', 'inherit', 'pipe', 'ipc'] });
   createInterface({ input: child.stderr! }).on('line', (line) => {
-    if (!quiet.test(line)) process.stderr.write(`  [node child] ${line}\n`);
+    if (!quiet(line)) process.stderr.write(`  [node child] ${line}\n`);
   });
   child.on('message', (message) => onMessage(message as NodeChildMessage));
   const exited = new Promise<number | null>((resolve) => child.on('close', (code) => resolve(code)));

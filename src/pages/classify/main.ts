@@ -4,8 +4,7 @@
  * the new state. Query parameters preset the controls: ?task=stl&digits=1000&hidden=36&ae=20.
  */
 import { taskNames, type TaskName } from '../../classify/pipeline';
-import { adapterLabel } from '../../gpu/adapter';
-import { probeWebGpu, webGpuAdvice } from '../common/webgpu';
+import { probeWebGpu, showWebGpuStatus } from '../common/webgpu';
 import type { ClassifyRequest, FromWorker, ToWorker } from './protocol';
 import { initialState, reduce, type ClassifyState, type Message } from './state';
 import { ClassifyViews } from './views';
@@ -121,24 +120,8 @@ function applyQuery(): void {
 async function checkWebGpu(): Promise<void> {
   const status = await probeWebGpu();
   webGpuAvailable = status.available;
-  if (status.available) {
-    el.adapter.dataset.kind = 'gpu';
-    const label = adapterLabel(status.adapter);
-    el.adapterText.textContent = `WebGPU · ${label}`;
-    el.adapter.title = `WebGPU adapter: ${label}`;
-  } else {
-    el.adapter.dataset.kind = 'cpu';
-    el.adapterText.textContent = 'No WebGPU';
-    const advice = webGpuAdvice(status);
-    el.noWebGpuHeadline.textContent = advice.headline;
-    el.noWebGpuSteps.replaceChildren(
-      ...advice.steps.map((step) => {
-        const li = document.createElement('li');
-        li.textContent = step;
-        return li;
-      }),
-    );
-    el.noWebGpu.hidden = false;
+  showWebGpuStatus(el, status, 'No WebGPU');
+  if (!status.available) {
     dispatch({ type: 'status', text: 'WebGPU is not available here, so nothing can be trained on this page.' });
   }
   updateControls();

@@ -2,7 +2,7 @@
  * Whether this browser offers WebGPU, which adapter, and — when it does not — what to do
  * about it. The pages fall back to the float64 reference (small problems only) without it.
  */
-import { summarizeAdapter, type AdapterSummary } from '../../gpu/adapter';
+import { adapterLabel, summarizeAdapter, type AdapterSummary } from '../../gpu/adapter';
 
 export type WebGpuStatus =
   | { available: true; adapter: AdapterSummary }
@@ -45,4 +45,36 @@ export function webGpuAdvice(status: Exclude<WebGpuStatus, { available: true }>)
             : 'In Firefox Nightly on other systems, set dom.webgpu.enabled to true in about:config.',
         ];
   return { headline, steps };
+}
+
+/** The page elements that show WebGPU's status: the adapter badge and the no-WebGPU notice. */
+export interface WebGpuStatusElements {
+  adapter: HTMLElement;
+  adapterText: HTMLElement;
+  noWebGpu: HTMLElement;
+  noWebGpuHeadline: HTMLElement;
+  noWebGpuSteps: HTMLElement;
+}
+
+/** Shows the adapter in the badge, or `withoutText` there and the notice of what to do. (Main thread only.) */
+export function showWebGpuStatus(el: WebGpuStatusElements, status: WebGpuStatus, withoutText: string): void {
+  if (status.available) {
+    el.adapter.dataset.kind = 'gpu';
+    const label = adapterLabel(status.adapter);
+    el.adapterText.textContent = `WebGPU · ${label}`;
+    el.adapter.title = `WebGPU adapter: ${label}`;
+    return;
+  }
+  el.adapter.dataset.kind = 'cpu';
+  el.adapterText.textContent = withoutText;
+  const advice = webGpuAdvice(status);
+  el.noWebGpuHeadline.textContent = advice.headline;
+  el.noWebGpuSteps.replaceChildren(
+    ...advice.steps.map((step) => {
+      const li = document.createElement('li');
+      li.textContent = step;
+      return li;
+    }),
+  );
+  el.noWebGpu.hidden = false;
 }

@@ -7,11 +7,11 @@
  * What a new state asks for — a record to save, a run to start — is done here.
  */
 import { messageOf } from '../../data/errors';
-import { adapterLabel, type AdapterSummary } from '../../gpu/adapter';
+import type { AdapterSummary } from '../../gpu/adapter';
 import { presets, type PresetName, type TrainConfig } from '../../train/config';
 import type { UserFile } from '../../train/data';
 import { chartTimings } from '../common/charts';
-import { probeWebGpu, webGpuAdvice } from '../common/webgpu';
+import { probeWebGpu, showWebGpuStatus } from '../common/webgpu';
 import type { DeviceChoice, ExportKind, FromWorker, ToWorker } from './protocol';
 import {
   dataChoice,
@@ -289,25 +289,10 @@ function updateDeviceHint(): void {
 async function checkWebGpu(): Promise<void> {
   const webgpu = await probeWebGpu();
   dispatch({ type: 'webgpu-probed', available: webgpu.available, adapter: webgpu.available ? webgpu.adapter : undefined });
+  showWebGpuStatus(el, webgpu, 'No WebGPU · float64 reference on the CPU');
   if (webgpu.available) {
-    el.adapter.dataset.kind = 'gpu';
-    const label = adapterLabel(webgpu.adapter);
-    el.adapterText.textContent = `WebGPU · ${label}`;
-    el.adapter.title = `WebGPU adapter: ${label}`;
     if (url.device) el.device.value = url.device;
   } else {
-    el.adapter.dataset.kind = 'cpu';
-    el.adapterText.textContent = 'No WebGPU · float64 reference on the CPU';
-    const advice = webGpuAdvice(webgpu);
-    el.noWebGpuHeadline.textContent = advice.headline;
-    el.noWebGpuSteps.replaceChildren(
-      ...advice.steps.map((step) => {
-        const li = document.createElement('li');
-        li.textContent = step;
-        return li;
-      }),
-    );
-    el.noWebGpu.hidden = false;
     // Make the default problem small enough for the reference, unless the URL chose sizes.
     if (state.phase === 'idle' && !hadSavedRun) {
       const patches = el.form.querySelector<HTMLInputElement>('#patches')!;
