@@ -3,14 +3,15 @@
  * written as the same sequence of steps the GPU pipeline runs (src/gpu/autoencoder.ts).
  *
  *   z⁽²⁾ = X·W1ᵀ           a⁽²⁾ = σ(z⁽²⁾ + b1)      ρ̂ = column means of a⁽²⁾
- *   z⁽³⁾ = a⁽²⁾·W2ᵀ        a⁽³⁾ = σ(z⁽³⁾ + b2)
+ *   z⁽³⁾ = a⁽²⁾·W2ᵀ        a⁽³⁾ = σ(z⁽³⁾ + b2)      (linear output: a⁽³⁾ = z⁽³⁾ + b2)
  *   J = (1/2m)Σ‖a⁽³⁾ − x‖² + (λ/2)(ΣW1² + ΣW2²) + β Σⱼ KL(ρ ‖ ρ̂ⱼ)
- *   δ⁽³⁾ = (a⁽³⁾ − x)·a⁽³⁾(1 − a⁽³⁾)
+ *   δ⁽³⁾ = (a⁽³⁾ − x)·a⁽³⁾(1 − a⁽³⁾)                   (linear output: δ⁽³⁾ = a⁽³⁾ − x)
  *   δ⁽²⁾ = (δ⁽³⁾·W2 + β(−ρ/ρ̂ + (1−ρ)/(1−ρ̂)))·a⁽²⁾(1 − a⁽²⁾)
  *   ∇W2 = (1/m)δ⁽³⁾ᵀa⁽²⁾ + λW2     ∇W1 = (1/m)δ⁽²⁾ᵀX + λW1
  *   ∇b2 = column means of δ⁽³⁾     ∇b1 = column means of δ⁽²⁾
  */
 import {
+  biasAdd,
   biasSigmoid,
   columnMeans,
   hiddenDelta,
@@ -23,7 +24,7 @@ import {
   sumOfSquares,
   type Matrix,
 } from './ops';
-import { thetaLayout, thetaViews, type Shape } from './params';
+import { outputOf, thetaLayout, thetaViews, type Shape } from './params';
 
 export interface Hyperparameters {
   /** ρ, the target mean activation of each hidden unit. */
@@ -103,7 +104,9 @@ export function sparseAutoencoderCostDetailed(
   // Forward pass.
   const a2 = biasSigmoid(matmul(x, W1t, m, h, v), b1, m, h);
   const meanActivation = columnMeans(a2, m, h);
-  const a3 = biasSigmoid(matmul(a2, W2t, m, v, h), b2, m, v);
+  const output = outputOf(shape);
+  const z3 = matmul(a2, W2t, m, v, h);
+  const a3 = output === 'linear' ? biasAdd(z3, b2, m, v) : biasSigmoid(z3, b2, m, v);
 
   const parts: CostParts = {
     reconstruction: sumOfSquaredDifferences(a3, x) / (2 * m),
@@ -112,7 +115,7 @@ export function sparseAutoencoderCostDetailed(
   };
 
   // Backpropagation.
-  const delta3 = outputDelta(a3, x);
+  const delta3 = outputDelta(a3, x, output);
   const backprop = matmul(delta3, W2t, m, h, v, false, true); // δ⁽³⁾·W2: m × hidden
   const delta2 = hiddenDelta(backprop, a2, sparsityDelta(meanActivation, rho, beta), m, h);
 

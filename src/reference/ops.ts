@@ -12,6 +12,12 @@
 export type Matrix = Float64Array;
 
 /**
+ * The output layer of an autoencoder: UFLDL's sigmoid a⁽³⁾ = σ(z⁽³⁾), or the linear decoder's
+ * a⁽³⁾ = z⁽³⁾ (linearDecoderExercise), whose reconstructions may take any real value.
+ */
+export type OutputActivation = 'sigmoid' | 'linear';
+
+/**
  * C = op(A) · op(B), C is M × N. op(A) is M × K: A is stored M × K, or K × M when transA.
  * op(B) is K × N: B is stored K × N, or N × K when transB.
  */
@@ -99,6 +105,15 @@ export function sigmoid(z: number): number {
 }
 
 /** a = σ(z + bias[column]) for each element of the rows × cols matrix z, in place. */
+/** z + bias per row, in place: the linear decoder's output layer. */
+export function biasAdd(z: Matrix, bias: ArrayLike<number>, rows: number, cols: number): Matrix {
+  for (let r = 0; r < rows; r++) {
+    const base = r * cols;
+    for (let c = 0; c < cols; c++) z[base + c] += bias[c];
+  }
+  return z;
+}
+
 export function biasSigmoid(z: Matrix, bias: ArrayLike<number>, rows: number, cols: number): Matrix {
   for (let r = 0; r < rows; r++) {
     const base = r * cols;
@@ -141,12 +156,12 @@ export function sumOfSquaredDifferences(a: ArrayLike<number>, b: ArrayLike<numbe
   return s;
 }
 
-/** δ⁽³⁾ = (a⁽³⁾ − x) · a⁽³⁾(1 − a⁽³⁾), elementwise. */
-export function outputDelta(a3: ArrayLike<number>, x: ArrayLike<number>): Matrix {
+/** δ⁽³⁾ = (a⁽³⁾ − x) · a⁽³⁾(1 − a⁽³⁾) elementwise; a⁽³⁾ − x for a linear output. */
+export function outputDelta(a3: ArrayLike<number>, x: ArrayLike<number>, output: OutputActivation = 'sigmoid'): Matrix {
   const d = new Float64Array(a3.length);
   for (let i = 0; i < a3.length; i++) {
     const a = a3[i];
-    d[i] = (a - x[i]) * a * (1 - a);
+    d[i] = output === 'linear' ? a - x[i] : (a - x[i]) * a * (1 - a);
   }
   return d;
 }

@@ -8,10 +8,18 @@
  * no transposes: z⁽²⁾ = X · W1ᵀ and z⁽³⁾ = a⁽²⁾ · W2ᵀ with every matrix row-major.
  */
 import { Random } from '../random';
+import type { OutputActivation } from './ops';
 
 export interface Shape {
   visibleSize: number;
   hiddenSize: number;
+  /** The output layer: sigmoid (UFLDL's sparse autoencoder, the default) or linear (the linear decoder). */
+  output?: OutputActivation;
+}
+
+/** The shape's output layer, sigmoid when it names none. */
+export function outputOf(shape: Shape): OutputActivation {
+  return shape.output ?? 'sigmoid';
 }
 
 export interface ThetaLayout {

@@ -135,3 +135,37 @@ describe('sparse autoencoder cost parts', () => {
     expect(result.cost).toBeCloseTo(reconstruction + weightDecay + sparsity, 14);
   });
 });
+
+describe('linear decoder (linearDecoderExercise) gradient', () => {
+  // UFLDL's check: 8 visible, 5 hidden, 10 examples of any real values (ZCA-whitened data are
+  // not confined to [0, 1]).
+  const shape: Shape = { visibleSize: 8, hiddenSize: 5, output: 'linear' };
+  const rng = new Random(21);
+  const data = new Float64Array(10 * 8);
+  for (let i = 0; i < data.length; i++) data[i] = 4 * (rng.uniform() - 0.5);
+  const dataset: Dataset = { data, examples: 10, visibleSize: 8 };
+  const theta = initializeParameters(shape, 13);
+  const L = thetaLayout(shape);
+  for (let i = L.b1; i < L.length; i++) theta[i] = rng.uniform() - 0.5;
+  const params: Hyperparameters = { sparsityParam: 0.035, lambda: 3e-3, beta: 5 };
+
+  it('matches central differences below 1e-9', () => {
+    const check = checkGradient((t) => sparseAutoencoderCost(t, shape, params, dataset), theta);
+    expect(check.relativeDifference).toBeLessThan(1e-9);
+  });
+
+  it('reconstructs linearly: a⁽³⁾ = W2·a⁽²⁾ + b2, unlike the sigmoid output', () => {
+    const tiny: Shape = { visibleSize: 2, hiddenSize: 1, output: 'linear' };
+    const t = new Float64Array([0.3, -0.7, 0.5, -0.2, 0.1, -0.4, 0.25]);
+    const x = [2.5, -1.5];
+    const a = 1 / (1 + Math.exp(-(0.3 * x[0] - 0.7 * x[1] + 0.1)));
+    const y = [0.5 * a - 0.4, -0.2 * a + 0.25];
+    const squaredError = (y[0] - x[0]) ** 2 + (y[1] - x[1]) ** 2;
+    const result = sparseAutoencoderCost(t, tiny, { sparsityParam: 0.035, lambda: 0, beta: 0 }, { data: new Float64Array(x), examples: 1, visibleSize: 2 });
+    expect(result.parts.reconstruction).toBeCloseTo(squaredError / 2, 14);
+    // ∇b2 = δ⁽³⁾ = a⁽³⁾ − x with no σ′ factor.
+    expect(result.grad[thetaLayout(tiny).b2]).toBeCloseTo(y[0] - x[0], 14);
+    const sigmoidOut = sparseAutoencoderCost(t, { visibleSize: 2, hiddenSize: 1 }, { sparsityParam: 0.035, lambda: 0, beta: 0 }, { data: new Float64Array(x), examples: 1, visibleSize: 2 });
+    expect(sigmoidOut.parts.reconstruction).not.toBeCloseTo(result.parts.reconstruction, 3);
+  });
+});
