@@ -3,12 +3,14 @@
 //   reconstruction = Σ(a⁽³⁾ − x)² / (2m)
 //   weightDecay    = (λ/2)(ΣW1² + ΣW2²)
 //   sparsity       = β Σⱼ KL(ρ ‖ ρ̂ⱼ),  KL = ρ log(ρ/ρ̂) + (1−ρ) log((1−ρ)/(1−ρ̂))
-// and writes [cost, reconstruction, weightDecay, sparsity].
+// and writes [cost, reconstruction, weightDecay, sparsity]. Without SPARSE (an autoencoder with no
+// sparsity penalty) the last is 0 and ρ̂ is never read.
 //
 // One workgroup of WG threads: thread t sums entries t, t + WG, … of each list, then a tree
 // over the threads in workgroup memory. The chain is ⌈n/WG⌉ + log2(WG) additions.
 
 override WG: u32 = 64;
+override SPARSE: bool = true;
 
 struct Params {
   squaredErrorCount: u32,
@@ -38,9 +40,11 @@ fn main(@builtin(local_invocation_index) t: u32) {
   for (var i = t; i < p.weightCount; i += WG) {
     s.y += weightSquares[i];
   }
-  for (var i = t; i < p.hidden; i += WG) {
-    let rhoHat = meanActivation[i];
-    s.z += rho * log(rho / rhoHat) + (1.0 - rho) * log((1.0 - rho) / (1.0 - rhoHat));
+  if (SPARSE) {
+    for (var i = t; i < p.hidden; i += WG) {
+      let rhoHat = meanActivation[i];
+      s.z += rho * log(rho / rhoHat) + (1.0 - rho) * log((1.0 - rho) / (1.0 - rhoHat));
+    }
   }
   sums[t] = s;
   workgroupBarrier();

@@ -4,12 +4,15 @@
 // Padding columns (col ≥ hidden) get δ = 0: their ρ̂ is 0 and the sparsity term is not formed.
 // With SPARSE = false (the hidden layers of a classifier, src/gpu/classifier.ts) there is no
 // sparsity term: δ = backprop · a(1 − a), and meanActivation is never read.
+// With RELU the layer's activation is max(z, 0), whose derivative is 1 where a > 0 and 0
+// elsewhere, in place of σ′ = a(1 − a).
 //
 // One thread per (vec4 column, chunk of CHUNK_ROWS rows); the sum's chain is CHUNK_ROWS/4 + 2.
 
 override WG: u32 = 8;
 override CHUNK_ROWS: u32 = 64;
 override SPARSE: bool = true;
+override RELU: bool = false;
 
 struct Params {
   rows: u32,
@@ -49,7 +52,12 @@ fn main(@builtin(global_invocation_id) gid: vec3u, @builtin(workgroup_id) wg: ve
   for (var r = rowBegin; r < rowEnd; r++) {
     let i = r * p.cols4 + col4;
     let a = a2[i];
-    let delta = (backprop[i] + sparsity) * a * (1.0 - a);
+    var delta: vec4f;
+    if (RELU) {
+      delta = select(vec4f(0.0), backprop[i] + sparsity, a > vec4f(0.0));
+    } else {
+      delta = (backprop[i] + sparsity) * a * (1.0 - a);
+    }
     delta2[i] = delta;
     ds[q] += delta;
     q = (q + 1u) & 3u;

@@ -20,11 +20,16 @@
 // cOffset + z·M·N/4, later summed in a fixed order by sum_slices.wgsl. Each output is one
 // sequential chain of at most kChunk multiply-adds (the tolerance's n_eff).
 //
-// Epilogue (BIAS_SIGMOID): C = σ(op(A)·op(B) + bias[col]) for col < nValid, 0 in the padding.
+// Epilogue (BIAS, then SIGMOID or RELU): C = act(op(A)·op(B) + bias[col]) for col < nValid, 0 in
+// the padding.
 
 override TRANS_A: bool = false;
 override TRANS_B: bool = false;
-override BIAS_SIGMOID: bool = false;
+// Epilogue: BIAS adds bias[biasOffset + col] to the product; SIGMOID or RELU then applies
+// the activation (with neither, the layer is linear).
+override BIAS: bool = false;
+override SIGMOID: bool = false;
+override RELU: bool = false;
 // Lanes per workgroup: WG_X side by side along N, WG_Y stacked along M. On llvmpipe the
 // invocations of a workgroup run 8 at a time in index order, so WG_X·WG_Y a multiple of 8 leaves
 // no SIMD lane idle, whatever WG_X is.
@@ -53,6 +58,20 @@ struct Params {
 @group(0) @binding(2) var<storage, read> b: array<vec4f>;
 @group(0) @binding(3) var<storage, read_write> c: array<vec4f>;
 @group(0) @binding(4) var<storage, read> bias: array<f32>;
+
+// The epilogue of a dense layer: z + bias, then the layer's activation (SIGMOID or RELU; neither
+// is the identity), and 0 in the padding columns so the next layer's padded inner dimension adds
+// nothing.
+fn epilogue(v: vec4f, biasValue: vec4f, valid: vec4<bool>) -> vec4f {
+  var z = v + biasValue;
+  if (SIGMOID) {
+    z = 1.0 / (1.0 + exp(-z));
+  }
+  if (RELU) {
+    z = max(z, vec4f(0.0));
+  }
+  return select(vec4f(0.0), z, valid);
+}
 
 @compute @workgroup_size(WG_X, WG_Y)
 fn main(@builtin(workgroup_id) wg: vec3u, @builtin(local_invocation_id) lid: vec3u) {
@@ -143,7 +162,7 @@ fn main(@builtin(workgroup_id) wg: vec3u, @builtin(local_invocation_id) lid: vec
     if (col4 < n4) {
       var biasValue = vec4f(0.0);
       var valid = vec4<bool>(true);
-      if (BIAS_SIGMOID) {
+      if (BIAS) {
         let col = col4 * 4u;
         valid = vec4u(col, col + 1u, col + 2u, col + 3u) < vec4u(p.nValid);
         // Padding columns read the last bias; their output is forced to 0 below.
@@ -155,8 +174,8 @@ fn main(@builtin(workgroup_id) wg: vec3u, @builtin(local_invocation_id) lid: vec
         let row = rowFirst + r;
         if (row < p.M) {
           var v = acc[r][j];
-          if (BIAS_SIGMOID) {
-            v = select(vec4f(0.0), 1.0 / (1.0 + exp(-(v + biasValue))), valid);
+          if (BIAS) {
+            v = epilogue(v, biasValue, valid);
           }
           c[cBase + row * n4 + col4] = v;
         }

@@ -2,7 +2,7 @@
 // the variant for software adapters that offer subgroups of a fixed size SG (llvmpipe: 8 lanes).
 //
 // Same contract as matmul.wgsl (layouts NN / NT / TN, vec4-padded matrices, offsets in vec4s,
-// split-K slices along workgroup z, optional bias + sigmoid epilogue).
+// split-K slices along workgroup z, optional bias + activation epilogue).
 //
 // In matmul.wgsl every lane of a SIMD group loads the same op(A) values, and on llvmpipe each of
 // those loads is a loop over the lanes. Here the SG lanes of a subgroup (one row of the
@@ -17,7 +17,11 @@ diagnostic(off, subgroup_uniformity);
 
 override TRANS_A: bool = false;
 override TRANS_B: bool = false;
-override BIAS_SIGMOID: bool = false;
+// Epilogue: BIAS adds bias[biasOffset + col] to the product; SIGMOID or RELU then applies
+// the activation (with neither, the layer is linear).
+override BIAS: bool = false;
+override SIGMOID: bool = false;
+override RELU: bool = false;
 // The subgroup size; the workgroup is SG lanes along N by WG_Y subgroups along M.
 override SG: u32 = 8;
 override WG_Y: u32 = 1;
@@ -44,6 +48,20 @@ struct Params {
 @group(0) @binding(2) var<storage, read> b: array<vec4f>;
 @group(0) @binding(3) var<storage, read_write> c: array<vec4f>;
 @group(0) @binding(4) var<storage, read> bias: array<f32>;
+
+// The epilogue of a dense layer: z + bias, then the layer's activation (SIGMOID or RELU; neither
+// is the identity), and 0 in the padding columns so the next layer's padded inner dimension adds
+// nothing.
+fn epilogue(v: vec4f, biasValue: vec4f, valid: vec4<bool>) -> vec4f {
+  var z = v + biasValue;
+  if (SIGMOID) {
+    z = 1.0 / (1.0 + exp(-z));
+  }
+  if (RELU) {
+    z = max(z, vec4f(0.0));
+  }
+  return select(vec4f(0.0), z, valid);
+}
 
 @compute @workgroup_size(SG, WG_Y)
 fn main(
@@ -142,7 +160,7 @@ fn main(
     if (col4 < n4) {
       var biasValue = vec4f(0.0);
       var valid = vec4<bool>(true);
-      if (BIAS_SIGMOID) {
+      if (BIAS) {
         let col = col4 * 4u;
         valid = vec4u(col, col + 1u, col + 2u, col + 3u) < vec4u(p.nValid);
         let last = p.nValid - 1u;
@@ -153,8 +171,8 @@ fn main(
         let row = rowFirst + r;
         if (row < p.M) {
           var v = acc[r][j];
-          if (BIAS_SIGMOID) {
-            v = select(vec4f(0.0), 1.0 / (1.0 + exp(-(v + biasValue))), valid);
+          if (BIAS) {
+            v = epilogue(v, biasValue, valid);
           }
           c[cBase + row * n4 + col4] = v;
         }

@@ -1,7 +1,7 @@
 // C = op(A) · op(B), the workgroup-memory tiled variant for real GPUs.
 //
 // Same contract as matmul.wgsl (layouts NN / NT / TN, vec4-padded matrices, offsets in vec4s,
-// split-K slices along workgroup z, optional bias + sigmoid epilogue), so the two are
+// split-K slices along workgroup z, optional bias + activation epilogue), so the two are
 // interchangeable: chooseKernelConfig (src/gpu/adapter.ts) picks one per adapter.
 //
 // A workgroup of WG_X × WG_Y threads computes a (4·WG_Y) × (4·WG_X) tile of C; each thread owns
@@ -12,7 +12,11 @@
 
 override TRANS_A: bool = false;
 override TRANS_B: bool = false;
-override BIAS_SIGMOID: bool = false;
+// Epilogue: BIAS adds bias[biasOffset + col] to the product; SIGMOID or RELU then applies
+// the activation (with neither, the layer is linear).
+override BIAS: bool = false;
+override SIGMOID: bool = false;
+override RELU: bool = false;
 override WG_X: u32 = 16;
 override WG_Y: u32 = 16;
 // Inner-dimension step staged per barrier; a multiple of 4.
@@ -41,6 +45,20 @@ struct Params {
 // tileA[k][m4]: op(A) transposed, 4 rows per vec4. tileB[k][n4]: 4 columns per vec4.
 var<workgroup> tileA: array<vec4f, TILE_K * TILE_M4>;
 var<workgroup> tileB: array<vec4f, TILE_K * WG_X>;
+
+// The epilogue of a dense layer: z + bias, then the layer's activation (SIGMOID or RELU; neither
+// is the identity), and 0 in the padding columns so the next layer's padded inner dimension adds
+// nothing.
+fn epilogue(v: vec4f, biasValue: vec4f, valid: vec4<bool>) -> vec4f {
+  var z = v + biasValue;
+  if (SIGMOID) {
+    z = 1.0 / (1.0 + exp(-z));
+  }
+  if (RELU) {
+    z = max(z, vec4f(0.0));
+  }
+  return select(vec4f(0.0), z, valid);
+}
 
 @compute @workgroup_size(WG_X, WG_Y)
 fn main(
@@ -133,7 +151,7 @@ fn main(
   }
   var biasValue = vec4f(0.0);
   var valid = vec4<bool>(true);
-  if (BIAS_SIGMOID) {
+  if (BIAS) {
     let col = col4 * 4u;
     valid = vec4u(col, col + 1u, col + 2u, col + 3u) < vec4u(p.nValid);
     let last = p.nValid - 1u;
@@ -145,8 +163,8 @@ fn main(
     let row = (row4Base + lid.y) * 4u + r;
     if (row < p.M) {
       var v = acc[r];
-      if (BIAS_SIGMOID) {
-        v = select(vec4f(0.0), 1.0 / (1.0 + exp(-(v + biasValue))), valid);
+      if (BIAS) {
+        v = epilogue(v, biasValue, valid);
       }
       c[cBase + row * n4 + col4] = v;
     }

@@ -1,4 +1,5 @@
-// δ⁽³⁾ = (a⁽³⁾ − x) · a⁽³⁾(1 − a⁽³⁾), elementwise over the m × visible output, fused with the
+// δ⁽³⁾ = (a⁽³⁾ − x) · a⁽³⁾(1 − a⁽³⁾) for a sigmoid output, a⁽³⁾ − x for a LINEAR one (the linear
+// decoder), elementwise over the m × visible output, fused with the
 // first level of two reductions over the same rows:
 //   squaredError[chunk][col] = Σ (a⁽³⁾ − x)²   (the reconstruction cost, before 1/2m)
 //   deltaSum[chunk][col]     = Σ δ⁽³⁾           (∇b2 = column means of δ⁽³⁾)
@@ -10,6 +11,7 @@
 
 override WG: u32 = 8;
 override CHUNK_ROWS: u32 = 64;
+override LINEAR: bool = false;
 
 struct Params {
   rows: u32,
@@ -41,7 +43,10 @@ fn main(@builtin(global_invocation_id) gid: vec3u, @builtin(workgroup_id) wg: ve
     let i = r * p.cols4 + col4;
     let a = a3[i];
     let d = a - x[p.xOffset + i];
-    let delta = d * a * (1.0 - a);
+    var delta = d;
+    if (!LINEAR) {
+      delta = d * a * (1.0 - a);
+    }
     delta3[i] = delta;
     sq[q] = fma(d, d, sq[q]);
     ds[q] += delta;

@@ -24,7 +24,7 @@ try {
       [10000, 196, 784, 'NT'],
       [785, 197, 1001, 'TN'],
     ] as const) {
-      say(formatCheck(await checkMatmul(ctx, { M, N, K, layout, biasSigmoid: layout === 'NN', variant })));
+      say(formatCheck(await checkMatmul(ctx, { M, N, K, layout, activation: layout === 'NN' ? 'sigmoid' : undefined, variant })));
     }
     say(formatCheck(await checkWeightGradient(ctx, { m: 10000, rows: 784, cols: 196, variant })));
   }

@@ -88,8 +88,8 @@ async function matmuls(m: number, v: number, h: number, variant: MatmulVariant, 
   const v4 = roundUp4(v);
   const h4 = roundUp4(h);
   const specs = {
-    fwd1: { M: m, N: h4, K: v4, transA: false, transB: false, biasSigmoid: true, nValid: h },
-    fwd2: { M: m, N: v4, K: h4, transA: false, transB: false, biasSigmoid: true, nValid: v },
+    fwd1: { M: m, N: h4, K: v4, transA: false, transB: false, activation: 'sigmoid' as const, nValid: h },
+    fwd2: { M: m, N: v4, K: h4, transA: false, transB: false, activation: 'sigmoid' as const, nValid: v },
     bwdNT: { M: m, N: h4, K: v4, transA: false, transB: true },
     gW1: { M: v4, N: h4, K: m, transA: true, transB: false, kChunk: splitK },
     gW2: { M: h4, N: v4, K: m, transA: true, transB: false, kChunk: splitK },

@@ -64,8 +64,8 @@ function matmulSuite(variant: MatmulVariant | undefined, shapes = KERNEL_SHAPES)
   return async (ctx, add) => {
     for (const [m, v, h] of shapes) {
       const at = `m=${m} v=${v} h=${h}`;
-      add(`${at} forward z2 NN+bias+sigmoid`, await checkMatmul(ctx, { M: m, N: h, K: v, layout: 'NN', biasSigmoid: true, variant }));
-      add(`${at} forward z3 NN+bias+sigmoid`, await checkMatmul(ctx, { M: m, N: v, K: h, layout: 'NN', biasSigmoid: true, variant }));
+      add(`${at} forward z2 NN+bias+sigmoid`, await checkMatmul(ctx, { M: m, N: h, K: v, layout: 'NN', activation: 'sigmoid', variant }));
+      add(`${at} forward z3 NN+bias+sigmoid`, await checkMatmul(ctx, { M: m, N: v, K: h, layout: 'NN', activation: 'sigmoid', variant }));
       add(`${at} plain NN`, await checkMatmul(ctx, { M: m, N: v, K: h, layout: 'NN', variant }));
       add(`${at} backprop NT`, await checkMatmul(ctx, { M: m, N: h, K: v, layout: 'NT', variant }));
       add(`${at} TN without split`, await checkMatmul(ctx, { M: v, N: h, K: m, layout: 'TN', variant }));

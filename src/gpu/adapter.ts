@@ -95,8 +95,11 @@ export interface MatmulTiling {
   fused?: boolean;
 }
 
-/** The 'unrolled' block, the one generated (best measured on SwiftShader, bench/tune/README.md). */
-export const UNROLLED_DEFAULT_TILING: MatmulTiling = { tileRows: 8, tileCols4: 2, wgX: 4, wgY: 1 };
+/**
+ * The 'unrolled' block, the one generated (best measured on SwiftShader, bench/tune/README.md):
+ * scripts/generate-unrolled-matmul.ts writes its shaders from this value.
+ */
+export const UNROLLED_DEFAULT_TILING = { tileRows: 8, tileCols4: 2, wgX: 4, wgY: 1 } as const satisfies MatmulTiling;
 
 export interface KernelConfig {
   matmul: MatmulVariant;

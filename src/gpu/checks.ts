@@ -22,6 +22,7 @@ import {
   softmaxDelta,
 } from '../reference/ops';
 import { initializeParameters } from '../reference/params';
+import type { Activation } from '../reference/ops';
 import { classifierCostDetailed, classifierLayout, type ClassifierShape } from '../reference/classifier';
 import { Random } from '../random';
 import { chooseKernelConfig, type MatmulVariant } from './adapter';
@@ -92,12 +93,13 @@ export interface MatmulCheck {
   N: number;
   K: number;
   layout: MatmulLayout;
-  biasSigmoid?: boolean;
+  /** The dense-layer epilogue (NN only): + bias, then this activation. */
+  activation?: Activation;
   variant?: MatmulVariant;
   seed?: number;
 }
 
-/** One matmul kernel (no split-K) against ops.matmul (+ ops.biasSigmoid). */
+/** One matmul kernel (no split-K) against ops.matmul (+ the bias and activation of its epilogue). */
 export async function checkMatmul(ctx: GpuContext, spec: MatmulCheck): Promise<CheckResult> {
   const { M, N, K, layout } = spec;
   const transA = layout === 'TN';
@@ -117,7 +119,7 @@ export async function checkMatmul(ctx: GpuContext, spec: MatmulCheck): Promise<C
   const bias = uniformValues(rng, N + biasOffset, -1, 1);
   const rows = transA ? M4 : M;
   const program = matmulProgram(
-    { M: rows, N: N4, K: transA ? K : K4, transA, transB, biasSigmoid: spec.biasSigmoid, biasOffset, nValid: N },
+    { M: rows, N: N4, K: transA ? K : K4, transA, transB, activation: spec.activation, biasOffset, nValid: N },
     variant,
     config.subgroupSize,
     config.tiling,
@@ -144,17 +146,25 @@ export async function checkMatmul(ctx: GpuContext, spec: MatmulCheck): Promise<C
         gpu[i] = c[i];
         if (r >= M || col >= N) continue; // reference 0, bound 0
         const j = r * N + col;
-        if (spec.biasSigmoid) {
+        if (spec.activation) {
           const z = ref[j] + bias[biasOffset + col];
-          expected[i] = 1 / (1 + Math.exp(-z));
-          bounds[i] = sigmoidBound(z, roundoffBound(program.chainLength, 1, absRef[j] + Math.abs(bias[biasOffset + col])));
+          // z carries the product's chain and one more rounding for the bias.
+          const zBound = roundoffBound(program.chainLength, 1, absRef[j] + Math.abs(bias[biasOffset + col]));
+          if (spec.activation === 'sigmoid') {
+            expected[i] = 1 / (1 + Math.exp(-z));
+            bounds[i] = sigmoidBound(z, zBound);
+          } else {
+            // max(z, 0) is exact, and 1-Lipschitz: its error is z's.
+            expected[i] = spec.activation === 'relu' ? Math.max(z, 0) : z;
+            bounds[i] = zBound;
+          }
         } else {
           expected[i] = ref[j];
           bounds[i] = roundoffBound(program.chainLength, 0, absRef[j]);
         }
       }
     }
-    return compareElementwise(`matmul ${layout}${spec.biasSigmoid ? '+bias+sigmoid' : ''}`, { M, N, K, variant }, gpu, expected, bounds);
+    return compareElementwise(`matmul ${layout}${spec.activation ? `+bias+${spec.activation}` : ''}`, { M, N, K, variant }, gpu, expected, bounds);
   });
 }
 

@@ -11,11 +11,14 @@
 
 export type Matrix = Float64Array;
 
+/** A dense layer's activation after its bias: σ(z), z itself, or max(z, 0). */
+export type Activation = 'sigmoid' | 'linear' | 'relu';
+
 /**
  * The output layer of an autoencoder: UFLDL's sigmoid a⁽³⁾ = σ(z⁽³⁾), or the linear decoder's
  * a⁽³⁾ = z⁽³⁾ (linearDecoderExercise), whose reconstructions may take any real value.
  */
-export type OutputActivation = 'sigmoid' | 'linear';
+export type OutputActivation = Extract<Activation, 'sigmoid' | 'linear'>;
 
 /**
  * C = op(A) · op(B), C is M × N. op(A) is M × K: A is stored M × K, or K × M when transA.

@@ -31,9 +31,9 @@ const SHAPES: Array<[number, number, number]> = [
 describe.each(MATMUL_VARIANTS)('matmul, %s variant', (variant) => {
   describe.each(SHAPES)('m=%i v=%i h=%i', (m, v, h) => {
     it('forward z2: σ(X·W1ᵀ + b1), NN with epilogue', () =>
-      withVariant(gpu(), variant, () => checkMatmul(gpu(), { M: m, N: h, K: v, layout: 'NN', biasSigmoid: true, variant })));
+      withVariant(gpu(), variant, () => checkMatmul(gpu(), { M: m, N: h, K: v, layout: 'NN', activation: 'sigmoid', variant })));
     it('forward z3: σ(a2·W2ᵀ + b2), NN with epilogue', () =>
-      withVariant(gpu(), variant, () => checkMatmul(gpu(), { M: m, N: v, K: h, layout: 'NN', biasSigmoid: true, variant })));
+      withVariant(gpu(), variant, () => checkMatmul(gpu(), { M: m, N: v, K: h, layout: 'NN', activation: 'sigmoid', variant })));
     it('plain NN', () => withVariant(gpu(), variant, () => checkMatmul(gpu(), { M: m, N: v, K: h, layout: 'NN', variant })));
     it('backprop δ3·W2, NT', () => withVariant(gpu(), variant, () => checkMatmul(gpu(), { M: m, N: h, K: v, layout: 'NT', variant })));
     it('TN without split', () => withVariant(gpu(), variant, () => checkMatmul(gpu(), { M: v, N: h, K: m, layout: 'TN', variant })));
@@ -44,13 +44,13 @@ describe.each(MATMUL_VARIANTS)('matmul, %s variant', (variant) => {
 
 describe('matmul at the full MNIST-sized shape (m=10000, v=784, h=196)', () => {
   it('subgroups: forward NN with epilogue', () =>
-    withVariant(gpu(), 'subgroups', () => checkMatmul(gpu(), { M: 10000, N: 196, K: 784, layout: 'NN', biasSigmoid: true, variant: 'subgroups' })));
+    withVariant(gpu(), 'subgroups', () => checkMatmul(gpu(), { M: 10000, N: 196, K: 784, layout: 'NN', activation: 'sigmoid', variant: 'subgroups' })));
   it('subgroups: NT', () => withVariant(gpu(), 'subgroups', () => checkMatmul(gpu(), { M: 10000, N: 196, K: 784, layout: 'NT', variant: 'subgroups' })));
   it('subgroups: ∇W1 split-K', () => withVariant(gpu(), 'subgroups', () => checkWeightGradient(gpu(), { m: 10000, rows: 784, cols: 196, variant: 'subgroups' })));
   it('registers: forward NN with epilogue', () =>
-    withVariant(gpu(), 'registers', () => checkMatmul(gpu(), { M: 10000, N: 784, K: 196, layout: 'NN', biasSigmoid: true, variant: 'registers' })));
+    withVariant(gpu(), 'registers', () => checkMatmul(gpu(), { M: 10000, N: 784, K: 196, layout: 'NN', activation: 'sigmoid', variant: 'registers' })));
   it('unrolled: forward NN with epilogue', () =>
-    withVariant(gpu(), 'unrolled', () => checkMatmul(gpu(), { M: 10000, N: 784, K: 196, layout: 'NN', biasSigmoid: true, variant: 'unrolled' })));
+    withVariant(gpu(), 'unrolled', () => checkMatmul(gpu(), { M: 10000, N: 784, K: 196, layout: 'NN', activation: 'sigmoid', variant: 'unrolled' })));
   it('workgroup: ∇W2 split-K', () => withVariant(gpu(), 'workgroup', () => checkWeightGradient(gpu(), { m: 10000, rows: 196, cols: 784, variant: 'workgroup' })));
 });
 

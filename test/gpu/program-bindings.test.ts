@@ -34,7 +34,7 @@ function wgslBindings(code: string): [string, string][] {
 const programs: KernelProgram[] = [
   ...MATMUL_VARIANTS.flatMap((variant) =>
     (['NN', 'NT', 'TN', 'NN+'] as const).map((layout) =>
-      matmulProgram({ M: 16, N: 16, K: 16, transA: layout === 'TN', transB: layout === 'NT', biasSigmoid: layout === 'NN+' }, variant, 16),
+      matmulProgram({ M: 16, N: 16, K: 16, transA: layout === 'TN', transB: layout === 'NT', activation: layout === 'NN+' ? 'sigmoid' : undefined }, variant, 16),
     ),
   ),
   padMatrixProgram({ rows: 3, cols: 5, outRows: 4, srcOffset: 0 }),

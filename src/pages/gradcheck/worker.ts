@@ -236,8 +236,8 @@ async function kernelChecks(ctx: GpuContext, shape: Shape): Promise<KernelCheck[
   const { visibleSize: v, hiddenSize: h } = shape;
   const m = 1000;
   const results: CheckResult[] = [
-    await checkMatmul(ctx, { M: m, N: h, K: v, layout: 'NN', biasSigmoid: true }),
-    await checkMatmul(ctx, { M: m, N: v, K: h, layout: 'NN', biasSigmoid: true }),
+    await checkMatmul(ctx, { M: m, N: h, K: v, layout: 'NN', activation: 'sigmoid' }),
+    await checkMatmul(ctx, { M: m, N: v, K: h, layout: 'NN', activation: 'sigmoid' }),
     await checkMatmul(ctx, { M: m, N: h, K: v, layout: 'NT' }),
     await checkWeightGradient(ctx, { m, rows: v, cols: h }),
     await checkWeightGradient(ctx, { m, rows: h, cols: v }),
