@@ -22,7 +22,7 @@ import {
   softmaxDelta,
 } from '../reference/ops';
 import { initializeParameters } from '../reference/params';
-import type { Activation } from '../reference/ops';
+import type { Activation, OutputActivation } from '../reference/ops';
 import { classifierCostDetailed, classifierLayout, type ClassifierShape } from '../reference/classifier';
 import { Random } from '../random';
 import { chooseKernelConfig, type MatmulVariant } from './adapter';
@@ -259,18 +259,20 @@ export async function checkColumnMeans(ctx: GpuContext, spec: { rows: number; co
 
 export async function checkOutputDelta(
   ctx: GpuContext,
-  spec: { rows: number; cols: number; startRow?: number; seed?: number },
+  spec: { rows: number; cols: number; startRow?: number; output?: OutputActivation; seed?: number },
 ): Promise<CheckResult[]> {
   const { rows, cols } = spec;
   const start = spec.startRow ?? 2;
+  const output = spec.output ?? 'sigmoid';
   const lanes = chooseKernelConfig(ctx.adapterInfo).laneGroup;
   const rng = new Random(spec.seed ?? 4);
-  const a3 = uniformValues(rng, rows * cols, 0.01, 0.99);
-  const xAll = uniformValues(rng, (start + rows) * cols, 0.1, 0.9);
+  // A linear output and its data (ZCA-whitened patches) take any real values.
+  const a3 = output === 'linear' ? uniformValues(rng, rows * cols, -3, 3) : uniformValues(rng, rows * cols, 0.01, 0.99);
+  const xAll = output === 'linear' ? uniformValues(rng, (start + rows) * cols, -3, 3) : uniformValues(rng, (start + rows) * cols, 0.1, 0.9);
   const x = xAll.subarray(start * cols);
   const cols4 = roundUp4(cols);
   const chunks = chunkCount(rows);
-  const kernel = outputDeltaProgram({ rows, cols4: cols4 / 4, xOffset: (start * cols4) / 4 }, lanes);
+  const kernel = outputDeltaProgram({ rows, cols4: cols4 / 4, xOffset: (start * cols4) / 4, output }, lanes);
   const totals = sumSlicesProgram({ rows: 1, cols, ld: cols4, sliceStride: cols4, slices: chunks, outOffset: 0, scale: 1 });
   const means = sumSlicesProgram({ rows: 1, cols, ld: cols4, sliceStride: cols4, slices: chunks, outOffset: 0, scale: 1 / rows });
   const device = ctx.device;
@@ -287,12 +289,14 @@ export async function checkOutputDelta(
       { program: totals, buffers: { partials: sqPartials, w: xBuffer, out: sqTotals } },
       { program: means, buffers: { partials: sumPartials, w: xBuffer, out: deltaMeans } },
     ]);
-    const shape = { rows, cols, startRow: start };
+    const shape = { rows, cols, startRow: start, output };
     const chain = kernel.chainLength + totals.chainLength;
 
-    const delta = outputDelta(a3, x);
+    const delta = outputDelta(a3, x, output);
     const deltaGpu = unpad(await readF32(ctx, delta3, 0, rows * cols4), rows, cols);
-    const deltaResult = compareElementwise('output delta δ3', shape, deltaGpu, delta, delta.map((d) => roundoffBound(0, 4, Math.abs(d))));
+    // (a − x)·a·(1 − a): four roundings; a − x alone: one.
+    const deltaRoundings = output === 'linear' ? 1 : 4;
+    const deltaResult = compareElementwise(`output delta δ3 (${output})`, shape, deltaGpu, delta, delta.map((d) => roundoffBound(0, deltaRoundings, Math.abs(d))));
 
     const squares = new Float64Array(rows * cols).map((_, i) => (a3[i] - x[i]) ** 2);
     const sqRef = columnMeans(squares, rows, cols).map((s) => s * rows);
@@ -322,19 +326,21 @@ export async function checkOutputDelta(
 
 export async function checkHiddenDelta(
   ctx: GpuContext,
-  spec: { rows: number; hidden: number; sparsityParam?: number; beta?: number; seed?: number },
+  spec: { rows: number; hidden: number; sparsityParam?: number; beta?: number; activation?: Exclude<Activation, 'linear'>; seed?: number },
 ): Promise<CheckResult[]> {
   const { rows, hidden } = spec;
   const rho = spec.sparsityParam ?? 0.01;
   const beta = spec.beta ?? 3;
+  const activation = spec.activation ?? 'sigmoid';
   const lanes = chooseKernelConfig(ctx.adapterInfo).laneGroup;
   const rng = new Random(spec.seed ?? 5);
   const backprop = uniformValues(rng, rows * hidden, -0.05, 0.05);
-  const a2 = uniformValues(rng, rows * hidden, 0.01, 0.99);
+  // ReLU activations: about a third exactly 0 (the units it cut), the rest positive.
+  const a2 = activation === 'relu' ? uniformValues(rng, rows * hidden, -0.5, 1).map((a) => Math.max(a, 0)) : uniformValues(rng, rows * hidden, 0.01, 0.99);
   const rhoHat = uniformValues(rng, hidden, 0.05, 0.95);
   const h4 = roundUp4(hidden);
   const chunks = chunkCount(rows);
-  const kernel = hiddenDeltaProgram({ rows, hidden, sparsity: { sparsityParam: rho, beta } }, lanes);
+  const kernel = hiddenDeltaProgram({ rows, hidden, sparsity: { sparsityParam: rho, beta }, activation }, lanes);
   const means = sumSlicesProgram({ rows: 1, cols: hidden, ld: h4, sliceStride: h4, slices: chunks, outOffset: 0, scale: 1 / rows });
   const device = ctx.device;
   const bpBuffer = uploadF32(device, pad(backprop, rows, hidden), 'backprop');
@@ -353,19 +359,21 @@ export async function checkHiddenDelta(
     const rho32 = Math.fround(rho);
     const beta32 = Math.fround(beta);
     const sparsity = sparsityDelta(rhoHat, rho32, beta32);
-    const ref = hiddenDelta(backprop, a2, sparsity, rows, hidden);
-    // Σ|terms| of one δ⁽²⁾: a(1−a)(|bp| + β(ρ/ρ̂ + (1−ρ)/(1−ρ̂))); k = 13 roundings (two 2.5-ULP
-    // divisions, the sparsity term's other four operations, the sum and three products).
+    const ref = hiddenDelta(backprop, a2, sparsity, rows, hidden, activation);
+    // Σ|terms| of one δ⁽²⁾: act′(a)(|bp| + β(ρ/ρ̂ + (1−ρ)/(1−ρ̂))) with act′ = a(1−a), or 1[a > 0]
+    // for ReLU; k = 13 roundings (two 2.5-ULP divisions, the sparsity term's other four
+    // operations, the sum and three products; ReLU's selection is exact).
     const terms = new Float64Array(rows * hidden);
     for (let r = 0; r < rows; r++) {
       for (let j = 0; j < hidden; j++) {
         const i = r * hidden + j;
         const s = beta32 * (rho32 / rhoHat[j] + (1 - rho32) / (1 - rhoHat[j]));
-        terms[i] = a2[i] * (1 - a2[i]) * (Math.abs(backprop[i]) + s);
+        const slope = activation === 'relu' ? (a2[i] > 0 ? 1 : 0) : a2[i] * (1 - a2[i]);
+        terms[i] = slope * (Math.abs(backprop[i]) + s);
       }
     }
     const deltaGpu = unpad(await readF32(ctx, delta2, 0, rows * h4), rows, hidden);
-    const deltaResult = compareElementwise('hidden delta δ2', shape, deltaGpu, ref, terms.map((t) => roundoffBound(0, 13, t)));
+    const deltaResult = compareElementwise(`hidden delta δ2 (${activation})`, shape, deltaGpu, ref, terms.map((t) => roundoffBound(0, 13, t)));
     const meanRef = columnMeans(ref, rows, hidden);
     const meanAbs = columnMeans(terms, rows, hidden);
     const meanResult = compareElementwise(
@@ -433,6 +441,8 @@ export interface CostCheck {
   hidden: number;
   examples: number;
   hyperparameters?: Hyperparameters;
+  /** With the KL penalty (default), or without: its part is then 0 and ρ̂ unread. */
+  sparse?: boolean;
   seed?: number;
 }
 
@@ -460,14 +470,15 @@ export async function checkCost(ctx: GpuContext, spec: CostCheck): Promise<Check
     const w = weights.reduce((s, v) => s + v, 0);
     const reconstruction = sq / (2 * spec.examples);
     const weightDecay = (lambda / 2) * w;
-    const sparsity = beta * klDivergenceSum(rhoHat, rho);
-    const sparsityBound = sparsityPenaltyBound(rhoHat, rho, beta, n);
+    const sparse = spec.sparse ?? true;
+    const sparsity = sparse ? beta * klDivergenceSum(rhoHat, rho) : 0;
+    const sparsityBound = sparse ? sparsityPenaltyBound(rhoHat, rho, beta, n) : 0;
     const reconstructionBound = roundoffBound(n, 3, reconstruction);
     const weightBound = roundoffBound(n, 3, weightDecay);
     const costBound = reconstructionBound + weightBound + sparsityBound + roundoffBound(0, 2, reconstruction + weightDecay + Math.abs(sparsity));
     return compareElementwise(
       'cost [cost, reconstruction, weightDecay, sparsity]',
-      { squaredErrorCount: spec.squaredErrorCount, weightCount: spec.weightCount, hidden: spec.hidden, examples: spec.examples },
+      { squaredErrorCount: spec.squaredErrorCount, weightCount: spec.weightCount, hidden: spec.hidden, examples: spec.examples, sparse: spec.sparse ?? true },
       gpu,
       [reconstruction + weightDecay + sparsity, reconstruction, weightDecay, sparsity],
       [costBound, reconstructionBound, weightBound, sparsityBound],
@@ -483,6 +494,8 @@ export interface EvaluationCheck {
   visibleSize: number;
   hiddenSize: number;
   hyperparameters?: Hyperparameters;
+  /** The output layer (default sigmoid); a linear one is fed data of any sign, as ZCA-whitened patches are. */
+  output?: OutputActivation;
   seed?: number;
   variant?: MatmulVariant;
 }
@@ -506,14 +519,17 @@ export async function checkEvaluation(ctx: GpuContext, spec: EvaluationCheck): P
   const hp = spec.hyperparameters ?? DEFAULT_HYPERPARAMETERS;
   const hp32 = { sparsityParam: Math.fround(hp.sparsityParam), lambda: Math.fround(hp.lambda), beta: Math.fround(hp.beta) };
   const { data, theta } = makeFixture(m, v, h, spec.seed ?? 1);
-  const shape = { visibleSize: v, hiddenSize: h };
+  const output = spec.output ?? 'sigmoid';
+  // Centred and spread like whitened data: [0.1, 0.9] → [-2, 2].
+  if (output === 'linear') for (let i = 0; i < data.length; i++) data[i] = Math.fround(5 * (data[i] - 0.5));
+  const shape = { visibleSize: v, hiddenSize: h, output };
   const dataset = { data, examples: m, visibleSize: v };
   const model = await GpuSparseAutoencoder.create(ctx, shape, hp, dataset, { theta, matmulVariant: spec.variant });
   try {
     const evaluation = await model.evaluate();
     const grad = await model.readGradient();
     const ref = sparseAutoencoderCostDetailed(theta, shape, hp32, dataset);
-    const label = { examples: m, visibleSize: v, hiddenSize: h, variant: model.config.matmul };
+    const label = { examples: m, visibleSize: v, hiddenSize: h, output, variant: model.config.matmul };
 
     return [compareCost(label, evaluation, ref), compareGradient(label, grad, ref.grad, autoencoderBlocks(shape))];
   } finally {

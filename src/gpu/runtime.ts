@@ -37,7 +37,7 @@ export async function readF32(ctx: GpuContext, buffer: GPUBuffer, offset: number
       if (bytes > 0) encoder.copyBufferToBuffer(buffer, offset * 4, staging, 0, bytes);
       device.queue.submit([encoder.finish()]);
     });
-    await staging.mapAsync(GPUMapMode.READ);
+    await mapForReading(ctx, staging);
     const out = new Float32Array(staging.getMappedRange(0, size).slice(0, bytes));
     staging.unmap();
     return out;

@@ -189,13 +189,16 @@ export function hiddenDelta(
   sparsityTerm: ArrayLike<number>,
   rows: number,
   hidden: number,
+  activation: Exclude<Activation, 'linear'> = 'sigmoid',
 ): Matrix {
   const d = new Float64Array(rows * hidden);
   for (let r = 0; r < rows; r++) {
     const base = r * hidden;
     for (let j = 0; j < hidden; j++) {
       const a = a2[base + j];
-      d[base + j] = (backprop[base + j] + sparsityTerm[j]) * a * (1 - a);
+      const g = backprop[base + j] + sparsityTerm[j];
+      // ReLU's derivative is 1 where it passed z (a > 0), 0 where it cut it.
+      d[base + j] = activation === 'relu' ? (a > 0 ? g : 0) : g * a * (1 - a);
     }
   }
   return d;

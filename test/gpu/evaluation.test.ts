@@ -32,6 +32,17 @@ describe('whole evaluation against the float64 reference', () => {
     expectPass(await checkEvaluation(gpu(), { examples: 10000, visibleSize: 784, hiddenSize: 196 }));
   });
 
+  // linearDecoderExercise: a linear output over data of any sign, at its 192-400 shape too.
+  describe.each(MATMUL_VARIANTS)('a linear output (the linear decoder), %s variant', (variant) => {
+    it.each([
+      [7, 3, 1],
+      [500, 192, 400],
+    ])('m=%i v=%i h=%i', (examples, visibleSize, hiddenSize) =>
+      withVariant(gpu(), variant, () =>
+        checkEvaluation(gpu(), { examples, visibleSize, hiddenSize, output: 'linear', hyperparameters: { sparsityParam: 0.035, lambda: 3e-3, beta: 5 }, variant }),
+      ));
+  });
+
   it('other hyperparameters (λ = 0.003, β = 0.5, ρ = 0.1)', async () => {
     const hyperparameters = { sparsityParam: 0.1, lambda: 0.003, beta: 0.5 };
     expectPass(await checkEvaluation(gpu(), { examples: 333, visibleSize: 64, hiddenSize: 25, hyperparameters }));

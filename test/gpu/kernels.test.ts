@@ -42,6 +42,18 @@ describe.each(MATMUL_VARIANTS)('matmul, %s variant', (variant) => {
   });
 });
 
+// The other activations of a layer's epilogue: the linear decoder's identity output and ReLU.
+describe.each(MATMUL_VARIANTS)('matmul epilogues beside the sigmoid, %s variant', (variant) => {
+  describe.each([
+    [7, 192, 400],
+    [10000, 64, 25],
+    [1, 3, 1],
+  ])('m=%i in=%i out=%i', (m, inputs, outputs) => {
+    it.each(['linear', 'relu'] as const)('act(A·W + b), %s', (activation) =>
+      withVariant(gpu(), variant, () => checkMatmul(gpu(), { M: m, N: outputs, K: inputs, layout: 'NN', activation, variant })));
+  });
+});
+
 describe('matmul at the full MNIST-sized shape (m=10000, v=784, h=196)', () => {
   it('subgroups: forward NN with epilogue', () =>
     withVariant(gpu(), 'subgroups', () => checkMatmul(gpu(), { M: 10000, N: 196, K: 784, layout: 'NN', activation: 'sigmoid', variant: 'subgroups' })));
@@ -80,6 +92,20 @@ describe('reductions and elementwise kernels', () => {
     expectPass(await checkHiddenDelta(gpu(), { rows, hidden }));
   });
   it.each([
+    [1, 3],
+    [7, 192],
+    [10000, 192],
+  ])('output delta of a linear output (a3 − x) with Σ(a3−x)² and ∇b2, %i × %i', async (rows, cols) => {
+    expectPass(await checkOutputDelta(gpu(), { rows, cols, output: 'linear' }));
+  });
+  it.each([
+    [1, 1],
+    [7, 25],
+    [10000, 400],
+  ])('ReLU hidden delta with ∇b, %i × %i', async (rows, hidden) => {
+    expectPass(await checkHiddenDelta(gpu(), { rows, hidden, activation: 'relu' }));
+  });
+  it.each([
     [3, 1],
     [25, 64],
     [196, 784],
@@ -96,5 +122,8 @@ describe('reductions and elementwise kernels', () => {
     [784, 1201, 196, 10000],
   ])('cost: %i squared-error sums, %i weight partials, hidden %i, m %i', async (squaredErrorCount, weightCount, hidden, examples) => {
     expectPass(await checkCost(gpu(), { squaredErrorCount, weightCount, hidden, examples }));
+  });
+  it('cost without a sparsity penalty: its part is 0 and ρ̂ is not read', async () => {
+    expectPass(await checkCost(gpu(), { squaredErrorCount: 64, weightCount: 13, hidden: 25, examples: 1000, sparse: false }));
   });
 });

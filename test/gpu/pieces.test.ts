@@ -113,6 +113,31 @@ describe('a classifier in pieces', () => {
   });
 });
 
+describe('a classifier’s mini-batches in pieces (the model layer gives every network the same piecing)', () => {
+  it('evaluates a batch anywhere in the set bit for bit as one piece does', async () => {
+    const spec = { examples: 900, inputSize: 60, hiddenSizes: [20], numClasses: 5, seed: 4 };
+    const { data, theta } = makeClassifierFixture(spec);
+    const pieced = await GpuClassifier.create(gpu(), spec, 1e-3, data, { theta, maxBindingBytes: 256 * 240 + 100 });
+    const whole = await GpuClassifier.create(gpu(), spec, 1e-3, data, { theta });
+    try {
+      expect(pieced.pieces).toBe(4);
+      for (const batch of [
+        { start: 0, count: 100 },
+        { start: 333, count: 211 },
+      ]) {
+        pieced.setBatch(batch);
+        whole.setBatch(batch);
+        expect(await pieced.evaluate()).toEqual(await whole.evaluate());
+        expect(Array.from(await pieced.readGradient())).toEqual(Array.from(await whole.readGradient()));
+        expect(Array.from(await pieced.predict(theta))).toEqual(Array.from(await whole.predict(theta)));
+      }
+    } finally {
+      pieced.destroy();
+      whole.destroy();
+    }
+  });
+});
+
 describe('a data set larger than the adapter’s binding', () => {
   it('45,000 × 784 (141 MB of float32) evaluates against the reference and trains with L-BFGS', async () => {
     const shape = { visibleSize: 784, hiddenSize: 8 };
