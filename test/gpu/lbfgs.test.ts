@@ -5,7 +5,8 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { GpuContext } from '../../src/gpu/device';
-import { GpuLbfgsBackend, productsChainLength } from '../../src/gpu/lbfgs';
+import { GpuLbfgsBackend } from '../../src/gpu/lbfgs';
+import { productsChainLength } from '../../src/gpu/optimizer-programs';
 import { createNodeGpuContext } from '../../src/gpu/node';
 import { OPTIMIZER_TOLERANCE, roundoffBound } from '../../src/gpu/tolerance';
 import { DEFAULT_CORRECTIONS, minimizeLbfgs, resumeLbfgs, type LbfgsIteration, type LbfgsSnapshot } from '../../src/optim/lbfgs';
