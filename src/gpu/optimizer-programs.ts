@@ -113,7 +113,10 @@ const MAX_CHUNKS = 64;
  * against its float64 value).
  */
 export const LBFGS_REPORT = { dd: 0, gPlusD: 1, deltaD: 2, gPlusDelta: 3, deltaDelta: 4, gPlusSumAbs: 5, gPlusMaxAbs: 6, dMaxAbs: 7, gD: 8 } as const;
-/** After the SCALARS, each listed ring row r has these products, in this order. */
+/**
+ * After the SCALARS, each listed ring row r has these products, in this order (the kernel's; the
+ * inner products test of test/gpu/lbfgs.test.ts fails if they are read in another).
+ */
 export const ROW_PRODUCTS = { d: 0, gPlus: 1, delta: 2 } as const;
 const ROW_PRODUCT_COUNT = Object.keys(ROW_PRODUCTS).length;
 
