@@ -30,6 +30,7 @@ import { PassTimer } from './counters';
 import type { GpuContext } from './device';
 import { formatBytes, ResourceLimitError, withErrorScopes } from './errors';
 import {
+  DIRECTION_TERM_BYTES,
   LBFGS_IDLE_STEP,
   LBFGS_REPORT,
   lbfgsLayout,
@@ -37,6 +38,7 @@ import {
   lbfgsPrograms,
   lbfgsReportLength,
   packDirectionTerms,
+  ROW_PRODUCT_COUNT,
   ROW_PRODUCTS,
   SCALARS,
   type LbfgsKernel,
@@ -139,7 +141,7 @@ export class GpuLbfgsBackend implements LbfgsBackend<GpuTrial> {
       zero: own(vectorBytes, 'zeros'),
       s: own(ringBytes, 'L-BFGS S ring'),
       y: own(ringBytes, 'L-BFGS Y ring'),
-      terms: own((2 * m + 1) * 8, 'L-BFGS direction terms'),
+      terms: own((2 * m + 1) * DIRECTION_TERM_BYTES, 'L-BFGS direction terms'),
       rows: own(2 * m * 4, 'L-BFGS listed rows'),
       partials: own(lbfgsPartialsLength(this.shape) * 4, 'L-BFGS product partials'),
       report: own(this.reportBytes, 'L-BFGS products'),
@@ -435,9 +437,8 @@ export class GpuLbfgsBackend implements LbfgsBackend<GpuTrial> {
 
   private trialFrom(t: number, report: Awaited<ReturnType<GpuLbfgsBackend['submitEvaluation']>>, gPlus: GPUBuffer): GpuTrial {
     const { evaluation, scalars, rows } = report;
-    const perRow = Object.keys(ROW_PRODUCTS).length;
-    const count = rows.length / perRow;
-    const column = (c: number) => Float64Array.from({ length: count }, (_, r) => rows[perRow * r + c]);
+    const count = rows.length / ROW_PRODUCT_COUNT;
+    const column = (c: number) => Float64Array.from({ length: count }, (_, r) => rows[ROW_PRODUCT_COUNT * r + c]);
     const trial: GpuTrial = {
       t,
       f: evaluation.cost,

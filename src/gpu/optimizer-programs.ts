@@ -118,7 +118,7 @@ export const LBFGS_REPORT = { dd: 0, gPlusD: 1, deltaD: 2, gPlusDelta: 3, deltaD
  * inner products test of test/gpu/lbfgs.test.ts fails if they are read in another).
  */
 export const ROW_PRODUCTS = { d: 0, gPlus: 1, delta: 2 } as const;
-const ROW_PRODUCT_COUNT = Object.keys(ROW_PRODUCTS).length;
+export const ROW_PRODUCT_COUNT = Object.keys(ROW_PRODUCTS).length;
 
 /** The report's length for `rows` listed ring rows, in f32s. */
 export function lbfgsReportLength(rows: number): number {
@@ -188,9 +188,12 @@ export const DIRECTION_TERM: readonly StructField[] = [
   ['coefficient', 'f32'],
 ];
 
+/** Bytes per Term in an array<Term> (4-byte fields, so no padding). */
+export const DIRECTION_TERM_BYTES = DIRECTION_TERM.length * 4;
+
 /** The direction's terms as an array<Term>, in the order the kernel adds them (at least one, zero, term). */
 export function packDirectionTerms(terms: readonly { row: number; coefficient: number }[]): ArrayBuffer {
-  const stride = DIRECTION_TERM.length * 4;
+  const stride = DIRECTION_TERM_BYTES;
   const buffer = new ArrayBuffer(Math.max(1, terms.length) * stride);
   const view = new DataView(buffer);
   terms.forEach((term, i) => {

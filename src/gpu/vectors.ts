@@ -20,8 +20,8 @@ export interface GpuVector {
 }
 
 /**
- * The kernels this backend records, at some factor: a program's pipeline depends on its length
- * only, so these make the pipelines, by program name, for the programs of every step.
+ * The programs a backend of `length`-value vectors records, at placeholder factors: a step changes
+ * only their uniforms, so these make the pipelines once, found again by program name.
  */
 function kernels(length: number): KernelProgram[] {
   const settings = { learningRate: 0, beta1: 0, beta2: 0, epsilon: 0, step: 1 };
