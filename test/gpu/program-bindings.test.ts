@@ -14,6 +14,8 @@ import {
   sumSlicesProgram,
   hiddenDeltaProgram,
   matmulProgram,
+  namedUniforms,
+  packUniforms,
   outputDeltaProgram,
   padMatrixProgram,
   softmaxProgram,
@@ -179,6 +181,21 @@ describe('programs pass the override constants their WGSL declares', () => {
     for (const program of programs.filter((p) => p.uniformFields)) {
       expect([...wgslOverrides(program.shader.code)].filter(([, hasDefault]) => hasDefault), program.name).toEqual([]);
     }
+  });
+});
+
+describe('named uniforms', () => {
+  it('pack the bytes the positional form packs, and record the fields in order', () => {
+    const { uniforms, uniformFields } = namedUniforms([
+      ['rows', 'u32', 7],
+      ['scale', 'f32', 0.1],
+    ]);
+    expect(new Uint8Array(uniforms)).toEqual(new Uint8Array(packUniforms([['u32', 7], ['f32', 0.1]])));
+    expect(uniformFields).toEqual([['rows', 'u32'], ['scale', 'f32']]);
+  });
+
+  it('name the field a value out of u32 range was given for', () => {
+    expect(() => namedUniforms([['rows', 'u32', -1]])).toThrow(/uniform field rows must be a u32, got -1/);
   });
 });
 
