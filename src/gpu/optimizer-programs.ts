@@ -178,6 +178,7 @@ export interface LbfgsStep {
   trialStep: number;
 }
 
+/** A step that moves nothing (the start's evaluation; the programs the pipelines are made from). */
 export const LBFGS_IDLE_STEP: LbfgsStep = { rows: 0, terms: 0, acceptStep: 0, addPair: false, slot: 0, gCoef: 0, trialStep: 0 };
 
 export type LbfgsKernel = 'accept' | 'direction' | 'trial' | 'products' | 'finalize';
@@ -191,7 +192,7 @@ export const DIRECTION_TERM: readonly StructField[] = [
 /** Bytes per Term in an array<Term> (4-byte fields, so no padding). */
 export const DIRECTION_TERM_BYTES = DIRECTION_TERM.length * 4;
 
-/** The direction's terms as an array<Term>, in the order the kernel adds them (at least one, zero, term). */
+/** The direction's terms as an array<Term>, in the order the kernel adds them (one zero term for none). */
 export function packDirectionTerms(terms: readonly { row: number; coefficient: number }[]): ArrayBuffer {
   const stride = DIRECTION_TERM_BYTES;
   const buffer = new ArrayBuffer(Math.max(1, terms.length) * stride);
