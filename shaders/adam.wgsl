@@ -2,7 +2,7 @@
 //   m ← β₁m + (1−β₁)g;  v ← β₂v + (1−β₂)g²;  θ ← θ − α·(m/c₁)/(√(v/c₂) + ε)
 // with the bias corrections c₁ = 1 − β₁ᵗ and c₂ = 1 − β₂ᵗ computed on the CPU.
 
-override WG: u32 = 64;
+override WG: u32;
 
 struct Params {
   n: u32,

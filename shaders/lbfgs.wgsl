@@ -10,15 +10,24 @@
 //   accept:    x ← x + t·d; with a new pair, S[slot] ← t·d, Y[slot] ← g₊ − g
 //   direction: d ← c·g + Σⱼ coefⱼ·ring[rowⱼ] (terms in age order); x₊ ← x + t₀·d
 //   trial:     x₊ ← x + t·d
-//   products:  per (chunk, listed row r, in groups of 4): rᵀd, rᵀg₊, rᵀ(g₊ − g); and for an extra row
-//              dᵀd, g₊ᵀd, (g₊ − g)ᵀd, g₊ᵀ(g₊ − g), ‖g₊ − g‖², Σ|g₊|, max|g₊|, max|d|, gᵀd
+//   products:  per (chunk, listed row r, in groups of PRODUCT_ROWS): rᵀd, rᵀg₊, rᵀ(g₊ − g); and
+//              for an extra row dᵀd, g₊ᵀd, (g₊ − g)ᵀd, g₊ᵀ(g₊ − g), ‖g₊ − g‖², Σ|g₊|, max|g₊|, max|d|, gᵀd
 //   finalize:  sums (or maxima) over the chunks: report = [the 12 vector values (the last three
 //              unused), then 3 per row]
 //
 // Max propagates NaN explicitly (WGSL's max need not), so the optimizer's finiteness tests see
 // a NaN gradient.
+//
+// The sizes TypeScript shares with this file come from it as overrides, without defaults, so that
+// there is one copy of each (src/gpu/optimizer-programs.ts): WG, SCALARS and PRODUCT_ROWS. The
+// products kernel is written for SCALARS = 12 and PRODUCT_ROWS = 4 (a group's 3 × 4 row products
+// and the vector row's values both fill three vec4 trees).
 
-override WG: u32 = 64;
+override WG: u32;
+// Values at the head of the report and per workgroup in the partials.
+override SCALARS: u32;
+// Ring rows per workgroup of the products kernel.
+override PRODUCT_ROWS: u32;
 
 struct Params {
   n4: u32,
@@ -149,8 +158,6 @@ var<workgroup> treeA: array<vec4f, WG>;
 var<workgroup> treeB: array<vec4f, WG>;
 var<workgroup> treeC: array<vec4f, WG>;
 
-const SCALARS = 12u;
-
 fn lanes(v: vec4f) -> f32 {
   return (v.x + v.y) + (v.z + v.w);
 }
@@ -167,16 +174,15 @@ fn ringRow(listed: u32, i: u32) -> vec4f {
   return productsY[(listed - p.capacity) * p.stride4 + i];
 }
 
-// One workgroup per (chunk, group of ROWS listed rows), or the vector row after the groups: the
-// vectors d, g₊, g are loaded once for the group's rows (on software adapters what costs is the
-// number of loads), and each of the 12 values a workgroup makes sums over its chunk.
-const ROWS = 4u;
+// One workgroup per (chunk, group of PRODUCT_ROWS listed rows), or the vector row after the
+// groups: the vectors d, g₊, g are loaded once for the group's rows (on software adapters what
+// costs is the number of loads), and each of the 12 values a workgroup makes sums over its chunk.
 
 @compute @workgroup_size(WG)
 fn products(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_index) t: u32) {
   let chunk = wid.x;
   let group = wid.y;
-  let groups = (p.rows + ROWS - 1u) / ROWS;
+  let groups = (p.rows + PRODUCT_ROWS - 1u) / PRODUCT_ROWS;
   let vectorRow = group == groups;
   let begin = chunk * p.chunk4;
   let end = min(p.n4, begin + p.chunk4);
@@ -186,7 +192,7 @@ fn products(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_index) 
   if (!vectorRow) {
     // Rows past the list (the last group may be short) repeat the last row, and are dropped by
     // the finalize kernel.
-    let first = group * ROWS;
+    let first = group * PRODUCT_ROWS;
     let last = p.rows - 1u;
     let l0 = rowList[first];
     let l1 = rowList[min(first + 1u, last)];
@@ -289,9 +295,9 @@ fn products(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_index) 
 @compute @workgroup_size(WG)
 fn finalize(@builtin(global_invocation_id) gid: vec3u) {
   let k = gid.x;
-  let groups = (p.rows + ROWS - 1u) / ROWS;
+  let groups = (p.rows + PRODUCT_ROWS - 1u) / PRODUCT_ROWS;
   // The 12 vector values come from the vector row (group `groups`), then 3 per listed row r,
-  // value j·3 + c of its group (j = r mod ROWS).
+  // value j·3 + c of its group (j = r mod PRODUCT_ROWS).
   var group: u32;
   var e: u32;
   if (k < SCALARS) {
@@ -302,9 +308,11 @@ fn finalize(@builtin(global_invocation_id) gid: vec3u) {
     if (r >= p.rows) {
       return;
     }
-    group = r / ROWS;
-    e = (r % ROWS) * 3u + (k - SCALARS) % 3u;
+    group = r / PRODUCT_ROWS;
+    e = (r % PRODUCT_ROWS) * 3u + (k - SCALARS) % 3u;
   }
+  // max|g₊| and max|d| (their report indices in TypeScript, LBFGS_REPORT, are held to this order
+  // by test/gpu/lbfgs.test.ts).
   let isMax = k == 6u || k == 7u;
   var s = 0.0;
   for (var j = 0u; j < p.chunks; j++) {

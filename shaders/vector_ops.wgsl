@@ -4,7 +4,7 @@
 //   axpy:  y ← (overwrite ? 0 : y) + a·x      (copy is overwrite with a = 1)
 //   scale: y ← a·y
 
-override WG: u32 = 64;
+override WG: u32;
 
 struct Params {
   n: u32,

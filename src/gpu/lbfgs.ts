@@ -29,10 +29,25 @@ import { directionCoefficients, InnerProductTable, innerProductsOf } from '../op
 import { PassTimer } from './counters';
 import type { GpuContext } from './device';
 import { formatBytes, ResourceLimitError, withErrorScopes } from './errors';
-import type { BindingKind, CachedPipeline } from './pipelines';
-import { grid1d, packUniforms } from './programs';
-import { BindGroupCache, createStorageBuffer, mapForReading } from './runtime';
-import lbfgsSource from '../../shaders/lbfgs.wgsl?raw';
+import {
+  DIRECTION_TERM_BYTES,
+  LBFGS_IDLE_STEP,
+  LBFGS_REPORT,
+  lbfgsLayout,
+  lbfgsPartialsLength,
+  lbfgsPrograms,
+  lbfgsReportLength,
+  packDirectionTerms,
+  ROW_PRODUCT_COUNT,
+  ROW_PRODUCTS,
+  SCALARS,
+  type LbfgsKernel,
+  type LbfgsShape,
+  type LbfgsStep,
+} from './optimizer-programs';
+import type { CachedPipeline } from './pipelines';
+import type { KernelProgram } from './programs';
+import { BindGroupCache, createStorageBuffer, mapForReading, readVectors, writeVector, type VectorAt } from './runtime';
 
 /** What the backend minimizes: records f(θ) and ∇f(θ) into a pass, the cost into costBuffer. */
 export interface GpuObjective {
@@ -43,59 +58,6 @@ export interface GpuObjective {
   readonly costBuffer: GPUBuffer;
   decode(values: Float32Array): Evaluation;
 }
-
-const WG = 64;
-/** Vector scalars at the head of each evaluation's report (see shaders/lbfgs.wgsl). */
-const SCALARS = 12;
-const [DD, GPLUS_D, DELTA_D, GPLUS_DELTA, DELTA_DELTA, GPLUS_SUM_ABS, GPLUS_MAX_ABS, D_MAX_ABS, G_D] = [0, 1, 2, 3, 4, 5, 6, 7, 8];
-/** At most this many chunks per reduction, so the final sums stay short. */
-const MAX_CHUNKS = 64;
-/** Ring rows per workgroup of the products kernel (ROWS in the shader). */
-const PRODUCT_ROWS = 4;
-
-/**
- * How the products kernel cuts a vector of `length` values: chunks of at least 1024 vec4s (few,
- * fat workgroups: on lavapipe each costs, and 4× fewer halved the kernel's time) and at most
- * MAX_CHUNKS of them.
- */
-export function productChunks(length: number): { chunk4: number; chunks: number } {
-  const n4 = Math.ceil(length / 4);
-  const chunk4 = Math.max(1024, Math.ceil(n4 / MAX_CHUNKS));
-  return { chunk4, chunks: Math.ceil(n4 / chunk4) };
-}
-
-/**
- * The longest accumulation chain behind one inner product (tolerance.ts): per lane ⌈chunk/64⌉
- * fmas, the 4 lanes (2), the 64-wide workgroup tree (6), the sum over the chunks.
- */
-export function productsChainLength(length: number): number {
-  const { chunk4, chunks } = productChunks(length);
-  return Math.ceil(chunk4 / 64) + 2 + 6 + chunks;
-}
-
-type LbfgsKernel = 'accept' | 'direction' | 'trial' | 'products' | 'finalize';
-
-const LAYOUTS: Record<LbfgsKernel, BindingKind[]> = {
-  // params, d, g₊, g, x, S, Y
-  accept: ['uniform', 'read-only-storage', 'read-only-storage', 'read-only-storage', 'storage', 'storage', 'storage'],
-  // params, terms, S, Y, g, x, d, x₊
-  direction: ['uniform', 'read-only-storage', 'read-only-storage', 'read-only-storage', 'read-only-storage', 'read-only-storage', 'storage', 'storage'],
-  // params, x, d, x₊
-  trial: ['uniform', 'read-only-storage', 'read-only-storage', 'storage'],
-  // params, rows, S, Y, d, g₊, g, partials
-  products: [
-    'uniform',
-    'read-only-storage',
-    'read-only-storage',
-    'read-only-storage',
-    'read-only-storage',
-    'read-only-storage',
-    'read-only-storage',
-    'storage',
-  ],
-  // params, partials, report
-  finalize: ['uniform', 'read-only-storage', 'storage'],
-};
 
 /** A trial with the inner products its evaluation reported. */
 interface GpuTrial extends Trial {
@@ -120,11 +82,11 @@ interface PendingAccept {
 export class GpuLbfgsBackend implements LbfgsBackend<GpuTrial> {
   readonly length: number;
   private readonly device: GPUDevice;
-  private readonly n4: number;
+  private readonly shape: LbfgsShape;
   private readonly stride4: number;
-  private readonly chunk4: number;
-  private readonly chunks: number;
   private readonly pipelines = new Map<LbfgsKernel, CachedPipeline>();
+  /** The kernels whose uniform block the params buffer holds (the step last written). */
+  private programs: Record<LbfgsKernel, KernelProgram>;
   private readonly bindGroups: BindGroupCache;
   private readonly owned: GPUBuffer[] = [];
   private readonly buffers: Record<'params' | 'x' | 'd' | 'xTrial' | 'zero' | 's' | 'y' | 'terms' | 'rows' | 'partials' | 'report', GPUBuffer>;
@@ -150,9 +112,10 @@ export class GpuLbfgsBackend implements LbfgsBackend<GpuTrial> {
     this.bindGroups = new BindGroupCache(this.device);
     this.length = objective.length;
     const m = corrections;
-    this.n4 = Math.ceil(this.length / 4);
-    this.stride4 = Math.ceil(this.n4 / 16) * 16;
-    ({ chunk4: this.chunk4, chunks: this.chunks } = productChunks(this.length));
+    this.shape = { length: this.length, corrections };
+    const { n4, stride4 } = lbfgsLayout(this.shape);
+    this.stride4 = stride4;
+    this.programs = lbfgsPrograms(this.shape, LBFGS_IDLE_STEP);
     const ringBytes = m * this.stride4 * 16;
     const maxBinding = this.device.limits.maxStorageBufferBindingSize;
     if (ringBytes > maxBinding) {
@@ -161,7 +124,7 @@ export class GpuLbfgsBackend implements LbfgsBackend<GpuTrial> {
           `this adapter's largest is ${formatBytes(maxBinding)}: use fewer hidden units, a first-order --optimizer, or --device cpu`,
       );
     }
-    const vectorBytes = this.n4 * 16;
+    const vectorBytes = n4 * 16;
     const own = (bytes: number, label: string, usage = 0) => {
       const buffer = usage
         ? this.device.createBuffer({ label, size: Math.max(16, Math.ceil(bytes / 16) * 16), usage })
@@ -169,18 +132,18 @@ export class GpuLbfgsBackend implements LbfgsBackend<GpuTrial> {
       this.owned.push(buffer);
       return buffer;
     };
-    this.reportBytes = (SCALARS + 3 * 2 * m) * 4;
+    this.reportBytes = lbfgsReportLength(2 * m) * 4;
     this.buffers = {
-      params: own(64, 'L-BFGS step parameters', GPUBufferUsage.UNIFORM | GPUBufferUsage.COPY_DST),
+      params: own(this.programs.accept.uniforms.byteLength, 'L-BFGS step parameters', GPUBufferUsage.UNIFORM | GPUBufferUsage.COPY_DST),
       x: own(vectorBytes, 'L-BFGS x'),
       d: own(vectorBytes, 'L-BFGS d'),
       xTrial: own(vectorBytes, 'L-BFGS trial point'),
       zero: own(vectorBytes, 'zeros'),
       s: own(ringBytes, 'L-BFGS S ring'),
       y: own(ringBytes, 'L-BFGS Y ring'),
-      terms: own((2 * m + 1) * 8, 'L-BFGS direction terms'),
+      terms: own((2 * m + 1) * DIRECTION_TERM_BYTES, 'L-BFGS direction terms'),
       rows: own(2 * m * 4, 'L-BFGS listed rows'),
-      partials: own((Math.ceil((2 * m) / PRODUCT_ROWS) + 1) * this.chunks * SCALARS * 4, 'L-BFGS product partials'),
+      partials: own(lbfgsPartialsLength(this.shape) * 4, 'L-BFGS product partials'),
       report: own(this.reportBytes, 'L-BFGS products'),
     };
     this.timer = PassTimer.create(this.device);
@@ -198,14 +161,9 @@ export class GpuLbfgsBackend implements LbfgsBackend<GpuTrial> {
     try {
       return await withErrorScopes(ctx.device, 'creating the GPU L-BFGS kernels', async () => {
         backend = new GpuLbfgsBackend(ctx, objective, corrections);
-        for (const kind of Object.keys(LAYOUTS) as LbfgsKernel[]) {
-          const pipeline = await ctx.pipelines.pipeline({
-            shader: { file: 'shaders/lbfgs.wgsl', code: lbfgsSource },
-            entryPoint: kind,
-            constants: { WG },
-            bindings: LAYOUTS[kind],
-          });
-          backend.pipelines.set(kind, pipeline);
+        // A step changes only the uniforms and dispatch sizes, not the pipelines.
+        for (const [kind, program] of Object.entries(backend.programs) as [LbfgsKernel, KernelProgram][]) {
+          backend.pipelines.set(kind, await ctx.pipelines.pipeline(program));
         }
         return backend;
       });
@@ -218,23 +176,23 @@ export class GpuLbfgsBackend implements LbfgsBackend<GpuTrial> {
   // --- LbfgsBackend -------------------------------------------------------------------------
 
   async start(x0: ArrayLike<number>): Promise<StartPoint> {
-    this.writeVector(this.buffers.x, x0);
-    this.writeParams({});
+    this.writeVector(this.buffers.x, x0, 'L-BFGS x');
+    this.writeStep({});
     // The start's "trial" is x itself, with d = 0 and g = 0: the report gives Σ|g| and max|g|.
     const zero = this.buffers.zero;
     const report = await this.submitEvaluation(this.buffers.x, this.g, zero, zero, () => {});
-    return { ...report.evaluation, gradMaxAbs: report.scalars[GPLUS_MAX_ABS], gradSumAbs: report.scalars[GPLUS_SUM_ABS] };
+    return { ...report.evaluation, gradMaxAbs: report.scalars[LBFGS_REPORT.gPlusMaxAbs], gradSumAbs: report.scalars[LBFGS_REPORT.gPlusSumAbs] };
   }
 
   restore(state: LbfgsState): void {
     this.assertUsable();
     const pairs = state.corrections.slice(-this.corrections);
-    this.writeVector(this.buffers.x, state.x);
-    this.writeVector(this.g, state.grad);
+    this.writeVector(this.buffers.x, state.x, 'L-BFGS x');
+    this.writeVector(this.g, state.grad, 'L-BFGS gradient');
     this.slots = pairs.map((_, j) => j);
     pairs.forEach((pair, j) => {
-      this.writeVector(this.buffers.s, pair.s, j * this.stride4 * 16);
-      this.writeVector(this.buffers.y, pair.y, j * this.stride4 * 16);
+      this.writeVector(this.buffers.s, pair.s, `L-BFGS s ${j}`, this.ringRow(j));
+      this.writeVector(this.buffers.y, pair.y, `L-BFGS y ${j}`, this.ringRow(j));
     });
     this.ys = pairs.map((pair) => pair.ys);
     this.hDiag = state.hDiag;
@@ -250,22 +208,26 @@ export class GpuLbfgsBackend implements LbfgsBackend<GpuTrial> {
     const { a, b, c } = directionCoefficients(this.table.current, this.ys, this.hDiag);
     const k = this.slots.length;
     // Terms in age order, s rows then y rows; the kernel adds them in this order.
-    const terms = new ArrayBuffer((2 * k) * 8 + 8);
-    const view = new DataView(terms);
-    this.slots.forEach((slot, i) => {
-      view.setUint32(i * 8, slot, true);
-      view.setFloat32(i * 8 + 4, a[i], true);
-      view.setUint32((k + i) * 8, this.corrections + slot, true);
-      view.setFloat32((k + i) * 8 + 4, b[i], true);
-    });
-    this.device.queue.writeBuffer(this.buffers.terms, 0, terms);
+    const terms = [
+      ...this.slots.map((slot, i) => ({ row: slot, coefficient: a[i] })),
+      ...this.slots.map((slot, i) => ({ row: this.corrections + slot, coefficient: b[i] })),
+    ];
+    this.device.queue.writeBuffer(this.buffers.terms, 0, packDirectionTerms(terms));
     const pending = this.pending;
     this.pending = null;
-    this.writeParams({ gCoef: c, trialStep: t, terms: 2 * k, ...this.acceptParams(pending) });
+    this.writeStep({ gCoef: c, trialStep: t, terms: 2 * k, ...this.acceptStep(pending) });
     const gPlus = this.gradients.take();
     const report = await this.submitEvaluation(this.buffers.xTrial, gPlus, this.buffers.d, this.g, (pass) => {
       if (pending) this.encodeAccept(pass, pending);
-      this.encode(pass, 'direction', [this.buffers.terms, this.buffers.s, this.buffers.y, this.g, this.buffers.x, this.buffers.d, this.buffers.xTrial]);
+      this.encode(pass, 'direction', {
+        terms: this.buffers.terms,
+        directionS: this.buffers.s,
+        directionY: this.buffers.y,
+        directionG: this.g,
+        directionX: this.buffers.x,
+        directionD: this.buffers.d,
+        directionXTrial: this.buffers.xTrial,
+      });
     });
     const trial = this.trialFrom(t, report, gPlus);
     return { gtd: trial.gd, maxAbsD: trial.maxAbsD, trial };
@@ -273,10 +235,10 @@ export class GpuLbfgsBackend implements LbfgsBackend<GpuTrial> {
 
   async trial(t: number): Promise<GpuTrial> {
     this.assertUsable();
-    this.writeParams({ trialStep: t });
+    this.writeStep({ trialStep: t });
     const gPlus = this.gradients.take();
     const report = await this.submitEvaluation(this.buffers.xTrial, gPlus, this.buffers.d, this.g, (pass) => {
-      this.encode(pass, 'trial', [this.buffers.x, this.buffers.d, this.buffers.xTrial]);
+      this.encode(pass, 'trial', { trialX: this.buffers.x, trialD: this.buffers.d, trialXTrial: this.buffers.xTrial });
     });
     return this.trialFrom(t, report, gPlus);
   }
@@ -325,17 +287,15 @@ export class GpuLbfgsBackend implements LbfgsBackend<GpuTrial> {
 
   async read(): Promise<LbfgsState> {
     this.flushPending();
-    const rowBytes = this.stride4 * 16;
     // x, g and every pair in one copy and one wait (a checkpoint of the MNIST model is 250 MB).
-    const sources: [GPUBuffer, number][] = [
+    const [x, grad, ...pairs] = await this.readVectors([
       [this.buffers.x, 0],
       [this.g, 0],
-      ...this.slots.flatMap((slot): [GPUBuffer, number][] => [
-        [this.buffers.s, slot * rowBytes],
-        [this.buffers.y, slot * rowBytes],
+      ...this.slots.flatMap((slot): VectorAt[] => [
+        [this.buffers.s, this.ringRow(slot)],
+        [this.buffers.y, this.ringRow(slot)],
       ]),
-    ];
-    const [x, grad, ...pairs] = await this.readVectors(sources);
+    ]);
     const products = this.table.current;
     return {
       x,
@@ -366,27 +326,10 @@ export class GpuLbfgsBackend implements LbfgsBackend<GpuTrial> {
     return d;
   }
 
-  /** θ-sized vectors at (buffer, byte offset), through one staging buffer and one wait. */
-  private async readVectors(sources: [GPUBuffer, number][]): Promise<Float64Array[]> {
-    const bytes = this.length * 4;
-    const staging = this.device.createBuffer({
-      label: 'L-BFGS vectors read-back',
-      size: Math.max(16, sources.length * Math.ceil(bytes / 16) * 16),
-      usage: GPUBufferUsage.MAP_READ | GPUBufferUsage.COPY_DST,
-    });
-    try {
-      const stride = Math.ceil(bytes / 16) * 16;
-      const encoder = this.device.createCommandEncoder({ label: 'L-BFGS vectors read-back' });
-      sources.forEach(([buffer, offset], i) => encoder.copyBufferToBuffer(buffer, offset, staging, i * stride, bytes));
-      this.device.queue.submit([encoder.finish()]);
-      await mapForReading(this.ctx, staging);
-      const mapped = staging.getMappedRange();
-      const vectors = sources.map((_, i) => Float64Array.from(new Float32Array(mapped, i * stride, this.length)));
-      staging.unmap();
-      return vectors;
-    } finally {
-      staging.destroy();
-    }
+  /** θ-sized vectors, as float64, through one staging buffer and one wait. */
+  private async readVectors(sources: readonly VectorAt[]): Promise<Float64Array[]> {
+    const vectors = await readVectors(this.ctx, sources, this.length);
+    return vectors.map((v) => Float64Array.from(v));
   }
 
   dispose(): void {
@@ -415,7 +358,7 @@ export class GpuLbfgsBackend implements LbfgsBackend<GpuTrial> {
     const pending = this.pending;
     if (!pending) return;
     this.pending = null;
-    this.writeParams(this.acceptParams(pending));
+    this.writeStep(this.acceptStep(pending));
     const encoder = this.device.createCommandEncoder({ label: 'L-BFGS accept' });
     const pass = encoder.beginComputePass({ label: 'L-BFGS accept' });
     this.encodeAccept(pass, pending);
@@ -423,14 +366,21 @@ export class GpuLbfgsBackend implements LbfgsBackend<GpuTrial> {
     this.device.queue.submit([encoder.finish()]);
   }
 
-  private acceptParams(pending: PendingAccept | null): Partial<Params> {
-    if (!pending) return { acceptStep: 0, addPair: 0 };
-    return { acceptStep: pending.step, addPair: pending.slot === null ? 0 : 1, slot: pending.slot ?? 0 };
+  private acceptStep(pending: PendingAccept | null): Partial<LbfgsStep> {
+    if (!pending) return { acceptStep: 0, addPair: false };
+    return { acceptStep: pending.step, addPair: pending.slot !== null, slot: pending.slot ?? 0 };
   }
 
   /** Records the accept kernel; the old gradient is free for reuse after it. */
   private encodeAccept(pass: GPUComputePassEncoder, pending: PendingAccept): void {
-    this.encode(pass, 'accept', [this.buffers.d, this.g, pending.oldGradient, this.buffers.x, this.buffers.s, this.buffers.y]);
+    this.encode(pass, 'accept', {
+      acceptD: this.buffers.d,
+      acceptGPlus: this.g,
+      acceptG: pending.oldGradient,
+      acceptX: this.buffers.x,
+      acceptS: this.buffers.s,
+      acceptY: this.buffers.y,
+    });
     this.gradients.recycle(pending.oldGradient);
   }
 
@@ -456,9 +406,16 @@ export class GpuLbfgsBackend implements LbfgsBackend<GpuTrial> {
     const pass = encoder.beginComputePass({ label: 'L-BFGS evaluation', timestampWrites: this.timer?.timestampWrites });
     before(pass);
     this.objective.encode(pass, theta, gPlus);
-    const rowGroups = Math.ceil((2 * k) / PRODUCT_ROWS);
-    this.encode(pass, 'products', [this.buffers.rows, this.buffers.s, this.buffers.y, d, gPlus, g, this.buffers.partials], [this.chunks, rowGroups + 1, 1]);
-    this.encode(pass, 'finalize', [this.buffers.partials, this.buffers.report], [Math.ceil((SCALARS + 3 * 2 * k) / WG), 1, 1]);
+    this.encode(pass, 'products', {
+      rowList: this.buffers.rows,
+      productsS: this.buffers.s,
+      productsY: this.buffers.y,
+      productsD: d,
+      productsGPlus: gPlus,
+      productsG: g,
+      partials: this.buffers.partials,
+    });
+    this.encode(pass, 'finalize', { finalPartials: this.buffers.partials, report: this.buffers.report });
     pass.end();
     encoder.copyBufferToBuffer(this.objective.costBuffer, 0, this.staging, 0, 16);
     encoder.copyBufferToBuffer(this.buffers.report, 0, this.staging, 16, this.reportBytes);
@@ -470,7 +427,7 @@ export class GpuLbfgsBackend implements LbfgsBackend<GpuTrial> {
     const mapped = this.staging.getMappedRange().slice(0);
     this.staging.unmap();
     if (this.timer) this.ctx.counters.gpuSeconds += PassTimer.seconds(mapped, timeOffset);
-    const values = new Float32Array(mapped, 0, 4 + SCALARS + 6 * k);
+    const values = new Float32Array(mapped, 0, 4 + lbfgsReportLength(2 * k));
     return {
       evaluation: this.objective.decode(values.subarray(0, 4)),
       scalars: values.subarray(4, 4 + SCALARS),
@@ -480,71 +437,53 @@ export class GpuLbfgsBackend implements LbfgsBackend<GpuTrial> {
 
   private trialFrom(t: number, report: Awaited<ReturnType<GpuLbfgsBackend['submitEvaluation']>>, gPlus: GPUBuffer): GpuTrial {
     const { evaluation, scalars, rows } = report;
-    const count = rows.length / 3;
-    const column = (c: number) => Float64Array.from({ length: count }, (_, r) => rows[3 * r + c]);
+    const count = rows.length / ROW_PRODUCT_COUNT;
+    const column = (c: number) => Float64Array.from({ length: count }, (_, r) => rows[ROW_PRODUCT_COUNT * r + c]);
     const trial: GpuTrial = {
       t,
       f: evaluation.cost,
       parts: evaluation.parts,
-      gtd: scalars[GPLUS_D],
-      ys: t * scalars[DELTA_D],
-      yy: scalars[DELTA_DELTA],
-      gradMaxAbs: scalars[GPLUS_MAX_ABS],
-      rowsD: column(0),
-      rowsGPlus: column(1),
-      rowsDelta: column(2),
-      dd: scalars[DD],
-      gPlusDelta: scalars[GPLUS_DELTA],
-      gradSumAbs: scalars[GPLUS_SUM_ABS],
-      maxAbsD: scalars[D_MAX_ABS],
-      gd: scalars[G_D],
+      gtd: scalars[LBFGS_REPORT.gPlusD],
+      ys: t * scalars[LBFGS_REPORT.deltaD],
+      yy: scalars[LBFGS_REPORT.deltaDelta],
+      gradMaxAbs: scalars[LBFGS_REPORT.gPlusMaxAbs],
+      rowsD: column(ROW_PRODUCTS.d),
+      rowsGPlus: column(ROW_PRODUCTS.gPlus),
+      rowsDelta: column(ROW_PRODUCTS.delta),
+      dd: scalars[LBFGS_REPORT.dd],
+      gPlusDelta: scalars[LBFGS_REPORT.gPlusDelta],
+      gradSumAbs: scalars[LBFGS_REPORT.gPlusSumAbs],
+      maxAbsD: scalars[LBFGS_REPORT.dMaxAbs],
+      gd: scalars[LBFGS_REPORT.gD],
     };
     this.gradients.bind(trial, gPlus);
     return trial;
   }
 
-  private writeVector(buffer: GPUBuffer, values: ArrayLike<number>, byteOffset = 0): void {
-    if (values.length !== this.length) throw new RangeError(`${values.length} values for a vector of ${this.length}`);
-    const f32 = Float32Array.from(values);
-    this.device.queue.writeBuffer(buffer, byteOffset, f32.buffer, f32.byteOffset, f32.byteLength);
+  private writeVector(buffer: GPUBuffer, values: ArrayLike<number>, what: string, offset = 0): void {
+    writeVector(this.device, buffer, this.length, values, what, offset);
   }
 
-  private writeParams(fields: Partial<Params>): void {
-    const p = { ...DEFAULT_PARAMS, ...fields };
-    const data = packUniforms([
-      ['u32', this.n4],
-      ['u32', this.stride4],
-      ['u32', p.terms],
-      ['u32', 2 * this.slots.length],
-      ['u32', this.chunk4],
-      ['u32', this.chunks],
-      ['u32', this.corrections],
-      ['f32', p.acceptStep],
-      ['u32', p.addPair],
-      ['u32', p.slot],
-      ['f32', p.gCoef],
-      ['f32', p.trialStep],
-    ]);
-    this.device.queue.writeBuffer(this.buffers.params, 0, data);
+  /** Where pair slot `slot` starts in each ring, in f32s. */
+  private ringRow(slot: number): number {
+    return slot * this.stride4 * 4;
   }
 
-  private encode(pass: GPUComputePassEncoder, kind: LbfgsKernel, buffers: GPUBuffer[], grid?: [number, number, number]): void {
+  /**
+   * Makes the step's kernels current and writes their uniform block, which every kernel of the
+   * next submission reads.
+   */
+  private writeStep(fields: Partial<LbfgsStep>): void {
+    this.programs = lbfgsPrograms(this.shape, { ...LBFGS_IDLE_STEP, rows: 2 * this.slots.length, ...fields });
+    this.device.queue.writeBuffer(this.buffers.params, 0, this.programs.accept.uniforms);
+  }
+
+  private encode(pass: GPUComputePassEncoder, kind: LbfgsKernel, buffers: Readonly<Record<string, GPUBuffer>>): void {
+    const program = this.programs[kind];
     const pipeline = this.pipelines.get(kind)!;
-    const bindGroup = this.bindGroups.get(`L-BFGS ${kind}`, pipeline, [this.buffers.params, ...buffers]);
-    const [x, y, z] = grid ?? grid1d(this.n4, WG).dispatch;
+    const [x, y, z] = program.dispatch;
     pass.setPipeline(pipeline.pipeline);
-    pass.setBindGroup(0, bindGroup);
+    pass.setBindGroup(0, this.bindGroups.bind(program, pipeline, this.buffers.params, buffers));
     pass.dispatchWorkgroups(x, y, z);
   }
 }
-
-interface Params {
-  terms: number;
-  acceptStep: number;
-  addPair: number;
-  slot: number;
-  gCoef: number;
-  trialStep: number;
-}
-
-const DEFAULT_PARAMS: Params = { terms: 0, acceptStep: 0, addPair: 0, slot: 0, gCoef: 0, trialStep: 0 };

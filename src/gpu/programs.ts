@@ -54,6 +54,16 @@ export interface KernelProgram extends PipelineRequest {
   workgroupSize: readonly [number, number, number];
   dispatch: readonly [number, number, number];
   uniforms: ArrayBuffer;
+  /**
+   * The fields of the uniform struct, in order, where the program packed them by name
+   * (namedUniforms): test/gpu/program-bindings.test.ts compares them with the shader's struct.
+   */
+  uniformFields?: readonly StructField[];
+  /**
+   * Structs of storage buffers that TypeScript packs for the shader, by their WGSL struct names,
+   * compared with the shader like uniformFields.
+   */
+  storageStructs?: Readonly<Record<string, readonly StructField[]>>;
   /** Longest sequential chain of floating-point accumulations behind one output. */
   chainLength: number;
 }
@@ -67,23 +77,44 @@ export function roundUp4(n: number): number {
   return Math.ceil(n / 4) * 4;
 }
 
-type Field = readonly ['u32' | 'f32', number];
+export type ScalarType = 'u32' | 'f32';
+/** A field of a WGSL struct of 4-byte scalars: its name there and its type. */
+export type StructField = readonly [name: string, type: ScalarType];
+/** A uniform field with its value, named as the shader's struct names it. */
+export type NamedValue = readonly [name: string, type: ScalarType, value: number];
+/** A uniform field by position only (programs that have not named their fields). */
+type PositionalValue = readonly [type: ScalarType, value: number];
 
 /** Packs a WGSL uniform struct of u32/f32 scalars, padded to 16 bytes. */
-export function packUniforms(fields: readonly Field[]): ArrayBuffer {
+export function packUniforms(fields: readonly (NamedValue | PositionalValue)[]): ArrayBuffer {
   const buffer = new ArrayBuffer(Math.max(16, Math.ceil((fields.length * 4) / 16) * 16));
   const view = new DataView(buffer);
-  fields.forEach(([type, value], i) => {
-    if (type === 'u32') {
-      if (!(Number.isInteger(value) && value >= 0 && value <= 0xffffffff)) {
-        throw new RangeError(`uniform field ${i} must be a u32, got ${value}`);
-      }
-      view.setUint32(i * 4, value, true);
-    } else {
-      view.setFloat32(i * 4, value, true);
-    }
+  fields.forEach((field, i) => {
+    const [name, type, value] = field.length === 3 ? field : [`${i}`, ...field];
+    writeScalar(view, i * 4, type, value, `uniform field ${name}`);
   });
   return buffer;
+}
+
+/** Writes one u32 or f32 (little-endian, as WGSL reads it); a u32 out of range is an error naming `what`. */
+export function writeScalar(view: DataView, byteOffset: number, type: ScalarType, value: number, what: string): void {
+  if (type === 'u32') {
+    if (!(Number.isInteger(value) && value >= 0 && value <= 0xffffffff)) {
+      throw new RangeError(`${what} must be a u32, got ${value}`);
+    }
+    view.setUint32(byteOffset, value, true);
+  } else {
+    view.setFloat32(byteOffset, value, true);
+  }
+}
+
+/**
+ * A program's uniform block packed from named fields, with the struct layout it was packed for:
+ * spread into a KernelProgram (`...namedUniforms([['rows', 'u32', rows], ...])`), it gives the
+ * program its uniforms and its uniformFields, so that a test holds the packing to the shader.
+ */
+export function namedUniforms(fields: readonly NamedValue[]): { uniforms: ArrayBuffer; uniformFields: StructField[] } {
+  return { uniforms: packUniforms(fields), uniformFields: fields.map(([name, type]) => [name, type] as const) };
 }
 
 /**
@@ -111,7 +142,7 @@ function checkDispatch(dispatch: readonly number[]): void {
  * its WGSL gives them, in binding order: the caller binds buffers by these names.
  */
 type NamedBindings = Readonly<Record<string, 'read-only-storage' | 'storage'>>;
-const USES = (named: NamedBindings): { bindings: BindingKind[]; bindingNames: string[] } => ({
+export const USES = (named: NamedBindings): { bindings: BindingKind[]; bindingNames: string[] } => ({
   bindings: ['uniform', ...Object.values(named)],
   bindingNames: Object.keys(named),
 });

@@ -26,21 +26,36 @@ export function uploadF32(device: GPUDevice, data: ArrayLike<number>, label: str
 
 /** Copies `count` f32s at `offset` (in f32s) out of a buffer. */
 export async function readF32(ctx: GpuContext, buffer: GPUBuffer, offset: number, count: number): Promise<Float32Array> {
+  const [values] = await readVectors(ctx, [[buffer, offset]], count);
+  return values;
+}
+
+/** Where a vector lies: a buffer and the offset of its first value, in f32s. */
+export type VectorAt = readonly [buffer: GPUBuffer, offset: number];
+
+/**
+ * Copies `count` f32s from each place, through one staging buffer, one submission and one wait
+ * (a checkpoint reads θ, ∇f and every L-BFGS pair at once); the wait is mapForReading's, so a
+ * device lost on the way is reported as DeviceLostError.
+ */
+export async function readVectors(ctx: GpuContext, sources: readonly VectorAt[], count: number): Promise<Float32Array[]> {
   ctx.assertAlive();
   const device = ctx.device;
   const bytes = count * 4;
-  const size = Math.max(16, Math.ceil(bytes / 16) * 16);
-  const staging = device.createBuffer({ label: `read ${buffer.label}`, size, usage: GPUBufferUsage.MAP_READ | GPUBufferUsage.COPY_DST });
+  const stride = Math.ceil(bytes / 16) * 16;
+  const what = sources.map(([buffer]) => buffer.label).join(', ');
+  const staging = device.createBuffer({ label: `read ${what}`, size: Math.max(16, sources.length * stride), usage: GPUBufferUsage.MAP_READ | GPUBufferUsage.COPY_DST });
   try {
-    await withErrorScopes(device, `reading ${buffer.label}`, () => {
-      const encoder = device.createCommandEncoder();
-      if (bytes > 0) encoder.copyBufferToBuffer(buffer, offset * 4, staging, 0, bytes);
+    await withErrorScopes(device, `reading ${what}`, () => {
+      const encoder = device.createCommandEncoder({ label: `read ${what}` });
+      if (bytes > 0) sources.forEach(([buffer, offset], i) => encoder.copyBufferToBuffer(buffer, offset * 4, staging, i * stride, bytes));
       device.queue.submit([encoder.finish()]);
     });
     await mapForReading(ctx, staging);
-    const out = new Float32Array(staging.getMappedRange(0, size).slice(0, bytes));
+    const mapped = staging.getMappedRange();
+    const vectors = sources.map((_, i) => new Float32Array(mapped.slice(i * stride, i * stride + bytes)));
     staging.unmap();
-    return out;
+    return vectors;
   } finally {
     staging.destroy();
   }
@@ -95,7 +110,7 @@ export type BufferResource = GPUBuffer | GPUBufferBinding;
 export type NamedBuffers = Readonly<Record<string, BufferResource>>;
 
 /** The buffers in the program's binding order; a name missing or unknown is an error that names it. */
-export function inBindingOrder(program: KernelProgram, buffers: NamedBuffers): BufferResource[] {
+export function inBindingOrder<B extends BufferResource>(program: KernelProgram, buffers: Readonly<Record<string, B>>): B[] {
   const names = program.bindingNames;
   const unknown = Object.keys(buffers).filter((name) => !names.includes(name));
   const missing = names.filter((name) => !(name in buffers));
@@ -183,6 +198,11 @@ export class BindGroupCache {
     return group;
   }
 
+  /** The group of `program` over its uniform buffer and `buffers`, bound by the program's names. */
+  bind(program: KernelProgram, pipeline: CachedPipeline, uniformBuffer: GPUBuffer, buffers: Readonly<Record<string, GPUBuffer>>): GPUBindGroup {
+    return this.get(program.name, pipeline, [uniformBuffer, ...inBindingOrder(program, buffers)]);
+  }
+
   /** Drops the groups that name `buffer` (it is about to be destroyed). */
   forget(buffer: GPUBuffer): void {
     const id = this.ids.get(buffer);
@@ -225,9 +245,12 @@ export class Serial {
   }
 }
 
-/** Writes a float32 vector of exactly `length` values (θ) into `buffer`; `what` names the model in the error. */
-export function writeVector(device: GPUDevice, buffer: GPUBuffer, length: number, values: ArrayLike<number>, what: string): void {
+/**
+ * Writes a float32 vector of exactly `length` values (θ, or a vector of θ's length) into `buffer`
+ * at `offset` (in f32s); `what` names its holder in the error.
+ */
+export function writeVector(device: GPUDevice, buffer: GPUBuffer, length: number, values: ArrayLike<number>, what: string, offset = 0): void {
   if (values.length !== length) throw new RangeError(`θ has ${values.length} values; ${what} needs ${length}`);
   const f32 = values instanceof Float32Array ? values : Float32Array.from(values);
-  device.queue.writeBuffer(buffer, 0, f32.buffer, f32.byteOffset, f32.byteLength);
+  device.queue.writeBuffer(buffer, offset * 4, f32.buffer, f32.byteOffset, f32.byteLength);
 }

@@ -10,32 +10,30 @@ import type { AdamSettings, UpdateBackend } from '../optim/vectors';
 import type { PassTimer } from './counters';
 import type { GpuContext } from './device';
 import { withErrorScopes } from './errors';
-import { grid1d, packUniforms } from './programs';
-import type { BindingKind, CachedPipeline } from './pipelines';
-import { BindGroupCache, createStorageBuffer, readF32 } from './runtime';
-import adamSource from '../../shaders/adam.wgsl?raw';
-import vectorOpsSource from '../../shaders/vector_ops.wgsl?raw';
+import { adamProgram, axpyProgram, scaleProgram } from './optimizer-programs';
+import type { CachedPipeline } from './pipelines';
+import type { KernelProgram } from './programs';
+import { BindGroupCache, createBindGroup, createStorageBuffer, inBindingOrder, readVectors, writeVector } from './runtime';
 
 export interface GpuVector {
   readonly buffer: GPUBuffer;
 }
 
-const WG = 64;
-
-type VectorKernel = 'axpy' | 'scale' | 'adam';
-
-const KERNELS: Record<VectorKernel, { file: string; code: string; entryPoint: string; bindings: BindingKind[] }> = {
-  axpy: { file: 'shaders/vector_ops.wgsl', code: vectorOpsSource, entryPoint: 'axpy', bindings: ['uniform', 'read-only-storage', 'storage'] },
-  scale: { file: 'shaders/vector_ops.wgsl', code: vectorOpsSource, entryPoint: 'scale', bindings: ['uniform', 'storage'] },
-  adam: { file: 'shaders/adam.wgsl', code: adamSource, entryPoint: 'main', bindings: ['uniform', 'read-only-storage', 'storage', 'storage', 'storage'] },
-};
+/**
+ * The programs a backend of `length`-value vectors records, at placeholder factors: a step changes
+ * only their uniforms, so these make the pipelines once, found again by program name.
+ */
+function kernels(length: number): KernelProgram[] {
+  const settings = { learningRate: 0, beta1: 0, beta2: 0, epsilon: 0, step: 1 };
+  return [axpyProgram({ length, a: 0, overwrite: false }), scaleProgram({ length, a: 0 }), adamProgram({ length, settings })];
+}
 
 /** Uniform blocks of CPU factors kept for reuse (learning rates and momenta repeat every step). */
 const MAX_CACHED_UNIFORMS = 64;
 
 export class GpuVectorBackend implements UpdateBackend<GpuVector> {
   private readonly device: GPUDevice;
-  private readonly pipelines = new Map<VectorKernel, CachedPipeline>();
+  private readonly pipelines = new Map<string, CachedPipeline>();
   private encoder: GPUCommandEncoder | null = null;
   private currentPass: GPUComputePassEncoder | null = null;
   /** Buffers recorded work still uses, destroyed once that work is submitted. */
@@ -61,10 +59,7 @@ export class GpuVectorBackend implements UpdateBackend<GpuVector> {
     if (!(Number.isInteger(length) && length > 0)) throw new RangeError(`length must be a positive integer, got ${length}`);
     const backend = new GpuVectorBackend(ctx, length, timer);
     await withErrorScopes(ctx.device, 'creating the GPU vector kernels', async () => {
-      for (const kind of Object.keys(KERNELS) as VectorKernel[]) {
-        const { file, code, entryPoint, bindings } = KERNELS[kind];
-        backend.pipelines.set(kind, await ctx.pipelines.pipeline({ shader: { file, code }, entryPoint, constants: { WG }, bindings }));
-      }
+      for (const program of kernels(length)) backend.pipelines.set(program.name, await ctx.pipelines.pipeline(program));
     });
     return backend;
   }
@@ -89,35 +84,26 @@ export class GpuVectorBackend implements UpdateBackend<GpuVector> {
   }
 
   scale(a: number, x: GpuVector): void {
-    const uniform = this.cachedUniform(['u32', this.length], ['f32', a], ['u32', 0]);
-    this.dispatch('scale', [uniform, x.buffer]);
+    const program = scaleProgram({ length: this.length, a });
+    this.record(program, this.cachedUniform(program), { scaled: x.buffer });
   }
 
   async read(x: GpuVector): Promise<Float64Array> {
     this.flushRecorded();
-    return Float64Array.from(await readF32(this.ctx, x.buffer, 0, this.length));
+    const [values] = await readVectors(this.ctx, [[x.buffer, 0]], this.length);
+    return Float64Array.from(values);
   }
 
   write(dst: GpuVector, values: ArrayLike<number>): void {
-    if (values.length !== this.length) throw new RangeError(`${values.length} values for a vector of ${this.length}`);
     this.flushRecorded(); // keep program order: recorded work on dst happens before this write
-    const f32 = Float32Array.from(values);
-    this.device.queue.writeBuffer(dst.buffer, 0, f32.buffer, f32.byteOffset, f32.byteLength);
+    writeVector(this.device, dst.buffer, this.length, values, 'an optimizer vector');
   }
 
   adamStep(theta: GpuVector, grad: GpuVector, m: GpuVector, v: GpuVector, s: AdamSettings): void {
     // The bias corrections change every step: a uniform block of its own, freed after submission.
-    const data = packUniforms([
-      ['u32', this.length],
-      ['f32', s.learningRate],
-      ['f32', s.beta1],
-      ['f32', s.beta2],
-      ['f32', s.epsilon],
-      ['f32', 1 - s.beta1 ** s.step],
-      ['f32', 1 - s.beta2 ** s.step],
-    ]);
-    const uniform = this.uniformBuffer(data, 'adam uniforms');
-    this.dispatch('adam', [uniform, grad.buffer, theta.buffer, m.buffer, v.buffer], false);
+    const program = adamProgram({ length: this.length, settings: s });
+    const uniform = this.uniformBuffer(program.uniforms, 'adam uniforms');
+    this.record(program, uniform, { grad: grad.buffer, theta: theta.buffer, m: m.buffer, v: v.buffer }, false);
     this.retire(uniform);
   }
 
@@ -197,24 +183,26 @@ export class GpuVectorBackend implements UpdateBackend<GpuVector> {
 
   private recordAxpy(a: number, x: GpuVector, y: GpuVector, overwrite: boolean): void {
     if (x.buffer === y.buffer) throw new RangeError('axpy needs two different vectors');
-    const uniform = this.cachedUniform(['u32', this.length], ['f32', a], ['u32', overwrite ? 1 : 0]);
-    this.dispatch('axpy', [uniform, x.buffer, y.buffer]);
+    const program = axpyProgram({ length: this.length, a, overwrite });
+    this.record(program, this.cachedUniform(program), { x: x.buffer, y: y.buffer });
   }
 
-  private dispatch(kind: VectorKernel, buffers: GPUBuffer[], cacheBindGroup = true): void {
-    const pipeline = this.pipelines.get(kind)!;
+  /** Records `program` over its uniform buffer and `buffers`, bound by the program's names. */
+  private record(program: KernelProgram, uniform: GPUBuffer, buffers: Readonly<Record<string, GPUBuffer>>, cacheBindGroup = true): void {
+    const pipeline = this.pipelines.get(program.name)!;
     const bindGroup = cacheBindGroup
-      ? this.bindGroups.get(kind, pipeline, buffers)
-      : this.device.createBindGroup({ label: kind, layout: pipeline.bindGroupLayout, entries: buffers.map((buffer, binding) => ({ binding, resource: { buffer } })) });
-    const [x, y, z] = grid1d(this.length, WG).dispatch;
+      ? this.bindGroups.bind(program, pipeline, uniform, buffers)
+      : createBindGroup(this.device, pipeline, uniform, inBindingOrder(program, buffers), program.name);
+    const [x, y, z] = program.dispatch;
     const pass = this.pass();
     pass.setPipeline(pipeline.pipeline);
     pass.setBindGroup(0, bindGroup);
     pass.dispatchWorkgroups(x, y, z);
   }
 
-  private cachedUniform(...fields: (readonly ['u32' | 'f32', number])[]): GPUBuffer {
-    const data = packUniforms(fields);
+  /** The program's uniform block, in a buffer shared with every other dispatch of the same bytes. */
+  private cachedUniform(program: KernelProgram): GPUBuffer {
+    const data = program.uniforms;
     const key = Array.from(new Uint32Array(data)).join(',');
     let buffer = this.uniforms.get(key);
     if (!buffer) {

@@ -5,7 +5,8 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { GpuContext } from '../../src/gpu/device';
-import { GpuLbfgsBackend, productsChainLength } from '../../src/gpu/lbfgs';
+import { GpuLbfgsBackend } from '../../src/gpu/lbfgs';
+import { LBFGS_REPORT, productsChainLength } from '../../src/gpu/optimizer-programs';
 import { createNodeGpuContext } from '../../src/gpu/node';
 import { OPTIMIZER_TOLERANCE, roundoffBound } from '../../src/gpu/tolerance';
 import { DEFAULT_CORRECTIONS, minimizeLbfgs, resumeLbfgs, type LbfgsIteration, type LbfgsSnapshot } from '../../src/optim/lbfgs';
@@ -79,6 +80,48 @@ describe('L-BFGS on the GPU', () => {
     });
     expect(checked).toBeGreaterThan(100);
     engine.destroy();
+  });
+
+  it('reports each of the vector row’s values where LBFGS_REPORT says (checked against float64)', async () => {
+    // 100-30 needs two chunks, so the finalize kernel's sums and maxima over chunks run too.
+    const own: Shape = { visibleSize: 100, hiddenSize: 30 };
+    const { engine, backend } = await gpuBackend(own, patches(300, 100, 5), 5);
+    await minimizeLbfgs(backend, initializeParameters(own, 3), { maxIterations: 3 });
+    const g = (await backend.read()).grad;
+    const t = 0.5;
+    const { trial } = await backend.directionAndTrial(t);
+    const d = await backend.readDirection();
+    backend.accept(trial, null); // g₊ becomes the current gradient, which read() returns
+    const gPlus = (await backend.read()).grad;
+    engine.destroy();
+
+    const n = d.length;
+    const sum = (f: (i: number) => number) => Array.from({ length: n }, (_, i) => f(i)).reduce((a, b) => a + b, 0);
+    const max = (f: (i: number) => number) => Math.max(...Array.from({ length: n }, (_, i) => f(i)));
+    const delta = (i: number) => gPlus[i] - g[i];
+    // [reported, float64 value, Σ|terms| (0 for a maximum, which is exact)], by name.
+    const named: Record<keyof typeof LBFGS_REPORT, [number, number, number]> = {
+      dd: [trial.dd, sum((i) => d[i] * d[i]), sum((i) => d[i] * d[i])],
+      gPlusD: [trial.gtd, sum((i) => gPlus[i] * d[i]), sum((i) => Math.abs(gPlus[i] * d[i]))],
+      deltaD: [trial.ys / t, sum((i) => delta(i) * d[i]), sum((i) => Math.abs(delta(i) * d[i]))],
+      gPlusDelta: [trial.gPlusDelta, sum((i) => gPlus[i] * delta(i)), sum((i) => Math.abs(gPlus[i] * delta(i)))],
+      deltaDelta: [trial.yy, sum((i) => delta(i) * delta(i)), sum((i) => delta(i) * delta(i))],
+      gPlusSumAbs: [trial.gradSumAbs, sum((i) => Math.abs(gPlus[i])), sum((i) => Math.abs(gPlus[i]))],
+      gPlusMaxAbs: [trial.gradMaxAbs, max((i) => Math.abs(gPlus[i])), 0],
+      dMaxAbs: [trial.maxAbsD, max((i) => Math.abs(d[i])), 0],
+      gD: [trial.gd, sum((i) => g[i] * d[i]), sum((i) => Math.abs(g[i] * d[i]))],
+    };
+    expect(Object.keys(named).sort()).toEqual(Object.keys(LBFGS_REPORT).sort());
+    // g₊ − g is rounded once in float32 before it enters a product: one more rounding per factor.
+    const chain = productsChainLength(n);
+    for (const [name, [reported, exact, magnitude]] of Object.entries(named)) {
+      expect(Math.abs(reported - exact), `${name}: ${reported} vs ${exact}`).toBeLessThanOrEqual(roundoffBound(chain, 4, magnitude));
+    }
+    // The values differ from one another well beyond that bound, so a swapped index would show.
+    const values = Object.values(named).map(([, exact]) => exact);
+    for (let i = 0; i < values.length; i++) {
+      for (let j = i + 1; j < values.length; j++) expect(Math.abs(values[i] - values[j])).toBeGreaterThan(1e-3 * Math.max(Math.abs(values[i]), Math.abs(values[j])));
+    }
   });
 
   it('gives the float64 two-loop direction at every iteration, through a full memory', async () => {

@@ -1,7 +1,9 @@
 /**
  * Kernel programs name their bindings (KernelProgram.bindingNames) and callers bind buffers by
  * those names: here every program's names and kinds are checked against the WGSL it runs, so a
- * name can't drift from the shader's variable. (No GPU needed.)
+ * name can't drift from the shader's variable. Likewise what else TypeScript shares with a
+ * shader: the uniform struct a program packs by name (uniformFields), the storage structs it
+ * packs (storageStructs), and the override constants it passes. (No GPU needed.)
  */
 import { describe, expect, it } from 'vitest';
 import { MATMUL_VARIANTS } from '../../src/gpu/adapter';
@@ -12,23 +14,94 @@ import {
   sumSlicesProgram,
   hiddenDeltaProgram,
   matmulProgram,
+  namedUniforms,
+  packUniforms,
   outputDeltaProgram,
   padMatrixProgram,
   softmaxProgram,
   sumSquaresProgram,
   type KernelProgram,
 } from '../../src/gpu/programs';
+import {
+  adamProgram,
+  axpyProgram,
+  LBFGS_IDLE_STEP,
+  lbfgsPrograms,
+  scaleProgram,
+} from '../../src/gpu/optimizer-programs';
 import { inBindingOrder } from '../../src/gpu/runtime';
 
 const KIND = { uniform: 'uniform', 'storage, read': 'read-only-storage', 'storage, read_write': 'storage' } as const;
 
-/** The shader's bindings in order: [name, kind]. */
-function wgslBindings(code: string): [string, string][] {
+function withoutComments(code: string): string {
+  return code.replace(/\/\*[\s\S]*?\*\//g, '').replace(/\/\/.*$/gm, '');
+}
+
+/** Each function's body (its braces and what they enclose), by name. */
+function wgslFunctions(code: string): Map<string, string> {
+  const functions = new Map<string, string>();
+  for (const match of code.matchAll(/\bfn\s+(\w+)\s*\(/g)) {
+    const open = code.indexOf('{', match.index);
+    let depth = 0;
+    let close = open;
+    for (; close < code.length; close++) {
+      if (code[close] === '{') depth++;
+      if (code[close] === '}' && --depth === 0) break;
+    }
+    functions.set(match[1], code.slice(open, close + 1));
+  }
+  return functions;
+}
+
+/** The identifiers an entry point uses, through the functions it calls (not member names: p.x is p). */
+function usedBy(code: string, entryPoint: string): Set<string> {
+  const functions = wgslFunctions(code);
+  const used = new Set<string>();
+  const pending = [entryPoint];
+  while (pending.length > 0) {
+    const body = functions.get(pending.pop()!);
+    if (body === undefined) continue;
+    for (const [name] of body.matchAll(/(?<![.\w])[A-Za-z_]\w*/g)) {
+      if (used.has(name)) continue;
+      used.add(name);
+      if (functions.has(name)) pending.push(name);
+    }
+  }
+  return used;
+}
+
+/**
+ * An entry point's bindings in binding order: [name, kind]. A shader with one entry point: every
+ * variable it declares (a program binds the buffers of all its variants, even one a variant leaves
+ * unread). A shader with several: those the entry point uses, since each declares its own on the
+ * same binding numbers.
+ */
+function wgslBindings(source: string, entryPoint: string): [string, string][] {
+  const code = withoutComments(source);
+  const used = usedBy(code, entryPoint);
+  expect(used.size, `entry point ${entryPoint}`).toBeGreaterThan(0);
+  const single = [...code.matchAll(/@compute\b/g)].length === 1;
   const found: [number, string, string][] = [];
   for (const match of code.matchAll(/@binding\((\d+)\)\s*var<([^>]*)>\s*(\w+)/g)) {
-    found.push([Number(match[1]), match[3], KIND[match[2].trim() as keyof typeof KIND] ?? match[2]]);
+    if (single || used.has(match[3])) found.push([Number(match[1]), match[3], KIND[match[2].trim() as keyof typeof KIND] ?? match[2]]);
   }
+  const slots = found.map(([slot]) => slot);
+  expect(new Set(slots).size, `${entryPoint} uses binding slots ${slots.join(', ')}`).toBe(slots.length);
   return found.sort((a, b) => a[0] - b[0]).map(([, name, kind]) => [name, kind]);
+}
+
+/** The fields of struct `name`, in order: [field, type]. */
+function wgslStruct(source: string, name: string): [string, string][] {
+  const code = withoutComments(source);
+  const body = new RegExp(`\\bstruct\\s+${name}\\s*\\{([^}]*)\\}`).exec(code);
+  expect(body, `struct ${name}`).not.toBeNull();
+  return [...body![1].matchAll(/(\w+)\s*:\s*([\w<>]+)/g)].map(([, field, type]) => [field, type]);
+}
+
+/** The override constants the shader declares, with whether each has a default. */
+function wgslOverrides(source: string): Map<string, boolean> {
+  const code = withoutComments(source);
+  return new Map([...code.matchAll(/\boverride\s+(\w+)\s*(?::\s*\w+)?\s*(=)?/g)].map(([, name, hasDefault]) => [name, hasDefault !== undefined]));
 }
 
 const programs: KernelProgram[] = [
@@ -54,12 +127,16 @@ const programs: KernelProgram[] = [
   costProgram({ squaredErrorCount: 4, weightCount: 2, hidden: 5, examples: 10, sparsityParam: 0.1, lambda: 1e-4, beta: 3, sparse: false }),
   softmaxProgram({ rows: 10, classes: 4, labelOffset: 0 }),
   classifierCostProgram({ lossCount: 2, weightCount: 2, examples: 10, lambda: 1e-4 }),
+  axpyProgram({ length: 10, a: 0.5, overwrite: false }),
+  scaleProgram({ length: 10, a: 0.5 }),
+  adamProgram({ length: 10, settings: { learningRate: 1e-3, beta1: 0.9, beta2: 0.999, epsilon: 1e-8, step: 3 } }),
+  ...Object.values(lbfgsPrograms({ length: 6130, corrections: 5 }, { ...LBFGS_IDLE_STEP, rows: 6, terms: 6 })),
 ];
 
 describe('programs name their bindings as their WGSL does', () => {
   for (const program of programs) {
-    it(`${program.name} (${program.shader.file})`, () => {
-      const wgsl = wgslBindings(program.shader.code);
+    it(`${program.name} (${program.shader.file}:${program.entryPoint})`, () => {
+      const wgsl = wgslBindings(program.shader.code, program.entryPoint);
       expect(wgsl[0]).toEqual(['p', 'uniform']);
       expect(program.bindingNames).toEqual(wgsl.slice(1).map(([name]) => name));
       expect(program.bindings).toEqual(wgsl.map(([, kind]) => kind));
@@ -67,21 +144,66 @@ describe('programs name their bindings as their WGSL does', () => {
   }
 });
 
-/** The shader's override constants: name → WGSL type. */
-function wgslOverrides(code: string): Map<string, string> {
-  return new Map([...code.matchAll(/^override\s+(\w+)\s*:\s*(\w+)/gm)].map((m) => [m[1], m[2]]));
-}
+describe('programs pack the structs their WGSL declares', () => {
+  const named = programs.filter((program) => program.uniformFields);
+  // The optimizers' programs all name their fields; a model program joins by packing its
+  // uniforms with namedUniforms.
+  it('every optimizer program names its uniform fields', () => {
+    expect(named.map((program) => program.name)).toEqual(
+      expect.arrayContaining(['axpy', 'scale', 'adam', 'L-BFGS accept', 'L-BFGS direction', 'L-BFGS trial', 'L-BFGS products', 'L-BFGS finalize']),
+    );
+  });
 
-describe('programs set only override constants their WGSL declares, of its type', () => {
+  for (const program of named) {
+    it(`${program.name}: the uniform struct, field by field`, () => {
+      const struct = /var<uniform>\s*p\s*:\s*(\w+)/.exec(program.shader.code)?.[1];
+      expect(struct, 'the uniform block p').toBeDefined();
+      expect(program.uniformFields).toEqual(wgslStruct(program.shader.code, struct!));
+      expect(program.uniforms.byteLength).toBeGreaterThanOrEqual(program.uniformFields!.length * 4);
+    });
+  }
+
+  for (const program of programs.filter((p) => p.storageStructs)) {
+    for (const [struct, fields] of Object.entries(program.storageStructs!)) {
+      it(`${program.name}: struct ${struct}`, () => {
+        expect(fields).toEqual(wgslStruct(program.shader.code, struct));
+      });
+    }
+  }
+});
+
+describe('programs pass the override constants their WGSL declares', () => {
   for (const program of programs) {
     it(`${program.name} (${program.shader.file})`, () => {
       const overrides = wgslOverrides(program.shader.code);
-      for (const [name, value] of Object.entries(program.constants)) {
-        expect(overrides.has(name), `${name} is not an override of ${program.shader.file}`).toBe(true);
-        expect(overrides.get(name) === 'bool', `${name}'s type`).toBe(typeof value === 'boolean');
-      }
+      // Every constant passed is one the shader has, and every one without a default is passed:
+      // the TypeScript value is then the only one.
+      expect(Object.keys(program.constants).filter((name) => !overrides.has(name))).toEqual([]);
+      const required = [...overrides].filter(([, hasDefault]) => !hasDefault).map(([name]) => name);
+      expect(required.filter((name) => !(name in program.constants))).toEqual([]);
     });
   }
+
+  it('the optimizer shaders take every override from TypeScript (none has a default)', () => {
+    for (const program of programs.filter((p) => p.uniformFields)) {
+      expect([...wgslOverrides(program.shader.code)].filter(([, hasDefault]) => hasDefault), program.name).toEqual([]);
+    }
+  });
+});
+
+describe('named uniforms', () => {
+  it('pack the bytes the positional form packs, and record the fields in order', () => {
+    const { uniforms, uniformFields } = namedUniforms([
+      ['rows', 'u32', 7],
+      ['scale', 'f32', 0.1],
+    ]);
+    expect(new Uint8Array(uniforms)).toEqual(new Uint8Array(packUniforms([['u32', 7], ['f32', 0.1]])));
+    expect(uniformFields).toEqual([['rows', 'u32'], ['scale', 'f32']]);
+  });
+
+  it('name the field a value out of u32 range was given for', () => {
+    expect(() => namedUniforms([['rows', 'u32', -1]])).toThrow(/uniform field rows must be a u32, got -1/);
+  });
 });
 
 describe('binding by name', () => {
