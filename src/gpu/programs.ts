@@ -187,22 +187,22 @@ export function matmulProgram(spec: MatmulSpec, variant: MatmulVariant, subgroup
   if (!transA) kChunk = roundUp4(kChunk);
   const slices = Math.ceil(K / kChunk);
   const n4 = N / 4;
-  const uniforms = packUniforms([
-    ['u32', M],
-    ['u32', N],
-    ['u32', K],
-    ['u32', kChunk],
-    ['u32', spec.aOffset ?? 0],
-    ['u32', spec.bOffset ?? 0],
-    ['u32', spec.cOffset ?? 0],
-    ['u32', spec.biasOffset ?? 0],
-    ['u32', spec.nValid ?? N],
+  const uniforms = namedUniforms([
+    ['M', 'u32', M],
+    ['N', 'u32', N],
+    ['K', 'u32', K],
+    ['kChunk', 'u32', kChunk],
+    ['aOffset', 'u32', spec.aOffset ?? 0],
+    ['bOffset', 'u32', spec.bOffset ?? 0],
+    ['cOffset', 'u32', spec.cOffset ?? 0],
+    ['biasOffset', 'u32', spec.biasOffset ?? 0],
+    ['nValid', 'u32', spec.nValid ?? N],
   ]);
   const base = {
     name: `matmul ${transA ? 'T' : 'N'}${transB ? 'T' : 'N'}${spec.activation ? `+bias+${spec.activation}` : ''} (${variant})`,
     entryPoint: 'main',
     ...USES({ a: 'read-only-storage', b: 'read-only-storage', c: 'storage', bias: 'read-only-storage' }),
-    uniforms,
+    ...uniforms,
     chainLength: kChunk,
     slices,
   };
@@ -281,13 +281,13 @@ export function padMatrixProgram(spec: { rows: number; cols: number; outRows: nu
     ...USES({ src: 'read-only-storage', dst: 'storage' }),
     workgroupSize: [wg, 1, 1],
     dispatch,
-    uniforms: packUniforms([
-      ['u32', spec.rows],
-      ['u32', spec.cols],
-      ['u32', spec.outRows],
-      ['u32', cols4],
-      ['u32', spec.srcOffset],
-      ['u32', gridWidth],
+    ...namedUniforms([
+      ['rows', 'u32', spec.rows],
+      ['cols', 'u32', spec.cols],
+      ['outRows', 'u32', spec.outRows],
+      ['cols4', 'u32', cols4],
+      ['srcOffset', 'u32', spec.srcOffset],
+      ['gridWidth', 'u32', gridWidth],
     ]),
     chainLength: 0,
   };
@@ -316,10 +316,10 @@ export function columnSumsProgram(spec: { rows: number; cols4: number; srcOffset
     ...USES({ src: 'read-only-storage', partials: 'storage' }),
     workgroupSize: [laneGroup, 1, 1],
     dispatch: columnGrid(spec.rows, spec.cols4, laneGroup),
-    uniforms: packUniforms([
-      ['u32', spec.rows],
-      ['u32', spec.cols4],
-      ['u32', spec.srcOffset ?? 0],
+    ...namedUniforms([
+      ['rows', 'u32', spec.rows],
+      ['cols4', 'u32', spec.cols4],
+      ['srcOffset', 'u32', spec.srcOffset ?? 0],
     ]),
     chainLength: CHUNK_ROWS / 4 + 2,
   };
@@ -355,18 +355,18 @@ export function sumSlicesProgram(spec: SumSlicesSpec): KernelProgram {
     ...USES({ partials: 'read-only-storage', w: 'read-only-storage', out: 'storage' }),
     workgroupSize: [wg, 1, 1],
     dispatch,
-    uniforms: packUniforms([
-      ['u32', spec.rows],
-      ['u32', spec.cols],
-      ['u32', spec.ld],
-      ['u32', spec.sliceStride],
-      ['u32', spec.slices],
-      ['u32', spec.outOffset],
-      ['u32', spec.wOffset ?? 0],
-      ['u32', gridWidth],
-      ['f32', spec.scale],
-      ['f32', spec.lambda ?? 0],
-      ['u32', spec.accumulate ? 1 : 0],
+    ...namedUniforms([
+      ['rows', 'u32', spec.rows],
+      ['cols', 'u32', spec.cols],
+      ['ld', 'u32', spec.ld],
+      ['sliceStride', 'u32', spec.sliceStride],
+      ['slices', 'u32', spec.slices],
+      ['outOffset', 'u32', spec.outOffset],
+      ['wOffset', 'u32', spec.wOffset ?? 0],
+      ['gridWidth', 'u32', gridWidth],
+      ['scale', 'f32', spec.scale],
+      ['lambda', 'f32', spec.lambda ?? 0],
+      ['accumulate', 'u32', spec.accumulate ? 1 : 0],
     ]),
     chainLength: Math.ceil(spec.slices / 4) + 2,
   };
@@ -386,10 +386,10 @@ export function outputDeltaProgram(spec: { rows: number; cols4: number; xOffset:
     ...USES({ a3: 'read-only-storage', x: 'read-only-storage', delta3: 'storage', squaredError: 'storage', deltaSum: 'storage' }),
     workgroupSize: [laneGroup, 1, 1],
     dispatch: columnGrid(spec.rows, spec.cols4, laneGroup),
-    uniforms: packUniforms([
-      ['u32', spec.rows],
-      ['u32', spec.cols4],
-      ['u32', spec.xOffset],
+    ...namedUniforms([
+      ['rows', 'u32', spec.rows],
+      ['cols4', 'u32', spec.cols4],
+      ['xOffset', 'u32', spec.xOffset],
     ]),
     chainLength: CHUNK_ROWS / 4 + 2,
   };
@@ -415,12 +415,12 @@ export function hiddenDeltaProgram(
     ...USES({ backprop: 'read-only-storage', a2: 'read-only-storage', meanActivation: 'read-only-storage', delta2: 'storage', deltaSum: 'storage' }),
     workgroupSize: [laneGroup, 1, 1],
     dispatch: columnGrid(spec.rows, cols4, laneGroup),
-    uniforms: packUniforms([
-      ['u32', spec.rows],
-      ['u32', cols4],
-      ['u32', spec.hidden],
-      ['f32', sparsity.sparsityParam],
-      ['f32', sparsity.beta],
+    ...namedUniforms([
+      ['rows', 'u32', spec.rows],
+      ['cols4', 'u32', cols4],
+      ['hidden', 'u32', spec.hidden],
+      ['sparsityParam', 'f32', sparsity.sparsityParam],
+      ['beta', 'f32', sparsity.beta],
     ]),
     chainLength: CHUNK_ROWS / 4 + 2,
   };
@@ -446,9 +446,9 @@ export function sumSquaresProgram(spec: { count: number; srcOffset: number }): K
     ...USES({ src: 'read-only-storage', partials: 'storage' }),
     workgroupSize: [wg, 1, 1],
     dispatch,
-    uniforms: packUniforms([
-      ['u32', spec.count],
-      ['u32', spec.srcOffset],
+    ...namedUniforms([
+      ['count', 'u32', spec.count],
+      ['srcOffset', 'u32', spec.srcOffset],
     ]),
     chainLength: SUM_SQUARES_CHUNK / 4 + 2,
   };
@@ -480,14 +480,14 @@ export function costProgram(spec: CostSpec): KernelProgram {
     ...USES({ squaredError: 'read-only-storage', weightSquares: 'read-only-storage', meanActivation: 'read-only-storage', out: 'storage' }),
     workgroupSize: [COST_WORKGROUP, 1, 1],
     dispatch: [1, 1, 1],
-    uniforms: packUniforms([
-      ['u32', spec.squaredErrorCount],
-      ['u32', spec.weightCount],
-      ['u32', spec.hidden],
-      ['u32', spec.examples],
-      ['f32', spec.sparsityParam],
-      ['f32', spec.beta],
-      ['f32', spec.lambda],
+    ...namedUniforms([
+      ['squaredErrorCount', 'u32', spec.squaredErrorCount],
+      ['weightCount', 'u32', spec.weightCount],
+      ['hidden', 'u32', spec.hidden],
+      ['examples', 'u32', spec.examples],
+      ['sparsityParam', 'f32', spec.sparsityParam],
+      ['beta', 'f32', spec.beta],
+      ['lambda', 'f32', spec.lambda],
     ]),
     chainLength: Math.ceil(longest / COST_WORKGROUP) + Math.log2(COST_WORKGROUP),
   };
@@ -518,12 +518,12 @@ export function softmaxProgram(spec: { rows: number; classes: number; labelOffse
     ...USES({ z: 'read-only-storage', labels: 'read-only-storage', deltaOut: 'storage', partials: 'storage' }),
     workgroupSize: [SOFTMAX_WORKGROUP, 1, 1],
     dispatch,
-    uniforms: packUniforms([
-      ['u32', spec.rows],
-      ['u32', spec.classes],
-      ['u32', roundUp4(spec.classes)],
-      ['u32', spec.labelOffset],
-      ['u32', spec.partialOffset ?? 0],
+    ...namedUniforms([
+      ['rows', 'u32', spec.rows],
+      ['classes', 'u32', spec.classes],
+      ['ld', 'u32', roundUp4(spec.classes)],
+      ['labelOffset', 'u32', spec.labelOffset],
+      ['partialOffset', 'u32', spec.partialOffset ?? 0],
     ]),
     chainLength: Math.max(spec.classes, Math.log2(SOFTMAX_WORKGROUP)),
   };
@@ -540,11 +540,11 @@ export function classifierCostProgram(spec: { lossCount: number; weightCount: nu
     ...USES({ losses: 'read-only-storage', weightSquares: 'read-only-storage', out: 'storage' }),
     workgroupSize: [COST_WORKGROUP, 1, 1],
     dispatch: [1, 1, 1],
-    uniforms: packUniforms([
-      ['u32', spec.lossCount],
-      ['u32', spec.weightCount],
-      ['u32', spec.examples],
-      ['f32', spec.lambda],
+    ...namedUniforms([
+      ['lossCount', 'u32', spec.lossCount],
+      ['weightCount', 'u32', spec.weightCount],
+      ['examples', 'u32', spec.examples],
+      ['lambda', 'f32', spec.lambda],
     ]),
     chainLength: Math.ceil(longest / COST_WORKGROUP) + Math.log2(COST_WORKGROUP),
   };
