@@ -98,7 +98,7 @@ describe('trainer page state', () => {
     const s = run(start, ready(), progress(0, 40, 0), progress(30, 0.7, 3), { type: 'ended', reason: 'finished', summary: ended, theta: new Float64Array(3) });
     expect(s.phase).toBe('finished');
     expect(s.run).toMatchObject({ iteration: 30, cost: 0.7, rho: { iteration: 30, allExamples: true }, summary: ended });
-    expect(s.statusLine).toEqual({ kind: 'run', note: { kind: 'ended', reason: 'finished', summary: ended } });
+    expect(s.statusLine).toEqual({ kind: 'run', note: { kind: 'ended', reason: 'finished', summary: ended, optimizer: 'lbfgs' } });
     expect(s.save!.record).toMatchObject({ kind: 'model', iterations: 30, finalCost: 0.7, exitReason: 'max-iterations' });
   });
 
@@ -111,7 +111,7 @@ describe('trainer page state', () => {
       progress(0, 40),
       { type: 'ended', reason: 'finished', summary: diverged, theta },
     );
-    expect(s.statusLine).toEqual({ kind: 'run', note: { kind: 'ended', reason: 'finished', summary: diverged } });
+    expect(s.statusLine).toEqual({ kind: 'run', note: { kind: 'ended', reason: 'finished', summary: diverged, optimizer: 'gd' } });
     expect(s.run).toMatchObject({ iteration: 0, cost: 40, theta });
   });
 

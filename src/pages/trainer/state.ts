@@ -111,7 +111,8 @@ export type FailedStep = Exclude<Extract<FromWorker, { type: 'error' }>['during'
 export type RunNote =
   | { kind: 'restored'; savedAt: number }
   | { kind: 'paused'; iteration: number }
-  | { kind: 'ended'; reason: 'finished' | 'stopped'; summary: RunSummary };
+  /** The optimizer too: a diverged run's advice depends on whether it has a learning rate. */
+  | { kind: 'ended'; reason: 'finished' | 'stopped'; summary: RunSummary; optimizer: TrainConfig['optimizer'] };
 
 /** The line under the counters. */
 export type StatusLine =
@@ -559,5 +560,5 @@ function ended(state: TrainerState, reason: 'paused' | 'stopped' | 'finished', s
     };
     save = { record };
   }
-  return { ...state, phase: reason, run: next, statusLine: { kind: 'run', note: { kind: 'ended', reason, summary } }, save };
+  return { ...state, phase: reason, run: next, statusLine: { kind: 'run', note: { kind: 'ended', reason, summary, optimizer: run.config.optimizer } }, save };
 }

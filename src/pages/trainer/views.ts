@@ -343,14 +343,14 @@ function endNote(reason: 'finished' | 'stopped', summary: RunSummary, optimizer:
   );
 }
 
-function noteText(note: RunNote, run: RunState | undefined): string {
+function noteText(note: RunNote): string {
   switch (note.kind) {
     case 'restored':
       return `restored from ${formatDate(note.savedAt)}`;
     case 'paused':
       return `paused at iteration ${note.iteration}: resume continues from here`;
     case 'ended':
-      return endNote(note.reason, note.summary, run?.config.optimizer ?? 'lbfgs');
+      return endNote(note.reason, note.summary, note.optimizer);
   }
 }
 
@@ -376,18 +376,17 @@ export function statusParts(state: TrainerState): string[] {
     }
   }
   const run = state.run;
-  const note = line.note && noteText(line.note, run);
+  const note = line.note && noteText(line.note);
   if (!run) return note ? [note] : [];
-  const engine = run.engine
-    ? run.engine.backend === 'webgpu'
-      ? `WebGPU on ${run.engine.adapter}`
-      : 'float64 reference on the CPU'
-    : run.device === 'gpu'
-      ? 'WebGPU'
-      : 'float64 reference';
   const checkpoint = run.checkpointIteration !== undefined ? `checkpoint saved at iteration ${run.checkpointIteration}` : undefined;
   const shape = run.shape ? `${run.shape.visibleSize}-${run.shape.hiddenSize}` : undefined;
-  return [run.description, shape, engine, run.fallback, checkpoint, note].filter((p): p is string => !!p);
+  return [run.description, shape, engineText(run), run.fallback, checkpoint, note].filter((p): p is string => !!p);
+}
+
+/** The engine a run is on; before the worker has said, the one asked for. */
+function engineText(run: RunState): string {
+  if (!run.engine) return run.device === 'gpu' ? 'WebGPU' : 'float64 reference';
+  return run.engine.backend === 'webgpu' ? `WebGPU on ${run.engine.adapter}` : 'float64 reference on the CPU';
 }
 
 /** The banner's words for a saved run. */
