@@ -4,9 +4,10 @@
  *
  *   window.gpuChecks = { suite, adapter, config, results: [{ label, result }], error?, done }
  *
- * Shapes: a representative set of the issue's awkward ones — m ∈ {1, 7, 10000},
- * visible ∈ {3, 64, 784}, hidden ∈ {1, 25, 196}, none a multiple of any tile — without the
- * 10000 × 784 × 196 products, which take minutes on SwiftShader (Node runs those on lavapipe).
+ * Shapes: a representative set of the awkward ones the Node tests use — m ∈ {1, 7, 10000},
+ * visible ∈ {3, 64, 784}, hidden ∈ {1, 25, 196}, none a multiple of any tile, so every kernel's
+ * edge guards and padding are exercised — without the 10000 × 784 × 196 products, which take
+ * minutes on SwiftShader (Node runs those on lavapipe).
  */
 import {
   checkColumnMeans,

@@ -12,11 +12,9 @@ import type { CachedPipeline } from './pipelines';
 import type { KernelProgram } from './programs';
 import { createBindGroup, createUniformBuffer, encodeStep, inBindingOrder, type NamedBuffers } from './runtime';
 
-/** A contiguous range of examples [start, start + count). */
-export interface Batch {
-  start: number;
-  count: number;
-}
+import type { Batch } from '../reference/autoencoder';
+
+export type { Batch };
 
 export interface StepDefinition {
   make: (batch: Batch) => KernelProgram;

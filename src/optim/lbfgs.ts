@@ -18,7 +18,8 @@
  * submission and one wait, and minFunc's decisions are taken exactly as before.
  *
  * (UFLDL shipped the 2009 minFunc, which measured optimality by Σ|g| and called progTol TolX;
- * this follows the later minFunc, whose max|g| is what the brief asks for. With UFLDL's
+ * this follows the later minFunc, whose max|g| does not grow with the number of parameters, so
+ * one optTol means the same for a 64-25 patch model and a 784-196 digits model. With UFLDL's
  * settings the run ends at maxIter either way.)
  */
 import type { CostParts } from '../reference/autoencoder';

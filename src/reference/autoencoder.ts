@@ -42,6 +42,16 @@ export interface Dataset {
   visibleSize: number;
 }
 
+/**
+ * A contiguous range of a data set's examples, [start, start + count): what one mini-batch or
+ * one piece of a GPU evaluation covers. Declared here, beside Dataset, so that the training loop
+ * (src/train) and the GPU kernels (src/gpu) share it without the GPU layer importing src/train.
+ */
+export interface Batch {
+  start: number;
+  count: number;
+}
+
 export interface CostParts {
   /** (1/2m) Σ ‖a⁽³⁾ − x‖² */
   reconstruction: number;

@@ -9,7 +9,8 @@
 import { DataError } from '../data/errors';
 import { idxImagesToDataset, readIdxImages, type IdxImages } from '../data/idx';
 import { decodeImage, imageFormat, whiten, type GrayImage } from '../data/images';
-import { imagesFromMat, patchesFromMat, readMat, type MatVariable } from '../data/mat';
+import { readMat, type MatVariable } from '../data/mat';
+import { imagesFromMat, patchesFromMat } from '../data/mat-layout';
 import { MNIST_SIDE, type LabeledDataset } from '../data/mnist';
 import { normalizePatches, samplePatches } from '../data/patches';
 import type { Dataset } from '../reference/autoencoder';

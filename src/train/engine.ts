@@ -8,9 +8,11 @@ import { cpuLbfgsBackend } from '../optim/lbfgs-cpu';
 import type { Evaluation, LbfgsBackend } from '../optim/lbfgs';
 import { cpuUpdateBackend, type UpdateBackend } from '../optim/vectors';
 import type { GpuCounters } from '../gpu/counters';
-import type { CostParts, Dataset, Hyperparameters } from '../reference/autoencoder';
+import type { Batch, CostParts, Dataset, Hyperparameters } from '../reference/autoencoder';
 import { sparseAutoencoderCost } from '../reference/autoencoder';
 import { thetaLayout, type Shape } from '../reference/params';
+
+export type { Batch };
 
 export interface EvaluationSummary {
   cost: number;
@@ -20,12 +22,6 @@ export interface EvaluationSummary {
 export interface DeviceDescription {
   backend: 'cpu' | 'webgpu';
   adapter: string;
-}
-
-/** A contiguous range of examples [start, start + count). */
-export interface Batch {
-  start: number;
-  count: number;
 }
 
 export interface TrainingEngine<V> {

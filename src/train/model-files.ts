@@ -11,7 +11,8 @@
  * Internally pixels are row-major; the column-major conversion happens only here.
  */
 import { DataError, messageOf } from '../data/errors';
-import { thetaFromMat, writeMat, type MatVariable } from '../data/mat';
+import { writeMat, type MatVariable } from '../data/mat';
+import { thetaFromMat } from '../data/mat-layout';
 import { displayFeatures, type TileSize } from '../display/network';
 import { encodePng } from '../display/png';
 import type { Hyperparameters } from '../reference/autoencoder';

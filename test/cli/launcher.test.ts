@@ -10,7 +10,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { dawnStderrFilter } from '../../scripts/dawn-stderr-filter.mjs';
-import { patchesToMat, writeMat } from '../../src/data/mat';
+import { writeMat } from '../../src/data/mat';
+import { patchesToMat } from '../../src/data/mat-layout';
 import { Random } from '../../src/random';
 import { npmRun } from './npm-run';
 

@@ -9,7 +9,8 @@ import { mkdtemp, readdir, readFile, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { patchesToMat, writeMat } from '../../src/data/mat';
+import { writeMat } from '../../src/data/mat';
+import { patchesToMat } from '../../src/data/mat-layout';
 import { Random } from '../../src/random';
 import { npmRun } from './npm-run';
 

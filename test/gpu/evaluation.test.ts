@@ -1,8 +1,8 @@
 /**
  * The whole cost and gradient on the GPU against sparseAutoencoderCostDetailed (float64), with
- * the issue's fixed tolerances (MODEL_TOLERANCE: cost relative error ≤ 1e-5, gradient relative
- * norm ≤ 1e-4), and the intermediates under INTERMEDIATE_TOLERANCE, compared by
- * src/gpu/comparison.ts.
+ * the model's fixed tolerances (MODEL_TOLERANCE: cost relative error ≤ 1e-5, gradient relative
+ * norm ≤ 1e-4, explained in src/gpu/tolerance.ts), and the intermediates under
+ * INTERMEDIATE_TOLERANCE, compared by src/gpu/comparison.ts.
  */
 import { describe, expect, it } from 'vitest';
 import { MATMUL_VARIANTS } from '../../src/gpu/adapter';

@@ -31,7 +31,7 @@ const run = (...messages: Message[]) => messages.reduce<ClassifyState>(reduce, i
 describe('classification page state', () => {
   it('a request starts loading from a clean state, and a second request while busy is ignored', () => {
     const before = run({ type: 'requested', task: 'softmax' }, { type: 'status', text: 'Loading the MNIST digits…' });
-    expect(before).toMatchObject({ phase: 'loading', task: 'softmax', status: 'Loading the MNIST digits…', stages: [], accuracies: {} });
+    expect(before).toMatchObject({ phase: 'loading', task: 'softmax', status: { kind: 'message', text: 'Loading the MNIST digits…' }, stages: [], accuracies: {} });
     expect(reduce(before, { type: 'requested', task: 'stacked' })).toBe(before);
   });
 
@@ -90,21 +90,21 @@ describe('classification page state', () => {
     );
     expect(s).toMatchObject({ phase: 'finished', accuracies: { 'raw pixels': 0.8 }, confusion: [[4, 1], [0, 5]], testCount: 10, seconds: 12.34 });
     expect(s.sample).toBe(sample);
-    expect(s.status).toBe('Finished in 12.3 s');
+    expect(s.status).toEqual({ kind: 'finished', seconds: 12.34 });
     expect(s.stages[0].status).toBe('done');
   });
 
   it('a stop request waits for the worker; stopped marks the stage under way', () => {
     let s = run({ type: 'requested', task: 'stacked' }, ready, { type: 'progress', index: 1, iteration: 4, totalIterations: 20, cost: 3, elapsedSeconds: 1 });
     s = reduce(s, { type: 'stop-requested' });
-    expect(s).toMatchObject({ phase: 'stopping', status: 'Stopping…' });
+    expect(s).toMatchObject({ phase: 'stopping', status: { kind: 'stopping' } });
     // Progress still arriving does not undo the stop.
     s = reduce(s, { type: 'progress', index: 1, iteration: 5, totalIterations: 20, cost: 2.9, elapsedSeconds: 1.1 });
     expect(s.phase).toBe('stopping');
     s = reduce(s, { type: 'stopped', accuracies: {}, seconds: 3.25 });
     expect(s.phase).toBe('stopped');
     expect(s.stages.map((x) => x.status)).toEqual(['waiting', 'stopped', 'waiting', 'waiting']);
-    expect(s.status).toBe('Stopped after 3.3 s');
+    expect(s.status).toEqual({ kind: 'stopped', seconds: 3.25 });
     // Once stopped, another stop request changes nothing; a new request starts afresh.
     expect(reduce(s, { type: 'stop-requested' })).toBe(s);
     expect(reduce(s, { type: 'requested', task: 'softmax' })).toMatchObject({ phase: 'loading', stages: [], features: [] });
@@ -117,9 +117,9 @@ describe('classification page state', () => {
       { type: 'progress', index: 0, iteration: 1, totalIterations: 20, cost: 3, elapsedSeconds: 1 },
       { type: 'error', message: 'the GPU device was lost', during: 'run' },
     );
-    expect(s).toMatchObject({ phase: 'error', error: 'the GPU device was lost', status: 'The run failed' });
+    expect(s).toMatchObject({ phase: 'error', error: 'the GPU device was lost', status: { kind: 'failed', during: 'run' } });
     expect(s.stages[0].status).toBe('stopped');
     const noGpu = run({ type: 'requested', task: 'softmax' }, { type: 'error', message: 'no adapter', during: 'webgpu' });
-    expect(noGpu).toMatchObject({ phase: 'error', status: 'WebGPU could not be set up' });
+    expect(noGpu).toMatchObject({ phase: 'error', status: { kind: 'failed', during: 'webgpu' } });
   });
 });

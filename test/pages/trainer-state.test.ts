@@ -1,67 +1,32 @@
 /**
  * The trainer page's reducer (src/pages/trainer/state.ts): what each worker message and page
- * event does to the state, and what it asks main.ts to save, with no DOM.
+ * event does to the state, and what it asks main.ts to save, with no DOM. The state holds facts;
+ * their words are test/pages/trainer-views.test.ts.
  */
 import { describe, expect, it } from 'vitest';
-import type { CostParts } from '../../src/reference/autoencoder';
-import { presets } from '../../src/train/config';
-import type { FromWorker, RunSummary } from '../../src/pages/trainer/protocol';
-import { describeSaved, initialState, reduce, statusParts, type Message, type TrainerState } from '../../src/pages/trainer/state';
+import { initialState, reduce, type Message } from '../../src/pages/trainer/state';
 import type { SavedCheckpoint, SavedModel } from '../../src/pages/trainer/store';
-
-const config = { ...presets['ufldl-natural'], patches: 2000, iterations: 30 };
-const run = (...messages: Message[]) => messages.reduce<TrainerState>(reduce, initialState);
-const start: Message = { type: 'start-requested', config, device: 'gpu' };
-const parts: CostParts = { reconstruction: 0.5, weightDecay: 0.01, sparsity: 0.2 };
-
-const ready = (extra: Partial<Extract<FromWorker, { type: 'ready' }>> = {}): FromWorker => ({
-  type: 'ready',
-  description: '2000 patches of 8×8 from the embedded whitened natural images',
-  shape: { visibleSize: 64, hiddenSize: 25 },
-  pixelGeometry: { width: 8, height: 8 },
-  geometry: { width: 8, height: 8 },
-  examples: 2000,
-  device: { backend: 'webgpu', adapter: 'google swiftshader' },
-  sample: new Float64Array(10 * 64),
-  sampleCount: 10,
-  ...extra,
-});
-
-const progress = (iteration: number, cost: number, elapsedSeconds = iteration / 10): FromWorker => ({
-  type: 'progress',
-  iteration,
-  totalIterations: 30,
-  evaluations: iteration + 1,
-  cost,
-  parts,
-  elapsedSeconds,
-});
-
-const summary = (extra: Partial<RunSummary> = {}): RunSummary => ({
-  iterations: 30,
-  evaluations: 33,
-  seconds: 3,
-  initialCost: 40,
-  finalCost: 0.7,
-  parts,
-  meanActivation: new Float64Array(25).fill(0.01),
-  exitReason: 'max-iterations',
-  ...extra,
-});
+import { config, parts, progress, ready, run, savedModel, start, summary } from './trainer-fixtures';
 
 describe('trainer page state', () => {
   it('a start request makes a fresh run and loads; ready trains on the engine the worker chose', () => {
     let s = run(start);
-    expect(s).toMatchObject({ phase: 'loading', statusLine: { text: 'Starting…' }, savedIteration: -1 });
+    expect(s).toMatchObject({ phase: 'loading', statusLine: { kind: 'starting' }, savedIteration: -1 });
     expect(s.run).toMatchObject({ iteration: 0, totalIterations: 30, featuresDrawn: 0 });
     // A second start while busy changes nothing.
     expect(reduce(s, start)).toBe(s);
     s = reduce(s, { type: 'status', text: 'Loading and whitening the natural images…' });
-    expect(statusParts(s)).toEqual(['Loading and whitening the natural images…']);
+    expect(s.statusLine).toEqual({ kind: 'worker', text: 'Loading and whitening the natural images…' });
     s = reduce(s, ready({ adapter: { vendor: 'google', architecture: 'swiftshader', description: '', software: true } as never }));
     expect(s.phase).toBe('training');
     expect(s.device).toBe('webgpu: google swiftshader');
-    expect(statusParts(s)).toEqual(['2000 patches of 8×8 from the embedded whitened natural images', '64-25', expect.stringMatching(/^WebGPU on /)]);
+    expect(s.statusLine).toEqual({ kind: 'run' });
+    expect(s.run).toMatchObject({
+      description: '2000 patches of 8×8 from the embedded whitened natural images',
+      shape: { visibleSize: 64, hiddenSize: 25 },
+      engine: { backend: 'webgpu', adapter: expect.stringMatching(/swiftshader/i) },
+    });
+    expect(run(start, ready({ device: { backend: 'cpu', adapter: 'float64' } })).run!.engine).toEqual({ backend: 'cpu' });
     // The sample is drawn before any reconstruction arrives.
     expect(s.run!.reconstructions).toEqual({});
   });
@@ -86,9 +51,10 @@ describe('trainer page state', () => {
     const image = { width: 3, height: 3, values: new Float32Array(9) };
     const rho = new Float64Array(25).fill(0.02);
     let s = run(start, ready(), { type: 'view', iteration: 5, features: image, reconstructions: new Float64Array(640), meanActivation: rho });
-    expect(s.run).toMatchObject({ featuresDrawn: 1, features: { iteration: 5 }, reconstructions: { iteration: 5 }, rho: { label: 'iteration 5' } });
+    expect(s.run).toMatchObject({ featuresDrawn: 1, features: { iteration: 5 }, reconstructions: { iteration: 5 }, rho: { iteration: 5, values: rho } });
+    expect(s.run!.rho!.allExamples).toBeUndefined();
     s = reduce(s, { type: 'view', iteration: 10, features: image, reconstructions: new Float64Array(640) });
-    expect(s.run).toMatchObject({ featuresDrawn: 2, rho: { label: 'iteration 5' } });
+    expect(s.run).toMatchObject({ featuresDrawn: 2, rho: { iteration: 5 } });
     // No run, nothing to draw.
     expect(reduce(initialState, { type: 'view', iteration: 1, features: image, reconstructions: new Float64Array(1) })).toBe(initialState);
   });
@@ -100,7 +66,7 @@ describe('trainer page state', () => {
     expect(s.run!.checkpointIteration).toBe(10);
     expect(s.save!.record).toMatchObject({ kind: 'checkpoint', iteration: 10, cost: 10, bytes, config });
     expect(s.save!.record.history.x).toEqual([0, 5, 10]);
-    expect(statusParts(s)).toContain('checkpoint saved at iteration 10');
+    expect(s.statusLine).toEqual({ kind: 'run' });
     s = reduce(s, { type: 'saved', iteration: 10 });
     expect(s.savedIteration).toBe(10);
   });
@@ -112,12 +78,12 @@ describe('trainer page state', () => {
     s = reduce(s, { type: 'ended', reason: 'paused', summary: summary({ iterations: 6, evaluations: 7, seconds: 0.6, finalCost: 11.9 }), theta: new Float64Array(3) });
     expect(s.phase).toBe('paused');
     expect(s.run!.cost).toBe(12); // the cost reported, not the pass over the data
-    expect(statusParts(s).at(-1)).toBe('paused at iteration 6: resume continues from here');
+    expect(s.statusLine).toEqual({ kind: 'run', note: { kind: 'paused', iteration: 6 } });
     expect(s.save).toBeUndefined();
     const refused = reduce(s, { type: 'resume-requested', iterations: 2.5, text: '2.5' });
-    expect(refused).toMatchObject({ phase: 'paused', error: 'iterations must be a whole number ≥ 0, got 2.5' });
+    expect(refused).toMatchObject({ phase: 'paused', error: { kind: 'bad-iterations', text: '2.5' } });
     s = reduce(refused, { type: 'resume-requested', iterations: 40, text: '40' });
-    expect(s).toMatchObject({ phase: 'training', error: undefined });
+    expect(s).toMatchObject({ phase: 'training', error: undefined, statusLine: { kind: 'run' } });
     expect(s.run).toMatchObject({ totalIterations: 40, config: { iterations: 40 }, resumedFrom: { iteration: 6, cost: 12 } });
     s = reduce(s, progress(7, 11.5));
     expect(s.run!.resumedFrom).toEqual({ iteration: 6, cost: 12, next: 7 });
@@ -128,26 +94,31 @@ describe('trainer page state', () => {
 
   it('the end of a run keeps θ, says how it ended and asks to save the model', () => {
     const units = { deadUnits: [], alwaysOnUnits: [], meanL0: 0.5, varianceExplained: 0.8, thresholds: { dead: 1e-4, alwaysOn: 0.5 } };
-    const s = run(start, ready(), progress(0, 40, 0), progress(30, 0.7, 3), {
-      type: 'ended',
-      reason: 'finished',
-      summary: summary({ units: units as never }),
-      theta: new Float64Array(3),
-    });
+    const ended = summary({ units: units as never });
+    const s = run(start, ready(), progress(0, 40, 0), progress(30, 0.7, 3), { type: 'ended', reason: 'finished', summary: ended, theta: new Float64Array(3) });
     expect(s.phase).toBe('finished');
-    expect(s.run).toMatchObject({ iteration: 30, cost: 0.7, rho: { label: 'iteration 30, all examples' } });
-    expect(statusParts(s).at(-1)).toBe('done: 30 iterations, 33 evaluations in 3.0 s; J 40.0000 → 0.700000 (reached the iteration limit)');
+    expect(s.run).toMatchObject({ iteration: 30, cost: 0.7, rho: { iteration: 30, allExamples: true }, summary: ended });
+    expect(s.statusLine).toEqual({ kind: 'run', note: { kind: 'ended', reason: 'finished', summary: ended, optimizer: 'lbfgs' } });
     expect(s.save!.record).toMatchObject({ kind: 'model', iterations: 30, finalCost: 0.7, exitReason: 'max-iterations' });
   });
 
   it('a diverged run names the iteration and keeps the last finite θ', () => {
+    const diverged = summary({ iterations: 0, divergedAt: 1, finalCost: 40, exitReason: 'non-finite' });
+    const theta = new Float64Array(3);
     const s = run(
       { type: 'start-requested', config: { ...config, optimizer: 'gd', learningRate: 1e30 }, device: 'gpu' },
       ready(),
       progress(0, 40),
-      { type: 'ended', reason: 'finished', summary: summary({ iterations: 0, divergedAt: 1, finalCost: 40, exitReason: 'non-finite' }), theta: new Float64Array(3) },
+      { type: 'ended', reason: 'finished', summary: diverged, theta },
     );
-    expect(statusParts(s).at(-1)).toBe('diverged: the cost is not finite at iteration 1; shown is θ from iteration 0, the last with a finite cost (J 40.0000) — try a smaller learning rate');
+    expect(s.statusLine).toEqual({ kind: 'run', note: { kind: 'ended', reason: 'finished', summary: diverged, optimizer: 'gd' } });
+    expect(s.run).toMatchObject({ iteration: 0, cost: 40, theta });
+  });
+
+  it('a failed save keeps IndexedDB\'s message; a later save clears it', () => {
+    const failed = run(start, { type: 'save-failed', message: 'QuotaExceededError' });
+    expect(failed.saveError).toBe('QuotaExceededError');
+    expect(reduce(failed, { type: 'saved', iteration: 3 })).toMatchObject({ saveError: undefined, savedIteration: 3 });
   });
 
   it('a non-finite state is never asked to be saved; a diverged model is, with where it diverged', () => {
@@ -162,38 +133,37 @@ describe('trainer page state', () => {
     const diverged = reduce(training, { type: 'ended', reason: 'finished', summary: summary({ iterations: 5, divergedAt: 6, finalCost: 20, exitReason: 'non-finite' }), theta: new Float64Array(3) });
     const record = diverged.save!.record as SavedModel;
     expect(record).toMatchObject({ kind: 'model', iterations: 5, finalCost: 20, divergedAt: 6 });
-    expect(describeSaved({ ...record, savedAt: 0 })).toMatchObject({ title: 'Your last run diverged', action: 'Show it' });
-    expect(describeSaved({ ...record, savedAt: 0 }).text).toContain('the cost was not finite at iteration 6; kept is θ from iteration 5, cost 20.0000');
   });
 
   it('a lost device ends the run, says what happened and which checkpoint is kept; its offer comes from IndexedDB', () => {
     const bytes = new Uint8Array(8);
     const training = run(start, ready(), progress(0, 40), progress(10, 12), { type: 'checkpoint', iteration: 10, totalIterations: 30, cost: 12, bytes }, progress(11, 11));
     const lost = reduce(training, { type: 'error', message: 'the WebGPU device was lost (destroyed): Device was destroyed.', during: 'device' });
-    expect(lost).toMatchObject({ phase: 'error', deviceLost: 'the WebGPU device was lost (destroyed): Device was destroyed.', error: 'the WebGPU device was lost (destroyed): Device was destroyed.' });
-    expect(statusParts(lost)).toEqual(['The GPU was lost at iteration 11. Its checkpoint from iteration 10 is kept in this browser: resume from it on a new device.']);
+    const lostMessage = 'the WebGPU device was lost (destroyed): Device was destroyed.';
+    expect(lost).toMatchObject({ phase: 'error', deviceLost: lostMessage, error: { kind: 'message', message: lostMessage }, lastError: lostMessage });
+    expect(lost.statusLine).toEqual({ kind: 'device-lost', iteration: 11, checkpointIteration: 10 });
     const stored = { ...(training.save!.record as Omit<SavedCheckpoint, 'savedAt'>), savedAt: 0 };
     const offered = reduce(lost, { type: 'saved-found', record: stored, reason: 'device-lost' });
     expect(offered.offer).toEqual({ record: stored, reason: 'device-lost' });
-    expect(describeSaved(stored, 'device-lost')).toMatchObject({ title: 'The GPU was lost during training', action: 'Resume' });
-    expect(describeSaved(stored, 'device-lost').text).toContain('iteration 10 of 30, cost 12.0000');
+    expect(stored).toMatchObject({ kind: 'checkpoint', iteration: 10, totalIterations: 30, cost: 12 });
     // Resuming starts a new run, which clears what the lost one said.
     expect(reduce(offered, start)).toMatchObject({ phase: 'loading', deviceLost: undefined, offer: undefined, error: undefined });
     // Before any checkpoint there is nothing to resume.
     const early = run(start, ready(), progress(1, 30), { type: 'error', message: 'lost', during: 'device' });
-    expect(statusParts(early)).toEqual(['The GPU was lost at iteration 1. No checkpoint of this run had been saved yet: start it again.']);
+    expect(early.statusLine).toEqual({ kind: 'device-lost', iteration: 1, checkpointIteration: undefined });
   });
 
   it('errors: settings, data (shown by the user’s file), training; a run with a model is stopped, not lost', () => {
     const fileRun: Message = { type: 'start-requested', config: { ...config, data: 'bytes.mat' }, device: 'gpu' };
     const data = run(fileRun, { type: 'error', message: 'bytes.mat: values run from 0 to 255', during: 'data' });
-    expect(data).toMatchObject({ phase: 'error', error: 'bytes.mat: values run from 0 to 255', lastError: 'bytes.mat: values run from 0 to 255' });
-    expect(data.data.error).toBe('bytes.mat: values run from 0 to 255');
-    expect(statusParts(data)).toEqual(['Could not load the data.']);
+    const problem = { kind: 'message', message: 'bytes.mat: values run from 0 to 255' };
+    expect(data).toMatchObject({ phase: 'error', error: problem, lastError: 'bytes.mat: values run from 0 to 255' });
+    expect(data.data.error).toEqual(problem);
+    expect(data.statusLine).toEqual({ kind: 'failed', step: 'data' });
     const natural = run(start, { type: 'error', message: 'natural images: no fetch', during: 'data' });
     expect(natural.data.error).toBeUndefined();
     const exported = run({ type: 'error', message: 'there is no model to export yet', during: 'export' });
-    expect(exported).toMatchObject({ phase: 'idle', error: 'there is no model to export yet' });
+    expect(exported).toMatchObject({ phase: 'idle', error: { kind: 'message', message: 'there is no model to export yet' } });
     const paused = run(start, ready(), progress(3, 9), { type: 'ended', reason: 'paused', summary: summary({ iterations: 3 }), theta: new Float64Array(3) });
     expect(reduce(paused, { type: 'worker-failed', message: 'the training worker failed: x' }).phase).toBe('stopped');
     // A new start clears the error.
@@ -202,50 +172,38 @@ describe('trainer page state', () => {
 
   it('the user’s files: read, checked by the worker, refused with the worker’s message', () => {
     let s = run({ type: 'files-chosen', names: ['IMAGES.mat'] });
-    expect(s.data).toMatchObject({ info: 'Reading IMAGES.mat…', valid: false });
+    expect(s.data).toMatchObject({ info: { kind: 'reading', names: ['IMAGES.mat'] }, valid: false });
     const files = [{ name: 'IMAGES.mat', bytes: new Uint8Array(4) }];
     s = reduce(s, { type: 'files-read', files });
     s = reduce(s, { type: 'inspected', ok: true, description: '500 patches of 8×8 from IMAGES in IMAGES.mat', examples: 500, visibleSize: 64 });
-    expect(s.data).toMatchObject({ files, valid: true, info: '500 patches of 8×8 from IMAGES in IMAGES.mat (500 examples of 64 values)' });
+    const inspected = { kind: 'inspected', description: '500 patches of 8×8 from IMAGES in IMAGES.mat', examples: 500, visibleSize: 64 };
+    expect(s.data).toMatchObject({ files, valid: true, info: inspected });
+    // The file choice again keeps what its files hold.
+    expect(reduce(s, { type: 'data-choice-changed', choice: 'file' }).data.info).toEqual(inspected);
     s = reduce(s, { type: 'inspected', ok: false, message: 'broken.mat: truncated' });
-    expect(s.data).toMatchObject({ valid: false, info: '', error: 'broken.mat: truncated' });
-    expect(reduce(s, { type: 'data-choice-changed', choice: 'natural' }).data).toMatchObject({ info: '', error: undefined });
-    expect(reduce(initialState, { type: 'data-choice-changed', choice: 'file' }).data.info).toBe('Drop a file on the page or choose one.');
-    expect(reduce(s, { type: 'files-unreadable', message: 'NotReadableError' }).data).toEqual({ valid: false, info: '', error: 'the file could not be read: NotReadableError' });
+    expect(s.data).toMatchObject({ valid: false, info: { kind: 'none' }, error: { kind: 'message', message: 'broken.mat: truncated' } });
+    expect(reduce(s, { type: 'data-choice-changed', choice: 'natural' }).data).toMatchObject({ info: { kind: 'none' }, error: undefined });
+    expect(reduce(initialState, { type: 'data-choice-changed', choice: 'file' }).data.info).toEqual({ kind: 'choose' });
+    expect(reduce(s, { type: 'files-unreadable', message: 'NotReadableError' }).data).toEqual({
+      valid: false,
+      info: { kind: 'none' },
+      error: { kind: 'file-unreadable', message: 'NotReadableError' },
+    });
+    expect(reduce(initialState, { type: 'files-restored', files }).data).toEqual({ files, valid: true, info: { kind: 'files', names: ['IMAGES.mat'] } });
     // Not while a run is on.
     const training = run(start, ready());
     expect(reduce(training, { type: 'files-chosen', names: ['x.mat'] })).toBe(training);
   });
 
   it('a saved run is offered at load, and only while idle; a restored model is a finished run', () => {
-    const model: SavedModel = {
-      kind: 'model',
-      config,
-      device: 'gpu',
-      description: 'natural',
-      history: { x: [0, 30], y: [[40, 0.7], [1, 1], [1, 1], [1, 1]] },
-      savedAt: Date.UTC(2026, 11, 1, 12),
-      elapsedSeconds: 3,
-      evaluations: 33,
-      shape: { visibleSize: 64, hiddenSize: 25 },
-      pixelGeometry: { width: 8, height: 8 },
-      geometry: { width: 8, height: 8 },
-      theta: new Float64Array(3),
-      iterations: 30,
-      finalCost: 0.7,
-      parts,
-      meanActivation: new Float64Array(25),
-      exitReason: 'max-iterations',
-      sample: new Float64Array(640),
-      sampleCount: 10,
-    };
+    const model = savedModel();
     const offered = run({ type: 'saved-found', record: model, reason: 'reload' });
     expect(offered.offer).toEqual({ record: model, reason: 'reload' });
-    expect(describeSaved(model)).toMatchObject({ title: 'Your last trained model', action: 'Show it' });
     expect(reduce(run(start), { type: 'saved-found', record: model, reason: 'reload' }).offer).toBeUndefined();
     const restored = run({ type: 'offer-taken' }, { type: 'model-restored', record: model });
     expect(restored).toMatchObject({ phase: 'finished', offer: undefined });
     expect(restored.run).toMatchObject({ restored: true, iteration: 30, cost: 0.7, theta: model.theta, history: model.history });
-    expect(statusParts(restored).at(-1)).toMatch(/^restored from /);
+    expect(restored.statusLine).toEqual({ kind: 'run', note: { kind: 'restored', savedAt: model.savedAt } });
+    expect(restored.run!.rho).toEqual({ values: model.meanActivation, iteration: 30, allExamples: true });
   });
 });

@@ -1,7 +1,8 @@
 /**
  * What the classification page shows, as one value changed only by reduce(state, message):
  * the worker's messages (./protocol.ts) and the page's own requests. No DOM here, so the
- * whole page logic is testable in Node (test/pages/classify-state.test.ts).
+ * whole page logic is testable in Node (test/pages/classify-state.test.ts). The state holds
+ * facts; ./views.ts puts them into words.
  */
 import type { StageKind, TaskName } from '../../classify/pipeline';
 import type { DigitSample, FeaturePicture, FromWorker, StageSummary } from './protocol';
@@ -32,10 +33,23 @@ export interface LayerFeatures {
   final: boolean;
 }
 
+/** The first part of the status line. */
+export type Status =
+  /** Before any run: what to do first. */
+  | { kind: 'idle' }
+  | { kind: 'starting' }
+  | { kind: 'stopping' }
+  /** Words of the worker's (or the page's) own: what it is loading, that WebGPU is missing. */
+  | { kind: 'message'; text: string }
+  | { kind: 'training' }
+  | { kind: 'finished'; seconds: number }
+  | { kind: 'stopped'; seconds: number }
+  | { kind: 'failed'; during: Extract<FromWorker, { type: 'error' }>['during'] };
+
 export interface ClassifyState {
   phase: Phase;
   task?: TaskName;
-  status: string;
+  status: Status;
   device?: string;
   counts?: { train: number; test: number; unlabeled?: number };
   numClasses?: number;
@@ -57,7 +71,7 @@ export type Message = FromWorker | PageAction;
 
 export const initialState: ClassifyState = Object.freeze({
   phase: 'idle',
-  status: 'Choose a task and start.',
+  status: { kind: 'idle' },
   stages: [],
   features: [],
   accuracies: {},
@@ -84,12 +98,12 @@ export function reduce(state: ClassifyState, message: Message): ClassifyState {
   switch (message.type) {
     case 'requested':
       if (busy(state.phase)) return state;
-      return { ...initialState, phase: 'loading', task: message.task, status: 'Starting…' };
+      return { ...initialState, phase: 'loading', task: message.task, status: { kind: 'starting' } };
     case 'stop-requested':
       if (!busy(state.phase)) return state;
-      return { ...state, phase: 'stopping', status: 'Stopping…' };
+      return { ...state, phase: 'stopping', status: { kind: 'stopping' } };
     case 'status':
-      return { ...state, status: message.text };
+      return { ...state, status: { kind: 'message', text: message.text } };
     case 'ready':
       return {
         ...state,
@@ -108,7 +122,7 @@ export function reduce(state: ClassifyState, message: Message): ClassifyState {
           elapsedSeconds: 0,
           curve: { x: [], y: [] },
         })),
-        status: state.phase === 'stopping' ? state.status : 'Training',
+        status: state.phase === 'stopping' ? state.status : { kind: 'training' },
       };
     case 'progress': {
       const next = withStage(state, message.index, (stage) => ({
@@ -170,7 +184,7 @@ export function reduce(state: ClassifyState, message: Message): ClassifyState {
         testCount: message.testCount,
         sample: message.sample,
         seconds: message.seconds,
-        status: `Finished in ${message.seconds.toFixed(1)} s`,
+        status: { kind: 'finished', seconds: message.seconds },
       };
     case 'stopped':
       return {
@@ -179,7 +193,7 @@ export function reduce(state: ClassifyState, message: Message): ClassifyState {
         accuracies: message.accuracies,
         seconds: message.seconds,
         stages: state.stages.map((s) => (s.status === 'running' ? { ...s, status: 'stopped' } : s)),
-        status: `Stopped after ${message.seconds.toFixed(1)} s`,
+        status: { kind: 'stopped', seconds: message.seconds },
       };
     case 'error':
       return {
@@ -187,7 +201,7 @@ export function reduce(state: ClassifyState, message: Message): ClassifyState {
         phase: 'error',
         error: message.message,
         stages: state.stages.map((s) => (s.status === 'running' ? { ...s, status: 'stopped' } : s)),
-        status: message.during === 'data' ? 'The digits could not be loaded' : message.during === 'webgpu' ? 'WebGPU could not be set up' : 'The run failed',
+        status: { kind: 'failed', during: message.during },
       };
     default:
       return state;

@@ -7,7 +7,7 @@ import { drawNetwork } from '../../display/canvas';
 import { formatNumber, LogLineChart } from '../common/charts';
 import { integerScale } from '../common/draw';
 import type { DigitSample } from './protocol';
-import { accuracyNames, type ClassifyState, type LayerFeatures, type StageState, type StageStatus } from './state';
+import { accuracyNames, type ClassifyState, type LayerFeatures, type StageState, type StageStatus, type Status } from './state';
 
 const $ = <T extends HTMLElement = HTMLElement>(id: string) => document.getElementById(id) as T;
 
@@ -95,7 +95,7 @@ export class ClassifyViews {
   }
 
   private renderStatus(state: ClassifyState): void {
-    const parts = [state.status];
+    const parts = [statusText(state.status)];
     if (state.device) parts.push(state.device);
     const c = state.counts;
     if (c) {
@@ -303,5 +303,27 @@ export class ClassifyViews {
     }
     this.el.digitsMeta.textContent = `first ${sample.count} test digits · ${wrong} wrong (red)`;
     this.el.digitGrid.replaceChildren(...figures);
+  }
+}
+
+/** The first part of the status line. */
+export function statusText(status: Status): string {
+  switch (status.kind) {
+    case 'idle':
+      return 'Choose a task and start.';
+    case 'starting':
+      return 'Starting…';
+    case 'stopping':
+      return 'Stopping…';
+    case 'message':
+      return status.text;
+    case 'training':
+      return 'Training';
+    case 'finished':
+      return `Finished in ${status.seconds.toFixed(1)} s`;
+    case 'stopped':
+      return `Stopped after ${status.seconds.toFixed(1)} s`;
+    case 'failed':
+      return status.during === 'data' ? 'The digits could not be loaded' : status.during === 'webgpu' ? 'WebGPU could not be set up' : 'The run failed';
   }
 }

@@ -1,11 +1,12 @@
 /**
  * The gradient-check page's drawing: render(state) brings the DOM up to date with a state from
  * ./state.ts — the badges, the numerical rows as they arrive, and the GPU's blocks and kernels.
+ * The badges' words for the state's facts are pure functions (test/pages/gradcheck-views.test.ts).
  */
 import { adapterLabel } from '../../gpu/adapter';
 import { formatNumber } from '../common/charts';
 import type { BlockComparison, Entry } from './compare';
-import type { Badge, GradcheckState } from './state';
+import type { GradcheckState, Overall, PartStatus } from './state';
 import type { GpuResult, NumericRow } from './worker';
 
 const $ = <T extends HTMLElement = HTMLElement>(id: string) => document.getElementById(id) as T;
@@ -18,16 +19,16 @@ export class GradcheckViews {
     const last = this.last;
     this.last = state;
     if (state.state !== last?.state) document.body.dataset.state = state.state;
-    if (state.overall !== last?.overall) showBadge($('overall'), state.overall);
+    if (state.overall !== last?.overall) showBadge($('overall'), overallBadge(state.overall));
     if (state.numeric !== last?.numeric) {
       const numeric = state.numeric;
-      showBadge($('numeric-status'), numeric.badge);
+      showBadge($('numeric-status'), partBadge(numeric.badge));
       $('numeric-setup').textContent = numeric.setup;
       for (; this.rowsShown < numeric.rows.length; this.rowsShown++) addNumericRow(numeric.rows[this.rowsShown]);
     }
     if (state.gpu !== last?.gpu) {
       const gpu = state.gpu;
-      showBadge($('gpu-status'), gpu.badge);
+      showBadge($('gpu-status'), partBadge(gpu.badge));
       if (gpu.result && gpu.result !== last?.gpu.result) showGpu(gpu.result);
       if (gpu.skipped !== undefined) {
         $('gpu-setup').textContent = `${gpu.skipped} The float64 reference above needs none. To check the GPU, open this page in a browser with WebGPU (see the trainer page for how).`;
@@ -39,11 +40,51 @@ export class GradcheckViews {
   }
 }
 
+type BadgeKind = 'pass' | 'fail' | 'running' | 'skip';
+
+/** A badge's look and words. */
+export interface Badge {
+  kind: BadgeKind;
+  text: string;
+}
+
+/** The badge of a part of the page (the numerical check, the GPU check). */
+export function partBadge(status: PartStatus): Badge {
+  switch (status.kind) {
+    case 'running':
+      return { kind: 'running', text: status.text ?? 'running…' };
+    case 'waiting':
+      return { kind: 'running', text: 'waiting…' };
+    case 'pass':
+      return { kind: 'pass', text: 'PASS' };
+    case 'fail':
+      return { kind: 'fail', text: 'FAIL' };
+    case 'skipped':
+      return { kind: 'skip', text: 'not available' };
+    case 'error':
+      return { kind: 'fail', text: 'error' };
+  }
+}
+
+/** The page's badge. */
+export function overallBadge(overall: Overall): Badge {
+  switch (overall.kind) {
+    case 'running':
+      return { kind: 'running', text: 'running…' };
+    case 'pass':
+      return { kind: 'pass', text: overall.gpuChecked ? 'all checks pass' : 'reference passes · GPU not checked' };
+    case 'fail':
+      return { kind: 'fail', text: 'a check failed' };
+    case 'error':
+      return { kind: 'fail', text: 'error' };
+  }
+}
+
 function showBadge(element: HTMLElement, { kind, text }: Badge): void {
   badge(element, kind, text);
 }
 
-function badge(element: HTMLElement, kind: 'pass' | 'fail' | 'running' | 'skip', text: string): void {
+function badge(element: HTMLElement, kind: BadgeKind, text: string): void {
   element.className = `badge ${kind}`;
   element.textContent = text;
 }

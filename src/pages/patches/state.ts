@@ -3,10 +3,9 @@
  * worker's messages (./worker.ts) and the page's own events (the form, "Show 200 others", the
  * mouse over the patches). No DOM here (test/pages/patches-state.test.ts); ./views.ts draws it.
  * What must happen outside — a request to the worker — main.ts reads off the new state: a new
- * `request` object is one to send.
+ * `request` object is one to send. The state holds facts; ./views.ts puts them into words.
  */
 import { BORDER, gridLayout } from '../../display/network';
-import { formatNumber } from '../common/charts';
 import type { ImagePicture, PatchesMessage, SampleRequest } from './worker';
 
 /** How many of the sampled patches the page shows at once. */
@@ -14,10 +13,15 @@ export const SHOWN = 200;
 
 export type Sampled = Extract<PatchesMessage, { type: 'sampled' }>;
 
-export interface Badge {
-  kind: 'pass' | 'fail' | 'running';
-  text: string;
-}
+/** What the badge beside the patches says: what the page is doing, or how the latest sample went. */
+export type Status =
+  | { kind: 'loading' }
+  | { kind: 'sampling' }
+  /** The worker's own words while it works on a request. */
+  | { kind: 'worker'; text: string }
+  /** `shown` of `patches` sampled, in `seconds`. */
+  | { kind: 'sampled'; shown: number; patches: number; seconds: number }
+  | { kind: 'failed' };
 
 /** The form's fields as typed (strings), read when the page asks for patches. */
 export interface Fields {
@@ -28,7 +32,7 @@ export interface Fields {
 
 export interface PatchesState {
   state: 'loading' | 'ready' | 'error';
-  status: Badge;
+  status: Status;
   /** Which `SHOWN` of the sample to show: 1 after "Sample", one more for each "Show 200 others". */
   showSeed: number;
   /** The whitened images, once the worker has sent them. */
@@ -57,7 +61,7 @@ export type Message = PatchesMessage | PageEvent;
 
 export const initialState: PatchesState = Object.freeze({
   state: 'loading',
-  status: { kind: 'running', text: 'loading…' },
+  status: { kind: 'loading' },
   showSeed: 1,
   images: [],
   hovered: -1,
@@ -93,7 +97,7 @@ function requested(state: PatchesState, fields: Fields, showSeed: number): Patch
     ...state,
     state: 'loading',
     showSeed,
-    status: { kind: 'running', text: 'sampling…' },
+    status: { kind: 'sampling' },
     request: sampleRequest(fields, showSeed),
   };
 }
@@ -112,42 +116,19 @@ export function reduce(state: PatchesState, message: Message): PatchesState {
     case 'leave':
       return state.hovered === -1 ? state : { ...state, hovered: -1 };
     case 'status':
-      return { ...state, status: { ...state.status, text: message.text } };
+      return { ...state, status: { kind: 'worker', text: message.text } };
     case 'images':
       return { ...state, images: message.images };
     case 'sampled': {
       const { indices, request, seconds } = message;
-      const text = `${indices.length} of ${request.patches.toLocaleString('en')} · ${seconds.toFixed(1)} s`;
-      return { ...state, state: 'ready', status: { kind: 'pass', text }, sampled: message, hovered: -1 };
+      const status: Status = { kind: 'sampled', shown: indices.length, patches: request.patches, seconds };
+      return { ...state, state: 'ready', status, sampled: message, hovered: -1 };
     }
     case 'error':
-      return { ...state, state: 'error', status: { kind: 'fail', text: 'failed' }, error: message.message };
+      return { ...state, state: 'error', status: { kind: 'failed' }, error: message.message };
     default:
       return state;
   }
-}
-
-/** The heading and the paragraph beside the patches. */
-export function describeSample({ indices, request: r, range }: Sampled): { title: string; summary: string } {
-  return {
-    title: `${indices.length} random patches of ${r.patchSize}×${r.patchSize}`,
-    summary:
-      `${r.patches.toLocaleString('en')} patches sampled with seed ${r.seed}; after normalization their values span ` +
-      `[${formatNumber(range.min)}, ${formatNumber(range.max)}] with mean ${formatNumber(range.mean)}. ` +
-      `Each tile is drawn as display_network does: the mean of all removed, each scaled by its own largest |value|.`,
-  };
-}
-
-/** The line under the summary: where the hovered patch was cut, or why that is not known. */
-export function describeHovered(state: PatchesState): string {
-  const { sampled, hovered: i, images } = state;
-  if (!sampled) return '';
-  if (i < 0) return sampled.shown ? '' : 'Where the patches were cut could not be worked out for this sampler.';
-  const s = sampled.shown?.[i];
-  const p = sampled.request.patchSize;
-  return s
-    ? `Patch ${i + 1} (no. ${sampled.indices[i] + 1} of the sample): image ${s.image + 1} (${images[s.image]?.name ?? ''}), rows ${s.top}–${s.top + p - 1}, columns ${s.left}–${s.left + p - 1}.`
-    : `Patch ${i + 1} (no. ${sampled.indices[i] + 1} of the sample).`;
 }
 
 /** What tests read as window.patchesPage. */

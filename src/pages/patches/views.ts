@@ -2,11 +2,13 @@
  * The patches page's drawing: render(state) brings the DOM up to date with a state from
  * ./state.ts, touching only what changed since the last call — the badge and error, the grid of
  * patches, the whitened images with boxes where the shown patches were cut, and the line about
- * the hovered one.
+ * the hovered one — and the words for the state's facts, as pure functions
+ * (test/pages/patches-views.test.ts).
  */
 import { drawNetwork } from '../../display/canvas';
+import { formatNumber } from '../common/charts';
 import { integerScale } from '../common/draw';
-import { describeHovered, describeSample, type PatchesState } from './state';
+import type { PatchesState, Sampled, Status } from './state';
 import type { ImagePicture } from './worker';
 
 const $ = <T extends HTMLElement = HTMLElement>(id: string) => document.getElementById(id) as T;
@@ -31,8 +33,9 @@ export class PatchesViews {
     const el = this.el;
     if (state.state !== last?.state) document.body.dataset.state = state.state;
     if (state.status !== last?.status) {
-      el.status.className = `badge ${state.status.kind}`;
-      el.status.textContent = state.status.text;
+      const badge = statusBadge(state.status);
+      el.status.className = `badge ${badge.kind}`;
+      el.status.textContent = badge.text;
     }
     if (state.error !== (last?.error ?? '')) {
       el.error.textContent = state.error;
@@ -119,4 +122,43 @@ export class PatchesViews {
       }
     }
   }
+}
+
+/** The badge for a status: its look (running, pass, fail) and its words. */
+export function statusBadge(status: Status): { kind: 'running' | 'pass' | 'fail'; text: string } {
+  switch (status.kind) {
+    case 'loading':
+      return { kind: 'running', text: 'loading…' };
+    case 'sampling':
+      return { kind: 'running', text: 'sampling…' };
+    case 'worker':
+      return { kind: 'running', text: status.text };
+    case 'sampled':
+      return { kind: 'pass', text: `${status.shown} of ${status.patches.toLocaleString('en')} · ${status.seconds.toFixed(1)} s` };
+    case 'failed':
+      return { kind: 'fail', text: 'failed' };
+  }
+}
+
+/** The heading and the paragraph beside the patches. */
+export function describeSample({ indices, request: r, range }: Sampled): { title: string; summary: string } {
+  return {
+    title: `${indices.length} random patches of ${r.patchSize}×${r.patchSize}`,
+    summary:
+      `${r.patches.toLocaleString('en')} patches sampled with seed ${r.seed}; after normalization their values span ` +
+      `[${formatNumber(range.min)}, ${formatNumber(range.max)}] with mean ${formatNumber(range.mean)}. ` +
+      `Each tile is drawn as display_network does: the mean of all removed, each scaled by its own largest |value|.`,
+  };
+}
+
+/** The line under the summary: where the hovered patch was cut, or why that is not known. */
+export function describeHovered(state: PatchesState): string {
+  const { sampled, hovered: i, images } = state;
+  if (!sampled) return '';
+  if (i < 0) return sampled.shown ? '' : 'Where the patches were cut could not be worked out for this sampler.';
+  const s = sampled.shown?.[i];
+  const p = sampled.request.patchSize;
+  return s
+    ? `Patch ${i + 1} (no. ${sampled.indices[i] + 1} of the sample): image ${s.image + 1} (${images[s.image]?.name ?? ''}), rows ${s.top}–${s.top + p - 1}, columns ${s.left}–${s.left + p - 1}.`
+    : `Patch ${i + 1} (no. ${sampled.indices[i] + 1} of the sample).`;
 }

@@ -4,7 +4,8 @@
  * found in IndexedDB). No DOM and no I/O here, so the page's logic is testable in Node
  * (test/pages/trainer-state.test.ts). What must happen outside — a message to the worker, a
  * record written to IndexedDB — main.ts reads off the new state: `save` names the record to
- * write, and a new `run` the run to start.
+ * write, and a new `run` the run to start. The state holds facts (kinds, numbers, names, the
+ * worker's own messages); ./views.ts puts them into words.
  */
 import { adapterLabel, type AdapterSummary } from '../../gpu/adapter';
 import type { TileSize } from '../../display/network';
@@ -48,8 +49,8 @@ export interface RunState {
   parts?: CostParts;
   /** The cost and its parts at each reported iteration: total, reconstruction, weight decay, sparsity. */
   history: CostHistory;
-  /** The engine actually used ('WebGPU on …', 'float64 reference on the CPU'), and why not the GPU if asked. */
-  engine?: string;
+  /** The engine actually used (WebGPU on a named adapter, or the float64 reference on the CPU), and why not the GPU if asked. */
+  engine?: Engine;
   fallback?: string;
   checkpointIteration?: number;
   /** The latest picture of the features, and the reconstructions of the sample. */
@@ -57,8 +58,8 @@ export interface RunState {
   reconstructions?: { values?: Float64Array; iteration?: number };
   /** How many feature pictures this run has shown. */
   featuresDrawn: number;
-  /** ρ̂ per hidden unit as last shown, and what it is of. */
-  rho?: { values: Float64Array; label: string };
+  /** ρ̂ per hidden unit as last shown, and what it is of: the iteration, and whether a pass over all examples (at the run's end). */
+  rho?: { values: Float64Array; iteration: number; allExamples?: boolean };
   /** Rates over the last seconds: points kept, where this page's part of the run began, the rates shown. */
   rates: RatePoint[];
   rateOrigin?: RatePoint;
@@ -71,15 +72,60 @@ export interface RunState {
   restored?: boolean;
 }
 
+/** The engine a run trains on: WebGPU on an adapter (its label), or the float64 reference on the CPU. */
+export type Engine = { backend: 'webgpu'; adapter: string } | { backend: 'cpu' };
+
+/** A problem to show: a message from elsewhere (the worker, the settings form), or one the page found itself. */
+export type Problem =
+  | { kind: 'message'; message: string }
+  /** The browser could not read the user's file (its reader's message). */
+  | { kind: 'file-unreadable'; message: string }
+  /** Resume was asked for a number of iterations that is not a whole number ≥ 0, as typed. */
+  | { kind: 'bad-iterations'; text: string };
+
+/** What the line under the data choice says about the user's files. */
+export type DataInfo =
+  | { kind: 'none' }
+  /** Asked to choose a file (the file choice, with none yet). */
+  | { kind: 'choose' }
+  | { kind: 'reading'; names: string[] }
+  /** Files restored with a saved run, already checked then. */
+  | { kind: 'files'; names: string[] }
+  /** What the worker found in them. */
+  | { kind: 'inspected'; description: string; examples: number; visibleSize: number };
+
 /** The user's files and what the worker found in them. */
 export interface DataFiles {
   files?: UserFile[];
   /** The worker read them as training data. */
   valid: boolean;
   /** What they hold, or that they are being read. */
-  info: string;
-  error?: string;
+  info: DataInfo;
+  error?: Problem;
 }
+
+/** The steps of a run the worker reports failures of (not the export, which fails on its own). */
+export type FailedStep = Exclude<Extract<FromWorker, { type: 'error' }>['during'], 'export'>;
+
+/** How a run stands, said after its own parts (data, shape, engine) on the status line. */
+export type RunNote =
+  | { kind: 'restored'; savedAt: number }
+  | { kind: 'paused'; iteration: number }
+  /** The optimizer too: a diverged run's advice depends on whether it has a learning rate. */
+  | { kind: 'ended'; reason: 'finished' | 'stopped'; summary: RunSummary; optimizer: TrainConfig['optimizer'] };
+
+/** The line under the counters. */
+export type StatusLine =
+  /** Before any run: what to do first. */
+  | { kind: 'idle' }
+  | { kind: 'starting' }
+  /** The worker's own words while it prepares a run. */
+  | { kind: 'worker'; text: string }
+  | { kind: 'failed'; step: FailedStep }
+  /** The GPU was lost at the run's iteration, with the iteration of its checkpoint if one was saved. */
+  | { kind: 'device-lost'; iteration?: number; checkpointIteration?: number }
+  /** The run's own parts, and a note on how it stands. */
+  | { kind: 'run'; note?: RunNote };
 
 /** A record for IndexedDB (store.ts adds the time it is written). */
 export type UnsavedRun = SavedRun extends infer R ? (R extends SavedRun ? Omit<R, 'savedAt'> : never) : never;
@@ -98,10 +144,9 @@ export interface TrainerState {
   /** The engine of the latest run: 'webgpu: …' or 'cpu: …'. */
   device: string;
   run?: RunState;
-  /** The line under the counters: a plain message, or the run's own parts with a note. */
-  statusLine: { text: string } | { note?: string };
-  /** The message under the controls (settings refused, training failed). */
-  error?: string;
+  statusLine: StatusLine;
+  /** The problem under the controls (settings refused, training failed). */
+  error?: Problem;
   /** The latest failure's message (for tests: window.trainer.lastError). */
   lastError: string;
   /** Set when the latest run ended because the GPU device was lost. */
@@ -112,6 +157,7 @@ export interface TrainerState {
   save?: { record: UnsavedRun };
   /** The iteration of this run's record once IndexedDB has it (-1: none yet). */
   savedIteration: number;
+  /** Why the run could not be saved for a reload (IndexedDB's message). */
   saveError?: string;
 }
 
@@ -142,9 +188,9 @@ export type Message = FromWorker | PageEvent;
 export const initialState: TrainerState = Object.freeze({
   phase: 'idle',
   device: '',
-  statusLine: { text: 'Choose data and settings, then start training.' },
+  statusLine: { kind: 'idle' },
   lastError: '',
-  data: { valid: false, info: '' },
+  data: { valid: false, info: { kind: 'none' } },
   savedIteration: -1,
 }) as TrainerState;
 
@@ -152,19 +198,6 @@ export const busy = (phase: Phase): boolean => phase === 'loading' || phase === 
 
 /** The settings are locked while a run is on (paused, only the iterations may change). */
 export const settingsLocked = (phase: Phase): boolean => busy(phase) || phase === 'paused';
-
-export function formatSeconds(seconds: number): string {
-  if (!Number.isFinite(seconds)) return '–';
-  if (seconds < 60) return `${seconds.toFixed(1)} s`;
-  const m = Math.floor(seconds / 60);
-  return `${m} min ${Math.round(seconds - 60 * m)} s`;
-}
-
-export function formatCost(cost: number): string {
-  return Number.isFinite(cost) ? cost.toPrecision(6) : '–';
-}
-
-const formatDate = (t: number) => new Date(t).toLocaleString('en', { dateStyle: 'medium', timeStyle: 'short' });
 
 const emptyHistory = (): CostHistory => ({ x: [], y: [[], [], [], []] });
 
@@ -197,7 +230,7 @@ function withRun(state: TrainerState, change: (run: RunState) => Partial<RunStat
 
 /** A failure: the message under the controls; a run with a model to show is stopped, not lost. */
 function failed(state: TrainerState, message: string): TrainerState {
-  return { ...state, lastError: message, error: message, phase: state.run?.theta ? 'stopped' : 'error' };
+  return { ...state, lastError: message, error: { kind: 'message', message }, phase: state.run?.theta ? 'stopped' : 'error' };
 }
 
 /** The windowed rates after a new point: over the last ~4 s (or since the run started or resumed). */
@@ -215,8 +248,6 @@ function withRatePoint(run: RunState, point: RatePoint): Pick<RunState, 'rates' 
   return { rates, rateOrigin, speed };
 }
 
-const errorStep = { data: 'load the data', engine: 'set up the engine', config: 'use these settings', training: 'train', device: 'train' } as const;
-
 export function reduce(state: TrainerState, message: Message): TrainerState {
   switch (message.type) {
     // ------------------------------------------------------------ the page
@@ -233,7 +264,7 @@ export function reduce(state: TrainerState, message: Message): TrainerState {
         deviceLost: undefined,
         offer: undefined,
         savedIteration: -1,
-        statusLine: { text: 'Starting…' },
+        statusLine: { kind: 'starting' },
         run: {
           id: ++runIds,
           config,
@@ -259,14 +290,14 @@ export function reduce(state: TrainerState, message: Message): TrainerState {
       if (state.phase !== 'paused' || !run) return state;
       const { iterations } = message;
       if (!(Number.isInteger(iterations) && iterations >= 0)) {
-        return { ...state, error: `iterations must be a whole number ≥ 0, got ${message.text}` };
+        return { ...state, error: { kind: 'bad-iterations', text: message.text } };
       }
       return {
         ...state,
         phase: 'training',
         error: undefined,
         offer: undefined,
-        statusLine: {},
+        statusLine: { kind: 'run' },
         run: {
           ...run,
           totalIterations: iterations,
@@ -279,19 +310,19 @@ export function reduce(state: TrainerState, message: Message): TrainerState {
       return state.phase === 'training' || state.phase === 'paused' || state.phase === 'pausing' ? { ...state, phase: 'stopping' } : state;
     case 'files-chosen':
       if (settingsLocked(state.phase)) return state;
-      return { ...state, data: { ...state.data, valid: false, error: undefined, info: `Reading ${message.names.join(', ')}…` } };
+      return { ...state, data: { ...state.data, valid: false, error: undefined, info: { kind: 'reading', names: message.names } } };
     case 'files-read':
       return { ...state, data: { ...state.data, files: message.files, valid: false } };
     case 'files-unreadable':
-      return { ...state, data: { valid: false, info: '', error: `the file could not be read: ${message.message}` } };
+      return { ...state, data: { valid: false, info: { kind: 'none' }, error: { kind: 'file-unreadable', message: message.message } } };
     case 'files-restored':
-      return { ...state, data: { files: message.files, valid: true, info: message.files.map((f) => f.name).join(', ') } };
+      return { ...state, data: { files: message.files, valid: true, info: { kind: 'files', names: message.files.map((f) => f.name) } } };
     case 'data-choice-changed': {
-      const info = message.choice !== 'file' ? '' : state.data.files ? state.data.info : 'Drop a file on the page or choose one.';
+      const info: DataInfo = message.choice !== 'file' ? { kind: 'none' } : state.data.files ? state.data.info : { kind: 'choose' };
       return { ...state, data: { ...state.data, error: undefined, info } };
     }
     case 'refused':
-      return { ...state, error: message.message };
+      return { ...state, error: { kind: 'message', message: message.message } };
     case 'error-dismissed':
       return state.error === undefined ? state : { ...state, error: undefined };
     case 'saved-found':
@@ -310,7 +341,7 @@ export function reduce(state: TrainerState, message: Message): TrainerState {
         error: undefined,
         deviceLost: undefined,
         offer: undefined,
-        statusLine: { note: `restored from ${formatDate(saved.savedAt)}` },
+        statusLine: { kind: 'run', note: { kind: 'restored', savedAt: saved.savedAt } },
         run: {
           id: ++runIds,
           config: saved.config,
@@ -331,7 +362,7 @@ export function reduce(state: TrainerState, message: Message): TrainerState {
           parts: saved.parts,
           history: saved.history,
           featuresDrawn: 0,
-          rho: { values: saved.meanActivation, label: `iteration ${saved.iterations}, all examples` },
+          rho: { values: saved.meanActivation, iteration: saved.iterations, allExamples: true },
           rates: [],
           theta: saved.theta,
           restored: true,
@@ -341,7 +372,7 @@ export function reduce(state: TrainerState, message: Message): TrainerState {
     case 'saved':
       return { ...state, savedIteration: message.iteration, saveError: undefined };
     case 'save-failed':
-      return { ...state, saveError: `The run could not be saved for a reload: ${message.message}` };
+      return { ...state, saveError: message.message };
     case 'worker-failed':
       return failed(state, message.message);
 
@@ -350,12 +381,17 @@ export function reduce(state: TrainerState, message: Message): TrainerState {
       if (message.ok) {
         return {
           ...state,
-          data: { ...state.data, valid: true, error: undefined, info: `${message.description} (${message.examples.toLocaleString('en')} examples of ${message.visibleSize} values)` },
+          data: {
+            ...state.data,
+            valid: true,
+            error: undefined,
+            info: { kind: 'inspected', description: message.description, examples: message.examples, visibleSize: message.visibleSize },
+          },
         };
       }
-      return { ...state, data: { ...state.data, valid: false, info: '', error: message.message } };
+      return { ...state, data: { ...state.data, valid: false, info: { kind: 'none' }, error: { kind: 'message', message: message.message } } };
     case 'status':
-      return { ...state, statusLine: { text: message.text } };
+      return { ...state, statusLine: { kind: 'worker', text: message.text } };
     case 'ready': {
       const run = state.run;
       if (!run) return state;
@@ -369,7 +405,7 @@ export function reduce(state: TrainerState, message: Message): TrainerState {
         sample: message.sample,
         sampleCount: message.sampleCount,
         reconstructions: {},
-        engine: message.device.backend === 'webgpu' ? `WebGPU on ${adapter ? adapterLabel(adapter) : message.device.adapter}` : 'float64 reference on the CPU',
+        engine: message.device.backend === 'webgpu' ? { backend: 'webgpu', adapter: adapter ? adapterLabel(adapter) : message.device.adapter } : { backend: 'cpu' },
         fallback: message.fallback,
       };
       if (message.resumedFrom) {
@@ -394,7 +430,7 @@ export function reduce(state: TrainerState, message: Message): TrainerState {
         device: `${message.device.backend}: ${message.device.adapter}`,
         adapter,
         offer: undefined,
-        statusLine: {},
+        statusLine: { kind: 'run' },
         run: next,
       };
     }
@@ -419,12 +455,12 @@ export function reduce(state: TrainerState, message: Message): TrainerState {
         features: { image: message.features, iteration: message.iteration },
         featuresDrawn: run.featuresDrawn + 1,
         reconstructions: { values: message.reconstructions, iteration: message.iteration },
-        rho: message.meanActivation ? { values: message.meanActivation, label: `iteration ${message.iteration}` } : run.rho,
+        rho: message.meanActivation ? { values: message.meanActivation, iteration: message.iteration } : run.rho,
       }));
     case 'checkpoint': {
       const run = state.run;
       if (!run) return state;
-      const next = { ...state, statusLine: {}, run: { ...run, checkpointIteration: message.iteration } };
+      const next: TrainerState = { ...state, statusLine: { kind: 'run' }, run: { ...run, checkpointIteration: message.iteration } };
       // Never a non-finite state in place of the saved one (the trainer keeps checkpoints finite).
       if (!Number.isFinite(message.cost)) return next;
       const record: Omit<SavedCheckpoint, 'savedAt'> = {
@@ -447,11 +483,12 @@ export function reduce(state: TrainerState, message: Message): TrainerState {
     case 'ended':
       return ended(state, message.reason, message.summary, message.theta);
     case 'error': {
-      if (message.during === 'export') return { ...state, error: message.message };
+      if (message.during === 'export') return { ...state, error: { kind: 'message', message: message.message } };
       if (message.during === 'device') return deviceLost(state, message.message);
       const userData = state.run && state.run.config.data !== 'natural' && state.run.config.data !== 'mnist';
-      const next = message.during === 'data' && userData ? { ...state, data: { ...state.data, error: message.message } } : state;
-      return { ...failed(next, message.message), statusLine: { text: `Could not ${errorStep[message.during]}.` } };
+      const problem: Problem = { kind: 'message', message: message.message };
+      const next = message.during === 'data' && userData ? { ...state, data: { ...state.data, error: problem } } : state;
+      return { ...failed(next, message.message), statusLine: { kind: 'failed', step: message.during } };
     }
     case 'exported':
       return state;
@@ -466,12 +503,11 @@ export function reduce(state: TrainerState, message: Message): TrainerState {
  */
 function deviceLost(state: TrainerState, message: string): TrainerState {
   const run = state.run;
-  const at = run ? ` at iteration ${run.iteration}` : '';
-  const kept =
-    run?.checkpointIteration !== undefined
-      ? `Its checkpoint from iteration ${run.checkpointIteration} is kept in this browser: resume from it on a new device.`
-      : 'No checkpoint of this run had been saved yet: start it again.';
-  return { ...failed(state, message), deviceLost: message, statusLine: { text: `The GPU was lost${at}. ${kept}` } };
+  return {
+    ...failed(state, message),
+    deviceLost: message,
+    statusLine: { kind: 'device-lost', iteration: run?.iteration, checkpointIteration: run?.checkpointIteration },
+  };
 }
 
 function ended(state: TrainerState, reason: 'paused' | 'stopped' | 'finished', summary: RunSummary, theta: Float64Array): TrainerState {
@@ -485,7 +521,7 @@ function ended(state: TrainerState, reason: 'paused' | 'stopped' | 'finished', s
     evaluations: summary.evaluations,
     elapsedSeconds: summary.seconds,
     cost: reason === 'paused' ? run.cost : summary.finalCost,
-    rho: { values: summary.meanActivation, label: `iteration ${summary.iterations}, all examples` },
+    rho: { values: summary.meanActivation, iteration: summary.iterations, allExamples: true },
   };
   // The average over the whole run, once it is over.
   const start = run.rateOrigin;
@@ -494,16 +530,9 @@ function ended(state: TrainerState, reason: 'paused' | 'stopped' | 'finished', s
     next.speed = { iterations: (summary.iterations - start.iteration) / dt, evaluations: (summary.evaluations - start.evaluations) / dt };
   }
   if (reason === 'paused') {
-    return { ...state, phase: 'paused', run: next, statusLine: { note: `paused at iteration ${summary.iterations}: resume continues from here` } };
+    return { ...state, phase: 'paused', run: next, statusLine: { kind: 'run', note: { kind: 'paused', iteration: summary.iterations } } };
   }
   next = { ...next, parts: summary.parts };
-  const exit = summary.exitReason === 'max-iterations' ? 'reached the iteration limit' : summary.exitReason.replace(/-/g, ' ');
-  const note =
-    summary.divergedAt !== undefined
-      ? `diverged: the cost is not finite at iteration ${summary.divergedAt}; shown is θ from iteration ${summary.iterations}, the last with a finite cost (J ${formatCost(summary.finalCost)})` +
-        `${run.config.optimizer === 'lbfgs' ? '' : ' — try a smaller learning rate'}`
-      : `${reason === 'finished' ? 'done' : 'stopped'}: ${summary.iterations} iterations, ${summary.evaluations} evaluations in ${formatSeconds(summary.seconds)}; ` +
-        `J ${formatCost(summary.initialCost)} → ${formatCost(summary.finalCost)} (${exit})`;
   let save = state.save;
   const finite = Number.isFinite(summary.finalCost) && allFinite(theta);
   if (finite && next.shape && next.geometry && next.sample && next.sampleCount !== undefined) {
@@ -531,52 +560,5 @@ function ended(state: TrainerState, reason: 'paused' | 'stopped' | 'finished', s
     };
     save = { record };
   }
-  return { ...state, phase: reason, run: next, statusLine: { note }, save };
-}
-
-/** The status line's parts: the plain message, or what the run is on and the note. */
-export function statusParts(state: TrainerState): string[] {
-  const line = state.statusLine;
-  if ('text' in line) return [line.text];
-  const run = state.run;
-  if (!run) return line.note ? [line.note] : [];
-  const engine = run.engine ?? (run.device === 'gpu' ? 'WebGPU' : 'float64 reference');
-  const checkpoint = run.checkpointIteration !== undefined ? `checkpoint saved at iteration ${run.checkpointIteration}` : undefined;
-  const shape = run.shape ? `${run.shape.visibleSize}-${run.shape.hiddenSize}` : undefined;
-  return [run.description, shape, engine, run.fallback, checkpoint, line.note].filter((p): p is string => !!p);
-}
-
-/** The banner's words for a saved run. */
-export function describeSaved(saved: SavedRun, reason: Offer['reason'] = 'reload'): { title: string; text: string; action: string } {
-  const when = formatDate(saved.savedAt);
-  const data = saved.config.data === 'natural' ? 'natural images' : saved.config.data === 'mnist' ? 'MNIST digits' : saved.config.data;
-  const method = { lbfgs: 'L-BFGS', gd: 'gradient descent', sgd: 'SGD', adam: 'Adam' }[saved.config.optimizer];
-  const common = `${data}, ${saved.config.hiddenSize} hidden units, ${method} on ${saved.device === 'gpu' ? 'WebGPU' : 'the CPU'}`;
-  if (saved.kind === 'checkpoint') {
-    const pairs = saved.keptCorrections ? ` (kept with the newest ${saved.keptCorrections.kept} of ${saved.keptCorrections.of} L-BFGS pairs)` : '';
-    if (reason === 'device-lost') {
-      return {
-        title: 'The GPU was lost during training',
-        text: `The run's last checkpoint is kept in this browser: ${common} — iteration ${saved.iteration} of ${saved.totalIterations}, cost ${formatCost(saved.cost)}${pairs}. Resume continues from it on a new device.`,
-        action: 'Resume',
-      };
-    }
-    return {
-      title: 'An unfinished run was saved',
-      text: `Saved ${when}: ${common} — iteration ${saved.iteration} of ${saved.totalIterations}, cost ${formatCost(saved.cost)}${pairs}.`,
-      action: 'Resume',
-    };
-  }
-  if (saved.divergedAt !== undefined) {
-    return {
-      title: 'Your last run diverged',
-      text: `Saved ${when}: ${common} — the cost was not finite at iteration ${saved.divergedAt}; kept is θ from iteration ${saved.iterations}, cost ${formatCost(saved.finalCost)}.`,
-      action: 'Show it',
-    };
-  }
-  return {
-    title: 'Your last trained model',
-    text: `Finished ${when}: ${common} — ${saved.iterations} iterations, cost ${formatCost(saved.finalCost)}.`,
-    action: 'Show it',
-  };
+  return { ...state, phase: reason, run: next, statusLine: { kind: 'run', note: { kind: 'ended', reason, summary, optimizer: run.config.optimizer } }, save };
 }

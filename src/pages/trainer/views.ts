@@ -2,14 +2,17 @@
  * The trainer page's drawing: render(state) brings the DOM up to date with a state from
  * ./state.ts, touching only what changed since the last call — the controls, the counters and
  * status line, the charts (cost and ρ̂), the features and reconstructions, the banner that offers
- * a saved run. It decides nothing the reducer should.
+ * a saved run. It decides nothing the reducer should; the words for the state's facts (the status
+ * line, problems, the banner) are here, as pure functions (test/pages/trainer-views.test.ts).
  */
 import { describeUnits } from '../../analysis/units';
 import { drawNetwork } from '../../display/canvas';
 import { chartTimings, formatNumber, LogLineChart, TargetBarChart } from '../common/charts';
 import { drawPairs, integerScale } from '../common/draw';
 import { updateFieldVisibility } from './settings';
-import { busy, describeSaved, formatCost, formatSeconds, statusParts, type Phase, type RunState, type TrainerState } from './state';
+import type { RunSummary } from './protocol';
+import { busy, type DataInfo, type FailedStep, type Offer, type Phase, type Problem, type RunNote, type RunState, type TrainerState } from './state';
+import type { SavedRun } from './store';
 
 const $ = <T extends HTMLElement = HTMLElement>(id: string) => document.getElementById(id) as T;
 
@@ -96,13 +99,13 @@ export class TrainerViews {
       this.el.state.textContent = run?.restored && state.phase === 'finished' ? 'Restored' : stateLabels[state.phase];
     }
     this.renderExports(state);
-    if (state.error !== last?.error) show(this.el.configError, state.error);
+    if (state.error !== last?.error) show(this.el.configError, state.error && problemText(state.error));
     if (state.data !== last?.data) {
-      this.el.dataInfo.textContent = state.data.info;
-      show(this.el.dataError, state.data.error);
+      this.el.dataInfo.textContent = dataInfoText(state.data.info);
+      show(this.el.dataError, state.data.error && problemText(state.data.error));
     }
     if (state.offer !== last?.offer) this.renderOffer(state);
-    if (state.saveError !== last?.saveError && state.saveError) this.el.footnote.textContent = state.saveError;
+    if (state.saveError !== last?.saveError && state.saveError) this.el.footnote.textContent = saveFailedText(state.saveError);
     this.renderStatusLine(state);
     if (!run) return;
     if (newRun || run !== lastRun) this.renderRun(run, newRun ? undefined : lastRun);
@@ -250,7 +253,7 @@ export class TrainerViews {
         for (const v of run.rho.values) mean += v;
         mean /= run.rho.values.length;
       }
-      el.rhoMeta.textContent = run.rho ? `${run.rho.label} · mean ${formatNumber(mean, 3)}` : '';
+      el.rhoMeta.textContent = run.rho ? `${rhoLabel(run.rho)} · mean ${formatNumber(mean, 3)}` : '';
     }
     if (run.summary !== last?.summary) {
       const units = run.summary?.units;
@@ -272,4 +275,151 @@ export class TrainerViews {
 function show(target: HTMLElement, message: string | undefined): void {
   target.textContent = message ?? '';
   target.hidden = !message;
+}
+
+// ------------------------------------------------------------------ words
+
+export function formatSeconds(seconds: number): string {
+  if (!Number.isFinite(seconds)) return '–';
+  if (seconds < 60) return `${seconds.toFixed(1)} s`;
+  const m = Math.floor(seconds / 60);
+  return `${m} min ${Math.round(seconds - 60 * m)} s`;
+}
+
+export function formatCost(cost: number): string {
+  return Number.isFinite(cost) ? cost.toPrecision(6) : '–';
+}
+
+const formatDate = (t: number) => new Date(t).toLocaleString('en', { dateStyle: 'medium', timeStyle: 'short' });
+
+const failedStep: Record<FailedStep, string> = { data: 'load the data', engine: 'set up the engine', config: 'use these settings', training: 'train', device: 'train' };
+
+/** A problem under the controls or the data choice. */
+export function problemText(problem: Problem): string {
+  switch (problem.kind) {
+    case 'message':
+      return problem.message;
+    case 'file-unreadable':
+      return `the file could not be read: ${problem.message}`;
+    case 'bad-iterations':
+      return `iterations must be a whole number ≥ 0, got ${problem.text}`;
+  }
+}
+
+/** The line under the data choice. */
+export function dataInfoText(info: DataInfo): string {
+  switch (info.kind) {
+    case 'none':
+      return '';
+    case 'choose':
+      return 'Drop a file on the page or choose one.';
+    case 'reading':
+      return `Reading ${info.names.join(', ')}…`;
+    case 'files':
+      return info.names.join(', ');
+    case 'inspected':
+      return `${info.description} (${info.examples.toLocaleString('en')} examples of ${info.visibleSize} values)`;
+  }
+}
+
+/** What the ρ̂ chart shows: the iteration, and "all examples" for the pass at a run's end. */
+export function rhoLabel(rho: NonNullable<RunState['rho']>): string {
+  return `iteration ${rho.iteration}${rho.allExamples ? ', all examples' : ''}`;
+}
+
+export const saveFailedText = (message: string) => `The run could not be saved for a reload: ${message}`;
+
+function endNote(reason: 'finished' | 'stopped', summary: RunSummary, optimizer: string): string {
+  if (summary.divergedAt !== undefined) {
+    return (
+      `diverged: the cost is not finite at iteration ${summary.divergedAt}; shown is θ from iteration ${summary.iterations}, the last with a finite cost (J ${formatCost(summary.finalCost)})` +
+      `${optimizer === 'lbfgs' ? '' : ' — try a smaller learning rate'}`
+    );
+  }
+  const exit = summary.exitReason === 'max-iterations' ? 'reached the iteration limit' : summary.exitReason.replace(/-/g, ' ');
+  return (
+    `${reason === 'finished' ? 'done' : 'stopped'}: ${summary.iterations} iterations, ${summary.evaluations} evaluations in ${formatSeconds(summary.seconds)}; ` +
+    `J ${formatCost(summary.initialCost)} → ${formatCost(summary.finalCost)} (${exit})`
+  );
+}
+
+function noteText(note: RunNote): string {
+  switch (note.kind) {
+    case 'restored':
+      return `restored from ${formatDate(note.savedAt)}`;
+    case 'paused':
+      return `paused at iteration ${note.iteration}: resume continues from here`;
+    case 'ended':
+      return endNote(note.reason, note.summary, note.optimizer);
+  }
+}
+
+/** The status line's parts: a message of its own, or what the run is on and the note. */
+export function statusParts(state: TrainerState): string[] {
+  const line = state.statusLine;
+  switch (line.kind) {
+    case 'idle':
+      return ['Choose data and settings, then start training.'];
+    case 'starting':
+      return ['Starting…'];
+    case 'worker':
+      return [line.text];
+    case 'failed':
+      return [`Could not ${failedStep[line.step]}.`];
+    case 'device-lost': {
+      const at = line.iteration !== undefined ? ` at iteration ${line.iteration}` : '';
+      const kept =
+        line.checkpointIteration !== undefined
+          ? `Its checkpoint from iteration ${line.checkpointIteration} is kept in this browser: resume from it on a new device.`
+          : 'No checkpoint of this run had been saved yet: start it again.';
+      return [`The GPU was lost${at}. ${kept}`];
+    }
+  }
+  const run = state.run;
+  const note = line.note && noteText(line.note);
+  if (!run) return note ? [note] : [];
+  const checkpoint = run.checkpointIteration !== undefined ? `checkpoint saved at iteration ${run.checkpointIteration}` : undefined;
+  const shape = run.shape ? `${run.shape.visibleSize}-${run.shape.hiddenSize}` : undefined;
+  return [run.description, shape, engineText(run), run.fallback, checkpoint, note].filter((p): p is string => !!p);
+}
+
+/** The engine a run is on; before the worker has said, the one asked for. */
+function engineText(run: RunState): string {
+  if (!run.engine) return run.device === 'gpu' ? 'WebGPU' : 'float64 reference';
+  return run.engine.backend === 'webgpu' ? `WebGPU on ${run.engine.adapter}` : 'float64 reference on the CPU';
+}
+
+/** The banner's words for a saved run. */
+export function describeSaved(saved: SavedRun, reason: Offer['reason'] = 'reload'): { title: string; text: string; action: string } {
+  const when = formatDate(saved.savedAt);
+  const data = saved.config.data === 'natural' ? 'natural images' : saved.config.data === 'mnist' ? 'MNIST digits' : saved.config.data;
+  const method = { lbfgs: 'L-BFGS', gd: 'gradient descent', sgd: 'SGD', adam: 'Adam' }[saved.config.optimizer];
+  const common = `${data}, ${saved.config.hiddenSize} hidden units, ${method} on ${saved.device === 'gpu' ? 'WebGPU' : 'the CPU'}`;
+  if (saved.kind === 'checkpoint') {
+    const pairs = saved.keptCorrections ? ` (kept with the newest ${saved.keptCorrections.kept} of ${saved.keptCorrections.of} L-BFGS pairs)` : '';
+    if (reason === 'device-lost') {
+      return {
+        title: 'The GPU was lost during training',
+        text: `The run's last checkpoint is kept in this browser: ${common} — iteration ${saved.iteration} of ${saved.totalIterations}, cost ${formatCost(saved.cost)}${pairs}. Resume continues from it on a new device.`,
+        action: 'Resume',
+      };
+    }
+    return {
+      title: 'An unfinished run was saved',
+      text: `Saved ${when}: ${common} — iteration ${saved.iteration} of ${saved.totalIterations}, cost ${formatCost(saved.cost)}${pairs}.`,
+      action: 'Resume',
+    };
+  }
+  if (saved.divergedAt !== undefined) {
+    return {
+      title: 'Your last run diverged',
+      text: `Saved ${when}: ${common} — the cost was not finite at iteration ${saved.divergedAt}; kept is θ from iteration ${saved.iterations}, cost ${formatCost(saved.finalCost)}.`,
+      action: 'Show it',
+    };
+  }
+  return {
+    title: 'Your last trained model',
+    text: `Finished ${when}: ${common} — ${saved.iterations} iterations, cost ${formatCost(saved.finalCost)}.`,
+    action: 'Show it',
+  };
 }

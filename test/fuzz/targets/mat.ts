@@ -1,7 +1,8 @@
 /** MAT-files: readMat, then what the trainer takes from one (patches, IMAGES, theta). */
 import { zlibSync } from 'fflate';
 import { DataError } from '../../../src/data/errors';
-import { imagesFromMat, patchesFromMat, readMat, thetaFromMat, writeMat, type MatVariable, type MatVariableInput } from '../../../src/data/mat';
+import { readMat, writeMat, type MatVariable, type MatVariableInput } from '../../../src/data/mat';
+import { imagesFromMat, patchesFromMat, thetaFromMat } from '../../../src/data/mat-layout';
 import { site, type Site } from '../mutations';
 import { allFinite, DEFLATE_RATIO, expectValid, isPositiveInteger, KiB, seededValues, type Seed, type Target } from './target';
 
