@@ -61,7 +61,8 @@ function direct(theta: Float64Array, s: Shape, d: Dataset) {
       if (a > 0.5) active++;
     });
     for (let i = 0; i < v; i++) {
-      const a3 = sig(theta[L.b2 + i] + a2.reduce((s2, aj, j) => s2 + theta[L.W2 + j * v + i] * aj, 0));
+      const z3 = theta[L.b2 + i] + a2.reduce((s2, aj, j) => s2 + theta[L.W2 + j * v + i] * aj, 0);
+      const a3 = s.output === 'linear' ? z3 : sig(z3);
       residual += (x[i] - a3) ** 2;
       total += (x[i] - mean[i]) ** 2;
     }
@@ -122,6 +123,16 @@ describe('unitStatistics', () => {
     const single = unitStatistics(theta, s, { ...dataset, data: Float32Array.from(dataset.data) });
     expect(single.meanL0).toBe(got.meanL0);
     expect(single.varianceExplained).toBeCloseTo(got.varianceExplained, 5);
+  });
+
+  it('reconstructs through a linear output when the shape has one (the linear decoder)', () => {
+    const s: Shape = { visibleSize: 7, hiddenSize: 11, output: 'linear' };
+    const { theta, dataset } = randomCase(53, s, 8);
+    const want = direct(theta, s, dataset);
+    const got = unitStatistics(theta, s, dataset);
+    expect(got.varianceExplained).toBeCloseTo(want.varianceExplained, 10);
+    // The same θ read as a sigmoid output reconstructs otherwise.
+    expect(unitStatistics(theta, { ...s, output: 'sigmoid' }, dataset).varianceExplained).not.toBeCloseTo(got.varianceExplained, 3);
   });
 
   it('gives the same result whatever the block size, the last block short or not', () => {
