@@ -1,0 +1,177 @@
+/**
+ * The one file format of the state a run saves (training checkpoints, L-BFGS snapshots,
+ * classification checkpoints):
+ *
+ *   bytes 0–7     magic: 8 ASCII characters naming what the file holds
+ *   bytes 8–11    format version, little-endian uint32
+ *   bytes 12–15   length of the JSON header in bytes, little-endian uint32
+ *   bytes 16–     the JSON header, UTF-8: { "header": <the writer's fields>, "blobs": { name: { offset, bytes } } }
+ *   then, from the next multiple of 8, the blobs, each at an 8-byte aligned offset from there
+ *
+ * Numbers that must round-trip exactly (θ, optimizer vectors) go in blobs as little-endian
+ * float64, never through JSON; the header carries scalars and names. A blob may itself be a
+ * container (a training checkpoint holds an L-BFGS snapshot).
+ *
+ * Reading checks everything before using it (magic, version, header, every blob's place in the
+ * file), so that a truncated or corrupt file is a CheckpointError naming its source, never
+ * another exception or an allocation the file does not back.
+ */
+
+/** A saved state that cannot be read: a wrong, truncated or corrupt file. */
+export class CheckpointError extends Error {
+  override name = 'CheckpointError';
+}
+
+/** What one kind of file is called and how it is marked. */
+export interface ContainerKind {
+  /** 8 ASCII characters. */
+  magic: string;
+  version: number;
+  /** In messages: "not a checkpoint file". */
+  what: string;
+  /** The format number of a file written before this container, if the bytes are one. */
+  olderFormat?: (bytes: Uint8Array) => number | undefined;
+  /** What to do about such a file, in messages ("start the run again"). */
+  olderAdvice?: string;
+}
+
+export type BlobValue = Uint8Array | Float64Array;
+
+const PREFIX = 16;
+const ALIGN = 8;
+const align = (n: number) => Math.ceil(n / ALIGN) * ALIGN;
+
+// Blobs are copied as the machine stores them; every platform this runs on is little-endian.
+if (new Uint8Array(new Float64Array([1]).buffer)[7] !== 0x3f) throw new Error('saved states are little-endian; this machine is not');
+
+function bytesOf(value: BlobValue): Uint8Array {
+  return value instanceof Uint8Array ? value : new Uint8Array(value.buffer, value.byteOffset, value.byteLength);
+}
+
+/** A file of this kind around a header's JSON text and the blob area (for writers and for tests that forge headers). */
+export function assembleContainer(kind: ContainerKind, json: string, blobArea: Uint8Array, version = kind.version): Uint8Array {
+  if (kind.magic.length !== 8 || !/^[\x20-\x7e]+$/.test(kind.magic)) throw new RangeError(`a container magic is 8 ASCII characters, not ${JSON.stringify(kind.magic)}`);
+  const text = new TextEncoder().encode(json);
+  const start = align(PREFIX + text.length);
+  const out = new Uint8Array(start + blobArea.length);
+  out.set(new TextEncoder().encode(kind.magic), 0);
+  const view = new DataView(out.buffer);
+  view.setUint32(8, version, true);
+  view.setUint32(12, text.length, true);
+  out.set(text, PREFIX);
+  out.set(blobArea, start);
+  return out;
+}
+
+export function encodeContainer(kind: ContainerKind, header: Record<string, unknown>, blobs: Record<string, BlobValue>): Uint8Array {
+  const table: Record<string, { offset: number; bytes: number }> = {};
+  let size = 0;
+  for (const [name, value] of Object.entries(blobs)) {
+    table[name] = { offset: size, bytes: value.byteLength };
+    size += align(value.byteLength);
+  }
+  const area = new Uint8Array(size);
+  for (const [name, value] of Object.entries(blobs)) area.set(bytesOf(value), table[name].offset);
+  return assembleContainer(kind, JSON.stringify({ header, blobs: table }), area);
+}
+
+/** The parts of a container, unchecked beyond the prefix: for tests that rewrite a header. */
+export function containerParts(bytes: Uint8Array): { version: number; json: string; blobArea: Uint8Array } {
+  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  const length = view.getUint32(12, true);
+  return {
+    version: view.getUint32(8, true),
+    json: new TextDecoder().decode(bytes.subarray(PREFIX, PREFIX + length)),
+    blobArea: bytes.subarray(align(PREFIX + length)),
+  };
+}
+
+/** A container read and checked: its header and its blobs, copied out on request. */
+export interface Container {
+  header: Record<string, unknown>;
+  /** Blob names, in the file's order. */
+  names: string[];
+  has(name: string): boolean;
+  /** A copy of the blob's bytes; refused (CheckpointError) when absent. */
+  bytes(name: string, what?: string): Uint8Array;
+  /** The blob as float64s, refused unless it holds whole values (and `length` of them, if given). */
+  float64(name: string, length?: number, what?: string): Float64Array;
+  /** Throws a CheckpointError "source: corrupt header: why". */
+  corrupt(why: string): never;
+  /** Throws a CheckpointError "source: why". */
+  fail(why: string): never;
+}
+
+export function decodeContainer(kind: ContainerKind, bytes: Uint8Array, source: string): Container {
+  const fail = (why: string): never => {
+    throw new CheckpointError(`${source}: ${why}`);
+  };
+  const corrupt = (why: string): never => fail(`corrupt header: ${why}`);
+  const older = kind.olderFormat?.(bytes);
+  if (older !== undefined) {
+    fail(`written by an older version of this program (format ${older}), which this one no longer reads${kind.olderAdvice ? `; ${kind.olderAdvice}` : ''}`);
+  }
+  if (bytes.length < PREFIX || new TextDecoder().decode(bytes.subarray(0, 8)) !== kind.magic) fail(`not ${kind.what} (bad magic)`);
+  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  const version = view.getUint32(8, true);
+  if (version > kind.version) fail(`written by a newer version of this program (format ${version}; this one reads format ${kind.version})`);
+  if (version !== kind.version) fail(`format ${version} is not one this program wrote (it reads format ${kind.version})`);
+  const jsonLength = view.getUint32(12, true);
+  if (jsonLength > bytes.length - PREFIX) fail(`truncated header (it says ${jsonLength} bytes, ${bytes.length - PREFIX} follow)`);
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(new TextDecoder('utf-8', { fatal: true }).decode(bytes.subarray(PREFIX, PREFIX + jsonLength)));
+  } catch {
+    return fail('corrupt header (not JSON)');
+  }
+  if (!isRecord(parsed)) return fail('corrupt header (not a JSON object)');
+  const header = parsed.header;
+  const table = parsed.blobs;
+  if (!isRecord(header)) return corrupt('no header object');
+  if (!isRecord(table)) return corrupt('no blob table');
+  const start = align(PREFIX + jsonLength);
+  const blobs = new Map<string, { offset: number; bytes: number }>();
+  for (const [name, entry] of Object.entries(table)) {
+    if (!isRecord(entry) || !isCount(entry.offset) || !isCount(entry.bytes) || entry.offset % ALIGN !== 0) {
+      return corrupt(`blob '${name}' has no whole-number, 8-byte aligned offset and length (${JSON.stringify(entry)})`);
+    }
+    if (start + entry.offset + entry.bytes > bytes.length) {
+      fail(`truncated: blob '${name}' (${entry.bytes} bytes at byte ${start + entry.offset}) runs past the end of the ${bytes.length}-byte file`);
+    }
+    blobs.set(name, { offset: start + entry.offset, bytes: entry.bytes });
+  }
+  const blob = (name: string, what: string): Uint8Array => {
+    const entry = blobs.get(name);
+    if (!entry) return corrupt(`no ${what}`);
+    return bytes.slice(entry.offset, entry.offset + entry.bytes);
+  };
+  return {
+    header,
+    names: [...blobs.keys()],
+    has: (name) => blobs.has(name),
+    bytes: (name, what = `blob '${name}'`) => blob(name, what),
+    float64: (name, length, what = `blob '${name}'`) => {
+      const entry = blobs.get(name);
+      if (entry && entry.bytes % 8 !== 0) corrupt(`${what} is not whole float64s (${entry.bytes} bytes)`);
+      if (entry && length !== undefined && entry.bytes !== length * 8) corrupt(`${what} has ${entry.bytes / 8} values, not ${length}`);
+      return new Float64Array(blob(name, what).buffer);
+    },
+    corrupt,
+    fail,
+  };
+}
+
+/** A JSON object (not null, not an array). */
+export function isRecord(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+export const isCount = (value: unknown): value is number => Number.isSafeInteger(value) && (value as number) >= 0;
+
+/** The older formats' magic, at the start of the file, as a format number. */
+export function olderMagic(magics: Record<string, number>): (bytes: Uint8Array) => number | undefined {
+  return (bytes) => {
+    const head = new TextDecoder().decode(bytes.subarray(0, 8));
+    return Object.hasOwn(magics, head) ? magics[head] : undefined;
+  };
+}
