@@ -4,7 +4,7 @@
  * figures in its JSON header, each finished stage's θ as a float64 blob, the current stage's
  * state (itself a training checkpoint or an L-BFGS snapshot) as a blob of bytes.
  */
-import { CheckpointError, decodeContainer, encodeContainer, isRecord, olderMagic, type ContainerKind } from '../io/container';
+import { CheckpointError, decodeContainer, encodeContainer, isCount, isRecord, olderMagic, readFrame, within, type ContainerKind } from '../io/container';
 import { taskNames, type ClassifyCheckpoint, type ClassifySettings, type StageKind, type StageRecord } from './pipeline';
 
 const KINDS: readonly StageKind[] = ['autoencoder', 'softmax', 'finetune'];
@@ -13,9 +13,7 @@ export const CLASSIFY_CHECKPOINT: ContainerKind = {
   magic: 'SAE-CLSF',
   version: 2,
   what: 'a classification checkpoint',
-  // Format 1 ("SAECLS01") held the same fields in a layout of its own.
-  olderFormat: olderMagic({ SAECLS01: 1 }),
-  olderAdvice: 'start the run again without resuming',
+  older: { format: olderMagic({ SAECLS01: 1 }), read: readFormat1 },
 };
 
 const thetaBlob = (i: number) => `stage.${i + 1}.theta`;
@@ -70,6 +68,34 @@ export function decodeClassifyCheckpoint(bytes: Uint8Array, source = 'checkpoint
     data = { data: { description: (saved as { description: string }).description, options: { ...(options as Record<string, string | number>) } } };
   }
   return { settings: { ...settings }, ...data, completed, ...(current ? { current } : {}) };
+}
+
+/**
+ * Format 1 ("SAECLS01", the header's length, the same header, blobs after it): the blobs'
+ * places `{ offset, bytes }` stood in the header where θ and the state now are named.
+ */
+function readFormat1(bytes: Uint8Array, _format: number, fail: (why: string) => never) {
+  const { header, blobArea } = readFrame(bytes, 8, fail);
+  const blobs = new Map<string, Uint8Array>();
+  const take = (place: unknown, name: string, what: string) => {
+    if (!isRecord(place) || !isCount(place.offset) || !isCount(place.bytes)) return fail(`${what} lies outside the file (truncated?)`);
+    blobs.set(name, within(blobArea, place.offset, place.bytes, what, bytes.length, fail));
+  };
+  const completed = Array.isArray(header.completed)
+    ? header.completed.map((record: unknown, i: number) => {
+        if (!isRecord(record)) return record;
+        const { theta, ...figures } = record;
+        take(theta, thetaBlob(i), `stage ${i + 1}'s θ`);
+        return figures;
+      })
+    : header.completed;
+  let current = header.current;
+  if (isRecord(current)) {
+    const { state, ...rest } = current;
+    take(state, CURRENT_STATE, 'the stage under way');
+    current = rest;
+  }
+  return { header: { ...header, completed, current }, blobs };
 }
 
 export { CheckpointError };

@@ -29,10 +29,18 @@ export interface ContainerKind {
   version: number;
   /** In messages: "not a checkpoint file". */
   what: string;
-  /** The format number of a file written before this container, if the bytes are one. */
-  olderFormat?: (bytes: Uint8Array) => number | undefined;
-  /** What to do about such a file, in messages ("start the run again"). */
-  olderAdvice?: string;
+  /** Files of this kind written before this container, read into its terms. */
+  older?: OlderFormats;
+}
+
+/**
+ * Reading the layouts a kind had before this container, so that what was saved then still
+ * resumes: `format` recognises one (its format number), `read` finds its header and blobs.
+ */
+export interface OlderFormats {
+  format(bytes: Uint8Array): number | undefined;
+  /** Blobs as views into `bytes`; `fail` throws the reader's CheckpointError. */
+  read(bytes: Uint8Array, format: number, fail: (why: string) => never): { header: Record<string, unknown>; blobs: Map<string, Uint8Array> };
 }
 
 export type BlobValue = Uint8Array | Float64Array;
@@ -106,54 +114,71 @@ export function decodeContainer(kind: ContainerKind, bytes: Uint8Array, source: 
   const fail = (why: string): never => {
     throw new CheckpointError(`${source}: ${why}`);
   };
-  const corrupt = (why: string): never => fail(`corrupt header: ${why}`);
-  const older = kind.olderFormat?.(bytes);
+  const older = kind.older?.format(bytes);
   if (older !== undefined) {
-    fail(`written by an older version of this program (format ${older}), which this one no longer reads${kind.olderAdvice ? `; ${kind.olderAdvice}` : ''}`);
+    const { header, blobs } = kind.older!.read(bytes, older, (why) => fail(`${why} (a format ${older} file, from an older version of this program)`));
+    return contents(header, blobs, fail);
   }
   if (bytes.length < PREFIX || new TextDecoder().decode(bytes.subarray(0, 8)) !== kind.magic) fail(`not ${kind.what} (bad magic)`);
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   const version = view.getUint32(8, true);
   if (version > kind.version) fail(`written by a newer version of this program (format ${version}; this one reads format ${kind.version})`);
   if (version !== kind.version) fail(`format ${version} is not one this program wrote (it reads format ${kind.version})`);
-  const jsonLength = view.getUint32(12, true);
-  if (jsonLength > bytes.length - PREFIX) fail(`truncated header (it says ${jsonLength} bytes, ${bytes.length - PREFIX} follow)`);
+  const { header: parsed, blobArea } = readFrame(bytes, 12, fail);
+  const header = parsed.header;
+  const table = parsed.blobs;
+  if (!isRecord(header)) return fail('corrupt header: no header object');
+  if (!isRecord(table)) return fail('corrupt header: no blob table');
+  const blobs = new Map<string, Uint8Array>();
+  for (const [name, entry] of Object.entries(table)) {
+    if (!isRecord(entry) || !isCount(entry.offset) || !isCount(entry.bytes) || entry.offset % ALIGN !== 0) {
+      return fail(`corrupt header: blob '${name}' has no whole-number, 8-byte aligned offset and length (${JSON.stringify(entry)})`);
+    }
+    blobs.set(name, within(blobArea, entry.offset, entry.bytes, `blob '${name}'`, bytes.length, fail));
+  }
+  return contents(header, blobs, fail);
+}
+
+/**
+ * The frame every layout shares, old and new: a little-endian uint32 header length at
+ * `lengthAt`, the JSON header after it, and the blob area from the next multiple of 8.
+ */
+export function readFrame(bytes: Uint8Array, lengthAt: number, fail: (why: string) => never): { header: Record<string, unknown>; blobArea: Uint8Array } {
+  if (bytes.length < lengthAt + 4) fail('truncated header');
+  const jsonLength = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength).getUint32(lengthAt, true);
+  const jsonStart = lengthAt + 4;
+  if (jsonLength > bytes.length - jsonStart) fail(`truncated header (it says ${jsonLength} bytes, ${bytes.length - jsonStart} follow)`);
   let parsed: unknown;
   try {
-    parsed = JSON.parse(new TextDecoder('utf-8', { fatal: true }).decode(bytes.subarray(PREFIX, PREFIX + jsonLength)));
+    parsed = JSON.parse(new TextDecoder('utf-8', { fatal: true }).decode(bytes.subarray(jsonStart, jsonStart + jsonLength)));
   } catch {
     return fail('corrupt header (not JSON)');
   }
   if (!isRecord(parsed)) return fail('corrupt header (not a JSON object)');
-  const header = parsed.header;
-  const table = parsed.blobs;
-  if (!isRecord(header)) return corrupt('no header object');
-  if (!isRecord(table)) return corrupt('no blob table');
-  const start = align(PREFIX + jsonLength);
-  const blobs = new Map<string, { offset: number; bytes: number }>();
-  for (const [name, entry] of Object.entries(table)) {
-    if (!isRecord(entry) || !isCount(entry.offset) || !isCount(entry.bytes) || entry.offset % ALIGN !== 0) {
-      return corrupt(`blob '${name}' has no whole-number, 8-byte aligned offset and length (${JSON.stringify(entry)})`);
-    }
-    if (start + entry.offset + entry.bytes > bytes.length) {
-      fail(`truncated: blob '${name}' (${entry.bytes} bytes at byte ${start + entry.offset}) runs past the end of the ${bytes.length}-byte file`);
-    }
-    blobs.set(name, { offset: start + entry.offset, bytes: entry.bytes });
+  return { header: parsed, blobArea: bytes.subarray(Math.min(bytes.length, align(jsonStart + jsonLength))) };
+}
+
+/** `length` bytes at `offset` of the blob area, refused when they run past the file's end. */
+export function within(area: Uint8Array, offset: number, length: number, what: string, fileLength: number, fail: (why: string) => never): Uint8Array {
+  if (offset + length > area.length) {
+    const at = fileLength - area.length + offset;
+    fail(`truncated: ${what} (${length} bytes at byte ${at}) runs past the end of the ${fileLength}-byte file`);
   }
-  const blob = (name: string, what: string): Uint8Array => {
-    const entry = blobs.get(name);
-    if (!entry) return corrupt(`no ${what}`);
-    return bytes.slice(entry.offset, entry.offset + entry.bytes);
-  };
+  return area.subarray(offset, offset + length);
+}
+
+function contents(header: Record<string, unknown>, blobs: Map<string, Uint8Array>, fail: (why: string) => never): Container {
+  const corrupt = (why: string): never => fail(`corrupt header: ${why}`);
+  const blob = (name: string, what: string): Uint8Array => blobs.get(name)?.slice() ?? corrupt(`no ${what}`);
   return {
     header,
     names: [...blobs.keys()],
     has: (name) => blobs.has(name),
     bytes: (name, what = `blob '${name}'`) => blob(name, what),
     float64: (name, length, what = `blob '${name}'`) => {
-      const entry = blobs.get(name);
-      if (entry && entry.bytes % 8 !== 0) corrupt(`${what} is not whole float64s (${entry.bytes} bytes)`);
-      if (entry && length !== undefined && entry.bytes !== length * 8) corrupt(`${what} has ${entry.bytes / 8} values, not ${length}`);
+      const found = blobs.get(name);
+      if (found && found.length % 8 !== 0) corrupt(`${what} is not whole float64s (${found.length} bytes)`);
+      if (found && length !== undefined && found.length !== length * 8) corrupt(`${what} has ${found.length / 8} values, not ${length}`);
       return new Float64Array(blob(name, what).buffer);
     },
     corrupt,
@@ -168,7 +193,7 @@ export function isRecord(value: unknown): value is Record<string, unknown> {
 
 export const isCount = (value: unknown): value is number => Number.isSafeInteger(value) && (value as number) >= 0;
 
-/** The older formats' magic, at the start of the file, as a format number. */
+/** Recognises older files by the magic they begin with, as a format number. */
 export function olderMagic(magics: Record<string, number>): (bytes: Uint8Array) => number | undefined {
   return (bytes) => {
     const head = new TextDecoder().decode(bytes.subarray(0, 8));

@@ -3,7 +3,7 @@
  * float64 blobs hold the vectors, so a checkpoint restores bit for bit. The pairs' inner
  * products (the GPU's vector-free recursion keeps them) are saved when the backend had them.
  */
-import { decodeContainer, encodeContainer, isCount, type ContainerKind } from '../io/container';
+import { decodeContainer, encodeContainer, isCount, readFrame, type ContainerKind } from '../io/container';
 import type { LbfgsSnapshot } from './lbfgs';
 import type { InnerProducts } from './vector-free';
 
@@ -11,14 +11,48 @@ export const LBFGS_SNAPSHOT: ContainerKind = {
   magic: 'SAELBFGS',
   version: 3,
   what: 'an L-BFGS snapshot',
-  // Formats 1 and 2 began with their header's length, then {"magic":"LBFGS-SNAPSHOT-1" (or -2).
-  olderFormat: (bytes) => {
-    const head = new TextDecoder().decode(bytes.subarray(4, 4 + 28));
-    const match = /^\{"magic":"LBFGS-SNAPSHOT-([12])"/.exec(head);
-    return match ? Number(match[1]) : undefined;
+  older: {
+    // Formats 1 and 2 began with their header's length, then {"magic":"LBFGS-SNAPSHOT-1" (or -2).
+    format: (bytes) => {
+      const match = /^\{"magic":"LBFGS-SNAPSHOT-([12])"/.exec(new TextDecoder().decode(bytes.subarray(4, 32)));
+      return match ? Number(match[1]) : undefined;
+    },
+    read: readFormats1And2,
   },
-  olderAdvice: 'start the run again without resuming',
 };
+
+/**
+ * Formats 1 and 2: the header's length, the header (the same scalars), then from the next
+ * multiple of 8 the float64s in order x, g, s₁, y₁, s₂, y₂, … and, in format 2 when
+ * `innerProducts` is set, the products ss, sy, yy, gs, gy.
+ */
+function readFormats1And2(bytes: Uint8Array, format: number, fail: (why: string) => never) {
+  const { header, blobArea } = readFrame(bytes, 0, fail);
+  const { magic: _, ...fields } = header;
+  const n = header.length;
+  const ys = header.ys;
+  if (!isCount(n) || !Array.isArray(ys)) return fail('corrupt header: no length or ys');
+  const k = ys.length;
+  const withProducts = format === 2 && header.innerProducts === true;
+  const values = (2 + 2 * k) * n + (withProducts ? 3 * k * k + 2 * k : 0);
+  if (blobArea.length !== values * 8) fail(`truncated: ${values} values expected, the file holds ${Math.floor(blobArea.length / 8)}`);
+  let at = 0;
+  const next = (count: number) => blobArea.subarray(at, (at += count * 8));
+  const blobs = new Map<string, Uint8Array>([
+    ['x', next(n)],
+    ['grad', next(n)],
+  ]);
+  // The pairs were interleaved; this container keeps the s and the y of all pairs together.
+  const s = new Uint8Array(k * n * 8);
+  const y = new Uint8Array(k * n * 8);
+  for (let i = 0; i < k; i++) {
+    s.set(next(n), i * n * 8);
+    y.set(next(n), i * n * 8);
+  }
+  blobs.set('s', s).set('y', y);
+  if (withProducts) for (const [name, count] of [['ss', k * k], ['sy', k * k], ['yy', k * k], ['gs', k], ['gy', k]] as const) blobs.set(name, next(count));
+  return { header: { ...fields, innerProducts: withProducts }, blobs };
+}
 
 export function encodeLbfgsSnapshot(snapshot: LbfgsSnapshot): Uint8Array {
   const n = snapshot.x.length;

@@ -4,7 +4,7 @@
  * container file (src/io/container.ts): the scalars in its JSON header, θ and the state vectors
  * as float64 blobs, so θ round-trips exactly, and L-BFGS's snapshot as a blob of its own.
  */
-import { CheckpointError, decodeContainer, encodeContainer, isCount, isRecord, olderMagic, type ContainerKind } from '../io/container';
+import { CheckpointError, decodeContainer, encodeContainer, isCount, isRecord, olderMagic, readFrame, within, type ContainerKind } from '../io/container';
 import type { Shape } from '../reference/params';
 import { ConfigError, validateConfig, type TrainConfig } from './config';
 
@@ -30,10 +30,32 @@ export const TRAINING_CHECKPOINT: ContainerKind = {
   magic: 'SAE-CKPT',
   version: 2,
   what: 'a checkpoint file',
-  // Format 1 ("SAECKPT1") held the same fields in a layout of its own.
-  olderFormat: olderMagic({ SAECKPT1: 1 }),
-  olderAdvice: 'start the run again without resuming',
+  older: { format: olderMagic({ SAECKPT1: 1 }), read: readFormat1 },
 };
+
+/**
+ * Format 1 ("SAECKPT1", the header's length, the same header fields, float64 arrays after it):
+ * its array table `arrays: { name: { offset, length } }` counted float64s, and L-BFGS's bytes
+ * sat padded in an array of their own, their true length in `lbfgsBytes`.
+ */
+function readFormat1(bytes: Uint8Array, _format: number, fail: (why: string) => never) {
+  const { header, blobArea } = readFrame(bytes, 8, fail);
+  const { arrays, lbfgsBytes, ...fields } = header;
+  if (!isRecord(arrays)) return fail('corrupt header: no array table');
+  const blobs = new Map<string, Uint8Array>();
+  for (const [name, entry] of Object.entries(arrays)) {
+    if (!isRecord(entry) || !isCount(entry.offset) || !isCount(entry.length) || entry.length > Number.MAX_SAFE_INTEGER / 8) {
+      return fail(`corrupt header: array '${name}' has no whole-number offset and length (${JSON.stringify(entry)})`);
+    }
+    blobs.set(name, within(blobArea, entry.offset, entry.length * 8, `array '${name}'`, bytes.length, fail));
+  }
+  if (!isCount(lbfgsBytes)) return fail(`corrupt header: lbfgsBytes is ${JSON.stringify(lbfgsBytes)}, not a whole number`);
+  const padded = blobs.get('lbfgs');
+  if ((padded?.length ?? 0) !== Math.ceil(lbfgsBytes / 8) * 8) fail(`corrupt header: lbfgsBytes is ${lbfgsBytes} but the L-BFGS array has ${(padded?.length ?? 0) / 8} 8-byte slots`);
+  if (padded && lbfgsBytes > 0) blobs.set('lbfgs', padded.subarray(0, lbfgsBytes));
+  else blobs.delete('lbfgs');
+  return { header: fields, blobs };
+}
 
 export function encodeCheckpoint(c: Checkpoint): Uint8Array {
   const blobs: Record<string, Uint8Array | Float64Array> = { theta: c.theta };
