@@ -1,4 +1,5 @@
-/** Checkpoint files: decodeCheckpoint; and the L-BFGS snapshots they hold: decodeLbfgsSnapshot. */
+/** Checkpoint files: decodeCheckpoint; and the L-BFGS snapshots they hold: decodeLbfgsSnapshot. Current and older formats. */
+import { readFileSync } from 'node:fs';
 import { assembleContainer, containerParts } from '../../../src/io/container';
 import type { LbfgsSnapshot } from '../../../src/optim/lbfgs';
 import { decodeLbfgsSnapshot, encodeLbfgsSnapshot, LBFGS_SNAPSHOT } from '../../../src/optim/lbfgs-snapshot';
@@ -10,6 +11,38 @@ import { expectValid, isPositiveInteger, KiB, seededValues, type Seed, type Targ
 
 /** The container's version and header length (src/io/container.ts). */
 export const CONTAINER_SITES: Site[] = [site(8, 4, true, 'format version'), site(12, 4, true, 'header length')];
+
+/**
+ * The older formats' frame (before src/io/container.ts): `prefix` (a magic, or nothing), the
+ * header's length, the JSON header, then from the next multiple of 8 the payload.
+ */
+function assembleOlder(prefix: string, json: string, payload: Uint8Array): Uint8Array {
+  const text = new TextEncoder().encode(json);
+  const start = Math.ceil((prefix.length + 4 + text.length) / 8) * 8;
+  const out = new Uint8Array(start + payload.length);
+  out.set(new TextEncoder().encode(prefix));
+  new DataView(out.buffer).setUint32(prefix.length, text.length, true);
+  out.set(text, prefix.length + 4);
+  out.set(payload, start);
+  return out;
+}
+
+/** A seed from a file the older writers made (test/fixtures/checkpoints), with lies about its header. */
+export function olderSeed(file: string, prefix: string, read: Seed['read'], check: Seed['check']): Seed {
+  const bytes = new Uint8Array(readFileSync(new URL(`../../fixtures/checkpoints/${file}`, import.meta.url)));
+  const jsonLength = new DataView(bytes.buffer).getUint32(prefix.length, true);
+  const jsonEnd = prefix.length + 4 + jsonLength;
+  const header = JSON.parse(new TextDecoder().decode(bytes.subarray(prefix.length + 4, jsonEnd)));
+  const payload = bytes.slice(Math.ceil(jsonEnd / 8) * 8);
+  return {
+    name: file,
+    bytes,
+    sites: [site(prefix.length, 4, true, 'header length')],
+    extra: jsonLies(header, (json) => assembleOlder(prefix, json, payload), 'header'),
+    read,
+    check,
+  };
+}
 
 function check(result: unknown): void {
   const c = result as Checkpoint;
@@ -68,6 +101,8 @@ export const checkpointTarget: Target = {
     checkpointSeed('lbfgs.ckpt', 'lbfgs', [], 37),
     checkpointSeed('adam.ckpt', 'adam', ['m', 'v'], 0),
     checkpointSeed('sgd.ckpt', 'sgd', ['velocity'], 0),
+    olderSeed('train-lbfgs-v1.ckpt', 'SAECKPT1', decodeCheckpoint, check),
+    olderSeed('train-adam-v1.ckpt', 'SAECKPT1', decodeCheckpoint, check),
   ],
 };
 
@@ -117,5 +152,5 @@ export const lbfgsSnapshotTarget: Target = {
   errorName: 'CheckpointError',
   isOwnError: (error) => error instanceof CheckpointError,
   budget: (bytes) => ({ largest: bytes.length + 64 * KiB, total: 4 * bytes.length + 256 * KiB }),
-  seeds: () => [snapshotSeed('gpu-snapshot.bin', true), snapshotSeed('cpu-snapshot.bin', false)],
+  seeds: () => [snapshotSeed('gpu-snapshot.bin', true), snapshotSeed('cpu-snapshot.bin', false), olderSeed('lbfgs-snapshot-v2.bin', '', decodeLbfgsSnapshot, checkSnapshot)],
 };

@@ -5,7 +5,7 @@ import { defaultSettings, type ClassifyCheckpoint } from '../../../src/classify/
 import { DataError } from '../../../src/data/errors';
 import { classifierLayout, type ClassifierShape } from '../../../src/reference/classifier';
 import { assembleContainer, CheckpointError, containerParts } from '../../../src/io/container';
-import { CONTAINER_SITES } from './checkpoint';
+import { CONTAINER_SITES, olderSeed } from './checkpoint';
 import { jsonLies } from '../mutations';
 import { allFinite, expectValid, isPositiveInteger, KiB, seededValues, type Seed, type Target } from './target';
 
@@ -48,7 +48,7 @@ export const classifyCheckpointTarget: Target = {
   isOwnError: (error) => error instanceof CheckpointError,
   // Blobs are copied out of the file: never more than the file, a few times over.
   budget: (bytes) => ({ largest: bytes.length + 64 * KiB, total: 4 * bytes.length + 256 * KiB }),
-  seeds: () => [checkpointSeed()],
+  seeds: () => [checkpointSeed(), olderSeed('classify-softmax-v1.ckpt', 'SAECLS01', decodeClassifyCheckpoint, checkCheckpoint)],
 };
 
 function checkModel(result: unknown, bytes: Uint8Array): void {
