@@ -43,7 +43,8 @@ export interface OlderFormats {
   read(bytes: Uint8Array, format: number, fail: (why: string) => never): { header: Record<string, unknown>; blobs: Map<string, Uint8Array> };
 }
 
-export type BlobValue = Uint8Array | Float64Array;
+/** A blob's contents: bytes, float64s, or consecutive parts of them (written without joining them first). */
+export type BlobValue = Uint8Array | Float64Array | readonly (Uint8Array | Float64Array)[];
 
 const PREFIX = 16;
 const ALIGN = 8;
@@ -52,35 +53,53 @@ const align = (n: number) => Math.ceil(n / ALIGN) * ALIGN;
 // Blobs are copied as the machine stores them; every platform this runs on is little-endian.
 if (new Uint8Array(new Float64Array([1]).buffer)[7] !== 0x3f) throw new Error('saved states are little-endian; this machine is not');
 
-function bytesOf(value: BlobValue): Uint8Array {
-  return value instanceof Uint8Array ? value : new Uint8Array(value.buffer, value.byteOffset, value.byteLength);
+function partsOf(value: BlobValue): Uint8Array[] {
+  const parts = Array.isArray(value) ? value : [value as Uint8Array | Float64Array];
+  return parts.map((part) => (part instanceof Uint8Array ? part : new Uint8Array(part.buffer, part.byteOffset, part.byteLength)));
 }
 
-/** A file of this kind around a header's JSON text and the blob area (for writers and for tests that forge headers). */
-export function assembleContainer(kind: ContainerKind, json: string, blobArea: Uint8Array, version = kind.version): Uint8Array {
+/** The prefix and JSON header of a file whose blob area will be `areaBytes` long, in a buffer for the whole file. */
+function startFile(kind: ContainerKind, json: string, areaBytes: number, version: number): { out: Uint8Array; start: number } {
   if (kind.magic.length !== 8 || !/^[\x20-\x7e]+$/.test(kind.magic)) throw new RangeError(`a container magic is 8 ASCII characters, not ${JSON.stringify(kind.magic)}`);
   const text = new TextEncoder().encode(json);
   const start = align(PREFIX + text.length);
-  const out = new Uint8Array(start + blobArea.length);
+  const out = new Uint8Array(start + areaBytes);
   out.set(new TextEncoder().encode(kind.magic), 0);
   const view = new DataView(out.buffer);
   view.setUint32(8, version, true);
   view.setUint32(12, text.length, true);
   out.set(text, PREFIX);
+  return { out, start };
+}
+
+/** A file of this kind around a header's JSON text and the blob area (for writers and for tests that forge headers). */
+export function assembleContainer(kind: ContainerKind, json: string, blobArea: Uint8Array, version = kind.version): Uint8Array {
+  const { out, start } = startFile(kind, json, blobArea.length, version);
   out.set(blobArea, start);
   return out;
 }
 
+/** The file: one allocation, each blob copied once (a checkpoint of a large model is hundreds of MB). */
 export function encodeContainer(kind: ContainerKind, header: Record<string, unknown>, blobs: Record<string, BlobValue>): Uint8Array {
   const table: Record<string, { offset: number; bytes: number }> = {};
+  const parts: [number, Uint8Array[]][] = [];
   let size = 0;
   for (const [name, value] of Object.entries(blobs)) {
-    table[name] = { offset: size, bytes: value.byteLength };
-    size += align(value.byteLength);
+    const pieces = partsOf(value);
+    const bytes = pieces.reduce((sum, piece) => sum + piece.length, 0);
+    table[name] = { offset: size, bytes };
+    parts.push([size, pieces]);
+    size += align(bytes);
   }
-  const area = new Uint8Array(size);
-  for (const [name, value] of Object.entries(blobs)) area.set(bytesOf(value), table[name].offset);
-  return assembleContainer(kind, JSON.stringify({ header, blobs: table }), area);
+  const { out, start } = startFile(kind, JSON.stringify({ header, blobs: table }), size, kind.version);
+  for (const [offset, pieces] of parts) {
+    let at = start + offset;
+    for (const piece of pieces) {
+      out.set(piece, at);
+      at += piece.length;
+    }
+  }
+  return out;
 }
 
 /** The parts of a container, unchecked beyond the prefix: for tests that rewrite a header. */

@@ -3,7 +3,7 @@
  * float64 blobs hold the vectors, so a checkpoint restores bit for bit. The pairs' inner
  * products (the GPU's vector-free recursion keeps them) are saved when the backend had them.
  */
-import { decodeContainer, encodeContainer, isCount, readFrame, type ContainerKind } from '../io/container';
+import { decodeContainer, encodeContainer, isCount, readFrame, type BlobValue, type ContainerKind } from '../io/container';
 import type { LbfgsSnapshot } from './lbfgs';
 import type { InnerProducts } from './vector-free';
 
@@ -62,12 +62,7 @@ export function encodeLbfgsSnapshot(snapshot: LbfgsSnapshot): Uint8Array {
   const vectors = [snapshot.x, snapshot.grad, ...snapshot.corrections.flatMap((c) => [c.s, c.y])];
   for (const v of vectors) if (v.length !== n) throw new RangeError('snapshot vectors differ in length');
   // The pairs as two k×n blocks, oldest first.
-  const block = (pick: (c: LbfgsSnapshot['corrections'][number]) => Float64Array) => {
-    const out = new Float64Array(k * n);
-    snapshot.corrections.forEach((c, i) => out.set(pick(c), i * n));
-    return out;
-  };
-  const blobs: Record<string, Float64Array> = { x: snapshot.x, grad: snapshot.grad, s: block((c) => c.s), y: block((c) => c.y) };
+  const blobs: Record<string, BlobValue> = { x: snapshot.x, grad: snapshot.grad, s: snapshot.corrections.map((c) => c.s), y: snapshot.corrections.map((c) => c.y) };
   if (products) Object.assign(blobs, { ss: products.ss, sy: products.sy, yy: products.yy, gs: products.gs, gy: products.gy });
   const header = {
     length: n,

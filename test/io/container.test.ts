@@ -23,6 +23,13 @@ describe('container', () => {
     expect(file.bytes('empty')).toHaveLength(0);
   });
 
+  it('writes a blob given in parts as their concatenation', () => {
+    const parts = [new Uint8Array([9, 8, 7]), Float64Array.from([2.5]), new Uint8Array([6])];
+    const file = decodeContainer(kind, encodeContainer(kind, {}, { joined: parts, after: Float64Array.from([7]) }), 'f.bin');
+    expect(Array.from(file.bytes('joined'))).toEqual([9, 8, 7, ...new Uint8Array(Float64Array.from([2.5]).buffer), 6]);
+    expect(Array.from(file.float64('after', 1))).toEqual([7]);
+  });
+
   it('lays out magic, version, header length, then blobs at 8-byte aligned offsets', () => {
     const bytes = encoded();
     const view = new DataView(bytes.buffer);
