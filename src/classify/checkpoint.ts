@@ -1,85 +1,52 @@
 /**
  * A classification run's checkpoint: the settings, every finished stage (its figures and θ) and
- * the state of the stage under way. One binary file: "SAECLS01", a little-endian uint32 header
- * length, a JSON header, then the blobs it names (θs as float64, the current stage's state as
- * bytes), each 8-byte aligned, so θ round-trips exactly.
+ * the state of the stage under way. One container file (src/io/container.ts): settings and
+ * figures in its JSON header, each finished stage's θ as a float64 blob, the current stage's
+ * state (itself a training checkpoint or an L-BFGS snapshot) as a blob of bytes.
  */
-import { CheckpointError } from '../train/checkpoint';
+import { CheckpointError, decodeContainer, encodeContainer, isCount, isRecord, olderMagic, readFrame, within, type ContainerKind } from '../io/container';
 import { taskNames, type ClassifyCheckpoint, type ClassifySettings, type StageKind, type StageRecord } from './pipeline';
 
-const MAGIC = 'SAECLS01';
 const KINDS: readonly StageKind[] = ['autoencoder', 'softmax', 'finetune'];
 
-interface Blob {
-  offset: number;
-  bytes: number;
-}
+export const CLASSIFY_CHECKPOINT: ContainerKind = {
+  magic: 'SAE-CLSF',
+  version: 2,
+  what: 'a classification checkpoint',
+  older: { format: olderMagic({ SAECLS01: 1 }), read: readFormat1 },
+};
+
+const thetaBlob = (i: number) => `stage.${i + 1}.theta`;
+const CURRENT_STATE = 'current.state';
 
 export function encodeClassifyCheckpoint(c: ClassifyCheckpoint): Uint8Array {
-  const blobs: Uint8Array[] = [];
-  let offset = 0;
-  const place = (bytes: Uint8Array): Blob => {
-    const blob = { offset, bytes: bytes.length };
-    blobs.push(bytes);
-    offset += Math.ceil(bytes.length / 8) * 8;
-    return blob;
-  };
+  const blobs: Record<string, Uint8Array | Float64Array> = {};
+  c.completed.forEach((record, i) => (blobs[thetaBlob(i)] = record.theta));
+  if (c.current) blobs[CURRENT_STATE] = c.current.state;
   const header = {
     settings: c.settings,
     data: c.data ?? null,
-    completed: c.completed.map(({ theta, ...figures }) => ({ ...figures, theta: place(new Uint8Array(theta.buffer, theta.byteOffset, theta.byteLength)) })),
-    current: c.current ? { name: c.current.name, kind: c.current.kind, seconds: c.current.seconds, state: place(c.current.state) } : null,
+    completed: c.completed.map(({ theta: _, ...figures }) => figures),
+    current: c.current ? { name: c.current.name, kind: c.current.kind, seconds: c.current.seconds } : null,
   };
-  const json = new TextEncoder().encode(JSON.stringify(header));
-  const start = Math.ceil((MAGIC.length + 4 + json.length) / 8) * 8;
-  const out = new Uint8Array(start + offset);
-  out.set(new TextEncoder().encode(MAGIC), 0);
-  new DataView(out.buffer).setUint32(MAGIC.length, json.length, true);
-  out.set(json, MAGIC.length + 4);
-  let at = start;
-  for (const blob of blobs) {
-    out.set(blob, at);
-    at += Math.ceil(blob.length / 8) * 8;
-  }
-  return out;
+  return encodeContainer(CLASSIFY_CHECKPOINT, header, blobs);
 }
 
 export function decodeClassifyCheckpoint(bytes: Uint8Array, source = 'checkpoint'): ClassifyCheckpoint {
-  const fail = (why: string): never => {
-    throw new CheckpointError(`${source}: ${why}`);
-  };
-  if (bytes.length < MAGIC.length + 4 || new TextDecoder().decode(bytes.subarray(0, MAGIC.length)) !== MAGIC) {
-    fail('not a classification checkpoint (bad magic)');
-  }
-  const jsonLength = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength).getUint32(MAGIC.length, true);
-  if (jsonLength > bytes.length - MAGIC.length - 4) fail('truncated header');
-  let header: Record<string, unknown>;
-  try {
-    header = JSON.parse(new TextDecoder('utf-8', { fatal: true }).decode(bytes.subarray(MAGIC.length + 4, MAGIC.length + 4 + jsonLength)));
-  } catch {
-    return fail('corrupt header (not JSON)');
-  }
-  if (!isRecord(header)) return fail('corrupt header (not a JSON object)');
-  const start = Math.ceil((MAGIC.length + 4 + jsonLength) / 8) * 8;
-  const blob = (b: unknown, what: string): Uint8Array => {
-    if (!isRecord(b) || !isCount(b.offset) || !isCount(b.bytes) || start + b.offset + b.bytes > bytes.length) fail(`${what} lies outside the file (truncated?)`);
-    const { offset, bytes: length } = b as unknown as Blob;
-    return bytes.slice(start + offset, start + offset + length);
-  };
+  const file = decodeContainer(CLASSIFY_CHECKPOINT, bytes, source);
+  const { header, corrupt, fail } = file;
   const settings = header.settings as ClassifySettings;
-  if (!isRecord(settings) || !taskNames.includes(settings.task)) fail(`corrupt header: task ${JSON.stringify((settings as { task?: unknown })?.task)}`);
+  if (!isRecord(settings) || !taskNames.includes(settings.task)) corrupt(`task ${JSON.stringify((settings as { task?: unknown })?.task)}`);
   for (const key of ['seed', 'hiddenSize', 'autoencoderIterations', 'softmaxIterations', 'finetuneIterations'] as const) {
-    if (!Number.isInteger(settings[key])) fail(`corrupt header: ${key} is ${JSON.stringify(settings[key])}`);
+    if (!Number.isInteger(settings[key])) corrupt(`${key} is ${JSON.stringify(settings[key])}`);
   }
   for (const key of ['sparsityParam', 'lambda', 'beta', 'softmaxLambda', 'finetuneLambda'] as const) {
-    if (!(typeof settings[key] === 'number' && Number.isFinite(settings[key]))) fail(`corrupt header: ${key} is ${JSON.stringify(settings[key])}`);
+    if (!(typeof settings[key] === 'number' && Number.isFinite(settings[key]))) corrupt(`${key} is ${JSON.stringify(settings[key])}`);
   }
-  if (!Array.isArray(header.completed)) return fail('corrupt header: no list of finished stages');
+  if (!Array.isArray(header.completed)) return corrupt('no list of finished stages');
   const completed: StageRecord[] = header.completed.map((r: unknown, i: number) => {
-    if (!isRecord(r) || typeof r.name !== 'string' || !KINDS.includes(r.kind as StageKind)) return fail(`corrupt header: finished stage ${i + 1}`);
-    const raw = blob(r.theta, `stage ${i + 1}'s θ`);
-    if (raw.length % 8 !== 0) fail(`stage ${i + 1}'s θ is not whole float64s`);
-    const theta = new Float64Array(raw.buffer, raw.byteOffset, raw.length / 8);
+    if (!isRecord(r) || typeof r.name !== 'string' || !KINDS.includes(r.kind as StageKind)) return corrupt(`finished stage ${i + 1}`);
+    const theta = file.float64(thetaBlob(i), undefined, `stage ${i + 1}'s θ`);
     if (!theta.every(Number.isFinite)) fail(`stage ${i + 1}'s θ holds non-finite values`);
     return { ...(r as unknown as StageRecord), theta };
   });
@@ -87,26 +54,48 @@ export function decodeClassifyCheckpoint(bytes: Uint8Array, source = 'checkpoint
   if (header.current !== null && header.current !== undefined) {
     const c = header.current;
     if (!isRecord(c) || typeof c.name !== 'string' || !KINDS.includes(c.kind as StageKind) || typeof c.seconds !== 'number') {
-      return fail('corrupt header: the stage under way');
+      return corrupt('the stage under way');
     }
-    current = { name: c.name, kind: c.kind as StageKind, seconds: c.seconds, state: blob(c.state, 'the stage under way') };
+    current = { name: c.name, kind: c.kind as StageKind, seconds: c.seconds, state: file.bytes(CURRENT_STATE, 'state of the stage under way') };
   }
   const saved = header.data;
   let data = {};
   if (saved !== null && saved !== undefined) {
     const options = isRecord(saved) ? saved.options : undefined;
     if (!isRecord(saved) || typeof saved.description !== 'string' || !isRecord(options) || !Object.values(options).every((v) => typeof v === 'string' || typeof v === 'number')) {
-      fail('corrupt header: the data it trained on');
+      corrupt('the data it trained on');
     }
     data = { data: { description: (saved as { description: string }).description, options: { ...(options as Record<string, string | number>) } } };
   }
   return { settings: { ...settings }, ...data, completed, ...(current ? { current } : {}) };
 }
 
-function isRecord(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
+/**
+ * Format 1 ("SAECLS01", the header's length, the same header, blobs after it): the blobs'
+ * places `{ offset, bytes }` stood in the header where θ and the state now are named.
+ */
+function readFormat1(bytes: Uint8Array, _format: number, fail: (why: string) => never) {
+  const { header, blobArea } = readFrame(bytes, 8, fail);
+  const blobs = new Map<string, Uint8Array>();
+  const take = (place: unknown, name: string, what: string) => {
+    if (!isRecord(place) || !isCount(place.offset) || !isCount(place.bytes)) return fail(`${what} lies outside the file (truncated?)`);
+    blobs.set(name, within(blobArea, place.offset, place.bytes, what, bytes.length, fail));
+  };
+  const completed = Array.isArray(header.completed)
+    ? header.completed.map((record: unknown, i: number) => {
+        if (!isRecord(record)) return record;
+        const { theta, ...figures } = record;
+        take(theta, thetaBlob(i), `stage ${i + 1}'s θ`);
+        return figures;
+      })
+    : header.completed;
+  let current = header.current;
+  if (isRecord(current)) {
+    const { state, ...rest } = current;
+    take(state, CURRENT_STATE, 'the stage under way');
+    current = rest;
+  }
+  return { header: { ...header, completed, current }, blobs };
 }
 
-function isCount(value: unknown): value is number {
-  return Number.isInteger(value) && (value as number) >= 0;
-}
+export { CheckpointError };

@@ -8,12 +8,13 @@
  *   stacked   stackedAEExercise.m two sparse autoencoders trained greedily, softmax on the
  *                                 second's features, then the whole stack fine-tuned
  *
- * Every stage is an L-BFGS run with minFunc's settings: autoencoders through the trainer
- * (src/train/trainer.ts, written once), classifiers through the same L-BFGS over softmaxCost /
+ * Every stage is one L-BFGS run with minFunc's settings (src/optim/lbfgs-run.ts): autoencoders
+ * through the trainer (src/train/trainer.ts), classifiers directly, over softmaxCost /
  * stackedAECost. A stage ends in a record (its θ and figures); a run stopped inside a stage
  * keeps that stage's L-BFGS state, so a resumed run continues to the same result.
  */
-import { DEFAULT_CORRECTIONS, minimizeLbfgs, resumeLbfgs, type LbfgsIteration, type LbfgsSnapshot } from '../optim/lbfgs';
+import { DEFAULT_CORRECTIONS } from '../optim/lbfgs';
+import { runLbfgs } from '../optim/lbfgs-run';
 import { decodeLbfgsSnapshot, encodeLbfgsSnapshot } from '../optim/lbfgs-snapshot';
 import type { Dataset } from '../reference/autoencoder';
 import {
@@ -28,7 +29,7 @@ import {
 import { initializeParameters, type Shape } from '../reference/params';
 import { decodeCheckpoint, encodeCheckpoint, type Checkpoint } from '../train/checkpoint';
 import { presets, type TrainConfig } from '../train/config';
-import { eventLoopYielder, train } from '../train/trainer';
+import { train } from '../train/trainer';
 import type { ClassifyCompute } from './compute';
 
 export type TaskName = 'softmax' | 'stl' | 'stacked';
@@ -180,35 +181,113 @@ export class DivergedError extends Error {
   override name = 'DivergedError';
 }
 
-export async function runClassification(compute: ClassifyCompute, data: ClassifyData, settings: ClassifySettings, hooks: ClassifyHooks = {}): Promise<ClassifyResult> {
-  const started = performance.now();
-  const plan = stagesOf(settings);
-  const resume = hooks.resumeFrom;
-  const completed: StageRecord[] = resume ? resume.completed.map((r) => ({ ...r })) : [];
-  const inputSize = data.train.visibleSize;
-  if (data.test.visibleSize !== inputSize) throw new RangeError(`test images have ${data.test.visibleSize} pixels, training images ${inputSize}`);
-  if (settings.task === 'stl' && !data.unlabeled) throw new RangeError('self-taught learning needs an unlabeled set');
-  const h = settings.hiddenSize;
-  const corrections = hooks.corrections ?? DEFAULT_CORRECTIONS;
-  const accuracies: Record<string, number> = {};
+/** A classifier and the test set it is scored on, when a stage completes one. */
+interface StageTest {
+  shape: ClassifierShape;
+  data: LabeledData;
+  /** The accuracy's name in ClassifyResult.accuracies. */
+  name: string;
+  /** The classifier's θ from the stage's (a softmax stage under a stack: the whole stack's). */
+  theta?: (stageTheta: Float64Array) => Float64Array;
+}
 
-  const progress = (index: number, stage: StagePlan, stageStarted: number, priorSeconds: number) => async (p: { iteration: number; evaluations: number; cost: number; readTheta?: () => Promise<Float64Array> }) => {
-    await hooks.onProgress?.({
-      stage: stage.name,
-      kind: stage.kind,
-      index,
-      stages: plan.length,
-      iteration: p.iteration,
-      totalIterations: stage.iterations,
-      evaluations: p.evaluations,
-      cost: p.cost,
-      elapsedSeconds: priorSeconds + (performance.now() - stageStarted) / 1000,
-      readTheta: p.readTheta,
-    });
-  };
+type FinalClassifier = { shape: ClassifierShape; theta: Float64Array };
 
-  /** A sparse autoencoder stage through the trainer. */
-  const autoencoderStage = async (index: number, stage: StagePlan, dataset: Dataset, shape: Shape): Promise<StageRecord | null> => {
+/**
+ * A run of one task: the stages' shared state (what is finished, the accuracies so far) and
+ * the three kinds of stage. A stage the checkpoint already holds is not run again.
+ */
+class ClassificationRun {
+  readonly plan: StagePlan[];
+  readonly completed: StageRecord[];
+  readonly accuracies: Record<string, number> = {};
+  readonly autoencoders: { theta: Float64Array; shape: Shape }[] = [];
+  /** The last classifier scored on a test set, with its predictions (the final one's need no second pass). */
+  lastScored?: { theta: Float64Array; data: LabeledData; predicted: Uint8Array };
+  private readonly corrections: number;
+
+  constructor(
+    readonly compute: ClassifyCompute,
+    readonly data: ClassifyData,
+    readonly settings: ClassifySettings,
+    readonly hooks: ClassifyHooks,
+  ) {
+    this.plan = stagesOf(settings);
+    this.completed = hooks.resumeFrom ? hooks.resumeFrom.completed.map((r) => ({ ...r })) : [];
+    this.corrections = hooks.corrections ?? DEFAULT_CORRECTIONS;
+  }
+
+  /** The softmax on `inputs` values per example, into the task's classes. */
+  softmaxShape(inputs: number): ClassifierShape {
+    return { inputSize: inputs, hiddenSizes: [], numClasses: this.data.numClasses };
+  }
+
+  softmaxInit(inputs: number, index: number): Float64Array {
+    return initializeSoftmaxTheta(inputs, this.data.numClasses, this.settings.seed + index);
+  }
+
+  /** Stage `index`: a sparse autoencoder, through the trainer. */
+  autoencoder(index: number, dataset: Dataset, shape: Shape): Promise<StageRecord> {
+    return this.stage(index, () => this.trainAutoencoder(index, dataset, shape));
+  }
+
+  /** Stage `index`: a softmax or the fine-tuned stack, L-BFGS over the classifier's cost, scored on `test`. */
+  classifier(index: number, shape: ClassifierShape, lambda: number, train: LabeledData, theta0: Float64Array, test: StageTest): Promise<StageRecord> {
+    return this.stage(index, () => this.trainClassifier(index, shape, lambda, train, theta0), test);
+  }
+
+  /** Runs stage `index` unless the checkpoint already holds it; its record either way. */
+  private async stage(index: number, run: () => Promise<StageRecord | null>, test?: StageTest): Promise<StageRecord> {
+    const plan = this.plan[index];
+    let record: StageRecord | undefined = this.completed[index];
+    if (record && record.name !== plan.name) throw new RangeError(`the checkpoint's stage ${index + 1} is '${record.name}', this task's is '${plan.name}'`);
+    if (!record) {
+      if (this.hooks.signal?.aborted) await this.stopInside(plan, this.resumeState(plan)?.state, 0);
+      const made = await run();
+      if (!made) throw new Stopped();
+      record = made;
+      if (test) {
+        const theta = test.theta ? test.theta(record.theta) : record.theta;
+        const predicted = await this.compute.predict(test.shape, theta, test.data);
+        record.accuracy = accuracy(predicted, test.data.labels);
+        this.lastScored = { theta, data: test.data, predicted };
+      }
+      this.completed.push(record);
+      await this.hooks.onStageDone?.(record, index);
+      await this.hooks.onCheckpoint?.({ settings: this.settings, completed: this.completed });
+    }
+    if (test && record.accuracy !== undefined) this.accuracies[test.name] = record.accuracy;
+    return record;
+  }
+
+  /** The checkpoint's state of this stage, if it stopped inside it. */
+  private resumeState(stage: StagePlan): ClassifyCheckpoint['current'] {
+    const current = this.hooks.resumeFrom?.current;
+    return current?.name === stage.name ? current : undefined;
+  }
+
+  /** Progress of stage `index`, its seconds counted on from a checkpoint's. */
+  private progress(index: number, stageStarted: number, priorSeconds: number) {
+    const stage = this.plan[index];
+    return async (p: { iteration: number; evaluations: number; cost: number; readTheta?: () => Promise<Float64Array> }) => {
+      await this.hooks.onProgress?.({
+        stage: stage.name,
+        kind: stage.kind,
+        index,
+        stages: this.plan.length,
+        iteration: p.iteration,
+        totalIterations: stage.iterations,
+        evaluations: p.evaluations,
+        cost: p.cost,
+        elapsedSeconds: priorSeconds + (performance.now() - stageStarted) / 1000,
+        readTheta: p.readTheta,
+      });
+    };
+  }
+
+  private async trainAutoencoder(index: number, dataset: Dataset, shape: Shape): Promise<StageRecord | null> {
+    const { settings, hooks } = this;
+    const stage = this.plan[index];
     const hyperparameters = { sparsityParam: settings.sparsityParam, lambda: settings.lambda, beta: settings.beta };
     const config: TrainConfig = {
       ...presets['ufldl-mnist'],
@@ -218,237 +297,173 @@ export async function runClassification(compute: ClassifyCompute, data: Classify
       iterations: stage.iterations,
       seed: settings.seed + index,
     };
-    const current = resume?.current?.name === stage.name ? resume.current : undefined;
+    const current = this.resumeState(stage);
     const resumeFrom: Checkpoint | undefined = current ? decodeCheckpoint(current.state, `the checkpoint's ${stage.name}`) : undefined;
-    const engine = await compute.autoencoderEngine(shape, hyperparameters, dataset);
+    const engine = await this.compute.autoencoderEngine(shape, hyperparameters, dataset);
     let stopState: Uint8Array | undefined;
     const stageStarted = performance.now();
     try {
       const result = await train(engine, {
         config,
-        corrections,
+        corrections: this.corrections,
         initialTheta: initializeParameters(shape, config.seed),
         resumeFrom,
         signal: hooks.signal,
-        onProgress: progress(index, stage, stageStarted, current?.seconds ?? 0),
+        onProgress: this.progress(index, stageStarted, current?.seconds ?? 0),
         onCheckpoint: (checkpoint) => {
           if (hooks.signal?.aborted) stopState = encodeCheckpoint(checkpoint);
         },
       });
-      if (result.cancelled) {
-        await stopInside(stage, stopState ?? current?.state, result.seconds);
-        return null;
-      }
+      if (result.cancelled) return this.stopInside(stage, stopState ?? current?.state, result.seconds);
       if (result.divergedAt !== undefined) throw new DivergedError(`${stage.name}: the cost became non-finite at iteration ${result.divergedAt}`);
-      return {
-        name: stage.name,
-        kind: stage.kind,
-        theta: result.theta,
-        iterations: result.iterations,
-        evaluations: result.evaluations,
-        initialCost: result.initialCost,
-        finalCost: result.finalCost,
-        seconds: result.seconds,
-        exitReason: result.exitReason,
-      };
+      const { theta, iterations, evaluations, initialCost, finalCost, seconds, exitReason } = result;
+      return { name: stage.name, kind: stage.kind, theta, iterations, evaluations, initialCost, finalCost, seconds, exitReason };
     } finally {
       engine.destroy();
     }
-  };
+  }
 
-  /** A softmax or fine-tuning stage: L-BFGS over the classifier's cost. */
-  const classifierStage = async (index: number, stage: StagePlan, shape: ClassifierShape, lambda: number, train: LabeledData, theta0: Float64Array): Promise<StageRecord | null> => {
-    const current = resume?.current?.name === stage.name ? resume.current : undefined;
+  private async trainClassifier(index: number, shape: ClassifierShape, lambda: number, train: LabeledData, theta0: Float64Array): Promise<StageRecord | null> {
+    const stage = this.plan[index];
+    const current = this.resumeState(stage);
     const priorSeconds = current?.seconds ?? 0;
     const stageStarted = performance.now();
     const elapsed = () => priorSeconds + (performance.now() - stageStarted) / 1000;
-    const backend = await compute.classifierBackend(shape, lambda, train, corrections);
-    const report = progress(index, stage, stageStarted, priorSeconds);
-    let stopSnapshot: LbfgsSnapshot | undefined;
-    let initialCost = NaN;
-    // Lets signals and messages in between iterations (a CPU backend never waits on anything).
-    const yieldNow = eventLoopYielder();
-    try {
-      const options = {
-        maxIterations: stage.iterations,
-        signal: hooks.signal,
-        onStart: async (start: { cost: number }) => {
-          initialCost = start.cost;
-          await report({ iteration: 0, evaluations: 1, cost: start.cost });
-        },
-        onIteration: async (info: LbfgsIteration) => {
-          if (Number.isNaN(initialCost)) initialCost = info.previousCost;
-          await yieldNow();
-          await report({ iteration: info.iteration, evaluations: info.evaluations, cost: info.cost });
-          if (hooks.signal?.aborted) {
-            stopSnapshot = await info.snapshot();
-            return false;
-          }
-          return true;
-        },
-      };
-      const result = current
-        ? await resumeLbfgs(backend, decodeLbfgsSnapshot(current.state), options)
-        : await minimizeLbfgs(backend, theta0, options);
-      if (result.exitReason === 'cancelled') {
-        if (!stopSnapshot && result.iterations > 0) {
-          stopSnapshot = { ...(await backend.read()), iteration: result.iterations, evaluations: result.evaluations, cost: result.cost };
-        }
-        await stopInside(stage, stopSnapshot ? encodeLbfgsSnapshot(stopSnapshot) : current?.state, elapsed());
-        return null;
-      }
-      if (result.exitReason === 'non-finite') throw new DivergedError(`${stage.name}: the cost became non-finite at iteration ${result.iterations + 1}`);
-      const theta = await backend.readX();
-      return {
-        name: stage.name,
-        kind: stage.kind,
-        theta,
-        iterations: result.iterations,
-        evaluations: result.evaluations,
-        initialCost: Number.isNaN(initialCost) ? result.cost : initialCost,
-        finalCost: result.cost,
-        seconds: elapsed(),
-        exitReason: result.exitReason,
-      };
-    } finally {
-      backend.dispose();
-    }
-  };
+    const report = this.progress(index, stageStarted, priorSeconds);
+    const from = current ? { snapshot: decodeLbfgsSnapshot(current.state, `the checkpoint's ${stage.name}`) } : { x0: theta0 };
+    let stopState: Uint8Array | undefined;
+    const run = await runLbfgs(await this.compute.classifierBackend(shape, lambda, train, this.corrections), {
+      maxIterations: stage.iterations,
+      signal: this.hooks.signal,
+      from,
+      onProgress: (p) => report({ iteration: p.iteration, evaluations: p.evaluations, cost: p.cost }),
+      // Only a stop keeps the stage's state: a finished stage keeps its θ, a diverged one nothing.
+      onSnapshot: (snapshot) => {
+        if (this.hooks.signal?.aborted) stopState = encodeLbfgsSnapshot(snapshot);
+      },
+    });
+    if (run.exitReason === 'cancelled') return this.stopInside(stage, stopState ?? current?.state, elapsed());
+    if (run.divergedAt !== undefined) throw new DivergedError(`${stage.name}: the cost became non-finite at iteration ${run.divergedAt}`);
+    const { iterations, evaluations, cost } = run.result;
+    return { name: stage.name, kind: stage.kind, theta: run.x, iterations, evaluations, initialCost: run.initialCost, finalCost: cost, seconds: elapsed(), exitReason: run.exitReason };
+  }
 
-  const stopInside = async (stage: StagePlan, state: Uint8Array | undefined, seconds: number) => {
-    await hooks.onCheckpoint?.({
-      settings,
-      completed,
+  /** Hands out the checkpoint of a run stopped inside `stage`, then ends the run. */
+  private async stopInside(stage: StagePlan, state: Uint8Array | undefined, seconds: number): Promise<never> {
+    await this.hooks.onCheckpoint?.({
+      settings: this.settings,
+      completed: this.completed,
       current: state ? { name: stage.name, kind: stage.kind, state, seconds } : undefined,
     });
     throw new Stopped();
-  };
+  }
+}
 
-  /** The last classifier scored on a test set, with its predictions (the final one's need no second pass). */
-  let lastScored: { theta: Float64Array; data: LabeledData; predicted: Uint8Array } | undefined;
+const withLabels = (features: Float64Array, source: LabeledData, width: number): LabeledData => ({
+  data: features,
+  examples: source.examples,
+  visibleSize: width,
+  labels: source.labels,
+});
 
-  /** Runs stage `index` unless the checkpoint already holds it; its record either way. */
-  const stage = async (index: number, run: () => Promise<StageRecord | null>, test?: { shape: ClassifierShape; data: LabeledData; name: string; theta?: (t: Float64Array) => Float64Array }): Promise<StageRecord> => {
-    let record: StageRecord | undefined = completed[index];
-    if (record && record.name !== plan[index].name) throw new RangeError(`the checkpoint's stage ${index + 1} is '${record.name}', this task's is '${plan[index].name}'`);
-    if (!record) {
-      if (hooks.signal?.aborted) await stopInside(plan[index], resume?.current?.name === plan[index].name ? resume.current.state : undefined, 0);
-      const made = await run();
-      if (!made) throw new Stopped();
-      record = made;
-      if (test) {
-        const theta = test.theta ? test.theta(record.theta) : record.theta;
-        const predicted = await compute.predict(test.shape, theta, test.data);
-        record.accuracy = accuracy(predicted, test.data.labels);
-        lastScored = { theta, data: test.data, predicted };
-      }
-      completed.push(record);
-      await hooks.onStageDone?.(record, index);
-      await hooks.onCheckpoint?.({ settings, completed });
-    }
-    if (test && record.accuracy !== undefined) accuracies[test.name] = record.accuracy;
-    return record;
-  };
+/** softmaxExercise.m: softmax regression on raw pixels. */
+async function softmaxTask(run: ClassificationRun): Promise<FinalClassifier> {
+  const { data, settings } = run;
+  const inputSize = data.train.visibleSize;
+  const shape = run.softmaxShape(inputSize);
+  const record = await run.classifier(0, shape, settings.softmaxLambda, data.train, run.softmaxInit(inputSize, 0), { shape, data: data.test, name: 'raw pixels' });
+  return { shape, theta: record.theta };
+}
 
-  const k = data.numClasses;
-  const softmaxShape = (inputs: number): ClassifierShape => ({ inputSize: inputs, hiddenSizes: [], numClasses: k });
-  const softmaxInit = (inputs: number, index: number) => initializeSoftmaxTheta(inputs, k, settings.seed + index);
-  const withLabels = (features: Float64Array, source: LabeledData, width: number): LabeledData => ({
-    data: features,
-    examples: source.examples,
-    visibleSize: width,
-    labels: source.labels,
+/** stlExercise.m: an autoencoder on the unlabeled digits, softmax on its features (and, to compare, on raw pixels). */
+async function selfTaughtTask(run: ClassificationRun): Promise<FinalClassifier> {
+  const { compute, data, settings } = run;
+  const inputSize = data.train.visibleSize;
+  const h = settings.hiddenSize;
+  const aeShape = { visibleSize: inputSize, hiddenSize: h };
+  const ae = await run.autoencoder(0, data.unlabeled!, aeShape);
+  run.autoencoders.push({ theta: ae.theta, shape: aeShape });
+
+  const trainFeatures = withLabels(await compute.features(ae.theta, aeShape, data.train), data.train, h);
+  const testFeatures = withLabels(await compute.features(ae.theta, aeShape, data.test), data.test, h);
+  const featureShape = run.softmaxShape(h);
+  const learned = await run.classifier(1, featureShape, settings.softmaxLambda, trainFeatures, run.softmaxInit(h, 1), {
+    shape: featureShape,
+    data: testFeatures,
+    name: 'self-taught features',
   });
 
-  let classifier: { shape: ClassifierShape; theta: Float64Array };
-  const autoencoders: { theta: Float64Array; shape: Shape }[] = [];
-  try {
-    if (settings.task === 'softmax') {
-      const shape = softmaxShape(inputSize);
-      const record = await stage(0, () => classifierStage(0, plan[0], shape, settings.softmaxLambda, data.train, softmaxInit(inputSize, 0)), {
-        shape,
-        data: data.test,
-        name: 'raw pixels',
-      });
-      classifier = { shape, theta: record.theta };
-    } else if (settings.task === 'stl') {
-      const aeShape = { visibleSize: inputSize, hiddenSize: h };
-      const ae = await stage(0, () => autoencoderStage(0, plan[0], data.unlabeled!, aeShape));
-      autoencoders.push({ theta: ae.theta, shape: aeShape });
-      const trainFeatures = withLabels(await compute.features(ae.theta, aeShape, data.train), data.train, h);
-      const testFeatures = withLabels(await compute.features(ae.theta, aeShape, data.test), data.test, h);
-      const featureShape = softmaxShape(h);
-      const learned = await stage(1, () => classifierStage(1, plan[1], featureShape, settings.softmaxLambda, trainFeatures, softmaxInit(h, 1)), {
-        shape: featureShape,
-        data: testFeatures,
-        name: 'self-taught features',
-      });
-      const rawShape = softmaxShape(inputSize);
-      await stage(2, () => classifierStage(2, plan[2], rawShape, settings.softmaxLambda, data.train, softmaxInit(inputSize, 2)), {
-        shape: rawShape,
-        data: data.test,
-        name: 'raw pixels',
-      });
-      // The self-taught classifier as one network: the autoencoder's layer, then the softmax.
-      classifier = { shape: { inputSize, hiddenSizes: [h], numClasses: k }, theta: stackTheta(learned.theta, autoencoders) };
-    } else {
-      const shape1 = { visibleSize: inputSize, hiddenSize: h };
-      const ae1 = await stage(0, () => autoencoderStage(0, plan[0], data.train, shape1));
-      autoencoders.push({ theta: ae1.theta, shape: shape1 });
-      const features1 = await compute.features(ae1.theta, shape1, data.train);
-      const shape2 = { visibleSize: h, hiddenSize: h };
-      const ae2 = await stage(1, () => autoencoderStage(1, plan[1], { data: features1, examples: data.train.examples, visibleSize: h }, shape2));
-      autoencoders.push({ theta: ae2.theta, shape: shape2 });
-      const features2 = withLabels(await compute.features(ae2.theta, shape2, { data: features1, examples: data.train.examples, visibleSize: h }), data.train, h);
-      const stackShape: ClassifierShape = { inputSize, hiddenSizes: [h, h], numClasses: k };
-      const stacked = (softmaxTheta: Float64Array) => stackTheta(softmaxTheta, autoencoders);
-      const softmax = await stage(2, () => classifierStage(2, plan[2], softmaxShape(h), settings.softmaxLambda, features2, softmaxInit(h, 2)), {
-        shape: stackShape,
-        data: data.test,
-        name: 'before fine-tuning',
-        theta: stacked,
-      });
-      const tuned = await stage(3, () => classifierStage(3, plan[3], stackShape, settings.finetuneLambda, data.train, stacked(softmax.theta)), {
-        shape: stackShape,
-        data: data.test,
-        name: 'after fine-tuning',
-      });
-      classifier = { shape: stackShape, theta: tuned.theta };
-    }
-  } catch (error) {
-    if (!(error instanceof Stopped)) throw error;
-    return {
-      settings,
-      device: compute.device,
-      stages: completed,
-      accuracies,
-      classifier: { shape: softmaxShape(inputSize), theta: new Float64Array(0) },
-      predictions: new Uint8Array(0),
-      confusion: [],
-      autoencoders,
-      cancelled: true,
-      seconds: (performance.now() - started) / 1000,
-      counts: counts(data),
-    };
-  }
-  if (classifierLayout(classifier.shape).length !== classifier.theta.length) throw new Error('internal: the final classifier θ has the wrong length');
-  const predictions =
-    lastScored?.theta === classifier.theta && lastScored.data === data.test
-      ? lastScored.predicted
-      : await compute.predict(classifier.shape, classifier.theta, data.test);
-  return {
+  const rawShape = run.softmaxShape(inputSize);
+  await run.classifier(2, rawShape, settings.softmaxLambda, data.train, run.softmaxInit(inputSize, 2), { shape: rawShape, data: data.test, name: 'raw pixels' });
+  // The self-taught classifier as one network: the autoencoder's layer, then the softmax.
+  return { shape: { inputSize, hiddenSizes: [h], numClasses: data.numClasses }, theta: stackTheta(learned.theta, run.autoencoders) };
+}
+
+/** stackedAEExercise.m: two autoencoders trained greedily, softmax on the second's features, the stack fine-tuned. */
+async function stackedTask(run: ClassificationRun): Promise<FinalClassifier> {
+  const { compute, data, settings } = run;
+  const inputSize = data.train.visibleSize;
+  const h = settings.hiddenSize;
+  const shape1 = { visibleSize: inputSize, hiddenSize: h };
+  const ae1 = await run.autoencoder(0, data.train, shape1);
+  run.autoencoders.push({ theta: ae1.theta, shape: shape1 });
+
+  const features1: Dataset = { data: await compute.features(ae1.theta, shape1, data.train), examples: data.train.examples, visibleSize: h };
+  const shape2 = { visibleSize: h, hiddenSize: h };
+  const ae2 = await run.autoencoder(1, features1, shape2);
+  run.autoencoders.push({ theta: ae2.theta, shape: shape2 });
+
+  const features2 = withLabels(await compute.features(ae2.theta, shape2, features1), data.train, h);
+  const stackShape: ClassifierShape = { inputSize, hiddenSizes: [h, h], numClasses: data.numClasses };
+  const stacked = (softmaxTheta: Float64Array) => stackTheta(softmaxTheta, run.autoencoders);
+  const softmax = await run.classifier(2, run.softmaxShape(h), settings.softmaxLambda, features2, run.softmaxInit(h, 2), {
+    shape: stackShape,
+    data: data.test,
+    name: 'before fine-tuning',
+    theta: stacked,
+  });
+
+  const tuned = await run.classifier(3, stackShape, settings.finetuneLambda, data.train, stacked(softmax.theta), { shape: stackShape, data: data.test, name: 'after fine-tuning' });
+  return { shape: stackShape, theta: tuned.theta };
+}
+
+/** Each task's stages, in the order of stagesOf. */
+const tasks: Record<TaskName, (run: ClassificationRun) => Promise<FinalClassifier>> = {
+  softmax: softmaxTask,
+  stl: selfTaughtTask,
+  stacked: stackedTask,
+};
+
+export async function runClassification(compute: ClassifyCompute, data: ClassifyData, settings: ClassifySettings, hooks: ClassifyHooks = {}): Promise<ClassifyResult> {
+  const started = performance.now();
+  const inputSize = data.train.visibleSize;
+  if (data.test.visibleSize !== inputSize) throw new RangeError(`test images have ${data.test.visibleSize} pixels, training images ${inputSize}`);
+  if (settings.task === 'stl' && !data.unlabeled) throw new RangeError('self-taught learning needs an unlabeled set');
+  const run = new ClassificationRun(compute, data, settings, hooks);
+  const ended = (fields: Pick<ClassifyResult, 'classifier' | 'predictions' | 'confusion' | 'cancelled'>): ClassifyResult => ({
     settings,
     device: compute.device,
-    stages: completed,
-    accuracies,
-    classifier,
-    predictions,
-    confusion: confusionMatrix(predictions, data.test.labels, k),
-    autoencoders,
-    cancelled: false,
+    stages: run.completed,
+    accuracies: run.accuracies,
+    autoencoders: run.autoencoders,
     seconds: (performance.now() - started) / 1000,
     counts: counts(data),
-  };
+    ...fields,
+  });
+
+  let classifier: FinalClassifier;
+  try {
+    classifier = await tasks[settings.task](run);
+  } catch (error) {
+    if (!(error instanceof Stopped)) throw error;
+    const none = { shape: run.softmaxShape(inputSize), theta: new Float64Array(0) };
+    return ended({ classifier: none, predictions: new Uint8Array(0), confusion: [], cancelled: true });
+  }
+  if (classifierLayout(classifier.shape).length !== classifier.theta.length) throw new Error('internal: the final classifier θ has the wrong length');
+  const scored = run.lastScored;
+  const predictions =
+    scored?.theta === classifier.theta && scored.data === data.test ? scored.predicted : await compute.predict(classifier.shape, classifier.theta, data.test);
+  return ended({ classifier, predictions, confusion: confusionMatrix(predictions, data.test.labels, data.numClasses), cancelled: false });
 }
 
 function counts(data: ClassifyData): ClassifyResult['counts'] {

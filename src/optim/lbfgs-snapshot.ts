@@ -1,16 +1,57 @@
 /**
- * Snapshot files: a JSON header for the scalars, then the vectors as little-endian float64, so
- * a checkpoint restores bit for bit. Version 2 adds the pairs' inner products (the GPU's
- * vector-free recursion keeps them); version 1 files still decode, without them.
+ * Snapshot files: a container (src/io/container.ts) whose header holds the scalars and whose
+ * float64 blobs hold the vectors, so a checkpoint restores bit for bit. The pairs' inner
+ * products (the GPU's vector-free recursion keeps them) are saved when the backend had them.
  */
+import { decodeContainer, encodeContainer, isCount, readFrame, type BlobValue, type ContainerKind } from '../io/container';
 import type { LbfgsSnapshot } from './lbfgs';
 import type { InnerProducts } from './vector-free';
 
-const MAGIC_V1 = 'LBFGS-SNAPSHOT-1';
-const MAGIC = 'LBFGS-SNAPSHOT-2';
+export const LBFGS_SNAPSHOT: ContainerKind = {
+  magic: 'SAELBFGS',
+  version: 3,
+  what: 'an L-BFGS snapshot',
+  older: {
+    // Formats 1 and 2 began with their header's length, then {"magic":"LBFGS-SNAPSHOT-1" (or -2).
+    format: (bytes) => {
+      const match = /^\{"magic":"LBFGS-SNAPSHOT-([12])"/.exec(new TextDecoder().decode(bytes.subarray(4, 32)));
+      return match ? Number(match[1]) : undefined;
+    },
+    read: readFormats1And2,
+  },
+};
 
-export class SnapshotError extends Error {
-  override name = 'SnapshotError';
+/**
+ * Formats 1 and 2: the header's length, the header (the same scalars), then from the next
+ * multiple of 8 the float64s in order x, g, s₁, y₁, s₂, y₂, … and, in format 2 when
+ * `innerProducts` is set, the products ss, sy, yy, gs, gy.
+ */
+function readFormats1And2(bytes: Uint8Array, format: number, fail: (why: string) => never) {
+  const { header, blobArea } = readFrame(bytes, 0, fail);
+  const { magic: _, ...fields } = header;
+  const n = header.length;
+  const ys = header.ys;
+  if (!isCount(n) || !Array.isArray(ys)) return fail('corrupt header: no length or ys');
+  const k = ys.length;
+  const withProducts = format === 2 && header.innerProducts === true;
+  const values = (2 + 2 * k) * n + (withProducts ? 3 * k * k + 2 * k : 0);
+  if (blobArea.length !== values * 8) fail(`truncated: ${values} values expected, the file holds ${Math.floor(blobArea.length / 8)}`);
+  let at = 0;
+  const next = (count: number) => blobArea.subarray(at, (at += count * 8));
+  const blobs = new Map<string, Uint8Array>([
+    ['x', next(n)],
+    ['grad', next(n)],
+  ]);
+  // The pairs were interleaved; this container keeps the s and the y of all pairs together.
+  const s = new Uint8Array(k * n * 8);
+  const y = new Uint8Array(k * n * 8);
+  for (let i = 0; i < k; i++) {
+    s.set(next(n), i * n * 8);
+    y.set(next(n), i * n * 8);
+  }
+  blobs.set('s', s).set('y', y);
+  if (withProducts) for (const [name, count] of [['ss', k * k], ['sy', k * k], ['yy', k * k], ['gs', k], ['gy', k]] as const) blobs.set(name, next(count));
+  return { header: { ...fields, innerProducts: withProducts }, blobs };
 }
 
 export function encodeLbfgsSnapshot(snapshot: LbfgsSnapshot): Uint8Array {
@@ -18,72 +59,54 @@ export function encodeLbfgsSnapshot(snapshot: LbfgsSnapshot): Uint8Array {
   const k = snapshot.corrections.length;
   const products = snapshot.innerProducts;
   if (products && products.count !== k) throw new RangeError(`inner products of ${products.count} pairs for ${k} pairs`);
-  const header = new TextEncoder().encode(
-    JSON.stringify({
-      magic: MAGIC,
-      length: n,
-      iteration: snapshot.iteration,
-      evaluations: snapshot.evaluations,
-      cost: snapshot.cost,
-      hDiag: snapshot.hDiag,
-      ys: snapshot.corrections.map((c) => c.ys),
-      innerProducts: products !== undefined,
-    }),
-  );
-  const vectors: ArrayLike<number>[] = [snapshot.x, snapshot.grad, ...snapshot.corrections.flatMap((c) => [c.s, c.y])];
+  const vectors = [snapshot.x, snapshot.grad, ...snapshot.corrections.flatMap((c) => [c.s, c.y])];
   for (const v of vectors) if (v.length !== n) throw new RangeError('snapshot vectors differ in length');
-  if (products) vectors.push(products.ss, products.sy, products.yy, products.gs, products.gy);
-  const values = vectors.reduce((sum, v) => sum + v.length, 0);
-  const dataStart = Math.ceil((4 + header.length) / 8) * 8;
-  const bytes = new Uint8Array(dataStart + values * 8);
-  const view = new DataView(bytes.buffer);
-  view.setUint32(0, header.length, true);
-  bytes.set(header, 4);
-  let offset = dataStart;
-  for (const v of vectors) {
-    for (let i = 0; i < v.length; i++, offset += 8) view.setFloat64(offset, v[i], true);
-  }
-  return bytes;
+  // The pairs as two k×n blocks, oldest first.
+  const blobs: Record<string, BlobValue> = { x: snapshot.x, grad: snapshot.grad, s: snapshot.corrections.map((c) => c.s), y: snapshot.corrections.map((c) => c.y) };
+  if (products) Object.assign(blobs, { ss: products.ss, sy: products.sy, yy: products.yy, gs: products.gs, gy: products.gy });
+  const header = {
+    length: n,
+    iteration: snapshot.iteration,
+    evaluations: snapshot.evaluations,
+    cost: snapshot.cost,
+    hDiag: snapshot.hDiag,
+    ys: snapshot.corrections.map((c) => c.ys),
+    innerProducts: products !== undefined,
+  };
+  return encodeContainer(LBFGS_SNAPSHOT, header, blobs);
 }
 
-export function decodeLbfgsSnapshot(bytes: Uint8Array): LbfgsSnapshot {
-  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-  if (bytes.byteLength < 4) throw new SnapshotError('truncated L-BFGS snapshot');
-  const headerLength = view.getUint32(0, true);
-  let header;
-  try {
-    header = JSON.parse(new TextDecoder().decode(bytes.subarray(4, 4 + headerLength)));
-  } catch {
-    throw new SnapshotError('not an L-BFGS snapshot (unreadable header)');
-  }
-  if (header.magic !== MAGIC && header.magic !== MAGIC_V1) throw new SnapshotError('not an L-BFGS snapshot');
-  const n: number = header.length;
-  const ys: number[] = header.ys;
+/** Reads a snapshot; a wrong, truncated or corrupt one is a CheckpointError naming `source`. */
+export function decodeLbfgsSnapshot(bytes: Uint8Array, source = 'L-BFGS snapshot'): LbfgsSnapshot {
+  const file = decodeContainer(LBFGS_SNAPSHOT, bytes, source);
+  const { header, corrupt } = file;
+  const n = header.length;
+  if (!isCount(n) || n === 0) return corrupt(`length is ${JSON.stringify(n)}`);
+  for (const key of ['iteration', 'evaluations']) if (!isCount(header[key])) corrupt(`${key} is ${JSON.stringify(header[key])}, not a whole number`);
+  const ys = header.ys;
+  if (!Array.isArray(ys) || !ys.every((v) => typeof v === 'number')) return corrupt('ys is not a list of numbers');
+  // JSON has no NaN or ±∞: such a cost or γ is written as null.
+  const number = (key: string): number => {
+    const value = header[key];
+    if (value === null) return NaN;
+    if (typeof value !== 'number') return corrupt(`${key} is ${JSON.stringify(value)}, not a number`);
+    return value;
+  };
   const k = ys.length;
-  const withProducts = header.magic === MAGIC && header.innerProducts === true;
-  let offset = Math.ceil((4 + headerLength) / 8) * 8;
-  const expected = offset + ((2 + 2 * k) * n + (withProducts ? 3 * k * k + 2 * k : 0)) * 8;
-  if (bytes.byteLength !== expected) throw new SnapshotError('truncated L-BFGS snapshot');
-  const next = (length: number) => {
-    const v = new Float64Array(length);
-    for (let i = 0; i < length; i++, offset += 8) v[i] = view.getFloat64(offset, true);
-    return v;
-  };
-  const x = next(n);
-  const grad = next(n);
-  const corrections = ys.map((value) => ({ s: next(n), y: next(n), ys: value }));
+  if (k * n > Number.MAX_SAFE_INTEGER / 8) corrupt(`${k} pairs of ${n} values`);
+  const x = file.float64('x', n, 'the iterate x');
+  const grad = file.float64('grad', n, 'the gradient');
+  const s = file.float64('s', k * n, 'the steps s');
+  const y = file.float64('y', k * n, 'the gradient changes y');
+  const corrections = ys.map((value: number, i: number) => ({ s: s.subarray(i * n, (i + 1) * n), y: y.subarray(i * n, (i + 1) * n), ys: value }));
   let innerProducts: InnerProducts | undefined;
-  if (withProducts) innerProducts = { count: k, ss: next(k * k), sy: next(k * k), yy: next(k * k), gs: next(k), gy: next(k) };
-  return {
-    iteration: header.iteration,
-    evaluations: header.evaluations,
-    cost: header.cost,
-    hDiag: header.hDiag,
-    x,
-    grad,
-    corrections,
-    innerProducts,
-  };
+  if (header.innerProducts === true) {
+    const square = (name: string) => file.float64(name, k * k, `the inner products ${name}`);
+    innerProducts = { count: k, ss: square('ss'), sy: square('sy'), yy: square('yy'), gs: file.float64('gs', k, 'the inner products gs'), gy: file.float64('gy', k, 'the inner products gy') };
+  } else if (header.innerProducts !== false) {
+    corrupt(`innerProducts is ${JSON.stringify(header.innerProducts)}`);
+  }
+  return { iteration: header.iteration as number, evaluations: header.evaluations as number, cost: number('cost'), hDiag: number('hDiag'), x, grad, corrections, innerProducts };
 }
 
 /** The snapshot with only its newest `kept` pairs (and their inner products). */

@@ -5,7 +5,8 @@
  * the same seed on the same engine it is reproducible.
  */
 import { countersSince, type GpuCounters } from '../gpu/counters';
-import { DEFAULT_CORRECTIONS, minimizeLbfgs, resumeLbfgs, type LbfgsBackend, type LbfgsIteration, type LbfgsSnapshot } from '../optim/lbfgs';
+import { DEFAULT_CORRECTIONS } from '../optim/lbfgs';
+import { runLbfgs } from '../optim/lbfgs-run';
 import { decodeLbfgsSnapshot, encodeLbfgsSnapshot } from '../optim/lbfgs-snapshot';
 import type { CostParts } from '../reference/autoencoder';
 import { Random } from '../random';
@@ -75,19 +76,6 @@ export interface TrainOptions {
   onCheckpoint?: (checkpoint: Checkpoint) => void | Promise<void>;
 }
 
-/**
- * Lets timers, signals (Ctrl-C) and page events run: CPU work awaited as already-resolved
- * promises would otherwise never give the event loop a turn. Yields at most every 30 ms.
- */
-export function eventLoopYielder(): () => Promise<void> {
-  let last = performance.now();
-  return async () => {
-    if (performance.now() - last < 30) return;
-    await new Promise((resolve) => setTimeout(resolve, 0));
-    last = performance.now();
-  };
-}
-
 export const ADAM_DEFAULTS = { beta1: 0.9, beta2: 0.999, epsilon: 1e-8 };
 
 export async function train<V>(engine: TrainingEngine<V>, options: TrainOptions): Promise<TrainingResult> {
@@ -99,7 +87,7 @@ export async function train<V>(engine: TrainingEngine<V>, options: TrainOptions)
 
   const run =
     config.optimizer === 'lbfgs'
-      ? await runLbfgs(engine, options, elapsed)
+      ? await runLbfgsTraining(engine, options, elapsed)
       : await runFirstOrder(engine, options, elapsed);
   await engine.finish();
   const loopSeconds = (performance.now() - started) / 1000;
@@ -158,104 +146,45 @@ function checkpointFrom(
   return { config: options.config, shape: engine.shape, elapsedSeconds, ...fields };
 }
 
-async function runLbfgs<V>(engine: TrainingEngine<V>, options: TrainOptions, elapsed: () => number): Promise<RunOutcome> {
-  const { config, resumeFrom, signal } = options;
+async function runLbfgsTraining<V>(engine: TrainingEngine<V>, options: TrainOptions, elapsed: () => number): Promise<RunOutcome> {
+  const { config, resumeFrom } = options;
   const every = options.checkpointEvery ?? 0;
   const clock = checkpointClock(options, elapsed);
-  let initialCost = resumeFrom?.initialCost ?? NaN;
-  let lastSnapshot: LbfgsSnapshot | undefined;
-  const yieldNow = eventLoopYielder();
 
   if (config.iterations === 0 && !resumeFrom) {
     const { cost } = await engine.summarize(options.initialTheta);
     return { theta: options.initialTheta.slice(), initialCost: cost, iterations: 0, evaluations: 1, exitReason: 'evaluation-only' };
   }
+  if (resumeFrom && !resumeFrom.lbfgs) throw new Error('the checkpoint holds no L-BFGS state; resume it with the optimizer it was made with');
 
-  const backend: LbfgsBackend = await engine.lbfgs(options.corrections ?? DEFAULT_CORRECTIONS);
-  const lbfgsOptions = {
+  const { onCheckpoint } = options;
+  const run = await runLbfgs(await engine.lbfgs(options.corrections ?? DEFAULT_CORRECTIONS), {
     maxIterations: config.iterations,
-    signal,
-    onStart: async (start: { cost: number; parts?: CostParts }) => {
-      initialCost = start.cost;
-      await options.onProgress?.({
-        iteration: 0,
+    signal: options.signal,
+    from: resumeFrom ? { snapshot: decodeLbfgsSnapshot(resumeFrom.lbfgs!) } : { x0: options.initialTheta },
+    initialCost: resumeFrom?.initialCost,
+    onProgress: (p) =>
+      options.onProgress?.({
+        iteration: p.iteration,
         totalIterations: config.iterations,
-        evaluations: 1,
-        cost: start.cost,
-        parts: start.parts,
+        evaluations: p.evaluations,
+        cost: p.cost,
+        parts: p.parts,
         elapsedSeconds: elapsed(),
-        readTheta: () => backend.readX(),
-      });
-    },
-    onIteration: async (info: LbfgsIteration) => {
-      if (Number.isNaN(initialCost)) initialCost = info.previousCost;
-      await yieldNow();
-      await options.onProgress?.({
-        iteration: info.iteration,
-        totalIterations: config.iterations,
-        evaluations: info.evaluations,
-        cost: info.cost,
-        parts: info.parts,
-        elapsedSeconds: elapsed(),
-        readTheta: () => backend.readX(),
-      });
-      const due = (every > 0 && info.iteration % every === 0) || clock.due();
-      const stopping = signal?.aborted === true;
-      if (options.onCheckpoint && (due || stopping || info.iteration === config.iterations)) {
-        lastSnapshot = await info.snapshot();
-        clock.reset();
-        await options.onCheckpoint(
-          checkpointFrom(
-            options,
-            engine,
-            {
-              iteration: info.iteration,
-              evaluations: info.evaluations,
-              initialCost,
-              cost: info.cost,
-              theta: lastSnapshot.x,
-              state: {},
-              lbfgs: encodeLbfgsSnapshot(lastSnapshot),
-            },
-            elapsed(),
-          ),
-        );
-      }
-      return !stopping;
-    },
-  };
-
-  try {
-    let result;
-    if (resumeFrom) {
-      if (!resumeFrom.lbfgs) throw new Error('the checkpoint holds no L-BFGS state; resume it with the optimizer it was made with');
-      result = await resumeLbfgs(backend, decodeLbfgsSnapshot(resumeFrom.lbfgs), lbfgsOptions);
-    } else {
-      result = await minimizeLbfgs(backend, options.initialTheta, lbfgsOptions);
-    }
-    if (Number.isNaN(initialCost)) initialCost = result.cost;
-    const theta = await backend.readX();
-    // A checkpoint of where the run ended: after a non-finite cost (L-BFGS never accepts a
-    // non-finite point, so x is the last finite one) or a stop inside a line search (x is the
-    // last accepted iterate). A run stopped before its first iteration leaves none.
-    const divergedAt = result.exitReason === 'non-finite' ? result.iterations + 1 : undefined;
-    const progressed = result.iterations > (resumeFrom?.iteration ?? 0);
-    const stoppedUncheckpointed = result.exitReason === 'cancelled' && lastSnapshot?.iteration !== result.iterations;
-    if (options.onCheckpoint && progressed && (divergedAt !== undefined || stoppedUncheckpointed)) {
-      const snapshot = { ...(await backend.read()), iteration: result.iterations, evaluations: result.evaluations, cost: result.cost };
-      await options.onCheckpoint(
-        checkpointFrom(
-          options,
-          engine,
-          { iteration: result.iterations, evaluations: result.evaluations, initialCost, cost: result.cost, theta, state: {}, lbfgs: encodeLbfgsSnapshot(snapshot) },
-          elapsed(),
-        ),
-      );
-    }
-    return { theta, initialCost, iterations: result.iterations, evaluations: result.evaluations, exitReason: result.exitReason, divergedAt };
-  } finally {
-    backend.dispose();
-  }
+        readTheta: p.readX,
+      }),
+    snapshotDue: (iteration) => (every > 0 && iteration % every === 0) || clock.due() || iteration === config.iterations,
+    onSnapshot: onCheckpoint
+      ? async (snapshot, initialCost) => {
+          clock.reset();
+          const { iteration, evaluations, cost } = snapshot;
+          const fields = { iteration, evaluations, initialCost, cost, theta: snapshot.x, state: {}, lbfgs: encodeLbfgsSnapshot(snapshot) };
+          await onCheckpoint(checkpointFrom(options, engine, fields, elapsed()));
+        }
+      : undefined,
+  });
+  const { result } = run;
+  return { theta: run.x, initialCost: run.initialCost, iterations: result.iterations, evaluations: result.evaluations, exitReason: result.exitReason, divergedAt: run.divergedAt };
 }
 
 /**

@@ -1,11 +1,48 @@
-/** Checkpoint files: decodeCheckpoint. */
+/** Checkpoint files: decodeCheckpoint; and the L-BFGS snapshots they hold: decodeLbfgsSnapshot. Current and older formats. */
+import { readFileSync } from 'node:fs';
+import { assembleContainer, containerParts } from '../../../src/io/container';
+import type { LbfgsSnapshot } from '../../../src/optim/lbfgs';
+import { decodeLbfgsSnapshot, encodeLbfgsSnapshot, LBFGS_SNAPSHOT } from '../../../src/optim/lbfgs-snapshot';
 import { thetaLayout } from '../../../src/reference/params';
-import { CheckpointError, decodeCheckpoint, encodeCheckpoint, type Checkpoint } from '../../../src/train/checkpoint';
+import { CheckpointError, decodeCheckpoint, encodeCheckpoint, TRAINING_CHECKPOINT, type Checkpoint } from '../../../src/train/checkpoint';
 import { presets, validateConfig, type TrainConfig } from '../../../src/train/config';
-import { jsonLies, site } from '../mutations';
+import { jsonLies, site, type Site } from '../mutations';
 import { expectValid, isPositiveInteger, KiB, seededValues, type Seed, type Target } from './target';
 
-const MAGIC = 'SAECKPT1';
+/** The container's version and header length (src/io/container.ts). */
+export const CONTAINER_SITES: Site[] = [site(8, 4, true, 'format version'), site(12, 4, true, 'header length')];
+
+/**
+ * The older formats' frame (before src/io/container.ts): `prefix` (a magic, or nothing), the
+ * header's length, the JSON header, then from the next multiple of 8 the payload.
+ */
+function assembleOlder(prefix: string, json: string, payload: Uint8Array): Uint8Array {
+  const text = new TextEncoder().encode(json);
+  const start = Math.ceil((prefix.length + 4 + text.length) / 8) * 8;
+  const out = new Uint8Array(start + payload.length);
+  out.set(new TextEncoder().encode(prefix));
+  new DataView(out.buffer).setUint32(prefix.length, text.length, true);
+  out.set(text, prefix.length + 4);
+  out.set(payload, start);
+  return out;
+}
+
+/** A seed from a file the older writers made (test/fixtures/checkpoints), with lies about its header. */
+export function olderSeed(file: string, prefix: string, read: Seed['read'], check: Seed['check']): Seed {
+  const bytes = new Uint8Array(readFileSync(new URL(`../../fixtures/checkpoints/${file}`, import.meta.url)));
+  const jsonLength = new DataView(bytes.buffer).getUint32(prefix.length, true);
+  const jsonEnd = prefix.length + 4 + jsonLength;
+  const header = JSON.parse(new TextDecoder().decode(bytes.subarray(prefix.length + 4, jsonEnd)));
+  const payload = bytes.slice(Math.ceil(jsonEnd / 8) * 8);
+  return {
+    name: file,
+    bytes,
+    sites: [site(prefix.length, 4, true, 'header length')],
+    extra: jsonLies(header, (json) => assembleOlder(prefix, json, payload), 'header'),
+    read,
+    check,
+  };
+}
 
 function check(result: unknown): void {
   const c = result as Checkpoint;
@@ -27,18 +64,6 @@ function check(result: unknown): void {
   expectValid(c.lbfgs === undefined || (c.lbfgs instanceof Uint8Array && c.lbfgs.length > 0), 'lbfgs is not bytes');
 }
 
-/** A checkpoint file around the given JSON header and the seed's arrays. */
-function assemble(json: string, payload: Uint8Array): Uint8Array {
-  const text = new TextEncoder().encode(json);
-  const start = Math.ceil((MAGIC.length + 4 + text.length) / 8) * 8;
-  const out = new Uint8Array(start + payload.length);
-  out.set(new TextEncoder().encode(MAGIC));
-  new DataView(out.buffer).setUint32(MAGIC.length, text.length, true);
-  out.set(text, MAGIC.length + 4);
-  out.set(payload, start);
-  return out;
-}
-
 function checkpointSeed(name: string, optimizer: TrainConfig['optimizer'], state: string[], lbfgsBytes: number): Seed {
   const shape = { visibleSize: 4, hiddenSize: 3 };
   const n = thetaLayout(shape).length;
@@ -55,14 +80,12 @@ function checkpointSeed(name: string, optimizer: TrainConfig['optimizer'], state
     ...(lbfgsBytes ? { lbfgs: new Uint8Array(seededValues(lbfgsBytes, 30, 256).map(Math.floor)) } : {}),
   };
   const bytes = encodeCheckpoint(c);
-  const jsonLength = new DataView(bytes.buffer).getUint32(MAGIC.length, true);
-  const header = JSON.parse(new TextDecoder().decode(bytes.subarray(12, 12 + jsonLength)));
-  const payload = bytes.slice(Math.ceil((12 + jsonLength) / 8) * 8);
+  const { json, blobArea } = containerParts(bytes);
   return {
     name,
     bytes,
-    sites: [site(MAGIC.length, 4, true, 'header length')],
-    extra: jsonLies(header, (json) => assemble(json, payload), 'header'),
+    sites: CONTAINER_SITES,
+    extra: jsonLies(JSON.parse(json), (lie) => assembleContainer(TRAINING_CHECKPOINT, lie, blobArea), 'header'),
     read: decodeCheckpoint,
     check,
   };
@@ -78,5 +101,56 @@ export const checkpointTarget: Target = {
     checkpointSeed('lbfgs.ckpt', 'lbfgs', [], 37),
     checkpointSeed('adam.ckpt', 'adam', ['m', 'v'], 0),
     checkpointSeed('sgd.ckpt', 'sgd', ['velocity'], 0),
+    olderSeed('train-lbfgs-v1.ckpt', 'SAECKPT1', decodeCheckpoint, check),
+    olderSeed('train-adam-v1.ckpt', 'SAECKPT1', decodeCheckpoint, check),
   ],
+};
+
+function checkSnapshot(result: unknown): void {
+  const s = result as LbfgsSnapshot;
+  const n = s.x?.length;
+  expectValid(s.x instanceof Float64Array && n > 0 && s.grad instanceof Float64Array && s.grad.length === n, 'x and the gradient differ in length');
+  for (const key of ['iteration', 'evaluations'] as const) expectValid(Number.isInteger(s[key]) && s[key] >= 0, `${key} is ${s[key]}`);
+  for (const key of ['cost', 'hDiag'] as const) expectValid(typeof s[key] === 'number', `${key} is ${JSON.stringify(s[key])}`);
+  for (const pair of s.corrections) {
+    expectValid(pair.s.length === n && pair.y.length === n && typeof pair.ys === 'number', 'a pair of the wrong length');
+  }
+  const p = s.innerProducts;
+  const k = s.corrections.length;
+  if (p) expectValid(p.count === k && p.ss.length === k * k && p.sy.length === k * k && p.yy.length === k * k && p.gs.length === k && p.gy.length === k, 'inner products of the wrong size');
+}
+
+function snapshotSeed(name: string, withProducts: boolean): Seed {
+  const n = 7;
+  const k = 2;
+  const vector = (seed: number) => Float64Array.from(seededValues(n, seed, 2));
+  const square = (seed: number) => Float64Array.from(seededValues(k * k, seed));
+  const snapshot: LbfgsSnapshot = {
+    iteration: 5,
+    evaluations: 6,
+    cost: 0.5,
+    hDiag: 0.25,
+    x: vector(40),
+    grad: vector(41),
+    corrections: [0, 1].map((i) => ({ s: vector(42 + i), y: vector(44 + i), ys: 0.1 + i })),
+    ...(withProducts ? { innerProducts: { count: k, ss: square(50), sy: square(51), yy: square(52), gs: vector(53).subarray(0, k), gy: vector(54).subarray(0, k) } } : {}),
+  };
+  const bytes = encodeLbfgsSnapshot(snapshot);
+  const { json, blobArea } = containerParts(bytes);
+  return {
+    name,
+    bytes,
+    sites: CONTAINER_SITES,
+    extra: jsonLies(JSON.parse(json), (lie) => assembleContainer(LBFGS_SNAPSHOT, lie, blobArea), 'header'),
+    read: decodeLbfgsSnapshot,
+    check: checkSnapshot,
+  };
+}
+
+export const lbfgsSnapshotTarget: Target = {
+  name: 'L-BFGS snapshot',
+  errorName: 'CheckpointError',
+  isOwnError: (error) => error instanceof CheckpointError,
+  budget: (bytes) => ({ largest: bytes.length + 64 * KiB, total: 4 * bytes.length + 256 * KiB }),
+  seeds: () => [snapshotSeed('gpu-snapshot.bin', true), snapshotSeed('cpu-snapshot.bin', false), olderSeed('lbfgs-snapshot-v2.bin', '', decodeLbfgsSnapshot, checkSnapshot)],
 };

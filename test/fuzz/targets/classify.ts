@@ -1,14 +1,14 @@
-/** The classification pipeline's files: its checkpoint (SAECLS01) and the classifier's model.json. */
-import { decodeClassifyCheckpoint, encodeClassifyCheckpoint } from '../../../src/classify/checkpoint';
+/** The classification pipeline's files: its checkpoint and the classifier's model.json. */
+import { CLASSIFY_CHECKPOINT, decodeClassifyCheckpoint, encodeClassifyCheckpoint } from '../../../src/classify/checkpoint';
 import { classifierModelJson, readClassifierModelFile } from '../../../src/classify/model-file';
 import { defaultSettings, type ClassifyCheckpoint } from '../../../src/classify/pipeline';
 import { DataError } from '../../../src/data/errors';
 import { classifierLayout, type ClassifierShape } from '../../../src/reference/classifier';
-import { CheckpointError } from '../../../src/train/checkpoint';
-import { jsonLies, site } from '../mutations';
+import { assembleContainer, CheckpointError, containerParts } from '../../../src/io/container';
+import { CONTAINER_SITES, olderSeed } from './checkpoint';
+import { jsonLies } from '../mutations';
 import { allFinite, expectValid, isPositiveInteger, KiB, seededValues, type Seed, type Target } from './target';
 
-const MAGIC = 'SAECLS01';
 const utf8 = (text: string) => new TextEncoder().encode(text);
 
 function checkCheckpoint(result: unknown): void {
@@ -21,17 +21,6 @@ function checkCheckpoint(result: unknown): void {
   if (c.current) expectValid(c.current.state instanceof Uint8Array, 'the current stage has no state bytes');
 }
 
-function assemble(json: string, payload: Uint8Array): Uint8Array {
-  const text = utf8(json);
-  const start = Math.ceil((MAGIC.length + 4 + text.length) / 8) * 8;
-  const out = new Uint8Array(start + payload.length);
-  out.set(utf8(MAGIC));
-  new DataView(out.buffer).setUint32(MAGIC.length, text.length, true);
-  out.set(text, MAGIC.length + 4);
-  out.set(payload, start);
-  return out;
-}
-
 function checkpointSeed(): Seed {
   const checkpoint: ClassifyCheckpoint = {
     settings: { ...defaultSettings, task: 'stacked' },
@@ -42,14 +31,12 @@ function checkpointSeed(): Seed {
     current: { name: 'sparse autoencoder, layer 2', kind: 'autoencoder', state: new Uint8Array(seededValues(29, 4, 256).map(Math.floor)), seconds: 0.5 },
   };
   const bytes = encodeClassifyCheckpoint(checkpoint);
-  const jsonLength = new DataView(bytes.buffer).getUint32(MAGIC.length, true);
-  const header = JSON.parse(new TextDecoder().decode(bytes.subarray(12, 12 + jsonLength)));
-  const payload = bytes.slice(Math.ceil((12 + jsonLength) / 8) * 8);
+  const { json, blobArea } = containerParts(bytes);
   return {
     name: 'stacked.ckpt',
     bytes,
-    sites: [site(MAGIC.length, 4, true, 'header length')],
-    extra: jsonLies(header, (json) => assemble(json, payload), 'header'),
+    sites: CONTAINER_SITES,
+    extra: jsonLies(JSON.parse(json), (lie) => assembleContainer(CLASSIFY_CHECKPOINT, lie, blobArea), 'header'),
     read: decodeClassifyCheckpoint,
     check: checkCheckpoint,
   };
@@ -61,7 +48,7 @@ export const classifyCheckpointTarget: Target = {
   isOwnError: (error) => error instanceof CheckpointError,
   // Blobs are copied out of the file: never more than the file, a few times over.
   budget: (bytes) => ({ largest: bytes.length + 64 * KiB, total: 4 * bytes.length + 256 * KiB }),
-  seeds: () => [checkpointSeed()],
+  seeds: () => [checkpointSeed(), olderSeed('classify-softmax-v1.ckpt', 'SAECLS01', decodeClassifyCheckpoint, checkCheckpoint)],
 };
 
 function checkModel(result: unknown, bytes: Uint8Array): void {

@@ -1,6 +1,6 @@
 /** The readers the fuzz tests cover, by name. */
 import { canaryTargets } from './canaries';
-import { checkpointTarget } from './checkpoint';
+import { checkpointTarget, lbfgsSnapshotTarget } from './checkpoint';
 import { classifierModelTarget, classifyCheckpointTarget } from './classify';
 import { idxTarget } from './idx';
 import { jpegTarget, pngTarget } from './images';
@@ -14,6 +14,7 @@ export const targets: Record<string, Target> = {
   png: pngTarget,
   jpeg: jpegTarget,
   checkpoint: checkpointTarget,
+  'lbfgs-snapshot': lbfgsSnapshotTarget,
   'model-json': modelJsonTarget,
   'classify-checkpoint': classifyCheckpointTarget,
   'classifier-model-json': classifierModelTarget,
