@@ -160,7 +160,7 @@ export class GpuSparseAutoencoder extends GpuModel {
     const { visibleSize: v, hiddenSize: h } = this.shape;
     const output = outputOf(this.shape);
     const [L, buffer] = [this.layout, this.buffers];
-    const kit: LayerKit = { config: this.config, geometry };
+    const kit: LayerKit = { config: this.config, geometry, scratch: buffer };
     const hp = () => this.hyperparameters;
     const x = geometry.dataRows(buffer.x, roundUp4(v));
     const a2 = geometry.resultRows(buffer.a2, roundUp4(h));
@@ -168,50 +168,29 @@ export class GpuSparseAutoencoder extends GpuModel {
     for (let p = 0; p < geometry.pieces; p++) {
       steps.push(
         denseForward(kit, p, { input: x, inputs: v, weights: buffer.w1p, output: a2, outputs: h, activation: 'sigmoid', biasOffset: L.b1 }),
-        ...columnMean(kit, p, { src: a2, cols: h, partials: buffer.columnPartials, out: buffer.meanActivation, outOffset: 0, mean: true }),
+        ...columnMean(kit, p, { src: a2, cols: h, out: buffer.meanActivation, outOffset: 0, mean: true }),
       );
     }
     for (let p = 0; p < geometry.pieces; p++) {
       steps.push(
         denseForward(kit, p, { input: fromRow0(a2), inputs: h, weights: buffer.w2p, output: whole(buffer.a3), outputs: v, activation: output, biasOffset: L.b2 }),
         ...reconstructionDelta(kit, p, {
-          output: whole(buffer.a3),
-          data: x,
-          size: v,
-          activation: output,
-          delta: buffer.delta3,
-          squaredErrorPartials: buffer.squaredErrorPartials,
-          columnPartials: buffer.columnPartials,
-          squaredErrorTotals: buffer.squaredErrorTotals,
-          biasGradient: L.b2,
+          output: whole(buffer.a3), data: x, size: v, activation: output, delta: buffer.delta3,
+          squaredErrorPartials: buffer.squaredErrorPartials, squaredErrorTotals: buffer.squaredErrorTotals, biasGradient: L.b2,
         }),
-        ...denseBackward(kit, p, { input: fromRow0(a2), inputs: h, delta: buffer.delta3, outputs: v, weights: buffer.w2p, weightGradient: L.W2, lambda: () => hp().lambda, splitPartials: buffer.splitPartials, backprop: buffer.backprop }),
+        ...denseBackward(kit, p, { input: fromRow0(a2), inputs: h, delta: buffer.delta3, outputs: v, weights: buffer.w2p, weightGradient: L.W2, lambda: () => hp().lambda, backprop: buffer.backprop }),
         ...hiddenDelta(kit, p, {
-          backprop: buffer.backprop,
-          activations: a2,
-          size: h,
-          activation: 'sigmoid',
-          sparsity: () => ({ sparsityParam: hp().sparsityParam, beta: hp().beta }),
-          meanActivation: buffer.meanActivation,
-          delta: buffer.delta2,
-          columnPartials: buffer.columnPartials,
-          biasGradient: L.b1,
+          backprop: buffer.backprop, activations: a2, size: h, activation: 'sigmoid', sparsity: () => ({ sparsityParam: hp().sparsityParam, beta: hp().beta }),
+          meanActivation: buffer.meanActivation, delta: buffer.delta2, biasGradient: L.b1,
         }),
-        ...denseBackward(kit, p, { input: x, inputs: v, delta: buffer.delta2, outputs: h, weights: buffer.w1p, weightGradient: L.W1, lambda: () => hp().lambda, splitPartials: buffer.splitPartials }),
+        ...denseBackward(kit, p, { input: x, inputs: v, delta: buffer.delta2, outputs: h, weights: buffer.w1p, weightGradient: L.W1, lambda: () => hp().lambda }),
       );
     }
     steps.push(
       // W1 and W2 are contiguous in θ: ΣW1² + ΣW2² in one pass.
       ...reconstructionCost({
-        weights: { offset: L.W1, count: 2 * h * v },
-        weightPartials: buffer.weightPartials,
-        squaredErrorTotals: buffer.squaredErrorTotals,
-        size: v,
-        hidden: h,
-        meanActivation: buffer.meanActivation,
-        params: hp,
-        sparse: true,
-        out: this.costBuffer,
+        weights: { offset: L.W1, count: 2 * h * v }, weightPartials: buffer.weightPartials, squaredErrorTotals: buffer.squaredErrorTotals,
+        size: v, hidden: h, meanActivation: buffer.meanActivation, params: hp, sparse: true, out: this.costBuffer,
       }),
     );
     return steps;

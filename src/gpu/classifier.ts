@@ -17,7 +17,7 @@
  * logits stay whole and each piece runs forward and backward before the next; the cross-entropy
  * partials of all pieces lie side by side.
  */
-import { classifierLayout, type ClassifierLayout, type ClassifierParts, type ClassifierShape, type LabeledData } from '../reference/classifier';
+import { classifierLayout, validateLabeledData, type ClassifierLayout, type ClassifierParts, type ClassifierShape, type LabeledData } from '../reference/classifier';
 import type { GpuContext } from './device';
 import { denseBackward, denseForward, fromRow0, hiddenDelta, padWeights, softmaxCost, softmaxDelta, whole, type LayerKit, type RowsOf } from './layers';
 import { GpuModel, type GpuModelOptions, type PieceGeometry } from './model';
@@ -54,12 +54,7 @@ export class GpuClassifier extends GpuModel {
     const layout = classifierLayout(shape);
     const { inputSize, hiddenSizes, numClasses: k } = shape;
     const m = data.examples;
-    if (data.visibleSize !== inputSize) throw new RangeError(`data has ${data.visibleSize} values per example; the classifier expects ${inputSize}`);
-    if (Number.isInteger(m) && m > 0) {
-      if (data.data.length !== m * inputSize) throw new RangeError(`data holds ${data.data.length} values, expected ${m} × ${inputSize}`);
-      if (data.labels.length !== m) throw new RangeError(`${data.labels.length} labels for ${m} examples`);
-      for (let r = 0; r < m; r++) if (!(data.labels[r] < k)) throw new RangeError(`label ${r} is ${data.labels[r]}; classes are 0 … ${k - 1}`);
-    }
+    validateLabeledData(data, shape);
     checkLambda(lambda);
     const sizes4 = [inputSize, ...hiddenSizes].map(roundUp4);
     const k4 = roundUp4(k);
@@ -169,7 +164,7 @@ export class GpuClassifier extends GpuModel {
     // The number of sigmoid layers: sizes[depth] is the top one, below the softmax.
     const depth = hiddenSizes.length;
     const [L, buffer] = [this.layout, this.buffers];
-    const kit: LayerKit = { config: this.config, geometry };
+    const kit: LayerKit = { config: this.config, geometry, scratch: buffer };
     const x = geometry.dataRows(buffer.x, roundUp4(inputSize));
     const logits = geometry.resultRows(buffer.logits, roundUp4(k));
     /** a⁽ˡ⁾ of the piece (a⁽⁰⁾ = X). */
@@ -187,42 +182,21 @@ export class GpuClassifier extends GpuModel {
         denseForward(kit, p, { input: activations(depth), inputs: sizes[depth], weights: buffer.thetaPadded, output: logits, outputs: k }),
         softmaxDelta(kit, p, { logits, labels: buffer.labels, classes: k, delta: buffer.deltaOut, lossPartials: buffer.lossPartials }),
         ...denseBackward(kit, p, {
-          input: activations(depth),
-          inputs: sizes[depth],
-          delta: buffer.deltaOut,
-          outputs: k,
-          weights: buffer.thetaPadded,
-          weightGradient: L.softmax,
-          lambda: () => this.lambda,
-          splitPartials: buffer.splitPartials,
-          backprop: depth > 0 ? buffer.backprop : undefined,
+          input: activations(depth), inputs: sizes[depth], delta: buffer.deltaOut, outputs: k, weights: buffer.thetaPadded,
+          weightGradient: L.softmax, lambda: () => this.lambda, backprop: depth > 0 ? buffer.backprop : undefined,
         }),
       );
       for (let l = depth; l >= 1; l--) {
         const layer = this.layers[l - 1];
         steps.push(
+          // ρ̂ is not read without a sparsity term: any buffer will do.
           ...hiddenDelta(kit, p, {
-            backprop: buffer.backprop,
-            activations: whole(layer.activations),
-            size: sizes[l],
-            activation: 'sigmoid',
-            sparsity: null,
-            // Not read without a sparsity term.
-            meanActivation: buffer.lossPartials,
-            delta: layer.delta,
-            columnPartials: buffer.columnPartials,
-            biasGradient: L.layers[l - 1].b,
+            backprop: buffer.backprop, activations: whole(layer.activations), size: sizes[l], activation: 'sigmoid', sparsity: null,
+            meanActivation: buffer.lossPartials, delta: layer.delta, biasGradient: L.layers[l - 1].b,
           }),
           ...denseBackward(kit, p, {
-            input: activations(l - 1),
-            inputs: sizes[l - 1],
-            delta: layer.delta,
-            outputs: sizes[l],
-            weights: layer.weights,
-            weightGradient: L.layers[l - 1].W,
-            lambda: () => 0,
-            splitPartials: buffer.splitPartials,
-            backprop: l > 1 ? buffer.backprop : undefined,
+            input: activations(l - 1), inputs: sizes[l - 1], delta: layer.delta, outputs: sizes[l], weights: layer.weights,
+            weightGradient: L.layers[l - 1].W, lambda: () => 0, backprop: l > 1 ? buffer.backprop : undefined,
           }),
         );
       }

@@ -39,10 +39,12 @@ import {
 } from './programs';
 import type { Batch, StepDefinition } from './steps';
 
-/** What every builder needs: the kernel variants and how this step list walks the data. */
+/** What every builder needs: the kernel variants, how this step list walks the data, and the model's scratch buffers. */
 export interface LayerKit {
   config: KernelConfig;
   geometry: PieceGeometry;
+  /** The first level of column reductions (chunks × the widest padded row) and split-K slices of ∇W (the largest). */
+  scratch: { columnPartials: GPUBuffer; splitPartials: GPUBuffer };
 }
 
 /** Rows a step reads: the binding and the row of the piece's first example in it. */
@@ -116,15 +118,16 @@ export function denseForward(kit: LayerKit, p: number, layer: DenseForward): Ste
 export function columnMean(
   kit: LayerKit,
   p: number,
-  spec: { src: BindingOf; cols: number; partials: GPUBuffer; out: Target; outOffset: number; mean: boolean },
+  spec: { src: BindingOf; cols: number; out: Target; outOffset: number; mean: boolean },
 ): StepDefinition[] {
   const cols4 = roundUp4(spec.cols);
+  const partials = kit.scratch.columnPartials;
   return [
     {
       make: (b) => columnSumsProgram({ rows: kit.geometry.piece(b, p).count, cols4: cols4 / 4 }, kit.config.laneGroup),
-      buffers: (_t, _g, b) => ({ src: spec.src(b, p), partials: spec.partials }),
+      buffers: (_t, _g, b) => ({ src: spec.src(b, p), partials }),
     },
-    sumColumnPartials(kit, p, spec),
+    sumColumnPartials(kit, p, { ...spec, partials }),
   ];
 }
 
@@ -154,9 +157,8 @@ export interface ReconstructionDelta {
   size: number;
   activation: OutputActivation;
   delta: GPUBuffer;
-  /** Scratch for the first levels of Σ(a − x)² and Σδ. */
+  /** Scratch for the first level of Σ(a − x)² (Σδ's goes to the kit's column partials). */
   squaredErrorPartials: GPUBuffer;
-  columnPartials: GPUBuffer;
   /** Σ(a − x)² per column, over the batch. */
   squaredErrorTotals: GPUBuffer;
   /** ∇b_out's offset in the gradient. */
@@ -174,10 +176,10 @@ export function reconstructionDelta(kit: LayerKit, p: number, head: Reconstructi
         x: head.data(b, p).binding,
         delta3: head.delta,
         squaredError: head.squaredErrorPartials,
-        deltaSum: head.columnPartials,
+        deltaSum: kit.scratch.columnPartials,
       }),
     },
-    sumColumnPartials(kit, p, { cols: head.size, partials: head.columnPartials, out: 'gradient', outOffset: head.biasGradient, mean: true }),
+    sumColumnPartials(kit, p, { cols: head.size, partials: kit.scratch.columnPartials, out: 'gradient', outOffset: head.biasGradient, mean: true }),
     sumColumnPartials(kit, p, { cols: head.size, partials: head.squaredErrorPartials, out: head.squaredErrorTotals, outOffset: 0, mean: false }),
   ];
 }
@@ -206,7 +208,6 @@ export interface HiddenDelta {
   /** ρ̂ (not read without a sparsity term; any buffer will do then). */
   meanActivation: GPUBuffer;
   delta: GPUBuffer;
-  columnPartials: GPUBuffer;
   /** ∇b's offset in the gradient. */
   biasGradient: number;
 }
@@ -217,9 +218,9 @@ export function hiddenDelta(kit: LayerKit, p: number, layer: HiddenDelta): StepD
     {
       make: (b) =>
         hiddenDeltaProgram({ rows: kit.geometry.piece(b, p).count, hidden: layer.size, sparsity: layer.sparsity?.() ?? null, activation: layer.activation }, kit.config.laneGroup),
-      buffers: (_t, _g, b) => ({ backprop: layer.backprop, a2: layer.activations(b, p), meanActivation: layer.meanActivation, delta2: layer.delta, deltaSum: layer.columnPartials }),
+      buffers: (_t, _g, b) => ({ backprop: layer.backprop, a2: layer.activations(b, p), meanActivation: layer.meanActivation, delta2: layer.delta, deltaSum: kit.scratch.columnPartials }),
     },
-    sumColumnPartials(kit, p, { cols: layer.size, partials: layer.columnPartials, out: 'gradient', outOffset: layer.biasGradient, mean: true }),
+    sumColumnPartials(kit, p, { cols: layer.size, partials: kit.scratch.columnPartials, out: 'gradient', outOffset: layer.biasGradient, mean: true }),
   ];
 }
 
@@ -233,7 +234,6 @@ export interface DenseBackward {
   weightGradient: number;
   /** The weight decay λ of this layer's gradient (read at each refresh). */
   lambda: () => number;
-  splitPartials: GPUBuffer;
   /** Where δ·Wpᵀ goes for the layer below; absent for the first layer. */
   backprop?: GPUBuffer;
 }
@@ -247,7 +247,7 @@ export function denseBackward(kit: LayerKit, p: number, layer: DenseBackward): S
     {
       make: (b) =>
         matmul(kit, { M: inputs4, N: outputs4, K: geometry.piece(b, p).count, transA: true, transB: false, aOffset: (layer.input(b, p).row * inputs4) / 4, kChunk: config.splitK }),
-      buffers: (t, _g, b) => ({ a: layer.input(b, p).binding, b: layer.delta, c: layer.splitPartials, bias: t }),
+      buffers: (t, _g, b) => ({ a: layer.input(b, p).binding, b: layer.delta, c: kit.scratch.splitPartials, bias: t }),
     },
     {
       make: (b) =>
@@ -264,7 +264,7 @@ export function denseBackward(kit: LayerKit, p: number, layer: DenseBackward): S
           lambda: p === 0 ? layer.lambda() : 0,
           accumulate: p > 0,
         }),
-      buffers: (t, g) => ({ partials: layer.splitPartials, w: t, out: g }),
+      buffers: (t, g) => ({ partials: kit.scratch.splitPartials, w: t, out: g }),
     },
   ];
   const backprop = layer.backprop;

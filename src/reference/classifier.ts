@@ -341,6 +341,11 @@ function validateData(data: Dataset, shape: ClassifierShape): number {
   return m;
 }
 
+/** Refuses labeled data that do not fit the classifier: their size, or a label that is not one of its classes. */
+export function validateLabeledData(data: LabeledData, shape: ClassifierShape): void {
+  validateLabels(data.labels, validateData(data, shape), shape.numClasses);
+}
+
 function validateLabels(labels: ArrayLike<number>, m: number, numClasses: number): void {
   if (labels.length !== m) throw new RangeError(`${labels.length} labels for ${m} examples`);
   for (let i = 0; i < m; i++) {
