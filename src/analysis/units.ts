@@ -12,8 +12,8 @@
  * large the data set (MNIST's 10,000 × 196 hidden activations are never held at once).
  */
 import type { Dataset } from '../reference/autoencoder';
-import { biasSigmoid, columnSums, matmul, sumOfSquaredDifferences } from '../reference/ops';
-import { thetaViews, type Shape } from '../reference/params';
+import { biasAdd, biasSigmoid, columnSums, matmul, sumOfSquaredDifferences } from '../reference/ops';
+import { outputOf, thetaViews, type Shape } from '../reference/params';
 
 /** A hidden unit whose mean activation ρ̂ⱼ is below this is dead. */
 export const DEAD_UNIT_RHO = 1e-4;
@@ -96,7 +96,8 @@ export function unitStatistics(
     const sums = columnSums(a2, rows, h);
     for (let j = 0; j < h; j++) activationSums[j] += sums[j];
     for (let i = 0; i < a2.length; i++) if (a2[i] > ACTIVE_UNIT_ACTIVATION) activeCount++;
-    const a3 = biasSigmoid(matmul(a2, W2t, rows, v, h), b2, rows, v);
+    const z3 = matmul(a2, W2t, rows, v, h);
+    const a3 = outputOf(shape) === 'linear' ? biasAdd(z3, b2, rows, v) : biasSigmoid(z3, b2, rows, v);
     residual += sumOfSquaredDifferences(a3, xBlock);
     for (let r = 0; r < rows; r++) {
       const base = r * v;

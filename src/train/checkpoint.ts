@@ -163,7 +163,7 @@ export function decodeCheckpoint(bytes: Uint8Array, source = 'checkpoint'): Chec
   const lbfgs = lbfgsBytes > 0 ? new Uint8Array(values.lbfgs.buffer).slice(0, lbfgsBytes) : undefined;
   return {
     config: config as unknown as TrainConfig,
-    shape: { visibleSize: shape.visibleSize, hiddenSize: shape.hiddenSize },
+    shape: { visibleSize: shape.visibleSize, hiddenSize: shape.hiddenSize, ...(shape.output === 'linear' ? { output: 'linear' as const } : {}) },
     iteration: header.iteration as number,
     evaluations: header.evaluations as number,
     elapsedSeconds: elapsedSeconds as number,

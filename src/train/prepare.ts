@@ -113,7 +113,8 @@ export async function prepareRun(request: RunRequest, environment: RunEnvironmen
   if (maxExamples && maxExamples < data.dataset.examples) {
     data = { ...data, dataset: randomSubset(data.dataset, maxExamples, config.seed), description: `a random ${maxExamples} of ${data.description}` };
   }
-  const shape: Shape = { visibleSize: data.dataset.visibleSize, hiddenSize: config.hiddenSize };
+  // The output layer travels with the shape to every engine, checkpoint and model file.
+  const shape: Shape = { visibleSize: data.dataset.visibleSize, hiddenSize: config.hiddenSize, ...(config.output ? { output: config.output } : {}) };
   if (environment.availableMemory !== undefined) checkModelSize(shape, config.optimizer, environment.availableMemory);
 
   let initialTheta: Float64Array;

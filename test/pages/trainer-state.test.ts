@@ -93,6 +93,18 @@ describe('trainer page state', () => {
     expect(reduce(initialState, { type: 'view', iteration: 1, features: image, reconstructions: new Float64Array(1) })).toBe(initialState);
   });
 
+  it('the linear decoder: color features are kept as RGB, and its embedded data’s errors are not the user’s file’s', () => {
+    const colorStart: Message = { type: 'start-requested', config: { ...presets['ufldl-linear-decoder'], patches: 500 }, device: 'gpu' };
+    const colorReady = ready({ shape: { visibleSize: 192, hiddenSize: 400, output: 'linear' }, pixelGeometry: { width: 8, height: 8, channels: 3 }, geometry: { width: 8, height: 24 } });
+    const image = { width: 2, height: 1, channels: 3 as const, values: Float32Array.of(1, 0, -1, 0.5, 0.5, 0.5) };
+    const s = run(colorStart, colorReady, { type: 'view', iteration: 1, features: image, reconstructions: new Float64Array(1920) });
+    expect(s.run!.features!.image).toEqual(image);
+    expect(s.run!.shape).toEqual({ visibleSize: 192, hiddenSize: 400, output: 'linear' });
+    const failed = run(colorStart, { type: 'error', message: 'natural images: no fetch', during: 'data' });
+    expect(failed.error).toBe('natural images: no fetch');
+    expect(failed.data.error).toBeUndefined();
+  });
+
   it('a checkpoint asks for a save with the history up to its iteration; a saved write is counted', () => {
     let s = run(start, ready(), progress(0, 40), progress(5, 20), progress(10, 10), progress(12, 9));
     const bytes = new Uint8Array(8);
