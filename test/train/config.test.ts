@@ -28,10 +28,11 @@ describe('the linear decoder preset (linearDecoderExercise)', () => {
     expect(() => validateConfig(p)).not.toThrow();
   });
 
-  it('takes 10,000 patches: 400 iterations of 5 matmuls of m × 192 × 400 fit 20 minutes at 3.5 GFLOP/s', () => {
-    expect(p.patches).toBe(10_000);
-    const evaluations = 1.1 * p.iterations;
-    const seconds = (evaluations * 5 * 2 * p.patches * 3 * p.patchSize ** 2 * p.hiddenSize) / 3.5e9;
+  it('takes 20,000 patches: 400 iterations (~440 evaluations of 5 matmuls of m × 192 × 400) fit 20 minutes at the measured rate', () => {
+    expect(p.patches).toBe(20_000);
+    const flops = 5 * 2 * p.patches * 3 * p.patchSize ** 2 * p.hiddenSize;
+    // 0.66 s per evaluation measured on lavapipe at m = 20,000: about 23 GFLOP/s.
+    const seconds = (1.1 * p.iterations * flops) / 23e9;
     expect(seconds).toBeLessThan(20 * 60);
   });
 
