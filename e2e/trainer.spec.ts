@@ -10,7 +10,7 @@
  */
 import { readFileSync } from 'node:fs';
 import type { Download, Page } from '@playwright/test';
-import { encode as encodePng } from 'fast-png';
+import { decode as decodePng, encode as encodePng } from 'fast-png';
 import { writeMat } from '../src/data/mat';
 import { Random } from '../src/random';
 import { canvasPixels, expect, screenshot, test, trainerStats, waitForTrainer } from './page-helpers';
@@ -398,4 +398,41 @@ test('a lost GPU device: the page says so, offers the checkpoint in IndexedDB, a
   // One cost curve: the iterations up to the checkpoint, then the resumed run's, each once.
   const xs = await page.evaluate(() => (window as unknown as { trainerHistory(): number[] }).trainerHistory());
   expect(xs).toEqual(Array.from({ length: 61 }, (_, i) => i));
+});
+
+test('linear decoder preset: one click, a short run on color patches draws color features and exports the whitening', async ({ page, consoleErrors }) => {
+  void consoleErrors;
+  await page.goto('/');
+  await expect(page.locator('#adapter')).toHaveAttribute('data-kind', 'gpu');
+  await page.click('#preset-linear-decoder');
+  await expect(page.locator('#preset-linear-decoder')).toHaveAttribute('aria-pressed', 'true');
+  await expect(page.locator('#hiddenSize')).toHaveValue('400');
+  await expect(page.locator('#output')).toHaveValue('linear');
+  await expect(page.locator('input[name="data"][value="natural-color"]')).toBeChecked();
+  // Reduced with the page's own size controls: the GPU here is SwiftShader on two cores.
+  await setField(page, 'patches', 300);
+  await setField(page, 'hiddenSize', 49);
+  await setField(page, 'iterations', 4);
+  await page.click('#start');
+  // The cost is not checked: the GPU model's output layer is not this branch's to change.
+  const done = await waitForTrainer(page, "t.state === 'finished'");
+  expect(done.iteration).toBe(4);
+  expect(done.featuresDrawn).toBeGreaterThanOrEqual(1);
+
+  const colored = await page.evaluate(() => {
+    const canvas = document.querySelector('#features') as HTMLCanvasElement;
+    const { data } = canvas.getContext('2d')!.getImageData(0, 0, canvas.width, canvas.height);
+    let count = 0;
+    for (let i = 0; i < data.length; i += 4) if (data[i] !== data[i + 1] && data[i + 1] !== data[i + 2] && data[i] !== data[i + 2]) count++;
+    return { count, pixels: data.length / 4 };
+  });
+  expect(colored.count, 'pixels with R ≠ G ≠ B').toBeGreaterThan(colored.pixels / 10);
+  await screenshot(page, 'trainer-linear-decoder');
+
+  const model = JSON.parse((await download(page, '#export-json')).bytes.toString('utf8'));
+  expect(model).toMatchObject({ visibleSize: 192, hiddenSize: 49, output: 'linear', imageChannels: 3 });
+  expect(model.meanPatch).toHaveLength(192);
+  expect(model.ZCAWhite).toHaveLength(192);
+  const png = decodePng((await download(page, '#export-png')).bytes);
+  expect(png.channels).toBe(3);
 });

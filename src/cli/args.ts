@@ -9,6 +9,7 @@ import {
   defaultPreset,
   isPresetName,
   optimizerNames,
+  outputActivations,
   presets,
   validateConfig,
   type OptimizerName,
@@ -36,10 +37,14 @@ export const trainUsage = `Usage: npm run train -- [options]
 Trains a sparse autoencoder (UFLDL) and writes model.json, theta.mat, features.png and
 report.json into the output folder.
 
-  --preset NAME          ufldl-natural (default: 8×8 natural-image patches, 64-25)
-                         or ufldl-mnist (MNIST digits, 784-196)
-  --data SOURCE          natural | mnist | a .mat holding IMAGES or patches | an idx file
+  --preset NAME          ufldl-natural (default: 8×8 natural-image patches, 64-25),
+                         ufldl-mnist (MNIST digits, 784-196), or ufldl-linear-decoder
+                         (8×8×3 color patches, ZCA-whitened, 192-400, linear output)
+  --data SOURCE          natural | natural-color (ZCA-whitened color patches) | mnist
+                         | a .mat holding IMAGES or patches | an idx file
                          | PNG/JPEG files or a folder of them
+  --output KIND          sigmoid (the sparse autoencoder's; data in [0, 1]) or linear
+                         (the linear decoder's; any real values)
   --hidden N             hidden units
   --sparsity RHO         target mean activation ρ, in (0, 1)
   --lambda L             weight decay λ ≥ 0
@@ -95,6 +100,7 @@ export function resumeConflicts(args: TrainArguments, saved: TrainConfig): strin
   }
   differs('data', args.config.data, saved.data);
   differs('optimizer', args.config.optimizer, saved.optimizer);
+  differs('output', args.config.output ?? 'sigmoid', saved.output ?? 'sigmoid');
   differs('preset', args.config.preset, saved.preset);
   if (args.given.has('init')) conflicts.push(`--init ${args.init} (a resumed run continues from its checkpoint)`);
   return conflicts;
@@ -117,6 +123,7 @@ export function parseTrainArguments(argv: string[]): TrainArguments {
         preset: { type: 'string' },
         data: { type: 'string' },
         optimizer: { type: 'string' },
+        output: { type: 'string' },
         init: { type: 'string' },
         device: { type: 'string' },
         out: { type: 'string' },
@@ -135,7 +142,7 @@ export function parseTrainArguments(argv: string[]): TrainArguments {
 
   const presetName = (values.preset as string | undefined) ?? defaultPreset;
   if (!isPresetName(presetName)) {
-    throw new UsageError(`unknown preset '${presetName}' (choose ${Object.keys(presets).join(' or ')})`);
+    throw new UsageError(`unknown preset '${presetName}' (choose ${Object.keys(presets).join(', ')})`);
   }
   const config: TrainConfig = { ...presets[presetName] };
   if (values.data !== undefined) config.data = values.data as string;
@@ -144,6 +151,12 @@ export function parseTrainArguments(argv: string[]): TrainArguments {
       throw new UsageError(`unknown optimizer '${values.optimizer}' (choose ${optimizerNames.join(', ')})`);
     }
     config.optimizer = values.optimizer as OptimizerName;
+  }
+  if (values.output !== undefined) {
+    if (!outputActivations.includes(values.output as 'sigmoid')) {
+      throw new UsageError(`--output must be ${outputActivations.join(' or ')}, got '${values.output}'`);
+    }
+    config.output = values.output as 'sigmoid' | 'linear';
   }
   for (const [flag, field] of Object.entries(numberFlags)) {
     const text = values[flag];
@@ -156,7 +169,7 @@ export function parseTrainArguments(argv: string[]): TrainArguments {
   }
   if (!given.has('learning-rate')) config.learningRate = defaultLearningRates[config.optimizer];
   if (values.normalize === true) config.normalize = true;
-  if ([...given].some((k) => k in numberFlags || k === 'data' || k === 'optimizer')) {
+  if ([...given].some((k) => k in numberFlags || k === 'data' || k === 'optimizer' || k === 'output')) {
     config.preset = 'custom';
   }
   try {

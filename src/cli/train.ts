@@ -1,5 +1,5 @@
 /**
- * `npm run train -- [options]`: trains a sparse autoencoder on the GPU (Dawn's WebGPU in Node)
+ * `npm run train -- [options]`: trains a sparse autoencoder (or UFLDL's linear decoder) on the GPU (Dawn's WebGPU in Node)
  * or with the float64 reference (`--device cpu`), and writes model.json, theta.mat,
  * features.png, patches.png (200 training examples), report.json and a checkpoint into the output folder.
  *
@@ -13,14 +13,12 @@ import { describeUnits, unitStatistics } from '../analysis/units';
 import { DataError } from '../data/errors';
 import { DeviceLostError, NoAdapterError } from '../gpu/errors';
 import { randomSubset } from '../data/patches';
-import { displayPatches } from '../display/network';
-import { encodePng } from '../display/png';
 import { loadMatFile, readFileBytes } from '../data/node';
-import type { Shape } from '../reference/params';
+import { outputOf, type Shape } from '../reference/params';
 import { encodeCheckpoint } from '../train/checkpoint';
 import { nodeRunEnvironment } from '../train/engines-node';
 import { prepareRun, type PreparedRun } from '../train/prepare';
-import { displayGeometry, featuresPng, modelJson, thetaFromMatVariables, thetaFromModelJson, thetaMatFile, type PixelGeometry } from '../train/model-files';
+import { examplesPng, featuresPng, modelJson, thetaFromMatVariables, thetaFromModelJson, thetaMatFile, type PixelGeometry } from '../train/model-files';
 import { describeWork, train, workReport } from '../train/trainer';
 import { parseTrainArguments, resumeConflicts, trainUsage, UsageError, type TrainArguments } from './args';
 import { prepareOutputFolder, StagedOutput, writeAtomically } from './output-files';
@@ -145,13 +143,12 @@ async function main(argv: string[]): Promise<number> {
   stop.staging(staged);
   let features: string;
   try {
-    await staged.write('model.json', JSON.stringify(modelJson(result.theta, shape, config, data.geometry)));
-    await staged.write('theta.mat', thetaMatFile(result.theta, shape, data.geometry));
-    features = await staged.write('features.png', featuresPng(result.theta, shape, data.geometry));
+    const { whitening } = data;
+    await staged.write('model.json', JSON.stringify(modelJson(result.theta, shape, config, data.geometry, whitening)));
+    await staged.write('theta.mat', thetaMatFile(result.theta, shape, data.geometry, whitening));
+    features = await staged.write('features.png', featuresPng(result.theta, shape, data.geometry, 4, whitening));
     // UFLDL's Step 1: 200 random training examples, shown the same way as the features.
-    const sample = randomSubset(data.dataset, 200, config.seed);
-    const shown = Array.from({ length: sample.examples }, (_, i) => i);
-    await staged.write('patches.png', encodePng(displayPatches(sample, displayGeometry(data.geometry, shape.visibleSize), shown)));
+    await staged.write('patches.png', examplesPng(randomSubset(data.dataset, 200, config.seed), data.geometry));
     await staged.write('report.json', `${JSON.stringify(report, null, 2)}\n`);
     if (result.divergedAt !== undefined) {
       const diverged = join(args.out, DIVERGED);
@@ -209,6 +206,9 @@ async function loadInitialTheta(path: string, shape: Shape, geometry: PixelGeome
     const model = thetaFromModelJson(value, path);
     if (model.shape.visibleSize !== shape.visibleSize || model.shape.hiddenSize !== shape.hiddenSize) {
       throw new DataError(path, `is a ${model.shape.visibleSize}-${model.shape.hiddenSize} model; this run is ${shape.visibleSize}-${shape.hiddenSize}`);
+    }
+    if (outputOf(model.shape) !== outputOf(shape)) {
+      throw new DataError(path, `has a ${outputOf(model.shape)} output layer; this run's is ${outputOf(shape)} (--output)`);
     }
     return model.theta;
   }

@@ -1,6 +1,7 @@
 /**
  * Grayscale images: decoding PNG and JPEG bytes, 2× downsampling, and the whitening of
- * Olshausen & Field that produced UFLDL's IMAGES.mat. Runs in Node and in the browser.
+ * Olshausen & Field that produced UFLDL's IMAGES.mat. Also decoding to color (RgbImage), for
+ * the linear decoder's color patches (./color.ts). Runs in Node and in the browser.
  */
 import { decode as decodeJpegBytes } from 'jpeg-js';
 import { decode as decodePngBytes } from 'fast-png';
@@ -51,8 +52,12 @@ export function decodeImage(bytes: Uint8Array, source: string, options: DecodeOp
   const format = imageFormat(bytes);
   if (format === 'png') return decodePng(bytes, source);
   if (format === 'jpeg') return decodeJpeg(bytes, source, options);
+  throw notAnImage(bytes, source);
+}
+
+function notAnImage(bytes: Uint8Array, source: string): DataError {
   const start = Array.from(bytes.subarray(0, 8), (b) => b.toString(16).padStart(2, '0')).join(' ');
-  throw new DataError(source, `not a PNG or JPEG image (it starts with bytes ${start || '(empty file)'})`);
+  return new DataError(source, `not a PNG or JPEG image (it starts with bytes ${start || '(empty file)'})`);
 }
 
 /**
@@ -110,13 +115,14 @@ function checkJpegFrames(bytes: Uint8Array, source: string): void {
   }
 }
 
-function decodeJpeg(bytes: Uint8Array, source: string, options: DecodeOptions): GrayImage {
+/** A JPEG's pixels as 8-bit RGB triples (grayscale JPEGs come back with R = G = B), checked. */
+function decodeJpegRgb(bytes: Uint8Array, source: string, options: DecodeOptions): { width: number; height: number; data: Uint8Array } {
   checkJpegFrames(bytes, source);
   let decoded: { width: number; height: number; data: Uint8Array };
   try {
     decoded = decodeJpegBytes(bytes, {
       useTArray: true,
-      formatAsRGBA: false, // RGB; grayscale JPEGs come back with R = G = B
+      formatAsRGBA: false,
       maxResolutionInMP: options.maxResolutionInMP ?? 100,
       maxMemoryUsageInMB: options.maxMemoryUsageInMB ?? 512,
     });
@@ -128,6 +134,11 @@ function decodeJpeg(bytes: Uint8Array, source: string, options: DecodeOptions): 
   if (data.length !== width * height * 3) {
     throw new DataError(source, `corrupt JPEG: ${data.length} bytes decoded for ${width}×${height} RGB`);
   }
+  return decoded;
+}
+
+function decodeJpeg(bytes: Uint8Array, source: string, options: DecodeOptions): GrayImage {
+  const { width, height, data } = decodeJpegRgb(bytes, source, options);
   const pixels = new Float64Array(width * height);
   for (let i = 0, o = 0; i < pixels.length; i++, o += 3) {
     pixels[i] = (LUMA_R * data[o] + LUMA_G * data[o + 1] + LUMA_B * data[o + 2]) / 255;
@@ -188,7 +199,8 @@ function checkPngLayout(bytes: Uint8Array, source: string): void {
   }
 }
 
-function decodePng(bytes: Uint8Array, source: string): GrayImage {
+/** A PNG's samples, one per array element, with what they mean (depth, channels, palette), checked. */
+function decodePngSamples(bytes: Uint8Array, source: string) {
   checkPngLayout(bytes, source);
   let png: ReturnType<typeof decodePngBytes>;
   try {
@@ -199,11 +211,21 @@ function decodePng(bytes: Uint8Array, source: string): GrayImage {
   const { width, height, depth, channels, palette } = png;
   checkSize(width, height, source);
   const samples = unpackSamples(png.data, width, height, depth, channels, source);
+  return { width, height, depth, channels, palette, samples };
+}
+
+function paletteColor(palette: ArrayLike<ArrayLike<number>>, index: number, source: string): ArrayLike<number> {
+  const color = palette[index];
+  if (!color) throw new DataError(source, `corrupt PNG: palette index ${index} but the palette has ${palette.length} colors`);
+  return color;
+}
+
+function decodePng(bytes: Uint8Array, source: string): GrayImage {
+  const { width, height, depth, channels, palette, samples } = decodePngSamples(bytes, source);
   const pixels = new Float64Array(width * height);
   if (palette) {
     for (let i = 0; i < pixels.length; i++) {
-      const color = palette[samples[i]];
-      if (!color) throw new DataError(source, `corrupt PNG: palette index ${samples[i]} but the palette has ${palette.length} colors`);
+      const color = paletteColor(palette, samples[i], source);
       pixels[i] = (LUMA_R * color[0] + LUMA_G * color[1] + LUMA_B * color[2]) / 255;
     }
     return { width, height, pixels, name: source };
@@ -216,6 +238,46 @@ function decodePng(bytes: Uint8Array, source: string): GrayImage {
     // RGB or RGBA
     for (let i = 0, o = 0; i < pixels.length; i++, o += channels) {
       pixels[i] = (LUMA_R * samples[o] + LUMA_G * samples[o + 1] + LUMA_B * samples[o + 2]) / max;
+    }
+  }
+  return { width, height, pixels, name: source };
+}
+
+/**
+ * A color image: three planes R, G, B one after another, each row-major like GrayImage's
+ * pixels, so the pixel at row y, column x of channel c is pixels[c·width·height + y·width + x].
+ * Values in [0, 1].
+ */
+export interface RgbImage {
+  width: number;
+  height: number;
+  pixels: Float64Array;
+  name?: string;
+}
+
+/**
+ * Decodes a PNG or JPEG to color, values in [0, 1], alpha ignored; gray images get R = G = B.
+ * The same checks as decodeImage.
+ */
+export function decodeColorImage(bytes: Uint8Array, source: string, options: DecodeOptions = {}): RgbImage {
+  const format = imageFormat(bytes);
+  if (format === 'jpeg') {
+    const { width, height, data } = decodeJpegRgb(bytes, source, options);
+    const n = width * height;
+    const pixels = new Float64Array(3 * n);
+    for (let i = 0; i < n; i++) for (let c = 0; c < 3; c++) pixels[c * n + i] = data[3 * i + c] / 255;
+    return { width, height, pixels, name: source };
+  }
+  if (format !== 'png') throw notAnImage(bytes, source);
+  const { width, height, depth, channels, palette, samples } = decodePngSamples(bytes, source);
+  const n = width * height;
+  const pixels = new Float64Array(3 * n);
+  const max = 2 ** depth - 1;
+  for (let i = 0; i < n; i++) {
+    for (let c = 0; c < 3; c++) {
+      pixels[c * n + i] = palette
+        ? paletteColor(palette, samples[i], source)[c] / 255
+        : samples[i * channels + (channels <= 2 ? 0 : c)] / max;
     }
   }
   return { width, height, pixels, name: source };

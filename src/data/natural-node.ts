@@ -2,7 +2,8 @@
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { DataError } from './errors';
-import type { GrayImage } from './images';
+import { naturalColorImagesFromFiles } from './color';
+import type { GrayImage, RgbImage } from './images';
 import { NATURAL_IMAGES, naturalImagePackages, naturalImagesFromFiles } from './natural';
 import { readFileBytes } from './node';
 
@@ -20,10 +21,16 @@ export function naturalImagePaths(): string[] {
   });
 }
 
+function readNaturalImageFiles() {
+  return Promise.all(naturalImagePaths().map(async (path) => ({ name: path, bytes: await readFileBytes(path) })));
+}
+
 /** The nine photos decoded, grayscale, downsampled 2× and whitened (see natural.ts). */
 export async function loadNaturalImages(): Promise<GrayImage[]> {
-  const files = await Promise.all(
-    naturalImagePaths().map(async (path) => ({ name: path, bytes: await readFileBytes(path) })),
-  );
-  return naturalImagesFromFiles(files);
+  return naturalImagesFromFiles(await readNaturalImageFiles());
+}
+
+/** The nine photos decoded in color and downsampled 2× (see color.ts). */
+export async function loadNaturalColorImages(): Promise<RgbImage[]> {
+  return naturalColorImagesFromFiles(await readNaturalImageFiles());
 }

@@ -1,8 +1,8 @@
 /**
- * Draws a display_network picture on an HTML canvas (browser only). Pixels are enlarged by
+ * Draws a display_network (or displayColorNetwork) picture on an HTML canvas (browser only). Pixels are enlarged by
  * an integer factor in the ImageData itself, so no smoothing can blur the filters.
  */
-import { toGray8, upscaleGray8, type NetworkImage } from './network';
+import { toBytes8, upscalePixels8, type NetworkImage } from './network';
 
 export interface CanvasOptions {
   /** Integer nearest-neighbour enlargement (default 4). */
@@ -21,14 +21,12 @@ export function drawNetwork(canvas: HTMLCanvasElement, image: NetworkImage, { sc
   if (!context) throw new Error('the canvas has no 2D context');
   context.imageSmoothingEnabled = false;
 
-  const gray = upscaleGray8(toGray8(image), image.width, image.height, scale);
+  const channels = image.channels ?? 1;
+  const bytes = upscalePixels8(toBytes8(image), image.width, image.height, scale, channels);
   const pixels = context.createImageData(width, height);
   const rgba = pixels.data;
-  for (let i = 0; i < gray.length; i++) {
-    const v = gray[i];
-    rgba[4 * i] = v;
-    rgba[4 * i + 1] = v;
-    rgba[4 * i + 2] = v;
+  for (let i = 0; i < width * height; i++) {
+    for (let c = 0; c < 3; c++) rgba[4 * i + c] = bytes[i * channels + (channels === 3 ? c : 0)];
     rgba[4 * i + 3] = 255;
   }
   context.putImageData(pixels, 0, 0);

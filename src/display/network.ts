@@ -12,15 +12,22 @@
  * An image is a vector of width·height values in row-major pixel order: pixel (row y, column x)
  * is value y·width + x, the order the patches are sampled in (display_network's MATLAB reads
  * its column-major reshape the same way the data were written).
+ *
+ * Color features (the linear decoder's) are drawn as UFLDL's displayColorNetwork draws them:
+ * see displayColorNetwork below.
  */
 import type { Dataset } from '../reference/autoencoder';
 import { thetaLayout, type Shape } from '../reference/params';
 
-/** A grayscale picture, values in [−1, 1] (−1 black, 1 white), rows top to bottom. */
+/**
+ * A picture, values in [−1, 1] (−1 black, 1 white; per channel for color), rows top to bottom.
+ */
 export interface NetworkImage {
   width: number;
   height: number;
-  /** Row-major: pixel (y, x) is values[y·width + x]. */
+  /** 1 (gray, the default) or 3 (RGB). */
+  channels?: 1 | 3;
+  /** Row-major: pixel (y, x) is values[y·width + x], or for color its R, G, B at 3(y·width + x) + c. */
   values: Float32Array;
 }
 
@@ -154,8 +161,94 @@ export function displayPatches(
   return displayNetwork({ data, count: indices.length, tileWidth: tile.width, tileHeight: tile.height }, columns);
 }
 
-/** [−1, 1] → 0 … 255 (MATLAB's imagesc with a gray colormap and limits [−1, 1]), clamped. */
-export function toGray8(image: NetworkImage): Uint8Array {
+/**
+ * UFLDL's displayColorNetwork(A): A holds `count` color features of 3·tileWidth·tileHeight
+ * values each (feature k at data[k·size …), three channel planes R, G, B, each row-major, the
+ * layout of src/data/color.ts). Step by step as the MATLAB:
+ *
+ *  - if min(A) ≥ 0, A ← A − mean(A) (over all values);
+ *  - each channel block of each feature divided by its own largest |value|, so R, G and B of a
+ *    feature each span [−1, 1] (a block of zeros stays 0, where MATLAB would give NaN);
+ *  - tiles laid out row by row on a grid of round(√n) columns, 1 pixel apart; the gaps and
+ *    grid cells past the last feature hold 1 (white once shifted), with no outer border.
+ *
+ * The last step, I ← (I + 1)/2, is toBytes8's mapping of [−1, 1] onto 0 … 255.
+ */
+export function displayColorNetwork(tiles: TileSet): NetworkImage {
+  const { data, count, tileWidth: tw, tileHeight: th } = tiles;
+  const plane = tw * th;
+  const size = 3 * plane;
+  if (!(Number.isInteger(tw) && tw > 0 && Number.isInteger(th) && th > 0)) {
+    throw new RangeError(`tile size must be positive integers, got ${tw} × ${th}`);
+  }
+  if (!(Number.isInteger(count) && count > 0)) throw new RangeError(`need a positive number of images, got ${count}`);
+  if (data.length !== count * size) throw new RangeError(`${data.length} values for ${count} color images of ${tw} × ${th} × 3`);
+  let min = Infinity;
+  let mean = 0;
+  for (let i = 0; i < data.length; i++) {
+    min = Math.min(min, data[i]);
+    mean += data[i];
+  }
+  const shift = min >= 0 ? mean / data.length : 0;
+  const columns = Math.round(Math.sqrt(count));
+  const rows = Math.ceil(count / columns);
+  const width = columns * (tw + BORDER) - BORDER;
+  const height = rows * (th + BORDER) - BORDER;
+  const values = new Float32Array(width * height * 3).fill(1);
+  for (let k = 0; k < count; k++) {
+    const left = (k % columns) * (tw + BORDER);
+    const top = Math.floor(k / columns) * (th + BORDER);
+    for (let c = 0; c < 3; c++) {
+      const base = k * size + c * plane;
+      let clim = 0;
+      for (let i = 0; i < plane; i++) clim = Math.max(clim, Math.abs(data[base + i] - shift));
+      const scale = clim > 0 ? 1 / clim : 0;
+      for (let y = 0; y < th; y++) {
+        for (let x = 0; x < tw; x++) values[3 * ((top + y) * width + left + x) + c] = (data[base + y * tw + x] - shift) * scale;
+      }
+    }
+  }
+  return { width, height, channels: 3, values };
+}
+
+/**
+ * The color features as the exercise shows them, A = (W1·ZCAWhite)ᵀ: row j of W1·ZCAWhite is
+ * ZCAWhite·W1(j, :)ᵀ (ZCAWhite is symmetric), the pattern in the unwhitened patch that unit j
+ * responds to. θ stores W1(j, i) at i·hidden + j; `zca` is v × v row-major (identity when
+ * absent). Feature j is data[j·v …), ready for displayColorNetwork.
+ */
+export function colorFeatureImages(theta: ArrayLike<number>, shape: Shape, tile: TileSize, zca?: ArrayLike<number>): TileSet {
+  const { visibleSize: v, hiddenSize: h } = shape;
+  if (theta.length !== thetaLayout(shape).length) {
+    throw new RangeError(`θ has ${theta.length} values; a ${v}-${h} autoencoder needs ${thetaLayout(shape).length}`);
+  }
+  if (3 * tile.width * tile.height !== v) throw new RangeError(`a ${tile.width} × ${tile.height} × 3 image does not hold ${v} values`);
+  if (zca && zca.length !== v * v) throw new RangeError(`ZCAWhite has ${zca.length} values; ${v} × ${v} are needed`);
+  const data = new Float64Array(h * v);
+  for (let j = 0; j < h; j++) {
+    for (let i = 0; i < v; i++) {
+      if (!zca) {
+        data[j * v + i] = theta[i * h + j];
+        continue;
+      }
+      let sum = 0;
+      for (let l = 0; l < v; l++) sum += theta[l * h + j] * zca[l * v + i];
+      data[j * v + i] = sum;
+    }
+  }
+  return { data, count: h, tileWidth: tile.width, tileHeight: tile.height };
+}
+
+/** displayColorNetwork of W1·ZCAWhite: the linear decoder's features in color. */
+export function displayColorFeatures(theta: ArrayLike<number>, shape: Shape, tile: TileSize, zca?: ArrayLike<number>): NetworkImage {
+  return displayColorNetwork(colorFeatureImages(theta, shape, tile, zca));
+}
+
+/**
+ * [−1, 1] → 0 … 255 (MATLAB's imagesc with a gray colormap and limits [−1, 1]; for color,
+ * displayColorNetwork's (I + 1)/2), clamped. Color pictures stay interleaved R, G, B.
+ */
+export function toBytes8(image: NetworkImage): Uint8Array {
   const out = new Uint8Array(image.values.length);
   for (let i = 0; i < out.length; i++) {
     const v = image.values[i];
@@ -164,16 +257,24 @@ export function toGray8(image: NetworkImage): Uint8Array {
   return out;
 }
 
-/** Nearest-neighbour enlargement of 8-bit gray pixels by an integer factor. */
-export function upscaleGray8(pixels: Uint8Array, width: number, height: number, scale: number): Uint8Array {
+/** The gray picture's bytes (toBytes8, for pictures known to be gray). */
+export function toGray8(image: NetworkImage): Uint8Array {
+  return toBytes8(image);
+}
+
+/** Nearest-neighbour enlargement of 8-bit pixels (`channels` interleaved samples each) by an integer factor. */
+export function upscalePixels8(pixels: Uint8Array, width: number, height: number, scale: number, channels = 1): Uint8Array {
   if (!(Number.isInteger(scale) && scale >= 1)) throw new RangeError(`scale must be a positive integer, got ${scale}`);
   if (scale === 1) return pixels;
   const outWidth = width * scale;
-  const out = new Uint8Array(outWidth * height * scale);
+  const out = new Uint8Array(outWidth * height * scale * channels);
   for (let y = 0; y < height * scale; y++) {
     const src = Math.floor(y / scale) * width;
     const dst = y * outWidth;
-    for (let x = 0; x < outWidth; x++) out[dst + x] = pixels[src + Math.floor(x / scale)];
+    for (let x = 0; x < outWidth; x++) {
+      const from = (src + Math.floor(x / scale)) * channels;
+      for (let c = 0; c < channels; c++) out[(dst + x) * channels + c] = pixels[from + c];
+    }
   }
   return out;
 }

@@ -3,7 +3,7 @@
  * and in the browser alike).
  */
 import { encode } from 'fast-png';
-import { toGray8, upscaleGray8, type NetworkImage } from './network';
+import { toBytes8, upscalePixels8, type NetworkImage } from './network';
 
 export interface PngOptions {
   /**
@@ -13,8 +13,9 @@ export interface PngOptions {
   scale?: number;
 }
 
-/** An 8-bit grayscale PNG of the picture, each pixel enlarged to scale × scale. */
+/** An 8-bit PNG of the picture (grayscale, or RGB for a color one), each pixel enlarged to scale × scale. */
 export function encodePng(image: NetworkImage, { scale = 4 }: PngOptions = {}): Uint8Array {
-  const data = upscaleGray8(toGray8(image), image.width, image.height, scale);
-  return encode({ width: image.width * scale, height: image.height * scale, data, channels: 1, depth: 8 });
+  const channels = image.channels ?? 1;
+  const data = upscalePixels8(toBytes8(image), image.width, image.height, scale, channels);
+  return encode({ width: image.width * scale, height: image.height * scale, data, channels, depth: 8 });
 }

@@ -120,7 +120,7 @@ export function decodeCheckpoint(bytes: Uint8Array, source = 'checkpoint'): Chec
   if (lbfgs?.length === 0) corrupt('the L-BFGS state is empty');
   return {
     config: config as unknown as TrainConfig,
-    shape: { visibleSize: shape.visibleSize, hiddenSize: shape.hiddenSize },
+    shape: { visibleSize: shape.visibleSize, hiddenSize: shape.hiddenSize, ...(shape.output === 'linear' ? { output: 'linear' as const } : {}) },
     iteration: header.iteration as number,
     evaluations: header.evaluations as number,
     elapsedSeconds: elapsedSeconds as number,

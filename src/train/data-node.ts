@@ -9,7 +9,7 @@ import { extname } from 'node:path';
 import { DataError } from '../data/errors';
 import { loadIdxImages } from '../data/idx-node';
 import { loadMnistDigits } from '../data/mnist-node';
-import { loadNaturalImages } from '../data/natural-node';
+import { loadNaturalColorImages, loadNaturalImages } from '../data/natural-node';
 import { loadImageFiles, loadMatFile } from '../data/node';
 import type { TrainConfig } from './config';
 import {
@@ -25,6 +25,7 @@ export { shuffleExamples, type TrainingData } from './data';
 
 const nodeLoaders: DataLoaders = {
   naturalImages: loadNaturalImages,
+  naturalColorImages: loadNaturalColorImages,
   mnistDigits: loadMnistDigits,
   userData: loadPath,
 };
@@ -48,5 +49,5 @@ async function loadPath(config: TrainConfig): Promise<TrainingData> {
   if (extension === '.mat') return trainingDataFromMat(await loadMatFile(source), config, source);
   if (['.png', '.jpg', '.jpeg'].includes(extension)) return trainingDataFromPhotos(await loadImageFiles(source), config, source);
   if (/idx3|ubyte|\.idx/i.test(source)) return trainingDataFromIdx(await loadIdxImages(source), source);
-  throw new DataError(source, 'unknown kind of data: expected natural, mnist, a .mat, an idx file, PNG/JPEG images or a folder of them');
+  throw new DataError(source, 'unknown kind of data: expected natural, natural-color, mnist, a .mat, an idx file, PNG/JPEG images or a folder of them');
 }

@@ -1,18 +1,20 @@
 /**
  * The training data a configuration names, resolved the same way in Node (the command line,
- * ./data-node.ts) and in the browser (the trainer page's worker): the embedded natural images,
- * the MNIST digits, or the user's own data — a .mat holding IMAGES or patches, an idx images
+ * ./data-node.ts) and in the browser (the trainer page's worker): the embedded natural images
+ * (gray and whitened, or color patches whitened by ZCA for the linear decoder), the MNIST digits, or the user's own data — a .mat holding IMAGES or patches, an idx images
  * file, or PNG/JPEG images. Where the bytes come from (files on disk, a fetch, a file the user
  * dropped) is the caller's business; everything after that lives here. Every problem is a
  * DataError naming the input.
  */
+import { sampleColorPatches } from '../data/color';
 import { DataError } from '../data/errors';
 import { idxImagesToDataset, readIdxImages, type IdxImages } from '../data/idx';
-import { decodeImage, imageFormat, whiten, type GrayImage } from '../data/images';
+import { decodeImage, imageFormat, whiten, type GrayImage, type RgbImage } from '../data/images';
 import { readMat, type MatVariable } from '../data/mat';
 import { imagesFromMat, patchesFromMat } from '../data/mat-layout';
 import { MNIST_SIDE, type LabeledDataset } from '../data/mnist';
 import { normalizePatches, samplePatches } from '../data/patches';
+import { ZCA_EPSILON, zcaWhiten, type ZcaWhitening } from '../data/zca';
 import type { Dataset } from '../reference/autoencoder';
 import { Random } from '../random';
 import type { TrainConfig } from './config';
@@ -24,12 +26,16 @@ export interface TrainingData {
   geometry: PixelGeometry;
   /** Said in reports: where the data came from and how it was made. */
   description: string;
+  /** The mean patch and ZCAWhite the examples were whitened with (color patches), to whiten new patches alike. */
+  whitening?: ZcaWhitening;
 }
 
 /** Where the bytes of each kind of data come from, in this environment. */
 export interface DataLoaders {
   /** The embedded photos, decoded, downsampled and whitened (natural.ts). */
   naturalImages(): Promise<GrayImage[]>;
+  /** The same photos in color, decoded and downsampled (src/data/color.ts). */
+  naturalColorImages(): Promise<RgbImage[]>;
   mnistDigits(): Promise<LabeledDataset>;
   /** Anything else `config.data` names: a path (Node) or the user's files (browser). */
   userData(config: TrainConfig): Promise<TrainingData>;
@@ -49,15 +55,19 @@ async function resolveUnshuffled(config: TrainConfig, loaders: DataLoaders): Pro
   if (config.data === 'natural') {
     return trainingDataFromImages(await loaders.naturalImages(), config, 'the embedded whitened natural images');
   }
+  if (config.data === 'natural-color') {
+    return learnable(trainingDataFromColorImages(await loaders.naturalColorImages(), config, 'the embedded photos in color'), config);
+  }
   if (config.data === 'mnist') return trainingDataFromMnist(await loaders.mnistDigits());
   return learnable(await loaders.userData(config), config);
 }
 
 /**
- * The user's data as a model can learn it: finite, not all one value, and in [0, 1], which is
- * all a sigmoid output layer can reproduce — or rescaled into it by normalizeData when asked.
+ * The data as a model can learn them: finite, not all one value, and, for a sigmoid output
+ * layer, in [0, 1], which is all it can reproduce — or rescaled into it by normalizeData when
+ * asked. A linear output reproduces any real values (whitened patches, say).
  */
-export function learnable(data: TrainingData, config: Pick<TrainConfig, 'data' | 'normalize'>): TrainingData {
+export function learnable(data: TrainingData, config: Pick<TrainConfig, 'data' | 'normalize' | 'output'>): TrainingData {
   const source = config.data;
   if (data.dataset.visibleSize < 2) {
     throw new DataError(source, `has ${data.dataset.visibleSize} value per example: patches are visible × m, one example per column`);
@@ -74,10 +84,10 @@ export function learnable(data: TrainingData, config: Pick<TrainConfig, 'data' |
     normalizePatches(data.dataset);
     return { ...data, description: `${data.description}, rescaled by normalizeData` };
   }
-  if (min < 0 || max > 1) {
+  if ((config.output ?? 'sigmoid') === 'sigmoid' && (min < 0 || max > 1)) {
     throw new DataError(
       source,
-      `values run from ${min} to ${max}, but the sigmoid output can only reproduce [0, 1]: rescale them, or pass --normalize to apply UFLDL's normalizeData`,
+      `values run from ${min} to ${max}, but the sigmoid output can only reproduce [0, 1]: rescale them, or pass --normalize to apply UFLDL's normalizeData, or train a linear decoder (--output linear)`,
     );
   }
   return data;
@@ -90,6 +100,22 @@ export function trainingDataFromImages(images: readonly GrayImage[], config: Tra
     dataset: samplePatches(images, { patchSize, count: patches, seed }),
     geometry: { width: patchSize, height: patchSize },
     description: `${patches} patches of ${patchSize}×${patchSize} from ${what}`,
+  };
+}
+
+/**
+ * linearDecoderExercise's data: `config.patches` color patches of `config.patchSize`² × 3
+ * values (src/data/color.ts), the mean patch removed and ZCA-whitened with ε = 0.1.
+ */
+export function trainingDataFromColorImages(images: readonly RgbImage[], config: TrainConfig, what: string): TrainingData {
+  const { patchSize, patches, seed } = config;
+  const dataset = sampleColorPatches(images, { patchSize, count: patches, seed });
+  const whitening = zcaWhiten(dataset, ZCA_EPSILON);
+  return {
+    dataset,
+    geometry: { width: patchSize, height: patchSize, channels: 3 },
+    description: `${patches} color patches of ${patchSize}×${patchSize}×3 from ${what} (the more contrasted half of those cut), mean patch removed, ZCA-whitened (ε = ${ZCA_EPSILON})`,
+    whitening,
   };
 }
 

@@ -2,32 +2,54 @@
  * The files a trained model is written as, the same from the command line and the pages:
  *
  * - model.json: {"visibleSize", "hiddenSize", "W1" (hidden × visible), "b1", "W2" (visible ×
- *   hidden), "b2", "sparsityParam", "lambda", "beta", "pixelOrder": "row-major"}; for image
- *   data, visible index y·width + x is the pixel at row y, column x.
+ *   hidden), "b2", "output" ("sigmoid" or "linear"), "sparsityParam", "lambda", "beta",
+ *   "pixelOrder": "row-major"}; for image data, visible index y·width + x is the pixel at row
+ *   y, column x (for color, "imageChannels": 3 and c·width·height + y·width + x, channel
+ *   planes R, G, B). Data whitened by ZCA add "meanPatch" (visible values), "ZCAWhite"
+ *   (visible × visible) and "zcaEpsilon": a new patch x is whitened as ZCAWhite·(x − meanPatch).
  * - theta.mat: θ packed as UFLDL's [W1(:); W2(:); b1; b2] with MATLAB's column-major pixel
- *   order (index x·height + y), and W1 as a hidden × visible matrix, for MATLAB and Octave.
- * - features.png: display_network of W1.
+ *   order (index x·height + y, per channel plane), and W1 as a hidden × visible matrix, for
+ *   MATLAB and Octave; with ZCA, also meanPatch and ZCAWhite in that order.
+ * - features.png: display_network of W1, or for color displayColorNetwork of W1·ZCAWhite.
  *
  * Internally pixels are row-major; the column-major conversion happens only here.
  */
 import { DataError, messageOf } from '../data/errors';
 import { writeMat, type MatVariable } from '../data/mat';
 import { thetaFromMat } from '../data/mat-layout';
-import { displayFeatures, type TileSize } from '../display/network';
+import { displayColorFeatures, displayColorNetwork, displayFeatures, displayPatches, type TileSize } from '../display/network';
 import { encodePng } from '../display/png';
-import type { Hyperparameters } from '../reference/autoencoder';
-import { thetaLayout, type Shape } from '../reference/params';
+import type { Dataset, Hyperparameters } from '../reference/autoencoder';
+import type { OutputActivation } from '../reference/ops';
+import { outputOf, thetaLayout, type Shape } from '../reference/params';
 
-/** How a visible vector is an image (undefined when the data are not images). */
-export type PixelGeometry = TileSize | undefined;
+/**
+ * How a visible vector is an image (undefined when the data are not images): width × height
+ * pixels, of 3 channel planes when `channels` is 3 (src/data/color.ts's layout).
+ */
+export type PixelGeometry = (TileSize & { channels?: 1 | 3 }) | undefined;
+
+/** What the data were whitened with before training, to whiten new patches alike. */
+export interface Whitening {
+  meanPatch: Float64Array;
+  /** v × v row-major, symmetric. */
+  zca: Float64Array;
+  epsilon: number;
+}
+
+const channelsOf = (geometry: PixelGeometry) => geometry?.channels ?? 1;
 
 /** visible index in our row-major order → the same pixel's index in MATLAB's column-major order. */
 function columnMajorIndex(geometry: PixelGeometry, visibleSize: number): Int32Array {
   const map = new Int32Array(visibleSize);
   for (let i = 0; i < visibleSize; i++) map[i] = i;
-  if (geometry && geometry.width * geometry.height === visibleSize) {
+  const channels = channelsOf(geometry);
+  if (geometry && geometry.width * geometry.height * channels === visibleSize) {
     const { width, height } = geometry;
-    for (let y = 0; y < height; y++) for (let x = 0; x < width; x++) map[y * width + x] = x * height + y;
+    const plane = width * height;
+    for (let c = 0; c < channels; c++) {
+      for (let y = 0; y < height; y++) for (let x = 0; x < width; x++) map[c * plane + y * width + x] = c * plane + x * height + y;
+    }
   }
   return map;
 }
@@ -57,15 +79,26 @@ export interface ModelJson {
   b1: number[];
   W2: number[][];
   b2: number[];
+  output: OutputActivation;
   sparsityParam: number;
   lambda: number;
   beta: number;
   pixelOrder: 'row-major';
   imageWidth?: number;
   imageHeight?: number;
+  imageChannels?: 3;
+  meanPatch?: number[];
+  ZCAWhite?: number[][];
+  zcaEpsilon?: number;
 }
 
-export function modelJson(theta: Float64Array, shape: Shape, hyperparameters: Hyperparameters, geometry: PixelGeometry): ModelJson {
+export function modelJson(
+  theta: Float64Array,
+  shape: Shape,
+  hyperparameters: Hyperparameters,
+  geometry: PixelGeometry,
+  whitening?: Whitening,
+): ModelJson {
   const { visibleSize: v, hiddenSize: h } = shape;
   const L = thetaLayout(shape);
   return {
@@ -75,16 +108,32 @@ export function modelJson(theta: Float64Array, shape: Shape, hyperparameters: Hy
     b1: Array.from(theta.subarray(L.b1, L.b1 + h)),
     W2: Array.from({ length: v }, (_, i) => Array.from({ length: h }, (_, j) => theta[L.W2 + j * v + i])),
     b2: Array.from(theta.subarray(L.b2, L.b2 + v)),
+    output: outputOf(shape),
     sparsityParam: hyperparameters.sparsityParam,
     lambda: hyperparameters.lambda,
     beta: hyperparameters.beta,
     pixelOrder: 'row-major',
     ...(geometry ? { imageWidth: geometry.width, imageHeight: geometry.height } : {}),
+    ...(channelsOf(geometry) === 3 ? { imageChannels: 3 as const } : {}),
+    ...(whitening
+      ? {
+          meanPatch: Array.from(whitening.meanPatch),
+          ZCAWhite: Array.from({ length: v }, (_, i) => Array.from(whitening.zca.subarray(i * v, (i + 1) * v))),
+          zcaEpsilon: whitening.epsilon,
+        }
+      : {}),
   };
 }
 
+/** A model read back from model.json: θ in our packing, its shape (with the output layer), and the whitening it was trained after. */
+export interface ModelFromJson {
+  theta: Float64Array;
+  shape: Shape;
+  whitening?: Whitening;
+}
+
 /** θ from a model.json file's text (or its UTF-8 bytes): parsed, then read by thetaFromModelJson. */
-export function thetaFromModelJsonText(text: string | Uint8Array, source: string): { theta: Float64Array; shape: Shape } {
+export function thetaFromModelJsonText(text: string | Uint8Array, source: string): ModelFromJson {
   let json: string;
   try {
     json = typeof text === 'string' ? text : new TextDecoder('utf-8', { fatal: true }).decode(text);
@@ -100,8 +149,12 @@ export function thetaFromModelJsonText(text: string | Uint8Array, source: string
   return thetaFromModelJson(value, source);
 }
 
-/** θ (our packing) from a model.json's contents; a DataError names what does not fit. */
-export function thetaFromModelJson(value: unknown, source: string): { theta: Float64Array; shape: Shape } {
+/**
+ * θ (our packing) from a model.json's contents, with its output layer (sigmoid when the file
+ * names none, as files written before the linear decoder) and its whitening; a DataError
+ * names what does not fit.
+ */
+export function thetaFromModelJson(value: unknown, source: string): ModelFromJson {
   const m = value as Partial<ModelJson> | null;
   const fail = (why: string): never => {
     throw new DataError(source, why);
@@ -110,15 +163,17 @@ export function thetaFromModelJson(value: unknown, source: string): { theta: Flo
   const v = m!.visibleSize;
   const h = m!.hiddenSize;
   if (!(Number.isInteger(v) && v! > 0 && Number.isInteger(h) && h! > 0)) fail('visibleSize and hiddenSize must be positive integers');
-  const shape = { visibleSize: v!, hiddenSize: h! };
-  const matrix = (name: 'W1' | 'W2', rows: number, cols: number): number[][] => {
+  const output = m!.output ?? 'sigmoid';
+  if (output !== 'sigmoid' && output !== 'linear') fail(`output is ${JSON.stringify(output)}, not "sigmoid" or "linear"`);
+  const shape: Shape = { visibleSize: v!, hiddenSize: h!, ...(output === 'linear' ? { output } : {}) };
+  const matrix = (name: 'W1' | 'W2' | 'ZCAWhite', rows: number, cols: number): number[][] => {
     const M = m![name];
     if (!Array.isArray(M) || M.length !== rows || M.some((r) => !Array.isArray(r) || r.length !== cols)) {
       fail(`${name} must be ${rows} × ${cols}`);
     }
     return M!;
   };
-  const vector = (name: 'b1' | 'b2', n: number): number[] => {
+  const vector = (name: 'b1' | 'b2' | 'meanPatch', n: number): number[] => {
     const b = m![name];
     if (!Array.isArray(b) || b.length !== n) fail(`${name} must have ${n} values`);
     return b!;
@@ -142,20 +197,42 @@ export function thetaFromModelJson(value: unknown, source: string): { theta: Flo
   for (let i = 0; i < v!; i++) for (let j = 0; j < h!; j++) theta[L.W2 + j * v! + i] = number(W2[i][j], `W2[${i}][${j}]`);
   for (let j = 0; j < h!; j++) theta[L.b1 + j] = number(b1[j], `b1[${j}]`);
   for (let i = 0; i < v!; i++) theta[L.b2 + i] = number(b2[i], `b2[${i}]`);
-  return { theta, shape };
+  if (m!.meanPatch === undefined && m!.ZCAWhite === undefined) return { theta, shape };
+  if (m!.meanPatch === undefined || m!.ZCAWhite === undefined) fail('has one of meanPatch and ZCAWhite without the other: new patches cannot be whitened');
+  const meanRows = vector('meanPatch', v!);
+  const zcaRows = matrix('ZCAWhite', v!, v!);
+  const meanPatch = Float64Array.from(meanRows, (x, i) => number(x, `meanPatch[${i}]`));
+  const zca = new Float64Array(v! * v!);
+  for (let i = 0; i < v!; i++) for (let j = 0; j < v!; j++) zca[i * v! + j] = number(zcaRows[i][j], `ZCAWhite[${i}][${j}]`);
+  const epsilon = m!.zcaEpsilon === undefined ? NaN : number(m!.zcaEpsilon, 'zcaEpsilon');
+  return { theta, shape, whitening: { meanPatch, zca, epsilon } };
 }
 
-/** theta.mat: `theta` in UFLDL's packing and pixel order, plus `W1` (hidden × visible). */
-export function thetaMatFile(theta: Float64Array, shape: Shape, geometry: PixelGeometry): Uint8Array {
+/**
+ * theta.mat: `theta` in UFLDL's packing and pixel order, plus `W1` (hidden × visible), and with
+ * a whitening `meanPatch` (visible × 1) and `ZCAWhite` (visible × visible) in the same pixel
+ * order, so that MATLAB's displayColorNetwork((W1*ZCAWhite)') draws the features.
+ */
+export function thetaMatFile(theta: Float64Array, shape: Shape, geometry: PixelGeometry, whitening?: Whitening): Uint8Array {
   const matlab = permuteVisible(theta, shape, geometry);
-  const hv = shape.hiddenSize * shape.visibleSize;
-  return writeMat(
-    [
-      { name: 'theta', dims: [matlab.length, 1], data: matlab },
-      { name: 'W1', dims: [shape.hiddenSize, shape.visibleSize], data: matlab.subarray(0, hv) },
-    ],
-    { compress: true },
-  );
+  const v = shape.visibleSize;
+  const hv = shape.hiddenSize * v;
+  const variables: MatVariable[] = [
+    { name: 'theta', dims: [matlab.length, 1], data: matlab },
+    { name: 'W1', dims: [shape.hiddenSize, v], data: matlab.subarray(0, hv) },
+  ];
+  if (whitening) {
+    const map = columnMajorIndex(geometry, v);
+    const meanPatch = new Float64Array(v);
+    const zca = new Float64Array(v * v);
+    for (let i = 0; i < v; i++) {
+      meanPatch[map[i]] = whitening.meanPatch[i];
+      // Column-major storage of the symmetric matrix: (r, c) at c·v + r.
+      for (let j = 0; j < v; j++) zca[map[j] * v + map[i]] = whitening.zca[i * v + j];
+    }
+    variables.push({ name: 'meanPatch', dims: [v, 1], data: meanPatch }, { name: 'ZCAWhite', dims: [v, v], data: zca });
+  }
+  return writeMat(variables, { compress: true });
 }
 
 /** θ (our packing) from a MAT-file's `theta` written by UFLDL/minFunc or by thetaMatFile. */
@@ -171,14 +248,39 @@ export function thetaFromMatVariables(variables: readonly MatVariable[], shape: 
   return permuteVisible(theta, shape, geometry, true);
 }
 
-/** How to draw a visible vector: as its image, as a square, or else as a one-row strip. */
+/**
+ * How to draw a visible vector in gray: as its image (a color one as its three channel planes
+ * stacked, R over G over B, which its layout already is), as a square, or else as a one-row strip.
+ */
 export function displayGeometry(geometry: PixelGeometry, visibleSize: number): TileSize {
-  if (geometry) return geometry;
+  if (geometry) return { width: geometry.width, height: geometry.height * channelsOf(geometry) };
   const side = Math.round(Math.sqrt(visibleSize));
   return side * side === visibleSize ? { width: side, height: side } : { width: visibleSize, height: 1 };
 }
 
-/** features.png: each hidden unit's W1(j,:)/‖W1(j,:)‖ as an image (display_network). */
-export function featuresPng(theta: Float64Array, shape: Shape, geometry: PixelGeometry, scale = 4): Uint8Array {
-  return encodePng(displayFeatures(theta, shape, displayGeometry(geometry, shape.visibleSize)), { scale });
+/**
+ * The picture of the features: each hidden unit's W1(j,:)/‖W1(j,:)‖ as an image
+ * (display_network), or for color data W1·ZCAWhite by displayColorNetwork.
+ */
+export function featuresImage(theta: Float64Array, shape: Shape, geometry: PixelGeometry, whitening?: Pick<Whitening, 'zca'>) {
+  if (geometry && channelsOf(geometry) === 3) return displayColorFeatures(theta, shape, geometry, whitening?.zca);
+  return displayFeatures(theta, shape, displayGeometry(geometry, shape.visibleSize));
+}
+
+/** features.png: featuresImage, each pixel enlarged to scale × scale. */
+export function featuresPng(theta: Float64Array, shape: Shape, geometry: PixelGeometry, scale = 4, whitening?: Pick<Whitening, 'zca'>): Uint8Array {
+  return encodePng(featuresImage(theta, shape, geometry, whitening), { scale });
+}
+
+/**
+ * patches.png: every example of `sample` as an image — display_network's, or for color data
+ * displayColorNetwork's, as the exercise shows its (whitened) patches.
+ */
+export function examplesPng(sample: Dataset, geometry: PixelGeometry, scale = 4): Uint8Array {
+  if (geometry && channelsOf(geometry) === 3) {
+    const data = Float64Array.from(sample.data);
+    return encodePng(displayColorNetwork({ data, count: sample.examples, tileWidth: geometry.width, tileHeight: geometry.height }), { scale });
+  }
+  const shown = Array.from({ length: sample.examples }, (_, i) => i);
+  return encodePng(displayPatches(sample, displayGeometry(geometry, sample.visibleSize), shown), { scale });
 }

@@ -19,7 +19,7 @@ import type { GpuContext } from '../gpu/device';
 import { randomSubset } from '../data/patches';
 import { decodeLbfgsSnapshot } from '../optim/lbfgs-snapshot';
 import type { Dataset, Hyperparameters } from '../reference/autoencoder';
-import { initializeParameters, thetaLayout, type Shape } from '../reference/params';
+import { initializeParameters, outputOf, thetaLayout, type Shape } from '../reference/params';
 import { CheckpointError, decodeCheckpoint, type Checkpoint } from './checkpoint';
 import { validateConfig, type TrainConfig } from './config';
 import type { TrainingData } from './data';
@@ -113,7 +113,8 @@ export async function prepareRun(request: RunRequest, environment: RunEnvironmen
   if (maxExamples && maxExamples < data.dataset.examples) {
     data = { ...data, dataset: randomSubset(data.dataset, maxExamples, config.seed), description: `a random ${maxExamples} of ${data.description}` };
   }
-  const shape: Shape = { visibleSize: data.dataset.visibleSize, hiddenSize: config.hiddenSize };
+  // The output layer travels with the shape to every engine, checkpoint and model file.
+  const shape: Shape = { visibleSize: data.dataset.visibleSize, hiddenSize: config.hiddenSize, ...(config.output ? { output: config.output } : {}) };
   if (environment.availableMemory !== undefined) checkModelSize(shape, config.optimizer, environment.availableMemory);
 
   let initialTheta: Float64Array;
@@ -144,6 +145,7 @@ export function checkResumable(checkpoint: Checkpoint, shape: Shape, source: str
   if (saved.visibleSize !== shape.visibleSize || saved.hiddenSize !== shape.hiddenSize) {
     fail(`made for a ${saved.visibleSize}-${saved.hiddenSize} model, the data give ${shape.visibleSize}-${shape.hiddenSize}`);
   }
+  if (outputOf(saved) !== outputOf(shape)) fail(`made for a ${outputOf(saved)} output layer, this run's is ${outputOf(shape)}`);
   const length = thetaLayout(shape).length;
   const needed = { lbfgs: [], gd: [], sgd: ['velocity'], adam: ['m', 'v'] }[checkpoint.config.optimizer] ?? [];
   for (const name of needed) if (!checkpoint.state[name]) fail(`holds no '${name}' state for ${checkpoint.config.optimizer}`);

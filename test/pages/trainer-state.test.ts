@@ -6,6 +6,7 @@
 import { describe, expect, it } from 'vitest';
 import { initialState, reduce, type Message } from '../../src/pages/trainer/state';
 import type { SavedCheckpoint, SavedModel } from '../../src/pages/trainer/store';
+import { presets } from '../../src/train/config';
 import { config, parts, progress, ready, run, savedModel, start, summary } from './trainer-fixtures';
 
 describe('trainer page state', () => {
@@ -57,6 +58,18 @@ describe('trainer page state', () => {
     expect(s.run).toMatchObject({ featuresDrawn: 2, rho: { iteration: 5 } });
     // No run, nothing to draw.
     expect(reduce(initialState, { type: 'view', iteration: 1, features: image, reconstructions: new Float64Array(1) })).toBe(initialState);
+  });
+
+  it('the linear decoder: color features are kept as RGB, and its embedded data’s errors are not the user’s file’s', () => {
+    const colorStart: Message = { type: 'start-requested', config: { ...presets['ufldl-linear-decoder'], patches: 500 }, device: 'gpu' };
+    const colorReady = ready({ shape: { visibleSize: 192, hiddenSize: 400, output: 'linear' }, pixelGeometry: { width: 8, height: 8, channels: 3 }, geometry: { width: 8, height: 24 } });
+    const image = { width: 2, height: 1, channels: 3 as const, values: Float32Array.of(1, 0, -1, 0.5, 0.5, 0.5) };
+    const s = run(colorStart, colorReady, { type: 'view', iteration: 1, features: image, reconstructions: new Float64Array(1920) });
+    expect(s.run!.features!.image).toEqual(image);
+    expect(s.run!.shape).toEqual({ visibleSize: 192, hiddenSize: 400, output: 'linear' });
+    const failed = run(colorStart, { type: 'error', message: 'natural images: no fetch', during: 'data' });
+    expect(failed.error).toEqual({ kind: 'message', message: 'natural images: no fetch' });
+    expect(failed.data.error).toBeUndefined();
   });
 
   it('a checkpoint asks for a save with the history up to its iteration; a saved write is counted', () => {

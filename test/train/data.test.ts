@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { DataError } from '../../src/data/errors';
 import { IDX_IMAGES_MAGIC } from '../../src/data/idx';
-import type { GrayImage } from '../../src/data/images';
+import type { GrayImage, RgbImage } from '../../src/data/images';
 import { writeMat } from '../../src/data/mat';
 import type { LabeledDataset } from '../../src/data/mnist';
 import { encodePng } from '../../src/display/png';
@@ -14,6 +14,11 @@ const config: TrainConfig = { ...presets['ufldl-natural'], patches: 50, patchSiz
 function noise(width: number, height: number, seed: number): GrayImage {
   const rng = new Random(seed);
   return { width, height, pixels: Float64Array.from({ length: width * height }, () => rng.uniform()) };
+}
+
+function colorNoise(width: number, height: number, seed: number): RgbImage {
+  const rng = new Random(seed);
+  return { width, height, pixels: Float64Array.from({ length: 3 * width * height }, () => rng.uniform()) };
 }
 
 function idxBytes(count: number, rows: number, cols: number): Uint8Array {
@@ -110,6 +115,7 @@ describe('resolveTrainingData', () => {
   };
   const loaders: DataLoaders = {
     naturalImages: async () => [noise(20, 20, 4)],
+    naturalColorImages: async () => [colorNoise(30, 30, 5)],
     mnistDigits: async () => ({ ...digits, data: digits.data.slice() }),
     userData: async (c) => {
       throw new DataError(c.data, 'no such file or folder');
@@ -123,6 +129,28 @@ describe('resolveTrainingData', () => {
     expect(mnist.dataset.examples).toBe(6);
     expect(mnist.geometry).toEqual({ width: 28, height: 28 });
     expect(Array.from(mnist.dataset.data.subarray(0, 784 * 6).filter((_, i) => i % 784 === 0))).toEqual([0, 0.1, 0.2, 0.3, 0.4, 0.5]);
+  });
+
+  it('cuts color patches for the linear decoder, mean removed and ZCA-whitened, with the whitening kept', async () => {
+    const color = await resolveTrainingData({ ...presets['ufldl-linear-decoder'], patches: 300, patchSize: 4 }, loaders);
+    expect(color.dataset.visibleSize).toBe(48);
+    expect(color.dataset.examples).toBe(300);
+    expect(color.geometry).toEqual({ width: 4, height: 4, channels: 3 });
+    expect(color.description).toMatch(/^300 color patches of 4×4×3 from the embedded photos in color .*ZCA-whitened \(ε = 0.1\)$/);
+    expect(color.whitening!.zca.length).toBe(48 * 48);
+    expect(color.whitening!.epsilon).toBe(0.1);
+    // Whitened: each value's mean over the patches is 0, and values leave [0, 1].
+    const { data } = color.dataset;
+    for (let i = 0; i < 48; i++) {
+      let mean = 0;
+      for (let k = 0; k < 300; k++) mean += data[k * 48 + i] / 300;
+      expect(Math.abs(mean)).toBeLessThan(1e-12);
+    }
+    expect(Math.min(...data)).toBeLessThan(0);
+    // A sigmoid output cannot reproduce them: refused in one line that names the remedy.
+    await expect(resolveTrainingData({ ...presets['ufldl-linear-decoder'], patches: 300, patchSize: 4, output: 'sigmoid' }, loaders)).rejects.toThrow(
+      /^natural-color: values run from -?[\d.e-]+ to [\d.e-]+, but the sigmoid output can only reproduce \[0, 1\].*--output linear\)$/,
+    );
   });
 
   it('mixes the examples once, seeded, for mini-batch methods', async () => {
@@ -166,6 +194,21 @@ describe('data a model can learn', () => {
     refused([0.3, 0.3, 0.3, 0.3], /every value is 0.3/);
     refused([0.1, 0.2, 0.3, 0.4], /1 value per example/, 1);
     expect(learnable(data([0, 1, 0.5, 0.25]), config).dataset.examples).toBe(2);
+  });
+
+  it('takes any finite values for a linear output, and still refuses non-finite ones naming the file', () => {
+    const linear = { ...config, output: 'linear' as const };
+    expect(learnable(data([0, 255, -17, 3]), linear).dataset.data).toEqual(Float64Array.of(0, 255, -17, 3));
+    for (const bad of [NaN, Infinity]) {
+      let error: unknown;
+      try {
+        learnable(data([0.1, bad, 0.2, 0.3]), linear);
+      } catch (e) {
+        error = e;
+      }
+      expect(error).toBeInstanceOf(DataError);
+      expect((error as Error).message).toBe(`${source}: holds a value that is not a finite number (${bad})`);
+    }
   });
 
   it('rescales bytes into [0.1, 0.9] as normalizeData does, when asked', () => {

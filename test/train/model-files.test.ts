@@ -3,7 +3,9 @@ import { decode as decodePng } from 'fast-png';
 import { readMat } from '../../src/data/mat';
 import { UFLDL_HYPERPARAMETERS } from '../../src/reference/autoencoder';
 import { initializeParameters, thetaLayout } from '../../src/reference/params';
+import { Random } from '../../src/random';
 import {
+  examplesPng,
   featuresPng,
   modelJson,
   permuteVisible,
@@ -63,5 +65,91 @@ describe('model files', () => {
     const png = decodePng(featuresPng(theta, shape, geometry, 1));
     // 2 tiles of 3×2 in a 2×1 grid with 1-pixel borders: width 1 + 2·(3 + 1), height 1 + 2 + 1.
     expect([png.width, png.height]).toEqual([9, 4]);
+  });
+});
+
+describe('model files of the linear decoder (color patches, ZCA)', () => {
+  // 2×1×3 color patches: visible 6, channel planes R, G, B of 2 pixels (width 2, height 1).
+  const shape = { visibleSize: 6, hiddenSize: 2, output: 'linear' as const };
+  const geometry = { width: 2, height: 1, channels: 3 as const };
+  const theta = initializeParameters(shape, 7);
+  const rng = new Random(2);
+  const A = Float64Array.from({ length: 36 }, () => rng.normal());
+  const zca = new Float64Array(36);
+  for (let i = 0; i < 6; i++) for (let j = 0; j < 6; j++) zca[i * 6 + j] = A[i * 6 + j] + A[j * 6 + i]; // symmetric
+  const whitening = { meanPatch: Float64Array.of(0.1, 0.2, 0.3, 0.4, 0.5, 0.6), zca, epsilon: 0.1 };
+
+  it('model.json records the output layer, the mean patch and ZCAWhite, and reads them back', () => {
+    const json = JSON.parse(JSON.stringify(modelJson(theta, shape, hyper, geometry, whitening)));
+    expect(json).toMatchObject({ output: 'linear', imageWidth: 2, imageHeight: 1, imageChannels: 3, zcaEpsilon: 0.1 });
+    expect(json.ZCAWhite).toHaveLength(6);
+    expect(json.ZCAWhite[2][5]).toBe(zca[2 * 6 + 5]);
+    const back = thetaFromModelJson(json, 'model.json');
+    expect(Array.from(back.theta)).toEqual(Array.from(theta));
+    expect(back.shape).toEqual(shape);
+    expect(back.whitening).toEqual(whitening);
+  });
+
+  it('a model.json without an output layer is a sigmoid one; a sigmoid model has no whitening', () => {
+    const plain = modelJson(theta, { visibleSize: 6, hiddenSize: 2 }, hyper, undefined);
+    expect(plain.output).toBe('sigmoid');
+    const { output: _, ...older } = JSON.parse(JSON.stringify(plain));
+    const back = thetaFromModelJson(older, 'old.json');
+    expect(back.shape).toEqual({ visibleSize: 6, hiddenSize: 2 });
+    expect(back.whitening).toBeUndefined();
+  });
+
+  it('refuses a wrong-sized ZCAWhite, a half whitening, bad values and an unknown output, naming the file', () => {
+    const json = () => JSON.parse(JSON.stringify(modelJson(theta, shape, hyper, geometry, whitening)));
+    const small = json();
+    small.ZCAWhite = small.ZCAWhite.slice(0, 5).map((row: number[]) => row.slice(0, 5));
+    expect(() => thetaFromModelJson(small, 'm.json')).toThrow('m.json: ZCAWhite must be 6 × 6');
+    const noMean = json();
+    delete noMean.meanPatch;
+    expect(() => thetaFromModelJson(noMean, 'm.json')).toThrow('m.json: has one of meanPatch and ZCAWhite without the other: new patches cannot be whitened');
+    const shortMean = json();
+    shortMean.meanPatch.pop();
+    expect(() => thetaFromModelJson(shortMean, 'm.json')).toThrow('m.json: meanPatch must have 6 values');
+    const nullEntry = json();
+    nullEntry.ZCAWhite[1][3] = null;
+    expect(() => thetaFromModelJson(nullEntry, 'm.json')).toThrow('m.json: ZCAWhite[1][3] is null, not a finite number');
+    const tanh = json();
+    tanh.output = 'tanh';
+    expect(() => thetaFromModelJson(tanh, 'm.json')).toThrow('m.json: output is "tanh", not "sigmoid" or "linear"');
+  });
+
+  it("theta.mat keeps working: θ round-trips, and meanPatch and ZCAWhite come in MATLAB's pixel order", () => {
+    const variables = readMat(thetaMatFile(theta, shape, geometry, whitening));
+    expect(Array.from(thetaFromMatVariables(variables, shape, geometry, 'theta.mat'))).toEqual(Array.from(theta));
+    const meanPatch = variables.find((v) => v.name === 'meanPatch')!;
+    const ZCAWhite = variables.find((v) => v.name === 'ZCAWhite')!;
+    expect(ZCAWhite.dims).toEqual([6, 6]);
+    // With one row per plane, column-major and row-major orders agree: MATLAB's order is ours.
+    expect(Array.from(meanPatch.data)).toEqual(Array.from(whitening.meanPatch));
+    for (let r = 0; r < 6; r++) for (let c = 0; c < 6; c++) expect(ZCAWhite.data[c * 6 + r]).toBe(zca[r * 6 + c]);
+  });
+
+  it("MATLAB's order permutes each channel plane on its own", () => {
+    // 2×2×3: pixel (y=1, x=0) of the G plane is our 4 + 2 = 6, MATLAB's 4 + 1 = 5.
+    const square = { visibleSize: 12, hiddenSize: 1, output: 'linear' as const };
+    const t = initializeParameters(square, 3);
+    const m = permuteVisible(t, square, { width: 2, height: 2, channels: 3 });
+    expect(m[5]).toBe(t[6]);
+    expect(m[0]).toBe(t[0]);
+    expect(m[9]).toBe(t[10]); // B plane: (1, 0) is ours 8 + 2, MATLAB's 8 + 1
+    const meanPatch = Float64Array.from({ length: 12 }, (_, i) => i);
+    const zca12 = Float64Array.from({ length: 144 }, (_, n) => Math.floor(n / 12) * 100 + (n % 12)); // (r, c) = 100r + c
+    const variables = readMat(thetaMatFile(t, square, { width: 2, height: 2, channels: 3 }, { meanPatch, zca: zca12, epsilon: 0.1 }));
+    expect(variables.find((v) => v.name === 'meanPatch')!.data[5]).toBe(6);
+    // MATLAB's ZCAWhite(5, 9) (0-based, column-major at 9·12 + 5) is our (6, 10).
+    expect(variables.find((v) => v.name === 'ZCAWhite')!.data[9 * 12 + 5]).toBe(610);
+  });
+
+  it('features.png and patches.png are RGB pictures (displayColorNetwork)', () => {
+    const features = decodePng(featuresPng(theta, shape, geometry, 1, whitening));
+    // 2 features of 2×1: round(√2) = 1 column, 2 rows, 1 pixel apart: 2 wide, 3 high.
+    expect([features.width, features.height, features.channels]).toEqual([2, 3, 3]);
+    const patches = decodePng(examplesPng({ data: A.slice(0, 24), examples: 4, visibleSize: 6 }, geometry, 1));
+    expect([patches.width, patches.height, patches.channels]).toEqual([5, 3, 3]);
   });
 });

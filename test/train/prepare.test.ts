@@ -158,6 +158,7 @@ describe('prepareRun', () => {
     const refusals: [string, Checkpoint, RegExp][] = [
       ['of another shape', checkpoint({ shape: { visibleSize, hiddenSize: 4 }, theta: initializeParameters({ visibleSize, hiddenSize: 4 }, 9) }), /^saved\.bin: made for a 16-4 model, the data give 16-3$/],
       ['of another shape, even when θ’s length fits', checkpoint({ shape: { visibleSize: 4, hiddenSize: 3 } }), /^saved\.bin: made for a 4-3 model, the data give 16-3$/],
+      ['of a linear decoder, for a sigmoid model', checkpoint({ shape: { ...shape, output: 'linear' } }), /^saved\.bin: made for a linear output layer, this run's is sigmoid$/],
       ['whose θ has the wrong length', checkpoint({ theta: initializeParameters(shape, 9).slice(1) }), new RegExp(`^saved\\.bin: θ has ${length - 1} values; this model has ${length}$`)],
       ['whose θ is not finite', checkpoint({ theta: initializeParameters(shape, 9).map((v, i) => (i === 3 ? NaN : v)) }), /^saved\.bin: θ holds a value that is not a finite number$/],
       ['whose optimizer state is missing', checkpoint({ config: { ...config, optimizer: 'adam' }, state: { m: new Float64Array(length) } }), /^saved\.bin: holds no 'v' state for adam$/],

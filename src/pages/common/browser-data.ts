@@ -5,7 +5,8 @@
  * the bytes is shared with the command line (src/train/data.ts).
  */
 import { DataError, messageOf } from '../../data/errors';
-import type { GrayImage } from '../../data/images';
+import { naturalColorImagesFromFiles } from '../../data/color';
+import type { GrayImage, RgbImage } from '../../data/images';
 import { digitArrayFromJson, MNIST_DIGITS, mnistFromDigitArrays, type LabeledDataset } from '../../data/mnist';
 import { NATURAL_IMAGES, naturalImagePackages, naturalImagesFromFiles } from '../../data/natural';
 import type { TrainConfig } from '../../train/config';
@@ -57,18 +58,26 @@ async function fetchBytes(url: string, source: string): Promise<Uint8Array> {
   return new Uint8Array(await response.arrayBuffer());
 }
 
+function fetchNaturalImageFiles() {
+  return Promise.all(naturalImageUrls.map(async (url, k) => ({ name: naturalImagePackages[k], bytes: await fetchBytes(url, NATURAL_IMAGES) })));
+}
+
 let naturalImages: Promise<GrayImage[]> | undefined;
 
 /** The nine photos, decoded, downsampled and whitened once per worker. */
 export function loadNaturalImages(): Promise<GrayImage[]> {
-  naturalImages ??= (async () => {
-    const files = await Promise.all(
-      naturalImageUrls.map(async (url, k) => ({ name: naturalImagePackages[k], bytes: await fetchBytes(url, NATURAL_IMAGES) })),
-    );
-    return naturalImagesFromFiles(files);
-  })();
+  naturalImages ??= (async () => naturalImagesFromFiles(await fetchNaturalImageFiles()))();
   naturalImages.catch(() => (naturalImages = undefined));
   return naturalImages;
+}
+
+let naturalColorImages: Promise<RgbImage[]> | undefined;
+
+/** The nine photos in color, decoded and downsampled once per worker (patches are copied out of them). */
+export function loadNaturalColorImages(): Promise<RgbImage[]> {
+  naturalColorImages ??= (async () => naturalColorImagesFromFiles(await fetchNaturalImageFiles()))();
+  naturalColorImages.catch(() => (naturalColorImages = undefined));
+  return naturalColorImages;
 }
 
 let mnistDigits: Promise<LabeledDataset> | undefined;
@@ -95,6 +104,7 @@ export function loadMnistDigits(): Promise<LabeledDataset> {
 export async function loadBrowserTrainingData(config: TrainConfig, files: readonly UserFile[] | undefined): Promise<TrainingData> {
   return resolveTrainingData(config, {
     naturalImages: loadNaturalImages,
+    naturalColorImages: loadNaturalColorImages,
     mnistDigits: async () => {
       const digits = await loadMnistDigits();
       return { ...digits, data: digits.data.slice() };

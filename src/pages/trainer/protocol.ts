@@ -100,7 +100,8 @@ export type FromWorker =
       type: 'view';
       /** The iteration the θ shown was read at. */
       iteration: number;
-      features: { width: number; height: number; values: Float32Array };
+      /** Gray, or RGB for color features (channels 3), values in [−1, 1]. */
+      features: { width: number; height: number; channels?: 1 | 3; values: Float32Array };
       reconstructions: Float64Array;
       /** ρ̂ over the whole data set, when it was computed for this view. */
       meanActivation?: Float64Array;

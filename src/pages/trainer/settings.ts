@@ -1,11 +1,17 @@
 /**
  * The trainer's settings: the form's fields ↔ a TrainConfig, presets, and URL query
- * parameters (so a link — or a test — can set up a run: ?preset=ufldl-mnist&iterations=5).
+ * parameters (so a link — or a test — can set up a run: ?preset=ufldl-mnist&iterations=5;
+ * ?data=natural-color, ?output=linear).
  */
 import { isPresetName, optimizerNames, presets, type OptimizerName, type PresetName, type TrainConfig } from '../../train/config';
 import type { DeviceChoice } from './protocol';
 
-export type DataChoice = 'natural' | 'mnist' | 'file';
+export type DataChoice = 'natural' | 'natural-color' | 'mnist' | 'file';
+
+/** The data radio that shows a configuration's built-in data (the user's files are 'file'). */
+export function dataChoiceOf(config: TrainConfig): DataChoice {
+  return config.data === 'mnist' || config.data === 'natural-color' ? config.data : 'natural';
+}
 
 /** Number fields: form id → config key. */
 const numberFields = [
@@ -64,7 +70,14 @@ export function settingsFromUrl(search: string): UrlSettings {
   const query = new URLSearchParams(search);
   const presetName = query.get('preset');
   const dataParam = query.get('data');
-  const base: PresetName = presetName && isPresetName(presetName) ? presetName : dataParam === 'mnist' ? 'ufldl-mnist' : 'ufldl-natural';
+  const base: PresetName =
+    presetName && isPresetName(presetName)
+      ? presetName
+      : dataParam === 'mnist'
+        ? 'ufldl-mnist'
+        : dataParam === 'natural-color'
+          ? 'ufldl-linear-decoder'
+          : 'ufldl-natural';
   const config: TrainConfig = { ...presets[base] };
   const given = new Set<string>();
   let custom = false;
@@ -83,8 +96,13 @@ export function settingsFromUrl(search: string): UrlSettings {
     config.optimizer = optimizer as OptimizerName;
     custom = true;
   }
-  let data: DataChoice = config.data === 'mnist' ? 'mnist' : 'natural';
-  if (dataParam === 'natural' || dataParam === 'mnist') {
+  const output = query.get('output');
+  if (output === 'sigmoid' || output === 'linear') {
+    config.output = output;
+    custom = true;
+  }
+  let data: DataChoice = dataChoiceOf(config);
+  if (dataParam === 'natural' || dataParam === 'natural-color' || dataParam === 'mnist') {
     data = dataParam;
     config.data = dataParam;
   }
@@ -114,6 +132,7 @@ function input(id: string): HTMLInputElement {
 export function writeForm(config: TrainConfig, data: DataChoice): void {
   for (const field of numberFields) input(field).value = String(config[field]);
   (document.getElementById('optimizer') as HTMLSelectElement).value = config.optimizer;
+  (document.getElementById('output') as HTMLSelectElement).value = config.output ?? 'sigmoid';
   input('normalize').checked = config.normalize === true;
   for (const radio of document.querySelectorAll<HTMLInputElement>('input[name="data"]')) radio.checked = radio.value === data;
   updateFieldVisibility();
@@ -133,6 +152,7 @@ export function readForm(preset: TrainConfig['preset'], dataName: string | undef
     config[field] = raw === '' ? NaN : Number(raw);
   }
   config.optimizer = (document.getElementById('optimizer') as HTMLSelectElement).value as OptimizerName;
+  if ((document.getElementById('output') as HTMLSelectElement).value === 'linear') config.output = 'linear';
   config.data = choice === 'file' ? (dataName ?? '') : choice;
   if (choice === 'file' && input('normalize').checked) config.normalize = true;
   return config;
@@ -166,7 +186,10 @@ export function matchingPreset(config: TrainConfig): PresetName | undefined {
   for (const name of Object.keys(presets) as PresetName[]) {
     const p = presets[name];
     const same =
-      numberFields.every((field) => Object.is(p[field], config[field])) && p.optimizer === config.optimizer && p.data === config.data;
+      numberFields.every((field) => Object.is(p[field], config[field])) &&
+      p.optimizer === config.optimizer &&
+      p.data === config.data &&
+      (p.output ?? 'sigmoid') === (config.output ?? 'sigmoid');
     if (same) return name;
   }
   return undefined;

@@ -11,7 +11,7 @@ import { adapterLabel, type AdapterSummary } from '../../gpu/adapter';
 import type { TileSize } from '../../display/network';
 import type { CostParts } from '../../reference/autoencoder';
 import type { Shape } from '../../reference/params';
-import type { TrainConfig } from '../../train/config';
+import { isBuiltInData, type TrainConfig } from '../../train/config';
 import type { UserFile } from '../../train/data';
 import type { PixelGeometry } from '../../train/model-files';
 import type { DeviceChoice, FromWorker, RunSummary } from './protocol';
@@ -54,7 +54,7 @@ export interface RunState {
   fallback?: string;
   checkpointIteration?: number;
   /** The latest picture of the features, and the reconstructions of the sample. */
-  features?: { image: { width: number; height: number; values: Float32Array }; iteration: number };
+  features?: { image: { width: number; height: number; channels?: 1 | 3; values: Float32Array }; iteration: number };
   reconstructions?: { values?: Float64Array; iteration?: number };
   /** How many feature pictures this run has shown. */
   featuresDrawn: number;
@@ -171,7 +171,7 @@ export type PageEvent =
   | { type: 'files-chosen'; names: string[] }
   | { type: 'files-read'; files: UserFile[] }
   | { type: 'files-unreadable'; message: string }
-  | { type: 'data-choice-changed'; choice: 'natural' | 'mnist' | 'file' }
+  | { type: 'data-choice-changed'; choice: 'natural' | 'natural-color' | 'mnist' | 'file' }
   | { type: 'files-restored'; files: UserFile[] }
   | { type: 'refused'; message: string }
   | { type: 'error-dismissed' }
@@ -485,7 +485,7 @@ export function reduce(state: TrainerState, message: Message): TrainerState {
     case 'error': {
       if (message.during === 'export') return { ...state, error: { kind: 'message', message: message.message } };
       if (message.during === 'device') return deviceLost(state, message.message);
-      const userData = state.run && state.run.config.data !== 'natural' && state.run.config.data !== 'mnist';
+      const userData = state.run && !isBuiltInData(state.run.config.data);
       const problem: Problem = { kind: 'message', message: message.message };
       const next = message.during === 'data' && userData ? { ...state, data: { ...state.data, error: problem } } : state;
       return { ...failed(next, message.message), statusLine: { kind: 'failed', step: message.during } };

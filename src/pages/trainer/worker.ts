@@ -6,17 +6,17 @@
 import { unitStatistics, type UnitStatistics } from '../../analysis/units';
 import { DataError, messageOf } from '../../data/errors';
 import { decodeLbfgsSnapshot, encodeLbfgsSnapshot, trimLbfgsSnapshot } from '../../optim/lbfgs-snapshot';
-import { displayFeatures, type TileSize } from '../../display/network';
+import type { TileSize } from '../../display/network';
 import type { GpuContext } from '../../gpu/device';
 import { DeviceLostError } from '../../gpu/errors';
-import { biasSigmoid, matmul } from '../../reference/ops';
-import { thetaViews, type Shape } from '../../reference/params';
+import { biasAdd, biasSigmoid, matmul } from '../../reference/ops';
+import { outputOf, thetaViews, type Shape } from '../../reference/params';
 import { Random } from '../../random';
 import { CheckpointError, encodeCheckpoint, type Checkpoint } from '../../train/checkpoint';
 import { ConfigError, type TrainConfig } from '../../train/config';
 import type { TrainingEngine } from '../../train/engine';
 import type { TrainingData, UserFile } from '../../train/data';
-import { displayGeometry, featuresPng, modelJson, thetaMatFile, type PixelGeometry } from '../../train/model-files';
+import { displayGeometry, featuresImage, featuresPng, modelJson, thetaMatFile, type PixelGeometry, type Whitening } from '../../train/model-files';
 import { prepareRun, type PreparedRun, type RunEnvironment } from '../../train/prepare';
 import { train, type TrainingProgress, type TrainingResult } from '../../train/trainer';
 import { loadBrowserTrainingData } from '../common/browser-data';
@@ -43,6 +43,13 @@ interface Session {
   pixelGeometry: PixelGeometry;
   /** How examples are drawn. */
   geometry: TileSize;
+  /**
+   * The ZCA whitening of the data (color patches): features are drawn as W1·ZCAWhite and
+   * exported with it. A model shown again after a reload gets it back by sampling its data
+   * again (the same seed gives the same patches), meanwhile `whiteningReady` is pending.
+   */
+  whitening?: Whitening;
+  whiteningReady?: Promise<void>;
   sample: Float64Array;
   sampleCount: number;
   engine?: TrainingEngine<unknown>;
@@ -76,7 +83,7 @@ self.onmessage = (event: MessageEvent<ToWorker>) => {
     return;
   }
   if (message.type === 'export') {
-    exportFile(message.kind);
+    void exportFile(message.kind);
     return;
   }
   if (message.type === 'inspect') {
@@ -142,7 +149,9 @@ async function inspect(files: StartRequest['files'], config: TrainConfig): Promi
 
 /** The data layer's advice names the command line's flag; on the page it is a checkbox. */
 function pageWords(message: string): string {
-  return message.replace("pass --normalize to apply UFLDL's normalizeData", "tick “Rescale as UFLDL's normalizeData” under Data");
+  return message
+    .replace("pass --normalize to apply UFLDL's normalizeData", "tick “Rescale as UFLDL's normalizeData” under Data")
+    .replace('(--output linear)', '(Output layer: linear, under Model)');
 }
 
 function pickSample(data: TrainingData, seed: number): { sample: Float64Array; sampleCount: number } {
@@ -186,7 +195,7 @@ async function start(request: StartRequest): Promise<void> {
         fallbackToCpu: true,
         onLoadingData: (config) => {
           step = 'data';
-          post({ type: 'status', text: config.data === 'natural' ? 'Loading and whitening the natural images…' : config.data === 'mnist' ? 'Loading the MNIST digits…' : 'Reading your data…' });
+          post({ type: 'status', text: loadingText(config) });
         },
         onInputsReady: () => {
           step = 'engine';
@@ -217,6 +226,7 @@ async function start(request: StartRequest): Promise<void> {
     sample,
     sampleCount,
     pixelGeometry: data.geometry,
+    whitening: data.whitening,
     engine,
     close: () => {
       try {
@@ -260,15 +270,29 @@ async function start(request: StartRequest): Promise<void> {
 
 function noop(): void {}
 
+function loadingText(config: TrainConfig): string {
+  switch (config.data) {
+    case 'natural':
+      return 'Loading and whitening the natural images…';
+    case 'natural-color':
+      return 'Loading the photos in color, whitening the patches (ZCA)…';
+    case 'mnist':
+      return 'Loading the MNIST digits…';
+    default:
+      return 'Reading your data…';
+  }
+}
+
 function reconstruct(theta: Float64Array, shape: Shape, sample: Float64Array, count: number): Float64Array {
   const { visibleSize: v, hiddenSize: h } = shape;
   const { W1t, W2t, b1, b2 } = thetaViews(theta, shape);
   const a2 = biasSigmoid(matmul(sample, W1t, count, h, v), b1, count, h);
-  return biasSigmoid(matmul(a2, W2t, count, v, h), b2, count, v);
+  const z3 = matmul(a2, W2t, count, v, h);
+  return outputOf(shape) === 'linear' ? biasAdd(z3, b2, count, v) : biasSigmoid(z3, b2, count, v);
 }
 
 function sendView(s: Session, theta: Float64Array, iteration: number, meanActivation?: Float64Array): void {
-  const features = displayFeatures(theta, s.shape, s.geometry);
+  const features = featuresImage(theta, s.shape, s.pixelGeometry, s.whitening);
   const reconstructions = reconstruct(theta, s.shape, s.sample, s.sampleCount);
   const rho = meanActivation?.slice();
   const transfer: Transferable[] = [features.values.buffer, reconstructions.buffer];
@@ -400,30 +424,41 @@ function summaryOf(result: TrainingResult, units?: UnitStatistics): RunSummary {
 function showModel(request: ShowModelRequest): void {
   endSession();
   const { config, shape, pixelGeometry, geometry, theta, sample, sampleCount } = request;
-  session = { config, shape, pixelGeometry, geometry, theta, sample, sampleCount, close: noop, liveEvery: 1, checkpointEvery: 0, checkpointSeconds: 0 };
-  sendView(session, theta, config.iterations);
+  const shown: Session = { config, shape, pixelGeometry, geometry, theta, sample, sampleCount, close: noop, liveEvery: 1, checkpointEvery: 0, checkpointSeconds: 0 };
+  session = shown;
+  sendView(shown, theta, config.iterations);
+  if (config.data === 'natural-color') {
+    shown.whiteningReady = loadBrowserTrainingData(config, undefined).then(
+      (data) => {
+        shown.whitening = data.whitening;
+        if (session === shown) sendView(shown, theta, config.iterations);
+      },
+      () => undefined, // then the features stay drawn without ZCAWhite
+    );
+  }
 }
 
-function exportFile(kind: ExportKind): void {
+async function exportFile(kind: ExportKind): Promise<void> {
   const s = session;
   if (!s?.theta) {
     post({ type: 'error', message: 'there is no model to export yet', during: 'export' });
     return;
   }
+  await s.whiteningReady;
   const geometry = s.pixelGeometry;
   let bytes: Uint8Array;
   let filename: string;
   let mime: string;
   if (kind === 'png') {
-    bytes = featuresPng(s.theta, s.shape, geometry);
+    bytes = featuresPng(s.theta, s.shape, geometry, 4, s.whitening);
     filename = 'features.png';
     mime = 'image/png';
   } else if (kind === 'json') {
-    bytes = new TextEncoder().encode(JSON.stringify(modelJson(s.theta, s.shape, s.config, geometry)));
+    bytes = new TextEncoder().encode(JSON.stringify(modelJson(s.theta, s.shape, s.config, geometry, s.whitening)));
     filename = 'model.json';
     mime = 'application/json';
   } else {
-    bytes = thetaMatFile(s.theta, s.shape, geometry);
+    bytes = thetaMatFile(s.theta, s.shape, geometry, s.whitening);
     filename = 'theta.mat';
     mime = 'application/octet-stream';
   }

@@ -2,7 +2,7 @@
 import { DataError } from '../../../src/data/errors';
 import { UFLDL_HYPERPARAMETERS } from '../../../src/reference/autoencoder';
 import { thetaLayout } from '../../../src/reference/params';
-import { modelJson, thetaFromModelJsonText, type ModelJson } from '../../../src/train/model-files';
+import { modelJson, thetaFromModelJsonText, type ModelJson, type PixelGeometry } from '../../../src/train/model-files';
 import { jsonLies } from '../mutations';
 import { allFinite, expectValid, isPositiveInteger, KiB, seededValues, type Seed, type Target } from './target';
 
@@ -24,10 +24,18 @@ function check(result: unknown, bytes: Uint8Array): void {
   for (let i = 0; i < v; i++) same(file.b2[i], L.b2 + i, `b2[${i}]`);
 }
 
-function modelSeed(name: string, visibleSize: number, hiddenSize: number, geometry?: { width: number; height: number }): Seed {
-  const shape = { visibleSize, hiddenSize };
+function modelSeed(name: string, visibleSize: number, hiddenSize: number, geometry?: PixelGeometry, zca = false): Seed {
+  const shape = { visibleSize, hiddenSize, ...(zca ? { output: 'linear' as const } : {}) };
   const theta = Float64Array.from(seededValues(thetaLayout(shape).length, visibleSize * 31 + hiddenSize, 2), (x) => x - 1);
-  const value = modelJson(theta, shape, UFLDL_HYPERPARAMETERS, geometry);
+  // The linear decoder's file also carries its whitening: a mean patch and a symmetric ZCAWhite.
+  const whitening = zca
+    ? {
+        meanPatch: Float64Array.from(seededValues(visibleSize, 7, 1)),
+        zca: Float64Array.from({ length: visibleSize * visibleSize }, (_, n) => 1 / (1 + Math.floor(n / visibleSize) + (n % visibleSize))),
+        epsilon: 0.1,
+      }
+    : undefined;
+  const value = modelJson(theta, shape, UFLDL_HYPERPARAMETERS, geometry, whitening);
   return {
     name,
     bytes: utf8(JSON.stringify(value)),
@@ -44,5 +52,9 @@ export const modelJsonTarget: Target = {
   isOwnError: (error) => error instanceof DataError,
   // Every parameter takes at least two characters ("0,"), and becomes a float64.
   budget: (bytes) => ({ largest: 4 * bytes.length + 64 * KiB, total: 16 * bytes.length + 256 * KiB }),
-  seeds: () => [modelSeed('model-4-2.json', 4, 2, { width: 2, height: 2 }), modelSeed('model-3-1.json', 3, 1)],
+  seeds: () => [
+    modelSeed('model-4-2.json', 4, 2, { width: 2, height: 2 }),
+    modelSeed('model-3-1.json', 3, 1),
+    modelSeed('linear-decoder-3-2.json', 3, 2, { width: 1, height: 1, channels: 3 }, true),
+  ],
 };
