@@ -103,6 +103,7 @@ function own(fields: Record<string, unknown>, key: string): unknown {
 }
 
 function show(value: unknown): string {
+  if (value === undefined) return 'missing';
   const text = JSON.stringify(value) ?? String(value);
   return text.length > 60 ? text.slice(0, 60) + '…' : text;
 }

@@ -11,7 +11,7 @@
 import { describe, expect, it } from 'vitest';
 import { formatSummary, fuzz, fuzzRuns, reportCounts } from './harness';
 
-const readers = ['mat', 'idx', 'png', 'jpeg', 'checkpoint', 'model-json', 'classify-checkpoint', 'classifier-model-json'];
+const readers = ['mat', 'idx', 'npy', 'safetensors', 'png', 'jpeg', 'checkpoint', 'model-json', 'classify-checkpoint', 'classifier-model-json'];
 
 describe('fuzzed readers', () => {
   for (const reader of readers) {
