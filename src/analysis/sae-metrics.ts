@@ -210,6 +210,7 @@ export class SaeMetricsAccumulator {
   private readonly mean: Float64Array;
   private readonly squaredDeviations: Float64Array;
   private readonly blockMean: Float64Array;
+  private readonly blockSquares: Float64Array;
 
   constructor(dimensions: number, latentCount: number) {
     for (const [name, value] of [['dimensions', dimensions], ['latentCount', latentCount]] as const) {
@@ -221,6 +222,7 @@ export class SaeMetricsAccumulator {
     this.mean = new Float64Array(dimensions);
     this.squaredDeviations = new Float64Array(dimensions);
     this.blockMean = new Float64Array(dimensions);
+    this.blockSquares = new Float64Array(dimensions);
   }
 
   /** One block: `rows` examples of data, their reconstructions and their latents. */
@@ -246,16 +248,20 @@ export class SaeMetricsAccumulator {
     m.fill(0);
     for (let r = 1; r < rows; r++) for (let d = 0; d < D; d++) m[d] += x[r * D + d] - x[d];
     for (let d = 0; d < D; d++) m[d] = x[d] + m[d] / rows;
+    const sq = this.blockSquares;
+    sq.fill(0);
+    for (let r = 0; r < rows; r++) {
+      const base = r * D;
+      for (let d = 0; d < D; d++) {
+        const dev = x[base + d] - m[d];
+        sq[d] += dev * dev;
+      }
+    }
     const before = this.examples;
     const total = before + rows;
     for (let d = 0; d < D; d++) {
-      let sq = 0;
-      for (let r = 0; r < rows; r++) {
-        const dev = x[r * D + d] - m[d];
-        sq += dev * dev;
-      }
       const delta = m[d] - this.mean[d];
-      this.squaredDeviations[d] += sq + (before === 0 ? 0 : (delta * delta * before * rows) / total);
+      this.squaredDeviations[d] += sq[d] + (before === 0 ? 0 : (delta * delta * before * rows) / total);
       this.mean[d] = before === 0 ? m[d] : this.mean[d] + (delta * rows) / total;
     }
     this.examples = total;
