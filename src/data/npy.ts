@@ -15,7 +15,7 @@
  * and a size is checked against the file's length before anything is allocated for it.
  *
  * No npm package was taken: npyjs, the only maintained one, brings a fetch polyfill, reads every
- * dtype loosely and trusts the shape, where this needs 80 strict lines.
+ * dtype loosely and trusts the shape, where a strict reader is a page of code.
  */
 import type { Dataset } from '../reference/autoencoder';
 import { DataError } from './errors';
