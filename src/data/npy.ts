@@ -14,8 +14,10 @@
  * object arrays, truncated files, a shape the bytes do not hold) is a DataError naming the file,
  * and a size is checked against the file's length before anything is allocated for it.
  *
- * No npm package was taken: npyjs, the only maintained one, brings a fetch polyfill, reads every
- * dtype loosely and trusts the shape, where a strict reader is a page of code.
+ * No npm package was taken. npyjs 1.2 (the maintained one) is async only, brings a fetch
+ * polyfill, reads the header with regular expressions, never checks the shape against the
+ * bytes, reads a Uint8Array's whole underlying buffer rather than its view, and throws a plain
+ * RangeError on unaligned data; a strict reader is a page of code.
  */
 import type { Dataset } from '../reference/autoencoder';
 import { DataError } from './errors';
