@@ -1,5 +1,5 @@
 /**
- * Fuzzed readers (GitHub issue 10, item 10): every file reader gets truncated, bit-flipped and
+ * Fuzzed readers: every file reader gets truncated, bit-flipped and
  * length-lied variants of valid files and must give valid data or the project's own error
  * (DataError; CheckpointError for checkpoints) naming the file: never another exception, a
  * case over a second, or an allocation beyond what the file could hold. See harness.ts for
@@ -11,7 +11,7 @@
 import { describe, expect, it } from 'vitest';
 import { formatSummary, fuzz, fuzzRuns, reportCounts } from './harness';
 
-const readers = ['mat', 'idx', 'png', 'jpeg', 'checkpoint', 'lbfgs-snapshot', 'model-json', 'classify-checkpoint', 'classifier-model-json'];
+const readers = ['mat', 'idx', 'npy', 'safetensors', 'png', 'jpeg', 'checkpoint', 'lbfgs-snapshot', 'model-json', 'classify-checkpoint', 'classifier-model-json'];
 
 describe('fuzzed readers', () => {
   for (const reader of readers) {

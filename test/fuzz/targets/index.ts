@@ -6,11 +6,15 @@ import { idxTarget } from './idx';
 import { jpegTarget, pngTarget } from './images';
 import { matTarget } from './mat';
 import { modelJsonTarget } from './model-json';
+import { npyTarget } from './npy';
+import { safetensorsTarget } from './safetensors';
 import type { Target } from './target';
 
 export const targets: Record<string, Target> = {
   mat: matTarget,
   idx: idxTarget,
+  npy: npyTarget,
+  safetensors: safetensorsTarget,
   png: pngTarget,
   jpeg: jpegTarget,
   checkpoint: checkpointTarget,
