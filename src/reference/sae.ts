@@ -363,7 +363,7 @@ export function saeCost(theta: ArrayLike<number>, x: ArrayLike<number>, rows: nu
   let l1 = 0;
   const lambda = options.l1 ?? 0;
   if (lambda !== 0) {
-    const norms = decoderNorms(theta.slice(L.W2, L.b1) as ArrayLike<number>, h, d);
+    const norms = decoderNorms(Float64Array.from({ length: h * d }, (_, j) => theta[L.W2 + j]), h, d);
     l1 = lambda * scale * l1PenaltyPerExample(z, norms, rows, h).reduce((a, b) => a + b, 0);
     const zSums = new Float64Array(h);
     for (let r = 0; r < rows; r++) {
