@@ -8,6 +8,7 @@
  * compares them exactly.
  */
 import batchTopKSource from '../../shaders/batch_topk.wgsl?raw';
+import centerRowsSource from '../../shaders/center_rows.wgsl?raw';
 import decoderNormsSource from '../../shaders/decoder_norms.wgsl?raw';
 import l1PenaltySource from '../../shaders/l1_penalty.wgsl?raw';
 import sparseDecodeSource from '../../shaders/sparse_decode.wgsl?raw';
@@ -21,6 +22,7 @@ export const SAE_SHADERS = {
   sparseDecode: { file: 'shaders/sparse_decode.wgsl', code: sparseDecodeSource },
   decoderNorms: { file: 'shaders/decoder_norms.wgsl', code: decoderNormsSource },
   l1Penalty: { file: 'shaders/l1_penalty.wgsl', code: l1PenaltySource },
+  centerRows: { file: 'shaders/center_rows.wgsl', code: centerRowsSource },
 } as const satisfies Record<string, ShaderSource>;
 
 /** Threads of a selection workgroup: one per bin of the 8-bit radix histogram. */
@@ -287,5 +289,37 @@ export function l1Program(step: L1Step, spec: L1Spec): KernelProgram {
       ['scale', 'f32', spec.scale ?? 1],
     ]),
     chainLength: step === 'penaltyPerExample' ? Math.ceil(spec.latents / L1_WORKGROUP) + Math.log2(L1_WORKGROUP) : 0,
+  };
+}
+
+// ---------------------------------------------------------------------------------------------
+// The centred input of a TopK SAE.
+
+export const CENTER_WORKGROUP = 64;
+
+/**
+ * out = x − b row by row (shaders/center_rows.wgsl), b at biasOffset in θ, x from row `xRow`.
+ * Bindings: x (vec4), bias (θ), out (vec4, rows × roundUp4(cols)).
+ */
+export function centerRowsProgram(spec: { rows: number; cols: number; xRow?: number; biasOffset: number }): KernelProgram {
+  const cols4 = roundUp4(spec.cols) / 4;
+  const { dispatch, gridWidth } = grid1d(spec.rows * cols4, CENTER_WORKGROUP);
+  return {
+    name: 'centre rows',
+    shader: SAE_SHADERS.centerRows,
+    entryPoint: 'main',
+    constants: { WG: CENTER_WORKGROUP },
+    ...USES({ x: 'read-only-storage', bias: 'read-only-storage', out: 'storage' }),
+    workgroupSize: [CENTER_WORKGROUP, 1, 1],
+    dispatch,
+    ...namedUniforms([
+      ['rows', 'u32', spec.rows],
+      ['cols', 'u32', spec.cols],
+      ['cols4', 'u32', cols4],
+      ['xOffset', 'u32', (spec.xRow ?? 0) * cols4],
+      ['biasOffset', 'u32', spec.biasOffset],
+      ['gridWidth', 'u32', gridWidth],
+    ]),
+    chainLength: 0,
   };
 }

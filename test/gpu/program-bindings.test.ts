@@ -30,7 +30,7 @@ import {
   scaleProgram,
 } from '../../src/gpu/optimizer-programs';
 import { inBindingOrder } from '../../src/gpu/runtime';
-import { batchTopKPrograms, decoderNormsProgram, l1Program, sparseDecodeProgram, topKProgram } from '../../src/gpu/sae-programs';
+import { batchTopKPrograms, centerRowsProgram, decoderNormsProgram, l1Program, sparseDecodeProgram, topKProgram } from '../../src/gpu/sae-programs';
 
 const KIND = { uniform: 'uniform', 'storage, read': 'read-only-storage', 'storage, read_write': 'storage' } as const;
 
@@ -136,6 +136,7 @@ const programs: KernelProgram[] = [
   topKProgram({ rows: 3, cols: 10, k: 2, sparse: true }),
   ...batchTopKPrograms({ rows: 3, cols: 10, k: 2, rate: 0.01 }),
   sparseDecodeProgram({ rows: 3, k: 2, width: 5, biasOffset: 0 }),
+  centerRowsProgram({ rows: 3, cols: 5, biasOffset: 0 }),
   ...(['columnNorms', 'removeParallel', 'renormalize'] as const).map((step) => decoderNormsProgram(step, { latents: 10, width: 5, wOffset: 0, gOffset: 0 })),
   ...(['penaltyPerExample', 'encoderDelta', 'decoderGradient'] as const).map((step) => l1Program(step, { rows: 3, latents: 10, width: 5, lambda: 0.1, scale: 1 / 3 })),
 ];

@@ -1,0 +1,208 @@
+/**
+ * A TopK sparse autoencoder (Gao et al. 2024) on the GPU: saeCost of src/reference/sae.ts with the
+ * TopK activation and the pre-bias, as layers of the model layer (./model.ts, ./layers.ts) and
+ * the selection kernel of ./sae-programs.ts.
+ *
+ *   W_enc p = pad(W_enc block)   W_dec p = pad(W_dec block)
+ *   xc = x − b_dec                               centre rows
+ *   pre = xc·W_enc p + b_enc                     denseForward (linear)
+ *   z = ReLU(TopK_k(pre)), in place              top-k
+ *   x̂ = z·W_dec p + b_dec                        denseForward (linear)
+ *   δ_out = x̂ − x, ∇b_dec, Σ(x̂ − x)²             reconstructionDelta (linear)
+ *   ∇W_dec = zᵀδ_out/m, δ_out·W_dec pᵀ           denseBackward
+ *   δ_pre = backprop·1[z > 0], ∇b_enc            hiddenDelta (relu: the mask of the selection)
+ *   ∇W_enc = xcᵀδ_pre/m, δ_pre·W_enc pᵀ          denseBackward
+ *   ∇b_dec −= column means of δ_pre·W_enc pᵀ     column sums → sum slices (b_dec's path through xc)
+ *   [cost, reconstruction, 0, 0]                 reconstructionCost (no decay, no sparsity)
+ *
+ * The cost is the model layer's reconstruction head: (1/2m)·Σ‖x̂ − x‖², half saeCost's L_rec (the
+ * batch mean of ‖x − x̂‖²), and the gradient is half saeCost's: a constant factor an optimizer's
+ * learning rate absorbs; the test compares 2× these with the twin. θ has saeLayout's packing.
+ * Not here yet: AuxK, the decoder renormalisation between steps (decoder_norms.wgsl is ready
+ * for it), the sparse decoder path.
+ */
+import type { Dataset } from '../reference/autoencoder';
+import { saeLayout, type SaeShape } from '../reference/sae';
+import type { ThetaLayout } from '../reference/params';
+import type { GpuContext } from './device';
+import { denseBackward, denseForward, fromRow0, hiddenDelta, padWeights, reconstructionCost, reconstructionDelta, whole, type LayerKit } from './layers';
+import { GpuModel, type GpuModelOptions, type PieceGeometry } from './model';
+import { chunkCount, columnSumsProgram, roundUp4, sumSlicesProgram, sumSquaresPartialCount } from './programs';
+import { centerRowsProgram, topKProgram } from './sae-programs';
+import type { Batch, StepDefinition } from './steps';
+
+export interface GpuTopKOptions extends GpuModelOptions {
+  theta?: ArrayLike<number>;
+  batch?: Batch;
+}
+
+export interface GpuTopKEvaluation {
+  /** (1/2m)·Σ‖x̂ − x‖² (see the header). */
+  cost: number;
+  parts: { reconstruction: number };
+}
+
+export class GpuTopKAutoencoder extends GpuModel {
+  readonly shape: SaeShape;
+  readonly k: number;
+  readonly layout: ThetaLayout;
+  private readonly buffers: Record<
+    | 'x'
+    | 'xc'
+    | 'wEncPadded'
+    | 'wDecPadded'
+    | 'z'
+    | 'xHat'
+    | 'deltaOut'
+    | 'backprop'
+    | 'deltaPre'
+    | 'inputBackprop'
+    | 'columnPartials'
+    | 'squaredErrorPartials'
+    | 'splitPartials'
+    | 'squaredErrorTotals'
+    | 'weightPartials'
+    | 'unusedIndices'
+    | 'unusedValues',
+    GPUBuffer
+  >;
+
+  private constructor(ctx: GpuContext, shape: SaeShape, k: number, dataset: Dataset, options: GpuTopKOptions) {
+    const { inputs: d, latents: h } = shape;
+    if (!(Number.isInteger(d) && d > 0 && Number.isInteger(h) && h > 0)) throw new RangeError(`sizes must be positive integers, got inputs ${d}, latents ${h}`);
+    if (!(Number.isInteger(k) && k >= 1 && k <= h)) throw new RangeError(`k = ${k} must be in [1, ${h}]`);
+    if (dataset.visibleSize !== d) throw new RangeError(`data has ${dataset.visibleSize} values per example; the model expects ${d}`);
+    const m = dataset.examples;
+    if (Number.isInteger(m) && m > 0 && dataset.data.length !== m * d) throw new RangeError(`data holds ${dataset.data.length} values, expected ${m} × ${d}`);
+    const layout = saeLayout(shape);
+    const [d4, h4] = [roundUp4(d), roundUp4(h)];
+    super(
+      ctx,
+      'this TopK autoencoder',
+      m,
+      layout.length,
+      {
+        rowFloats: Math.max(d4, h4),
+        sliceFloats: d4 * h4,
+        describe: `a ${d}-${h} TopK autoencoder`,
+        bindings: [[`θ (${layout.length} float32)`, layout.length * 4, 'fewer latents']],
+        wholeBuffers: [[`the data set (${m} × ${d} float32)`, m * d4 * 4]],
+      },
+      options,
+    );
+    this.shape = { inputs: d, latents: h };
+    this.k = k;
+    this.layout = layout;
+    const rows = this.pieceRows;
+    this.buffers = {
+      x: this.own(m * d4 * 4, 'X'),
+      xc: this.own(rows * d4 * 4, 'X − b_dec'),
+      wEncPadded: this.own(d4 * h4 * 4, 'W_enc padded'),
+      wDecPadded: this.own(h4 * d4 * 4, 'W_dec padded'),
+      z: this.own(rows * h4 * 4, 'z'),
+      xHat: this.own(rows * d4 * 4, 'x hat'),
+      deltaOut: this.own(rows * d4 * 4, 'x hat − x'),
+      backprop: this.own(rows * h4 * 4, 'delta out·W_dec'),
+      deltaPre: this.own(rows * h4 * 4, 'delta pre'),
+      inputBackprop: this.own(rows * d4 * 4, 'delta pre·W_enc'),
+      columnPartials: this.own(chunkCount(rows) * Math.max(d4, h4) * 4, 'column partials'),
+      squaredErrorPartials: this.own(chunkCount(rows) * d4 * 4, 'squared error partials'),
+      splitPartials: this.own(Math.ceil(rows / this.config.splitK) * d4 * h4 * 4, 'split-K partials'),
+      squaredErrorTotals: this.own(d4 * 4, 'squared error column totals'),
+      weightPartials: this.own(sumSquaresPartialCount(2 * h * d) * 4, 'weight square partials'),
+      // The dense path needs no sparse form, but the selection kernel binds one.
+      unusedIndices: this.own(16, 'top-k indices (unused)'),
+      unusedValues: this.own(16, 'top-k values (unused)'),
+    };
+    this.uploadRows(this.buffers.x, dataset.data, m, d);
+    if (options.theta) this.writeTheta(options.theta);
+  }
+
+  static create(ctx: GpuContext, shape: SaeShape, k: number, dataset: Dataset, options: GpuTopKOptions = {}): Promise<GpuTopKAutoencoder> {
+    return GpuModel.build(ctx, 'the GPU TopK autoencoder', () => new GpuTopKAutoencoder(ctx, shape, k, dataset, options), options.batch);
+  }
+
+  async evaluate(): Promise<GpuTopKEvaluation> {
+    const { cost } = await this.evaluateAndRead('TopK autoencoder cost and gradient');
+    return { cost: cost[0], parts: { reconstruction: cost[1] } };
+  }
+
+  /** z of the last evaluation's batch (rows × latents, unpadded): which latents were kept. */
+  readLatents(): Promise<Float32Array> {
+    return this.readRowsOf(this.buffers.z, this.checkIntermediatesKept(), this.shape.latents);
+  }
+
+  protected stepDefinitions(geometry: PieceGeometry): StepDefinition[] {
+    const { inputs: d, latents: h } = this.shape;
+    const [d4, h4] = [roundUp4(d), roundUp4(h)];
+    const [L, buffer] = [this.layout, this.buffers];
+    const kit: LayerKit = { config: this.config, geometry };
+    const x = geometry.dataRows(buffer.x, d4);
+    const xc = fromRow0(whole(buffer.xc));
+    const noDecay = () => 0;
+    const steps: StepDefinition[] = [padWeights({ rows: d, cols: h, offset: L.W1 }, buffer.wEncPadded), padWeights({ rows: h, cols: d, offset: L.W2 }, buffer.wDecPadded)];
+    for (let p = 0; p < geometry.pieces; p++) {
+      const count = (b: Batch) => geometry.piece(b, p).count;
+      steps.push(
+        {
+          make: (b) => centerRowsProgram({ rows: count(b), cols: d, xRow: x(b, p).row, biasOffset: L.b2 }),
+          buffers: (t, _g, b) => ({ x: x(b, p).binding, bias: t, out: buffer.xc }),
+        },
+        denseForward(kit, p, { input: xc, inputs: d, weights: buffer.wEncPadded, output: whole(buffer.z), outputs: h, activation: 'linear', biasOffset: L.b1 }),
+        {
+          make: (b) => topKProgram({ rows: count(b), cols: h, ld: h4, k: this.k }),
+          buffers: () => ({ z: buffer.z, indices: buffer.unusedIndices, values: buffer.unusedValues }),
+        },
+        denseForward(kit, p, { input: fromRow0(whole(buffer.z)), inputs: h, weights: buffer.wDecPadded, output: whole(buffer.xHat), outputs: d, activation: 'linear', biasOffset: L.b2 }),
+        ...reconstructionDelta(kit, p, {
+          output: whole(buffer.xHat),
+          data: x,
+          size: d,
+          activation: 'linear',
+          delta: buffer.deltaOut,
+          squaredErrorPartials: buffer.squaredErrorPartials,
+          columnPartials: buffer.columnPartials,
+          squaredErrorTotals: buffer.squaredErrorTotals,
+          biasGradient: L.b2,
+        }),
+        ...denseBackward(kit, p, { input: fromRow0(whole(buffer.z)), inputs: h, delta: buffer.deltaOut, outputs: d, weights: buffer.wDecPadded, weightGradient: L.W2, lambda: noDecay, splitPartials: buffer.splitPartials, backprop: buffer.backprop }),
+        // The selection's backward pass: δ reaches the kept latents with z > 0 only, the ReLU mask.
+        ...hiddenDelta(kit, p, {
+          backprop: buffer.backprop,
+          activations: whole(buffer.z),
+          size: h,
+          activation: 'relu',
+          sparsity: null,
+          meanActivation: buffer.squaredErrorTotals,
+          delta: buffer.deltaPre,
+          columnPartials: buffer.columnPartials,
+          biasGradient: L.b1,
+        }),
+        ...denseBackward(kit, p, { input: xc, inputs: d, delta: buffer.deltaPre, outputs: h, weights: buffer.wEncPadded, weightGradient: L.W1, lambda: noDecay, splitPartials: buffer.splitPartials, backprop: buffer.inputBackprop }),
+        // b_dec also enters through xc = x − b_dec: ∇b_dec −= (1/m)·Σ_rows δ_pre·W_encᵀ.
+        {
+          make: (b) => columnSumsProgram({ rows: count(b), cols4: d4 / 4 }, kit.config.laneGroup),
+          buffers: () => ({ src: buffer.inputBackprop, partials: buffer.columnPartials }),
+        },
+        {
+          make: (b) => sumSlicesProgram({ rows: 1, cols: d, ld: d4, sliceStride: d4, slices: chunkCount(count(b)), outOffset: L.b2, scale: -1 / b.count, accumulate: true }),
+          buffers: (t, g) => ({ partials: buffer.columnPartials, w: t, out: g }),
+        },
+      );
+    }
+    steps.push(
+      ...reconstructionCost({
+        weights: { offset: L.W1, count: 2 * h * d },
+        weightPartials: buffer.weightPartials,
+        squaredErrorTotals: buffer.squaredErrorTotals,
+        size: d,
+        hidden: h,
+        meanActivation: buffer.squaredErrorTotals,
+        params: () => ({ lambda: 0, sparsityParam: 0, beta: 0 }),
+        sparse: false,
+        out: this.costBuffer,
+      }),
+    );
+    return steps;
+  }
+}
