@@ -3,6 +3,9 @@
 // equal values the lower column wins, so each row keeps exactly k. With SPARSE the k kept
 // columns, in increasing order, and their values are also written to indices/values (rows × k),
 // for a decoder that sums k rows of W_dec (sparse_decode.wgsl).
+// With MASKED only the columns flagged in `eligible` are candidates (AuxK's dead latents): the
+// others become 0, and a row with fewer candidates than k keeps all of them (a sparse form then
+// ends in (0, 0.0) pairs, which decode to nothing).
 //
 // No sort: one workgroup per row finds the k-th largest value T by a radix select on the float's
 // bits. Each float maps to a u32 key that orders as the floats do (sign bit flipped for positives,
@@ -15,6 +18,7 @@
 
 override WG: u32 = 256; // = BINS: each thread owns one bin of the histogram
 override SPARSE: bool = false;
+override MASKED: bool = false;
 
 const BINS: u32 = 256u;
 
@@ -30,6 +34,7 @@ struct Params {
 @group(0) @binding(1) var<storage, read_write> z: array<f32>;
 @group(0) @binding(2) var<storage, read_write> indices: array<u32>;
 @group(0) @binding(3) var<storage, read_write> values: array<f32>;
+@group(0) @binding(4) var<storage, read> eligible: array<u32>;
 
 var<workgroup> histogram: array<atomic<u32>, BINS>;
 var<workgroup> scanned: array<u32, WG>;
@@ -40,6 +45,10 @@ var<workgroup> found: vec2u;
 fn orderKey(v: f32) -> u32 {
   let b = bitcast<u32>(select(v, 0.0, v == 0.0));
   return select(b | 0x80000000u, ~b, (b & 0x80000000u) != 0u);
+}
+
+fn candidate(c: u32) -> bool {
+  return !MASKED || eligible[c] != 0u;
 }
 
 // Inclusive prefix sum over the workgroup (Hillis–Steele, log2 WG steps; exact in u32).
@@ -76,7 +85,7 @@ fn main(@builtin(workgroup_id) wg: vec3u, @builtin(local_invocation_index) t: u3
     workgroupBarrier();
     for (var c = t; c < p.cols; c += WG) {
       let key = orderKey(z[base + c]);
-      if ((key & mask) == prefix) {
+      if (candidate(c) && (key & mask) == prefix) {
         atomicAdd(&histogram[(key >> shift) & 0xffu], 1u);
       }
     }
@@ -85,14 +94,21 @@ fn main(@builtin(workgroup_id) wg: vec3u, @builtin(local_invocation_index) t: u3
     let bin = BINS - 1u - t;
     let count = atomicLoad(&histogram[bin]);
     let fromTop = inclusiveScan(t, count);
+    if (round == 0u) {
+      // Every candidate is in some bin of the first pass: fewer than k candidates, keep them all.
+      remaining = min(remaining, scanned[WG - 1u]);
+    }
     if (fromTop >= remaining && fromTop - count < remaining) {
       found = vec2u(bin, fromTop - count);
     }
     workgroupBarrier();
-    let chosen = found;
-    prefix |= chosen.x << shift;
-    mask |= 0xffu << shift;
-    remaining -= chosen.y;
+    // No candidate at all (remaining = 0): no bin was found, and nothing will be kept.
+    if (remaining > 0u) {
+      let chosen = found;
+      prefix |= chosen.x << shift;
+      mask |= 0xffu << shift;
+      remaining -= chosen.y;
+    }
     workgroupBarrier();
   }
   // prefix is now the key of T, and `remaining` of the entries equal to T are kept.
@@ -104,20 +120,21 @@ fn main(@builtin(workgroup_id) wg: vec3u, @builtin(local_invocation_index) t: u3
   var above = 0u;
   for (var c = begin; c < end; c++) {
     let key = orderKey(z[base + c]);
-    ties += select(0u, 1u, key == threshold);
-    above += select(0u, 1u, key > threshold);
+    ties += select(0u, 1u, candidate(c) && key == threshold);
+    above += select(0u, 1u, candidate(c) && key > threshold);
   }
   let tiesBefore = inclusiveScan(t, ties) - ties;
   // The ties this chunk keeps: those whose rank among the row's ties is below `remaining`.
   let keptTies = min(ties, remaining - min(remaining, tiesBefore));
   let keptBefore = inclusiveScan(t, above + keptTies) - (above + keptTies);
+  let keptInRow = scanned[WG - 1u];
   var tieRank = tiesBefore;
   var at = row * p.k + keptBefore;
   for (var c = begin; c < end; c++) {
     let v = z[base + c];
     let key = orderKey(v);
-    var keep = key > threshold;
-    if (key == threshold) {
+    var keep = candidate(c) && key > threshold;
+    if (candidate(c) && key == threshold) {
       keep = tieRank < remaining;
       tieRank++;
     }
@@ -127,6 +144,12 @@ fn main(@builtin(workgroup_id) wg: vec3u, @builtin(local_invocation_index) t: u3
       indices[at] = c;
       values[at] = out;
       at++;
+    }
+  }
+  if (SPARSE) {
+    for (var j = keptInRow + t; j < p.k; j += WG) {
+      indices[row * p.k + j] = 0u;
+      values[row * p.k + j] = 0.0;
     }
   }
 }

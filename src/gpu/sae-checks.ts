@@ -71,6 +71,12 @@ function padRows(values: ArrayLike<number>, rows: number, cols: number): Float32
   return out;
 }
 
+function uploadU32(device: GPUDevice, values: Uint32Array<ArrayBuffer>, label: string): GPUBuffer {
+  const buffer = createStorageBuffer(device, values.byteLength, label);
+  device.queue.writeBuffer(buffer, 0, values);
+  return buffer;
+}
+
 async function withBuffers<T>(created: GPUBuffer[], fn: () => Promise<T>): Promise<T> {
   try {
     return await fn();
@@ -94,6 +100,8 @@ export interface TopKCheck {
   /** Also check the sparse form, and decode it (sparse_decode.wgsl) into `width` outputs. */
   sparse?: boolean;
   width?: number;
+  /** Candidates only where column c % every < count (AuxK's dead latents); count 0: none at all. */
+  eligible?: { every: number; count: number };
   seed?: number;
 }
 
@@ -113,23 +121,28 @@ export async function checkTopK(ctx: GpuContext, spec: TopKCheck): Promise<Check
   const w = uniformValues(rng, cols * width, -0.5, 0.5);
   const biasOffset = 3;
   const bias = uniformValues(rng, biasOffset + width, -1, 1);
+  const eligibleSpec = spec.eligible;
+  const isEligible = (c: number) => !eligibleSpec || c % eligibleSpec.every < eligibleSpec.count;
+  const eligible = Uint32Array.from({ length: cols }, (_, c) => (isEligible(c) ? 1 : 0));
   const device = ctx.device;
   const buffers = {
     z: uploadF32(device, padRows(pre, rows, cols), 'z'),
-    indices: createStorageBuffer(device, rows * k * 4, 'top-k indices'),
-    values: createStorageBuffer(device, rows * k * 4, 'top-k values'),
+    // Filled with what no selection writes, so that every slot read back was written.
+    indices: uploadU32(device, new Uint32Array(rows * k).fill(7777), 'top-k indices'),
+    values: uploadF32(device, new Float32Array(rows * k).fill(-1), 'top-k values'),
     w: uploadF32(device, padRows(w, cols, width), 'W_dec padded'),
     bias: uploadF32(device, bias, 'bias'),
     out: createStorageBuffer(device, rows * width4 * 4, 'x hat'),
+    eligible: uploadU32(device, eligible, 'eligible latents'),
   };
-  const select = topKProgram({ rows, cols, k, sparse });
+  const select = topKProgram({ rows, cols, k, sparse, masked: eligibleSpec !== undefined });
   const decode = sparseDecodeProgram({ rows, k, width, biasOffset });
-  const shape = { rows, cols, k, values: spec.values ?? 'distinct', sparse };
+  const shape = { rows, cols, k, values: spec.values ?? 'distinct', sparse, eligible: eligibleSpec ? `${eligibleSpec.count} of every ${eligibleSpec.every}` : 'all' };
   return withBuffers(Object.values(buffers), async () => {
-    const runs: Array<{ program: KernelProgram; buffers: NamedBuffers }> = [{ program: select, buffers: { z: buffers.z, indices: buffers.indices, values: buffers.values } }];
+    const runs: Array<{ program: KernelProgram; buffers: NamedBuffers }> = [{ program: select, buffers: { z: buffers.z, indices: buffers.indices, values: buffers.values, eligible: buffers.eligible } }];
     if (sparse) runs.push({ program: decode, buffers: { indices: buffers.indices, values: buffers.values, w: buffers.w, bias: buffers.bias, out: buffers.out } });
     await runPrograms(ctx, runs);
-    const sel = rowTopK(pre, rows, cols, k);
+    const sel = rowTopK(pre, rows, cols, k, eligibleSpec ? isEligible : undefined);
     const results = [exact('top-k in place', shape, await readF32(ctx, buffers.z, 0, rows * ld), padRowsF64(sel.z, rows, cols))];
     if (!sparse) return results;
     const ref = sparseRows(sel, rows, cols, k);

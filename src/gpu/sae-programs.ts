@@ -44,12 +44,18 @@ export interface TopKSpec {
   k: number;
   /** Also write each row's k kept columns (increasing) and values: indices (u32), values (f32), rows × k. */
   sparse?: boolean;
+  /**
+   * Only the columns flagged (u32 ≠ 0) in `eligible` are candidates, as AuxK's dead latents; a row
+   * with fewer than k keeps them all (its sparse form padded with (0, 0) pairs).
+   */
+  masked?: boolean;
 }
 
 /**
  * Row-wise TopK then ReLU, in place on z (rows × ld): one workgroup per row, a radix select on the
  * float bits (shaders/topk.wgsl): O(cols/256 + log 256) steps a row, for any k. Bindings: z,
- * indices, values (the last two unread and unwritten without `sparse`; any buffer will do).
+ * indices, values (unread and unwritten without `sparse`), eligible (cols u32s, unread without
+ * `masked`); an unused one may be any buffer that is not z.
  */
 export function topKProgram(spec: TopKSpec): KernelProgram {
   const ld = spec.ld ?? roundUp4(spec.cols);
@@ -57,11 +63,11 @@ export function topKProgram(spec: TopKSpec): KernelProgram {
   if (ld < spec.cols) throw new RangeError(`top-k: row stride ${ld} < ${spec.cols} columns`);
   const { dispatch, gridWidth } = workgroupPerItem(spec.rows);
   return {
-    name: `top-k${spec.sparse ? ' (+ sparse form)' : ''}`,
+    name: `top-k${spec.masked ? ' among the eligible' : ''}${spec.sparse ? ' (+ sparse form)' : ''}`,
     shader: SAE_SHADERS.topK,
     entryPoint: 'main',
-    constants: { WG: SELECT_WORKGROUP, SPARSE: spec.sparse ?? false },
-    ...USES({ z: 'storage', indices: 'storage', values: 'storage' }),
+    constants: { WG: SELECT_WORKGROUP, SPARSE: spec.sparse ?? false, MASKED: spec.masked ?? false },
+    ...USES({ z: 'storage', indices: 'storage', values: 'storage', eligible: 'read-only-storage' }),
     workgroupSize: [SELECT_WORKGROUP, 1, 1],
     dispatch,
     ...namedUniforms([

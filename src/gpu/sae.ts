@@ -63,7 +63,8 @@ export class GpuTopKAutoencoder extends GpuModel {
     | 'squaredErrorTotals'
     | 'weightPartials'
     | 'unusedIndices'
-    | 'unusedValues',
+    | 'unusedValues'
+    | 'unusedEligible',
     GPUBuffer
   >;
 
@@ -110,9 +111,10 @@ export class GpuTopKAutoencoder extends GpuModel {
       splitPartials: this.own(Math.ceil(rows / this.config.splitK) * d4 * h4 * 4, 'split-K partials'),
       squaredErrorTotals: this.own(d4 * 4, 'squared error column totals'),
       weightPartials: this.own(sumSquaresPartialCount(2 * h * d) * 4, 'weight square partials'),
-      // The dense path needs no sparse form, but the selection kernel binds one.
+      // The dense path needs no sparse form or mask, but the selection kernel binds them.
       unusedIndices: this.own(16, 'top-k indices (unused)'),
       unusedValues: this.own(16, 'top-k values (unused)'),
+      unusedEligible: this.own(16, 'top-k eligible latents (unused)'),
     };
     this.uploadRows(this.buffers.x, dataset.data, m, d);
     if (options.theta) this.writeTheta(options.theta);
@@ -151,7 +153,7 @@ export class GpuTopKAutoencoder extends GpuModel {
         denseForward(kit, p, { input: xc, inputs: d, weights: buffer.wEncPadded, output: whole(buffer.z), outputs: h, activation: 'linear', biasOffset: L.b1 }),
         {
           make: (b) => topKProgram({ rows: count(b), cols: h, ld: h4, k: this.k }),
-          buffers: () => ({ z: buffer.z, indices: buffer.unusedIndices, values: buffer.unusedValues }),
+          buffers: () => ({ z: buffer.z, indices: buffer.unusedIndices, values: buffer.unusedValues, eligible: buffer.unusedEligible }),
         },
         denseForward(kit, p, { input: fromRow0(whole(buffer.z)), inputs: h, weights: buffer.wDecPadded, output: whole(buffer.xHat), outputs: d, activation: 'linear', biasOffset: L.b2 }),
         ...reconstructionDelta(kit, p, {

@@ -134,6 +134,7 @@ const programs: KernelProgram[] = [
   ...Object.values(lbfgsPrograms({ length: 6130, corrections: 5 }, { ...LBFGS_IDLE_STEP, rows: 6, terms: 6 })),
   topKProgram({ rows: 3, cols: 10, k: 2 }),
   topKProgram({ rows: 3, cols: 10, k: 2, sparse: true }),
+  topKProgram({ rows: 3, cols: 10, k: 2, masked: true }),
   ...batchTopKPrograms({ rows: 3, cols: 10, k: 2, rate: 0.01 }),
   sparseDecodeProgram({ rows: 3, k: 2, width: 5, biasOffset: 0 }),
   centerRowsProgram({ rows: 3, cols: 5, biasOffset: 0 }),

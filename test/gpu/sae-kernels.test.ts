@@ -52,6 +52,20 @@ describe('row-wise top-k, in place', () => {
     expectPass(await checkTopK(gpu(), { rows, cols, k, values, sparse: true, width }));
   });
 
+  it.each([
+    [9, 30, 2, 'distinct', 3, 1],
+    [9, 30, 4, 'ties', 3, 2],
+    [4, 1001, 64, 'distinct', 4, 1],
+  ] as const)('%i × %i, k = %i (%s) among the eligible columns (%i-periodic, %i each): AuxK’s dead latents', async (rows, cols, k, values, every, count) => {
+    expectPass(await checkTopK(gpu(), { rows, cols, k, values, eligible: { every, count } }));
+    expectPass(await checkTopK(gpu(), { rows, cols, k, values, eligible: { every, count }, sparse: true }));
+  });
+
+  it('fewer eligible columns than k keeps them all (the sparse form padded with (0, 0)); none keeps nothing', async () => {
+    expectPass(await checkTopK(gpu(), { rows: 5, cols: 30, k: 5, eligible: { every: 10, count: 1 }, sparse: true }));
+    expectPass(await checkTopK(gpu(), { rows: 5, cols: 30, k: 4, eligible: { every: 10, count: 0 }, sparse: true }));
+  });
+
   it('a dictionary of 24,576 latents: k = 256 and k = 1, with the sparse form', async () => {
     expectPass(await checkTopK(gpu(), { rows: 3, cols: 24_576, k: 256, sparse: true, width: 8 }));
     expectPass(await checkTopK(gpu(), { rows: 2, cols: 24_576, k: 1 }));
