@@ -19,12 +19,14 @@ import {
   rowTopK,
   sparseDecode,
   sparseRows,
+  topKBackward,
   updateThreshold,
 } from '../reference/sae';
 import { Random } from '../random';
+import { chooseKernelConfig } from './adapter';
 import { compareElementwise, type CheckResult } from './comparison';
 import type { GpuContext } from './device';
-import { roundUp4, type KernelProgram } from './programs';
+import { chunkCount, hiddenDeltaProgram, roundUp4, type KernelProgram } from './programs';
 import { createStorageBuffer, readF32, runPrograms, uploadF32, type NamedBuffers } from './runtime';
 import {
   BATCH_SELECT_STATE_WORDS,
@@ -163,6 +165,39 @@ function padRowsF64(values: ArrayLike<number>, rows: number, cols: number): Floa
   const out = new Float64Array(rows * ld);
   for (let r = 0; r < rows; r++) for (let c = 0; c < cols; c++) out[r * ld + c] = values[r * cols + c];
   return out;
+}
+
+/**
+ * The selection's backward pass as a model runs it: top-k in place, then the ReLU hidden delta
+ * (hiddenDeltaProgram, activation 'relu', no sparsity) masks backprop by z > 0. δ is compared
+ * exactly with topKBackward: it is backprop itself or 0.
+ */
+export async function checkTopKBackward(ctx: GpuContext, spec: { rows: number; cols: number; k: number; values?: PreActivations; seed?: number }): Promise<CheckResult> {
+  const { rows, cols, k } = spec;
+  const ld = roundUp4(cols);
+  const rng = new Random(spec.seed ?? 15);
+  const pre = preActivations(rng, rows * cols, spec.values ?? 'distinct');
+  const backprop = uniformValues(rng, rows * cols, -1, 1);
+  const select = topKProgram({ rows, cols, k });
+  const mask = hiddenDeltaProgram({ rows, hidden: cols, sparsity: null, activation: 'relu' }, chooseKernelConfig(ctx.adapterInfo).laneGroup);
+  const device = ctx.device;
+  const buffers = {
+    z: uploadF32(device, padRows(pre, rows, cols), 'z'),
+    unused: createStorageBuffer(device, 16, 'unused'),
+    unusedValues: createStorageBuffer(device, 16, 'unused values'),
+    unusedEligible: createStorageBuffer(device, 16, 'unused eligible'),
+    backprop: uploadF32(device, padRows(backprop, rows, cols), 'backprop'),
+    delta: createStorageBuffer(device, rows * ld * 4, 'delta'),
+    deltaSum: createStorageBuffer(device, chunkCount(rows) * ld * 4, 'delta column partials'),
+  };
+  return withBuffers(Object.values(buffers), async () => {
+    await runPrograms(ctx, [
+      { program: select, buffers: { z: buffers.z, indices: buffers.unused, values: buffers.unusedValues, eligible: buffers.unusedEligible } },
+      { program: mask, buffers: { backprop: buffers.backprop, a2: buffers.z, meanActivation: buffers.unused, delta2: buffers.delta, deltaSum: buffers.deltaSum } },
+    ]);
+    const expected = padRowsF64(topKBackward(backprop, rowTopK(pre, rows, cols, k).z), rows, cols);
+    return exact('top-k backward (ReLU mask of the kept)', { rows, cols, k, values: spec.values ?? 'distinct' }, await readF32(ctx, buffers.delta, 0, rows * ld), expected);
+  });
 }
 
 export interface BatchTopKCheck {

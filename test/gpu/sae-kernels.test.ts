@@ -5,7 +5,7 @@
  * arithmetic under the tolerance policy of src/gpu/tolerance.ts.
  */
 import { describe, it } from 'vitest';
-import { checkBatchTopK, checkDecoderNorms, checkL1, checkTopK } from '../../src/gpu/sae-checks';
+import { checkBatchTopK, checkDecoderNorms, checkL1, checkTopK, checkTopKBackward } from '../../src/gpu/sae-checks';
 import { expectPass, useGpuContext } from './context';
 
 const gpu = useGpuContext();
@@ -69,6 +69,17 @@ describe('row-wise top-k, in place', () => {
   it('a dictionary of 24,576 latents: k = 256 and k = 1, with the sparse form', async () => {
     expectPass(await checkTopK(gpu(), { rows: 3, cols: 24_576, k: 256, sparse: true, width: 8 }));
     expectPass(await checkTopK(gpu(), { rows: 2, cols: 24_576, k: 1 }));
+  });
+});
+
+describe('the backward pass of top-k: δ to the kept latents with z > 0 only', () => {
+  it.each([
+    [7, 3, 1, 'distinct'],
+    [64, 257, 32, 'distinct'],
+    [9, 30, 7, 'ties'],
+    [6, 50, 25, 'negative'],
+  ] as const)('%i × %i, k = %i (%s)', async (rows, cols, k, values) => {
+    expectPass(await checkTopKBackward(gpu(), { rows, cols, k, values }));
   });
 });
 
