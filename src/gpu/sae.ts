@@ -1,12 +1,13 @@
 /**
- * A TopK sparse autoencoder (Gao et al. 2024) on the GPU: saeCost of src/reference/sae.ts with the
- * TopK activation and the pre-bias, as layers of the model layer (./model.ts, ./layers.ts) and
- * the selection kernel of ./sae-programs.ts.
+ * A TopK sparse autoencoder (Gao et al. 2024), or its BatchTopK variant (Bussmann et al. 2024), on
+ * the GPU: saeCost of src/reference/sae.ts with that activation and the pre-bias, as layers of the
+ * model layer (./model.ts, ./layers.ts) and the selection kernels of ./sae-programs.ts.
  *
  *   W_enc p = pad(W_enc block)   W_dec p = pad(W_dec block)
  *   xc = x − b_dec                               centre rows
  *   pre = xc·W_enc p + b_enc                     denseForward (linear)
- *   z = ReLU(TopK_k(pre)), in place              top-k
+ *   z = ReLU(TopK_k(pre)), in place              top-k (row-wise), or batch top-k over the
+ *                                                batch with its running inference threshold
  *   x̂ = z·W_dec p + b_dec                        denseForward (linear)
  *   δ_out = x̂ − x, ∇b_dec, Σ(x̂ − x)²             reconstructionDelta (linear)
  *   ∇W_dec = zᵀδ_out/m, δ_out·W_dec pᵀ           denseBackward
@@ -18,18 +19,23 @@
  * The cost is the model layer's reconstruction head: (1/2m)·Σ‖x̂ − x‖², half saeCost's L_rec (the
  * batch mean of ‖x − x̂‖²), and the gradient is half saeCost's: a constant factor an optimizer's
  * learning rate absorbs; the test compares 2× these with the twin. θ has saeLayout's packing.
- * Not here yet: AuxK, the decoder renormalisation between steps (decoder_norms.wgsl is ready
- * for it), the sparse decoder path.
+ * BatchTopK selects over the whole batch at once, so its data must fit one piece. Not here yet:
+ * AuxK (the masked top-k is ready for it), the decoder renormalisation between steps
+ * (decoder_norms.wgsl is ready for it), the sparse decoder path.
  */
 import type { Dataset } from '../reference/autoencoder';
-import { saeLayout, type SaeShape } from '../reference/sae';
+import { saeLayout, THRESHOLD_RATE, type SaeShape } from '../reference/sae';
 import type { ThetaLayout } from '../reference/params';
 import type { GpuContext } from './device';
 import { denseBackward, denseForward, fromRow0, hiddenDelta, padWeights, reconstructionCost, reconstructionDelta, whole, type LayerKit } from './layers';
 import { GpuModel, type GpuModelOptions, type PieceGeometry } from './model';
 import { chunkCount, columnSumsProgram, roundUp4, sumSlicesProgram, sumSquaresPartialCount } from './programs';
-import { centerRowsProgram, topKProgram } from './sae-programs';
+import { BATCH_SELECT_STATE_WORDS, batchSelectBlocks, batchTopKPrograms, centerRowsProgram, THRESHOLD_INDEX, topKProgram } from './sae-programs';
+import { readF32 } from './runtime';
 import type { Batch, StepDefinition } from './steps';
+
+/** Which selection: k per example, or k·B over a batch of B with the threshold's rate α. */
+export type SaeSelection = { kind: 'topk'; k: number } | { kind: 'batchtopk'; k: number; rate?: number };
 
 export interface GpuTopKOptions extends GpuModelOptions {
   theta?: ArrayLike<number>;
@@ -44,7 +50,7 @@ export interface GpuTopKEvaluation {
 
 export class GpuTopKAutoencoder extends GpuModel {
   readonly shape: SaeShape;
-  readonly k: number;
+  readonly selection: SaeSelection;
   readonly layout: ThetaLayout;
   private readonly buffers: Record<
     | 'x'
@@ -64,11 +70,14 @@ export class GpuTopKAutoencoder extends GpuModel {
     | 'weightPartials'
     | 'unusedIndices'
     | 'unusedValues'
-    | 'unusedEligible',
+    | 'unusedEligible'
+    | 'selectState'
+    | 'blockTies',
     GPUBuffer
   >;
 
-  private constructor(ctx: GpuContext, shape: SaeShape, k: number, dataset: Dataset, options: GpuTopKOptions) {
+  private constructor(ctx: GpuContext, shape: SaeShape, selection: SaeSelection, dataset: Dataset, options: GpuTopKOptions) {
+    const k = selection.k;
     const { inputs: d, latents: h } = shape;
     if (!(Number.isInteger(d) && d > 0 && Number.isInteger(h) && h > 0)) throw new RangeError(`sizes must be positive integers, got inputs ${d}, latents ${h}`);
     if (!(Number.isInteger(k) && k >= 1 && k <= h)) throw new RangeError(`k = ${k} must be in [1, ${h}]`);
@@ -91,8 +100,11 @@ export class GpuTopKAutoencoder extends GpuModel {
       },
       options,
     );
+    if (selection.kind === 'batchtopk' && this.pieces > 1) {
+      throw new RangeError(`BatchTopK selects over the whole batch, and ${m} examples are evaluated in ${this.pieces} pieces: use at most ${this.pieceRows} examples`);
+    }
     this.shape = { inputs: d, latents: h };
-    this.k = k;
+    this.selection = { ...selection };
     this.layout = layout;
     const rows = this.pieceRows;
     this.buffers = {
@@ -115,13 +127,24 @@ export class GpuTopKAutoencoder extends GpuModel {
       unusedIndices: this.own(16, 'top-k indices (unused)'),
       unusedValues: this.own(16, 'top-k values (unused)'),
       unusedEligible: this.own(16, 'top-k eligible latents (unused)'),
+      // BatchTopK's search state and running threshold (θ = 0 before the first batch).
+      selectState: this.own(BATCH_SELECT_STATE_WORDS * 4, 'batch top-k state'),
+      blockTies: this.own(batchSelectBlocks(rows, h) * 4, 'batch top-k ties per block'),
     };
     this.uploadRows(this.buffers.x, dataset.data, m, d);
     if (options.theta) this.writeTheta(options.theta);
   }
 
-  static create(ctx: GpuContext, shape: SaeShape, k: number, dataset: Dataset, options: GpuTopKOptions = {}): Promise<GpuTopKAutoencoder> {
-    return GpuModel.build(ctx, 'the GPU TopK autoencoder', () => new GpuTopKAutoencoder(ctx, shape, k, dataset, options), options.batch);
+  static create(ctx: GpuContext, shape: SaeShape, selection: SaeSelection, dataset: Dataset, options: GpuTopKOptions = {}): Promise<GpuTopKAutoencoder> {
+    return GpuModel.build(ctx, 'the GPU TopK autoencoder', () => new GpuTopKAutoencoder(ctx, shape, selection, dataset, options), options.batch);
+  }
+
+  /**
+   * BatchTopK's running inference threshold after the evaluations so far (θ ← (1 − α)θ + α·(the
+   * batch's smallest positive kept value), from 0): a JumpReLU with it encodes without a batch.
+   */
+  readThreshold(): Promise<number> {
+    return this.serialize(async () => (await readF32(this.ctx, this.buffers.selectState, THRESHOLD_INDEX, 1))[0]);
   }
 
   async evaluate(): Promise<GpuTopKEvaluation> {
@@ -132,6 +155,27 @@ export class GpuTopKAutoencoder extends GpuModel {
   /** z of the last evaluation's batch (rows × latents, unpadded): which latents were kept. */
   readLatents(): Promise<Float32Array> {
     return this.readRowsOf(this.buffers.z, this.checkIntermediatesKept(), this.shape.latents);
+  }
+
+  /** z = ReLU(TopK(pre)) in place: one row-wise step, or the batch selection's eleven. */
+  private selectionSteps(count: (b: Batch) => number): StepDefinition[] {
+    const { latents: h } = this.shape;
+    const buffer = this.buffers;
+    const selection = this.selection;
+    if (selection.kind === 'topk') {
+      return [
+        {
+          make: (b) => topKProgram({ rows: count(b), cols: h, ld: roundUp4(h), k: selection.k }),
+          buffers: () => ({ z: buffer.z, indices: buffer.unusedIndices, values: buffer.unusedValues, eligible: buffer.unusedEligible }),
+        },
+      ];
+    }
+    const programs = (b: Batch) => batchTopKPrograms({ rows: count(b), cols: h, ld: roundUp4(h), k: selection.k, rate: selection.rate ?? THRESHOLD_RATE });
+    const named: Record<string, GPUBuffer> = { state: buffer.selectState, z: buffer.z, blockTies: buffer.blockTies };
+    return programs({ start: 0, count: 1 }).map((first, i) => ({
+      make: (b: Batch) => programs(b)[i],
+      buffers: () => Object.fromEntries(first.bindingNames.map((name) => [name, named[name]])),
+    }));
   }
 
   protected stepDefinitions(geometry: PieceGeometry): StepDefinition[] {
@@ -151,10 +195,7 @@ export class GpuTopKAutoencoder extends GpuModel {
           buffers: (t, _g, b) => ({ x: x(b, p).binding, bias: t, out: buffer.xc }),
         },
         denseForward(kit, p, { input: xc, inputs: d, weights: buffer.wEncPadded, output: whole(buffer.z), outputs: h, activation: 'linear', biasOffset: L.b1 }),
-        {
-          make: (b) => topKProgram({ rows: count(b), cols: h, ld: h4, k: this.k }),
-          buffers: () => ({ z: buffer.z, indices: buffer.unusedIndices, values: buffer.unusedValues, eligible: buffer.unusedEligible }),
-        },
+        ...this.selectionSteps(count),
         denseForward(kit, p, { input: fromRow0(whole(buffer.z)), inputs: h, weights: buffer.wDecPadded, output: whole(buffer.xHat), outputs: d, activation: 'linear', biasOffset: L.b2 }),
         ...reconstructionDelta(kit, p, {
           output: whole(buffer.xHat),
