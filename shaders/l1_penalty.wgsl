@@ -7,6 +7,9 @@
 //                     like every δ of the model layer, which scales ∇W by 1/B later)
 //   decoderGradient:  grad(W_dec,i) += λ·scale·zSums[i]·w_i/‖w_i‖, scale = 1/B and zSums the
 //                     column sums of z; nothing for a zero direction
+//   addPenalty:       the batch's penalty λ·scale·Σ_i zSums[i]·norms[i] (= λ·(1/B)Σ_b Σ_i z_bi‖W_dec,i‖)
+//                     into a model's cost: cost[3] = it, cost[0] += it; one workgroup, a chain of
+//                     ⌈cols/WG⌉ + log2 WG
 
 override WG: u32 = 64;
 
@@ -31,6 +34,8 @@ struct Params {
 @group(0) @binding(1) var<storage, read> w: array<f32>;
 @group(0) @binding(3) var<storage, read> zSums: array<f32>;
 @group(0) @binding(4) var<storage, read_write> grad: array<f32>;
+@group(0) @binding(1) var<storage, read> zColumnSums: array<f32>;
+@group(0) @binding(3) var<storage, read_write> cost: array<f32>;
 
 var<workgroup> sums: array<f32, WG>;
 
@@ -78,5 +83,26 @@ fn decoderGradient(@builtin(global_invocation_id) gid: vec3u) {
   let n = norms[i];
   if (n > 0.0) {
     grad[p.gOffset + j] += p.lambda * p.scale * zSums[i] * (w[p.wOffset + j] / n);
+  }
+}
+
+@compute @workgroup_size(WG)
+fn addPenalty(@builtin(local_invocation_index) t: u32) {
+  var s = 0.0;
+  for (var i = t; i < p.cols; i += WG) {
+    s = fma(zColumnSums[i], norms[i], s);
+  }
+  sums[t] = s;
+  workgroupBarrier();
+  for (var half = WG / 2u; half > 0u; half >>= 1u) {
+    if (t < half) {
+      sums[t] += sums[t + half];
+    }
+    workgroupBarrier();
+  }
+  if (t == 0u) {
+    let penalty = p.lambda * p.scale * sums[0];
+    cost[3] = penalty;
+    cost[0] += penalty;
   }
 }

@@ -383,6 +383,26 @@ export async function checkL1(ctx: GpuContext, spec: L1Check): Promise<CheckResu
     });
   }
   const scale = 1 / rows;
+  if (step === 'addPenalty') {
+    const program = l1Program(step, { rows, latents: h, lambda, scale });
+    const zSums = Float32Array.from({ length: h }, (_, i) => {
+      let s = 0;
+      for (let r = 0; r < rows; r++) s += z[r * h + i];
+      return s;
+    });
+    const before = Float32Array.from([1.5, 1.25, 0, 77]);
+    const buffers = { zColumnSums: uploadF32(device, zSums, 'z column sums'), norms: uploadF32(device, norms, 'norms'), cost: uploadF32(device, before, 'cost') };
+    return withBuffers(Object.values(buffers), async () => {
+      await runPrograms(ctx, [{ program, buffers }]);
+      // λ·scale·Σ zSums·n: the sum's chain, then two products; the cost's sum one more rounding.
+      const sum = Array.from(zSums).reduce((a, v, i) => a + v * norms[i], 0);
+      const penalty = lambda * Math.fround(scale) * sum;
+      const penaltyBound = roundoffBound(program.chainLength, 2, penalty);
+      const expected = [before[0] + penalty, before[1], before[2], penalty];
+      const bounds = [penaltyBound + u * (before[0] + penalty), 0, 0, penaltyBound];
+      return compareElementwise('L1 penalty into the cost', shape, await readF32(ctx, buffers.cost, 0, 4), expected, bounds);
+    });
+  }
   const offset = 9;
   const theta = uniformValues(rng, offset + h * d + 3, -0.5, 0.5);
   const grad = uniformValues(rng, offset + h * d + 3, -0.1, 0.1);

@@ -244,7 +244,7 @@ export function decoderNormsProgram(step: DecoderNormStep, spec: DecoderNormsSpe
 
 export const L1_WORKGROUP = 64;
 
-export type L1Step = 'penaltyPerExample' | 'encoderDelta' | 'decoderGradient';
+export type L1Step = 'penaltyPerExample' | 'encoderDelta' | 'decoderGradient' | 'addPenalty';
 
 export interface L1Spec {
   /** Examples, latents and z's row stride. */
@@ -263,17 +263,23 @@ export interface L1Spec {
 /**
  * One part of the L1 term (shaders/l1_penalty.wgsl). Bindings: penaltyPerExample: z, norms,
  * perExample (rows f32); encoderDelta: z, norms, backprop, delta (rows × ld); decoderGradient: w
- * (θ), norms, zSums (latents f32), grad.
+ * (θ), norms, zSums (latents f32), grad; addPenalty: zColumnSums, norms, cost (a model's 4 floats:
+ * [3] = λ·scale·Σ zColumnSums·norms, added to [0]).
  */
 export function l1Program(step: L1Step, spec: L1Spec): KernelProgram {
   const ld = spec.ld ?? roundUp4(spec.latents);
   const width = spec.width ?? 0;
   const grid =
-    step === 'penaltyPerExample' ? workgroupPerItem(spec.rows) : grid1d(step === 'encoderDelta' ? spec.rows * ld : spec.latents * width, L1_WORKGROUP);
+    step === 'penaltyPerExample'
+      ? workgroupPerItem(spec.rows)
+      : step === 'addPenalty'
+        ? workgroupPerItem(1)
+        : grid1d(step === 'encoderDelta' ? spec.rows * ld : spec.latents * width, L1_WORKGROUP);
   const bindings = {
     penaltyPerExample: { z: 'read-only-storage', norms: 'read-only-storage', perExample: 'storage' },
     encoderDelta: { z: 'read-only-storage', norms: 'read-only-storage', backprop: 'read-only-storage', delta: 'storage' },
     decoderGradient: { w: 'read-only-storage', norms: 'read-only-storage', zSums: 'read-only-storage', grad: 'storage' },
+    addPenalty: { zColumnSums: 'read-only-storage', norms: 'read-only-storage', cost: 'storage' },
   } as const;
   return {
     name: `L1 ${step}`,
@@ -294,7 +300,7 @@ export function l1Program(step: L1Step, spec: L1Spec): KernelProgram {
       ['lambda', 'f32', spec.lambda ?? 0],
       ['scale', 'f32', spec.scale ?? 1],
     ]),
-    chainLength: step === 'penaltyPerExample' ? Math.ceil(spec.latents / L1_WORKGROUP) + Math.log2(L1_WORKGROUP) : 0,
+    chainLength: step === 'penaltyPerExample' || step === 'addPenalty' ? Math.ceil(spec.latents / L1_WORKGROUP) + Math.log2(L1_WORKGROUP) : 0,
   };
 }
 

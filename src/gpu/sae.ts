@@ -1,4 +1,7 @@
 /**
+ * The sparse autoencoders of current practice on the GPU; first GpuTopKAutoencoder, then
+ * GpuReluL1Autoencoder (below, with its own step table).
+ *
  * A TopK sparse autoencoder (Gao et al. 2024), or its BatchTopK variant (Bussmann et al. 2024), on
  * the GPU: saeCost of src/reference/sae.ts with that activation and the pre-bias, as layers of the
  * model layer (./model.ts, ./layers.ts) and the selection kernels of ./sae-programs.ts.
@@ -27,10 +30,10 @@ import type { Dataset } from '../reference/autoencoder';
 import { saeLayout, THRESHOLD_RATE, type SaeShape } from '../reference/sae';
 import type { ThetaLayout } from '../reference/params';
 import type { GpuContext } from './device';
-import { denseBackward, denseForward, fromRow0, hiddenDelta, padWeights, reconstructionCost, reconstructionDelta, whole, type LayerKit } from './layers';
+import { columnMean, denseBackward, denseForward, fromRow0, hiddenDelta, padWeights, reconstructionCost, reconstructionDelta, whole, type LayerKit } from './layers';
 import { GpuModel, type GpuModelOptions, type PieceGeometry } from './model';
 import { chunkCount, columnSumsProgram, roundUp4, sumSlicesProgram, sumSquaresPartialCount } from './programs';
-import { BATCH_SELECT_STATE_WORDS, batchSelectBlocks, batchTopKPrograms, centerRowsProgram, THRESHOLD_INDEX, topKProgram } from './sae-programs';
+import { BATCH_SELECT_STATE_WORDS, batchSelectBlocks, batchTopKPrograms, centerRowsProgram, decoderNormsProgram, l1Program, THRESHOLD_INDEX, topKProgram } from './sae-programs';
 import { readF32 } from './runtime';
 import type { Batch, StepDefinition } from './steps';
 
@@ -245,6 +248,171 @@ export class GpuTopKAutoencoder extends GpuModel {
         sparse: false,
         out: this.costBuffer,
       }),
+    );
+    return steps;
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+
+export interface GpuReluL1Evaluation {
+  /** (1/2m)·Σ‖x̂ − x‖² + (λ/2)·(1/m)Σ_b Σ_i z_bi‖W_dec,i‖: half saeCost's (see the header). */
+  cost: number;
+  parts: { reconstruction: number; l1: number };
+}
+
+/**
+ * A ReLU SAE with the L1 penalty weighted by the decoder norms (Anthropic, April 2024): saeCost
+ * with the ReLU activation, no pre-bias and `l1: λ`, at half scale like the TopK model, so the
+ * kernels get λ/2.
+ *
+ *   n_i = ‖W_dec,i‖                                   decoder columnNorms (from θ, once)
+ *   z = ReLU(x·W_enc p + b_enc)                       denseForward (relu)
+ *   Σ_b z, x̂ = z·W_dec p + b_dec                       columnMean (sums), denseForward (linear)
+ *   δ_out, ∇b_dec, Σ(x̂ − x)²                          reconstructionDelta (linear)
+ *   ∇W_dec = zᵀδ_out/m, δ_out·W_dec pᵀ                denseBackward
+ *   δ_pre = (backprop + (λ/2)·n_i)·1[z > 0], ∇b_enc   L1 encoderDelta, columnMean
+ *   ∇W_enc = xᵀδ_pre/m                                denseBackward
+ *   ∇W_dec,i += (λ/2)(Σ_b z_bi / m)·w_i/n_i           L1 decoderGradient (after every piece)
+ *   [cost, reconstruction, 0, penalty]                reconstructionCost, then L1 addPenalty
+ */
+export class GpuReluL1Autoencoder extends GpuModel {
+  readonly shape: SaeShape;
+  readonly layout: ThetaLayout;
+  private lambda: number;
+  private readonly buffers: Record<
+    'x' | 'wEncPadded' | 'wDecPadded' | 'z' | 'xHat' | 'deltaOut' | 'backprop' | 'deltaPre' | 'norms' | 'zSums' | 'columnPartials' | 'squaredErrorPartials' | 'splitPartials' | 'squaredErrorTotals' | 'weightPartials',
+    GPUBuffer
+  >;
+
+  private constructor(ctx: GpuContext, shape: SaeShape, lambda: number, dataset: Dataset, options: GpuTopKOptions) {
+    const { inputs: d, latents: h } = shape;
+    if (!(Number.isInteger(d) && d > 0 && Number.isInteger(h) && h > 0)) throw new RangeError(`sizes must be positive integers, got inputs ${d}, latents ${h}`);
+    if (!(lambda >= 0)) throw new RangeError(`λ = ${lambda} must be ≥ 0`);
+    if (dataset.visibleSize !== d) throw new RangeError(`data has ${dataset.visibleSize} values per example; the model expects ${d}`);
+    const m = dataset.examples;
+    if (Number.isInteger(m) && m > 0 && dataset.data.length !== m * d) throw new RangeError(`data holds ${dataset.data.length} values, expected ${m} × ${d}`);
+    const layout = saeLayout(shape);
+    const [d4, h4] = [roundUp4(d), roundUp4(h)];
+    super(
+      ctx,
+      'this ReLU-L1 autoencoder',
+      m,
+      layout.length,
+      {
+        rowFloats: Math.max(d4, h4),
+        sliceFloats: d4 * h4,
+        describe: `a ${d}-${h} ReLU-L1 autoencoder`,
+        bindings: [[`θ (${layout.length} float32)`, layout.length * 4, 'fewer latents']],
+        wholeBuffers: [[`the data set (${m} × ${d} float32)`, m * d4 * 4]],
+      },
+      options,
+    );
+    this.shape = { inputs: d, latents: h };
+    this.layout = layout;
+    this.lambda = lambda;
+    const rows = this.pieceRows;
+    this.buffers = {
+      x: this.own(m * d4 * 4, 'X'),
+      wEncPadded: this.own(d4 * h4 * 4, 'W_enc padded'),
+      wDecPadded: this.own(h4 * d4 * 4, 'W_dec padded'),
+      z: this.own(rows * h4 * 4, 'z'),
+      xHat: this.own(rows * d4 * 4, 'x hat'),
+      deltaOut: this.own(rows * d4 * 4, 'x hat − x'),
+      backprop: this.own(rows * h4 * 4, 'delta out·W_dec'),
+      deltaPre: this.own(rows * h4 * 4, 'delta pre'),
+      norms: this.own(h4 * 4, 'decoder norms'),
+      zSums: this.own(h4 * 4, 'z column sums'),
+      columnPartials: this.own(chunkCount(rows) * Math.max(d4, h4) * 4, 'column partials'),
+      squaredErrorPartials: this.own(chunkCount(rows) * d4 * 4, 'squared error partials'),
+      splitPartials: this.own(Math.ceil(rows / this.config.splitK) * d4 * h4 * 4, 'split-K partials'),
+      squaredErrorTotals: this.own(d4 * 4, 'squared error column totals'),
+      weightPartials: this.own(sumSquaresPartialCount(2 * h * d) * 4, 'weight square partials'),
+    };
+    this.uploadRows(this.buffers.x, dataset.data, m, d);
+    if (options.theta) this.writeTheta(options.theta);
+  }
+
+  static create(ctx: GpuContext, shape: SaeShape, lambda: number, dataset: Dataset, options: GpuTopKOptions = {}): Promise<GpuReluL1Autoencoder> {
+    return GpuModel.build(ctx, 'the GPU ReLU-L1 autoencoder', () => new GpuReluL1Autoencoder(ctx, shape, lambda, dataset, options), options.batch);
+  }
+
+  setLambda(lambda: number): void {
+    if (!(lambda >= 0)) throw new RangeError(`λ = ${lambda} must be ≥ 0`);
+    this.lambda = lambda;
+    this.refreshPrograms();
+  }
+
+  async evaluate(): Promise<GpuReluL1Evaluation> {
+    const { cost } = await this.evaluateAndRead('ReLU-L1 autoencoder cost and gradient');
+    return { cost: cost[0], parts: { reconstruction: cost[1], l1: cost[3] } };
+  }
+
+  readLatents(): Promise<Float32Array> {
+    return this.readRowsOf(this.buffers.z, this.checkIntermediatesKept(), this.shape.latents);
+  }
+
+  protected stepDefinitions(geometry: PieceGeometry): StepDefinition[] {
+    const { inputs: d, latents: h } = this.shape;
+    const d4 = roundUp4(d);
+    const [L, buffer] = [this.layout, this.buffers];
+    const kit: LayerKit = { config: this.config, geometry };
+    const x = geometry.dataRows(buffer.x, d4);
+    const z = whole(buffer.z);
+    const noDecay = () => 0;
+    // The model's scale is half saeCost's: the penalty's λ is halved with it.
+    const halfLambda = () => this.lambda / 2;
+    const steps: StepDefinition[] = [
+      padWeights({ rows: d, cols: h, offset: L.W1 }, buffer.wEncPadded),
+      padWeights({ rows: h, cols: d, offset: L.W2 }, buffer.wDecPadded),
+      { make: () => decoderNormsProgram('columnNorms', { latents: h, width: d, wOffset: L.W2 }), buffers: (t) => ({ w: t, norms: buffer.norms }) },
+    ];
+    for (let p = 0; p < geometry.pieces; p++) {
+      const count = (b: Batch) => geometry.piece(b, p).count;
+      steps.push(
+        denseForward(kit, p, { input: x, inputs: d, weights: buffer.wEncPadded, output: z, outputs: h, activation: 'relu', biasOffset: L.b1 }),
+        ...columnMean(kit, p, { src: z, cols: h, partials: buffer.columnPartials, out: buffer.zSums, outOffset: 0, mean: false }),
+        denseForward(kit, p, { input: fromRow0(z), inputs: h, weights: buffer.wDecPadded, output: whole(buffer.xHat), outputs: d, activation: 'linear', biasOffset: L.b2 }),
+        ...reconstructionDelta(kit, p, {
+          output: whole(buffer.xHat),
+          data: x,
+          size: d,
+          activation: 'linear',
+          delta: buffer.deltaOut,
+          squaredErrorPartials: buffer.squaredErrorPartials,
+          columnPartials: buffer.columnPartials,
+          squaredErrorTotals: buffer.squaredErrorTotals,
+          biasGradient: L.b2,
+        }),
+        ...denseBackward(kit, p, { input: fromRow0(z), inputs: h, delta: buffer.deltaOut, outputs: d, weights: buffer.wDecPadded, weightGradient: L.W2, lambda: noDecay, splitPartials: buffer.splitPartials, backprop: buffer.backprop }),
+        {
+          make: (b) => l1Program('encoderDelta', { rows: count(b), latents: h, lambda: halfLambda() }),
+          buffers: () => ({ z: buffer.z, norms: buffer.norms, backprop: buffer.backprop, delta: buffer.deltaPre }),
+        },
+        ...columnMean(kit, p, { src: whole(buffer.deltaPre), cols: h, partials: buffer.columnPartials, out: 'gradient', outOffset: L.b1, mean: true }),
+        ...denseBackward(kit, p, { input: x, inputs: d, delta: buffer.deltaPre, outputs: h, weights: buffer.wEncPadded, weightGradient: L.W1, lambda: noDecay, splitPartials: buffer.splitPartials }),
+      );
+    }
+    steps.push(
+      {
+        make: (b) => l1Program('decoderGradient', { rows: b.count, latents: h, width: d, wOffset: L.W2, gOffset: L.W2, lambda: halfLambda(), scale: 1 / b.count }),
+        buffers: (t, g) => ({ w: t, norms: buffer.norms, zSums: buffer.zSums, grad: g }),
+      },
+      ...reconstructionCost({
+        weights: { offset: L.W1, count: 2 * h * d },
+        weightPartials: buffer.weightPartials,
+        squaredErrorTotals: buffer.squaredErrorTotals,
+        size: d,
+        hidden: h,
+        meanActivation: buffer.squaredErrorTotals,
+        params: () => ({ lambda: 0, sparsityParam: 0, beta: 0 }),
+        sparse: false,
+        out: this.costBuffer,
+      }),
+      {
+        make: (b) => l1Program('addPenalty', { rows: b.count, latents: h, lambda: halfLambda(), scale: 1 / b.count }),
+        buffers: () => ({ zColumnSums: buffer.zSums, norms: buffer.norms, cost: this.costBuffer }),
+      },
     );
     return steps;
   }

@@ -139,7 +139,7 @@ const programs: KernelProgram[] = [
   sparseDecodeProgram({ rows: 3, k: 2, width: 5, biasOffset: 0 }),
   centerRowsProgram({ rows: 3, cols: 5, biasOffset: 0 }),
   ...(['columnNorms', 'removeParallel', 'renormalize'] as const).map((step) => decoderNormsProgram(step, { latents: 10, width: 5, wOffset: 0, gOffset: 0 })),
-  ...(['penaltyPerExample', 'encoderDelta', 'decoderGradient'] as const).map((step) => l1Program(step, { rows: 3, latents: 10, width: 5, lambda: 0.1, scale: 1 / 3 })),
+  ...(['penaltyPerExample', 'encoderDelta', 'decoderGradient', 'addPenalty'] as const).map((step) => l1Program(step, { rows: 3, latents: 10, width: 5, lambda: 0.1, scale: 1 / 3 })),
 ];
 
 describe('programs name their bindings as their WGSL does', () => {

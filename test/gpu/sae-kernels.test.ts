@@ -130,8 +130,8 @@ describe('the L1 penalty with decoder norms', () => {
     [7, 25, 3],
     [64, 300, 64],
     [5, 3000, 7],
-  ])('%i examples, %i latents, width %i: per-example penalty, encoder δ, decoder gradient', async (rows, latents, width) => {
-    for (const step of ['penaltyPerExample', 'encoderDelta', 'decoderGradient'] as const) {
+  ])('%i examples, %i latents, width %i: per-example penalty, encoder δ, decoder gradient, the batch’s penalty into the cost', async (rows, latents, width) => {
+    for (const step of ['penaltyPerExample', 'encoderDelta', 'decoderGradient', 'addPenalty'] as const) {
       expectPass(await checkL1(gpu(), { rows, latents, width, step }));
     }
   });

@@ -7,7 +7,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { compareCost, compareGradient } from '../../src/gpu/comparison';
-import { GpuTopKAutoencoder, type SaeSelection } from '../../src/gpu/sae';
+import { GpuReluL1Autoencoder, GpuTopKAutoencoder, type SaeSelection } from '../../src/gpu/sae';
 import { roundoffBound, UNIT_ROUNDOFF } from '../../src/gpu/tolerance';
 import { saeCost, saeLayout, updateThreshold, type SaeOptions, type SaeShape } from '../../src/reference/sae';
 import { Random } from '../../src/random';
@@ -140,5 +140,55 @@ describe('GpuTopKAutoencoder with BatchTopK against saeCost', () => {
     await expect(GpuTopKAutoencoder.create(gpu(), { inputs: 12, latents: 40 }, { kind: 'batchtopk', k: 4 }, { data, examples: 600, visibleSize: 12 }, { theta, maxBindingBytes: 50_000 })).rejects.toThrow(
       /BatchTopK selects over the whole batch, and 600 examples are evaluated in 3 pieces/,
     );
+  });
+});
+
+describe('GpuReluL1Autoencoder against saeCost (ReLU, L1 with decoder norms)', () => {
+  // λ = 0.25: exact in float32, as is the λ/2 the model's half scale gives its kernels.
+  const lambda = 0.25;
+
+  function reluFixture(shape: SaeShape, examples: number) {
+    const options: SaeOptions = { activation: { kind: 'relu' }, subtractDecoderBias: false, l1: lambda };
+    for (let seed = 1; seed < 100; seed++) {
+      const rng = new Random(seed);
+      const L = saeLayout(shape);
+      const theta = Float32Array.from({ length: L.length }, (_, i) => (i < L.b1 ? rng.uniform() - 0.5 : 0.2 * rng.uniform() - 0.1));
+      const data = Float32Array.from({ length: examples * shape.inputs }, () => 2 * rng.uniform() - 1);
+      const reference = saeCost(theta, data, examples, shape, options);
+      // Away from ReLU's kink, so round-off cannot switch a latent on or off.
+      if (Math.min(...Array.from(reference.pre, Math.abs)) > 1e-4) return { theta, data, reference };
+    }
+    throw new Error('no seed below 100 keeps the margin');
+  }
+
+  it.each([
+    [12, 40, 32, undefined],
+    [7, 33, 20, undefined],
+    [12, 40, 600, 50_000],
+  ])('a %i-%i model, %i examples: cost with its L1 part, gradient (decoder norms’ included)', async (inputs, latents, examples, maxBindingBytes) => {
+    const shape = { inputs, latents };
+    const { theta, data, reference } = reluFixture(shape, examples);
+    const model = await GpuReluL1Autoencoder.create(gpu(), shape, lambda, { data, examples, visibleSize: inputs }, { theta, maxBindingBytes });
+    try {
+      const evaluation = await model.evaluate();
+      const grad = await model.readGradient();
+      const L = model.layout;
+      const blocks = { W_enc: [L.W1, L.W2], W_dec: [L.W2, L.b1], b_enc: [L.b1, L.b2], b_dec: [L.b2, L.length] } as const;
+      const described = { examples, inputs, latents, lambda, pieces: model.pieces };
+      expect(reference.parts.l1).toBeGreaterThan(0.1 * reference.cost);
+      expectPass([
+        compareCost(
+          described,
+          { cost: 2 * evaluation.cost, parts: { reconstruction: 2 * evaluation.parts.reconstruction, l1: 2 * evaluation.parts.l1 } },
+          { cost: reference.cost, parts: { reconstruction: reference.parts.reconstruction, l1: reference.parts.l1 } },
+        ),
+        compareGradient(described, Float64Array.from(grad, (g) => 2 * g), reference.grad, blocks),
+      ]);
+      const parts = Math.abs(2 * evaluation.parts.l1 - reference.parts.l1) / reference.parts.l1;
+      expect(parts).toBeLessThan(1e-5);
+      if (maxBindingBytes) expect(model.pieces).toBe(3);
+    } finally {
+      model.destroy();
+    }
   });
 });
