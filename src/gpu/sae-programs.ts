@@ -7,13 +7,14 @@
  * Selection kernels copy or zero values and never round: their chainLength is 0, and a check
  * compares them exactly.
  */
+import auxKDeltaSource from '../../shaders/auxk_delta.wgsl?raw';
 import batchTopKSource from '../../shaders/batch_topk.wgsl?raw';
 import centerRowsSource from '../../shaders/center_rows.wgsl?raw';
 import decoderNormsSource from '../../shaders/decoder_norms.wgsl?raw';
 import l1PenaltySource from '../../shaders/l1_penalty.wgsl?raw';
 import sparseDecodeSource from '../../shaders/sparse_decode.wgsl?raw';
 import topKSource from '../../shaders/topk.wgsl?raw';
-import { grid1d, namedUniforms, roundUp4, USES, type KernelProgram } from './programs';
+import { CHUNK_ROWS, grid1d, namedUniforms, roundUp4, USES, type KernelProgram } from './programs';
 import type { ShaderSource } from './pipelines';
 
 export const SAE_SHADERS = {
@@ -23,6 +24,7 @@ export const SAE_SHADERS = {
   decoderNorms: { file: 'shaders/decoder_norms.wgsl', code: decoderNormsSource },
   l1Penalty: { file: 'shaders/l1_penalty.wgsl', code: l1PenaltySource },
   centerRows: { file: 'shaders/center_rows.wgsl', code: centerRowsSource },
+  auxKDelta: { file: 'shaders/auxk_delta.wgsl', code: auxKDeltaSource },
 } as const satisfies Record<string, ShaderSource>;
 
 /** Threads of a selection workgroup: one per bin of the 8-bit radix histogram. */
@@ -333,5 +335,32 @@ export function centerRowsProgram(spec: { rows: number; cols: number; xRow?: num
       ['gridWidth', 'u32', gridWidth],
     ]),
     chainLength: 0,
+  };
+}
+
+// ---------------------------------------------------------------------------------------------
+// AuxK's output delta.
+
+/**
+ * δ_aux = α·(ê + δ_out) and the chunks' Σ(ê + δ_out)² (shaders/auxk_delta.wgsl): ê − e with the
+ * residual e = x − x̂ = −δ_out held constant. Bindings: eHat, deltaOut (vec4, rows × cols4),
+ * deltaAux (vec4, likewise), squaredError (vec4, chunkCount(rows) × cols4).
+ */
+export function auxKDeltaProgram(spec: { rows: number; cols4: number; coefficient: number }, laneGroup: number): KernelProgram {
+  const dispatch: [number, number, number] = [Math.ceil(spec.cols4 / laneGroup), Math.max(1, Math.ceil(spec.rows / CHUNK_ROWS)), 1];
+  return {
+    name: 'AuxK delta',
+    shader: SAE_SHADERS.auxKDelta,
+    entryPoint: 'main',
+    constants: { WG: laneGroup, CHUNK_ROWS },
+    ...USES({ eHat: 'read-only-storage', deltaOut: 'read-only-storage', deltaAux: 'storage', squaredError: 'storage' }),
+    workgroupSize: [laneGroup, 1, 1],
+    dispatch,
+    ...namedUniforms([
+      ['rows', 'u32', spec.rows],
+      ['cols4', 'u32', spec.cols4],
+      ['coefficient', 'f32', spec.coefficient],
+    ]),
+    chainLength: CHUNK_ROWS / 4 + 2,
   };
 }

@@ -19,26 +19,41 @@
  *   ∇b_dec −= column means of δ_pre·W_enc pᵀ     column sums → sum slices (b_dec's path through xc)
  *   [cost, reconstruction, 0, 0]                 reconstructionCost (no decay, no sparsity)
  *
+ * With AuxK (TopK only), after the main path of each piece, on the dead latents that
+ * setDeadLatents flagged (none: no AuxK term), e = x − x̂ held constant:
+ *   pre again, z_aux = ReLU(TopK_kAux(pre | dead)) denseForward (linear), masked top-k
+ *   ê = z_aux·W_dec p (no bias)                  denseForward (no epilogue)
+ *   δ_aux = α(ê + δ_out) = α(ê − e), Σ(ê − e)²   AuxK delta → sum slices
+ *   ∇W_dec += z_auxᵀδ_aux/m, then the encoder's  denseBackward (accumulate), ReLU mask of z_aux,
+ *   three gradients again from δ_aux's δ_pre     denseBackward (accumulate), ∇b_enc, ∇b_dec
+ *   cost[3] = α/2m·Σ(ê − e)², added to cost[0]   L1 addPenalty (weights all 1)
+ *
  * The cost is the model layer's reconstruction head: (1/2m)·Σ‖x̂ − x‖², half saeCost's L_rec (the
  * batch mean of ‖x − x̂‖²), and the gradient is half saeCost's: a constant factor an optimizer's
  * learning rate absorbs; the test compares 2× these with the twin. θ has saeLayout's packing.
  * BatchTopK selects over the whole batch at once, so its data must fit one piece. Not here yet:
- * AuxK (the masked top-k is ready for it), the decoder renormalisation between steps
+ * the decoder renormalisation between steps
  * (decoder_norms.wgsl is ready for it), the sparse decoder path.
  */
 import type { Dataset } from '../reference/autoencoder';
-import { saeLayout, THRESHOLD_RATE, type SaeShape } from '../reference/sae';
+import { AUXK_COEFFICIENT, saeLayout, THRESHOLD_RATE, type SaeShape } from '../reference/sae';
 import type { ThetaLayout } from '../reference/params';
 import type { GpuContext } from './device';
 import { columnMean, denseBackward, denseForward, fromRow0, hiddenDelta, padWeights, reconstructionCost, reconstructionDelta, whole, type LayerKit } from './layers';
 import { GpuModel, type GpuModelOptions, type PieceGeometry } from './model';
-import { chunkCount, columnSumsProgram, roundUp4, sumSlicesProgram, sumSquaresPartialCount } from './programs';
-import { BATCH_SELECT_STATE_WORDS, batchSelectBlocks, batchTopKPrograms, centerRowsProgram, decoderNormsProgram, l1Program, THRESHOLD_INDEX, topKProgram } from './sae-programs';
+import { chunkCount, columnSumsProgram, hiddenDeltaProgram, roundUp4, sumSlicesProgram, sumSquaresPartialCount } from './programs';
+import { auxKDeltaProgram, BATCH_SELECT_STATE_WORDS, batchSelectBlocks, batchTopKPrograms, centerRowsProgram, decoderNormsProgram, l1Program, THRESHOLD_INDEX, topKProgram } from './sae-programs';
 import { readF32 } from './runtime';
 import type { Batch, StepDefinition } from './steps';
 
-/** Which selection: k per example, or k·B over a batch of B with the threshold's rate α. */
-export type SaeSelection = { kind: 'topk'; k: number } | { kind: 'batchtopk'; k: number; rate?: number };
+/**
+ * Which selection: k per example (with AuxK, optionally: the top kAux of the dead latents
+ * reconstruct the residual, weighted by `coefficient`, 1/32 by default), or k·B over a batch of B
+ * with the threshold's rate α.
+ */
+export type SaeSelection =
+  | { kind: 'topk'; k: number; auxK?: { kAux: number; coefficient?: number } }
+  | { kind: 'batchtopk'; k: number; rate?: number };
 
 export interface GpuTopKOptions extends GpuModelOptions {
   theta?: ArrayLike<number>;
@@ -46,15 +61,16 @@ export interface GpuTopKOptions extends GpuModelOptions {
 }
 
 export interface GpuTopKEvaluation {
-  /** (1/2m)·Σ‖x̂ − x‖² (see the header). */
+  /** (1/2m)·Σ‖x̂ − x‖² (+ α/2m·Σ‖ê − e‖² with AuxK; see the header). */
   cost: number;
-  parts: { reconstruction: number };
+  parts: { reconstruction: number; auxK: number };
 }
 
 export class GpuTopKAutoencoder extends GpuModel {
   readonly shape: SaeShape;
   readonly selection: SaeSelection;
   readonly layout: ThetaLayout;
+  private deadCount = 0;
   private readonly buffers: Record<
     | 'x'
     | 'xc'
@@ -75,7 +91,13 @@ export class GpuTopKAutoencoder extends GpuModel {
     | 'unusedValues'
     | 'unusedEligible'
     | 'selectState'
-    | 'blockTies',
+    | 'blockTies'
+    | 'zAux'
+    | 'eHat'
+    | 'deltaAux'
+    | 'auxTotals'
+    | 'ones'
+    | 'deadLatents',
     GPUBuffer
   >;
 
@@ -133,13 +155,37 @@ export class GpuTopKAutoencoder extends GpuModel {
       // BatchTopK's search state and running threshold (θ = 0 before the first batch).
       selectState: this.own(BATCH_SELECT_STATE_WORDS * 4, 'batch top-k state'),
       blockTies: this.own(batchSelectBlocks(rows, h) * 4, 'batch top-k ties per block'),
+      zAux: this.own(rows * h4 * 4, 'z aux'),
+      eHat: this.own(rows * d4 * 4, 'e hat'),
+      deltaAux: this.own(rows * d4 * 4, 'delta aux'),
+      auxTotals: this.own(d4 * 4, 'AuxK squared error column totals'),
+      ones: this.own(d4 * 4, 'ones'),
+      deadLatents: this.own(h * 4, 'dead latents'),
     };
+    ctx.device.queue.writeBuffer(this.buffers.ones, 0, new Float32Array(d4).fill(1));
+    if (selection.kind === 'topk' && selection.auxK) {
+      const kAux = selection.auxK.kAux;
+      if (!(Number.isInteger(kAux) && kAux >= 1 && kAux <= h)) throw new RangeError(`kAux = ${kAux} must be in [1, ${h}]`);
+    }
     this.uploadRows(this.buffers.x, dataset.data, m, d);
     if (options.theta) this.writeTheta(options.theta);
   }
 
   static create(ctx: GpuContext, shape: SaeShape, selection: SaeSelection, dataset: Dataset, options: GpuTopKOptions = {}): Promise<GpuTopKAutoencoder> {
     return GpuModel.build(ctx, 'the GPU TopK autoencoder', () => new GpuTopKAutoencoder(ctx, shape, selection, dataset, options), options.batch);
+  }
+
+  /**
+   * Flags the dead latents for AuxK (the training loop decides which: e.g. none of their
+   * activations nonzero for the last 10M tokens); none flagged, no AuxK term.
+   */
+  setDeadLatents(dead: ArrayLike<boolean>): void {
+    this.assertUsable();
+    if (dead.length !== this.shape.latents) throw new RangeError(`${dead.length} flags for ${this.shape.latents} latents`);
+    const flags = Uint32Array.from({ length: dead.length }, (_, i) => (dead[i] ? 1 : 0));
+    this.ctx.device.queue.writeBuffer(this.buffers.deadLatents, 0, flags);
+    this.deadCount = flags.reduce((a, v) => a + v, 0);
+    this.refreshPrograms();
   }
 
   /**
@@ -152,7 +198,7 @@ export class GpuTopKAutoencoder extends GpuModel {
 
   async evaluate(): Promise<GpuTopKEvaluation> {
     const { cost } = await this.evaluateAndRead('TopK autoencoder cost and gradient');
-    return { cost: cost[0], parts: { reconstruction: cost[1] } };
+    return { cost: cost[0], parts: { reconstruction: cost[1], auxK: cost[3] } };
   }
 
   /** z of the last evaluation's batch (rows × latents, unpadded): which latents were kept. */
@@ -225,15 +271,8 @@ export class GpuTopKAutoencoder extends GpuModel {
           biasGradient: L.b1,
         }),
         ...denseBackward(kit, p, { input: xc, inputs: d, delta: buffer.deltaPre, outputs: h, weights: buffer.wEncPadded, weightGradient: L.W1, lambda: noDecay, splitPartials: buffer.splitPartials, backprop: buffer.inputBackprop }),
-        // b_dec also enters through xc = x − b_dec: ∇b_dec −= (1/m)·Σ_rows δ_pre·W_encᵀ.
-        {
-          make: (b) => columnSumsProgram({ rows: count(b), cols4: d4 / 4 }, kit.config.laneGroup),
-          buffers: () => ({ src: buffer.inputBackprop, partials: buffer.columnPartials }),
-        },
-        {
-          make: (b) => sumSlicesProgram({ rows: 1, cols: d, ld: d4, sliceStride: d4, slices: chunkCount(count(b)), outOffset: L.b2, scale: -1 / b.count, accumulate: true }),
-          buffers: (t, g) => ({ partials: buffer.columnPartials, w: t, out: g }),
-        },
+        ...this.decoderBiasThroughCentre(kit, count),
+        ...this.auxKSteps(kit, p, count),
       );
     }
     steps.push(
@@ -249,7 +288,73 @@ export class GpuTopKAutoencoder extends GpuModel {
         out: this.costBuffer,
       }),
     );
+    const auxK = this.selection.kind === 'topk' ? this.selection.auxK : undefined;
+    if (auxK) {
+      steps.push({
+        // α/2m·Σ(ê − e)²: AuxK's column totals weighted by ones into cost[3] and cost[0]; 0 with no dead latent.
+        make: (b) => l1Program('addPenalty', { rows: b.count, latents: d, lambda: this.deadCount > 0 ? (auxK.coefficient ?? AUXK_COEFFICIENT) : 0, scale: 1 / (2 * b.count) }),
+        buffers: () => ({ zColumnSums: buffer.auxTotals, norms: buffer.ones, cost: this.costBuffer }),
+      });
+    }
     return steps;
+  }
+
+  /** b_dec also enters through xc = x − b_dec: ∇b_dec −= (1/m)·Σ_rows δ_pre·W_encᵀ (inputBackprop). */
+  private decoderBiasThroughCentre(kit: LayerKit, count: (b: Batch) => number): StepDefinition[] {
+    const d = this.shape.inputs;
+    const d4 = roundUp4(d);
+    const buffer = this.buffers;
+    return [
+      {
+        make: (b) => columnSumsProgram({ rows: count(b), cols4: d4 / 4 }, kit.config.laneGroup),
+        buffers: () => ({ src: buffer.inputBackprop, partials: buffer.columnPartials }),
+      },
+      {
+        make: (b) => sumSlicesProgram({ rows: 1, cols: d, ld: d4, sliceStride: d4, slices: chunkCount(count(b)), outOffset: this.layout.b2, scale: -1 / b.count, accumulate: true }),
+        buffers: (t, g) => ({ partials: buffer.columnPartials, w: t, out: g }),
+      },
+    ];
+  }
+
+  /** AuxK's path for piece p (see the header); reuses the main path's scratch, which it has finished with. */
+  private auxKSteps(kit: LayerKit, p: number, count: (b: Batch) => number): StepDefinition[] {
+    const auxK = this.selection.kind === 'topk' ? this.selection.auxK : undefined;
+    if (!auxK) return [];
+    const { inputs: d, latents: h } = this.shape;
+    const [d4, h4] = [roundUp4(d), roundUp4(h)];
+    const [L, buffer] = [this.layout, this.buffers];
+    const coefficient = auxK.coefficient ?? AUXK_COEFFICIENT;
+    const xc = fromRow0(whole(buffer.xc));
+    const zAux = whole(buffer.zAux);
+    const noDecay = () => 0;
+    return [
+      // The pre-activations again: the main selection overwrote them (the same product, bit for bit).
+      denseForward(kit, p, { input: xc, inputs: d, weights: buffer.wEncPadded, output: zAux, outputs: h, activation: 'linear', biasOffset: L.b1 }),
+      {
+        make: (b) => topKProgram({ rows: count(b), cols: h, ld: h4, k: auxK.kAux, masked: true }),
+        buffers: () => ({ z: buffer.zAux, indices: buffer.unusedIndices, values: buffer.unusedValues, eligible: buffer.deadLatents }),
+      },
+      denseForward(kit, p, { input: fromRow0(zAux), inputs: h, weights: buffer.wDecPadded, output: whole(buffer.eHat), outputs: d }),
+      {
+        make: (b) => auxKDeltaProgram({ rows: count(b), cols4: d4 / 4, coefficient }, kit.config.laneGroup),
+        buffers: () => ({ eHat: buffer.eHat, deltaOut: buffer.deltaOut, deltaAux: buffer.deltaAux, squaredError: buffer.squaredErrorPartials }),
+      },
+      {
+        make: (b) => sumSlicesProgram({ rows: 1, cols: d, ld: d4, sliceStride: d4, slices: chunkCount(count(b)), outOffset: 0, scale: 1, accumulate: p > 0 }),
+        buffers: (t) => ({ partials: buffer.squaredErrorPartials, w: t, out: buffer.auxTotals }),
+      },
+      ...denseBackward(kit, p, { input: fromRow0(zAux), inputs: h, delta: buffer.deltaAux, outputs: d, weights: buffer.wDecPadded, weightGradient: L.W2, lambda: noDecay, splitPartials: buffer.splitPartials, backprop: buffer.backprop, accumulate: true }),
+      {
+        make: (b) => hiddenDeltaProgram({ rows: count(b), hidden: h, sparsity: null, activation: 'relu' }, kit.config.laneGroup),
+        buffers: () => ({ backprop: buffer.backprop, a2: buffer.zAux, meanActivation: buffer.auxTotals, delta2: buffer.deltaPre, deltaSum: buffer.columnPartials }),
+      },
+      {
+        make: (b) => sumSlicesProgram({ rows: 1, cols: h, ld: h4, sliceStride: h4, slices: chunkCount(count(b)), outOffset: L.b1, scale: 1 / b.count, accumulate: true }),
+        buffers: (t, g) => ({ partials: buffer.columnPartials, w: t, out: g }),
+      },
+      ...denseBackward(kit, p, { input: xc, inputs: d, delta: buffer.deltaPre, outputs: h, weights: buffer.wEncPadded, weightGradient: L.W1, lambda: noDecay, splitPartials: buffer.splitPartials, backprop: buffer.inputBackprop, accumulate: true }),
+      ...this.decoderBiasThroughCentre(kit, count),
+    ];
   }
 }
 

@@ -23,11 +23,18 @@ function gapAt(values: ArrayLike<number>, k: number): number {
   return margin;
 }
 
-/** How far the pre-activations are from changing the kept set or a kept value's sign. */
-function selectionMargin(pre: Float64Array, rows: number, h: number, selection: SaeSelection): number {
+/** How far the pre-activations are from changing the kept set (AuxK's too) or a kept value's sign. */
+function selectionMargin(pre: Float64Array, rows: number, h: number, selection: SaeSelection, dead?: boolean[]): number {
   if (selection.kind === 'batchtopk') return gapAt(pre, selection.k * rows);
   let margin = Infinity;
-  for (let r = 0; r < rows; r++) margin = Math.min(margin, gapAt(pre.subarray(r * h, r * h + h), selection.k));
+  for (let r = 0; r < rows; r++) {
+    const row = pre.subarray(r * h, r * h + h);
+    margin = Math.min(margin, gapAt(row, selection.k));
+    if (selection.auxK && dead) {
+      const deadRow = Array.from(row).filter((_, i) => dead[i]);
+      if (deadRow.length > 0) margin = Math.min(margin, gapAt(deadRow, Math.min(selection.auxK.kAux, deadRow.length)));
+    }
+  }
   return margin;
 }
 
@@ -35,32 +42,39 @@ function selectionMargin(pre: Float64Array, rows: number, h: number, selection: 
  * float32 data and θ (W_enc, W_dec in [−0.5, 0.5], biases in [−0.1, 0.1]) whose twin keeps a
  * margin of 1e-4 from every selection boundary: the pre-activations' float32 error is ~1e-6.
  */
-function fixture(shape: SaeShape, examples: number, selection: SaeSelection) {
-  const options: SaeOptions = { activation: { kind: selection.kind, k: selection.k }, subtractDecoderBias: true };
+function fixture(shape: SaeShape, examples: number, selection: SaeSelection, dead?: boolean[]) {
+  const auxK = selection.kind === 'topk' && selection.auxK && dead ? { ...selection.auxK, dead } : undefined;
+  const options: SaeOptions = { activation: { kind: selection.kind, k: selection.k }, subtractDecoderBias: true, auxK };
   for (let seed = 1; seed < 100; seed++) {
     const rng = new Random(seed);
     const L = saeLayout(shape);
     const theta = Float32Array.from({ length: L.length }, (_, i) => (i < L.b1 ? rng.uniform() - 0.5 : 0.2 * rng.uniform() - 0.1));
     const data = Float32Array.from({ length: examples * shape.inputs }, () => 2 * rng.uniform() - 1);
     const reference = saeCost(theta, data, examples, shape, options);
-    if (selectionMargin(reference.pre, examples, shape.latents, selection) > 1e-4) return { theta, data, reference };
+    if (selectionMargin(reference.pre, examples, shape.latents, selection, dead) > 1e-4) return { theta, data, reference };
   }
   throw new Error('no seed below 100 keeps the margin');
 }
 
-async function checkModel(shape: SaeShape, examples: number, selection: SaeSelection, maxBindingBytes?: number) {
-  const { theta, data, reference } = fixture(shape, examples, selection);
+async function checkModel(shape: SaeShape, examples: number, selection: SaeSelection, maxBindingBytes?: number, dead?: boolean[]) {
+  const { theta, data, reference } = fixture(shape, examples, selection, dead);
   const model = await GpuTopKAutoencoder.create(gpu(), shape, selection, { data, examples, visibleSize: shape.inputs }, { theta, maxBindingBytes });
   try {
+    if (dead) model.setDeadLatents(dead);
     const evaluation = await model.evaluate();
     const grad = await model.readGradient();
     const L = model.layout;
     const blocks = { W_enc: [L.W1, L.W2], W_dec: [L.W2, L.b1], b_enc: [L.b1, L.b2], b_dec: [L.b2, L.length] } as const;
     const described = { examples, inputs: shape.inputs, latents: shape.latents, selection: selection.kind, k: selection.k, pieces: model.pieces };
     expectPass([
-      compareCost(described, { cost: 2 * evaluation.cost, parts: { reconstruction: 2 * evaluation.parts.reconstruction } }, { cost: reference.cost, parts: { reconstruction: reference.parts.reconstruction } }),
+      compareCost(
+        described,
+        { cost: 2 * evaluation.cost, parts: { reconstruction: 2 * evaluation.parts.reconstruction, auxK: 2 * evaluation.parts.auxK } },
+        { cost: reference.cost, parts: { reconstruction: reference.parts.reconstruction, auxK: reference.parts.auxK } },
+      ),
       compareGradient(described, Float64Array.from(grad, (g) => 2 * g), reference.grad, blocks),
     ]);
+    expect(Math.abs(2 * evaluation.parts.auxK - reference.parts.auxK)).toBeLessThanOrEqual(1e-5 * reference.parts.auxK);
     return model;
   } catch (error) {
     model.destroy();
@@ -90,6 +104,37 @@ describe('GpuTopKAutoencoder against saeCost (TopK, pre-bias)', () => {
 
   it('600 examples evaluated in 3 pieces', async () => {
     const model = await checkModel({ inputs: 12, latents: 40 }, 600, { kind: 'topk', k: 4 }, 50_000);
+    try {
+      expect(model.pieces).toBe(3);
+    } finally {
+      model.destroy();
+    }
+  });
+});
+
+describe('GpuTopKAutoencoder with AuxK against saeCost (the residual a constant)', () => {
+  const shape = { inputs: 12, latents: 40 };
+  const deadEvery = (n: number) => Array.from({ length: 40 }, (_, i) => i % n === 1);
+
+  it('k = 5, kAux = 6 among 10 dead latents: cost with its AuxK part, gradient', async () => {
+    (await checkModel(shape, 32, { kind: 'topk', k: 5, auxK: { kAux: 6 } }, undefined, deadEvery(4))).destroy();
+  });
+
+  it('3 dead latents, fewer than kAux = 6: all of them reconstruct the residual; weight 1/8', async () => {
+    (await checkModel(shape, 32, { kind: 'topk', k: 5, auxK: { kAux: 6, coefficient: 1 / 8 } }, undefined, deadEvery(14))).destroy();
+  });
+
+  it('no dead latent: no AuxK term, the plain TopK gradient', async () => {
+    const model = await checkModel(shape, 32, { kind: 'topk', k: 5, auxK: { kAux: 6 } }, undefined, new Array(40).fill(false));
+    try {
+      expect((await model.evaluate()).parts.auxK).toBe(0);
+    } finally {
+      model.destroy();
+    }
+  });
+
+  it('600 examples in 3 pieces', async () => {
+    const model = await checkModel(shape, 600, { kind: 'topk', k: 4, auxK: { kAux: 3 } }, 50_000, deadEvery(5));
     try {
       expect(model.pieces).toBe(3);
     } finally {
