@@ -9,7 +9,9 @@
  * with each bound's roundings counted where it is formed.
  */
 import {
+  auxKDelta,
   batchTopK,
+  centerRows,
   decoderNorms,
   l1Delta,
   l1DecoderGradient,
@@ -26,10 +28,12 @@ import { Random } from '../random';
 import { chooseKernelConfig } from './adapter';
 import { compareElementwise, type CheckResult } from './comparison';
 import type { GpuContext } from './device';
-import { chunkCount, hiddenDeltaProgram, roundUp4, type KernelProgram } from './programs';
+import { chunkCount, hiddenDeltaProgram, roundUp4, sumSlicesProgram, type KernelProgram } from './programs';
 import { createStorageBuffer, readF32, runPrograms, uploadF32, type NamedBuffers } from './runtime';
 import {
+  auxKDeltaProgram,
   BATCH_SELECT_STATE_WORDS,
+  centerRowsProgram,
   batchSelectBlocks,
   batchTopKPrograms,
   decoderNormsProgram,
@@ -424,5 +428,71 @@ export async function checkL1(ctx: GpuContext, spec: L1Check): Promise<CheckResu
       return roundoffBound(0, 8, term) + u * (Math.abs(g[j]) + term);
     });
     return compareElementwise('L1 decoder gradient', shape, await readF32(ctx, buffers.grad, offset, h * d), expected, bounds);
+  });
+}
+
+// ---------------------------------------------------------------------------------------------
+// The TopK model's two small kernels.
+
+/** x − b for rows taken from row `xRow` of a data-like buffer: one rounding of |x| + |b| (padding exactly 0). */
+export async function checkCenterRows(ctx: GpuContext, spec: { rows: number; cols: number; xRow?: number; seed?: number }): Promise<CheckResult> {
+  const { rows, cols } = spec;
+  const xRow = spec.xRow ?? 3;
+  const cols4 = roundUp4(cols);
+  const rng = new Random(spec.seed ?? 16);
+  const x = uniformValues(rng, (xRow + rows) * cols, -1, 1);
+  const biasOffset = 5;
+  const theta = uniformValues(rng, biasOffset + cols + 2, -0.5, 0.5);
+  const program = centerRowsProgram({ rows, cols, xRow, biasOffset });
+  const device = ctx.device;
+  const buffers = { x: uploadF32(device, padRows(x, xRow + rows, cols), 'X'), bias: uploadF32(device, theta, 'theta'), out: createStorageBuffer(device, rows * cols4 * 4, 'X − b') };
+  return withBuffers(Object.values(buffers), async () => {
+    await runPrograms(ctx, [{ program, buffers }]);
+    const mine = x.subarray(xRow * cols);
+    const b = theta.subarray(biasOffset, biasOffset + cols);
+    const expected = padRowsF64(centerRows(mine, b, rows, cols), rows, cols);
+    const terms = padRowsF64(Float64Array.from({ length: rows * cols }, (_, j) => Math.abs(mine[j]) + Math.abs(b[j % cols])), rows, cols);
+    return compareElementwise('centre rows', { rows, cols, xRow }, await readF32(ctx, buffers.out, 0, rows * cols4), expected, Float64Array.from(terms, (t) => u * t));
+  });
+}
+
+/**
+ * AuxK's delta and its squared error's column totals (the kernel, then sum_slices as the model
+ * runs them). δ_aux: the sum ê + δ_out and the product by α, 2 roundings of α(|ê| + |δ_out|); the
+ * totals: the chunks' chain and the slices' (+ the square's rounding) over Σ(ê + δ_out)².
+ */
+export async function checkAuxKDelta(ctx: GpuContext, spec: { rows: number; cols: number; coefficient?: number; seed?: number }): Promise<CheckResult[]> {
+  const { rows, cols } = spec;
+  const cols4 = roundUp4(cols);
+  const coefficient = Math.fround(spec.coefficient ?? 1 / 32);
+  const rng = new Random(spec.seed ?? 17);
+  const eHat = uniformValues(rng, rows * cols, -1, 1);
+  const deltaOut = uniformValues(rng, rows * cols, -1, 1);
+  const laneGroup = chooseKernelConfig(ctx.adapterInfo).laneGroup;
+  const program = auxKDeltaProgram({ rows, cols4: cols4 / 4, coefficient }, laneGroup);
+  const totals = sumSlicesProgram({ rows: 1, cols, ld: cols4, sliceStride: cols4, slices: chunkCount(rows), outOffset: 0, scale: 1 });
+  const device = ctx.device;
+  const buffers = {
+    eHat: uploadF32(device, padRows(eHat, rows, cols), 'e hat'),
+    deltaOut: uploadF32(device, padRows(deltaOut, rows, cols), 'delta out'),
+    deltaAux: createStorageBuffer(device, rows * cols4 * 4, 'delta aux'),
+    squaredError: createStorageBuffer(device, chunkCount(rows) * cols4 * 4, 'squared error partials'),
+    unused: createStorageBuffer(device, 16, 'unused'),
+    out: createStorageBuffer(device, cols4 * 4, 'squared error totals'),
+  };
+  const shape = { rows, cols, coefficient };
+  return withBuffers(Object.values(buffers), async () => {
+    await runPrograms(ctx, [
+      { program, buffers: { eHat: buffers.eHat, deltaOut: buffers.deltaOut, deltaAux: buffers.deltaAux, squaredError: buffers.squaredError } },
+      { program: totals, buffers: { partials: buffers.squaredError, w: buffers.unused, out: buffers.out } },
+    ]);
+    const ref = auxKDelta(eHat, deltaOut, rows, cols, coefficient);
+    const deltaTerms = padRowsF64(Float64Array.from(eHat, (e, j) => coefficient * (Math.abs(e) + Math.abs(deltaOut[j]))), rows, cols);
+    // Each (ê + δ_out)² carries its sum's rounding twice (squared) and its own.
+    const chain = program.chainLength + totals.chainLength + 3;
+    return [
+      compareElementwise('AuxK delta', shape, await readF32(ctx, buffers.deltaAux, 0, rows * cols4), padRowsF64(ref.delta, rows, cols), Float64Array.from(deltaTerms, (t) => roundoffBound(0, 2, t))),
+      compareElementwise('AuxK squared error totals', shape, await readF32(ctx, buffers.out, 0, cols), ref.squaredError, Float64Array.from(ref.squaredError, (s) => roundoffBound(chain, 0, s))),
+    ];
   });
 }

@@ -166,6 +166,26 @@ export function sparseDecode(
   return out;
 }
 
+/** x − b row by row (shaders/center_rows.wgsl): the input a TopK SAE encodes. */
+export function centerRows(x: ArrayLike<number>, b: ArrayLike<number>, rows: number, d: number): Float64Array {
+  return Float64Array.from({ length: rows * d }, (_, j) => x[j] - b[j % d]);
+}
+
+/**
+ * AuxK's output delta (shaders/auxk_delta.wgsl) at the model layer's half scale: with δ_out = x̂ − x,
+ * ê − e = ê + δ_out; δ_aux = α·(ê + δ_out), and the column sums of (ê + δ_out)².
+ */
+export function auxKDelta(eHat: ArrayLike<number>, deltaOut: ArrayLike<number>, rows: number, d: number, coefficient: number): { delta: Float64Array; squaredError: Float64Array } {
+  const delta = new Float64Array(rows * d);
+  const squaredError = new Float64Array(d);
+  for (let j = 0; j < rows * d; j++) {
+    const e = eHat[j] + deltaOut[j];
+    delta[j] = coefficient * e;
+    squaredError[j % d] += e * e;
+  }
+  return { delta, squaredError };
+}
+
 // ---------------------------------------------------------------------------------------------
 // The decoder's norms: twins of shaders/decoder_norms.wgsl.
 

@@ -5,7 +5,7 @@
  * arithmetic under the tolerance policy of src/gpu/tolerance.ts.
  */
 import { describe, it } from 'vitest';
-import { checkBatchTopK, checkDecoderNorms, checkL1, checkTopK, checkTopKBackward } from '../../src/gpu/sae-checks';
+import { checkAuxKDelta, checkBatchTopK, checkCenterRows, checkDecoderNorms, checkL1, checkTopK, checkTopKBackward } from '../../src/gpu/sae-checks';
 import { expectPass, useGpuContext } from './context';
 
 const gpu = useGpuContext();
@@ -134,5 +134,25 @@ describe('the L1 penalty with decoder norms', () => {
     for (const step of ['penaltyPerExample', 'encoderDelta', 'decoderGradient', 'addPenalty'] as const) {
       expectPass(await checkL1(gpu(), { rows, latents, width, step }));
     }
+  });
+});
+
+describe('the TopK model’s small kernels', () => {
+  it.each([
+    [1, 1],
+    [7, 3],
+    [65, 13],
+    [200, 64],
+  ])('centre rows x − b_dec, %i × %i, from row 3 of the data', async (rows, cols) => {
+    expectPass(await checkCenterRows(gpu(), { rows, cols }));
+  });
+
+  it.each([
+    [1, 1],
+    [7, 13],
+    [65, 13],
+    [300, 64],
+  ])('AuxK delta α(ê + δ_out) and Σ(ê + δ_out)², %i × %i', async (rows, cols) => {
+    expectPass(await checkAuxKDelta(gpu(), { rows, cols }));
   });
 });
