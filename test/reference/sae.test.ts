@@ -9,6 +9,7 @@ import {
   batchTopK,
   decoderNorms,
   jumpRelu,
+  normalizedMseScale,
   l1Delta,
   l1PenaltyPerExample,
   removeParallelGradient,
@@ -135,6 +136,14 @@ describe('gradients against central differences', () => {
     const backprop = Float64Array.from({ length: rows * 8 }, (_, j) => j - 10);
     const delta = l1Delta(backprop, e.z, norms, 8, 0.3);
     for (let j = 0; j < rows * 8; j++) expect(delta[j]).toBe(e.z[j] > 0 ? backprop[j] + 0.3 * norms[j % 8] : 0);
+  });
+});
+
+describe('the normalised MSE’s scale', () => {
+  it('is 1 over the mean squared deviation from the batch mean: rescaling x by 2 quarters it', () => {
+    // Mean (2, 3); every deviation is ±1.
+    expect(normalizedMseScale([1, 2, 3, 4], 2, 2)).toBe(1);
+    expect(normalizedMseScale([2, 4, 6, 8], 2, 2)).toBe(0.25);
   });
 });
 
