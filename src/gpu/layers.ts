@@ -236,6 +236,12 @@ export interface DenseBackward {
   lambda: () => number;
   /** Where δ·Wpᵀ goes for the layer below; absent for the first layer. */
   backprop?: GPUBuffer;
+  /**
+   * Add ∇W to what the gradient holds from the first piece on, without λW: a second path into
+   * the same weights (AuxK's), after the first path's denseBackward. Absent: the first piece
+   * writes ∇W.
+   */
+  accumulate?: boolean;
 }
 
 /** ∇W = a_belowᵀδ/m + λW (split-K over the examples, then the slices summed), and δ·Wpᵀ for the layer below. */
@@ -260,9 +266,9 @@ export function denseBackward(kit: LayerKit, p: number, layer: DenseBackward): S
           outOffset: layer.weightGradient,
           wOffset: layer.weightGradient,
           scale: 1 / b.count,
-          // λW once, with the first piece.
-          lambda: p === 0 ? layer.lambda() : 0,
-          accumulate: p > 0,
+          // λW once, with the first piece of the first path.
+          lambda: p === 0 && !layer.accumulate ? layer.lambda() : 0,
+          accumulate: p > 0 || layer.accumulate === true,
         }),
       buffers: (t, g) => ({ partials: kit.scratch.splitPartials, w: t, out: g }),
     },

@@ -30,6 +30,7 @@ import {
   scaleProgram,
 } from '../../src/gpu/optimizer-programs';
 import { inBindingOrder } from '../../src/gpu/runtime';
+import { auxKDeltaProgram, batchTopKPrograms, centerRowsProgram, decoderNormsProgram, l1Program, sparseDecodeProgram, topKProgram } from '../../src/gpu/sae-programs';
 
 const KIND = { uniform: 'uniform', 'storage, read': 'read-only-storage', 'storage, read_write': 'storage' } as const;
 
@@ -131,6 +132,15 @@ const programs: KernelProgram[] = [
   scaleProgram({ length: 10, a: 0.5 }),
   adamProgram({ length: 10, settings: { learningRate: 1e-3, beta1: 0.9, beta2: 0.999, epsilon: 1e-8, step: 3 } }),
   ...Object.values(lbfgsPrograms({ length: 6130, corrections: 5 }, { ...LBFGS_IDLE_STEP, rows: 6, terms: 6 })),
+  topKProgram({ rows: 3, cols: 10, k: 2 }),
+  topKProgram({ rows: 3, cols: 10, k: 2, sparse: true }),
+  topKProgram({ rows: 3, cols: 10, k: 2, masked: true }),
+  ...batchTopKPrograms({ rows: 3, cols: 10, k: 2, rate: 0.01 }),
+  sparseDecodeProgram({ rows: 3, k: 2, width: 5, biasOffset: 0 }),
+  centerRowsProgram({ rows: 3, cols: 5, biasOffset: 0 }),
+  auxKDeltaProgram({ rows: 10, cols4: 2, coefficient: 1 / 32 }, 8),
+  ...(['columnNorms', 'removeParallel', 'renormalize'] as const).map((step) => decoderNormsProgram(step, { latents: 10, width: 5, wOffset: 0, gOffset: 0 })),
+  ...(['penaltyPerExample', 'encoderDelta', 'decoderGradient', 'addPenalty'] as const).map((step) => l1Program(step, { rows: 3, latents: 10, width: 5, lambda: 0.1, scale: 1 / 3 })),
 ];
 
 describe('programs name their bindings as their WGSL does', () => {
