@@ -14,6 +14,7 @@
  * in its own words.
  */
 import { DataError, messageOf } from '../data/errors';
+import { beyondFloat32 } from '../gpu/errors';
 import type { AdapterSummary } from '../gpu/adapter';
 import type { GpuContext } from '../gpu/device';
 import { randomSubset } from '../data/patches';
@@ -125,6 +126,7 @@ export async function prepareRun(request: RunRequest, environment: RunEnvironmen
     initialTheta = initializeParameters(shape, config.seed);
   }
   if (resume && resumeFrom) checkResumable(resumeFrom, shape, resume.source, resume.startAgain);
+  if (request.device === 'gpu') checkFloat32(data, config, initialTheta, init?.source, resumeFrom, resume?.source);
 
   const inputs: RunInputs = { config, data, shape, initialTheta, resumeFrom };
   await request.onInputsReady?.(inputs);
@@ -165,6 +167,20 @@ export function checkResumable(checkpoint: Checkpoint, shape: Shape, source: str
     if (values.length !== length) fail(`${name} has ${values.length} values; this model has ${length}`);
     for (let i = 0; i < values.length; i++) if (!Number.isFinite(values[i])) fail(`${name} holds a value that is not a finite number`);
   }
+}
+
+/**
+ * The GPU computes in float32: a value beyond its range would become an infinity there and the
+ * run nonsense, silently. Refused instead, naming the input; the float64 reference holds them.
+ */
+function checkFloat32(data: TrainingData, config: TrainConfig, theta: Float64Array, thetaSource: string | undefined, checkpoint: Checkpoint | undefined, checkpointSource: string | undefined): void {
+  const why = (value: number) => `holds ${value}, beyond float32's range (±3.4e38), which the GPU computes in`;
+  const inData = beyondFloat32(data.dataset.data);
+  if (inData !== undefined) throw new DataError(config.data, `${why(inData)}: rescale the data (or --normalize), or train on the float64 CPU reference (--device cpu)`);
+  const inTheta = beyondFloat32(theta);
+  if (inTheta !== undefined && thetaSource) throw new DataError(thetaSource, `${why(inTheta)}: train from it on the float64 CPU reference (--device cpu)`);
+  const inCheckpoint = checkpoint ? beyondFloat32(checkpoint.theta) : undefined;
+  if (inCheckpoint !== undefined) throw new CheckpointError(`${checkpointSource}: θ ${why(inCheckpoint)}: continue on the float64 CPU reference (--device cpu)`);
 }
 
 /**
