@@ -18,6 +18,7 @@ import { beyondFloat32 } from '../gpu/errors';
 import type { AdapterSummary } from '../gpu/adapter';
 import type { GpuContext } from '../gpu/device';
 import { randomSubset } from '../data/patches';
+import { DEFAULT_CORRECTIONS } from '../optim/lbfgs';
 import { decodeLbfgsSnapshot } from '../optim/lbfgs-snapshot';
 import type { Dataset, Hyperparameters } from '../reference/autoencoder';
 import { initializeParameters, outputOf, thetaLayout, type Shape } from '../reference/params';
@@ -130,7 +131,8 @@ export async function prepareRun(request: RunRequest, environment: RunEnvironmen
 
   const inputs: RunInputs = { config, data, shape, initialTheta, resumeFrom };
   await request.onInputsReady?.(inputs);
-  const engine = await createRunEngine(request.device, shape, config, data.dataset, environment, request.fallbackToCpu ?? false);
+  const corrections = config.optimizer === 'lbfgs' ? DEFAULT_CORRECTIONS : undefined;
+  const engine = await createRunEngine(request.device, shape, config, data.dataset, environment, request.fallbackToCpu ?? false, corrections);
   return { ...inputs, ...engine };
 }
 
@@ -185,7 +187,9 @@ function checkFloat32(data: TrainingData, config: TrainConfig, theta: Float64Arr
 
 /**
  * The engine `device` names. With `fallbackToCpu`, an environment without WebGPU gives the
- * float64 reference and the reason; any other failure is thrown, its GPU context freed.
+ * float64 reference and the reason; any other failure is thrown, its GPU context freed. With
+ * `lbfgsCorrections`, an L-BFGS memory too large for the adapter is refused here, before the
+ * run starts, rather than when the trainer makes it.
  */
 export async function createRunEngine(
   device: DeviceChoice,
@@ -194,6 +198,7 @@ export async function createRunEngine(
   dataset: Dataset,
   environment: RunEnvironment,
   fallbackToCpu = false,
+  lbfgsCorrections?: number,
 ): Promise<Pick<PreparedRun, 'engine' | 'adapter' | 'fallback' | 'close'>> {
   const reference = () => {
     const engine = cpuEngine(shape, hyperparameters, dataset) as TrainingEngine<unknown>;
@@ -208,6 +213,10 @@ export async function createRunEngine(
     return { ...reference(), fallback: `${messageOf(error)}: training on the float64 reference instead` };
   }
   try {
+    // The project's engine: its L-BFGS memory is checked here (an environment's own engine answers for its own).
+    if (lbfgsCorrections !== undefined && !environment.createGpuEngine) {
+      (await import('../gpu/lbfgs')).checkLbfgsFits(ctx.device, thetaLayout(shape).length, lbfgsCorrections);
+    }
     const createGpuEngine = environment.createGpuEngine ?? (await import('./gpu-engine')).createGpuTrainingEngine;
     const engine = (await createGpuEngine(ctx, shape, hyperparameters, dataset)) as TrainingEngine<unknown>;
     return {
