@@ -180,6 +180,30 @@ describe('npm run classify keeps a good run when a later one fails', () => {
   });
 });
 
+describe('npm run classify without a Vulkan driver', () => {
+  it('says so in one line naming --device cpu, exit code 1, and writes nothing (a run and --predict)', async () => {
+    const model = join(dir, 'small-model.json');
+    await writeFile(model, JSON.stringify(classifierModelJson('softmax', { inputSize: 4, hiddenSizes: [], numClasses: 2 }, new Float64Array(8), {})));
+    const images = join(dir, 'no-gpu-images.idx');
+    await writeFile(images, idx(0x803, [2, 2, 2], new Uint8Array(8)));
+    const icd = process.env.VK_ICD_FILENAMES;
+    process.env.VK_ICD_FILENAMES = join(dir, 'no-such-icd.json'); // the spawned npm inherits it
+    try {
+      for (const args of [['--digits', '50', '--softmax-iters', '2'], ['--predict', model, '--images', images]]) {
+        const out = join(dir, `no-gpu-${args[0].slice(2)}`);
+        const run = await classify([...args, '--out', out]);
+        expect(run.code, run.stderr).toBe(1);
+        expect(run.stderr).toMatch(/^error: No WebGPU adapter is available: .*add --device cpu$/m);
+        expect(run.stderr).not.toMatch(/NoAdapterError|\.ts:\d+/); // ours is no stack trace (Dawn prints its own lines)
+        expect(existsSync(out)).toBe(false);
+      }
+    } finally {
+      if (icd === undefined) delete process.env.VK_ICD_FILENAMES;
+      else process.env.VK_ICD_FILENAMES = icd;
+    }
+  });
+});
+
 describe('npm run classify --predict with values float32 cannot hold', () => {
   it('refuses such a model on the GPU with the reason, and predicts it right on the CPU', async () => {
     // Class 1 wins wherever the first pixel is lit: 1e39 · x₀ against 0, beyond float32's 3.4e38.

@@ -14,6 +14,7 @@ import { writeMat } from '../../src/data/mat';
 import { patchesToMat } from '../../src/data/mat-layout';
 import { encodePng } from '../../src/display/png';
 import { Random } from '../../src/random';
+import { decodeCheckpoint, encodeCheckpoint } from '../../src/train/checkpoint';
 
 interface Run {
   code: number | null;
@@ -131,6 +132,30 @@ describe('npm run train on the GPU refuses what float32 cannot hold, or what its
     const cpu = await trainCli(['--output', 'linear', '--data', huge, '--hidden', '3', '--iters', '0', '--device', 'cpu', '--out', out]);
     expect(cpu.code, cpu.stderr).toBe(0);
     expect(Number.isFinite(JSON.parse(await readFile(join(out, 'report.json'), 'utf8')).finalCost)).toBe(true);
+  });
+
+  it('θ₀ (--init) or a checkpoint beyond float32’s range: refused on the GPU, naming the file', async () => {
+    const out = join(dir, 'huge-theta');
+    const first = await trainCli(['--output', 'linear', '--data', signed, '--hidden', '3', '--iters', '2', '--device', 'cpu', '--out', out]);
+    expect(first.code, first.stderr).toBe(0);
+    const modelPath = join(out, 'model.json');
+    const model = JSON.parse(await readFile(modelPath, 'utf8'));
+    model.W1[0][0] = 1e39;
+    const init = join(dir, 'huge-init.json');
+    await writeFile(init, JSON.stringify(model));
+    const fromInit = await trainCli(['--output', 'linear', '--data', signed, '--hidden', '3', '--iters', '1', '--init', init, '--out', join(dir, 'huge-init')]);
+    expect(fromInit.code, fromInit.stderr).toBe(2);
+    expectOneLine(fromInit.stderr, new RegExp(`^error: ${escape(init)}: holds 1e\\+39, beyond float32's range .*--device cpu`));
+    expect(existsSync(join(dir, 'huge-init'))).toBe(false);
+
+    const checkpointPath = join(out, 'checkpoint.bin');
+    const saved = decodeCheckpoint(new Uint8Array(await readFile(checkpointPath)));
+    const edited = encodeCheckpoint({ ...saved, theta: saved.theta.map((v, i) => (i === 2 ? -1e39 : v)) });
+    await writeFile(checkpointPath, edited);
+    const resumed = await trainCli(['--out', out, '--resume']);
+    expect(resumed.code, resumed.stderr).toBe(2);
+    expectOneLine(resumed.stderr, new RegExp(`^error: ${escape(checkpointPath)}: θ holds -1e\\+39, beyond float32's range`));
+    expect(new Uint8Array(await readFile(checkpointPath))).toEqual(edited);
   });
 
   it('an L-BFGS memory larger than one GPU buffer (--data natural-color): advice in train’s flags, before training, nothing written', async () => {
