@@ -113,11 +113,14 @@ function namingImages<T>(what: string, sample: () => T): T {
   }
 }
 
-/** `config.patches` random normalized patches of `config.patchSize`² pixels (sampleIMAGES). */
-export function trainingDataFromImages(images: readonly GrayImage[], config: TrainConfig, what: string): TrainingData {
+/**
+ * `config.patches` random normalized patches of `config.patchSize`² pixels (sampleIMAGES);
+ * `source` names the images in errors (default: `what`).
+ */
+export function trainingDataFromImages(images: readonly GrayImage[], config: TrainConfig, what: string, source = what): TrainingData {
   const { patchSize, patches, seed } = config;
   return {
-    dataset: namingImages(what, () => samplePatches(images, { patchSize, count: patches, seed })),
+    dataset: namingImages(source, () => samplePatches(images, { patchSize, count: patches, seed })),
     geometry: { width: patchSize, height: patchSize },
     description: `${patches} patches of ${patchSize}×${patchSize} from ${what}`,
   };
@@ -173,7 +176,7 @@ export function trainingDataFromIdx(images: IdxImages, source: string): Training
 
 /** Photos (not yet whitened): whitened together, then cut into patches. */
 export function trainingDataFromPhotos(images: readonly GrayImage[], config: TrainConfig, what: string): TrainingData {
-  return trainingDataFromImages(whiten(images), config, `${what}, whitened`);
+  return trainingDataFromImages(whiten(images), config, `${what}, whitened`, what);
 }
 
 export type UserFileKind = 'mat' | 'idx' | 'image';
