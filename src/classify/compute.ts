@@ -19,6 +19,15 @@ import { classifierLayout } from '../reference/classifier';
 import type { Shape } from '../reference/params';
 import { cpuEngine, type DeviceDescription, type TrainingEngine } from '../train/engine';
 
+/** A stage's model and data, in the sizes a device's limits are about. */
+export interface StageSize {
+  name: string;
+  thetaLength: number;
+  /** The set it trains on: examples × values per example. */
+  examples: number;
+  width: number;
+}
+
 export interface ClassifyCompute {
   readonly device: DeviceDescription;
   autoencoderEngine(shape: Shape, hyperparameters: Hyperparameters, dataset: Dataset): Promise<TrainingEngine<unknown>>;
@@ -28,6 +37,11 @@ export interface ClassifyCompute {
   predict(shape: ClassifierShape, theta: Float64Array, data: Dataset): Promise<Uint8Array>;
   /** feedForwardAutoencoder.m: a⁽²⁾ = σ(X·W1ᵀ + b1), m × hidden. */
   features(theta: Float64Array, shape: Shape, data: Dataset): Promise<Float64Array>;
+  /**
+   * Throws a ResourceLimitError when a stage's model or data would not fit this device's
+   * buffers: asked of every stage before the first starts (memory is checked apart).
+   */
+  checkFits(stages: readonly StageSize[], corrections: number): void;
   destroy(): void;
 }
 
@@ -48,6 +62,7 @@ export function cpuCompute(): ClassifyCompute {
     },
     predict: async (shape, theta, data) => predictClasses(classifierProbabilities(theta, shape, data), data.examples, shape.numClasses),
     features: async (theta, shape, data) => feedForwardAutoencoder(theta, shape, data),
+    checkFits() {},
     destroy() {},
   };
 }

@@ -6,7 +6,8 @@
 import { GpuSparseAutoencoder } from '../gpu/autoencoder';
 import { GpuClassifier } from '../gpu/classifier';
 import type { GpuContext } from '../gpu/device';
-import { GpuLbfgsBackend } from '../gpu/lbfgs';
+import { formatBytes, ResourceLimitError } from '../gpu/errors';
+import { checkLbfgsFits, GpuLbfgsBackend } from '../gpu/lbfgs';
 import type { LbfgsBackend } from '../optim/lbfgs';
 import { UFLDL_HYPERPARAMETERS } from '../reference/autoencoder';
 import { createGpuTrainingEngine, describeAdapter } from '../train/gpu-engine';
@@ -59,6 +60,19 @@ export function gpuCompute(ctx: GpuContext): ClassifyCompute {
         return Float64Array.from(await model.readHiddenActivations());
       } finally {
         model.destroy();
+      }
+    },
+    checkFits(stages, corrections) {
+      const { maxBufferSize } = ctx.device.limits;
+      for (const stage of stages) {
+        checkLbfgsFits(ctx.device, stage.thetaLength, corrections);
+        const dataBytes = stage.examples * Math.ceil(stage.width / 4) * 16;
+        if (dataBytes > maxBufferSize) {
+          throw new ResourceLimitError(
+            `the stage '${stage.name}' trains on ${stage.examples} × ${stage.width} float32 (${formatBytes(dataBytes)}) in one GPU buffer; this adapter's largest is ${formatBytes(maxBufferSize)}`,
+            ['examples', 'cpu'],
+          );
+        }
       }
     },
     destroy() {},

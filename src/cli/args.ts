@@ -67,9 +67,10 @@ report.json into the output folder.
   --checkpoint-every N   iterations between checkpoints (default: every 30 s)
   --help                 this text
 
-Exit codes: 0 trained; 1 the GPU failed or another error (the last checkpoint is kept);
-2 bad flags, data or files; 3 diverged (the cost became non-finite: the files hold the last
-θ with a finite cost); 130 stopped by Ctrl-C, 143 by SIGTERM (continue with --resume; a
+Exit codes: 0 trained; 1 the GPU failed (the run's last checkpoint is kept in DIR/failed/,
+DIR keeps the previous run's) or an unexpected error; 2 bad flags, data or files, or a model
+too large for the device (one line, nothing written); 3 diverged (the cost became non-finite:
+DIR/diverged/ holds the files, with the last θ with a finite cost, and the checkpoint); 130 stopped by Ctrl-C, 143 by SIGTERM (continue with --resume; a
 second Ctrl-C quits at once, leaving the folder's previous files).`;
 
 const numberFlags = {

@@ -68,8 +68,10 @@ Run:
   --help                 this text
 
 Ctrl-C (or SIGTERM) stops at the next iteration with a checkpoint; --resume continues it to the
-same result. Exit codes: 0 done, 1 unexpected failure, 2 bad flags, data or checkpoint
-(one line on stderr), 3 a stage diverged, 130 interrupted (143 on SIGTERM).`;
+same result. Exit codes: 0 done; 1 the GPU failed (the run's checkpoint is kept in DIR/failed/)
+or an unexpected failure; 2 bad flags, data, checkpoint or a model too large for the device
+(one line on stderr, nothing written); 3 a stage diverged (DIR keeps its previous results, the
+run's checkpoint goes in DIR/diverged/); 130 interrupted (143 on SIGTERM).`;
 
 const NUMBER_FLAGS = {
   hidden: ['hiddenSize', 'count'],
@@ -107,6 +109,11 @@ export function parseClassifyArguments(argv: string[]): ClassifyArguments {
     ({ values } = parseArgs({ args: argv, options, strict: true, allowPositionals: false }));
   } catch (error) {
     throw new UsageError((error as Error).message.split('\n')[0]);
+  }
+  // An empty name would read the current folder, or write into it.
+  for (const flag of ['out', 'train-images', 'train-labels', 'test-images', 'test-labels', 'predict', 'images', 'labels']) {
+    const value = values[flag];
+    if (typeof value === 'string' && value.trim() === '') throw new UsageError(`--${flag} needs a ${flag === 'out' ? 'folder' : 'file'} name`);
   }
   const task = (values.task as string | undefined) ?? 'softmax';
   if (!taskNames.includes(task as TaskName)) throw new UsageError(`--task must be one of ${taskNames.join(', ')}, got '${task}'`);

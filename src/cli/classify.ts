@@ -2,10 +2,15 @@
  * `npm run classify -- [options]`: UFLDL's softmax regression, self-taught learning and stacked
  * autoencoder exercises (src/classify/pipeline.ts) on WebGPU or the float64 reference; or, with
  * --predict, a trained model.json applied to an idx images file. Exit codes as `npm run train`:
- * 0 done, 1 unexpected, 2 user error, 3 diverged, 130/143 interrupted (--resume continues).
+ * 0 done; 1 the GPU failed (the run's checkpoint in DIR/failed/) or a bug (its stack and a
+ * request for a report); 2 user error, found before the first stage (one line, nothing written);
+ * 3 diverged (the run's checkpoint in DIR/diverged/, DIR's own kept); 130/143 interrupted
+ * (--resume continues).
  */
-import { join } from 'node:path';
-import { decodeClassifyCheckpoint, encodeClassifyCheckpoint } from '../classify/checkpoint';
+import { existsSync } from 'node:fs';
+import { totalmem } from 'node:os';
+import { dirname, join } from 'node:path';
+import { CheckpointError, decodeClassifyCheckpoint, encodeClassifyCheckpoint } from '../classify/checkpoint';
 import { cpuCompute, type ClassifyCompute } from '../classify/compute';
 import { embeddedTaskData, fileTaskData } from '../classify/data';
 import { gpuCompute } from '../classify/gpu-compute';
@@ -18,25 +23,35 @@ import { loadLabeledIdxFiles } from '../data/labeled-node';
 import { loadMnistDigits } from '../data/mnist-node';
 import { readFileBytes } from '../data/node';
 import { encodePng } from '../display/png';
-import { DeviceLostError, NoAdapterError } from '../gpu/errors';
+import { beyondFloat32, NoAdapterError } from '../gpu/errors';
+import { DEFAULT_CORRECTIONS } from '../optim/lbfgs';
+import { checkClassifyResume, checkSplits, checkStageSizes, stageModels, type StageModel } from '../classify/preflight';
 import { createNodeGpuContext } from '../gpu/node';
 import { accuracy, confusionMatrix } from '../reference/classifier';
 import { UsageError } from './args';
 import { classifyResumeConflicts, classifyUsage, parseClassifyArguments, type ClassifyArguments } from './classify-args';
-import { prepareOutputFolder, StagedOutput, writeAtomically } from './output-files';
+import { prepareOutputFolder, removeCreatedFolders, RunCheckpoint, StagedOutput, writeAtomically } from './output-files';
 import { progressReporter } from './progress';
-import { EXIT_DIVERGED, handleStopSignals, usageFailure } from './run-control';
+import { EXIT_DIVERGED, handleStopSignals, isGpuFailure, runCommand, speechOn, usageFailure, type CommandSpeech } from './run-control';
 
-const CHECKPOINT = 'checkpoint.bin';
+const CHECKPOINT = RunCheckpoint.NAME;
 const log = (line: string) => process.stderr.write(`${line}\n`);
 const percent = (fraction: number) => `${(100 * fraction).toFixed(1)}%`;
+
+/** classify's remedies in its own flags (it has no --optimizer; --predict's model is fixed). */
+const SPEECH: CommandSpeech = { command: 'classify', remedies: { hidden: 'fewer hidden units (--hidden)', examples: 'fewer digits (--digits)', cpu: '--device cpu' } };
+const PREDICT_SPEECH: CommandSpeech = { command: 'classify', remedies: { examples: 'fewer images in --images', cpu: '--device cpu' } };
+
+/** Where a run that diverged, or whose GPU failed, leaves its checkpoint inside --out. */
+const DIVERGED = 'diverged';
+const FAILED = 'failed';
 
 async function main(argv: string[]): Promise<number> {
   let args: ClassifyArguments;
   try {
     args = parseClassifyArguments(argv);
   } catch (error) {
-    return usageFailure(error, 'classify');
+    return usageFailure(error, SPEECH);
   }
   if (args.help) {
     console.log(classifyUsage);
@@ -44,14 +59,18 @@ async function main(argv: string[]): Promise<number> {
   }
   const stop = handleStopSignals(log);
   if (args.predict) return predict(args);
+  const speech = speechOn(SPEECH, args.device);
 
-  // Everything that can be wrong with the input is found before anything is computed.
+  // Everything that can be wrong with the input is found before anything is computed or written:
+  // the checkpoint, the data and their splits, every stage's size, then the device's limits.
   let resumeFrom: ClassifyCheckpoint | undefined;
   let data: ClassifyData;
   let description: string;
+  let models: StageModel[];
   try {
     if (args.resume) {
       const path = join(args.out, CHECKPOINT);
+      if (!existsSync(path)) throw new CheckpointError(`--resume: ${path} does not exist: there is nothing to resume in ${args.out} (start a run without --resume)`);
       resumeFrom = decodeClassifyCheckpoint(await readFileBytes(path), path);
       const conflicts = classifyResumeConflicts(args, resumeFrom.settings);
       if (conflicts.length > 0) {
@@ -70,21 +89,39 @@ async function main(argv: string[]): Promise<number> {
       }
     }
     ({ data, description } = await loadData(args));
-    await prepareOutputFolder(args.out);
+    models = stageModels(args.settings, data);
+    checkStageSizes(models, totalmem() / 2);
+    if (resumeFrom) checkClassifyResume(resumeFrom, models, join(args.out, CHECKPOINT));
   } catch (error) {
-    return usageFailure(error, 'classify');
+    return usageFailure(error, speech);
   }
   const { settings } = args;
   const plan = stagesOf(settings);
-  log(`task: ${settings.task} — ${plan.map((s) => s.name).join(' → ')}`);
-  log(`data: ${description}`);
 
   const opened = await openCompute(args.device);
   if (!opened) return 1;
   const { compute, close } = opened;
+  try {
+    compute.checkFits(models, DEFAULT_CORRECTIONS);
+    if (args.device === 'gpu' && resumeFrom) {
+      for (const [i, record] of resumeFrom.completed.entries()) {
+        const value = beyondFloat32(record.theta);
+        if (value !== undefined) {
+          throw new CheckpointError(`${join(args.out, CHECKPOINT)}: stage ${i + 1}'s θ holds ${value}, beyond float32's range, which the GPU computes in: continue on the float64 CPU reference with --device cpu`);
+        }
+      }
+    }
+    await prepareOutputFolder(args.out);
+  } catch (error) {
+    close();
+    return usageFailure(error, speech);
+  }
+  log(`task: ${settings.task} — ${plan.map((s) => s.name).join(' → ')}`);
+  log(`data: ${description}`);
   log(`device: ${compute.device.backend} — ${compute.device.adapter}`);
   if (resumeFrom) log(`resuming after ${resumeFrom.completed.length} finished stage(s)${resumeFrom.current ? `, inside '${resumeFrom.current.name}'` : ''}`);
 
+  const checkpoint = await RunCheckpoint.open(args.out);
   const bar = progressReporter();
   let announced = -1;
   let result: ClassifyResult;
@@ -105,26 +142,32 @@ async function main(argv: string[]): Promise<number> {
         const scored = record.accuracy !== undefined ? `; test accuracy ${percent(record.accuracy)}` : '';
         log(`  done: ${record.iterations} iterations, cost ${record.initialCost.toFixed(6)} → ${record.finalCost.toFixed(6)}, ${record.seconds.toFixed(1)} s${scored}`);
       },
-      onCheckpoint: async (checkpoint) => void (await writeAtomically(args.out, CHECKPOINT, encodeClassifyCheckpoint({ ...checkpoint, data: { description, options: dataOptions(args) } }))),
+      onCheckpoint: (state) => checkpoint.write(encodeClassifyCheckpoint({ ...state, data: { description, options: dataOptions(args) } })),
     });
   } catch (error) {
     bar.done();
+    // A run that fails never replaces the folder's checkpoint: its own goes beside.
     if (error instanceof DivergedError) {
-      log(`error: ${error.message}; ${args.out} keeps its previous results (try a smaller λ, or fewer iterations)`);
+      const aside = await checkpoint.setAside(DIVERGED);
+      log(`error: ${error.message}; ${args.out} keeps its previous results${aside ? `, and this run's checkpoint (its finished stages) is in ${aside}` : ''} (try a smaller λ, or fewer iterations)`);
       return EXIT_DIVERGED;
     }
-    if (error instanceof DeviceLostError) {
-      log(`error: ${error.message}; the last checkpoint is in ${join(args.out, CHECKPOINT)} (continue with --resume)`);
+    const aside = await checkpoint.setAside(FAILED);
+    if (isGpuFailure(error)) {
+      const resume = aside ? `the last checkpoint is in ${aside} (continue with: npm run classify -- --out ${dirname(aside)} --resume)` : 'no stage had finished';
+      log(`error: the GPU failed: ${error.message}; ${args.out} keeps its previous results; ${resume}`);
       return 1;
     }
-    throw error;
+    if (aside) log(`(this run's last checkpoint is in ${aside})`);
+    return usageFailure(error, speech); // anything not the user's is rethrown: a bug
   } finally {
     bar.done();
     close();
   }
   if (result.cancelled) {
-    log(`stopped: ${result.stages.length} of ${plan.length} stages finished; the checkpoint is in ${join(args.out, CHECKPOINT)}`);
-    log(`continue with: npm run classify -- --out ${args.out} --resume${args.device === 'cpu' ? ' --device cpu' : ''}`);
+    const kept = await checkpoint.keep();
+    log(`stopped: ${result.stages.length} of ${plan.length} stages finished; ${kept ? `the checkpoint is in ${kept}` : 'no checkpoint was written'}`);
+    if (kept) log(`continue with: npm run classify -- --out ${args.out} --resume${args.device === 'cpu' ? ' --device cpu' : ''}`);
     return stop.exitCode();
   }
   stop.writing();
@@ -156,6 +199,8 @@ async function main(argv: string[]): Promise<number> {
       }
     }
     await staged.commit();
+    const kept = await checkpoint.keep();
+    if (kept) written.push(kept);
   } finally {
     await staged.discard();
   }
@@ -193,18 +238,25 @@ async function openCompute(device: 'gpu' | 'cpu'): Promise<{ compute: ClassifyCo
   }
 }
 
+/** The task's data, its images of one size and every split it needs holding examples. */
 async function loadData(args: ClassifyArguments): Promise<{ data: ClassifyData; description: string }> {
   const { task, seed } = args.settings;
   const limit = args.digits !== undefined ? `, the first ${args.digits}` : '';
+  const cut = args.digits !== undefined ? ` with --digits ${args.digits}` : '';
   if (args.trainImages && args.trainLabels) {
     const train = await loadLabeledIdxFiles(args.trainImages, args.trainLabels);
     const test = args.testImages && args.testLabels ? await loadLabeledIdxFiles(args.testImages, args.testLabels) : undefined;
+    if (test && test.visibleSize !== train.visibleSize) {
+      throw new DataError(args.testImages!, `holds images of ${test.visibleSize} pixels, the training images (${args.trainImages}) ${train.visibleSize}: test on images of the training images' size`);
+    }
     const data = fileTaskData(task, train, test, args.digits);
+    checkSplits(data, args.settings, task === 'stl' ? args.trainLabels : `${args.trainLabels} and ${args.testLabels}`, cut);
     const files = [args.trainImages, args.testImages].filter(Boolean).join(' and ');
     return { data, description: `${files}${limit}: ${describeCounts(data)}` };
   }
   const digits = await loadMnistDigits();
   const data = embeddedTaskData(digits, task, seed, args.digits);
+  checkSplits(data, args.settings, `the mnist package's digits shuffled with seed ${seed}`, cut);
   return { data, description: `the mnist package's ${digits.examples} digits shuffled with seed ${seed}${limit}: ${describeCounts(data)}` };
 }
 
@@ -215,11 +267,17 @@ function describeCounts(data: ClassifyData): string {
 
 /** --predict MODEL --images FILE [--labels FILE]: predictions.json in --out. */
 async function predict(args: ClassifyArguments): Promise<number> {
+  const speech = speechOn(PREDICT_SPEECH, args.device);
   let model;
   let images;
   let labels: Uint8Array | undefined;
   try {
     model = readClassifierModelFile(await readFileBytes(args.predict!), args.predict!);
+    // float32 would turn these into infinities, and the predictions into nonsense, silently.
+    const huge = args.device === 'gpu' ? beyondFloat32(model.theta) : undefined;
+    if (huge !== undefined) {
+      throw new DataError(args.predict!, `holds θ values beyond float32's range (${huge}), which the GPU computes in: predict on the float64 CPU reference with --device cpu`);
+    }
     if (args.labels) {
       const labeled = await loadLabeledIdxFiles(args.images!, args.labels);
       images = labeled;
@@ -232,16 +290,20 @@ async function predict(args: ClassifyArguments): Promise<number> {
     if (images.visibleSize !== model.shape.inputSize) {
       throw new DataError(args.images!, `has ${images.visibleSize} pixels per image; the model reads ${model.shape.inputSize}`);
     }
-    await prepareOutputFolder(args.out);
   } catch (error) {
-    return usageFailure(error, 'classify');
+    return usageFailure(error, speech);
   }
   const opened = await openCompute(args.device);
   if (!opened) return 1;
   const { compute, close } = opened;
   let predictions: Uint8Array;
+  let created: string[] = [];
   try {
+    created = await prepareOutputFolder(args.out);
     predictions = await compute.predict(model.shape, model.theta, images);
+  } catch (error) {
+    await removeCreatedFolders(created);
+    return usageFailure(error, speech);
   } finally {
     close();
   }
@@ -252,10 +314,4 @@ async function predict(args: ClassifyArguments): Promise<number> {
   return 0;
 }
 
-main(process.argv.slice(2)).then(
-  (code) => process.exit(code),
-  (error) => {
-    process.stderr.write(`${(error as Error).stack ?? error}\n`);
-    process.exit(1);
-  },
-);
+runCommand(SPEECH, () => main(process.argv.slice(2)));

@@ -7,28 +7,39 @@
  *   src/gpu/comparison.ts, whole and block by block (W1, W2, b1, b2) with the worst entries;
  *   passes within the pipeline's float32 tolerance (MODEL_TOLERANCE: cost 1e-5 relative,
  *   gradient 1e-4 in relative norm).
- * Exit code 0 on a pass, 1 on a failure, 2 on bad flags.
+ * Exit code 0 on a pass, 1 on a failure (or no WebGPU, or a GPU that fails), 2 on bad flags or
+ * a check too large for the adapter; errors as every command says them (./run-control.ts).
  */
 import { parseArgs } from 'node:util';
 import { Random } from '../random';
 import { formatCheck } from '../gpu/comparison';
+import { NoAdapterError } from '../gpu/errors';
 import { checkGradient, RELATIVE_DIFFERENCE_LIMIT } from '../reference/gradcheck';
 import { sparseAutoencoderCost, UFLDL_HYPERPARAMETERS } from '../reference/autoencoder';
 import { initializeParameters } from '../reference/params';
+import { UsageError } from './args';
+import { isGpuFailure, runCommand, usageFailure, type CommandSpeech } from './run-control';
+
+/** gradcheck's one remedy: its sizes are fixed. */
+const SPEECH: CommandSpeech = { command: 'gradcheck', remedies: { cpu: '--device cpu' } };
 
 async function main(): Promise<number> {
   let device: string;
   try {
-    const { values } = parseArgs({ options: { device: { type: 'string', default: 'cpu' }, help: { type: 'boolean' } }, strict: true });
+    let values;
+    try {
+      ({ values } = parseArgs({ options: { device: { type: 'string', default: 'cpu' }, help: { type: 'boolean', short: 'h' } }, strict: true, allowPositionals: false }));
+    } catch (error) {
+      throw new UsageError((error as Error).message.split('\n')[0]);
+    }
     if (values.help) {
       console.log('Usage: npm run gradcheck -- [--device cpu|gpu]');
       return 0;
     }
     device = values.device!;
-    if (device !== 'cpu' && device !== 'gpu') throw new Error(`--device must be cpu or gpu, got '${device}'`);
+    if (device !== 'cpu' && device !== 'gpu') throw new UsageError(`--device must be cpu or gpu, got '${device}'`);
   } catch (error) {
-    console.error(`error: ${(error as Error).message}`);
-    return 2;
+    return usageFailure(error, SPEECH);
   }
 
   // UFLDL's own check first: h(x) = x₁² + 3x₁x₂ at [4; 10].
@@ -53,7 +64,14 @@ async function main(): Promise<number> {
   // The GPU: the kernel checks' whole-evaluation check (src/gpu/checks.ts) at UFLDL's exercise size.
   const { createNodeGpuContext } = await import('../gpu/node');
   const { checkEvaluation } = await import('../gpu/checks');
-  const ctx = await createNodeGpuContext();
+  let ctx;
+  try {
+    ctx = await createNodeGpuContext();
+  } catch (error) {
+    if (!(error instanceof NoAdapterError)) throw error;
+    console.error(`error: ${error.message} Or check the float64 gradient alone: npm run gradcheck -- --device cpu`);
+    return 1;
+  }
   try {
     const results = await checkEvaluation(ctx, { examples: 10000, visibleSize: 64, hiddenSize: 25, hyperparameters: hyper });
     const pass = results.every((r) => r.pass);
@@ -64,15 +82,13 @@ async function main(): Promise<number> {
     console.log(`(relative difference norm(g_gpu − g_ref)/norm(g_gpu + g_ref): ${gradient.details!.relativeDifference.toExponential(3)})`);
     console.log(pass ? 'PASS' : 'FAIL');
     return pass ? 0 : 1;
+  } catch (error) {
+    if (!isGpuFailure(error)) return usageFailure(error, SPEECH); // a resource limit; a bug is rethrown
+    console.error(`error: the GPU failed during the check: ${error.message}`);
+    return 1;
   } finally {
     ctx.destroy();
   }
 }
 
-main().then(
-  (code) => process.exit(code),
-  (error) => {
-    console.error(`error: ${error instanceof Error ? error.message : String(error)}`);
-    process.exit(1);
-  },
-);
+runCommand(SPEECH, main);

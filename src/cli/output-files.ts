@@ -6,7 +6,7 @@
  * in together at the end (`commit`); a run that fails, diverges or is stopped before its first
  * iteration leaves the previous run's files as they were.
  */
-import { mkdir, readdir, rename, rm, stat, writeFile } from 'node:fs/promises';
+import { access, mkdir, readdir, rename, rm, rmdir, stat, writeFile } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
 
 /** The output folder cannot be used; the message names the path and why. */
@@ -50,8 +50,10 @@ const why = (error: unknown): string => {
 /**
  * Makes sure `dir` is a folder this process can write, creating it (and missing parents) if
  * needed. One folder at a time: Node's recursive mkdir never returns on paths such as /proc/x.
+ * Returns the folders it created, for removeCreatedFolders when the run is refused after all.
  */
-export async function prepareOutputFolder(dir: string): Promise<void> {
+export async function prepareOutputFolder(dir: string): Promise<string[]> {
+  if (dir.trim() === '') throw new OutputFolderError('--out needs a folder name');
   const fail = (reason: string): never => {
     throw new OutputFolderError(`--out ${dir}: ${reason}`);
   };
@@ -72,9 +74,11 @@ export async function prepareOutputFolder(dir: string): Promise<void> {
       path = parent;
     }
   }
+  const created: string[] = [];
   for (const folder of missing) {
     try {
       await mkdir(folder);
+      created.push(folder);
     } catch (error) {
       if ((error as NodeJS.ErrnoException).code !== 'EEXIST') fail(why(error));
     }
@@ -87,6 +91,80 @@ export async function prepareOutputFolder(dir: string): Promise<void> {
     fail(why(error));
   } finally {
     await rm(probe, { force: true });
+  }
+  return created;
+}
+
+/** A run refused after its output folder was made leaves nothing behind: the folders it made go, if still empty. */
+export async function removeCreatedFolders(created: readonly string[]): Promise<void> {
+  for (const folder of [...created].reverse()) await rmdir(folder).catch(() => {});
+}
+
+/**
+ * Where a run's checkpoints go, so that a run that fails never replaces a good run's: straight
+ * to DIR/checkpoint.bin when the folder holds none (a kill -9 then still leaves one to resume);
+ * otherwise to DIR/in-progress/ until the run ends. A run that finishes or is stopped keeps its
+ * checkpoint in DIR (--resume continues it); one that diverges or fails sets it aside beside
+ * its other files (DIR/diverged/, DIR/failed/), and DIR keeps the previous run's.
+ */
+export class RunCheckpoint {
+  static readonly NAME = 'checkpoint.bin';
+  static readonly IN_PROGRESS = 'in-progress';
+  private written = false;
+
+  private constructor(
+    readonly dir: string,
+    /** The folder the run writes its checkpoints into while it runs. */
+    readonly folder: string,
+  ) {}
+
+  static async open(dir: string): Promise<RunCheckpoint> {
+    const exists = await access(join(dir, RunCheckpoint.NAME)).then(
+      () => true,
+      () => false,
+    );
+    return new RunCheckpoint(dir, exists ? join(dir, RunCheckpoint.IN_PROGRESS) : dir);
+  }
+
+  /** Where the checkpoints are written while the run goes on. */
+  get path(): string {
+    return join(this.folder, RunCheckpoint.NAME);
+  }
+
+  async write(bytes: Uint8Array): Promise<void> {
+    if (this.folder !== this.dir) await mkdir(this.folder, { recursive: true });
+    await writeAtomically(this.folder, RunCheckpoint.NAME, bytes);
+    this.written = true;
+  }
+
+  /** The run's checkpoint becomes the folder's (finished or stopped); its path, or undefined if none was written. */
+  keep(): Promise<string | undefined> {
+    return this.moveTo(this.dir);
+  }
+
+  /** The run's checkpoint goes into DIR/`beside` (a failed run's); its path, or undefined if none was written. */
+  setAside(beside: string): Promise<string | undefined> {
+    return this.moveTo(join(this.dir, beside));
+  }
+
+  /** Drops the run's checkpoint (a run stopped before it had anything to keep). */
+  async discard(): Promise<void> {
+    if (!this.written) return;
+    await rm(this.path, { force: true });
+    if (this.folder !== this.dir) await rmdir(this.folder).catch(() => {});
+    this.written = false;
+  }
+
+  private async moveTo(into: string): Promise<string | undefined> {
+    if (!this.written) return undefined;
+    const target = join(into, RunCheckpoint.NAME);
+    if (into !== this.folder) {
+      await mkdir(into, { recursive: true });
+      await rename(this.path, target);
+      if (this.folder !== this.dir) await rmdir(this.folder).catch(() => {});
+      this.written = false;
+    }
+    return target;
   }
 }
 

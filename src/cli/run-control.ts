@@ -6,11 +6,13 @@
  *   press arrives twice within milliseconds: only a signal well after the first quits at once,
  *   and then the folder keeps its previous complete files (the staging folder is removed).
  * - A user's error (flags, data, checkpoint, output folder, a resource limit) is one line on
- *   stderr and exit code 2.
+ *   stderr and exit code 2, its advice in the command's own flags; a GPU that fails under a run
+ *   is one line and exit code 1; a diverged run exits with 3. Only a bug prints a stack trace,
+ *   and then asks for a report.
  */
 import { rmSync } from 'node:fs';
 import { DataError } from '../data/errors';
-import { ResourceLimitError } from '../gpu/errors';
+import { adviceOf, DeviceLostError, GpuValidationError, ResourceLimitError, WgslCompileError, type Remedy } from '../gpu/errors';
 import { CheckpointError } from '../train/checkpoint';
 import { ConfigError } from '../train/config';
 import { UsageError } from './args';
@@ -72,21 +74,88 @@ export function handleStopSignals(log: (line: string) => void): StopControl {
   };
 }
 
-/** A user's error: one line on stderr and exit code 2. Anything else is rethrown. */
-export function usageFailure(error: unknown, command: string): number {
+/** How a command speaks to its user about failures: its name, and each remedy in its own flags. */
+export interface CommandSpeech {
+  command: 'train' | 'classify' | 'gradcheck';
+  /** A remedy missing here is not advised (the command has no flag for it). */
+  remedies: Partial<Record<Remedy, string>>;
+}
+
+/** The speech of a command run on `device`: advising --device cpu to a CPU run says nothing. */
+export function speechOn(speech: CommandSpeech, device: 'gpu' | 'cpu'): CommandSpeech {
+  if (device === 'gpu') return speech;
+  const { cpu: _cpu, ...remedies } = speech.remedies;
+  return { ...speech, remedies };
+}
+
+/** V8's words when a typed array cannot be allocated: the machine's memory, not a bug. */
+const ALLOCATION_FAILED = /^(Array buffer allocation failed|Invalid typed array length|Array buffer too large)/;
+
+/**
+ * The line a user's error is said in, or undefined when `error` is not the user's: flags,
+ * configuration, data, checkpoints, the output folder, and a model or data set too large for
+ * the device (with the remedies this command has).
+ */
+export function userErrorLine(error: unknown, speech: CommandSpeech): string | undefined {
   if (
     error instanceof UsageError ||
     error instanceof ConfigError ||
     error instanceof DataError ||
     error instanceof CheckpointError ||
-    error instanceof OutputFolderError ||
-    error instanceof ResourceLimitError
+    error instanceof OutputFolderError
   ) {
-    process.stderr.write(`error: ${error.message}\n`);
-    if (error instanceof UsageError) process.stderr.write(`(npm run ${command} -- --help lists the options)\n`);
+    return error.message;
+  }
+  if (error instanceof ResourceLimitError) {
+    const advice = adviceOf(error.remedies, speech.remedies);
+    return advice ? `${error.problem}: ${advice}` : error.problem;
+  }
+  if (error instanceof RangeError && ALLOCATION_FAILED.test(error.message)) {
+    const advice = adviceOf(['hidden', 'examples'], speech.remedies);
+    return `this machine could not allocate the memory the run needs (${error.message})${advice ? `: ${advice}` : ''}`;
+  }
+  return undefined;
+}
+
+/** A user's error: one line on stderr and exit code 2. Anything else is rethrown. */
+export function usageFailure(error: unknown, speech: CommandSpeech): number {
+  const line = userErrorLine(error, speech);
+  if (line === undefined) throw error;
+  process.stderr.write(`error: ${line}\n`);
+  if (error instanceof UsageError) process.stderr.write(`(npm run ${speech.command} -- --help lists the options)\n`);
+  return 2;
+}
+
+/** The GPU stopped working under a run (a lost device, an error its scopes caught): not the user's input. */
+export function isGpuFailure(error: unknown): error is Error {
+  return error instanceof DeviceLostError || error instanceof GpuValidationError || error instanceof WgslCompileError;
+}
+
+/**
+ * The last word on anything a command did not handle: a user's error is still one line and 2;
+ * a GPU failure one line and 1; anything else is a bug: its stack, and a line asking for a report.
+ */
+export function unexpectedFailure(error: unknown, speech: CommandSpeech): number {
+  const line = userErrorLine(error, speech);
+  if (line !== undefined) {
+    process.stderr.write(`error: ${line}\n`);
     return 2;
   }
-  throw error;
+  if (isGpuFailure(error)) {
+    process.stderr.write(`error: the GPU failed: ${error.message}\n`);
+    return 1;
+  }
+  process.stderr.write(`${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
+  process.stderr.write(`error: this is a bug in npm run ${speech.command}, not a problem with your input: please report it with the command line and the lines above\n`);
+  return 1;
+}
+
+/** Runs a command's main and exits with its code; anything it throws goes through unexpectedFailure. */
+export function runCommand(speech: CommandSpeech, main: () => Promise<number>): void {
+  main().then(
+    (code) => process.exit(code),
+    (error) => process.exit(unexpectedFailure(error, speech)),
+  );
 }
 
 /** The cost or gradient became non-finite. */

@@ -3,36 +3,38 @@
  * or with the float64 reference (`--device cpu`), and writes model.json, theta.mat,
  * features.png, patches.png (200 training examples), report.json and a checkpoint into the output folder.
  *
- * Exit codes: 0 done; 2 bad flags, values or data (one line on stderr, nothing written);
- * 1 anything else; 130 interrupted (the checkpoint in the folder resumes with --resume).
+ * Exit codes: 0 done; 2 bad flags, values, data or a model too large for the device (one line
+ * on stderr, nothing written); 1 the GPU failed (the run's checkpoint kept in out/failed/) or a
+ * bug (its stack and a request for a report); 3 diverged (out/diverged/); 130/143 interrupted
+ * (the checkpoint in the folder resumes with --resume).
  */
 import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
-import { extname, join } from 'node:path';
+import { dirname, extname, join } from 'node:path';
 import { describeUnits, unitStatistics } from '../analysis/units';
 import { DataError } from '../data/errors';
-import { DeviceLostError, NoAdapterError } from '../gpu/errors';
+import { NoAdapterError } from '../gpu/errors';
 import { randomSubset } from '../data/patches';
 import { loadMatFile, readFileBytes } from '../data/node';
 import { outputOf, type Shape } from '../reference/params';
-import { encodeCheckpoint } from '../train/checkpoint';
+import { CheckpointError, encodeCheckpoint } from '../train/checkpoint';
 import { nodeRunEnvironment } from '../train/engines-node';
 import { prepareRun, type PreparedRun } from '../train/prepare';
 import { examplesPng, featuresPng, modelJson, thetaFromMatVariables, thetaFromModelJson, thetaMatFile, type PixelGeometry } from '../train/model-files';
 import { describeWork, train, workReport } from '../train/trainer';
 import { parseTrainArguments, resumeConflicts, trainUsage, UsageError, type TrainArguments } from './args';
-import { prepareOutputFolder, StagedOutput, writeAtomically } from './output-files';
+import { prepareOutputFolder, removeCreatedFolders, RunCheckpoint, StagedOutput } from './output-files';
 import { progressReporter } from './progress';
-import { EXIT_DIVERGED, handleStopSignals, usageFailure as sharedUsageFailure } from './run-control';
+import { EXIT_DIVERGED, handleStopSignals, isGpuFailure, runCommand, speechOn, usageFailure, type CommandSpeech } from './run-control';
 
-const CHECKPOINT = 'checkpoint.bin';
+const CHECKPOINT = RunCheckpoint.NAME;
 
 async function main(argv: string[]): Promise<number> {
   let args: TrainArguments;
   try {
     args = parseTrainArguments(argv);
   } catch (error) {
-    return usageFailure(error);
+    return usageFailure(error, SPEECH);
   }
   if (args.help) {
     console.log(trainUsage);
@@ -41,13 +43,18 @@ async function main(argv: string[]): Promise<number> {
 
   const log = (line: string) => process.stderr.write(`${line}\n`);
   const stop = handleStopSignals(log);
+  const speech = speechOn(SPEECH, args.device);
 
   // Everything that can be wrong with the input is found before the output folder is touched,
   // and the output folder before the engine is made: a bad --out must not cost a whole run first.
   const checkpointPath = join(args.out, CHECKPOINT);
   let prepared: PreparedRun;
+  let created: string[] = [];
   try {
     const { init } = args;
+    if (args.resume && !existsSync(checkpointPath)) {
+      throw new CheckpointError(`--resume: ${checkpointPath} does not exist: there is nothing to resume in ${args.out} (start a run without --resume)`);
+    }
     prepared = await prepareRun(
       {
         config: args.config,
@@ -68,7 +75,7 @@ async function main(argv: string[]): Promise<number> {
           : undefined,
         init: init ? { source: init, load: (shape, data) => loadInitialTheta(init, shape, data.geometry) } : undefined,
         onInputsReady: async ({ data }) => {
-          await prepareOutputFolder(args.out);
+          created = await prepareOutputFolder(args.out);
           log(`data: ${data.description}`);
           if (stop.received) throw new StoppedBeforeTraining();
         },
@@ -76,6 +83,8 @@ async function main(argv: string[]): Promise<number> {
       nodeRunEnvironment,
     );
   } catch (error) {
+    // A run refused after its output folder was made (the engine did not fit) leaves no trace.
+    await removeCreatedFolders(created);
     if (error instanceof StoppedBeforeTraining) {
       log(`stopped before training: ${args.out} keeps what it had`);
       return stop.exitCode();
@@ -84,13 +93,14 @@ async function main(argv: string[]): Promise<number> {
       log(`error: ${error.message} Or train on the float64 CPU reference: npm run train -- --device cpu`);
       return 1;
     }
-    return usageFailure(error); // a resource limit too; anything not the user's is rethrown
+    return usageFailure(error, speech); // a resource limit too; anything not the user's is rethrown
   }
   const { config, data, shape, initialTheta, resumeFrom, engine, close } = prepared;
   log(`model: ${shape.visibleSize}-${shape.hiddenSize}, ρ = ${config.sparsityParam}, λ = ${config.lambda}, β = ${config.beta}; ${config.optimizer}, ${config.iterations} iterations`);
   log(`device: ${engine.device.backend} — ${engine.device.adapter}`);
   if (resumeFrom) log(`resuming at iteration ${resumeFrom.iteration} from ${checkpointPath}`);
 
+  const checkpoint = await RunCheckpoint.open(args.out);
   const progress = progressReporter();
   let result;
   try {
@@ -102,15 +112,19 @@ async function main(argv: string[]): Promise<number> {
       checkpointEvery: args.checkpointEvery,
       checkpointSeconds: args.checkpointEvery > 0 ? 0 : 30,
       onProgress: (p) => progress.update(p),
-      onCheckpoint: async (c) => void (await writeAtomically(args.out, CHECKPOINT, encodeCheckpoint(c))),
+      onCheckpoint: (c) => checkpoint.write(encodeCheckpoint(c)),
     });
   } catch (error) {
-    if (!(error instanceof DeviceLostError)) throw error;
     progress.done();
-    // The device is gone or broken: say so in a line; the checkpoint on disk is the last good state.
-    const kept = existsSync(join(args.out, CHECKPOINT)) ? `; the last checkpoint is kept in ${join(args.out, CHECKPOINT)} (continue with --resume)` : '';
-    log(`error: ${error.message}${kept}`);
-    return 1;
+    // A failed run never replaces the folder's checkpoint: its own, the last good state, goes beside.
+    const aside = await checkpoint.setAside(FAILED);
+    if (isGpuFailure(error)) {
+      const kept = aside ? `; the last checkpoint is kept in ${aside} (continue with: npm run train -- --out ${dirname(aside)} --resume)` : '';
+      log(`error: the GPU failed: ${error.message}; ${args.out} keeps the previous run's files${kept}`);
+      return 1;
+    }
+    if (aside) log(`(this run's last checkpoint is in ${aside})`);
+    return usageFailure(error, speech); // anything not the user's is rethrown: a bug
   } finally {
     progress.done();
     close();
@@ -153,13 +167,16 @@ async function main(argv: string[]): Promise<number> {
     if (result.divergedAt !== undefined) {
       const diverged = join(args.out, DIVERGED);
       await staged.commit(diverged);
+      await checkpoint.setAside(DIVERGED);
       features = join(diverged, 'features.png');
     } else if (result.cancelled && result.iterations === (resumeFrom?.iteration ?? 0)) {
       await staged.discard();
+      await checkpoint.discard();
       log(`stopped before the first iteration: ${args.out} keeps what it had`);
       return stop.exitCode();
     } else {
       await staged.commit();
+      await checkpoint.keep();
     }
   } finally {
     await staged.discard();
@@ -189,8 +206,21 @@ async function main(argv: string[]): Promise<number> {
   return 0; // a signal while the results were written: they are complete
 }
 
-/** Where a diverged run's files go, inside the output folder. */
+/** Where a diverged run's files go, inside the output folder; a failed run's checkpoint. */
 const DIVERGED = 'diverged';
+const FAILED = 'failed';
+
+/** train's remedies in its own flags. */
+const SPEECH: CommandSpeech = {
+  command: 'train',
+  remedies: {
+    hidden: 'fewer hidden units (--hidden)',
+    optimizer: 'a first-order --optimizer (gd, sgd or adam)',
+    examples: 'fewer examples (--patches, or a smaller data file)',
+    inputs: 'a smaller --patch',
+    cpu: '--device cpu',
+  },
+};
 
 /** A signal came while the inputs were read: nothing is trained or written. */
 class StoppedBeforeTraining extends Error {}
@@ -215,14 +245,4 @@ async function loadInitialTheta(path: string, shape: Shape, geometry: PixelGeome
   return thetaFromMatVariables(await loadMatFile(path, { skipUnsupported: true }), shape, geometry, path);
 }
 
-function usageFailure(error: unknown): number {
-  return sharedUsageFailure(error, 'train');
-}
-
-main(process.argv.slice(2)).then(
-  (code) => process.exit(code),
-  (error) => {
-    process.stderr.write(`error: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
-    process.exit(1);
-  },
-);
+runCommand(SPEECH, () => main(process.argv.slice(2)));

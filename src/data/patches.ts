@@ -49,7 +49,7 @@ export function sampleRawPatches(images: readonly GrayImage[], options: SampleOp
     const largest = images.reduce((a, b) => (Math.min(b.width, b.height) > Math.min(a.width, a.height) ? b : a));
     throw new DataError(
       SOURCE,
-      `no image is large enough for ${patchSize}×${patchSize} patches (the largest is ${largest.width}×${largest.height})`,
+      `no image is large enough for ${patchSize}×${patchSize} patches (the largest${images.length > 1 && largest.name ? `, ${largest.name},` : ''} is ${largest.width}×${largest.height})`,
     );
   }
   const positions = usable.reduce((sum, image) => sum + (image.width - patchSize + 1) * (image.height - patchSize + 1), 0);

@@ -77,8 +77,8 @@ export class GpuSparseAutoencoder extends GpuModel {
       {
         ...pieceNeeds(v, h),
         bindings: [
-          [`θ (${layout.length} float32)`, layout.length * 4, 'fewer hidden units'],
-          [`W1 (${v} × ${h} float32)`, v4 * h4 * 4, 'fewer hidden units'],
+          [`θ (${layout.length} float32)`, layout.length * 4, ['hidden']],
+          [`W1 (${v} × ${h} float32)`, v4 * h4 * 4, ['hidden']],
         ],
         wholeBuffers: [
           [`the data set (${m} × ${v} float32)`, m * v4 * 4],

@@ -70,7 +70,7 @@ export class GpuClassifier extends GpuModel {
         rowFloats: Math.max(...sizes4, k4),
         sliceFloats,
         describe: `a ${[inputSize, ...hiddenSizes, k].join('-')} classifier`,
-        bindings: [[`θ (${layout.length} float32)`, layout.length * 4, 'fewer hidden units']],
+        bindings: [[`θ (${layout.length} float32)`, layout.length * 4, ['hidden']]],
         wholeBuffers: [[`the data set (${m} × ${inputSize} float32)`, m * sizes4[0] * 4]],
       },
       options,

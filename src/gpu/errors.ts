@@ -45,9 +45,52 @@ export class GpuValidationError extends Error {
   }
 }
 
+/**
+ * What makes a model or data set smaller, named rather than worded: each front end says them in
+ * its own flags (a command without --optimizer must not advise one).
+ */
+export type Remedy = 'hidden' | 'optimizer' | 'examples' | 'inputs' | 'cpu';
+
+/** The remedies in words without any command's flags (the pages, tests), but for --device cpu. */
+export const REMEDY_WORDS: Readonly<Record<Remedy, string>> = {
+  hidden: 'fewer hidden units',
+  optimizer: 'a first-order --optimizer',
+  examples: 'fewer examples',
+  inputs: 'fewer input values',
+  cpu: '--device cpu',
+};
+
+/** "use A, B, or C" for the remedies that have words; '' when none has. */
+export function adviceOf(remedies: readonly Remedy[], words: Partial<Record<Remedy, string>> = REMEDY_WORDS): string {
+  const said = [...new Set(remedies)].map((r) => words[r]).filter((w): w is string => !!w);
+  if (said.length === 0) return '';
+  if (said.length === 1) return `use ${said[0]}`;
+  return `use ${said.slice(0, -1).join(', ')}${said.length > 2 ? ',' : ''} or ${said[said.length - 1]}`;
+}
+
 /** A model or data set larger than this device can hold: what was asked, what it allows, what to try. */
 export class ResourceLimitError extends Error {
   override name = 'ResourceLimitError';
+  /** What was asked and what the device allows, without advice. */
+  readonly problem: string;
+
+  constructor(
+    problem: string,
+    readonly remedies: readonly Remedy[] = [],
+  ) {
+    const advice = adviceOf(remedies);
+    super(advice ? `${problem}: ${advice}` : problem);
+    this.problem = problem;
+  }
+}
+
+/** float32's largest finite value: a larger magnitude becomes ±Infinity in a GPU buffer. */
+export const FLOAT32_MAX = 3.4028234663852886e38;
+
+/** The first value whose magnitude float32 cannot hold, or undefined. */
+export function beyondFloat32(values: ArrayLike<number>): number | undefined {
+  for (let i = 0; i < values.length; i++) if (Math.abs(values[i]) > FLOAT32_MAX) return values[i];
+  return undefined;
 }
 
 /** A byte count for people: 153.6 MB, 4 GiB. */

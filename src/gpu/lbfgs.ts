@@ -79,6 +79,23 @@ interface PendingAccept {
   oldGradient: GPUBuffer;
 }
 
+/**
+ * Refuses an L-BFGS memory that would not fit one GPU binding, before any buffer is made: the
+ * command lines ask it of every stage before the first one starts.
+ */
+export function checkLbfgsFits(device: GPUDevice, length: number, corrections: number): void {
+  const { stride4 } = lbfgsLayout({ length, corrections });
+  const ringBytes = corrections * stride4 * 16;
+  const maxBinding = device.limits.maxStorageBufferBindingSize;
+  if (ringBytes > maxBinding) {
+    throw new ResourceLimitError(
+      `L-BFGS's memory of ${corrections} pairs of ${length} values needs ${formatBytes(ringBytes)} for its s (and again for its y) in one GPU buffer; ` +
+        `this adapter's largest is ${formatBytes(maxBinding)}`,
+      ['hidden', 'optimizer', 'cpu'],
+    );
+  }
+}
+
 export class GpuLbfgsBackend implements LbfgsBackend<GpuTrial> {
   readonly length: number;
   private readonly device: GPUDevice;
@@ -116,14 +133,8 @@ export class GpuLbfgsBackend implements LbfgsBackend<GpuTrial> {
     const { n4, stride4 } = lbfgsLayout(this.shape);
     this.stride4 = stride4;
     this.programs = lbfgsPrograms(this.shape, LBFGS_IDLE_STEP);
+    checkLbfgsFits(this.device, this.length, m);
     const ringBytes = m * this.stride4 * 16;
-    const maxBinding = this.device.limits.maxStorageBufferBindingSize;
-    if (ringBytes > maxBinding) {
-      throw new ResourceLimitError(
-        `L-BFGS's memory of ${m} pairs of ${this.length} values needs ${formatBytes(ringBytes)} for its s (and again for its y) in one GPU buffer; ` +
-          `this adapter's largest is ${formatBytes(maxBinding)}: use fewer hidden units, a first-order --optimizer, or --device cpu`,
-      );
-    }
     const vectorBytes = n4 * 16;
     const own = (bytes: number, label: string, usage = 0) => {
       const buffer = usage

@@ -18,7 +18,7 @@
  */
 import { chooseKernelConfig, type KernelConfig, type MatmulVariant } from './adapter';
 import type { GpuContext } from './device';
-import { formatBytes, ResourceLimitError, withErrorScopes } from './errors';
+import { formatBytes, ResourceLimitError, withErrorScopes, type Remedy } from './errors';
 import type { KernelProgram } from './programs';
 import { createStorageBuffer, mapForReading, readF32, readRows, Serial, writeVector } from './runtime';
 import { checkBatch, checkBindingSizes, PIECE_ALIGNMENT, StepList, type Batch, type StepDefinition } from './steps';
@@ -42,7 +42,7 @@ export interface PieceNeeds {
   /** The network as a user names it in a refusal ("a 64-25 model"). */
   describe: string;
   /** Buffers bound whole, each of which must fit one binding: [what, bytes, what to use instead]. */
-  bindings?: ReadonlyArray<readonly [what: string, bytes: number, instead: string]>;
+  bindings?: ReadonlyArray<readonly [what: string, bytes: number, instead: readonly Remedy[]]>;
   /** Buffers of every example (bound in windows when in pieces), each within maxBufferSize: [what, bytes]. */
   wholeBuffers?: ReadonlyArray<readonly [what: string, bytes: number]>;
 }
@@ -69,7 +69,8 @@ export function planPieces(examples: number, needs: PieceNeeds, splitK: number, 
   if (pieceRows < PIECE_ALIGNMENT) {
     const bytes = Math.max(PIECE_ALIGNMENT * rowFloats * 4, sliceFloats * 4);
     throw new ResourceLimitError(
-      `a piece of ${PIECE_ALIGNMENT} examples of ${needs.describe} needs ${formatBytes(bytes)} in one GPU buffer; this adapter's largest is ${formatBytes(maxBinding)}: use fewer hidden units or input values, or --device cpu`,
+      `a piece of ${PIECE_ALIGNMENT} examples of ${needs.describe} needs ${formatBytes(bytes)} in one GPU buffer; this adapter's largest is ${formatBytes(maxBinding)}`,
+      ['hidden', 'inputs', 'cpu'],
     );
   }
   return { pieces: Math.ceil(examples / pieceRows), pieceRows };
@@ -174,7 +175,7 @@ export abstract class GpuModel {
     checkBindingSizes(ctx.device, needs.bindings ?? []);
     for (const [what, bytes] of needs.wholeBuffers ?? []) {
       if (bytes > limits.maxBufferSize) {
-        throw new ResourceLimitError(`${what} needs ${formatBytes(bytes)} in one GPU buffer; this adapter's largest is ${formatBytes(limits.maxBufferSize)}: use fewer examples, or --device cpu`);
+        throw new ResourceLimitError(`${what} needs ${formatBytes(bytes)} in one GPU buffer; this adapter's largest is ${formatBytes(limits.maxBufferSize)}`, ['examples', 'cpu']);
       }
     }
     const maxBinding = Math.min(options.maxBindingBytes ?? Infinity, limits.maxStorageBufferBindingSize, limits.maxBufferSize);

@@ -7,7 +7,7 @@
  * that recording an evaluation in steady state creates nothing.
  */
 import type { GpuContext } from './device';
-import { formatBytes, ResourceLimitError } from './errors';
+import { formatBytes, ResourceLimitError, type Remedy } from './errors';
 import type { CachedPipeline } from './pipelines';
 import type { KernelProgram } from './programs';
 import { createBindGroup, createUniformBuffer, encodeStep, inBindingOrder, type NamedBuffers } from './runtime';
@@ -152,12 +152,13 @@ export function checkBatch(batch: Batch, examples: number): Batch {
  * Refuses, before any buffer is made, a buffer that would not fit one storage binding, with
  * what it is, its size, the adapter's limit and what to try instead.
  */
-export function checkBindingSizes(device: GPUDevice, needs: ReadonlyArray<readonly [what: string, bytes: number, instead: string]>): void {
+export function checkBindingSizes(device: GPUDevice, needs: ReadonlyArray<readonly [what: string, bytes: number, instead: readonly Remedy[]]>): void {
   const maxBinding = Math.min(device.limits.maxStorageBufferBindingSize, device.limits.maxBufferSize);
   for (const [what, bytes, instead] of needs) {
     if (bytes > maxBinding) {
       throw new ResourceLimitError(
-        `${what} needs ${formatBytes(bytes)} in one GPU buffer; this adapter's largest is ${formatBytes(maxBinding)}: use ${instead}, or --device cpu`,
+        `${what} needs ${formatBytes(bytes)} in one GPU buffer; this adapter's largest is ${formatBytes(maxBinding)}`,
+        [...instead, 'cpu'],
       );
     }
   }

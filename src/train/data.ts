@@ -72,6 +72,13 @@ export function learnable(data: TrainingData, config: Pick<TrainConfig, 'data' |
   if (data.dataset.visibleSize < 2) {
     throw new DataError(source, `has ${data.dataset.visibleSize} value per example: patches are visible × m, one example per column`);
   }
+  // A single column is one example of every value: a 1-D vector of patches read whole, never a data set.
+  if (data.dataset.examples < 2) {
+    throw new DataError(
+      source,
+      `holds one example of ${data.dataset.visibleSize} values: patches are visible × m, one example per column; reshape a vector of patches to visible × m`,
+    );
+  }
   let min = Infinity;
   let max = -Infinity;
   for (const v of data.dataset.data) {
@@ -93,11 +100,27 @@ export function learnable(data: TrainingData, config: Pick<TrainConfig, 'data' |
   return data;
 }
 
-/** `config.patches` random normalized patches of `config.patchSize`² pixels (sampleIMAGES). */
-export function trainingDataFromImages(images: readonly GrayImage[], config: TrainConfig, what: string): TrainingData {
+/**
+ * The samplers name their problems after themselves ("patches"): said of the images the user
+ * gave instead, so that the message names the file to change.
+ */
+function namingImages<T>(what: string, sample: () => T): T {
+  try {
+    return sample();
+  } catch (error) {
+    if (error instanceof DataError && (error.source === 'patches' || error.source === 'color patches')) throw new DataError(what, error.problem, { cause: error });
+    throw error;
+  }
+}
+
+/**
+ * `config.patches` random normalized patches of `config.patchSize`² pixels (sampleIMAGES);
+ * `source` names the images in errors (default: `what`).
+ */
+export function trainingDataFromImages(images: readonly GrayImage[], config: TrainConfig, what: string, source = what): TrainingData {
   const { patchSize, patches, seed } = config;
   return {
-    dataset: samplePatches(images, { patchSize, count: patches, seed }),
+    dataset: namingImages(source, () => samplePatches(images, { patchSize, count: patches, seed })),
     geometry: { width: patchSize, height: patchSize },
     description: `${patches} patches of ${patchSize}×${patchSize} from ${what}`,
   };
@@ -109,7 +132,7 @@ export function trainingDataFromImages(images: readonly GrayImage[], config: Tra
  */
 export function trainingDataFromColorImages(images: readonly RgbImage[], config: TrainConfig, what: string): TrainingData {
   const { patchSize, patches, seed } = config;
-  const dataset = sampleColorPatches(images, { patchSize, count: patches, seed });
+  const dataset = namingImages(what, () => sampleColorPatches(images, { patchSize, count: patches, seed }));
   const whitening = zcaWhiten(dataset, ZCA_EPSILON);
   return {
     dataset,
@@ -153,7 +176,7 @@ export function trainingDataFromIdx(images: IdxImages, source: string): Training
 
 /** Photos (not yet whitened): whitened together, then cut into patches. */
 export function trainingDataFromPhotos(images: readonly GrayImage[], config: TrainConfig, what: string): TrainingData {
-  return trainingDataFromImages(whiten(images), config, `${what}, whitened`);
+  return trainingDataFromImages(whiten(images), config, `${what}, whitened`, what);
 }
 
 export type UserFileKind = 'mat' | 'idx' | 'image';

@@ -22,7 +22,8 @@ export function checkModelSize(shape: Shape, optimizer: OptimizerName, available
   if (bytes > available) {
     throw new ResourceLimitError(
       `a ${shape.visibleSize}-${shape.hiddenSize} model has ${n.toLocaleString('en-US')} parameters, and ${optimizer} keeps ` +
-        `${vectorsHeld(optimizer)} vectors of them (${formatBytes(bytes)}); this machine can spare ${formatBytes(available)}: use fewer hidden units`,
+        `${vectorsHeld(optimizer)} vectors of them (${formatBytes(bytes)}); this machine can spare ${formatBytes(available)}`,
+      ['hidden'],
     );
   }
 }

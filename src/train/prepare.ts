@@ -14,9 +14,11 @@
  * in its own words.
  */
 import { DataError, messageOf } from '../data/errors';
+import { beyondFloat32 } from '../gpu/errors';
 import type { AdapterSummary } from '../gpu/adapter';
 import type { GpuContext } from '../gpu/device';
 import { randomSubset } from '../data/patches';
+import { DEFAULT_CORRECTIONS } from '../optim/lbfgs';
 import { decodeLbfgsSnapshot } from '../optim/lbfgs-snapshot';
 import type { Dataset, Hyperparameters } from '../reference/autoencoder';
 import { initializeParameters, outputOf, thetaLayout, type Shape } from '../reference/params';
@@ -125,10 +127,12 @@ export async function prepareRun(request: RunRequest, environment: RunEnvironmen
     initialTheta = initializeParameters(shape, config.seed);
   }
   if (resume && resumeFrom) checkResumable(resumeFrom, shape, resume.source, resume.startAgain);
+  if (request.device === 'gpu') checkFloat32(data, config, initialTheta, init?.source, resumeFrom, resume?.source);
 
   const inputs: RunInputs = { config, data, shape, initialTheta, resumeFrom };
   await request.onInputsReady?.(inputs);
-  const engine = await createRunEngine(request.device, shape, config, data.dataset, environment, request.fallbackToCpu ?? false);
+  const corrections = config.optimizer === 'lbfgs' ? DEFAULT_CORRECTIONS : undefined;
+  const engine = await createRunEngine(request.device, shape, config, data.dataset, environment, request.fallbackToCpu ?? false, corrections);
   return { ...inputs, ...engine };
 }
 
@@ -168,8 +172,24 @@ export function checkResumable(checkpoint: Checkpoint, shape: Shape, source: str
 }
 
 /**
+ * The GPU computes in float32: a value beyond its range would become an infinity there and the
+ * run nonsense, silently. Refused instead, naming the input; the float64 reference holds them.
+ */
+function checkFloat32(data: TrainingData, config: TrainConfig, theta: Float64Array, thetaSource: string | undefined, checkpoint: Checkpoint | undefined, checkpointSource: string | undefined): void {
+  const why = (value: number) => `holds ${value}, beyond float32's range (±3.4e38), which the GPU computes in`;
+  const inData = beyondFloat32(data.dataset.data);
+  if (inData !== undefined) throw new DataError(config.data, `${why(inData)}: rescale the data (or --normalize), or train on the float64 CPU reference (--device cpu)`);
+  const inTheta = beyondFloat32(theta);
+  if (inTheta !== undefined && thetaSource) throw new DataError(thetaSource, `${why(inTheta)}: train from it on the float64 CPU reference (--device cpu)`);
+  const inCheckpoint = checkpoint ? beyondFloat32(checkpoint.theta) : undefined;
+  if (inCheckpoint !== undefined) throw new CheckpointError(`${checkpointSource}: θ ${why(inCheckpoint)}: continue on the float64 CPU reference (--device cpu)`);
+}
+
+/**
  * The engine `device` names. With `fallbackToCpu`, an environment without WebGPU gives the
- * float64 reference and the reason; any other failure is thrown, its GPU context freed.
+ * float64 reference and the reason; any other failure is thrown, its GPU context freed. With
+ * `lbfgsCorrections`, an L-BFGS memory too large for the adapter is refused here, before the
+ * run starts, rather than when the trainer makes it.
  */
 export async function createRunEngine(
   device: DeviceChoice,
@@ -178,6 +198,7 @@ export async function createRunEngine(
   dataset: Dataset,
   environment: RunEnvironment,
   fallbackToCpu = false,
+  lbfgsCorrections?: number,
 ): Promise<Pick<PreparedRun, 'engine' | 'adapter' | 'fallback' | 'close'>> {
   const reference = () => {
     const engine = cpuEngine(shape, hyperparameters, dataset) as TrainingEngine<unknown>;
@@ -192,6 +213,10 @@ export async function createRunEngine(
     return { ...reference(), fallback: `${messageOf(error)}: training on the float64 reference instead` };
   }
   try {
+    // The project's engine: its L-BFGS memory is checked here (an environment's own engine answers for its own).
+    if (lbfgsCorrections !== undefined && !environment.createGpuEngine) {
+      (await import('../gpu/lbfgs')).checkLbfgsFits(ctx.device, thetaLayout(shape).length, lbfgsCorrections);
+    }
     const createGpuEngine = environment.createGpuEngine ?? (await import('./gpu-engine')).createGpuTrainingEngine;
     const engine = (await createGpuEngine(ctx, shape, hyperparameters, dataset)) as TrainingEngine<unknown>;
     return {

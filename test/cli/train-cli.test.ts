@@ -95,7 +95,7 @@ describe('npm run train', () => {
   it('refuses a model too large for this machine in one line, before allocating it', async () => {
     const run = await trainCli([...small(), '--hidden', '1000000000', '--iters', '1', '--out', join(dir, 'huge')]);
     expect(run.code).toBe(2);
-    expect(run.stderr).toMatch(/^error: a 16-1000000000 model has 33,000,000,016 parameters, and lbfgs keeps 208 vectors of them \(.* TB\); this machine can spare .*: use fewer hidden units$/m);
+    expect(run.stderr).toMatch(/^error: a 16-1000000000 model has 33,000,000,016 parameters, and lbfgs keeps 208 vectors of them \(.* TB\); this machine can spare .*: use fewer hidden units \(--hidden\)$/m);
   });
 
   it('refuses an output folder it cannot use before training, in one line, without hanging', async () => {

@@ -27,7 +27,7 @@ describe('planPieces', () => {
 
   it('refuses a network of which one aligned piece cannot fit, naming it and what to do', () => {
     expect(() => planPieces(1000, needs, 256, 8_000)).toThrow(ResourceLimitError);
-    expect(() => planPieces(1000, needs, 256, 8_000)).toThrow(/a piece of 256 examples of a 64-25 model needs 65.54 KB in one GPU buffer; this adapter.s largest is 8 KB: use fewer hidden units or input values, or --device cpu/);
+    expect(() => planPieces(1000, needs, 256, 8_000)).toThrow(/a piece of 256 examples of a 64-25 model needs 65.54 KB in one GPU buffer; this adapter.s largest is 8 KB: use fewer hidden units, fewer input values, or --device cpu/);
   });
 });
 
