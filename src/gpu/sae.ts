@@ -120,7 +120,7 @@ export class GpuTopKAutoencoder extends GpuModel {
         rowFloats: Math.max(d4, h4),
         sliceFloats: d4 * h4,
         describe: `a ${d}-${h} TopK autoencoder`,
-        bindings: [[`θ (${layout.length} float32)`, layout.length * 4, 'fewer latents']],
+        bindings: [[`θ (${layout.length} float32)`, layout.length * 4, ['hidden']]],
         wholeBuffers: [[`the data set (${m} × ${d} float32)`, m * d4 * 4]],
       },
       options,
@@ -231,7 +231,7 @@ export class GpuTopKAutoencoder extends GpuModel {
     const { inputs: d, latents: h } = this.shape;
     const [d4, h4] = [roundUp4(d), roundUp4(h)];
     const [L, buffer] = [this.layout, this.buffers];
-    const kit: LayerKit = { config: this.config, geometry };
+    const kit: LayerKit = { config: this.config, geometry, scratch: buffer };
     const x = geometry.dataRows(buffer.x, d4);
     const xc = fromRow0(whole(buffer.xc));
     const noDecay = () => 0;
@@ -253,11 +253,10 @@ export class GpuTopKAutoencoder extends GpuModel {
           activation: 'linear',
           delta: buffer.deltaOut,
           squaredErrorPartials: buffer.squaredErrorPartials,
-          columnPartials: buffer.columnPartials,
           squaredErrorTotals: buffer.squaredErrorTotals,
           biasGradient: L.b2,
         }),
-        ...denseBackward(kit, p, { input: fromRow0(whole(buffer.z)), inputs: h, delta: buffer.deltaOut, outputs: d, weights: buffer.wDecPadded, weightGradient: L.W2, lambda: noDecay, splitPartials: buffer.splitPartials, backprop: buffer.backprop }),
+        ...denseBackward(kit, p, { input: fromRow0(whole(buffer.z)), inputs: h, delta: buffer.deltaOut, outputs: d, weights: buffer.wDecPadded, weightGradient: L.W2, lambda: noDecay, backprop: buffer.backprop }),
         // The selection's backward pass: δ reaches the kept latents with z > 0 only, the ReLU mask.
         ...hiddenDelta(kit, p, {
           backprop: buffer.backprop,
@@ -267,10 +266,9 @@ export class GpuTopKAutoencoder extends GpuModel {
           sparsity: null,
           meanActivation: buffer.squaredErrorTotals,
           delta: buffer.deltaPre,
-          columnPartials: buffer.columnPartials,
           biasGradient: L.b1,
         }),
-        ...denseBackward(kit, p, { input: xc, inputs: d, delta: buffer.deltaPre, outputs: h, weights: buffer.wEncPadded, weightGradient: L.W1, lambda: noDecay, splitPartials: buffer.splitPartials, backprop: buffer.inputBackprop }),
+        ...denseBackward(kit, p, { input: xc, inputs: d, delta: buffer.deltaPre, outputs: h, weights: buffer.wEncPadded, weightGradient: L.W1, lambda: noDecay, backprop: buffer.inputBackprop }),
         ...this.decoderBiasThroughCentre(kit, count),
         ...this.auxKSteps(kit, p, count),
       );
@@ -343,7 +341,7 @@ export class GpuTopKAutoencoder extends GpuModel {
         make: (b) => sumSlicesProgram({ rows: 1, cols: d, ld: d4, sliceStride: d4, slices: chunkCount(count(b)), outOffset: 0, scale: 1, accumulate: p > 0 }),
         buffers: (t) => ({ partials: buffer.squaredErrorPartials, w: t, out: buffer.auxTotals }),
       },
-      ...denseBackward(kit, p, { input: fromRow0(zAux), inputs: h, delta: buffer.deltaAux, outputs: d, weights: buffer.wDecPadded, weightGradient: L.W2, lambda: noDecay, splitPartials: buffer.splitPartials, backprop: buffer.backprop, accumulate: true }),
+      ...denseBackward(kit, p, { input: fromRow0(zAux), inputs: h, delta: buffer.deltaAux, outputs: d, weights: buffer.wDecPadded, weightGradient: L.W2, lambda: noDecay, backprop: buffer.backprop, accumulate: true }),
       {
         make: (b) => hiddenDeltaProgram({ rows: count(b), hidden: h, sparsity: null, activation: 'relu' }, kit.config.laneGroup),
         buffers: () => ({ backprop: buffer.backprop, a2: buffer.zAux, meanActivation: buffer.auxTotals, delta2: buffer.deltaPre, deltaSum: buffer.columnPartials }),
@@ -352,7 +350,7 @@ export class GpuTopKAutoencoder extends GpuModel {
         make: (b) => sumSlicesProgram({ rows: 1, cols: h, ld: h4, sliceStride: h4, slices: chunkCount(count(b)), outOffset: L.b1, scale: 1 / b.count, accumulate: true }),
         buffers: (t, g) => ({ partials: buffer.columnPartials, w: t, out: g }),
       },
-      ...denseBackward(kit, p, { input: xc, inputs: d, delta: buffer.deltaPre, outputs: h, weights: buffer.wEncPadded, weightGradient: L.W1, lambda: noDecay, splitPartials: buffer.splitPartials, backprop: buffer.inputBackprop, accumulate: true }),
+      ...denseBackward(kit, p, { input: xc, inputs: d, delta: buffer.deltaPre, outputs: h, weights: buffer.wEncPadded, weightGradient: L.W1, lambda: noDecay, backprop: buffer.inputBackprop, accumulate: true }),
       ...this.decoderBiasThroughCentre(kit, count),
     ];
   }
@@ -408,7 +406,7 @@ export class GpuReluL1Autoencoder extends GpuModel {
         rowFloats: Math.max(d4, h4),
         sliceFloats: d4 * h4,
         describe: `a ${d}-${h} ReLU-L1 autoencoder`,
-        bindings: [[`θ (${layout.length} float32)`, layout.length * 4, 'fewer latents']],
+        bindings: [[`θ (${layout.length} float32)`, layout.length * 4, ['hidden']]],
         wholeBuffers: [[`the data set (${m} × ${d} float32)`, m * d4 * 4]],
       },
       options,
@@ -461,7 +459,7 @@ export class GpuReluL1Autoencoder extends GpuModel {
     const { inputs: d, latents: h } = this.shape;
     const d4 = roundUp4(d);
     const [L, buffer] = [this.layout, this.buffers];
-    const kit: LayerKit = { config: this.config, geometry };
+    const kit: LayerKit = { config: this.config, geometry, scratch: buffer };
     const x = geometry.dataRows(buffer.x, d4);
     const z = whole(buffer.z);
     const noDecay = () => 0;
@@ -476,7 +474,7 @@ export class GpuReluL1Autoencoder extends GpuModel {
       const count = (b: Batch) => geometry.piece(b, p).count;
       steps.push(
         denseForward(kit, p, { input: x, inputs: d, weights: buffer.wEncPadded, output: z, outputs: h, activation: 'relu', biasOffset: L.b1 }),
-        ...columnMean(kit, p, { src: z, cols: h, partials: buffer.columnPartials, out: buffer.zSums, outOffset: 0, mean: false }),
+        ...columnMean(kit, p, { src: z, cols: h, out: buffer.zSums, outOffset: 0, mean: false }),
         denseForward(kit, p, { input: fromRow0(z), inputs: h, weights: buffer.wDecPadded, output: whole(buffer.xHat), outputs: d, activation: 'linear', biasOffset: L.b2 }),
         ...reconstructionDelta(kit, p, {
           output: whole(buffer.xHat),
@@ -485,17 +483,16 @@ export class GpuReluL1Autoencoder extends GpuModel {
           activation: 'linear',
           delta: buffer.deltaOut,
           squaredErrorPartials: buffer.squaredErrorPartials,
-          columnPartials: buffer.columnPartials,
           squaredErrorTotals: buffer.squaredErrorTotals,
           biasGradient: L.b2,
         }),
-        ...denseBackward(kit, p, { input: fromRow0(z), inputs: h, delta: buffer.deltaOut, outputs: d, weights: buffer.wDecPadded, weightGradient: L.W2, lambda: noDecay, splitPartials: buffer.splitPartials, backprop: buffer.backprop }),
+        ...denseBackward(kit, p, { input: fromRow0(z), inputs: h, delta: buffer.deltaOut, outputs: d, weights: buffer.wDecPadded, weightGradient: L.W2, lambda: noDecay, backprop: buffer.backprop }),
         {
           make: (b) => l1Program('encoderDelta', { rows: count(b), latents: h, lambda: halfLambda() }),
           buffers: () => ({ z: buffer.z, norms: buffer.norms, backprop: buffer.backprop, delta: buffer.deltaPre }),
         },
-        ...columnMean(kit, p, { src: whole(buffer.deltaPre), cols: h, partials: buffer.columnPartials, out: 'gradient', outOffset: L.b1, mean: true }),
-        ...denseBackward(kit, p, { input: x, inputs: d, delta: buffer.deltaPre, outputs: h, weights: buffer.wEncPadded, weightGradient: L.W1, lambda: noDecay, splitPartials: buffer.splitPartials }),
+        ...columnMean(kit, p, { src: whole(buffer.deltaPre), cols: h, out: 'gradient', outOffset: L.b1, mean: true }),
+        ...denseBackward(kit, p, { input: x, inputs: d, delta: buffer.deltaPre, outputs: h, weights: buffer.wEncPadded, weightGradient: L.W1, lambda: noDecay }),
       );
     }
     steps.push(
