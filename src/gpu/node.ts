@@ -20,12 +20,33 @@ export async function createNodeGpuContext(
     installed = true;
   }
   try {
-    return await createGpuContext(create(dawnOptions), { environment: 'node', ...options });
+    const ctx = await createGpuContext(create(dawnOptions), { environment: 'node', ...options });
+    const loseAfter = Number(process.env[LOSE_DEVICE_VARIABLE] ?? 0);
+    if (loseAfter > 0) loseDeviceAfterSubmissions(ctx.device, loseAfter);
+    return ctx;
   } catch (error) {
     if (!(error instanceof NoAdapterError)) throw error;
     const cause = likelyCauseOfNoAdapter();
     throw new NoAdapterError(cause ? `${error.message} Likely cause: ${cause}.` : error.message);
   }
+}
+
+/**
+ * For end-to-end tests only: with SAE_TEST_LOSE_DEVICE_AFTER_SUBMISSIONS=N in the environment,
+ * every device made here is destroyed right after its N-th queue submission, so a test meets a
+ * GPU lost in the middle of a run exactly as a user would (a driver reset, an unplugged eGPU),
+ * through every command's own error path. The trainer page's ?testHooks=1 does the same in the
+ * browser.
+ */
+export const LOSE_DEVICE_VARIABLE = 'SAE_TEST_LOSE_DEVICE_AFTER_SUBMISSIONS';
+
+function loseDeviceAfterSubmissions(device: GPUDevice, submissions: number): void {
+  const submit = device.queue.submit.bind(device.queue);
+  let count = 0;
+  device.queue.submit = (commandBuffers: Iterable<GPUCommandBuffer>) => {
+    submit(commandBuffers);
+    if (++count === submissions) device.destroy();
+  };
 }
 
 const ICD_FOLDERS = ['/usr/share/vulkan/icd.d', '/etc/vulkan/icd.d', '/usr/local/share/vulkan/icd.d'];
