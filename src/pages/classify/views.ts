@@ -6,6 +6,7 @@
 import { drawNetwork } from '../../display/canvas';
 import { formatNumber, LogLineChart } from '../common/charts';
 import { integerScale } from '../common/draw';
+import { numberFields, type LinkProblem, type NumberField } from './link';
 import type { DigitSample } from './protocol';
 import { accuracyNames, type ClassifyState, type LayerFeatures, type StageState, type StageStatus, type Status } from './state';
 
@@ -326,4 +327,33 @@ export function statusText(status: Status): string {
     case 'failed':
       return status.during === 'data' ? 'The digits could not be loaded' : status.during === 'webgpu' ? 'WebGPU could not be set up' : 'The run failed';
   }
+}
+
+// ------------------------------------------------------------------ the link and the form
+
+const fieldLabels: Record<NumberField, string> = {
+  digits: 'digits used',
+  hiddenSize: 'hidden units',
+  seed: 'seed',
+  autoencoderIterations: 'autoencoder iterations',
+  softmaxIterations: 'softmax iterations',
+  finetuneIterations: 'fine-tuning iterations',
+};
+
+/** Why a number field's text cannot be used. */
+export function fieldRangeText(field: NumberField, text: string): string {
+  const { min, max } = numberFields[field];
+  return `${fieldLabels[field]} must be a whole number from ${min.toLocaleString('en')} to ${max.toLocaleString('en')}, got “${text}”`;
+}
+
+/** What the link got wrong, field by field; the marked fields hold their defaults instead. */
+export function linkProblemsText(problems: readonly LinkProblem[]): string {
+  const items = problems.map((p) => (p.field === 'task' ? `task “${p.value}” is not one of softmax, stl, stacked` : fieldRangeText(p.field, p.value)));
+  const plural = problems.length > 1;
+  return `This link had ${plural ? 'values' : 'a value'} that cannot be used; the default${plural ? 's are' : ' is'} in ${plural ? 'their places' : 'its place'}, marked: ${items.join('; ')}.`;
+}
+
+/** After Copy link: where the link is. */
+export function copyLinkText(copied: boolean): string {
+  return copied ? 'Link copied: it opens this page with these settings.' : 'The browser did not allow copying: the address bar holds the same link.';
 }
