@@ -7,9 +7,11 @@
 import type { TaskName } from '../../classify/pipeline';
 import { copyText, markInvalid, replaceQuery } from '../common/link';
 import { probeWebGpu, showWebGpuStatus } from '../common/webgpu';
+import { mnistDigitFromInk } from './digit-pad';
 import { decodeClassifyLink, encodeClassifyLink, numberFields, parseField, type ClassifySetup, type LinkProblem, type NumberField } from './link';
 import type { ClassifyRequest, FromWorker, ToWorker } from './protocol';
 import { initialState, reduce, type ClassifyState, type Message } from './state';
+import { DigitPad } from './pad';
 import { ClassifyViews, copyLinkText, fieldRangeText, linkProblemsText } from './views';
 
 const $ = <T extends HTMLElement = HTMLElement>(id: string) => document.getElementById(id) as T;
@@ -28,6 +30,8 @@ const el = {
   linkError: $('link-error'),
   copyLink: $<HTMLButtonElement>('copy-link'),
   copyStatus: $('copy-link-status'),
+  pad: $<HTMLCanvasElement>('pad'),
+  padClear: $<HTMLButtonElement>('pad-clear'),
 };
 
 const fieldEntries = Object.entries(numberFields) as [NumberField, (typeof numberFields)[NumberField]][];
@@ -54,7 +58,16 @@ function updateControls(): void {
 }
 
 const worker = new Worker(new URL('./worker.ts', import.meta.url), { type: 'module', name: 'classify' });
-worker.onmessage = (event: MessageEvent<FromWorker>) => dispatch(event.data);
+worker.onmessage = (event: MessageEvent<FromWorker>) => {
+  const message = event.data;
+  if (message.type === 'digit-predicted' || message.type === 'digit-failed') {
+    digitInFlight = false;
+    dispatch(message);
+    sendDigit();
+    return;
+  }
+  dispatch(message);
+};
 worker.onerror = (event) => {
   event.preventDefault();
   dispatch({ type: 'error', message: `the worker failed: ${event.message || 'unknown error'}`, during: 'run' });
@@ -124,6 +137,9 @@ function start(): void {
     el.configError.textContent = request;
     return;
   }
+  // The pad belongs to the classifier being replaced.
+  pad.clear();
+  nextDigit = undefined;
   dispatch({ type: 'requested', task: request.task });
   send(request);
 }
@@ -146,10 +162,40 @@ async function checkWebGpu(): Promise<void> {
   updateControls();
 }
 
+// ------------------------------------------------------------------ the drawing pad
+
+/** One drawn digit at a time goes to the worker; the newest waits here meanwhile. */
+let digitInFlight = false;
+let nextDigit: Float32Array | undefined;
+let digitIds = 0;
+
+function sendDigit(): void {
+  if (digitInFlight || !nextDigit || state.phase !== 'finished') return;
+  const pixels = nextDigit;
+  nextDigit = undefined;
+  digitInFlight = true;
+  send({ type: 'predict-digit', id: ++digitIds, pixels });
+}
+
+const pad = new DigitPad(el.pad, (ink, width, height) => {
+  const pixels = mnistDigitFromInk(ink, width, height);
+  if (pixels.every((v) => v === 0)) return;
+  nextDigit = pixels;
+  sendDigit();
+});
+
+/** For the tests: whether a drawn digit is still on its way to a prediction. */
+(window as unknown as { classifyPadBusy: () => boolean }).classifyPadBusy = () => digitInFlight || nextDigit !== undefined;
+
 function init(): void {
   applyLink();
   el.form.addEventListener('input', (event) => onControlChanged(event.target as HTMLElement));
   el.copyLink.addEventListener('click', () => void copyLink());
+  el.padClear.addEventListener('click', () => {
+    pad.clear();
+    nextDigit = undefined;
+    dispatch({ type: 'digit-cleared' });
+  });
   el.form.addEventListener('submit', (event) => {
     event.preventDefault();
     start();
