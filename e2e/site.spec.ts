@@ -34,7 +34,7 @@ const misses: string[] = [];
 
 test.beforeAll(async () => {
   // The same command as `npm run build`, into a folder of the tests' own.
-  execFileSync('npx', ['vite', 'build', '--outDir', distDir, '--emptyOutDir', '--logLevel', 'warn'], { stdio: 'inherit', timeout: 180_000 });
+  execFileSync('npx', ['vite', 'build', '--outDir', distDir, '--emptyOutDir', '--logLevel', 'error'], { stdio: 'inherit', timeout: 180_000 });
   server = createServer((request, response) => {
     const path = decodeURIComponent(new URL(request.url ?? '/', 'http://x').pathname);
     let file: string | undefined;
