@@ -4,6 +4,9 @@ import { defineConfig } from 'vitest/config';
 const page = (name: string) => fileURLToPath(new URL(name, import.meta.url));
 
 export default defineConfig({
+  // Relative URLs for every asset, chunk and worker, so the built site works from the server
+  // root and from any sub-path (GitHub Pages serves a project at /REPO/).
+  base: './',
   // The pages: the trainer (landing page), classification, the gradient check and the patches.
   build: {
     target: 'es2022',

@@ -35,6 +35,8 @@ export interface ClassifyCompute {
   classifierBackend(shape: ClassifierShape, lambda: number, data: LabeledData, corrections: number): Promise<LbfgsBackend>;
   /** The class of each example under θ. */
   predict(shape: ClassifierShape, theta: Float64Array, data: Dataset): Promise<Uint8Array>;
+  /** p(class | example) under θ, examples × numClasses (predict's argmax is over these). */
+  probabilities(shape: ClassifierShape, theta: Float64Array, data: Dataset): Promise<Float64Array>;
   /** feedForwardAutoencoder.m: a⁽²⁾ = σ(X·W1ᵀ + b1), m × hidden. */
   features(theta: Float64Array, shape: Shape, data: Dataset): Promise<Float64Array>;
   /**
@@ -61,6 +63,7 @@ export function cpuCompute(): ClassifyCompute {
       );
     },
     predict: async (shape, theta, data) => predictClasses(classifierProbabilities(theta, shape, data), data.examples, shape.numClasses),
+    probabilities: async (shape, theta, data) => classifierProbabilities(theta, shape, data),
     features: async (theta, shape, data) => feedForwardAutoencoder(theta, shape, data),
     checkFits() {},
     destroy() {},

@@ -52,6 +52,15 @@ export function gpuCompute(ctx: GpuContext): ClassifyCompute {
         model.destroy();
       }
     },
+    async probabilities(shape, theta, data) {
+      const labels = new Uint8Array(data.examples);
+      const model = await GpuClassifier.create(ctx, shape, 0, { ...data, labels });
+      try {
+        return await model.probabilities(theta);
+      } finally {
+        model.destroy();
+      }
+    },
     async features(theta, shape, data) {
       // The hyperparameters do not change a⁽²⁾.
       const model = await GpuSparseAutoencoder.create(ctx, shape, UFLDL_HYPERPARAMETERS, data, { theta });

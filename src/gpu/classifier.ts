@@ -143,11 +143,9 @@ export class GpuClassifier extends GpuModel {
    * ties): one evaluation and one read-back of the logits.
    */
   async predict(theta: ArrayLike<number>): Promise<Uint8Array> {
-    this.writeTheta(theta);
-    await this.evaluate();
     const k = this.shape.numClasses;
     const m = this.batch.count;
-    const logits = await this.readRowsOf(this.buffers.logits, m, k);
+    const logits = await this.logits(theta);
     const predicted = new Uint8Array(m);
     for (let r = 0; r < m; r++) {
       let best = 0;
@@ -155,6 +153,28 @@ export class GpuClassifier extends GpuModel {
       predicted[r] = best;
     }
     return predicted;
+  }
+
+  /** The class probabilities of every example of the current batch under θ: m × k, the softmax of predict's logits. */
+  async probabilities(theta: ArrayLike<number>): Promise<Float64Array> {
+    const k = this.shape.numClasses;
+    const logits = await this.logits(theta);
+    const p = new Float64Array(logits.length);
+    for (let r = 0; r < logits.length / k; r++) {
+      let max = -Infinity;
+      for (let c = 0; c < k; c++) max = Math.max(max, logits[r * k + c]);
+      let sum = 0;
+      for (let c = 0; c < k; c++) sum += p[r * k + c] = Math.exp(logits[r * k + c] - max);
+      for (let c = 0; c < k; c++) p[r * k + c] /= sum;
+    }
+    return p;
+  }
+
+  /** One evaluation under θ and the logits Z read back, m × k. */
+  private async logits(theta: ArrayLike<number>): Promise<Float32Array> {
+    this.writeTheta(theta);
+    await this.evaluate();
+    return this.readRowsOf(this.buffers.logits, this.batch.count, this.shape.numClasses);
   }
 
   /** The evaluation as layers; see the header. */

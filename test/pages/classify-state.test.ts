@@ -28,6 +28,8 @@ function record(name: string, kind: 'autoencoder' | 'softmax' | 'finetune', accu
 
 const run = (...messages: Message[]) => messages.reduce<ClassifyState>(reduce, initialState);
 
+const classifier = { shape: { inputSize: 784, hiddenSizes: [], numClasses: 10 }, theta: new Float64Array(7840) };
+
 describe('classification page state', () => {
   it('a request starts loading from a clean state, and a second request while busy is ignored', () => {
     const before = run({ type: 'requested', task: 'softmax' }, { type: 'status', text: 'Loading the MNIST digits…' });
@@ -86,12 +88,38 @@ describe('classification page state', () => {
       { type: 'requested', task: 'softmax' },
       { ...ready, task: 'softmax', stages: [{ name: 'softmax on raw pixels', kind: 'softmax', iterations: 50 }] } as FromWorker,
       { type: 'stage-done', index: 0, record: record('softmax on raw pixels', 'softmax', 0.8) },
-      { type: 'finished', accuracies: { 'raw pixels': 0.8 }, confusion: [[4, 1], [0, 5]], testCount: 10, sample, seconds: 12.34 },
+      { type: 'finished', accuracies: { 'raw pixels': 0.8 }, confusion: [[4, 1], [0, 5]], testCount: 10, sample, seconds: 12.34, classifier },
     );
     expect(s).toMatchObject({ phase: 'finished', accuracies: { 'raw pixels': 0.8 }, confusion: [[4, 1], [0, 5]], testCount: 10, seconds: 12.34 });
     expect(s.sample).toBe(sample);
+    expect(s.classifier).toBe(classifier);
     expect(s.status).toEqual({ kind: 'finished', seconds: 12.34 });
     expect(s.stages[0].status).toBe('done');
+  });
+
+  it('drawn digits: the newest prediction is kept with its argmax; late, stale or after-run replies change nothing', () => {
+    const finished = run(
+      { type: 'requested', task: 'softmax' },
+      { ...ready, task: 'softmax', stages: [{ name: 'softmax on raw pixels', kind: 'softmax', iterations: 50 }] } as FromWorker,
+      { type: 'finished', accuracies: {}, confusion: [], testCount: 0, sample: { count: 0, side: 28, pixels: new Float32Array(0), labels: new Uint8Array(0), predictions: new Uint8Array(0) }, seconds: 1, classifier },
+    );
+    const pixels = new Float32Array(784);
+    const probabilities = Float64Array.from({ length: 10 }, (_, c) => (c === 7 ? 0.55 : 0.05));
+    let s = reduce(finished, { type: 'digit-predicted', id: 2, pixels, probabilities });
+    expect(s.digit).toMatchObject({ id: 2, predicted: 7 });
+    expect(s.digit!.probabilities).toBe(probabilities);
+    // An older request answered late does not replace the newer answer.
+    expect(reduce(s, { type: 'digit-predicted', id: 1, pixels, probabilities: probabilities.slice().reverse() })).toBe(s);
+    s = reduce(s, { type: 'digit-failed', id: 3, message: 'device lost' });
+    expect(s.digitError).toBe('device lost');
+    s = reduce(s, { type: 'digit-cleared' });
+    expect(s.digit).toBeUndefined();
+    expect(s.digitError).toBeUndefined();
+    // A new run forgets the classifier and the digit; replies for the old one are ignored.
+    const next = reduce(reduce(finished, { type: 'digit-predicted', id: 4, pixels, probabilities }), { type: 'requested', task: 'stl' });
+    expect(next.classifier).toBeUndefined();
+    expect(next.digit).toBeUndefined();
+    expect(reduce(next, { type: 'digit-predicted', id: 5, pixels, probabilities })).toBe(next);
   });
 
   it('a stop request waits for the worker; stopped marks the stage under way', () => {

@@ -1,13 +1,18 @@
 /**
  * The classification page: the controls, the worker (./worker.ts) and the views wired
  * together. Every worker message goes through the reducer (./state.ts), then the views draw
- * the new state. Query parameters preset the controls: ?task=stl&digits=1000&hidden=36&ae=20.
+ * the new state. The query string holds the controls' set-up (./link.ts), written as they
+ * change, so the address bar is a link to it: ?task=stl&digits=1000&hidden=36&ae=20.
  */
-import { taskNames, type TaskName } from '../../classify/pipeline';
+import type { TaskName } from '../../classify/pipeline';
+import { copyText, markInvalid, replaceQuery } from '../common/link';
 import { probeWebGpu, showWebGpuStatus } from '../common/webgpu';
+import { mnistDigitFromInk } from './digit-pad';
+import { decodeClassifyLink, encodeClassifyLink, numberFields, parseField, type ClassifySetup, type LinkProblem, type NumberField } from './link';
 import type { ClassifyRequest, FromWorker, ToWorker } from './protocol';
 import { initialState, reduce, type ClassifyState, type Message } from './state';
-import { ClassifyViews } from './views';
+import { DigitPad } from './pad';
+import { ClassifyViews, copyLinkText, fieldRangeText, linkProblemsText } from './views';
 
 const $ = <T extends HTMLElement = HTMLElement>(id: string) => document.getElementById(id) as T;
 
@@ -22,17 +27,14 @@ const el = {
   configError: $('config-error'),
   start: $<HTMLButtonElement>('start'),
   stop: $<HTMLButtonElement>('stop'),
+  linkError: $('link-error'),
+  copyLink: $<HTMLButtonElement>('copy-link'),
+  copyStatus: $('copy-link-status'),
+  pad: $<HTMLCanvasElement>('pad'),
+  padClear: $<HTMLButtonElement>('pad-clear'),
 };
 
-/** The number inputs: id, query parameter, and the smallest and largest value allowed. */
-const numberFields = {
-  digits: { id: 'digits', query: 'digits', min: 100, max: 10_000, label: 'digits used' },
-  hiddenSize: { id: 'hiddenSize', query: 'hidden', min: 1, max: 2_000, label: 'hidden units' },
-  seed: { id: 'seed', query: 'seed', min: -(2 ** 31), max: 2 ** 31 - 1, label: 'seed' },
-  autoencoderIterations: { id: 'aeIterations', query: 'ae', min: 1, max: 10_000, label: 'autoencoder iterations' },
-  softmaxIterations: { id: 'softmaxIterations', query: 'softmax', min: 1, max: 10_000, label: 'softmax iterations' },
-  finetuneIterations: { id: 'finetuneIterations', query: 'finetune', min: 1, max: 10_000, label: 'fine-tuning iterations' },
-} as const;
+const fieldEntries = Object.entries(numberFields) as [NumberField, (typeof numberFields)[NumberField]][];
 
 let state: ClassifyState = initialState;
 let webGpuAvailable: boolean | undefined;
@@ -56,7 +58,16 @@ function updateControls(): void {
 }
 
 const worker = new Worker(new URL('./worker.ts', import.meta.url), { type: 'module', name: 'classify' });
-worker.onmessage = (event: MessageEvent<FromWorker>) => dispatch(event.data);
+worker.onmessage = (event: MessageEvent<FromWorker>) => {
+  const message = event.data;
+  if (message.type === 'digit-predicted' || message.type === 'digit-failed') {
+    digitInFlight = false;
+    dispatch(message);
+    sendDigit();
+    return;
+  }
+  dispatch(message);
+};
 worker.onerror = (event) => {
   event.preventDefault();
   dispatch({ type: 'error', message: `the worker failed: ${event.message || 'unknown error'}`, during: 'run' });
@@ -72,25 +83,50 @@ function chosenTask(): TaskName {
 
 /** The request the controls describe, or the first thing wrong with them. */
 function readRequest(): ClassifyRequest | string {
-  const values: Record<string, number> = {};
-  for (const [key, field] of Object.entries(numberFields)) {
+  const values = {} as Record<NumberField, number>;
+  for (const [key, field] of fieldEntries) {
     const text = $<HTMLInputElement>(field.id).value.trim();
-    const value = Number(text);
-    if (!(text !== '' && Number.isInteger(value) && value >= field.min && value <= field.max)) {
-      return `${field.label} must be a whole number from ${field.min.toLocaleString('en')} to ${field.max.toLocaleString('en')}, got “${text}”`;
-    }
+    const value = parseField(key, text);
+    if (value === undefined) return fieldRangeText(key, text);
     values[key] = value;
   }
-  return {
-    type: 'start',
-    task: chosenTask(),
-    digits: values.digits,
-    hiddenSize: values.hiddenSize,
-    seed: values.seed,
-    autoencoderIterations: values.autoencoderIterations,
-    softmaxIterations: values.softmaxIterations,
-    finetuneIterations: values.finetuneIterations,
-  };
+  return { type: 'start', task: chosenTask(), ...values };
+}
+
+// ------------------------------------------------------------------ the link
+
+/** The controls as they stand (a field being typed into reads as NaN and is left out of the link). */
+function formSetup(): ClassifySetup {
+  const values = {} as Record<NumberField, number>;
+  for (const [key, field] of fieldEntries) {
+    const text = $<HTMLInputElement>(field.id).value.trim();
+    values[key] = text === '' ? NaN : Number(text);
+  }
+  return { task: chosenTask(), ...values };
+}
+
+/** Fields whose value in the opening link could not be used, still as the link left them. */
+let linkProblems: LinkProblem[] = [];
+
+const controlOf = (field: LinkProblem['field']) => (field === 'task' ? $('task-choices') : $(numberFields[field].id));
+
+function showLinkProblems(problems: LinkProblem[]): void {
+  for (const problem of linkProblems) markInvalid(controlOf(problem.field), false);
+  linkProblems = problems;
+  for (const problem of problems) markInvalid(controlOf(problem.field), true);
+  el.linkError.hidden = problems.length === 0;
+  el.linkError.textContent = problems.length > 0 ? linkProblemsText(problems) : '';
+}
+
+function onControlChanged(target: HTMLElement): void {
+  const field = target instanceof HTMLInputElement && target.name === 'task' ? 'task' : fieldEntries.find(([, f]) => f.id === target.id)?.[0];
+  if (field && linkProblems.some((p) => p.field === field)) showLinkProblems(linkProblems.filter((p) => p.field !== field));
+  replaceQuery(encodeClassifyLink(formSetup()));
+}
+
+async function copyLink(): Promise<void> {
+  replaceQuery(encodeClassifyLink(formSetup()));
+  el.copyStatus.textContent = copyLinkText(await copyText(location.href));
 }
 
 function start(): void {
@@ -101,20 +137,19 @@ function start(): void {
     el.configError.textContent = request;
     return;
   }
+  // The pad belongs to the classifier being replaced.
+  pad.clear();
+  nextDigit = undefined;
   dispatch({ type: 'requested', task: request.task });
   send(request);
 }
 
-function applyQuery(): void {
-  const query = new URLSearchParams(location.search);
-  const task = query.get('task');
-  if (task && (taskNames as readonly string[]).includes(task)) {
-    el.form.querySelector<HTMLInputElement>(`input[name="task"][value="${task}"]`)!.checked = true;
-  }
-  for (const field of Object.values(numberFields)) {
-    const value = query.get(field.query);
-    if (value !== null) $<HTMLInputElement>(field.id).value = value;
-  }
+/** The set-up of the link the page was opened with, into the controls; what it got wrong, marked. */
+function applyLink(): void {
+  const { setup, problems } = decodeClassifyLink(location.search);
+  el.form.querySelector<HTMLInputElement>(`input[name="task"][value="${setup.task}"]`)!.checked = true;
+  for (const [key, field] of fieldEntries) $<HTMLInputElement>(field.id).value = String(setup[key]);
+  showLinkProblems(problems);
 }
 
 async function checkWebGpu(): Promise<void> {
@@ -127,8 +162,40 @@ async function checkWebGpu(): Promise<void> {
   updateControls();
 }
 
+// ------------------------------------------------------------------ the drawing pad
+
+/** One drawn digit at a time goes to the worker; the newest waits here meanwhile. */
+let digitInFlight = false;
+let nextDigit: Float32Array | undefined;
+let digitIds = 0;
+
+function sendDigit(): void {
+  if (digitInFlight || !nextDigit || state.phase !== 'finished') return;
+  const pixels = nextDigit;
+  nextDigit = undefined;
+  digitInFlight = true;
+  send({ type: 'predict-digit', id: ++digitIds, pixels });
+}
+
+const pad = new DigitPad(el.pad, (ink, width, height) => {
+  const pixels = mnistDigitFromInk(ink, width, height);
+  if (pixels.every((v) => v === 0)) return;
+  nextDigit = pixels;
+  sendDigit();
+});
+
+/** For the tests: whether a drawn digit is still on its way to a prediction. */
+(window as unknown as { classifyPadBusy: () => boolean }).classifyPadBusy = () => digitInFlight || nextDigit !== undefined;
+
 function init(): void {
-  applyQuery();
+  applyLink();
+  el.form.addEventListener('input', (event) => onControlChanged(event.target as HTMLElement));
+  el.copyLink.addEventListener('click', () => void copyLink());
+  el.padClear.addEventListener('click', () => {
+    pad.clear();
+    nextDigit = undefined;
+    dispatch({ type: 'digit-cleared' });
+  });
   el.form.addEventListener('submit', (event) => {
     event.preventDefault();
     start();

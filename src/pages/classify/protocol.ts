@@ -4,6 +4,7 @@
  * reducer (./state.ts) and draws (./views.ts).
  */
 import type { StageKind, StageRecord, TaskName } from '../../classify/pipeline';
+import type { ClassifierShape } from '../../reference/classifier';
 
 /** What the controls choose; everything else is the exercises' own settings. */
 export interface ClassifyRequest {
@@ -18,7 +19,21 @@ export interface ClassifyRequest {
   seed: number;
 }
 
-export type ToWorker = ClassifyRequest | { type: 'stop' };
+/** A digit drawn on the pad, prepared as MNIST's (28 × 28, row-major, ink 1), for the trained classifier. */
+export interface PredictDigit {
+  type: 'predict-digit';
+  id: number;
+  pixels: Float32Array;
+}
+
+export type ToWorker = ClassifyRequest | { type: 'stop' } | PredictDigit;
+
+/** A first-layer feature's response to a drawn digit, and its weights as a 28 × 28 picture in [−1, 1]. */
+export interface DigitFeature {
+  unit: number;
+  activation: number;
+  picture: Float32Array;
+}
 
 export interface StagePlanView {
   name: string;
@@ -83,6 +98,18 @@ export type FromWorker =
       testCount: number;
       sample: DigitSample;
       seconds: number;
+      /** The classifier the test set was scored with, which also reads the drawn digits. */
+      classifier: { shape: ClassifierShape; theta: Float64Array };
     }
+  | {
+      type: 'digit-predicted';
+      id: number;
+      pixels: Float32Array;
+      /** p(class | digit) from the GPU classifier. */
+      probabilities: Float64Array;
+      /** The first-layer features that respond most (none for softmax on raw pixels). */
+      features?: DigitFeature[];
+    }
+  | { type: 'digit-failed'; id: number; message: string }
   | { type: 'stopped'; accuracies: Record<string, number>; seconds: number }
   | { type: 'error'; message: string; during: 'data' | 'webgpu' | 'run' };

@@ -5,7 +5,8 @@
  * facts; ./views.ts puts them into words.
  */
 import type { StageKind, TaskName } from '../../classify/pipeline';
-import type { DigitSample, FeaturePicture, FromWorker, StageSummary } from './protocol';
+import type { ClassifierShape } from '../../reference/classifier';
+import type { DigitFeature, DigitSample, FeaturePicture, FromWorker, StageSummary } from './protocol';
 
 export type Phase = 'idle' | 'loading' | 'running' | 'stopping' | 'finished' | 'stopped' | 'error';
 export type StageStatus = 'waiting' | 'running' | 'done' | 'stopped';
@@ -62,10 +63,23 @@ export interface ClassifyState {
   sample?: DigitSample;
   seconds?: number;
   error?: string;
+  /** The finished run's classifier (it reads the drawn digits). */
+  classifier?: { shape: ClassifierShape; theta: Float64Array };
+  /** The latest drawn digit and what the classifier makes of it. */
+  digit?: DigitPrediction;
+  digitError?: string;
+}
+
+export interface DigitPrediction {
+  id: number;
+  pixels: Float32Array;
+  probabilities: Float64Array;
+  predicted: number;
+  features?: DigitFeature[];
 }
 
 /** What the page itself asks for (the worker's replies are FromWorker). */
-export type PageAction = { type: 'requested'; task: TaskName } | { type: 'stop-requested' };
+export type PageAction = { type: 'requested'; task: TaskName } | { type: 'stop-requested' } | { type: 'digit-cleared' };
 
 export type Message = FromWorker | PageAction;
 
@@ -184,8 +198,21 @@ export function reduce(state: ClassifyState, message: Message): ClassifyState {
         testCount: message.testCount,
         sample: message.sample,
         seconds: message.seconds,
+        classifier: message.classifier,
         status: { kind: 'finished', seconds: message.seconds },
       };
+    case 'digit-predicted': {
+      // A reply for a run that is over (or a digit since cleared) changes nothing.
+      if (state.phase !== 'finished' || (state.digit && message.id < state.digit.id)) return state;
+      const p = message.probabilities;
+      let predicted = 0;
+      for (let c = 1; c < p.length; c++) if (p[c] > p[predicted]) predicted = c;
+      return { ...state, digitError: undefined, digit: { id: message.id, pixels: message.pixels, probabilities: p, predicted, features: message.features } };
+    }
+    case 'digit-failed':
+      return state.phase === 'finished' ? { ...state, digitError: message.message } : state;
+    case 'digit-cleared':
+      return state.digit || state.digitError ? { ...state, digit: undefined, digitError: undefined } : state;
     case 'stopped':
       return {
         ...state,

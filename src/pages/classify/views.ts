@@ -6,7 +6,8 @@
 import { drawNetwork } from '../../display/canvas';
 import { formatNumber, LogLineChart } from '../common/charts';
 import { integerScale } from '../common/draw';
-import type { DigitSample } from './protocol';
+import { numberFields, type LinkProblem, type NumberField } from './link';
+import type { DigitFeature, DigitSample } from './protocol';
 import { accuracyNames, type ClassifyState, type LayerFeatures, type StageState, type StageStatus, type Status } from './state';
 
 const $ = <T extends HTMLElement = HTMLElement>(id: string) => document.getElementById(id) as T;
@@ -73,6 +74,15 @@ export class ClassifyViews {
     confusionMeta: $('confusion-meta'),
     digitGrid: $('digit-grid'),
     digitsMeta: $('digits-meta'),
+    padCard: $('pad-card'),
+    padMeta: $('pad-meta'),
+    padInput: $<HTMLCanvasElement>('pad-input'),
+    padPredicted: $('pad-predicted'),
+    padNote: $('pad-note'),
+    padProbabilities: $('pad-probabilities'),
+    padError: $('pad-error'),
+    padFeaturesTitle: $('pad-features-title'),
+    padFeatures: $('pad-features'),
   };
   private stageCards: StageCard[] = [];
   private featureCards: FeatureCard[] = [];
@@ -92,6 +102,51 @@ export class ClassifyViews {
     if (state.accuracies !== last?.accuracies || state.task !== last?.task || state.numClasses !== last?.numClasses) this.renderAccuracies(state);
     if (state.confusion !== last?.confusion) this.renderConfusion(state);
     if (state.sample !== last?.sample) this.renderDigits(state.sample);
+    if (state.classifier !== last?.classifier || state.phase !== last?.phase) this.renderPad(state);
+    if (state.digit !== last?.digit || state.digitError !== last?.digitError) this.renderDigit(state);
+  }
+
+  /** The pad is offered once a classifier is trained, and goes with it when a new run starts. */
+  private renderPad(state: ClassifyState): void {
+    const el = this.el;
+    el.padCard.hidden = !(state.phase === 'finished' && state.classifier);
+    if (el.padCard.hidden) return;
+    el.padMeta.textContent = padClassifierText(state);
+    el.padFeaturesTitle.textContent = state.task === 'softmax' ? '' : 'First-layer features that respond most';
+  }
+
+  private renderDigit(state: ClassifyState): void {
+    const el = this.el;
+    const digit = state.digit;
+    el.padError.hidden = !state.digitError;
+    el.padError.textContent = state.digitError ? `The drawn digit could not be classified: ${state.digitError}` : '';
+    const ctx = el.padInput.getContext('2d')!;
+    ctx.fillStyle = '#fff';
+    ctx.fillRect(0, 0, el.padInput.width, el.padInput.height);
+    if (!digit) {
+      el.padPredicted.textContent = '';
+      el.padNote.textContent = 'Draw a digit on the pad: it is scaled and centred as MNIST’s digits were, then classified on the GPU.';
+      el.padProbabilities.replaceChildren();
+      el.padFeatures.replaceChildren(...(state.task === 'softmax' ? [h('p', { className: 'hint', text: noFeaturesText })] : []));
+      return;
+    }
+    drawGray(el.padInput, digit.pixels, 28, (v) => 1 - v);
+    el.padPredicted.textContent = String(digit.predicted);
+    el.padPredicted.dataset.predicted = String(digit.predicted);
+    el.padNote.textContent = `p = ${percent(digit.probabilities[digit.predicted])}; the 28×28 digit the classifier reads is on the left`;
+    el.padProbabilities.replaceChildren(
+      ...Array.from(digit.probabilities, (p, c) => {
+        const item = h('li', { className: c === digit.predicted ? 'top' : '' }, h('span', { text: String(c) }), h('span', { className: 'bar' }), h('span', { className: 'value', text: percent(p) }));
+        (item.children[1] as HTMLElement).style.width = `${(100 * p).toFixed(1)}%`;
+        item.dataset.value = String(p);
+        return item;
+      }),
+    );
+    if (!digit.features) {
+      el.padFeatures.replaceChildren(h('p', { className: 'hint', text: noFeaturesText }));
+      return;
+    }
+    el.padFeatures.replaceChildren(...digit.features.map(featureFigure));
   }
 
   private renderStatus(state: ClassifyState): void {
@@ -326,4 +381,68 @@ export function statusText(status: Status): string {
     case 'failed':
       return status.during === 'data' ? 'The digits could not be loaded' : status.during === 'webgpu' ? 'WebGPU could not be set up' : 'The run failed';
   }
+}
+
+// ------------------------------------------------------------------ the link and the form
+
+const fieldLabels: Record<NumberField, string> = {
+  digits: 'digits used',
+  hiddenSize: 'hidden units',
+  seed: 'seed',
+  autoencoderIterations: 'autoencoder iterations',
+  softmaxIterations: 'softmax iterations',
+  finetuneIterations: 'fine-tuning iterations',
+};
+
+/** Why a number field's text cannot be used. */
+export function fieldRangeText(field: NumberField, text: string): string {
+  const { min, max } = numberFields[field];
+  return `${fieldLabels[field]} must be a whole number from ${min.toLocaleString('en')} to ${max.toLocaleString('en')}, got “${text}”`;
+}
+
+/** What the link got wrong, field by field; the marked fields hold their defaults instead. */
+export function linkProblemsText(problems: readonly LinkProblem[]): string {
+  const items = problems.map((p) => (p.field === 'task' ? `task “${p.value}” is not one of softmax, stl, stacked` : fieldRangeText(p.field, p.value)));
+  const plural = problems.length > 1;
+  return `This link had ${plural ? 'values' : 'a value'} that cannot be used; the default${plural ? 's are' : ' is'} in ${plural ? 'their places' : 'its place'}, marked: ${items.join('; ')}.`;
+}
+
+/** After Copy link: where the link is. */
+export function copyLinkText(copied: boolean): string {
+  return copied ? 'Link copied: it opens this page with these settings.' : 'The browser did not allow copying: the address bar holds the same link.';
+}
+
+// ------------------------------------------------------------------ the drawing pad
+
+const noFeaturesText = 'Softmax regression reads the raw pixels: it has no features to show.';
+
+/** Which classifier reads the drawn digits. */
+export function padClassifierText(state: Pick<ClassifyState, 'task' | 'classifier'>): string {
+  const shape = state.classifier?.shape;
+  if (!shape) return '';
+  const sizes = [shape.inputSize, ...shape.hiddenSizes, shape.numClasses].join('-');
+  const which = state.task === 'stacked' ? 'the fine-tuned stacked network' : state.task === 'stl' ? 'the softmax on raw pixels (digits 0–4)' : 'the softmax on raw pixels';
+  return `read by ${which}, ${sizes}, on the GPU`;
+}
+
+/** A values-in-[0, 1] picture (after `tone`) drawn gray on a side × side canvas. */
+function drawGray(canvas: HTMLCanvasElement, values: ArrayLike<number>, side: number, tone: (v: number) => number): void {
+  canvas.width = canvas.height = side;
+  const ctx = canvas.getContext('2d')!;
+  const image = ctx.createImageData(side, side);
+  for (let i = 0; i < side * side; i++) {
+    const g = Math.round(Math.min(1, Math.max(0, tone(values[i]))) * 255);
+    image.data[4 * i] = image.data[4 * i + 1] = image.data[4 * i + 2] = g;
+    image.data[4 * i + 3] = 255;
+  }
+  ctx.putImageData(image, 0, 0);
+}
+
+function featureFigure(feature: DigitFeature): HTMLElement {
+  const canvas = h('canvas');
+  // Weights in [−1, 1] as gray around the middle, as display_network draws them.
+  drawGray(canvas, feature.picture, 28, (v) => (v + 1) / 2);
+  const figure = h('figure', { className: 'pad-feature' }, canvas, h('figcaption', { text: `unit ${feature.unit + 1} · ${feature.activation.toFixed(2)}` }));
+  figure.dataset.unit = String(feature.unit);
+  return figure;
 }

@@ -4,17 +4,20 @@
  * pictures of the autoencoder being trained (about once a second), each stage's record and the
  * result. Nothing here touches the DOM.
  */
+import type { ClassifyCompute } from '../../classify/compute';
 import { gpuCompute } from '../../classify/gpu-compute';
 import { embeddedTaskData } from '../../classify/data';
 import { defaultSettings, runClassification, stagesOf, type ClassifySettings, type StageProgress, type StageRecord } from '../../classify/pipeline';
 import { DataError, messageOf } from '../../data/errors';
 import { adapterLabel } from '../../gpu/adapter';
 import type { GpuContext } from '../../gpu/device';
+import { classifierLayout, type ClassifierShape } from '../../reference/classifier';
 import type { Shape } from '../../reference/params';
 import { loadMnistDigits } from '../common/browser-data';
 import { adapterOf, createGpuContext, GpuUnavailableError } from '../common/gpu-modules';
 import { layerFeatures } from '../../classify/pictures';
-import type { ClassifyRequest, DigitSample, FromWorker, ToWorker } from './protocol';
+import { strongestFeatures } from './digit-pad';
+import type { ClassifyRequest, DigitFeature, DigitSample, FromWorker, PredictDigit, ToWorker } from './protocol';
 
 /** Progress messages at most this often (ms), besides each stage's first and last. */
 const PROGRESS_INTERVAL = 100;
@@ -22,6 +25,28 @@ const PROGRESS_INTERVAL = 100;
 const FEATURES_INTERVAL = 1000;
 /** Test digits shown with their predictions. */
 const SAMPLE_COUNT = 100;
+/** First-layer features shown for a drawn digit. */
+const FEATURE_COUNT = 6;
+
+interface FirstLayer {
+  theta: Float64Array;
+  layer: { W: number; b: number; inputs: number; outputs: number };
+}
+
+/**
+ * The finished run's classifier, kept on its GPU device so that drawn digits go through the
+ * same GpuClassifier evaluation as the test set; released when the next run starts.
+ */
+let trained: { ctx: GpuContext; compute: ClassifyCompute; classifier: { shape: ClassifierShape; theta: Float64Array }; firstLayer?: FirstLayer } | undefined;
+
+function releaseTrained(): void {
+  trained?.compute.destroy();
+  trained?.ctx.destroy();
+  trained = undefined;
+}
+
+/** Drawn digits, one at a time in the order they came. */
+let predicting: Promise<void> = Promise.resolve();
 
 function post(message: FromWorker, transfer: Transferable[] = []): void {
   self.postMessage(message, { transfer });
@@ -35,10 +60,15 @@ self.onmessage = (event: MessageEvent<ToWorker>) => {
     controller?.abort();
     return;
   }
+  if (message.type === 'predict-digit') {
+    predicting = predicting.then(() => predictDigit(message));
+    return;
+  }
   if (controller) {
     post({ type: 'error', message: 'a run is already in progress', during: 'run' });
     return;
   }
+  releaseTrained();
   controller = new AbortController();
   void run(message, controller.signal).finally(() => (controller = undefined));
 };
@@ -121,6 +151,9 @@ async function run(request: ClassifyRequest, signal: AbortSignal): Promise<void>
 
   try {
     const result = await runClassification(compute, data, settings, { signal, onProgress, onStageDone });
+    if (!result.cancelled) {
+      trained = { ctx, compute, classifier: result.classifier, firstLayer: firstLayerOf(request.task, result.classifier, result.autoencoders) };
+    }
     if (result.cancelled) {
       post({ type: 'stopped', accuracies: result.accuracies, seconds: result.seconds });
       return;
@@ -142,13 +175,55 @@ async function run(request: ClassifyRequest, signal: AbortSignal): Promise<void>
         testCount: data.test.examples,
         sample,
         seconds: result.seconds,
+        classifier: { shape: result.classifier.shape, theta: result.classifier.theta.slice() },
       },
       [sample.pixels.buffer],
     );
   } catch (error) {
     post({ type: 'error', message: messageOf(error), during: 'run' });
   } finally {
-    compute.destroy();
-    ctx.destroy();
+    if (trained?.ctx !== ctx) {
+      compute.destroy();
+      ctx.destroy();
+    }
+  }
+}
+
+/**
+ * The first layer of features a drawn digit meets: the fine-tuned network's own (stacked), the
+ * autoencoder's (self-taught learning, whose last classifier reads raw pixels beside it), none
+ * for softmax on raw pixels.
+ */
+function firstLayerOf(task: ClassifyRequest['task'], classifier: { shape: ClassifierShape; theta: Float64Array }, autoencoders: { theta: Float64Array; shape: Shape }[]): FirstLayer | undefined {
+  if (classifier.shape.hiddenSizes.length > 0) return { theta: classifier.theta, layer: classifierLayout(classifier.shape).layers[0] };
+  const ae = autoencoders[0];
+  if (task === 'stl' && ae) {
+    const { visibleSize: v, hiddenSize: h } = ae.shape;
+    // θ = [W1(:); W2(:); b1; b2]; W1's block read row-major is visible × hidden.
+    return { theta: ae.theta, layer: { W: 0, b: 2 * h * v, inputs: v, outputs: h } };
+  }
+  return undefined;
+}
+
+/** Unit j's incoming weights as a picture, scaled into [−1, 1]. */
+function featurePicture({ theta, layer }: FirstLayer, unit: number): Float32Array {
+  const picture = new Float32Array(layer.inputs);
+  let max = 0;
+  for (let i = 0; i < layer.inputs; i++) max = Math.max(max, Math.abs((picture[i] = theta[layer.W + i * layer.outputs + unit])));
+  if (max > 0) for (let i = 0; i < picture.length; i++) picture[i] /= max;
+  return picture;
+}
+
+async function predictDigit({ id, pixels }: PredictDigit): Promise<void> {
+  const model = trained;
+  if (!model) return;
+  try {
+    const { shape, theta } = model.classifier;
+    const probabilities = await model.compute.probabilities(shape, theta, { data: pixels, examples: 1, visibleSize: pixels.length });
+    const first = model.firstLayer;
+    const features: DigitFeature[] | undefined = first && strongestFeatures(first.theta, first.layer, pixels, FEATURE_COUNT).map((f) => ({ ...f, picture: featurePicture(first, f.unit) }));
+    post({ type: 'digit-predicted', id, pixels, probabilities, features });
+  } catch (error) {
+    post({ type: 'digit-failed', id, message: messageOf(error) });
   }
 }

@@ -11,7 +11,9 @@ import type { AdapterSummary } from '../../gpu/adapter';
 import { isBuiltInData, presets, type PresetName, type TrainConfig } from '../../train/config';
 import type { UserFile } from '../../train/data';
 import { chartTimings } from '../common/charts';
+import { copyText, replaceQuery } from '../common/link';
 import { probeWebGpu, showWebGpuStatus } from '../common/webgpu';
+import { decodeTrainerLink, encodeTrainerLink, passthroughParams } from './link';
 import type { DeviceChoice, ExportKind, FromWorker, ToWorker } from './protocol';
 import {
   dataChoice,
@@ -19,7 +21,6 @@ import {
   markPreset,
   matchingPreset,
   readForm,
-  settingsFromUrl,
   updateFieldVisibility,
   writeForm,
   type DataChoice,
@@ -49,10 +50,11 @@ const el = {
   pause: $<HTMLButtonElement>('pause'),
   resume: $<HTMLButtonElement>('resume'),
   stop: $<HTMLButtonElement>('stop'),
+  copyLink: $<HTMLButtonElement>('copy-link'),
   exports: { png: $<HTMLButtonElement>('export-png'), json: $<HTMLButtonElement>('export-json'), mat: $<HTMLButtonElement>('export-mat') },
 };
 
-const url = settingsFromUrl(location.search);
+const url = decodeTrainerLink(location.search);
 let state: TrainerState = initialState;
 /** Which preset the form holds (or 'custom'): the settings form's own state. */
 let preset: TrainConfig['preset'] = url.config.preset;
@@ -235,6 +237,7 @@ async function resumeSaved(): Promise<void> {
   preset = saved.config.preset;
   writeForm(saved.config, formDataFor(saved.config));
   el.device.value = saved.device === 'gpu' && state.webgpu?.available !== false ? 'gpu' : 'cpu';
+  syncLink();
   let files: UserFile[] | undefined;
   if (formDataFor(saved.config) === 'file') {
     files = await loadFiles().catch(() => undefined);
@@ -323,6 +326,7 @@ async function takeFiles(list: FileList | File[]): Promise<void> {
   preset = 'custom';
   markPreset(preset);
   updateFieldVisibility();
+  syncLink();
   dispatch({ type: 'files-chosen', names: [...list].map((f) => f.name) });
   let files: UserFile[];
   try {
@@ -435,6 +439,24 @@ try {
   // Long tasks are not reported in every browser.
 }
 
+// ------------------------------------------------------------------ the link
+
+/** The address bar as a link to the form's set-up (and the run options the page was opened with). */
+function syncLink(): void {
+  const query = encodeTrainerLink({ config: readForm(preset, fileNames()), data: dataChoice(), device: el.device.value === 'cpu' ? 'cpu' : 'gpu' });
+  const opened = new URLSearchParams(location.search);
+  for (const name of passthroughParams) {
+    const value = opened.get(name);
+    if (value !== null) query.set(name, value);
+  }
+  replaceQuery(query);
+}
+
+async function copyLink(): Promise<void> {
+  syncLink();
+  views.showCopied(await copyText(location.href));
+}
+
 // ------------------------------------------------------------------ wiring
 
 function onSettingsChanged(): void {
@@ -443,6 +465,7 @@ function onSettingsChanged(): void {
   preset = matchingPreset(config) ?? 'custom';
   markPreset(preset);
   updateDeviceHint();
+  syncLink();
 }
 
 function applyPreset(name: PresetName): void {
@@ -461,6 +484,8 @@ function applyPreset(name: PresetName): void {
   preset = name;
   dispatch({ type: 'error-dismissed' });
   updateDeviceHint();
+  views.settingChanged('presets');
+  syncLink();
 }
 
 function init(): void {
@@ -474,17 +499,25 @@ function init(): void {
     startFromForm();
   });
   el.form.addEventListener('input', (event) => {
-    if ((event.target as HTMLElement).id === 'file-input') return;
-    if ((event.target as HTMLElement).id === 'iterations' && state.phase === 'paused') return;
+    const id = (event.target as HTMLElement).id;
+    if (id === 'file-input') return;
+    if (id === 'iterations' && state.phase === 'paused') return;
+    if (id) views.settingChanged(id);
     onSettingsChanged();
   });
   for (const radio of document.querySelectorAll<HTMLInputElement>('input[name="data"]')) {
     radio.addEventListener('change', () => {
       dispatch({ type: 'data-choice-changed', choice: radio.value as DataChoice });
+      views.settingChanged('data-choices');
       onSettingsChanged();
     });
   }
-  el.device.addEventListener('change', updateDeviceHint);
+  el.device.addEventListener('change', () => {
+    views.settingChanged('device');
+    updateDeviceHint();
+    syncLink();
+  });
+  el.copyLink.addEventListener('click', () => void copyLink());
   // Rescaling changes what the files hold: the worker reads them again.
   el.normalize.addEventListener('change', () => {
     const files = state.data.files;
@@ -516,6 +549,7 @@ function init(): void {
   });
 
   views.render(state);
+  views.showLinkProblems(url.problems);
   void Promise.all([checkWebGpu(), offerSavedRun()]).then(() => {
     if (url.autostart && state.phase === 'idle') startFromForm();
   });

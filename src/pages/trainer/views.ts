@@ -9,6 +9,8 @@ import { describeUnits } from '../../analysis/units';
 import { drawNetwork } from '../../display/canvas';
 import { chartTimings, formatNumber, LogLineChart, TargetBarChart } from '../common/charts';
 import { drawPairs, integerScale } from '../common/draw';
+import { markInvalid } from '../common/link';
+import type { LinkProblem } from './link';
 import { updateFieldVisibility } from './settings';
 import type { RunSummary } from './protocol';
 import { busy, type DataInfo, type FailedStep, type Offer, type Phase, type Problem, type RunNote, type RunState, type TrainerState } from './state';
@@ -72,6 +74,8 @@ export class TrainerViews {
     recon: $<HTMLCanvasElement>('recon'),
     reconMeta: $('recon-meta'),
     footnote: $('footnote'),
+    linkError: $('link-error'),
+    copyStatus: $('copy-link-status'),
     exports: [$<HTMLButtonElement>('export-png'), $<HTMLButtonElement>('export-json'), $<HTMLButtonElement>('export-mat')],
   };
   private readonly costChart = new LogLineChart(this.el.costChart, series, { xLabel: 'iteration', empty: 'the cost appears here while training' });
@@ -80,6 +84,8 @@ export class TrainerViews {
     empty: 'ρ̂ appears here while training',
   });
   private last: TrainerState | undefined;
+  /** The link's values that could not be used and are still as the link left them. */
+  private linkProblems: LinkProblem[] = [];
   private statusText = '';
   private legendText = '';
 
@@ -109,6 +115,24 @@ export class TrainerViews {
     this.renderStatusLine(state);
     if (!run) return;
     if (newRun || run !== lastRun) this.renderRun(run, newRun ? undefined : lastRun);
+  }
+
+  /** Marks each field whose value in the link could not be used, and says why under the heading. */
+  showLinkProblems(problems: readonly LinkProblem[]): void {
+    for (const problem of this.linkProblems) markInvalid(document.getElementById(linkFieldIds[problem.field]), false);
+    this.linkProblems = [...problems];
+    for (const problem of problems) markInvalid(document.getElementById(linkFieldIds[problem.field]), true);
+    show(this.el.linkError, problems.length > 0 ? linkProblemsText(problems) : undefined);
+  }
+
+  /** The person changed a control (by its id): a mark from the link on it is no longer true. */
+  settingChanged(id: string): void {
+    const left = this.linkProblems.filter((p) => linkFieldIds[p.field] !== id && !(id.startsWith('preset') && p.field === 'preset'));
+    if (left.length !== this.linkProblems.length) this.showLinkProblems(left);
+  }
+
+  showCopied(copied: boolean): void {
+    this.el.copyStatus.textContent = copyLinkText(copied);
   }
 
   /** The main thread's own work while training (measured by main.ts). */
@@ -278,6 +302,62 @@ function show(target: HTMLElement, message: string | undefined): void {
 }
 
 // ------------------------------------------------------------------ words
+
+/** The control that shows each field a link can set. */
+const linkFieldIds: Record<LinkProblem['field'], string> = {
+  hiddenSize: 'hiddenSize',
+  seed: 'seed',
+  patchSize: 'patchSize',
+  patches: 'patches',
+  sparsityParam: 'sparsityParam',
+  beta: 'beta',
+  lambda: 'lambda',
+  iterations: 'iterations',
+  learningRate: 'learningRate',
+  momentum: 'momentum',
+  batchSize: 'batchSize',
+  preset: 'presets',
+  data: 'data-choices',
+  device: 'device',
+  optimizer: 'optimizer',
+  output: 'output',
+};
+
+const linkFieldLabels: Record<LinkProblem['field'], string> = {
+  hiddenSize: 'Hidden units',
+  seed: 'Seed',
+  patchSize: 'Patch size',
+  patches: 'Patches',
+  sparsityParam: 'Sparsity ρ',
+  beta: 'Sparsity weight β',
+  lambda: 'Weight decay λ',
+  iterations: 'Iterations',
+  learningRate: 'Learning rate',
+  momentum: 'Momentum',
+  batchSize: 'Batch size',
+  preset: 'Preset',
+  data: 'Data',
+  device: 'Train on',
+  optimizer: 'Method',
+  output: 'Output layer',
+};
+
+const choiceFields = new Set<LinkProblem['field']>(['preset', 'data', 'device', 'optimizer', 'output']);
+
+/** What the link got wrong, field by field; the marked fields hold their defaults instead. */
+export function linkProblemsText(problems: readonly LinkProblem[]): string {
+  const items = problems.map((p) => {
+    const why = p.reason ?? (choiceFields.has(p.field) ? 'not one of the choices' : 'not a number');
+    return `${linkFieldLabels[p.field]} “${p.value}” (${why})`;
+  });
+  const plural = problems.length > 1;
+  return `This link had ${plural ? 'values' : 'a value'} that cannot be used; the default${plural ? 's are' : ' is'} in ${plural ? 'their places' : 'its place'}, marked: ${items.join('; ')}.`;
+}
+
+/** After Copy link: where the link is. */
+export function copyLinkText(copied: boolean): string {
+  return copied ? 'Link copied: it opens this page with these settings.' : 'The browser did not allow copying: the address bar holds the same link.';
+}
 
 export function formatSeconds(seconds: number): string {
   if (!Number.isFinite(seconds)) return '–';

@@ -1,0 +1,58 @@
+/**
+ * The classification page's set-up ↔ link codec (src/pages/classify/link.ts): every field
+ * survives the round trip, and unusable values give the defaults and the list of bad fields.
+ */
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { decodeClassifyLink, defaultSetup, encodeClassifyLink, numberFields, parseField } from '../../src/pages/classify/link';
+
+describe('classification link', () => {
+  it('every field round-trips for any set-up in range (property)', () => {
+    const field = (name: keyof typeof numberFields) => fc.integer({ min: numberFields[name].min, max: numberFields[name].max });
+    const setups = fc.record({
+      task: fc.constantFrom('softmax', 'stl', 'stacked' as const),
+      digits: field('digits'),
+      hiddenSize: field('hiddenSize'),
+      seed: field('seed'),
+      autoencoderIterations: field('autoencoderIterations'),
+      softmaxIterations: field('softmaxIterations'),
+      finetuneIterations: field('finetuneIterations'),
+    });
+    fc.assert(
+      fc.property(setups, (setup) => {
+        expect(decodeClassifyLink(`?${encodeClassifyLink(setup)}`)).toEqual({ setup, problems: [] });
+      }),
+      { numRuns: 300 },
+    );
+  });
+
+  it('the names in a link, and no link at all', () => {
+    const setup = { task: 'stl' as const, digits: 1000, hiddenSize: 36, seed: -3, autoencoderIterations: 20, softmaxIterations: 50, finetuneIterations: 7 };
+    expect(encodeClassifyLink(setup).toString()).toBe('task=stl&digits=1000&hidden=36&seed=-3&ae=20&softmax=50&finetune=7');
+    expect(decodeClassifyLink('')).toEqual({ setup: defaultSetup, problems: [] });
+    expect(decodeClassifyLink('?digits=1000&softmax=30').setup).toEqual({ ...defaultSetup, digits: 1000, softmaxIterations: 30 });
+  });
+
+  it('bad and out-of-range values: the defaults in their place, each listed with its text', () => {
+    const { setup, problems } = decodeClassifyLink('?task=svm&digits=50&hidden=abc&seed=1.5&ae=0&softmax=&finetune=10001');
+    expect(setup).toEqual(defaultSetup);
+    expect(problems).toEqual([
+      { field: 'task', value: 'svm' },
+      { field: 'digits', value: '50' },
+      { field: 'hiddenSize', value: 'abc' },
+      { field: 'seed', value: '1.5' },
+      { field: 'autoencoderIterations', value: '0' },
+      { field: 'softmaxIterations', value: '' },
+      { field: 'finetuneIterations', value: '10001' },
+    ]);
+  });
+
+  it('the range check the form uses too', () => {
+    expect(parseField('digits', '100')).toBe(100);
+    expect(parseField('digits', '10000')).toBe(10_000);
+    expect(parseField('digits', '99')).toBeUndefined();
+    expect(parseField('hiddenSize', ' 25 ')).toBe(25);
+    expect(parseField('hiddenSize', '1e3')).toBe(1000);
+    expect(parseField('seed', 'Infinity')).toBeUndefined();
+  });
+});
