@@ -414,9 +414,10 @@ test('linear decoder preset: one click, a short run on color patches draws color
   await setField(page, 'hiddenSize', 49);
   await setField(page, 'iterations', 4);
   await page.click('#start');
-  // The cost is not checked: the GPU model's output layer is not this branch's to change.
   const done = await waitForTrainer(page, "t.state === 'finished'");
   expect(done.iteration).toBe(4);
+  expect(done.device).toMatch(/^webgpu/);
+  expect(done.cost, 'the GPU trains the linear output').toBeLessThan(done.initialCost);
   expect(done.featuresDrawn).toBeGreaterThanOrEqual(1);
 
   const colored = await page.evaluate(() => {
