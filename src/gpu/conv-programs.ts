@@ -1,0 +1,66 @@
+/**
+ * The convolution and pooling kernels (cnnConvolve, cnnPool) as program objects; their float64
+ * twins are src/reference/conv.ts, their checks ./conv-checks.ts.
+ */
+import convolveSource from '../../shaders/convolve.wgsl?raw';
+import meanPoolSource from '../../shaders/mean_pool.wgsl?raw';
+import { convolvedDim, pooledDim, type ConvShape } from '../reference/conv';
+import type { ShaderSource } from './pipelines';
+import { grid1d, namedUniforms, USES, type KernelProgram } from './programs';
+
+export const CONV_SHADERS = {
+  convolve: { file: 'shaders/convolve.wgsl', code: convolveSource },
+  meanPool: { file: 'shaders/mean_pool.wgsl', code: meanPoolSource },
+} as const satisfies Record<string, ShaderSource>;
+
+const WG = 64;
+
+/** σ(W′·x + b′) of F features over n images. Bindings: images, weights, bias (f32), out (f32). */
+export function convolveProgram(shape: ConvShape): KernelProgram {
+  const cd = convolvedDim(shape);
+  const { dispatch, gridWidth } = grid1d(shape.images * shape.features * cd * cd, WG);
+  return {
+    name: 'convolve features',
+    shader: CONV_SHADERS.convolve,
+    entryPoint: 'main',
+    constants: { WG },
+    ...USES({ images: 'read-only-storage', weights: 'read-only-storage', bias: 'read-only-storage', out: 'storage' }),
+    workgroupSize: [WG, 1, 1],
+    dispatch,
+    ...namedUniforms([
+      ['images', 'u32', shape.images],
+      ['channels', 'u32', shape.channels],
+      ['imageDim', 'u32', shape.imageDim],
+      ['features', 'u32', shape.features],
+      ['patchDim', 'u32', shape.patchDim],
+      ['convDim', 'u32', cd],
+      ['gridWidth', 'u32', gridWidth],
+    ]),
+    chainLength: shape.channels * shape.patchDim * shape.patchDim + 1,
+  };
+}
+
+/** Mean pooling of `maps` convolved maps. Bindings: convolved, pooled (f32). */
+export function meanPoolProgram(spec: { maps: number; convDim: number; poolDim: number }): KernelProgram {
+  const pd = pooledDim(spec.convDim, spec.poolDim);
+  const { dispatch, gridWidth } = grid1d(spec.maps * pd * pd, WG);
+  return {
+    name: 'mean pool',
+    shader: CONV_SHADERS.meanPool,
+    entryPoint: 'main',
+    constants: { WG },
+    ...USES({ convolved: 'read-only-storage', pooled: 'storage' }),
+    workgroupSize: [WG, 1, 1],
+    dispatch,
+    ...namedUniforms([
+      ['maps', 'u32', spec.maps],
+      ['convDim', 'u32', spec.convDim],
+      ['poolDim', 'u32', spec.poolDim],
+      ['pooledDim', 'u32', pd],
+      ['gridWidth', 'u32', gridWidth],
+      ['scale', 'f32', 1 / (spec.poolDim * spec.poolDim)],
+    ]),
+    // poolDim² − 1 additions after the first value, the product by the scale, and the scale's own rounding.
+    chainLength: spec.poolDim * spec.poolDim + 1,
+  };
+}
