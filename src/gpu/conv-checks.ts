@@ -6,7 +6,9 @@
 import { convolvedDim, convolvePreactivations, foldWhitening, meanPool, pooledDim, type ConvShape } from '../reference/conv';
 import { Random } from '../random';
 import { compareElementwise, type CheckResult } from './comparison';
-import { convolveProgram, meanPoolProgram } from './conv-programs';
+import { chooseKernelConfig } from './adapter';
+import { convolveProgram, im2colProgram, meanPoolProgram } from './conv-programs';
+import { matmulProgram, roundUp4, type KernelProgram } from './programs';
 import type { GpuContext } from './device';
 import { createStorageBuffer, readF32, runPrograms, uploadF32 } from './runtime';
 import { roundoffBound, sigmoidBound } from './tolerance';
@@ -100,5 +102,116 @@ export async function checkMeanPool(ctx: GpuContext, spec: { maps: number; convD
   } finally {
     convolved.destroy();
     out.destroy();
+  }
+}
+
+/**
+ * The convolution the other way: im2col, then σ(cols·W′ᵀ + b′) with the matmul's NN bias + sigmoid
+ * epilogue, giving (n·convDim²) × F (position-major, where the direct kernel is feature-major).
+ */
+export function convolutionAsMatmul(ctx: GpuContext, shape: ConvShape) {
+  const config = chooseKernelConfig(ctx.adapterInfo);
+  const im2col = im2colProgram(shape);
+  const F4 = roundUp4(shape.features);
+  const product = matmulProgram(
+    { M: im2col.rows, N: F4, K: im2col.ld, transA: false, transB: false, activation: 'sigmoid', biasOffset: 0, nValid: shape.features },
+    config.matmul,
+    config.subgroupSize,
+    config.tiling,
+  );
+  return { im2col, product, F4 };
+}
+
+/** W′ (F × v) as the matmul's B: W′ᵀ, ld × F4, zero-padded. */
+function weightsAsB(weights: Float32Array, features: number, v: number, ld: number, F4: number): Float32Array {
+  const b = new Float32Array(ld * F4);
+  for (let f = 0; f < features; f++) for (let k = 0; k < v; k++) b[k * F4 + f] = weights[f * v + k];
+  return b;
+}
+
+export async function checkConvolutionAsMatmul(ctx: GpuContext, spec: ConvCheck): Promise<CheckResult> {
+  const shape: ConvShape = spec;
+  const { images, weights, bias } = makeConvFixture(spec);
+  const { im2col, product, F4 } = convolutionAsMatmul(ctx, shape);
+  const v = spec.channels * spec.patchDim * spec.patchDim;
+  const device = ctx.device;
+  const buffers = {
+    images: uploadF32(device, images, 'images'),
+    cols: createStorageBuffer(device, im2col.rows * im2col.ld * 4, 'im2col'),
+    b: uploadF32(device, weightsAsB(weights, spec.features, v, im2col.ld, F4), 'W′ᵀ'),
+    bias: uploadF32(device, bias, 'b′'),
+    c: createStorageBuffer(device, im2col.rows * F4 * 4, 'convolved (position-major)'),
+  };
+  try {
+    await runPrograms(ctx, [
+      { program: im2col, buffers: { images: buffers.images, cols: buffers.cols } },
+      { program: product, buffers: { a: buffers.cols, b: buffers.b, c: buffers.c, bias: buffers.bias } },
+    ]);
+    const out = await readF32(ctx, buffers.c, 0, im2col.rows * F4);
+    const z = convolvePreactivations(images, weights, bias, shape);
+    const zAbs = convolvePreactivations(images, weights, bias, shape, true);
+    const area = im2col.rows / spec.images;
+    // Both layouts side by side: entry (i, pos, f) of the product against (i, f, pos) of the twin; the padding must be 0.
+    const gpu = new Float64Array(im2col.rows * F4);
+    const expected = new Float64Array(im2col.rows * F4);
+    const bounds = new Float64Array(im2col.rows * F4);
+    for (let row = 0; row < im2col.rows; row++) {
+      const [i, pos] = [Math.floor(row / area), row % area];
+      for (let f = 0; f < F4; f++) {
+        const at = row * F4 + f;
+        gpu[at] = out[at];
+        if (f >= spec.features) continue;
+        const k = (i * spec.features + f) * area + pos;
+        expected[at] = 1 / (1 + Math.exp(-z[k]));
+        // The bias is the epilogue's one added rounding, as checkMatmul counts it.
+        bounds[at] = sigmoidBound(z[k], roundoffBound(product.chainLength, 1, zAbs[k]));
+      }
+    }
+    return compareElementwise('convolve features as im2col + matmul (σ epilogue)', { ...shape, variant: product.name }, gpu, expected, bounds);
+  } finally {
+    for (const buffer of Object.values(buffers)) buffer.destroy();
+  }
+}
+
+/**
+ * Median milliseconds of one submission of each way of convolving (direct kernel; im2col +
+ * matmul), waited for, after a warm-up; the inputs as the checks make them.
+ */
+export async function timeConvolutions(ctx: GpuContext, shape: ConvShape, reps = 5): Promise<{ directMs: number; im2colMatmulMs: number }> {
+  const spec = { ...shape, poolDim: 1 };
+  const { images, weights, bias } = makeConvFixture(spec);
+  const direct = convolveProgram(shape);
+  const { im2col, product, F4 } = convolutionAsMatmul(ctx, shape);
+  const v = shape.channels * shape.patchDim * shape.patchDim;
+  const cd = im2col.rows / shape.images;
+  const device = ctx.device;
+  const buffers = {
+    images: uploadF32(device, images, 'images'),
+    weights: uploadF32(device, weights, 'W′'),
+    bias: uploadF32(device, bias, 'b′'),
+    out: createStorageBuffer(device, shape.images * shape.features * cd * 4, 'convolved'),
+    cols: createStorageBuffer(device, im2col.rows * im2col.ld * 4, 'im2col'),
+    b: uploadF32(device, weightsAsB(weights, shape.features, v, im2col.ld, F4), 'W′ᵀ'),
+    c: createStorageBuffer(device, im2col.rows * F4 * 4, 'convolved (position-major)'),
+  };
+  const median = async (runs: ReadonlyArray<{ program: KernelProgram; buffers: Record<string, GPUBuffer> }>) => {
+    await runPrograms(ctx, runs); // warm-up: pipelines compiled, buffers touched
+    const times: number[] = [];
+    for (let r = 0; r < reps; r++) {
+      const start = performance.now();
+      await runPrograms(ctx, runs);
+      times.push(performance.now() - start);
+    }
+    return times.sort((a, b) => a - b)[Math.floor(reps / 2)];
+  };
+  try {
+    const directMs = await median([{ program: direct, buffers: { images: buffers.images, weights: buffers.weights, bias: buffers.bias, out: buffers.out } }]);
+    const im2colMatmulMs = await median([
+      { program: im2col, buffers: { images: buffers.images, cols: buffers.cols } },
+      { program: product, buffers: { a: buffers.cols, b: buffers.b, c: buffers.c, bias: buffers.bias } },
+    ]);
+    return { directMs, im2colMatmulMs };
+  } finally {
+    for (const buffer of Object.values(buffers)) buffer.destroy();
   }
 }

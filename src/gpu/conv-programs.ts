@@ -3,14 +3,16 @@
  * twins are src/reference/conv.ts, their checks ./conv-checks.ts.
  */
 import convolveSource from '../../shaders/convolve.wgsl?raw';
+import im2colSource from '../../shaders/im2col.wgsl?raw';
 import meanPoolSource from '../../shaders/mean_pool.wgsl?raw';
 import { convolvedDim, pooledDim, type ConvShape } from '../reference/conv';
 import type { ShaderSource } from './pipelines';
-import { grid1d, namedUniforms, USES, type KernelProgram } from './programs';
+import { grid1d, namedUniforms, roundUp4, USES, type KernelProgram } from './programs';
 
 export const CONV_SHADERS = {
   convolve: { file: 'shaders/convolve.wgsl', code: convolveSource },
   meanPool: { file: 'shaders/mean_pool.wgsl', code: meanPoolSource },
+  im2col: { file: 'shaders/im2col.wgsl', code: im2colSource },
 } as const satisfies Record<string, ShaderSource>;
 
 const WG = 64;
@@ -62,5 +64,37 @@ export function meanPoolProgram(spec: { maps: number; convDim: number; poolDim: 
     ]),
     // poolDim² − 1 additions after the first value, the product by the scale, and the scale's own rounding.
     chainLength: spec.poolDim * spec.poolDim + 1,
+  };
+}
+
+/**
+ * The patches of every valid position as rows of an (n·convDim²) × roundUp4(C·p²) matrix, for
+ * the convolution as one matmul (cols·W′ᵀ + b′, σ). Bindings: images, cols (f32).
+ */
+export function im2colProgram(shape: Omit<ConvShape, 'features'>): KernelProgram & { rows: number; ld: number } {
+  const cd = convolvedDim(shape);
+  const ld = roundUp4(shape.channels * shape.patchDim * shape.patchDim);
+  const rows = shape.images * cd * cd;
+  const { dispatch, gridWidth } = grid1d(rows * ld, WG);
+  return {
+    name: 'im2col',
+    shader: CONV_SHADERS.im2col,
+    entryPoint: 'main',
+    constants: { WG },
+    ...USES({ images: 'read-only-storage', cols: 'storage' }),
+    workgroupSize: [WG, 1, 1],
+    dispatch,
+    ...namedUniforms([
+      ['images', 'u32', shape.images],
+      ['channels', 'u32', shape.channels],
+      ['imageDim', 'u32', shape.imageDim],
+      ['patchDim', 'u32', shape.patchDim],
+      ['convDim', 'u32', cd],
+      ['ld', 'u32', ld],
+      ['gridWidth', 'u32', gridWidth],
+    ]),
+    chainLength: 0,
+    rows,
+    ld,
   };
 }

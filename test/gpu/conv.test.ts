@@ -4,7 +4,7 @@
  * the definitions they come from.
  */
 import { describe, expect, it } from 'vitest';
-import { checkConvolutionAndPooling, checkMeanPool } from '../../src/gpu/conv-checks';
+import { checkConvolutionAndPooling, checkConvolutionAsMatmul, checkMeanPool } from '../../src/gpu/conv-checks';
 import { convolveFeatures, foldWhitening, meanPool } from '../../src/reference/conv';
 import { Random } from '../../src/random';
 import { expectPass, useGpuContext } from './context';
@@ -55,6 +55,10 @@ describe('convolution and pooling on the GPU', () => {
 
   it('1 channel, 28×28 digits, 5 features of 8×8, pooled by 7 (21 → 3×3): the digits’ size', async () => {
     expectPass(await checkConvolutionAndPooling(gpu(), { images: 2, channels: 1, imageDim: 28, features: 5, patchDim: 8, poolDim: 7 }));
+  });
+
+  it('as im2col + matmul (σ epilogue): 2 channels, 13×13, 7 features of 5×5 (v = 50, padded to 52)', async () => {
+    expectPass(await checkConvolutionAsMatmul(gpu(), { images: 3, channels: 2, imageDim: 13, features: 7, patchDim: 5, poolDim: 1 }));
   });
 
   it('pools a ragged edge away (10 → 3 regions of 3) on exact inputs', async () => {
