@@ -129,10 +129,15 @@ function weightsAsB(weights: Float32Array, features: number, v: number, ld: numb
   return b;
 }
 
-export async function checkConvolutionAsMatmul(ctx: GpuContext, spec: ConvCheck): Promise<CheckResult> {
+/** im2col + matmul, then the position-major pooling, in one submission; both outputs checked as checkConvolutionAndPooling checks them. */
+export async function checkConvolutionAsMatmul(ctx: GpuContext, spec: ConvCheck): Promise<[convolved: CheckResult, pooled: CheckResult]> {
   const shape: ConvShape = spec;
   const { images, weights, bias } = makeConvFixture(spec);
   const { im2col, product, F4 } = convolutionAsMatmul(ctx, shape);
+  const maps = spec.images * spec.features;
+  const cd = convolvedDim(shape);
+  const pd = pooledDim(cd, spec.poolDim);
+  const pool = meanPoolProgram({ maps, convDim: cd, poolDim: spec.poolDim, positionMajor: { features: spec.features, ld: F4 } });
   const v = spec.channels * spec.patchDim * spec.patchDim;
   const device = ctx.device;
   const buffers = {
@@ -141,13 +146,16 @@ export async function checkConvolutionAsMatmul(ctx: GpuContext, spec: ConvCheck)
     b: uploadF32(device, weightsAsB(weights, spec.features, v, im2col.ld, F4), 'W′ᵀ'),
     bias: uploadF32(device, bias, 'b′'),
     c: createStorageBuffer(device, im2col.rows * F4 * 4, 'convolved (position-major)'),
+    pooled: createStorageBuffer(device, maps * pd * pd * 4, 'pooled'),
   };
   try {
     await runPrograms(ctx, [
       { program: im2col, buffers: { images: buffers.images, cols: buffers.cols } },
       { program: product, buffers: { a: buffers.cols, b: buffers.b, c: buffers.c, bias: buffers.bias } },
+      { program: pool, buffers: { convolved: buffers.c, pooled: buffers.pooled } },
     ]);
     const out = await readF32(ctx, buffers.c, 0, im2col.rows * F4);
+    const gpuPooled = await readF32(ctx, buffers.pooled, 0, maps * pd * pd);
     const z = convolvePreactivations(images, weights, bias, shape);
     const zAbs = convolvePreactivations(images, weights, bias, shape, true);
     const area = im2col.rows / spec.images;
@@ -155,6 +163,9 @@ export async function checkConvolutionAsMatmul(ctx: GpuContext, spec: ConvCheck)
     const gpu = new Float64Array(im2col.rows * F4);
     const expected = new Float64Array(im2col.rows * F4);
     const bounds = new Float64Array(im2col.rows * F4);
+    // The same values and bounds feature-major, for the pooling's.
+    const convolved = new Float64Array(maps * area);
+    const convolvedBounds = new Float64Array(maps * area);
     for (let row = 0; row < im2col.rows; row++) {
       const [i, pos] = [Math.floor(row / area), row % area];
       for (let f = 0; f < F4; f++) {
@@ -165,9 +176,16 @@ export async function checkConvolutionAsMatmul(ctx: GpuContext, spec: ConvCheck)
         expected[at] = 1 / (1 + Math.exp(-z[k]));
         // The bias is the epilogue's one added rounding, as checkMatmul counts it.
         bounds[at] = sigmoidBound(z[k], roundoffBound(product.chainLength, 1, zAbs[k]));
+        convolved[k] = expected[at];
+        convolvedBounds[k] = bounds[at];
       }
     }
-    return compareElementwise('convolve features as im2col + matmul (σ epilogue)', { ...shape, variant: product.name }, gpu, expected, bounds);
+    const shapeInfo = { ...shape, poolDim: spec.poolDim, variant: product.name };
+    const convolvedCheck = compareElementwise('convolve features as im2col + matmul (σ epilogue)', shapeInfo, gpu, expected, bounds);
+    const pooled = meanPool(convolved, maps, cd, spec.poolDim);
+    const carried = meanPool(convolvedBounds, maps, cd, spec.poolDim);
+    const pooledBounds = pooled.map((mean, k) => carried[k] + roundoffBound(pool.chainLength, 0, mean + carried[k]));
+    return [convolvedCheck, compareElementwise('mean pool (position-major)', shapeInfo, gpuPooled, pooled, pooledBounds)];
   } finally {
     for (const buffer of Object.values(buffers)) buffer.destroy();
   }

@@ -42,15 +42,23 @@ export function convolveProgram(shape: ConvShape): KernelProgram {
   };
 }
 
-/** Mean pooling of `maps` convolved maps. Bindings: convolved, pooled (f32). */
-export function meanPoolProgram(spec: { maps: number; convDim: number; poolDim: number }): KernelProgram {
+/**
+ * Mean pooling of `maps` convolved maps (images × features), feature-major as convolveProgram
+ * writes them, or position-major as im2col + matmul does (`positionMajor`: F features per image,
+ * rows of `ld`). Bindings: convolved, pooled (f32).
+ */
+export function meanPoolProgram(spec: { maps: number; convDim: number; poolDim: number; positionMajor?: { features: number; ld: number } }): KernelProgram {
   const pd = pooledDim(spec.convDim, spec.poolDim);
   const { dispatch, gridWidth } = grid1d(spec.maps * pd * pd, WG);
+  const layout = spec.positionMajor;
+  if (layout && (spec.maps % layout.features !== 0 || layout.ld < layout.features)) {
+    throw new RangeError(`mean pool: ${spec.maps} maps are not whole images of ${layout.features} features in rows of ${layout.ld}`);
+  }
   return {
-    name: 'mean pool',
+    name: layout ? 'mean pool (position-major)' : 'mean pool',
     shader: CONV_SHADERS.meanPool,
     entryPoint: 'main',
-    constants: { WG },
+    constants: { WG, POSITION_MAJOR: layout !== undefined },
     ...USES({ convolved: 'read-only-storage', pooled: 'storage' }),
     workgroupSize: [WG, 1, 1],
     dispatch,
@@ -61,6 +69,8 @@ export function meanPoolProgram(spec: { maps: number; convDim: number; poolDim: 
       ['pooledDim', 'u32', pd],
       ['gridWidth', 'u32', gridWidth],
       ['scale', 'f32', 1 / (spec.poolDim * spec.poolDim)],
+      ['features', 'u32', layout?.features ?? 0],
+      ['ld', 'u32', layout?.ld ?? 0],
     ]),
     // poolDim² − 1 additions after the first value, the product by the scale, and the scale's own rounding.
     chainLength: spec.poolDim * spec.poolDim + 1,

@@ -57,8 +57,8 @@ describe('convolution and pooling on the GPU', () => {
     expectPass(await checkConvolutionAndPooling(gpu(), { images: 2, channels: 1, imageDim: 28, features: 5, patchDim: 8, poolDim: 7 }));
   });
 
-  it('as im2col + matmul (σ epilogue): 2 channels, 13×13, 7 features of 5×5 (v = 50, padded to 52)', async () => {
-    expectPass(await checkConvolutionAsMatmul(gpu(), { images: 3, channels: 2, imageDim: 13, features: 7, patchDim: 5, poolDim: 1 }));
+  it('as im2col + matmul (σ epilogue) and position-major pooling: 2 channels, 13×13, 7 features of 5×5 (v = 50, padded to 52), pooled by 4 (9 → 2×2)', async () => {
+    expectPass(await checkConvolutionAsMatmul(gpu(), { images: 3, channels: 2, imageDim: 13, features: 7, patchDim: 5, poolDim: 4 }));
   });
 
   it('pools a ragged edge away (10 → 3 regions of 3) on exact inputs', async () => {

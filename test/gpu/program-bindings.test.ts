@@ -144,6 +144,7 @@ const programs: KernelProgram[] = [
   ...(['penaltyPerExample', 'encoderDelta', 'decoderGradient', 'addPenalty'] as const).map((step) => l1Program(step, { rows: 3, latents: 10, width: 5, lambda: 0.1, scale: 1 / 3 })),
   convolveProgram({ images: 2, channels: 3, imageDim: 9, features: 5, patchDim: 4 }),
   meanPoolProgram({ maps: 10, convDim: 6, poolDim: 4 }),
+  meanPoolProgram({ maps: 10, convDim: 6, poolDim: 4, positionMajor: { features: 5, ld: 8 } }),
   im2colProgram({ images: 2, channels: 3, imageDim: 9, patchDim: 4 }),
 ];
 
