@@ -1,7 +1,7 @@
-// `npm run train|classify|gradcheck`: runs src/cli/<name>.ts with its stderr piped through
+// `npm run train|classify|gradcheck|pca`: runs src/cli/<name>.ts with its stderr piped through
 // scripts/dawn-stderr-filter.mjs, which drops Dawn's native limit warnings (printed by C++
 // straight to fd 2, out of JavaScript's reach) and passes every other byte on as it comes.
-// Usage: node scripts/cli.mjs <train|classify|gradcheck> [args…]
+// Usage: node scripts/cli.mjs <train|classify|gradcheck|pca> [args…]
 //
 // Signals, as src/cli/run-control.ts expects them:
 // - Ctrl-C: the terminal sends SIGINT to the whole process group, the command line included,
@@ -15,7 +15,7 @@ import { constants } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { dawnStderrFilter } from './dawn-stderr-filter.mjs';
 
-const COMMANDS = ['train', 'classify', 'gradcheck'];
+const COMMANDS = ['train', 'classify', 'gradcheck', 'pca'];
 /** src/cli/run-control.ts's window in which a repeated signal is the same one passed on. */
 const REPEATED_SIGNAL_MS = 500;
 /**

@@ -76,7 +76,7 @@ export function handleStopSignals(log: (line: string) => void): StopControl {
 
 /** How a command speaks to its user about failures: its name, and each remedy in its own flags. */
 export interface CommandSpeech {
-  command: 'train' | 'classify' | 'gradcheck';
+  command: 'train' | 'classify' | 'gradcheck' | 'pca';
   /** A remedy missing here is not advised (the command has no flag for it). */
   remedies: Partial<Record<Remedy, string>>;
 }

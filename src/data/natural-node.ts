@@ -4,7 +4,7 @@ import { dirname, join } from 'node:path';
 import { DataError } from './errors';
 import { naturalColorImagesFromFiles } from './color';
 import type { GrayImage, RgbImage } from './images';
-import { NATURAL_IMAGES, naturalImagePackages, naturalImagesFromFiles } from './natural';
+import { NATURAL_IMAGES, naturalImagePackages, naturalImagesFromFiles, rawNaturalImagesFromFiles } from './natural';
 import { readFileBytes } from './node';
 
 /** The path of each package's data/image.jpg, in naturalImagePackages' order. */
@@ -28,6 +28,11 @@ function readNaturalImageFiles() {
 /** The nine photos decoded, grayscale, downsampled 2× and whitened (see natural.ts). */
 export async function loadNaturalImages(): Promise<GrayImage[]> {
   return naturalImagesFromFiles(await readNaturalImageFiles());
+}
+
+/** The nine photos decoded, grayscale and downsampled 2×, not whitened (IMAGES_RAW, for PCA). */
+export async function loadRawNaturalImages(): Promise<GrayImage[]> {
+  return rawNaturalImagesFromFiles(await readNaturalImageFiles());
 }
 
 /** The nine photos decoded in color and downsampled 2× (see color.ts). */

@@ -38,6 +38,15 @@ export function naturalImagesFromFiles(files: readonly ImageFile[]): GrayImage[]
   return prepareNaturalImages(files.map((file) => decodeImage(file.bytes, file.name)));
 }
 
+/**
+ * Encoded files → decoded, grayscale, downsampled 2×, not whitened: UFLDL's IMAGES_RAW, the
+ * photos as pca_gen samples them (its PCA whitening takes the place of the 1/f filter).
+ */
+export function rawNaturalImagesFromFiles(files: readonly ImageFile[]): GrayImage[] {
+  if (files.length === 0) throw new DataError(NATURAL_IMAGES, 'no images');
+  return files.map((file) => downsample2x(decodeImage(file.bytes, file.name)));
+}
+
 /** Grayscale images (values in [0, 1]) → downsampled 2× and whitened together. */
 export function prepareNaturalImages(images: readonly GrayImage[]): GrayImage[] {
   if (images.length === 0) throw new DataError(NATURAL_IMAGES, 'no images');
