@@ -103,7 +103,8 @@ export async function runSaeCommand(args: TrainArguments, log: (line: string) =>
         onProgress: (p) => {
           if (p.step - lastLogged >= settings.steps / 10 || p.step === p.steps) {
             lastLogged = p.step;
-            log(`  step ${p.step}/${p.steps}: batch ‖x − x̂‖² ${fixed(p.reconstruction)}, ${settings.variant === 'relu-l1' ? 'L1' : 'AuxK'} ${fixed(p.auxiliary)}, dead ${p.dead} (${p.elapsedSeconds.toFixed(1)} s)`);
+            const auxiliary = settings.variant === 'relu-l1' ? `, L1 ${fixed(p.auxiliary)}` : settings.variant === 'topk' ? `, AuxK ${fixed(p.auxiliary)}` : '';
+            log(`  step ${p.step}/${p.steps}: batch ‖x − x̂‖² ${fixed(p.reconstruction)}${auxiliary}, dead ${p.dead} (${p.elapsedSeconds.toFixed(1)} s)`);
           }
         },
       });
