@@ -14,7 +14,9 @@
  *   direction removed; Adam (β = 0.9, 0.999, ε = 1e-8); the decoder directions rescaled to unit norm;
  * - the learning rate constant, then decayed linearly to 0 over the last LR_DECAY_FRACTION of the
  *   steps (Anthropic's schedule; it lowers the final loss's noise at no cost);
- * - ReLU-L1: λ warmed up linearly from 0 over the first L1_WARMUP_FRACTION of the steps;
+ * - ReLU-L1: λ warmed up linearly from 0 over the first L1_WARMUP_FRACTION of the steps; its
+ *   decoder is kept at unit norm too (Anthropic leave it free, with ‖W_dec,i‖ in the penalty, which
+ *   at unit norm is the same penalty: one recipe for all three keeps the twin comparison simple);
  * - TopK: AuxK on the latents that have not fired for `deadAfter` examples (Gao et al. use 10M
  *   tokens; here a scaled-down window, see defaultSaeSettings), weighted 1/32, kAux = d/2.
  *
@@ -36,7 +38,7 @@ import type { CachedPipeline } from '../gpu/pipelines';
 import { GpuVectorBackend, type GpuVector } from '../gpu/vectors';
 import { adamStepCpu, type AdamSettings } from '../optim/vectors';
 import type { Batch, Dataset } from '../reference/autoencoder';
-import { removeParallelGradient, renormalizeDecoder, saeCost, saeLayout, updateThreshold, type SaeOptions, type SaeShape } from '../reference/sae';
+import { AUXK_COEFFICIENT, removeParallelGradient, renormalizeDecoder, saeCost, saeLayout, updateThreshold, type SaeOptions, type SaeShape } from '../reference/sae';
 import { Random } from '../random';
 import { ADAM_DEFAULTS, batchForIteration } from './trainer';
 import { describeAdapter } from './gpu-engine';
@@ -46,7 +48,6 @@ export const saeVariants: readonly SaeVariant[] = ['topk', 'batchtopk', 'relu-l1
 
 export const L1_WARMUP_FRACTION = 0.05;
 export const LR_DECAY_FRACTION = 0.2;
-export const AUXK_COEFFICIENT_DEFAULT = 1 / 32;
 
 export interface SaeTrainSettings {
   variant: SaeVariant;
@@ -68,11 +69,13 @@ export interface SaeTrainSettings {
 }
 
 /**
- * Settings that train a good SAE on d-dimensional data with no other choice made: k = 32 capped
- * at a sixteenth of the latents… for the toy sizes here k = 5 wins, so the default k is
- * min(32, max(1, round(d / 12))) (d = 64: 5; d = 768: 32, Gao et al.'s 32 at GPT-2's width);
- * Adam at 1e-3 (the toy's best; Gao et al.'s 2e-4·(n/2¹⁴)^(−1/2) rule gives ~1e-3 at n = 512);
- * batches of 256; 4,000 steps; kAux = d/2; dead after min(examples, 25 batches) unseen.
+ * Settings for d-dimensional data when the user chooses nothing else: 512 latents; k =
+ * round(d/12) within [1, 32] (5 at d = 64, the synthetic default's 5 active features; 32 at
+ * d = 384 and above, Gao et al.'s k at GPT-2's width); Adam at 1e-3 (Gao et al.'s
+ * 2e-4·(n/2¹⁴)^(−1/2) rule gives ~1e-3 at n = 512 latents); batches of 256; 4,000 steps (25
+ * passes over 40,000 examples); AuxK with kAux = d/2 (Gao et al.'s 512 at d = 768 is of that
+ * order); and a latent is dead once it has not fired for min(examples, 25 batches) examples — Gao
+ * et al.'s 10M tokens scaled down to a run of ~1M examples seen.
  */
 export function defaultSaeSettings(variant: SaeVariant, inputs: number, examples: number, overrides: Partial<SaeTrainSettings> = {}): SaeTrainSettings {
   const batchSize = overrides.batchSize ?? 256;
@@ -266,7 +269,7 @@ function saeOptionsOf(s: SaeTrainSettings, lambda: number, dead: boolean[] | nul
   return {
     activation: { kind: s.variant, k: s.k },
     subtractDecoderBias: true,
-    ...(s.variant === 'topk' && s.auxK > 0 && dead && dead.some(Boolean) ? { auxK: { kAux: s.auxK, dead, coefficient: AUXK_COEFFICIENT_DEFAULT } } : {}),
+    ...(s.variant === 'topk' && s.auxK > 0 && dead && dead.some(Boolean) ? { auxK: { kAux: s.auxK, dead, coefficient: AUXK_COEFFICIENT } } : {}),
   };
 }
 
@@ -330,7 +333,7 @@ export async function gpuSaeBackend(ctx: GpuContext, shape: SaeShape, settings: 
     settings.variant === 'relu-l1'
       ? null
       : settings.variant === 'topk'
-        ? { kind: 'topk', k: settings.k, ...(settings.auxK > 0 ? { auxK: { kAux: settings.auxK, coefficient: AUXK_COEFFICIENT_DEFAULT } } : {}) }
+        ? { kind: 'topk', k: settings.k, ...(settings.auxK > 0 ? { auxK: { kAux: settings.auxK, coefficient: AUXK_COEFFICIENT } } : {}) }
         : { kind: 'batchtopk', k: settings.k };
   const model = selection
     ? await GpuTopKAutoencoder.create(ctx, shape, selection, dataset, { batch: firstBatch })
