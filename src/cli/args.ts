@@ -72,7 +72,7 @@ and, for synthetic data, the MMCS to the true directions.
   --tensor NAME          the tensor of a .safetensors file holding several
   --hidden N             latents (default 512)
   --k K                  latents kept per example (topk, batchtopk; default round(d/12), ≤ 32)
-  --l1 L                 relu-l1's λ (default 1; warmed up over the first 5% of steps)
+  --l1 L                 relu-l1's λ (default 0.3; warmed up over the first 5% of steps)
   --aux-k N              topk's AuxK latents (default d/2; 0: no AuxK)
   --learning-rate A      Adam's step (default 1e-3; decays to 0 over the last 20% of steps)
   --batch-size N         examples per step (default 256)
