@@ -8,7 +8,8 @@
 import { describe, expect, it } from 'vitest';
 import { generateSuperposition } from '../../src/data/superposition';
 import { saeLayout } from '../../src/reference/sae';
-import { defaultSaeSettings, evaluateSae, groupLength, initialSaeTheta, lambdaAt, learningRateAt, trainSae, type SaeTrainSettings } from '../../src/train/sae-trainer';
+import { ADAM_DEFAULTS, batchForIteration } from '../../src/train/trainer';
+import { cpuSaeBackend, defaultSaeSettings, evaluateSae, gpuSaeBackend, groupLength, initialSaeTheta, lambdaAt, learningRateAt, trainSae, type SaeTrainSettings } from '../../src/train/sae-trainer';
 import { useGpuContext } from '../gpu/context';
 
 const gpu = useGpuContext();
@@ -62,6 +63,23 @@ describe('the SAE recipe', () => {
 });
 
 describe('training on the GPU against the float64 twin', () => {
+  it('counts the examples since each latent fired as the twin does, over a group of steps', async () => {
+    // Few latents for the data so that some stay silent for several batches.
+    const s = settings({ variant: 'batchtopk', latents: 16, k: 1, batchSize: 32, steps: 5 });
+    const small = { inputs: DIMENSIONS, latents: 16 };
+    const theta0 = initialSaeTheta(small, dataset, 2);
+    const backends = [await gpuSaeBackend(gpu(), small, s, dataset, theta0), cpuSaeBackend(small, s, dataset, theta0)];
+    const counts = [];
+    for (const backend of backends) {
+      for (let k = 0; k < 3; k++) backend.record(batchForIteration(k, dataset.examples, s.batchSize, s.seed), { learningRate: 1e-3, ...ADAM_DEFAULTS, step: k + 1 });
+      counts.push(Array.from((await backend.sync()).sinceFired));
+      backend.destroy();
+    }
+    expect(counts[0]).toEqual(counts[1]);
+    expect(counts[1].some((n) => n > 0)).toBe(true);
+    expect(counts[1].some((n) => n === 0)).toBe(true);
+  });
+
   it('TopK (with AuxK) recovers the true directions, and its FVU is within 20% of the twin’s', async () => {
     const s = settings({ variant: 'topk', batchSize: 32, steps: 400 });
     const onGpu = await trainSae({ ctx: gpu() }, dataset, s, { directions });
