@@ -15,6 +15,7 @@ import {
   type OptimizerName,
   type TrainConfig,
 } from '../train/config';
+import { saeVariants, type SaeTrainSettings, type SaeVariant } from '../train/sae-trainer';
 
 export class UsageError extends Error {
   override name = 'UsageError';
@@ -30,12 +31,58 @@ export interface TrainArguments {
   help: boolean;
   /** Flags given explicitly (a resumed run may only change a few). */
   given: Set<string>;
+  /** --model topk | batchtopk | relu-l1: the SAE of current practice to train instead (./train-sae.ts). */
+  sae?: SaeArguments;
+}
+
+/** Synthetic data in superposition (--data synthetic): N true directions in D dimensions. */
+export interface SyntheticSize {
+  features: number;
+  dimensions: number;
+  examples: number;
+  active: number;
+}
+
+export const DEFAULT_SYNTHETIC: Readonly<SyntheticSize> = Object.freeze({ features: 256, dimensions: 64, examples: 40_000, active: 5 });
+
+export interface SaeArguments {
+  variant: SaeVariant;
+  /** The settings the flags gave; the rest come from defaultSaeSettings once the data's size is known. */
+  overrides: Partial<SaeTrainSettings>;
+  /** The tensor of a multi-tensor .safetensors file. */
+  tensor?: string;
+  synthetic: SyntheticSize;
+  /** --sweep k=4,8,16,32: one model per k (TopK, BatchTopK) or λ (l1=…, ReLU-L1). */
+  sweep?: { name: 'k' | 'l1'; values: number[] };
 }
 
 export const trainUsage = `Usage: npm run train -- [options]
 
-Trains a sparse autoencoder (UFLDL) and writes model.json, theta.mat, features.png and
-report.json into the output folder.
+Trains a sparse autoencoder (UFLDL's, --model kl, the default) and writes model.json,
+theta.mat, features.png and report.json into the output folder; or, with --model topk |
+batchtopk | relu-l1, a sparse autoencoder of current practice on activations (Adam, unit-norm
+decoder), writing model.json and report.json with L0, FVU, dead latents, the density histogram
+and, for synthetic data, the MMCS to the true directions.
+
+  --model NAME           kl (default: UFLDL's sigmoid autoencoder with the KL sparsity penalty)
+                         | topk (Gao et al., with AuxK) | batchtopk | relu-l1 (Anthropic's)
+    For topk, batchtopk and relu-l1 (defaults train a good SAE with no other flag):
+  --data SOURCE          a .npy or .safetensors activation matrix (examples × values), or
+                         synthetic (superposition data with known directions; default)
+  --tensor NAME          the tensor of a .safetensors file holding several
+  --hidden N             latents (default 512)
+  --k K                  latents kept per example (topk, batchtopk; default round(d/12), ≤ 32)
+  --l1 L                 relu-l1's λ (default 0.3; warmed up over the first 5% of steps)
+  --aux-k N              topk's AuxK latents (default d/2; 0: no AuxK)
+  --learning-rate A      Adam's step (default 1e-3; decays to 0 over the last 20% of steps)
+  --batch-size N         examples per step (default 256)
+  --iters N              steps (default 4000)
+  --sweep k=4,8,16,32    train one model per value (k, or l1=… for relu-l1) and write the
+                         L0–FVU frontier (frontier.png, frontier.md)
+  --features N --dimensions D --examples M --active A
+                         synthetic data's size (default 256 directions in 64 dimensions,
+                         40,000 examples, 5 active per example)
+  --device, --seed, --out as below. The options below are for --model kl.
 
   --preset NAME          ufldl-natural (default: 8×8 natural-image patches, 64-25),
                          ufldl-mnist (MNIST digits, 784-196), or ufldl-linear-decoder
@@ -132,6 +179,10 @@ export function parseTrainArguments(argv: string[]): TrainArguments {
         normalize: { type: 'boolean' },
         'checkpoint-every': { type: 'string' },
         help: { type: 'boolean', short: 'h' },
+        model: { type: 'string' },
+        tensor: { type: 'string' },
+        sweep: { type: 'string' },
+        ...Object.fromEntries(Object.keys(saeNumberFlags).map((k) => [k, { type: 'string' as const }])),
         ...Object.fromEntries(Object.keys(numberFlags).map((k) => [k, { type: 'string' as const }])),
       },
     });
@@ -140,6 +191,17 @@ export function parseTrainArguments(argv: string[]): TrainArguments {
   }
   const values = parsed.values as Record<string, string | boolean | undefined>;
   const given = new Set(Object.keys(values).filter((k) => values[k] !== undefined));
+
+  const model = (values.model as string | undefined) ?? 'kl';
+  if (model !== 'kl' && !saeVariants.includes(model as SaeVariant)) {
+    throw new UsageError(`--model must be kl, ${saeVariants.join(', ')}; got '${model}'`);
+  }
+  if (model === 'kl') {
+    const stray = Object.keys(saeNumberFlags).concat('tensor', 'sweep').filter((flag) => given.has(flag));
+    if (stray.length > 0) throw new UsageError(`--${stray[0]} is for --model topk, batchtopk or relu-l1`);
+  } else {
+    return parseSaeArguments(model as SaeVariant, values, given);
+  }
 
   const presetName = (values.preset as string | undefined) ?? defaultPreset;
   if (!isPresetName(presetName)) {
@@ -197,5 +259,88 @@ export function parseTrainArguments(argv: string[]): TrainArguments {
     checkpointEvery,
     help: values.help === true,
     given,
+  };
+}
+
+const saeNumberFlags = {
+  k: 'k',
+  l1: 'l1',
+  'aux-k': 'auxK',
+  features: 'features',
+  dimensions: 'dimensions',
+  examples: 'examples',
+  active: 'active',
+} as const;
+
+/** Flags of the UFLDL model that mean nothing to an SAE run: refused rather than ignored. */
+const klOnlyFlags = ['preset', 'optimizer', 'output', 'sparsity', 'lambda', 'beta', 'patch', 'patches', 'normalize', 'momentum', 'init', 'resume', 'checkpoint-every'];
+
+function numberOf(flag: string, text: string | boolean | undefined): number {
+  const value = Number(text);
+  if (typeof text !== 'string' || text.trim() === '' || !Number.isFinite(value)) throw new UsageError(`--${flag} needs a number, got '${text}'`);
+  return value;
+}
+
+function parseSaeArguments(variant: SaeVariant, values: Record<string, string | boolean | undefined>, given: Set<string>): TrainArguments {
+  const stray = klOnlyFlags.find((flag) => given.has(flag));
+  if (stray) throw new UsageError(`--${stray} is for --model kl; --model ${variant} trains with Adam from its own initialisation`);
+  const overrides: Partial<SaeTrainSettings> = {};
+  const pick = (flag: string, field: 'latents' | 'learningRate' | 'batchSize' | 'steps' | 'seed' | 'k' | 'l1' | 'auxK') => {
+    if (given.has(flag)) overrides[field] = numberOf(flag, values[flag]);
+  };
+  pick('hidden', 'latents');
+  pick('learning-rate', 'learningRate');
+  pick('batch-size', 'batchSize');
+  pick('iters', 'steps');
+  pick('seed', 'seed');
+  pick('k', 'k');
+  pick('l1', 'l1');
+  pick('aux-k', 'auxK');
+  if (variant === 'relu-l1' && given.has('k')) throw new UsageError('--k is for topk and batchtopk; relu-l1 sets its sparsity with --l1');
+  if (variant !== 'relu-l1' && given.has('l1')) throw new UsageError(`--l1 is for relu-l1; ${variant} sets its sparsity with --k`);
+  if (variant !== 'topk' && given.has('aux-k')) throw new UsageError('--aux-k is for topk');
+  const positive = (flag: string, value: number | undefined, min = 1) => {
+    if (value !== undefined && !(Number.isInteger(value) && value >= min)) throw new UsageError(`--${flag} must be a whole number ≥ ${min}, got ${value}`);
+  };
+  positive('hidden', overrides.latents);
+  positive('batch-size', overrides.batchSize);
+  positive('iters', overrides.steps, 0);
+  positive('k', overrides.k);
+  positive('aux-k', overrides.auxK, 0);
+  if (overrides.seed !== undefined && !Number.isInteger(overrides.seed)) throw new UsageError(`--seed must be an integer, got ${overrides.seed}`);
+  if (overrides.learningRate !== undefined && !(overrides.learningRate > 0)) throw new UsageError(`--learning-rate must be > 0, got ${overrides.learningRate}`);
+  if (overrides.l1 !== undefined && !(overrides.l1 >= 0)) throw new UsageError(`--l1 must be ≥ 0, got ${overrides.l1}`);
+  const synthetic = { ...DEFAULT_SYNTHETIC };
+  for (const flag of ['features', 'dimensions', 'examples', 'active'] as const) {
+    if (!given.has(flag)) continue;
+    synthetic[flag] = numberOf(flag, values[flag]);
+    positive(flag, synthetic[flag]);
+  }
+  if (synthetic.active > synthetic.features) throw new UsageError(`--active ${synthetic.active} is more than the ${synthetic.features} --features`);
+  let sweep: SaeArguments['sweep'];
+  if (given.has('sweep')) {
+    const match = /^(k|l1)=([^=]+)$/.exec(String(values.sweep));
+    const name = variant === 'relu-l1' ? 'l1' : 'k';
+    if (!match || match[1] !== name) throw new UsageError(`--sweep must be ${name}=V1,V2,… for --model ${variant}, got '${values.sweep}'`);
+    const list = match[2].split(',').map((v) => numberOf('sweep', v));
+    if (list.length < 2) throw new UsageError(`--sweep needs at least two values, got '${values.sweep}'`);
+    for (const v of list) if (name === 'k' ? !(Number.isInteger(v) && v >= 1) : !(v >= 0)) throw new UsageError(`--sweep: ${v} is not a valid ${name}`);
+    sweep = { name, values: list };
+  }
+  const data = (values.data as string | undefined) ?? 'synthetic';
+  if (given.has('tensor') && data === 'synthetic') throw new UsageError('--tensor chooses a tensor of a .safetensors --data file');
+  const device = (values.device as string | undefined) ?? 'gpu';
+  if (device !== 'gpu' && device !== 'cpu') throw new UsageError(`--device must be gpu or cpu, got '${device}'`);
+  const out = (values.out as string | undefined) ?? 'out';
+  if (out.trim() === '') throw new UsageError('--out needs a folder name');
+  return {
+    config: { ...presets[defaultPreset], preset: 'custom', data, optimizer: 'adam' },
+    device,
+    out,
+    resume: false,
+    checkpointEvery: 0,
+    help: values.help === true,
+    given,
+    sae: { variant, overrides, tensor: values.tensor as string | undefined, synthetic, ...(sweep ? { sweep } : {}) },
   };
 }

@@ -25,6 +25,7 @@ import { describeWork, train, workReport } from '../train/trainer';
 import { parseTrainArguments, resumeConflicts, trainUsage, UsageError, type TrainArguments } from './args';
 import { prepareOutputFolder, removeCreatedFolders, RunCheckpoint, StagedOutput } from './output-files';
 import { progressReporter } from './progress';
+import { runSaeCommand } from './train-sae';
 import { EXIT_DIVERGED, handleStopSignals, isGpuFailure, runCommand, speechOn, usageFailure, type CommandSpeech } from './run-control';
 
 const CHECKPOINT = RunCheckpoint.NAME;
@@ -43,6 +44,13 @@ async function main(argv: string[]): Promise<number> {
 
   const log = (line: string) => process.stderr.write(`${line}\n`);
   const stop = handleStopSignals(log);
+  if (args.sae) {
+    try {
+      return await runSaeCommand(args, log, stop.abort);
+    } catch (error) {
+      return usageFailure(error, speechOn(SPEECH, args.device));
+    }
+  }
   const speech = speechOn(SPEECH, args.device);
 
   // Everything that can be wrong with the input is found before the output folder is touched,

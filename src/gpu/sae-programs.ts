@@ -12,6 +12,7 @@ import batchTopKSource from '../../shaders/batch_topk.wgsl?raw';
 import centerRowsSource from '../../shaders/center_rows.wgsl?raw';
 import decoderNormsSource from '../../shaders/decoder_norms.wgsl?raw';
 import l1PenaltySource from '../../shaders/l1_penalty.wgsl?raw';
+import latentFiringSource from '../../shaders/latent_firing.wgsl?raw';
 import sparseDecodeSource from '../../shaders/sparse_decode.wgsl?raw';
 import topKSource from '../../shaders/topk.wgsl?raw';
 import { CHUNK_ROWS, grid1d, namedUniforms, roundUp4, USES, type KernelProgram } from './programs';
@@ -25,6 +26,7 @@ export const SAE_SHADERS = {
   l1Penalty: { file: 'shaders/l1_penalty.wgsl', code: l1PenaltySource },
   centerRows: { file: 'shaders/center_rows.wgsl', code: centerRowsSource },
   auxKDelta: { file: 'shaders/auxk_delta.wgsl', code: auxKDeltaSource },
+  latentFiring: { file: 'shaders/latent_firing.wgsl', code: latentFiringSource },
 } as const satisfies Record<string, ShaderSource>;
 
 /** Threads of a selection workgroup: one per bin of the 8-bit radix histogram. */
@@ -362,5 +364,35 @@ export function auxKDeltaProgram(spec: { rows: number; cols4: number; coefficien
       ['coefficient', 'f32', spec.coefficient],
     ]),
     chainLength: CHUNK_ROWS / 4 + 2,
+  };
+}
+
+// ---------------------------------------------------------------------------------------------
+// Dead-latent tracking.
+
+export const FIRING_WORKGROUP = 64;
+
+/**
+ * since[i] ← 0 where latent i fired in the batch's z (rows × ld), else since[i] + rows, saturating
+ * (shaders/latent_firing.wgsl): a training loop's dead-latent window without a read-back per step.
+ * Bindings: z (f32), since (latents u32).
+ */
+export function latentFiringProgram(spec: { rows: number; latents: number; ld?: number }): KernelProgram {
+  const { dispatch, gridWidth } = grid1d(spec.latents, FIRING_WORKGROUP);
+  return {
+    name: 'latent firing',
+    shader: SAE_SHADERS.latentFiring,
+    entryPoint: 'main',
+    constants: { WG: FIRING_WORKGROUP },
+    ...USES({ z: 'read-only-storage', since: 'storage' }),
+    workgroupSize: [FIRING_WORKGROUP, 1, 1],
+    dispatch,
+    ...namedUniforms([
+      ['rows', 'u32', spec.rows],
+      ['latents', 'u32', spec.latents],
+      ['ld', 'u32', spec.ld ?? roundUp4(spec.latents)],
+      ['gridWidth', 'u32', gridWidth],
+    ]),
+    chainLength: 0,
   };
 }

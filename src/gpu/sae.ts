@@ -31,9 +31,9 @@
  * The cost is the model layer's reconstruction head: (1/2m)·Σ‖x̂ − x‖², half saeCost's L_rec (the
  * batch mean of ‖x − x̂‖²), and the gradient is half saeCost's: a constant factor an optimizer's
  * learning rate absorbs; the test compares 2× these with the twin. θ has saeLayout's packing.
- * BatchTopK selects over the whole batch at once, so its data must fit one piece. Not here yet:
- * the decoder renormalisation between steps
- * (decoder_norms.wgsl is ready for it), the sparse decoder path.
+ * BatchTopK selects over the whole batch at once, so its data must fit one piece. The decoder
+ * renormalisation between steps is the training loop's (src/train/sae-trainer.ts); not here yet:
+ * the sparse decoder path.
  */
 import type { Dataset } from '../reference/autoencoder';
 import { AUXK_COEFFICIENT, saeLayout, THRESHOLD_RATE, type SaeShape } from '../reference/sae';
@@ -204,6 +204,14 @@ export class GpuTopKAutoencoder extends GpuModel {
   /** z of the last evaluation's batch (rows × latents, unpadded): which latents were kept. */
   readLatents(): Promise<Float32Array> {
     return this.readRowsOf(this.buffers.z, this.checkIntermediatesKept(), this.shape.latents);
+  }
+
+  /**
+   * The buffer z lives in (rows × roundUp4(latents)), for a training loop's dispatches recorded
+   * after an evaluation (its dead-latent tracking), which must not wait on a read-back.
+   */
+  get latentsBuffer(): GPUBuffer {
+    return this.buffers.z;
   }
 
   /** z = ReLU(TopK(pre)) in place: one row-wise step, or the batch selection's eleven. */
@@ -453,6 +461,11 @@ export class GpuReluL1Autoencoder extends GpuModel {
 
   readLatents(): Promise<Float32Array> {
     return this.readRowsOf(this.buffers.z, this.checkIntermediatesKept(), this.shape.latents);
+  }
+
+  /** The buffer z lives in (rows × roundUp4(latents)); see GpuTopKAutoencoder's. */
+  get latentsBuffer(): GPUBuffer {
+    return this.buffers.z;
   }
 
   protected stepDefinitions(geometry: PieceGeometry): StepDefinition[] {

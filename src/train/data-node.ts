@@ -6,6 +6,8 @@
  */
 import { stat } from 'node:fs/promises';
 import { extname } from 'node:path';
+import { activationFileKind } from '../data/activations';
+import { loadActivations } from '../data/activations-node';
 import { DataError } from '../data/errors';
 import { loadIdxImages } from '../data/idx-node';
 import { loadMnistDigits } from '../data/mnist-node';
@@ -14,6 +16,7 @@ import { loadImageFiles, loadMatFile } from '../data/node';
 import type { TrainConfig } from './config';
 import {
   resolveTrainingData,
+  trainingDataFromActivations,
   trainingDataFromIdx,
   trainingDataFromMat,
   trainingDataFromPhotos,
@@ -34,7 +37,7 @@ export async function loadTrainingData(config: TrainConfig): Promise<TrainingDat
   return resolveTrainingData(config, nodeLoaders);
 }
 
-/** config.data as a path: a folder of images, a .mat, an image, or an idx file. */
+/** config.data as a path: a folder of images, a .mat, an image, an idx file, or an activation matrix. */
 async function loadPath(config: TrainConfig): Promise<TrainingData> {
   const source = config.data;
   let isFolder = false;
@@ -48,6 +51,7 @@ async function loadPath(config: TrainConfig): Promise<TrainingData> {
   const extension = extname(source).toLowerCase();
   if (extension === '.mat') return trainingDataFromMat(await loadMatFile(source), config, source);
   if (['.png', '.jpg', '.jpeg'].includes(extension)) return trainingDataFromPhotos(await loadImageFiles(source), config, source);
+  if (activationFileKind(source) !== undefined) return trainingDataFromActivations(await loadActivations(source), source);
   if (/idx3|ubyte|\.idx/i.test(source)) return trainingDataFromIdx(await loadIdxImages(source), source);
-  throw new DataError(source, 'unknown kind of data: expected natural, natural-color, mnist, a .mat, an idx file, PNG/JPEG images or a folder of them');
+  throw new DataError(source, 'unknown kind of data: expected natural, natural-color, mnist, a .mat, an idx file, a .npy or .safetensors activation matrix, PNG/JPEG images or a folder of them');
 }

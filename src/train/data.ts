@@ -7,6 +7,7 @@
  * DataError naming the input.
  */
 import { sampleColorPatches } from '../data/color';
+import { activationFileKind, readActivations } from '../data/activations';
 import { DataError } from '../data/errors';
 import { idxImagesToDataset, readIdxImages, type IdxImages } from '../data/idx';
 import { decodeImage, imageFormat, whiten, type GrayImage, type RgbImage } from '../data/images';
@@ -174,6 +175,14 @@ export function trainingDataFromIdx(images: IdxImages, source: string): Training
   };
 }
 
+/**
+ * An activation matrix (.npy, .safetensors; src/data/activations.ts): examples as they are, no
+ * pixels to show. For the sigmoid output learnable() still asks for [0, 1] (or --normalize).
+ */
+export function trainingDataFromActivations(dataset: Dataset, source: string): TrainingData {
+  return { dataset, geometry: undefined, description: `${dataset.examples} activation vectors of ${dataset.visibleSize} values from ${source}` };
+}
+
 /** Photos (not yet whitened): whitened together, then cut into patches. */
 export function trainingDataFromPhotos(images: readonly GrayImage[], config: TrainConfig, what: string): TrainingData {
   return trainingDataFromImages(whiten(images), config, `${what}, whitened`, what);
@@ -214,7 +223,7 @@ export interface UserFile {
 export function trainingDataFromFiles(files: readonly UserFile[], config: TrainConfig): TrainingData {
   if (files.length === 0) throw new DataError('your data', 'no file given');
   const kinds = files.map((file) => {
-    const kind = userFileKind(file.name, file.bytes);
+    const kind = activationFileKind(file.name, file.bytes) !== undefined ? 'activations' : userFileKind(file.name, file.bytes);
     if (!kind) {
       throw new DataError(file.name, 'unknown kind of data: expected a .mat (IMAGES or patches), an idx images file, or PNG/JPEG images');
     }
@@ -229,6 +238,7 @@ export function trainingDataFromFiles(files: readonly UserFile[], config: TrainC
     throw new DataError(files.map((f) => f.name).join(', '), 'give one .mat or idx file at a time (only PNG/JPEG images can be combined)');
   }
   const [{ name, bytes }] = files;
+  if (kinds[0] === 'activations') return trainingDataFromActivations(readActivations(name, bytes), name);
   if (kinds[0] === 'mat') return trainingDataFromMat(readMat(bytes, name, { skipUnsupported: true }), config, name);
   return trainingDataFromIdx(readIdxImages(bytes, name), name);
 }

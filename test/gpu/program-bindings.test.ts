@@ -31,7 +31,7 @@ import {
 } from '../../src/gpu/optimizer-programs';
 import { convolveProgram, im2colProgram, meanPoolProgram } from '../../src/gpu/conv-programs';
 import { inBindingOrder } from '../../src/gpu/runtime';
-import { auxKDeltaProgram, batchTopKPrograms, centerRowsProgram, decoderNormsProgram, l1Program, sparseDecodeProgram, topKProgram } from '../../src/gpu/sae-programs';
+import { auxKDeltaProgram, batchTopKPrograms, centerRowsProgram, decoderNormsProgram, l1Program, latentFiringProgram, sparseDecodeProgram, topKProgram } from '../../src/gpu/sae-programs';
 
 const KIND = { uniform: 'uniform', 'storage, read': 'read-only-storage', 'storage, read_write': 'storage' } as const;
 
@@ -141,6 +141,7 @@ const programs: KernelProgram[] = [
   centerRowsProgram({ rows: 3, cols: 5, biasOffset: 0 }),
   auxKDeltaProgram({ rows: 10, cols4: 2, coefficient: 1 / 32 }, 8),
   ...(['columnNorms', 'removeParallel', 'renormalize'] as const).map((step) => decoderNormsProgram(step, { latents: 10, width: 5, wOffset: 0, gOffset: 0 })),
+  latentFiringProgram({ rows: 10, latents: 7 }),
   ...(['penaltyPerExample', 'encoderDelta', 'decoderGradient', 'addPenalty'] as const).map((step) => l1Program(step, { rows: 3, latents: 10, width: 5, lambda: 0.1, scale: 1 / 3 })),
   convolveProgram({ images: 2, channels: 3, imageDim: 9, features: 5, patchDim: 4 }),
   meanPoolProgram({ maps: 10, convDim: 6, poolDim: 4 }),

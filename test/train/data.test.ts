@@ -3,6 +3,7 @@ import { DataError } from '../../src/data/errors';
 import { IDX_IMAGES_MAGIC } from '../../src/data/idx';
 import type { GrayImage, RgbImage } from '../../src/data/images';
 import { writeMat } from '../../src/data/mat';
+import { writeNpy } from '../../src/data/npy';
 import type { LabeledDataset } from '../../src/data/mnist';
 import { encodePng } from '../../src/display/png';
 import { Random } from '../../src/random';
@@ -218,5 +219,14 @@ describe('data a model can learn', () => {
     expect(Math.min(...result.dataset.data)).toBeGreaterThanOrEqual(0.1);
     expect(Math.max(...result.dataset.data)).toBeLessThanOrEqual(0.9);
     expect(result.description).toMatch(/normalizeData/);
+  });
+});
+
+describe('activation matrices as training data', () => {
+  it('reads a .npy dropped in the page as examples without pixels', () => {
+    const values = Float32Array.from({ length: 6 * 4 }, (_, i) => (i % 7) / 7);
+    const data = trainingDataFromFiles([{ name: 'acts.npy', bytes: writeNpy(values, 6, 4) }], { ...presets['ufldl-natural'], data: 'acts.npy' });
+    expect([data.dataset.examples, data.dataset.visibleSize, data.geometry]).toEqual([6, 4, undefined]);
+    expect(data.dataset.data[5]).toBeCloseTo(5 / 7, 6);
   });
 });

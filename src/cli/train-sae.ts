@@ -1,0 +1,207 @@
+/**
+ * `npm run train -- --model topk|batchtopk|relu-l1 …`: trains a sparse autoencoder of current
+ * practice (src/train/sae-trainer.ts) on an activation matrix (.npy, .safetensors) or on synthetic
+ * superposition data with known directions, on the GPU or with the float64 twin (--device cpu),
+ * and writes model.json and report.json into the output folder. The last lines say L0, FVU,
+ * dead latents and, when the true directions are known, the MMCS.
+ *
+ * A file `X.npy` with `X.directions.npy` beside it (what saveSuperposition writes) has known
+ * directions too. No checkpoints or --resume here: a run is minutes, not hours.
+ */
+import { existsSync } from 'node:fs';
+import { loadActivations } from '../data/activations-node';
+import { activationFileKind } from '../data/activations';
+import { DataError } from '../data/errors';
+import { generateSuperposition } from '../data/superposition';
+import { frontierPng } from '../display/frontier';
+import { createNodeGpuContext } from '../gpu/node';
+import type { GpuContext } from '../gpu/device';
+import { NoAdapterError } from '../gpu/errors';
+import type { Dataset } from '../reference/autoencoder';
+import { saeLayout } from '../reference/sae';
+import { shuffleExamples } from '../train/data';
+import { checkSaeSettings, defaultSaeSettings, trainSae, type SaeTrainSettings } from '../train/sae-trainer';
+import { UsageError, type SaeArguments, type TrainArguments } from './args';
+import { prepareOutputFolder, StagedOutput } from './output-files';
+
+interface SaeData {
+  dataset: Dataset;
+  description: string;
+  directions?: { values: Float64Array; features: number };
+}
+
+async function loadSaeData(args: TrainArguments, sae: SaeArguments, seed: number): Promise<SaeData> {
+  const source = args.config.data;
+  if (source === 'synthetic') {
+    const { features, dimensions, examples, active } = sae.synthetic;
+    const made = generateSuperposition({ features, dimensions, examples, activePerExample: active, seed });
+    return {
+      dataset: made.dataset,
+      description: `synthetic superposition: ${features} true directions in ${dimensions} dimensions, ${examples} examples, ${active} active per example (magnitudes uniform in [0, 1]), seed ${seed}`,
+      directions: { values: made.directions, features },
+    };
+  }
+  if (!existsSync(source)) throw new DataError(source, 'no such file');
+  if (activationFileKind(source) === undefined) throw new DataError(source, 'not an activation matrix: --model topk, batchtopk and relu-l1 read a .npy or .safetensors file, or --data synthetic');
+  const dataset = await loadActivations(source, sae.tensor !== undefined ? { tensor: sae.tensor } : {});
+  const directionsPath = source.replace(/\.npy$/i, '.directions.npy');
+  let directions: SaeData['directions'];
+  if (directionsPath !== source && existsSync(directionsPath)) {
+    const d = await loadActivations(directionsPath);
+    if (d.visibleSize !== dataset.visibleSize) throw new DataError(directionsPath, `holds directions of ${d.visibleSize} values; ${source} has ${dataset.visibleSize} per example`);
+    directions = { values: Float64Array.from(d.data), features: d.examples };
+  }
+  for (let j = 0; j < dataset.data.length; j++) {
+    if (!Number.isFinite(dataset.data[j])) throw new DataError(source, `holds a non-finite value at example ${Math.floor(j / dataset.visibleSize)}`);
+  }
+  return { dataset, description: `${source}${sae.tensor ? ` (tensor ${sae.tensor})` : ''}: ${dataset.examples} examples of ${dataset.visibleSize} values${directions ? `, true directions from ${directionsPath}` : ''}`, directions };
+}
+
+const fixed = (v: number | undefined, digits = 4) => (v === undefined || !Number.isFinite(v) ? String(v) : v.toFixed(digits));
+
+/** Runs the SAE command; returns the exit code. Errors of the user's input are thrown for the caller to map. */
+export async function runSaeCommand(args: TrainArguments, log: (line: string) => void, signal: AbortSignal): Promise<number> {
+  const sae = args.sae!;
+  const seed = sae.overrides.seed ?? 1;
+  const data = await loadSaeData(args, sae, seed);
+  const { dataset } = data;
+  if (dataset.examples < 2) throw new DataError(args.config.data, `holds ${dataset.examples} example; an SAE needs many`);
+  // Contiguous batches (batchForIteration) of data stored in order would each see one region.
+  shuffleExamples(dataset, seed);
+  const base = defaultSaeSettings(sae.variant, dataset.visibleSize, dataset.examples, sae.overrides);
+  const runs: SaeTrainSettings[] = sae.sweep ? sae.sweep.values.map((value) => ({ ...base, [sae.sweep!.name]: value })) : [base];
+  for (const settings of runs) {
+    try {
+      checkSaeSettings(settings, dataset.visibleSize, dataset.examples);
+    } catch (error) {
+      throw new UsageError((error as Error).message);
+    }
+  }
+  await prepareOutputFolder(args.out);
+  log(`data: ${data.description}`);
+  let ctx: GpuContext | undefined;
+  if (args.device === 'gpu') {
+    try {
+      ctx = await createNodeGpuContext();
+    } catch (error) {
+      if (error instanceof NoAdapterError) {
+        log(`error: ${error.message} Or train on the float64 CPU reference: npm run train -- --model ${sae.variant} --device cpu`);
+        return 1;
+      }
+      throw error;
+    }
+  }
+  const results = [];
+  try {
+    for (const settings of runs) {
+      const what = settings.variant === 'relu-l1' ? `λ = ${settings.l1}` : `k = ${settings.k}${settings.variant === 'topk' ? `, AuxK ${settings.auxK}` : ''}`;
+      log(`model: ${settings.variant}, ${dataset.visibleSize}-${settings.latents}, ${what}; Adam α = ${settings.learningRate}, batches of ${settings.batchSize}, ${settings.steps} steps; ${ctx ? 'GPU' : 'float64 CPU'}`);
+      let lastLogged = 0;
+      const result = await trainSae(ctx ? { ctx } : 'cpu', dataset, settings, {
+        signal,
+        directions: data.directions,
+        onProgress: (p) => {
+          if (p.step - lastLogged >= settings.steps / 10 || p.step === p.steps) {
+            lastLogged = p.step;
+            const auxiliary = settings.variant === 'relu-l1' ? `, L1 ${fixed(p.auxiliary)}` : settings.variant === 'topk' ? `, AuxK ${fixed(p.auxiliary)}` : '';
+            log(`  step ${p.step}/${p.steps}: batch ‖x − x̂‖² ${fixed(p.reconstruction)}${auxiliary}, dead ${p.dead} (${p.elapsedSeconds.toFixed(1)} s)`);
+          }
+        },
+      });
+      results.push({ settings, result });
+      if (result.exitReason !== 'max-iterations') break;
+    }
+  } finally {
+    ctx?.destroy();
+  }
+
+  const reports = results.map(({ settings, result }) => {
+    const { metrics, mmcs } = result;
+    return {
+      variant: settings.variant,
+      settings,
+      steps: result.steps,
+      seconds: result.seconds,
+      exitReason: result.exitReason,
+      device: result.device,
+      ...(result.threshold !== undefined ? { threshold: result.threshold } : {}),
+      lastBatch: result.last ? { reconstruction: result.last.reconstruction, auxiliary: result.last.auxiliary } : null,
+      metrics: {
+        l0: metrics.l0,
+        fvu: metrics.fvu,
+        meanSquaredError: metrics.meanSquaredError,
+        deadLatents: metrics.deadLatents.length,
+        deadFraction: metrics.deadLatents.length / settings.latents,
+        deadLatentIndices: metrics.deadLatents,
+        densityHistogram: metrics.density.histogram,
+        ...(mmcs ? { mmcs: mmcs.mmcs, bestCosinePerDirection: Array.from(mmcs.best) } : {}),
+      },
+      history: result.history,
+      work: result.work ?? null,
+    };
+  });
+  const last = results[results.length - 1];
+  const staged = await StagedOutput.create(args.out);
+  try {
+    if (last) await staged.write('model.json', JSON.stringify(saeModelJson(last.result.model.theta, last.settings, dataset.visibleSize, last.result.threshold)));
+    const report = { data: data.description, model: sae.variant, ...(reports.length === 1 ? reports[0] : { sweep: sae.sweep, runs: reports }) };
+    await staged.write('report.json', `${JSON.stringify(report, null, 2)}\n`);
+    if (sae.sweep) {
+      await staged.write('frontier.md', frontierTable(reports));
+      await staged.write('frontier.png', frontierPng(reports.map((r) => r.metrics)));
+    }
+    await staged.commit();
+  } finally {
+    await staged.discard();
+  }
+  for (const r of reports) {
+    const m = r.metrics;
+    log(
+      `${r.exitReason === 'max-iterations' ? 'done' : r.exitReason}: ${r.variant} ${r.variant === 'relu-l1' ? `λ ${r.settings.l1}` : `k ${r.settings.k}`}, ${r.steps} steps, ${r.seconds.toFixed(1)} s; ` +
+        `L0 ${fixed(m.l0, 2)}, FVU ${fixed(m.fvu)}, dead ${m.deadLatents}/${r.settings.latents} (${(100 * m.deadFraction).toFixed(1)}%)` +
+        `${m.mmcs !== undefined ? `, MMCS ${fixed(m.mmcs)}` : ''}${r.threshold !== undefined ? `, threshold ${fixed(r.threshold)}` : ''}`,
+    );
+  }
+  log(`written: ${args.out}/model.json, ${args.out}/report.json${sae.sweep ? `, ${args.out}/frontier.md, ${args.out}/frontier.png` : ''}`);
+  if (results.some(({ result }) => result.exitReason === 'non-finite')) {
+    log('diverged: the loss became non-finite (try a smaller --learning-rate)');
+    return 3;
+  }
+  return results.some(({ result }) => result.exitReason === 'cancelled') ? 130 : 0;
+}
+
+/**
+ * model.json with the project's names: W1 the encoder (latents × inputs), W2 the decoder (inputs ×
+ * latents, unit-norm columns), b1, b2 (b_dec, which TopK and BatchTopK also subtract before the
+ * encoder as b_pre), plus the variant and what encoding needs (k, the inference threshold).
+ */
+export function saeModelJson(theta: Float64Array, s: SaeTrainSettings, inputs: number, threshold?: number): Record<string, unknown> {
+  const h = s.latents;
+  const L = saeLayout({ inputs, latents: h });
+  return {
+    model: s.variant,
+    visibleSize: inputs,
+    hiddenSize: h,
+    W1: Array.from({ length: h }, (_, j) => Array.from({ length: inputs }, (_, i) => theta[L.W1 + i * h + j])),
+    b1: Array.from(theta.subarray(L.b1, L.b1 + h)),
+    W2: Array.from({ length: inputs }, (_, i) => Array.from({ length: h }, (_, j) => theta[L.W2 + j * inputs + i])),
+    b2: Array.from(theta.subarray(L.b2, L.b2 + inputs)),
+    output: 'linear',
+    preBias: s.variant !== 'relu-l1',
+    ...(s.variant !== 'relu-l1' ? { k: s.k } : { l1: s.l1 }),
+    ...(s.variant === 'topk' ? { auxK: s.auxK } : {}),
+    ...(threshold !== undefined ? { threshold } : {}),
+    encode:
+      s.variant === 'topk'
+        ? 'z = ReLU(TopK_k(W1·(x − b2) + b1))'
+        : s.variant === 'batchtopk'
+          ? 'z = JumpReLU_threshold(W1·(x − b2) + b1) (BatchTopK at training time)'
+          : 'z = ReLU(W1·x + b1)',
+    decode: 'x̂ = W2·z + b2',
+  };
+}
+
+function frontierTable(reports: { settings: SaeTrainSettings; metrics: { l0: number; fvu: number; deadFraction: number; mmcs?: number } }[]): string {
+  const rows = reports.map(({ settings: s, metrics: m }) => `| ${s.variant === 'relu-l1' ? s.l1 : s.k} | ${fixed(m.l0, 2)} | ${fixed(m.fvu)} | ${(100 * m.deadFraction).toFixed(1)}% | ${m.mmcs !== undefined ? fixed(m.mmcs) : '–'} |`);
+  return [`| ${reports[0]?.settings.variant === 'relu-l1' ? 'λ' : 'k'} | L0 | FVU | dead | MMCS |`, '|---|---|---|---|---|', ...rows, ''].join('\n');
+}

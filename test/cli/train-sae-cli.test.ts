@@ -1,0 +1,110 @@
+/**
+ * `npm run train -- --model topk|batchtopk|relu-l1`, the way a user runs it (tsx with the WGSL
+ * hook), at a tiny size: activations from .npy (with their true directions beside, as
+ * saveSuperposition writes them) and .safetensors, synthetic data, a sweep, and the one-line
+ * refusals of bad flags and files.
+ */
+import { spawn } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { mkdtemp, readFile, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { saveSuperposition } from '../../src/data/activations-node';
+import { writeSafetensors } from '../../src/data/safetensors';
+import { generateSuperposition } from '../../src/data/superposition';
+
+function trainCli(args: string[]): Promise<{ code: number | null; stderr: string }> {
+  return new Promise((resolve) => {
+    const child = spawn(process.execPath, ['--import', 'tsx', '--import', './scripts/register-wgsl.mjs', 'src/cli/train.ts', ...args], { stdio: ['ignore', 'ignore', 'pipe'] });
+    let stderr = '';
+    child.stderr.on('data', (d) => (stderr += d));
+    child.on('close', (code) => resolve({ code, stderr }));
+  });
+}
+
+let dir: string;
+let acts: string;
+const made = generateSuperposition({ features: 32, dimensions: 16, examples: 1000, activePerExample: 3, seed: 5 });
+
+beforeAll(async () => {
+  dir = await mkdtemp(join(tmpdir(), 'sae-cli-'));
+  acts = join(dir, 'acts');
+  await saveSuperposition(made, acts);
+  const values = Float32Array.from(made.dataset.data);
+  await writeFile(
+    join(dir, 'two.safetensors'),
+    writeSafetensors([
+      { name: 'resid', shape: [1000, 16], data: values },
+      { name: 'other', shape: [2, 3], data: new Float32Array(6) },
+    ]),
+  );
+});
+
+describe('npm run train -- --model …', () => {
+  it('trains TopK on a .npy on the GPU and writes model.json and report.json with the metrics', async () => {
+    const out = join(dir, 'topk');
+    const run = await trainCli(['--model', 'topk', '--k', '3', '--hidden', '64', '--data', `${acts}.npy`, '--iters', '60', '--batch-size', '32', '--learning-rate', '0.01', '--out', out]);
+    expect(run.code, run.stderr).toBe(0);
+    const lines = run.stderr.trim().split('\n');
+    expect(lines.at(-2)).toMatch(/^done: topk k 3, 60 steps, .*L0 [\d.]+, FVU 0\.\d+, dead \d+\/64 \([\d.]+%\), MMCS 0\.\d+$/);
+    const model = JSON.parse(await readFile(join(out, 'model.json'), 'utf8'));
+    expect(model).toMatchObject({ model: 'topk', visibleSize: 16, hiddenSize: 64, k: 3, preBias: true, auxK: 8 });
+    expect([model.W1.length, model.W1[0].length, model.W2.length, model.W2[0].length, model.b1.length, model.b2.length]).toEqual([64, 16, 16, 64, 64, 16]);
+    // The decoder's columns have unit norm after every step.
+    const norm = Math.hypot(...model.W2.map((row: number[]) => row[7]));
+    expect(norm).toBeCloseTo(1, 4);
+    const report = JSON.parse(await readFile(join(out, 'report.json'), 'utf8'));
+    expect(report.metrics.l0).toBeLessThanOrEqual(3);
+    expect(report.metrics.fvu).toBeGreaterThan(0);
+    expect(report.metrics.fvu).toBeLessThan(1);
+    expect(report.metrics.mmcs).toBeGreaterThan(0.5);
+    expect(report.metrics.densityHistogram.counts.reduce((a: number, b: number) => a + b, 0) + report.metrics.densityHistogram.dead).toBe(64);
+    expect(report.device.backend).toBe('webgpu');
+    expect(report.work.readBacks).toBeLessThanOrEqual(report.history.length + 1);
+  }, 120_000);
+
+  it('sweeps BatchTopK over k on the CPU twin from a named tensor of a .safetensors, writing the frontier', async () => {
+    const out = join(dir, 'sweep');
+    const run = await trainCli(['--model', 'batchtopk', '--data', join(dir, 'two.safetensors'), '--tensor', 'resid', '--hidden', '32', '--iters', '40', '--batch-size', '50', '--sweep', 'k=2,4', '--device', 'cpu', '--out', out]);
+    expect(run.code, run.stderr).toBe(0);
+    const report = JSON.parse(await readFile(join(out, 'report.json'), 'utf8'));
+    expect(report.runs.map((r: { settings: { k: number } }) => r.settings.k)).toEqual([2, 4]);
+    expect(report.runs[0].threshold).toBeGreaterThan(0);
+    expect(report.runs[0].metrics.mmcs).toBeUndefined(); // no directions beside a .safetensors
+    const table = await readFile(join(out, 'frontier.md'), 'utf8');
+    expect(table.trim().split('\n')).toHaveLength(4);
+    expect(existsSync(join(out, 'frontier.png'))).toBe(true);
+  }, 120_000);
+
+  it('refuses bad flags and files in one line, writing nothing', async () => {
+    const cases: [string[], RegExp][] = [
+      [['--model', 'topk', '--l1', '1'], /^error: --l1 is for relu-l1/],
+      [['--model', 'relu-l1', '--k', '3'], /^error: --k is for topk and batchtopk/],
+      [['--model', 'sparse'], /^error: --model must be kl, topk, batchtopk, relu-l1; got 'sparse'/],
+      [['--model', 'topk', '--optimizer', 'lbfgs'], /^error: --optimizer is for --model kl/],
+      [['--model', 'topk', '--data', join(dir, 'missing.npy')], /missing\.npy.*no such file/],
+      [['--model', 'topk', '--data', join(dir, 'two.safetensors'), '--tensor', 'nope'], /two\.safetensors.*nope/],
+      [['--model', 'topk', '--hidden', '64', '--k', '65', '--data', `${acts}.npy`], /^error: --k must be an integer in \[1, 64\]/],
+      [['--model', 'topk', '--sweep', 'l1=1,2'], /^error: --sweep must be k=/],
+      [['--k', '3'], /^error: --k is for --model topk/],
+    ];
+    for (const [args, message] of cases) {
+      const out = join(dir, 'refused');
+      const run = await trainCli([...args, '--out', out]);
+      expect(run.code, `${args.join(' ')}: ${run.stderr}`).toBe(2);
+      expect(run.stderr.split('\n')[0]).toMatch(message);
+      expect(existsSync(out)).toBe(false);
+    }
+  }, 120_000);
+
+  it('--help lists the SAE flags', async () => {
+    const run = await new Promise<string>((resolve) => {
+      const child = spawn(process.execPath, ['--import', 'tsx', '--import', './scripts/register-wgsl.mjs', 'src/cli/train.ts', '--help'], { stdio: ['ignore', 'pipe', 'ignore'] });
+      let stdout = '';
+      child.stdout.on('data', (d) => (stdout += d));
+      child.on('close', () => resolve(stdout));
+    });
+    for (const flag of ['--model NAME', '--k K', '--l1 L', '--aux-k N', '--tensor NAME', '--sweep', '--features N', 'synthetic']) expect(run).toContain(flag);
+  });
+});
