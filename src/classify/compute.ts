@@ -26,6 +26,9 @@ export interface StageSize {
   /** The set it trains on: examples × values per example. */
   examples: number;
   width: number;
+  /** The stage's model: an autoencoder's shape, or a classifier's (softmax, or the whole stack). */
+  autoencoder?: Shape;
+  classifier?: ClassifierShape;
 }
 
 export interface ClassifyCompute {

@@ -75,6 +75,9 @@ export function gpuCompute(ctx: GpuContext): ClassifyCompute {
       const { maxBufferSize } = ctx.device.limits;
       for (const stage of stages) {
         checkLbfgsFits(ctx.device, stage.thetaLength, corrections);
+        // Every buffer the stage's model will make, as its constructor checks them.
+        if (stage.autoencoder) GpuSparseAutoencoder.checkFits(ctx, stage.autoencoder, stage.examples);
+        if (stage.classifier) GpuClassifier.checkFits(ctx, stage.classifier, stage.examples);
         const dataBytes = stage.examples * Math.ceil(stage.width / 4) * 16;
         if (dataBytes > maxBufferSize) {
           throw new ResourceLimitError(

@@ -22,7 +22,7 @@ import { validateHyperparameters, type CostParts, type Dataset, type Hyperparame
 import { outputOf, thetaLayout, type Shape, type ThetaLayout } from '../reference/params';
 import type { GpuContext } from './device';
 import { denseBackward, denseForward, columnMean, fromRow0, hiddenDelta, padWeights, reconstructionCost, reconstructionDelta, whole, type LayerKit } from './layers';
-import { GpuModel, planPieces, type GpuModelOptions, type PieceGeometry, type PieceNeeds } from './model';
+import { checkModelFits, GpuModel, planPieces, type GpuModelOptions, type PieceGeometry, type PieceNeeds } from './model';
 import { chunkCount, roundUp4, sumSquaresPartialCount } from './programs';
 import type { Batch, StepDefinition } from './steps';
 
@@ -41,14 +41,28 @@ export interface GpuAutoencoderOptions extends GpuModelOptions {
   batch?: Batch;
 }
 
-function pieceNeeds(v: number, h: number): PieceNeeds {
+/** What an autoencoder of this shape over `m` examples asks of the device's buffers. */
+function autoencoderNeeds({ visibleSize: v, hiddenSize: h }: Shape, m: number): PieceNeeds {
   const [v4, h4] = [roundUp4(v), roundUp4(h)];
-  return { rowFloats: Math.max(v4, h4), sliceFloats: v4 * h4, describe: `a ${v}-${h} model` };
+  const thetaLength = thetaLayout({ visibleSize: v, hiddenSize: h }).length;
+  return {
+    rowFloats: Math.max(v4, h4),
+    sliceFloats: v4 * h4,
+    describe: `a ${v}-${h} model`,
+    bindings: [
+      [`θ (${thetaLength} float32)`, thetaLength * 4, ['hidden']],
+      [`W1 (${v} × ${h} float32)`, v4 * h4 * 4, ['hidden']],
+    ],
+    wholeBuffers: [
+      [`the data set (${m} × ${v} float32)`, m * v4 * 4],
+      [`the hidden activations (${m} × ${h} float32)`, m * h4 * 4],
+    ],
+  };
 }
 
 /** The most examples one piece may hold (the model layer's planner, for this model's buffers). */
 export function pieceRowsFor(visibleSize: number, hiddenSize: number, splitK: number, maxBinding: number): number {
-  return planPieces(Infinity, pieceNeeds(visibleSize, hiddenSize), splitK, maxBinding).pieceRows;
+  return planPieces(Infinity, autoencoderNeeds({ visibleSize, hiddenSize }, 0), splitK, maxBinding).pieceRows;
 }
 
 export class GpuSparseAutoencoder extends GpuModel {
@@ -69,24 +83,7 @@ export class GpuSparseAutoencoder extends GpuModel {
     validateHyperparameters(hyperparameters);
     const layout = thetaLayout(shape);
     const [v4, h4] = [roundUp4(v), roundUp4(h)];
-    super(
-      ctx,
-      'this autoencoder',
-      m,
-      layout.length,
-      {
-        ...pieceNeeds(v, h),
-        bindings: [
-          [`θ (${layout.length} float32)`, layout.length * 4, ['hidden']],
-          [`W1 (${v} × ${h} float32)`, v4 * h4 * 4, ['hidden']],
-        ],
-        wholeBuffers: [
-          [`the data set (${m} × ${v} float32)`, m * v4 * 4],
-          [`the hidden activations (${m} × ${h} float32)`, m * h4 * 4],
-        ],
-      },
-      { ...options, readbackFloats: h },
-    );
+    super(ctx, 'this autoencoder', m, layout.length, autoencoderNeeds(shape, m), { ...options, readbackFloats: h });
     this.shape = { visibleSize: v, hiddenSize: h, ...(shape.output ? { output: shape.output } : {}) };
     this.layout = layout;
     this.hyperparameters = { ...hyperparameters };
@@ -109,6 +106,11 @@ export class GpuSparseAutoencoder extends GpuModel {
     };
     this.uploadRows(this.buffers.x, dataset.data, m, v);
     if (options.theta) this.writeTheta(options.theta);
+  }
+
+  /** Throws what create() would for a model this size, creating nothing (a run's check before work). */
+  static checkFits(ctx: GpuContext, shape: Shape, examples: number, options: GpuModelOptions = {}): void {
+    checkModelFits(ctx, examples, autoencoderNeeds(shape, examples), options);
   }
 
   static create(ctx: GpuContext, shape: Shape, hyperparameters: Hyperparameters, dataset: Dataset, options: GpuAutoencoderOptions = {}): Promise<GpuSparseAutoencoder> {

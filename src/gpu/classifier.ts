@@ -20,7 +20,7 @@
 import { classifierLayout, validateLabeledData, type ClassifierLayout, type ClassifierParts, type ClassifierShape, type LabeledData } from '../reference/classifier';
 import type { GpuContext } from './device';
 import { denseBackward, denseForward, fromRow0, hiddenDelta, padWeights, softmaxCost, softmaxDelta, whole, type LayerKit, type RowsOf } from './layers';
-import { GpuModel, type GpuModelOptions, type PieceGeometry } from './model';
+import { checkModelFits, GpuModel, type GpuModelOptions, type PieceGeometry, type PieceNeeds } from './model';
 import { chunkCount, roundUp4, softmaxPartialCount, sumSquaresPartialCount } from './programs';
 import type { StepDefinition } from './steps';
 
@@ -43,6 +43,21 @@ interface LayerBuffers {
   delta: GPUBuffer;
 }
 
+/** What a classifier of this shape over `m` examples asks of the device's buffers. */
+function classifierNeeds({ inputSize, hiddenSizes, numClasses: k }: ClassifierShape, m: number): PieceNeeds {
+  const thetaLength = classifierLayout({ inputSize, hiddenSizes, numClasses: k }).length;
+  const sizes4 = [inputSize, ...hiddenSizes].map(roundUp4);
+  const [k4, top4] = [roundUp4(k), sizes4[sizes4.length - 1]];
+  return {
+    rowFloats: Math.max(...sizes4, k4),
+    // The largest padded weight matrix: one split-K slice of its gradient.
+    sliceFloats: Math.max(top4 * k4, ...sizes4.slice(1).map((n4, l) => sizes4[l] * n4)),
+    describe: `a ${[inputSize, ...hiddenSizes, k].join('-')} classifier`,
+    bindings: [[`θ (${thetaLength} float32)`, thetaLength * 4, ['hidden']]],
+    wholeBuffers: [[`the data set (${m} × ${inputSize} float32)`, m * sizes4[0] * 4]],
+  };
+}
+
 export class GpuClassifier extends GpuModel {
   readonly shape: ClassifierShape;
   readonly layout: ClassifierLayout;
@@ -58,23 +73,8 @@ export class GpuClassifier extends GpuModel {
     checkLambda(lambda);
     const sizes4 = [inputSize, ...hiddenSizes].map(roundUp4);
     const k4 = roundUp4(k);
-    const top4 = sizes4[sizes4.length - 1];
-    // The largest padded weight matrix: one split-K slice of its gradient.
-    const sliceFloats = Math.max(top4 * k4, ...sizes4.slice(1).map((n4, l) => sizes4[l] * n4));
-    super(
-      ctx,
-      'this classifier',
-      m,
-      layout.length,
-      {
-        rowFloats: Math.max(...sizes4, k4),
-        sliceFloats,
-        describe: `a ${[inputSize, ...hiddenSizes, k].join('-')} classifier`,
-        bindings: [[`θ (${layout.length} float32)`, layout.length * 4, ['hidden']]],
-        wholeBuffers: [[`the data set (${m} × ${inputSize} float32)`, m * sizes4[0] * 4]],
-      },
-      options,
-    );
+    const needs = classifierNeeds(shape, m);
+    super(ctx, 'this classifier', m, layout.length, needs, options);
     this.shape = { inputSize, hiddenSizes: [...hiddenSizes], numClasses: k };
     this.layout = layout;
     this.lambda = lambda;
@@ -90,18 +90,23 @@ export class GpuClassifier extends GpuModel {
     this.buffers = {
       x: this.own(m * sizes4[0] * 4, 'X'),
       labels: this.own(m * 4, 'labels'),
-      thetaPadded: this.own(top4 * k4 * 4, 'softmax theta padded'),
+      thetaPadded: this.own(sizes4[sizes4.length - 1] * k4 * 4, 'softmax theta padded'),
       logits: this.own(m * k4 * 4, 'Z'),
       deltaOut: this.own(rows * k4 * 4, 'P - Y'),
       backprop: this.own(rows * widest4 * 4, 'backprop'),
       lossPartials: this.own(softmaxPartialCount(m) * 4, 'cross-entropy partials'),
       columnPartials: this.own(chunkCount(rows) * widest4 * 4, 'column partials'),
-      splitPartials: this.own(Math.ceil(rows / this.config.splitK) * sliceFloats * 4, 'split-K partials'),
+      splitPartials: this.own(Math.ceil(rows / this.config.splitK) * needs.sliceFloats * 4, 'split-K partials'),
       weightPartials: this.own(sumSquaresPartialCount(layout.softmaxLength) * 4, 'softmax theta square partials'),
     };
     this.uploadRows(this.buffers.x, data.data, m, inputSize);
     ctx.device.queue.writeBuffer(this.buffers.labels, 0, Uint32Array.from(data.labels));
     if (options.theta) this.writeTheta(options.theta);
+  }
+
+  /** Throws what create() would for a classifier this size, creating nothing (a run's check before work). */
+  static checkFits(ctx: GpuContext, shape: ClassifierShape, examples: number, options: GpuModelOptions = {}): void {
+    checkModelFits(ctx, examples, classifierNeeds(shape, examples), options);
   }
 
   static create(ctx: GpuContext, shape: ClassifierShape, lambda: number, data: LabeledData, options: GpuClassifierOptions = {}): Promise<GpuClassifier> {

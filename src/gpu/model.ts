@@ -76,6 +76,23 @@ export function planPieces(examples: number, needs: PieceNeeds, splitK: number, 
   return { pieces: Math.ceil(examples / pieceRows), pieceRows };
 }
 
+/**
+ * Whether a network of these needs fits the device, asked without creating anything: what a
+ * model's constructor checks first, and what a run asks of each of its models before any starts.
+ * Says which buffer does not fit; otherwise returns the pieces the data will be evaluated in.
+ */
+export function checkModelFits(ctx: GpuContext, examples: number, needs: PieceNeeds, options: GpuModelOptions = {}): PiecePlan {
+  const limits = ctx.device.limits;
+  checkBindingSizes(ctx.device, needs.bindings ?? []);
+  for (const [what, bytes] of needs.wholeBuffers ?? []) {
+    if (bytes > limits.maxBufferSize) {
+      throw new ResourceLimitError(`${what} needs ${formatBytes(bytes)} in one GPU buffer; this adapter's largest is ${formatBytes(limits.maxBufferSize)}`, ['examples', 'cpu']);
+    }
+  }
+  const maxBinding = Math.min(options.maxBindingBytes ?? Infinity, limits.maxStorageBufferBindingSize, limits.maxBufferSize);
+  return planPieces(examples, needs, chooseKernelConfig(ctx.adapterInfo, options.matmulVariant).splitK, maxBinding);
+}
+
 /** A whole buffer or a window of one, to bind. */
 export type Binding = GPUBuffer | GPUBufferBinding;
 
@@ -170,16 +187,7 @@ export abstract class GpuModel {
     this.examples = examples;
     this.currentBatch = { start: 0, count: examples };
     this.config = chooseKernelConfig(ctx.adapterInfo, options.matmulVariant);
-    const limits = ctx.device.limits;
-    // Say which buffer does not fit, before creating any.
-    checkBindingSizes(ctx.device, needs.bindings ?? []);
-    for (const [what, bytes] of needs.wholeBuffers ?? []) {
-      if (bytes > limits.maxBufferSize) {
-        throw new ResourceLimitError(`${what} needs ${formatBytes(bytes)} in one GPU buffer; this adapter's largest is ${formatBytes(limits.maxBufferSize)}`, ['examples', 'cpu']);
-      }
-    }
-    const maxBinding = Math.min(options.maxBindingBytes ?? Infinity, limits.maxStorageBufferBindingSize, limits.maxBufferSize);
-    ({ pieces: this.pieces, pieceRows: this.pieceRows } = planPieces(examples, needs, this.config.splitK, maxBinding));
+    ({ pieces: this.pieces, pieceRows: this.pieceRows } = checkModelFits(ctx, examples, needs, options));
     this.thetaBuffer = this.own(thetaLength * 4, 'theta');
     this.gradBuffer = this.own(thetaLength * 4, 'gradient');
     this.costBuffer = this.own(16, 'cost');

@@ -15,6 +15,7 @@ import { Random } from '../../src/random';
 import { UFLDL_HYPERPARAMETERS, sparseAutoencoderCost } from '../../src/reference/autoencoder';
 import { initializeParameters, thetaLayout, type Shape } from '../../src/reference/params';
 import { createGpuTrainingEngine } from '../../src/train/gpu-engine';
+import { gpuCompute } from '../../src/classify/gpu-compute';
 import { expectPass, useGpuContext } from './context';
 
 const gpu = useGpuContext();
@@ -135,6 +136,37 @@ describe('a classifier’s mini-batches in pieces (the model layer gives every n
       pieced.destroy();
       whole.destroy();
     }
+  });
+});
+
+describe('fits checked before work: what create() would refuse, refused without creating anything', () => {
+  it('an autoencoder and a classifier too large for one binding, with the message create() gives', async () => {
+    // maxBindingBytes 8,000: 256 examples of 64 floats cannot fit (as 'refuses a model whose 256 examples…').
+    const shape = { visibleSize: 64, hiddenSize: 25 };
+    const { data } = makeFixture(1000, 64, 25, 7);
+    const options = { maxBindingBytes: 8_000 };
+    let created: unknown;
+    try {
+      await GpuSparseAutoencoder.create(gpu(), shape, UFLDL_HYPERPARAMETERS, { data, examples: 1000, visibleSize: 64 }, options);
+    } catch (error) {
+      created = error;
+    }
+    expect(created).toBeInstanceOf(ResourceLimitError);
+    expect(() => GpuSparseAutoencoder.checkFits(gpu(), shape, 1000, options)).toThrow((created as Error).message);
+    expect(() => GpuSparseAutoencoder.checkFits(gpu(), shape, 1000)).not.toThrow();
+    const classifier = { inputSize: 64, hiddenSizes: [25], numClasses: 10 };
+    expect(() => GpuClassifier.checkFits(gpu(), classifier, 1000, options)).toThrow(ResourceLimitError);
+    expect(() => GpuClassifier.checkFits(gpu(), classifier, 1000)).not.toThrow();
+  });
+
+  it('a classification run asks it of every stage’s model before the first starts', () => {
+    const limit = gpu().device.limits.maxStorageBufferBindingSize;
+    // A stage whose θ and data fit, but whose W1 (visible × hidden, padded) would not fit a binding.
+    const hidden = Math.ceil(limit / (4 * 8)) + 4;
+    const compute = gpuCompute(gpu());
+    const stage = { name: 'autoencoder', thetaLength: 1000, examples: 10, width: 8, autoencoder: { visibleSize: 8, hiddenSize: hidden } };
+    expect(() => compute.checkFits([stage], 10)).toThrow(/needs .* in one GPU buffer; this adapter's largest is/);
+    expect(() => compute.checkFits([{ ...stage, autoencoder: { visibleSize: 8, hiddenSize: 25 } }], 10)).not.toThrow();
   });
 });
 
