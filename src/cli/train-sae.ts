@@ -9,6 +9,9 @@
  * directions too. No checkpoints or --resume here: a run is minutes, not hours.
  */
 import { existsSync } from 'node:fs';
+import { mkdir } from 'node:fs/promises';
+import { totalmem } from 'node:os';
+import { join } from 'node:path';
 import { loadActivations } from '../data/activations-node';
 import { activationFileKind } from '../data/activations';
 import { DataError } from '../data/errors';
@@ -16,13 +19,13 @@ import { generateSuperposition } from '../data/superposition';
 import { frontierPng } from '../display/frontier';
 import { createNodeGpuContext } from '../gpu/node';
 import type { GpuContext } from '../gpu/device';
-import { NoAdapterError } from '../gpu/errors';
+import { formatBytes, NoAdapterError, ResourceLimitError } from '../gpu/errors';
 import type { Dataset } from '../reference/autoencoder';
 import { saeLayout } from '../reference/sae';
 import { shuffleExamples } from '../train/data';
 import { checkSaeSettings, defaultSaeSettings, trainSae, type SaeTrainSettings } from '../train/sae-trainer';
 import { UsageError, type SaeArguments, type TrainArguments } from './args';
-import { prepareOutputFolder, StagedOutput } from './output-files';
+import { prepareOutputFolder, removeCreatedFolders, StagedOutput } from './output-files';
 
 interface SaeData {
   dataset: Dataset;
@@ -59,6 +62,21 @@ async function loadSaeData(args: TrainArguments, sae: SaeArguments, seed: number
 
 const fixed = (v: number | undefined, digits = 4) => (v === undefined || !Number.isFinite(v) ? String(v) : v.toFixed(digits));
 
+/**
+ * θ-sized float64 vectors an SAE run holds at once in this process: θ, its gradient, Adam's two
+ * moments, the best and last θ, and a few read-backs.
+ */
+const SAE_VECTORS_HELD = 8;
+
+/** Refuses, before anything is written, a model whose vectors this machine cannot spare. */
+function checkSaeMemory(settings: SaeTrainSettings, inputs: number, available: number): void {
+  const length = saeLayout({ inputs, latents: settings.latents }).length;
+  const bytes = length * 8 * SAE_VECTORS_HELD;
+  if (bytes > available) {
+    throw new ResourceLimitError(`a ${inputs}-${settings.latents} SAE has ${length.toLocaleString('en-US')} parameters (${formatBytes(bytes)} for its vectors); this machine can spare ${formatBytes(available)}`, ['hidden']);
+  }
+}
+
 /** Runs the SAE command; returns the exit code. Errors of the user's input are thrown for the caller to map. */
 export async function runSaeCommand(args: TrainArguments, log: (line: string) => void, signal: AbortSignal): Promise<number> {
   const sae = args.sae!;
@@ -77,7 +95,8 @@ export async function runSaeCommand(args: TrainArguments, log: (line: string) =>
       throw new UsageError((error as Error).message);
     }
   }
-  await prepareOutputFolder(args.out);
+  for (const settings of runs) checkSaeMemory(settings, dataset.visibleSize, totalmem() / 2);
+  const created = await prepareOutputFolder(args.out);
   log(`data: ${data.description}`);
   let ctx: GpuContext | undefined;
   if (args.device === 'gpu') {
@@ -92,6 +111,7 @@ export async function runSaeCommand(args: TrainArguments, log: (line: string) =>
     }
   }
   const results = [];
+  let finished = false;
   try {
     for (const settings of runs) {
       const what = settings.variant === 'relu-l1' ? `λ = ${settings.l1}` : `k = ${settings.k}${settings.variant === 'topk' ? `, AuxK ${settings.auxK}` : ''}`;
@@ -111,8 +131,11 @@ export async function runSaeCommand(args: TrainArguments, log: (line: string) =>
       results.push({ settings, result });
       if (result.exitReason !== 'max-iterations') break;
     }
+    finished = true;
   } finally {
     ctx?.destroy();
+    // A run refused or failed before it had results (a model too large for the GPU, a lost device) leaves no trace.
+    if (!finished) await removeCreatedFolders(created);
   }
 
   const reports = results.map(({ settings, result }) => {
@@ -141,7 +164,11 @@ export async function runSaeCommand(args: TrainArguments, log: (line: string) =>
     };
   });
   const last = results[results.length - 1];
-  const staged = await StagedOutput.create(args.out);
+  // A diverged run's files go beside the folder's own, which keep the last good run's results.
+  const diverged = results.some(({ result }) => result.exitReason === 'non-finite');
+  const outDir = diverged ? join(args.out, 'diverged') : args.out;
+  await mkdir(outDir, { recursive: true });
+  const staged = await StagedOutput.create(outDir);
   try {
     if (last) await staged.write('model.json', JSON.stringify(saeModelJson(last.result.model.theta, last.settings, dataset.visibleSize, last.result.threshold)));
     const report = { data: data.description, model: sae.variant, ...(reports.length === 1 ? reports[0] : { sweep: sae.sweep, runs: reports }) };
@@ -162,9 +189,9 @@ export async function runSaeCommand(args: TrainArguments, log: (line: string) =>
         `${m.mmcs !== undefined ? `, MMCS ${fixed(m.mmcs)}` : ''}${r.threshold !== undefined ? `, threshold ${fixed(r.threshold)}` : ''}`,
     );
   }
-  log(`written: ${args.out}/model.json, ${args.out}/report.json${sae.sweep ? `, ${args.out}/frontier.md, ${args.out}/frontier.png` : ''}`);
-  if (results.some(({ result }) => result.exitReason === 'non-finite')) {
-    log('diverged: the loss became non-finite (try a smaller --learning-rate)');
+  log(`written: ${outDir}/model.json, ${outDir}/report.json${sae.sweep ? `, ${outDir}/frontier.md, ${outDir}/frontier.png` : ''}`);
+  if (diverged) {
+    log(`diverged: the loss became non-finite (try a smaller --learning-rate); ${args.out} keeps its previous results`);
     return 3;
   }
   return results.some(({ result }) => result.exitReason === 'cancelled') ? 130 : 0;

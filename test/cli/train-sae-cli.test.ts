@@ -108,3 +108,36 @@ describe('npm run train -- --model …', () => {
     for (const flag of ['--model NAME', '--k K', '--l1 L', '--aux-k N', '--tensor NAME', '--sweep', '--features N', 'synthetic']) expect(run).toContain(flag);
   });
 });
+
+describe('npm run train -- --model topk against hostile input, as the UFLDL model is (test/cli/train-errors.test.ts)', () => {
+  const tiny = ['--model', 'topk', '--k', '2', '--hidden', '16', '--data', 'synthetic', '--features', '16', '--dimensions', '8', '--examples', '300', '--iters', '20'];
+
+  it('sizes this machine or the GPU cannot hold: one line, exit 2, nothing written', async () => {
+    for (const [args, message] of [
+      [['--hidden', '1000000000', '--device', 'cpu'], /^error: a 8-1000000000 SAE has 17,000,000,008 parameters .*: use fewer hidden units \(--hidden\)$/],
+      // On the GPU: a binding too small for the encoder's padded weights (8 × 300,000 float32 and more).
+      [['--hidden', '3000000'], /^error: .* needs .* in one GPU buffer; this adapter's largest is .*: use fewer hidden units \(--hidden\)/],
+    ] as const) {
+      const out = join(dir, `too-large-${args[1]}`);
+      const run = await trainCli([...tiny, ...args, '--out', out]);
+      expect(run.code, run.stderr).toBe(2);
+      const errors = run.stderr.split('\n').filter((line) => line.startsWith('error:'));
+      expect(errors, run.stderr).toHaveLength(1);
+      expect(errors[0]).toMatch(message);
+      expect(run.stderr).not.toMatch(/\n\s+at |\.ts:\d+/);
+      expect(existsSync(out), out).toBe(false);
+    }
+  });
+
+  it('a diverging run: exit 3, its files in diverged/, the good run’s files kept', async () => {
+    const out = join(dir, 'diverge');
+    const good = await trainCli([...tiny, '--device', 'cpu', '--out', out]);
+    expect(good.code, good.stderr).toBe(0);
+    const before = await readFile(join(out, 'model.json'), 'utf8');
+    const failed = await trainCli([...tiny, '--device', 'cpu', '--learning-rate', '1e300', '--out', out]);
+    expect(failed.code, failed.stderr).toBe(3);
+    expect(failed.stderr).toMatch(/diverged: the loss became non-finite .*keeps its previous results/);
+    expect(await readFile(join(out, 'model.json'), 'utf8')).toBe(before);
+    expect(existsSync(join(out, 'diverged', 'model.json'))).toBe(true);
+  });
+});
