@@ -67,6 +67,15 @@ describe('a GPU lost mid-run', () => {
     expect(existsSync(join(kept![2], 'model.json'))).toBe(true);
   });
 
+  it('npm run train --model topk: exit 1 in one line, no output folder left', async () => {
+    const out = join(dir, 'topk');
+    const tiny = ['--model', 'topk', '--k', '2', '--hidden', '16', '--data', 'synthetic', '--features', '16', '--dimensions', '8', '--examples', '300', '--iters', '200', '--out', out];
+    const run = await cli('train', tiny, loseAfter(3));
+    expect(run.code, run.stderr).toBe(1);
+    expect(errorLine(run)).toMatch(/^error: the GPU failed: /);
+    expect(existsSync(out)).toBe(false);
+  });
+
   it('npm run classify: exit 1 in one line naming the kept checkpoint (its finished stages), which resumes to the end', async () => {
     const out = join(dir, 'classify');
     const tiny = ['--task', 'stl', '--digits', '300', '--hidden', '8', '--ae-iters', '5', '--softmax-iters', '40', '--out', out];
