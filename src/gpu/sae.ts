@@ -184,8 +184,12 @@ export class GpuTopKAutoencoder extends GpuModel {
     if (dead.length !== this.shape.latents) throw new RangeError(`${dead.length} flags for ${this.shape.latents} latents`);
     const flags = Uint32Array.from({ length: dead.length }, (_, i) => (dead[i] ? 1 : 0));
     this.ctx.device.queue.writeBuffer(this.buffers.deadLatents, 0, flags);
+    const hadDead = this.deadCount > 0;
     this.deadCount = flags.reduce((a, v) => a + v, 0);
-    this.refreshPrograms();
+    // Only whether any latent is dead reaches a uniform (AuxK's weight in the cost): the flags
+    // themselves are read from their buffer. A training loop sets them after every group of
+    // steps, and a refresh rewrites the uniforms of every batch the model has met.
+    if (hadDead !== this.deadCount > 0) this.refreshPrograms();
   }
 
   /**
@@ -450,6 +454,8 @@ export class GpuReluL1Autoencoder extends GpuModel {
 
   setLambda(lambda: number): void {
     if (!(lambda >= 0)) throw new RangeError(`λ = ${lambda} must be ≥ 0`);
+    // The training loop sets λ after every group of steps; past its warm-up it no longer changes.
+    if (lambda === this.lambda) return;
     this.lambda = lambda;
     this.refreshPrograms();
   }
