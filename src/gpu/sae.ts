@@ -66,27 +66,101 @@ export interface GpuTopKEvaluation {
   parts: { reconstruction: number; auxK: number };
 }
 
-export class GpuTopKAutoencoder extends GpuModel {
+/** The buffers every SAE's evaluation has: the data, padded weights, latents, reconstruction, deltas and reductions. */
+type SaeBufferName = 'x' | 'wEncPadded' | 'wDecPadded' | 'z' | 'xHat' | 'deltaOut' | 'backprop' | 'deltaPre' | 'columnPartials' | 'squaredErrorPartials' | 'splitPartials' | 'squaredErrorTotals' | 'weightPartials';
+
+/**
+ * What the SAEs share on the model layer: the shape's and data's checks, the buffers of the
+ * encoder–decoder path, θ, and the latents a training loop reads. Each variant adds the buffers
+ * and steps of its selection or penalty.
+ */
+abstract class GpuSaeModel extends GpuModel {
   readonly shape: SaeShape;
-  readonly selection: SaeSelection;
   readonly layout: ThetaLayout;
+  protected readonly common: Record<SaeBufferName, GPUBuffer>;
+
+  protected constructor(ctx: GpuContext, name: string, shape: SaeShape, dataset: Dataset, options: GpuTopKOptions) {
+    const { inputs: d, latents: h } = shape;
+    if (!(Number.isInteger(d) && d > 0 && Number.isInteger(h) && h > 0)) throw new RangeError(`sizes must be positive integers, got inputs ${d}, latents ${h}`);
+    if (dataset.visibleSize !== d) throw new RangeError(`data has ${dataset.visibleSize} values per example; the model expects ${d}`);
+    const m = dataset.examples;
+    if (Number.isInteger(m) && m > 0 && dataset.data.length !== m * d) throw new RangeError(`data holds ${dataset.data.length} values, expected ${m} × ${d}`);
+    const layout = saeLayout(shape);
+    const [d4, h4] = [roundUp4(d), roundUp4(h)];
+    super(
+      ctx,
+      `this ${name}`,
+      m,
+      layout.length,
+      {
+        rowFloats: Math.max(d4, h4),
+        sliceFloats: d4 * h4,
+        describe: `a ${d}-${h} ${name}`,
+        bindings: [[`θ (${layout.length} float32)`, layout.length * 4, ['hidden']]],
+        wholeBuffers: [[`the data set (${m} × ${d} float32)`, m * d4 * 4]],
+      },
+      options,
+    );
+    this.shape = { inputs: d, latents: h };
+    this.layout = layout;
+    const rows = this.pieceRows;
+    this.common = {
+      x: this.own(m * d4 * 4, 'X'),
+      wEncPadded: this.own(d4 * h4 * 4, 'W_enc padded'),
+      wDecPadded: this.own(h4 * d4 * 4, 'W_dec padded'),
+      z: this.own(rows * h4 * 4, 'z'),
+      xHat: this.own(rows * d4 * 4, 'x hat'),
+      deltaOut: this.own(rows * d4 * 4, 'x hat − x'),
+      backprop: this.own(rows * h4 * 4, 'delta out·W_dec'),
+      deltaPre: this.own(rows * h4 * 4, 'delta pre'),
+      columnPartials: this.own(chunkCount(rows) * Math.max(d4, h4) * 4, 'column partials'),
+      squaredErrorPartials: this.own(chunkCount(rows) * d4 * 4, 'squared error partials'),
+      splitPartials: this.own(Math.ceil(rows / this.config.splitK) * d4 * h4 * 4, 'split-K partials'),
+      squaredErrorTotals: this.own(d4 * 4, 'squared error column totals'),
+      weightPartials: this.own(sumSquaresPartialCount(2 * h * d) * 4, 'weight square partials'),
+    };
+    this.uploadRows(this.common.x, dataset.data, m, d);
+    if (options.theta) this.writeTheta(options.theta);
+  }
+
+  /** [cost, (1/2m)Σ‖x̂ − x‖², 0, 0]: no weight decay and no KL penalty (ρ̂ is not read). */
+  protected reconstructionCost(): StepDefinition[] {
+    const { inputs: d, latents: h } = this.shape;
+    const buffer = this.common;
+    return reconstructionCost({
+      weights: { offset: this.layout.W1, count: 2 * h * d },
+      weightPartials: buffer.weightPartials,
+      squaredErrorTotals: buffer.squaredErrorTotals,
+      size: d,
+      hidden: h,
+      meanActivation: buffer.squaredErrorTotals,
+      params: () => ({ lambda: 0, sparsityParam: 0, beta: 0 }),
+      sparse: false,
+      out: this.costBuffer,
+    });
+  }
+
+  /** z of the last evaluation's batch (rows × latents, unpadded): which latents fired. */
+  readLatents(): Promise<Float32Array> {
+    return this.readRowsOf(this.common.z, this.checkIntermediatesKept(), this.shape.latents);
+  }
+
+  /**
+   * The buffer z lives in (rows × roundUp4(latents)), for a training loop's dispatches recorded
+   * after an evaluation (its dead-latent tracking), which must not wait on a read-back.
+   */
+  get latentsBuffer(): GPUBuffer {
+    return this.common.z;
+  }
+}
+
+export class GpuTopKAutoencoder extends GpuSaeModel {
+  readonly selection: SaeSelection;
   private deadCount = 0;
   private readonly buffers: Record<
-    | 'x'
+    | SaeBufferName
     | 'xc'
-    | 'wEncPadded'
-    | 'wDecPadded'
-    | 'z'
-    | 'xHat'
-    | 'deltaOut'
-    | 'backprop'
-    | 'deltaPre'
     | 'inputBackprop'
-    | 'columnPartials'
-    | 'squaredErrorPartials'
-    | 'splitPartials'
-    | 'squaredErrorTotals'
-    | 'weightPartials'
     | 'unusedIndices'
     | 'unusedValues'
     | 'unusedEligible'
@@ -102,52 +176,24 @@ export class GpuTopKAutoencoder extends GpuModel {
   >;
 
   private constructor(ctx: GpuContext, shape: SaeShape, selection: SaeSelection, dataset: Dataset, options: GpuTopKOptions) {
-    const k = selection.k;
-    const { inputs: d, latents: h } = shape;
-    if (!(Number.isInteger(d) && d > 0 && Number.isInteger(h) && h > 0)) throw new RangeError(`sizes must be positive integers, got inputs ${d}, latents ${h}`);
+    const { k } = selection;
+    const h = shape.latents;
     if (!(Number.isInteger(k) && k >= 1 && k <= h)) throw new RangeError(`k = ${k} must be in [1, ${h}]`);
-    if (dataset.visibleSize !== d) throw new RangeError(`data has ${dataset.visibleSize} values per example; the model expects ${d}`);
-    const m = dataset.examples;
-    if (Number.isInteger(m) && m > 0 && dataset.data.length !== m * d) throw new RangeError(`data holds ${dataset.data.length} values, expected ${m} × ${d}`);
-    const layout = saeLayout(shape);
-    const [d4, h4] = [roundUp4(d), roundUp4(h)];
-    super(
-      ctx,
-      'this TopK autoencoder',
-      m,
-      layout.length,
-      {
-        rowFloats: Math.max(d4, h4),
-        sliceFloats: d4 * h4,
-        describe: `a ${d}-${h} TopK autoencoder`,
-        bindings: [[`θ (${layout.length} float32)`, layout.length * 4, ['hidden']]],
-        wholeBuffers: [[`the data set (${m} × ${d} float32)`, m * d4 * 4]],
-      },
-      options,
-    );
-    if (selection.kind === 'batchtopk' && this.pieces > 1) {
-      throw new RangeError(`BatchTopK selects over the whole batch, and ${m} examples are evaluated in ${this.pieces} pieces: use at most ${this.pieceRows} examples`);
+    if (selection.kind === 'topk' && selection.auxK) {
+      const kAux = selection.auxK.kAux;
+      if (!(Number.isInteger(kAux) && kAux >= 1 && kAux <= h)) throw new RangeError(`kAux = ${kAux} must be in [1, ${h}]`);
     }
-    this.shape = { inputs: d, latents: h };
+    super(ctx, 'TopK autoencoder', shape, dataset, options);
+    if (selection.kind === 'batchtopk' && this.pieces > 1) {
+      throw new RangeError(`BatchTopK selects over the whole batch, and ${this.examples} examples are evaluated in ${this.pieces} pieces: use at most ${this.pieceRows} examples`);
+    }
     this.selection = { ...selection };
-    this.layout = layout;
     const rows = this.pieceRows;
+    const [d4, h4] = [roundUp4(shape.inputs), roundUp4(h)];
     this.buffers = {
-      x: this.own(m * d4 * 4, 'X'),
+      ...this.common,
       xc: this.own(rows * d4 * 4, 'X − b_dec'),
-      wEncPadded: this.own(d4 * h4 * 4, 'W_enc padded'),
-      wDecPadded: this.own(h4 * d4 * 4, 'W_dec padded'),
-      z: this.own(rows * h4 * 4, 'z'),
-      xHat: this.own(rows * d4 * 4, 'x hat'),
-      deltaOut: this.own(rows * d4 * 4, 'x hat − x'),
-      backprop: this.own(rows * h4 * 4, 'delta out·W_dec'),
-      deltaPre: this.own(rows * h4 * 4, 'delta pre'),
       inputBackprop: this.own(rows * d4 * 4, 'delta pre·W_enc'),
-      columnPartials: this.own(chunkCount(rows) * Math.max(d4, h4) * 4, 'column partials'),
-      squaredErrorPartials: this.own(chunkCount(rows) * d4 * 4, 'squared error partials'),
-      splitPartials: this.own(Math.ceil(rows / this.config.splitK) * d4 * h4 * 4, 'split-K partials'),
-      squaredErrorTotals: this.own(d4 * 4, 'squared error column totals'),
-      weightPartials: this.own(sumSquaresPartialCount(2 * h * d) * 4, 'weight square partials'),
       // The dense path needs no sparse form or mask, but the selection kernel binds them.
       unusedIndices: this.own(16, 'top-k indices (unused)'),
       unusedValues: this.own(16, 'top-k values (unused)'),
@@ -163,12 +209,6 @@ export class GpuTopKAutoencoder extends GpuModel {
       deadLatents: this.own(h * 4, 'dead latents'),
     };
     ctx.device.queue.writeBuffer(this.buffers.ones, 0, new Float32Array(d4).fill(1));
-    if (selection.kind === 'topk' && selection.auxK) {
-      const kAux = selection.auxK.kAux;
-      if (!(Number.isInteger(kAux) && kAux >= 1 && kAux <= h)) throw new RangeError(`kAux = ${kAux} must be in [1, ${h}]`);
-    }
-    this.uploadRows(this.buffers.x, dataset.data, m, d);
-    if (options.theta) this.writeTheta(options.theta);
   }
 
   static create(ctx: GpuContext, shape: SaeShape, selection: SaeSelection, dataset: Dataset, options: GpuTopKOptions = {}): Promise<GpuTopKAutoencoder> {
@@ -203,19 +243,6 @@ export class GpuTopKAutoencoder extends GpuModel {
   async evaluate(): Promise<GpuTopKEvaluation> {
     const { cost } = await this.evaluateAndRead('TopK autoencoder cost and gradient');
     return { cost: cost[0], parts: { reconstruction: cost[1], auxK: cost[3] } };
-  }
-
-  /** z of the last evaluation's batch (rows × latents, unpadded): which latents were kept. */
-  readLatents(): Promise<Float32Array> {
-    return this.readRowsOf(this.buffers.z, this.checkIntermediatesKept(), this.shape.latents);
-  }
-
-  /**
-   * The buffer z lives in (rows × roundUp4(latents)), for a training loop's dispatches recorded
-   * after an evaluation (its dead-latent tracking), which must not wait on a read-back.
-   */
-  get latentsBuffer(): GPUBuffer {
-    return this.buffers.z;
   }
 
   /** z = ReLU(TopK(pre)) in place: one row-wise step, or the batch selection's eleven. */
@@ -286,17 +313,7 @@ export class GpuTopKAutoencoder extends GpuModel {
       );
     }
     steps.push(
-      ...reconstructionCost({
-        weights: { offset: L.W1, count: 2 * h * d },
-        weightPartials: buffer.weightPartials,
-        squaredErrorTotals: buffer.squaredErrorTotals,
-        size: d,
-        hidden: h,
-        meanActivation: buffer.squaredErrorTotals,
-        params: () => ({ lambda: 0, sparsityParam: 0, beta: 0 }),
-        sparse: false,
-        out: this.costBuffer,
-      }),
+      ...this.reconstructionCost(),
     );
     const auxK = this.selection.kind === 'topk' ? this.selection.auxK : undefined;
     if (auxK) {
@@ -391,61 +408,16 @@ export interface GpuReluL1Evaluation {
  *   ∇W_dec,i += (λ/2)(Σ_b z_bi / m)·w_i/n_i           L1 decoderGradient (after every piece)
  *   [cost, reconstruction, 0, penalty]                reconstructionCost, then L1 addPenalty
  */
-export class GpuReluL1Autoencoder extends GpuModel {
-  readonly shape: SaeShape;
-  readonly layout: ThetaLayout;
+export class GpuReluL1Autoencoder extends GpuSaeModel {
   private lambda: number;
-  private readonly buffers: Record<
-    'x' | 'wEncPadded' | 'wDecPadded' | 'z' | 'xHat' | 'deltaOut' | 'backprop' | 'deltaPre' | 'norms' | 'zSums' | 'columnPartials' | 'squaredErrorPartials' | 'splitPartials' | 'squaredErrorTotals' | 'weightPartials',
-    GPUBuffer
-  >;
+  private readonly buffers: Record<SaeBufferName | 'norms' | 'zSums', GPUBuffer>;
 
   private constructor(ctx: GpuContext, shape: SaeShape, lambda: number, dataset: Dataset, options: GpuTopKOptions) {
-    const { inputs: d, latents: h } = shape;
-    if (!(Number.isInteger(d) && d > 0 && Number.isInteger(h) && h > 0)) throw new RangeError(`sizes must be positive integers, got inputs ${d}, latents ${h}`);
     if (!(lambda >= 0)) throw new RangeError(`λ = ${lambda} must be ≥ 0`);
-    if (dataset.visibleSize !== d) throw new RangeError(`data has ${dataset.visibleSize} values per example; the model expects ${d}`);
-    const m = dataset.examples;
-    if (Number.isInteger(m) && m > 0 && dataset.data.length !== m * d) throw new RangeError(`data holds ${dataset.data.length} values, expected ${m} × ${d}`);
-    const layout = saeLayout(shape);
-    const [d4, h4] = [roundUp4(d), roundUp4(h)];
-    super(
-      ctx,
-      'this ReLU-L1 autoencoder',
-      m,
-      layout.length,
-      {
-        rowFloats: Math.max(d4, h4),
-        sliceFloats: d4 * h4,
-        describe: `a ${d}-${h} ReLU-L1 autoencoder`,
-        bindings: [[`θ (${layout.length} float32)`, layout.length * 4, ['hidden']]],
-        wholeBuffers: [[`the data set (${m} × ${d} float32)`, m * d4 * 4]],
-      },
-      options,
-    );
-    this.shape = { inputs: d, latents: h };
-    this.layout = layout;
+    super(ctx, 'ReLU-L1 autoencoder', shape, dataset, options);
     this.lambda = lambda;
-    const rows = this.pieceRows;
-    this.buffers = {
-      x: this.own(m * d4 * 4, 'X'),
-      wEncPadded: this.own(d4 * h4 * 4, 'W_enc padded'),
-      wDecPadded: this.own(h4 * d4 * 4, 'W_dec padded'),
-      z: this.own(rows * h4 * 4, 'z'),
-      xHat: this.own(rows * d4 * 4, 'x hat'),
-      deltaOut: this.own(rows * d4 * 4, 'x hat − x'),
-      backprop: this.own(rows * h4 * 4, 'delta out·W_dec'),
-      deltaPre: this.own(rows * h4 * 4, 'delta pre'),
-      norms: this.own(h4 * 4, 'decoder norms'),
-      zSums: this.own(h4 * 4, 'z column sums'),
-      columnPartials: this.own(chunkCount(rows) * Math.max(d4, h4) * 4, 'column partials'),
-      squaredErrorPartials: this.own(chunkCount(rows) * d4 * 4, 'squared error partials'),
-      splitPartials: this.own(Math.ceil(rows / this.config.splitK) * d4 * h4 * 4, 'split-K partials'),
-      squaredErrorTotals: this.own(d4 * 4, 'squared error column totals'),
-      weightPartials: this.own(sumSquaresPartialCount(2 * h * d) * 4, 'weight square partials'),
-    };
-    this.uploadRows(this.buffers.x, dataset.data, m, d);
-    if (options.theta) this.writeTheta(options.theta);
+    const h4 = roundUp4(shape.latents);
+    this.buffers = { ...this.common, norms: this.own(h4 * 4, 'decoder norms'), zSums: this.own(h4 * 4, 'z column sums') };
   }
 
   static create(ctx: GpuContext, shape: SaeShape, lambda: number, dataset: Dataset, options: GpuTopKOptions = {}): Promise<GpuReluL1Autoencoder> {
@@ -465,14 +437,6 @@ export class GpuReluL1Autoencoder extends GpuModel {
     return { cost: cost[0], parts: { reconstruction: cost[1], l1: cost[3] } };
   }
 
-  readLatents(): Promise<Float32Array> {
-    return this.readRowsOf(this.buffers.z, this.checkIntermediatesKept(), this.shape.latents);
-  }
-
-  /** The buffer z lives in (rows × roundUp4(latents)); see GpuTopKAutoencoder's. */
-  get latentsBuffer(): GPUBuffer {
-    return this.buffers.z;
-  }
 
   protected stepDefinitions(geometry: PieceGeometry): StepDefinition[] {
     const { inputs: d, latents: h } = this.shape;
@@ -519,17 +483,7 @@ export class GpuReluL1Autoencoder extends GpuModel {
         make: (b) => l1Program('decoderGradient', { rows: b.count, latents: h, width: d, wOffset: L.W2, gOffset: L.W2, lambda: halfLambda(), scale: 1 / b.count }),
         buffers: (t, g) => ({ w: t, norms: buffer.norms, zSums: buffer.zSums, grad: g }),
       },
-      ...reconstructionCost({
-        weights: { offset: L.W1, count: 2 * h * d },
-        weightPartials: buffer.weightPartials,
-        squaredErrorTotals: buffer.squaredErrorTotals,
-        size: d,
-        hidden: h,
-        meanActivation: buffer.squaredErrorTotals,
-        params: () => ({ lambda: 0, sparsityParam: 0, beta: 0 }),
-        sparse: false,
-        out: this.costBuffer,
-      }),
+      ...this.reconstructionCost(),
       {
         make: (b) => l1Program('addPenalty', { rows: b.count, latents: h, lambda: halfLambda(), scale: 1 / b.count }),
         buffers: () => ({ zColumnSums: buffer.zSums, norms: buffer.norms, cost: this.costBuffer }),
