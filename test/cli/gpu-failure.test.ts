@@ -5,7 +5,6 @@
  * no stack trace; a training run keeps its last checkpoint, and resuming from it (on a healthy
  * device) finishes the run.
  */
-import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { mkdtemp, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -13,24 +12,11 @@ import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { classifierModelJson } from '../../src/classify/model-file';
 import { LOSE_DEVICE_VARIABLE } from '../../src/gpu/node';
+import { runCli, type CliRun } from './run-cli';
 
-interface Run {
-  code: number | null;
-  stderr: string;
-}
+type Run = CliRun;
 
-/** One of the command-line tools as the user runs it (tsx with the WGSL hook), with `env` added. */
-function cli(tool: 'train' | 'classify' | 'gradcheck', args: string[], env: NodeJS.ProcessEnv = {}): Promise<Run> {
-  return new Promise((resolve) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', '--import', './scripts/register-wgsl.mjs', `src/cli/${tool}.ts`, ...args], {
-      stdio: ['ignore', 'ignore', 'pipe'],
-      env: { ...process.env, ...env },
-    });
-    let stderr = '';
-    child.stderr.on('data', (d) => (stderr += d));
-    child.on('close', (code) => resolve({ code, stderr }));
-  });
-}
+const cli = runCli;
 
 const loseAfter = (submissions: number) => ({ [LOSE_DEVICE_VARIABLE]: String(submissions) });
 

@@ -3,7 +3,6 @@
  * the embedded photos in color, whitened by ZCA, a linear output, and the files it writes; and
  * what a linear output accepts of the user's data (any finite values) and what it refuses.
  */
-import { spawn } from 'node:child_process';
 import { mkdtemp, readFile, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -12,26 +11,11 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { writeMat } from '../../src/data/mat';
 import { patchesToMat } from '../../src/data/mat-layout';
 import { Random } from '../../src/random';
+import { runCli, type CliRun } from './run-cli';
 
-interface Run {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-}
+type Run = CliRun;
 
-/** `npm run train -- …` as the user runs it (tsx with the WGSL hook), without npm's noise. */
-function trainCli(args: string[]): Promise<Run> {
-  return new Promise((resolve) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', '--import', './scripts/register-wgsl.mjs', 'src/cli/train.ts', ...args], {
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d) => (stdout += d));
-    child.stderr.on('data', (d) => (stderr += d));
-    child.on('close', (code) => resolve({ code, stdout, stderr }));
-  });
-}
+const trainCli = (args: string[]): Promise<Run> => runCli('train', args);
 
 let dir: string;
 

@@ -4,7 +4,6 @@
  * line naming the flag or file, exit code 2, with nothing written; a run that diverges leaves
  * the folder's previous run whole, its checkpoint included.
  */
-import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { mkdtemp, readFile, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -15,21 +14,12 @@ import { patchesToMat } from '../../src/data/mat-layout';
 import { encodePng } from '../../src/display/png';
 import { Random } from '../../src/random';
 import { decodeCheckpoint, encodeCheckpoint } from '../../src/train/checkpoint';
+import { runCli, type CliRun } from './run-cli';
 
-interface Run {
-  code: number | null;
-  stderr: string;
-}
+type Run = CliRun;
 
-/** `npm run train -- …` as the user runs it (tsx with the WGSL hook), without npm's noise. */
-function trainCli(args: string[]): Promise<Run> {
-  return new Promise((resolve) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', '--import', './scripts/register-wgsl.mjs', 'src/cli/train.ts', ...args], { stdio: ['ignore', 'ignore', 'pipe'] });
-    let stderr = '';
-    child.stderr.on('data', (d) => (stderr += d));
-    child.on('close', (code) => resolve({ code, stderr }));
-  });
-}
+/** `npm run train -- …` as the user runs it. */
+const trainCli = (args: string[]): Promise<Run> => runCli('train', args);
 
 const escape = (text: string) => text.replace(/[/.()[\]+]/g, '\\$&');
 

@@ -13,15 +13,9 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { saveSuperposition } from '../../src/data/activations-node';
 import { writeSafetensors } from '../../src/data/safetensors';
 import { generateSuperposition } from '../../src/data/superposition';
+import { runCli } from './run-cli';
 
-function trainCli(args: string[]): Promise<{ code: number | null; stderr: string }> {
-  return new Promise((resolve) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', '--import', './scripts/register-wgsl.mjs', 'src/cli/train.ts', ...args], { stdio: ['ignore', 'ignore', 'pipe'] });
-    let stderr = '';
-    child.stderr.on('data', (d) => (stderr += d));
-    child.on('close', (code) => resolve({ code, stderr }));
-  });
-}
+const trainCli = (args: string[]) => runCli('train', args);
 
 let dir: string;
 let acts: string;

@@ -2,30 +2,16 @@
  * `npm run pca` at a tiny size (200 patches): the files it writes and its report, on the CPU
  * and on the GPU; --help; and bad flags refused in one line, nothing written.
  */
-import { spawn } from 'node:child_process';
 import { mkdtemp, readdir, readFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { decode as decodePng } from 'fast-png';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { runCli, type CliRun } from '../cli/run-cli';
 
-interface Run {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-}
+type Run = CliRun;
 
-/** `npm run pca -- …` as the user runs it (tsx with the WGSL hook), without npm's noise. */
-function pcaCli(args: string[]): Promise<Run> {
-  return new Promise((resolve) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', '--import', './scripts/register-wgsl.mjs', 'src/cli/pca.ts', ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d) => (stdout += d));
-    child.stderr.on('data', (d) => (stderr += d));
-    child.on('close', (code) => resolve({ code, stdout, stderr }));
-  });
-}
+const pcaCli = (args: string[]): Promise<Run> => runCli('pca', args);
 
 const PICTURES = [
   'pca2d-data.png',
