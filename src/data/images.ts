@@ -139,11 +139,26 @@ function decodeJpegRgb(bytes: Uint8Array, source: string, options: DecodeOptions
 
 function decodeJpeg(bytes: Uint8Array, source: string, options: DecodeOptions): GrayImage {
   const { width, height, data } = decodeJpegRgb(bytes, source, options);
+  return grayFromSamples(data, width, height, 3, source);
+}
+
+/**
+ * A decoded image's interleaved 8-bit samples (RGB or RGBA, as a browser's canvas gives them)
+ * as gray, with the same weights as the JPEG path, so both decoders make the same gray from the
+ * same colors.
+ */
+export function grayFromSamples(data: ArrayLike<number>, width: number, height: number, channels: 3 | 4, name?: string): GrayImage {
   const pixels = new Float64Array(width * height);
-  for (let i = 0, o = 0; i < pixels.length; i++, o += 3) {
-    pixels[i] = (LUMA_R * data[o] + LUMA_G * data[o + 1] + LUMA_B * data[o + 2]) / 255;
-  }
-  return { width, height, pixels, name: source };
+  for (let i = 0, o = 0; i < pixels.length; i++, o += channels) pixels[i] = (LUMA_R * data[o] + LUMA_G * data[o + 1] + LUMA_B * data[o + 2]) / 255;
+  return { width, height, pixels, name };
+}
+
+/** Interleaved 8-bit RGB or RGBA samples as an RgbImage's three planes, values in [0, 1]. */
+export function colorFromSamples(data: ArrayLike<number>, width: number, height: number, channels: 3 | 4, name?: string): RgbImage {
+  const n = width * height;
+  const pixels = new Float64Array(3 * n);
+  for (let i = 0; i < n; i++) for (let c = 0; c < 3; c++) pixels[c * n + i] = data[channels * i + c] / 255;
+  return { width, height, pixels, name };
 }
 
 /** Samples per pixel of each PNG colour type (gray, RGB, palette, gray + alpha, RGBA). */
@@ -263,10 +278,7 @@ export function decodeColorImage(bytes: Uint8Array, source: string, options: Dec
   const format = imageFormat(bytes);
   if (format === 'jpeg') {
     const { width, height, data } = decodeJpegRgb(bytes, source, options);
-    const n = width * height;
-    const pixels = new Float64Array(3 * n);
-    for (let i = 0; i < n; i++) for (let c = 0; c < 3; c++) pixels[c * n + i] = data[3 * i + c] / 255;
-    return { width, height, pixels, name: source };
+    return colorFromSamples(data, width, height, 3, source);
   }
   if (format !== 'png') throw notAnImage(bytes, source);
   const { width, height, depth, channels, palette, samples } = decodePngSamples(bytes, source);

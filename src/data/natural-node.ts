@@ -1,4 +1,8 @@
-/** The embedded natural images, read from their npm packages in Node. */
+/**
+ * The embedded natural images, read from their npm packages in Node. What they are prepared
+ * into is kept in the prepared-images cache (prepared-cache-node.ts), so only a machine's first
+ * run decodes and whitens them.
+ */
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { DataError } from './errors';
@@ -6,6 +10,8 @@ import { naturalColorImagesFromFiles } from './color';
 import type { GrayImage, RgbImage } from './images';
 import { NATURAL_IMAGES, naturalImagePackages, naturalImagesFromFiles, rawNaturalImagesFromFiles } from './natural';
 import { readFileBytes } from './node';
+import { cachedPreparation } from './prepared-cache';
+import { nodePreparedStore } from './prepared-cache-node';
 
 /** The path of each package's data/image.jpg, in naturalImagePackages' order. */
 export function naturalImagePaths(): string[] {
@@ -25,17 +31,22 @@ function readNaturalImageFiles() {
   return Promise.all(naturalImagePaths().map(async (path) => ({ name: path, bytes: await readFileBytes(path) })));
 }
 
+async function prepared<T extends GrayImage | RgbImage>(preparation: string, prepare: (files: { name: string; bytes: Uint8Array }[]) => T[]): Promise<T[]> {
+  const files = await readNaturalImageFiles();
+  return (await cachedPreparation(nodePreparedStore(), preparation, files, () => prepare(files))).images;
+}
+
 /** The nine photos decoded, grayscale, downsampled 2× and whitened (see natural.ts). */
-export async function loadNaturalImages(): Promise<GrayImage[]> {
-  return naturalImagesFromFiles(await readNaturalImageFiles());
+export function loadNaturalImages(): Promise<GrayImage[]> {
+  return prepared('natural-gray', naturalImagesFromFiles);
 }
 
 /** The nine photos decoded, grayscale and downsampled 2×, not whitened (IMAGES_RAW, for PCA). */
-export async function loadRawNaturalImages(): Promise<GrayImage[]> {
-  return rawNaturalImagesFromFiles(await readNaturalImageFiles());
+export function loadRawNaturalImages(): Promise<GrayImage[]> {
+  return prepared('natural-raw', rawNaturalImagesFromFiles);
 }
 
 /** The nine photos decoded in color and downsampled 2× (see color.ts). */
-export async function loadNaturalColorImages(): Promise<RgbImage[]> {
-  return naturalColorImagesFromFiles(await readNaturalImageFiles());
+export function loadNaturalColorImages(): Promise<RgbImage[]> {
+  return prepared('natural-color', naturalColorImagesFromFiles);
 }

@@ -28,11 +28,12 @@ describe('patches page state', () => {
   it("the worker's status, images and sample make the page ready", () => {
     let s = run({ type: 'sample', fields }, { type: 'status', text: 'Loading and whitening the natural images…' });
     expect(s.status).toEqual({ kind: 'worker', text: 'Loading and whitening the natural images…' });
-    s = reduce(s, { type: 'images', images: [image('barbara'), image('boat')] });
+    s = reduce(s, { type: 'images', images: [image('barbara'), image('boat')], fromCache: false });
     expect(summary(s)).toMatchObject({ state: 'loading', images: 2, shown: 0, positionsKnown: false });
     s = reduce(s, sampled());
     expect(s.status).toEqual({ kind: 'sampled', shown: 200, patches: 10_000, seconds: 1.234 });
-    expect(summary(s)).toEqual({ state: 'ready', shown: 200, images: 2, positionsKnown: true, error: '' });
+    expect(summary(s)).toEqual({ state: 'ready', shown: 200, images: 2, imagesFrom: 'prepared', positionsKnown: true, error: '' });
+    expect(summary(reduce(s, { type: 'images', images: s.images, fromCache: true })).imagesFrom).toBe('cache');
     // The next request keeps the picture until its answer comes.
     const next = reduce(s, { type: 'reshuffle', fields });
     expect(next).toMatchObject({ state: 'loading', sampled: s.sampled });
@@ -40,7 +41,7 @@ describe('patches page state', () => {
 
   it('the mouse picks a patch of the grid', () => {
     expect(reduce(initialState, { type: 'hover', x: 0.5, y: 0.5 })).toBe(initialState);
-    const s = run({ type: 'images', images: [image('barbara'), image('boat')] }, sampled());
+    const s = run({ type: 'images', images: [image('barbara'), image('boat')], fromCache: false }, sampled());
     const { width, height } = s.sampled!.picture;
     const at = (col: number, row: number) => ({ type: 'hover', x: (BORDER + 9 * col + 4) / width, y: (BORDER + 9 * row + 4) / height }) as const;
     expect(patchAt(s.sampled!, at(0, 0).x, at(0, 0).y)).toBe(0);

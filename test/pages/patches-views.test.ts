@@ -28,7 +28,7 @@ describe('patches page words', () => {
   });
 
   it('where the hovered patch was cut, or why that is not known', () => {
-    const s = run({ type: 'images', images: [image('barbara'), image('boat')] }, sampled());
+    const s = run({ type: 'images', images: [image('barbara'), image('boat')], fromCache: false }, sampled());
     const { width, height } = s.sampled!.picture;
     const hovered = reduce(s, { type: 'hover', x: (BORDER + 9 * 3 + 4) / width, y: (BORDER + 9 * 2 + 4) / height });
     expect(hovered.hovered).toBe(37);

