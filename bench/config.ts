@@ -34,13 +34,14 @@ export const dataHigh = 0.9;
 /** How close (relative) a float32 implementation's cost must be to the float64 reference. */
 export const costTolerance = 1e-4;
 
-export type ImplName = 'gpu' | 'cpu-reference' | 'tfjs-webgpu' | 'tfjs-cpu';
-export const implNames: readonly ImplName[] = ['gpu', 'cpu-reference', 'tfjs-webgpu', 'tfjs-cpu'];
+export type ImplName = 'gpu' | 'cpu-reference' | 'numpy' | 'tfjs-webgpu' | 'tfjs-cpu';
+export const implNames: readonly ImplName[] = ['gpu', 'cpu-reference', 'numpy', 'tfjs-webgpu', 'tfjs-cpu'];
 export type EnvName = 'node' | 'chromium';
 export const envNames: readonly EnvName[] = ['node', 'chromium'];
 /** Which implementations each environment runs. */
 export const implsByEnv: Record<EnvName, readonly ImplName[]> = {
-  node: ['gpu', 'cpu-reference'],
+  // numpy runs in a python3 process the Node cell starts (bench/impls/numpy.ts).
+  node: ['gpu', 'cpu-reference', 'numpy'],
   chromium: ['gpu', 'cpu-reference', 'tfjs-cpu', 'tfjs-webgpu'],
 };
 

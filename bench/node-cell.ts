@@ -45,6 +45,8 @@ const factory: EvaluatorFactory = async (impl, inputs) => {
       return referenceEvaluator(inputs);
     case 'gpu':
       return gpuEvaluator(inputs, () => createNodeGpuContext());
+    case 'numpy':
+      return (await import('./impls/numpy')).numpyEvaluator(inputs);
     default:
       throw new Error(`${impl} does not run in Node`);
   }

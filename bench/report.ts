@@ -178,6 +178,7 @@ export function toTrainingRow(
     engineSetupSeconds: round(t.setupMs / 1000),
     adapter: r.adapter ?? envAdapter,
     ...(t.device ? { device: t.device } : {}),
+    ...(r.peer ? { peer: r.peer } : {}),
     ...([...(e.notes ?? []), ...(r.notes ?? [])].length ? { notes: [...(e.notes ?? []), ...(r.notes ?? [])] } : {}),
   };
 }
@@ -226,5 +227,14 @@ export function formatTrainingTable(rows: readonly TrainingRow[], envAdapters: P
     const adapter = rows.find((r) => r.env === env && r.adapter)?.adapter ?? envAdapters[env] ?? null;
     lines.push(`  ${env}: ${adapterLine(adapter)}`);
   }
+  for (const r of rows) if (r.peer) lines.push(`  ${r.env} ${r.name}: ${peerLine(r)}`);
   return lines.join('\n');
+}
+
+/** The peer's whole run beside ours: its time, evaluations and final cost, and the ratios. */
+function peerLine(r: TrainingRow): string {
+  const peer = r.peer!;
+  if ('skipped' in peer) return `no numpy + scipy row (${peer.skipped})`;
+  const ours = r.trainingSeconds !== undefined && r.finalCost !== undefined ? `; this pipeline ${formatSeconds(r.trainingSeconds)} s = ${formatRatio(r.trainingSeconds / peer.seconds)}× its time, final cost ${((100 * (r.finalCost - peer.finalCost)) / peer.finalCost).toFixed(2)}% from its` : '';
+  return `${peer.what}: ${peer.iterations} iterations, ${peer.evaluations} evaluations, ${formatSeconds(peer.seconds)} s, final cost ${peer.finalCost.toPrecision(6)} (${peer.message})${ours}`;
 }

@@ -155,7 +155,7 @@ async function main(): Promise<void> {
   const options: SuperviseOptions = { boxMs, idleMs: 600_000, log: (line) => log(`    ${line}`) };
   // The reference first, so every later cell of that size checks its cost against it.
   const order = (env: EnvName): ImplName[] =>
-    (['cpu-reference', 'gpu', 'tfjs-cpu', 'tfjs-webgpu'] as ImplName[]).filter(
+    (['cpu-reference', 'gpu', 'numpy', 'tfjs-cpu', 'tfjs-webgpu'] as ImplName[]).filter(
       (impl) => chosenImpls.includes(impl) && implsByEnv[env].includes(impl),
     );
 

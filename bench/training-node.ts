@@ -6,6 +6,7 @@
  * bench/device/training-rows.ts on a machine with a real GPU.
  */
 import { createNodeGpuContext } from '../src/gpu/node';
+import { DEFAULT_CORRECTIONS } from '../src/optim/lbfgs';
 import { loadTrainingData } from '../src/train/data-node';
 import { createEngine } from '../src/train/engines-node';
 import { train } from '../src/train/trainer';
@@ -19,6 +20,7 @@ import {
   timeRowEvaluations,
   trainingConfigs,
   trainingPaths,
+  type RowInputs,
   type TrainingCellResult,
   type TrainingReporter,
   type TrainingRequest,
@@ -61,6 +63,7 @@ export async function runNodeTraining(
   await report({ type: 'phase', text: 'timing evaluations after the training' });
   const { timing: after } = await timeEvaluations();
   const timing = bracketed(before, after);
+  const peer = config.optimizer === 'lbfgs' ? await scipyPeer(inputs, config.iterations, report) : undefined;
 
   return {
     name: request.name,
@@ -85,5 +88,23 @@ export async function runNodeTraining(
       counters: readCounters(result),
       device: result.device.adapter,
     },
+    ...(peer ? { peer } : {}),
+  };
+}
+
+/** numpy float32 + scipy's L-BFGS-B on the same data and θ₀, with minFunc's 100 corrections, when python3 has them. */
+async function scipyPeer(inputs: RowInputs, maxIter: number, report: TrainingReporter): Promise<TrainingCellResult['peer']> {
+  const { numpyMissing, scipyLbfgsRun } = await import('./impls/numpy');
+  const missing = numpyMissing();
+  if (missing) return { skipped: missing };
+  await report({ type: 'phase', text: `numpy float32 + scipy L-BFGS-B, ${maxIter} iterations` });
+  const run = await scipyLbfgsRun(inputs.dataset, inputs.theta, inputs.shape, inputs.config, maxIter, DEFAULT_CORRECTIONS);
+  return {
+    what: `numpy ${run.numpy} float32 + scipy ${run.scipy} L-BFGS-B (maxcor ${DEFAULT_CORRECTIONS}, as minFunc's Corr)`,
+    seconds: run.seconds,
+    iterations: run.iterations,
+    evaluations: run.evaluations,
+    finalCost: run.cost,
+    message: run.message,
   };
 }

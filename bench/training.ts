@@ -110,7 +110,18 @@ export interface TrainingCellResult {
   adapter: AdapterSummary | null;
   evaluation: EvaluationTiming;
   training: TrainingRun;
+  /** The same run by a peer on the same data and θ (Node: numpy float32 + scipy's L-BFGS-B), or why not. */
+  peer?: PeerRun | { skipped: string };
   notes?: string[];
+}
+
+export interface PeerRun {
+  what: string;
+  seconds: number;
+  iterations: number;
+  evaluations: number;
+  finalCost: number;
+  message: string;
 }
 
 export interface RowInputs {
@@ -237,5 +248,6 @@ export interface TrainingRow {
   /** os.loadavg() on the runner before and after the row (the machine may be shared). */
   loadavg?: { start: number[]; end: number[] };
   error?: string;
+  peer?: TrainingCellResult['peer'];
   notes?: string[];
 }

@@ -40,6 +40,8 @@ const factory: EvaluatorFactory = async (impl, inputs) => {
       // The adapter tfjs asked for itself (the same request: no options but its power preference).
       return { ...evaluator, adapter: await window.benchAdapter() };
     }
+    case 'numpy':
+      throw new Error('numpy runs in Node only');
   }
 };
 
