@@ -8,7 +8,7 @@ import { DataError, messageOf } from '../../data/errors';
 import { naturalColorImagesFromFiles } from '../../data/color';
 import type { GrayImage, RgbImage } from '../../data/images';
 import { digitArrayFromJson, MNIST_DIGITS, mnistFromDigitArrays, type LabeledDataset } from '../../data/mnist';
-import { NATURAL_IMAGES, naturalImagePackages, naturalImagesFromFiles } from '../../data/natural';
+import { NATURAL_IMAGES, naturalImagePackages, naturalImagesFromFiles, rawNaturalImagesFromFiles } from '../../data/natural';
 import type { TrainConfig } from '../../train/config';
 import { resolveTrainingData, trainingDataFromFiles, type TrainingData, type UserFile } from '../../train/data';
 
@@ -69,6 +69,15 @@ export function loadNaturalImages(): Promise<GrayImage[]> {
   naturalImages ??= (async () => naturalImagesFromFiles(await fetchNaturalImageFiles()))();
   naturalImages.catch(() => (naturalImages = undefined));
   return naturalImages;
+}
+
+let rawNaturalImages: Promise<GrayImage[]> | undefined;
+
+/** The nine photos decoded, grayscale and downsampled 2×, not whitened (IMAGES_RAW, for PCA), once per worker. */
+export function loadRawNaturalImages(): Promise<GrayImage[]> {
+  rawNaturalImages ??= (async () => rawNaturalImagesFromFiles(await fetchNaturalImageFiles()))();
+  rawNaturalImages.catch(() => (rawNaturalImages = undefined));
+  return rawNaturalImages;
 }
 
 let naturalColorImages: Promise<RgbImage[]> | undefined;
