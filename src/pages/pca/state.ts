@@ -209,6 +209,8 @@ export function summary(state: PcaState) {
     retained: projected?.retained,
     largestOffDiagonal: projected?.whitened.largestOffDiagonal,
     diagonal: projected?.whitened.diagonal,
+    /** The worker's time for the latest projection (a slider move's cost there). */
+    projectionMilliseconds: projected?.milliseconds,
     decompositions: projected?.decompositions ?? loaded?.decompositions ?? 0,
     projections: state.projections,
     error: state.error,
