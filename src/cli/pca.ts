@@ -19,18 +19,20 @@ import {
   nullDirections,
   PCA_2D_EPSILON,
   PCA_EPSILON,
+  PCA_PATCH_SIZE,
   pcaBasis,
   pcaWhiten,
   reduce,
   removeExampleMeans,
   rotate,
   varianceRetained,
+  WHITENED_OFF_DIAGONAL_LIMIT,
   zcaWhiten,
-  type PcaBasis,
 } from '../data/pca';
 import { displayPatches } from '../display/network';
 import { encodePng } from '../display/png';
-import { matrixImage, scatterPlot, type Rgb } from '../display/scatter';
+import { pca2dPictures } from '../display/pca';
+import { matrixImage } from '../display/scatter';
 import { formatCheck, type CheckResult } from '../gpu/comparison';
 import { NoAdapterError } from '../gpu/errors';
 import type { Dataset } from '../reference/autoencoder';
@@ -40,10 +42,6 @@ import { isGpuFailure, runCommand, speechOn, usageFailure, type CommandSpeech } 
 
 const SPEECH: CommandSpeech = { command: 'pca', remedies: { examples: 'fewer patches (--patches)', cpu: '--device cpu' } };
 
-/** pca_gen's patches: 12×12 pixels. */
-export const PCA_PATCH_SIZE = 12;
-/** UFLDL's check: the covariance of PCA-whitened data without ε is the identity to this. */
-export const WHITENED_OFF_DIAGONAL_LIMIT = 1e-4;
 /** Patches shown in each picture of patches (the first ones: they were sampled at random). */
 const SHOWN_PATCHES = 100;
 const MAX_PATCHES = 100_000;
@@ -121,32 +119,6 @@ export function parsePcaArguments(argv: string[]): PcaArguments {
   };
 }
 
-const RED: Rgb = [0.85, 0.1, 0.1];
-const GREEN: Rgb = [0.1, 0.6, 0.1];
-
-/** The 2-D cloud's pictures: the same window for all but the whitened ones (which are larger). */
-function pictures2d(points: Dataset, basis: PcaBasis, rotated: Dataset, reduced: Dataset, pcaWhite: Dataset, zcaWhite: Dataset) {
-  const U = basis.eigenvectors;
-  // The eigenvectors drawn as UFLDL draws them: from the mean (0), scaled by the standard deviation along them, ×2.
-  const arrow = (j: number): [number, number] => {
-    const length = 2 * Math.sqrt(Math.max(basis.eigenvalues[j], 0));
-    return [U[j] * length, U[2 + j] * length];
-  };
-  const segments = [
-    { from: [0, 0] as const, to: arrow(0), color: RED },
-    { from: [0, 0] as const, to: arrow(1), color: GREEN },
-  ];
-  let extent = 0;
-  for (const v of [...points.data, ...arrow(0), ...arrow(1)]) extent = Math.max(extent, 1.1 * Math.abs(v));
-  return {
-    'pca2d-data.png': scatterPlot({ points: points.data, segments, extent }),
-    'pca2d-rotated.png': scatterPlot({ points: rotated.data, extent }),
-    'pca2d-reduced.png': scatterPlot({ points: reduced.data, segments, extent }),
-    'pca2d-pca-white.png': scatterPlot({ points: pcaWhite.data }),
-    'pca2d-zca-white.png': scatterPlot({ points: zcaWhite.data }),
-  };
-}
-
 async function main(): Promise<number> {
   let args: PcaArguments;
   try {
@@ -180,7 +152,8 @@ async function main(): Promise<number> {
   const reduced2d = reduce(points, basis2d, 1);
   const pcaWhite2d = pcaWhiten(points, basis2d, PCA_2D_EPSILON);
   const zcaWhite2d = zcaWhiten(points, basis2d, PCA_2D_EPSILON);
-  for (const [name, image] of Object.entries(pictures2d(points, basis2d, rotated2d, reduced2d, pcaWhite2d, zcaWhite2d))) files[name] = encodePng(image, { scale: 1 });
+  const pictures2d = pca2dPictures({ points, basis: basis2d, rotated: rotated2d, reduced: reduced2d, pcaWhite: pcaWhite2d, zcaWhite: zcaWhite2d });
+  for (const [name, image] of Object.entries(pictures2d)) files[`pca2d-${name}.png`] = encodePng(image, { scale: 1 });
   const pca2d = {
     points: points.examples,
     epsilon: PCA_2D_EPSILON,

@@ -32,6 +32,10 @@ const SOURCE = 'PCA';
 
 /** pca_gen's ε for PCA and ZCA whitening of image patches. */
 export const PCA_EPSILON = 0.1;
+/** pca_gen's patches: 12×12 pixels. */
+export const PCA_PATCH_SIZE = 12;
+/** UFLDL's check: the covariance of PCA-whitened data without ε is the identity to this. */
+export const WHITENED_OFF_DIAGONAL_LIMIT = 1e-4;
 /** pca_2d's ε: small, since the 2-D data have no near-zero direction to keep from blowing up. */
 export const PCA_2D_EPSILON = 1e-5;
 

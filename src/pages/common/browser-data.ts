@@ -10,9 +10,9 @@
  */
 import { DataError, messageOf } from '../../data/errors';
 import { downsampleColor2x, naturalColorImagesFromFiles } from '../../data/color';
-import { colorFromSamples, grayFromSamples, type GrayImage, type RgbImage } from '../../data/images';
+import { colorFromSamples, downsample2x, grayFromSamples, type GrayImage, type RgbImage } from '../../data/images';
 import { digitArrayFromJson, MNIST_DIGITS, mnistFromDigitArrays, type LabeledDataset } from '../../data/mnist';
-import { NATURAL_IMAGES, naturalImagePackages, naturalImagesFromFiles, prepareNaturalImages, type ImageFile } from '../../data/natural';
+import { NATURAL_IMAGES, naturalImagePackages, naturalImagesFromFiles, prepareNaturalImages, rawNaturalImagesFromFiles, type ImageFile } from '../../data/natural';
 import { cachedPreparation, type CacheOutcome } from '../../data/prepared-cache';
 import { browserPreparedStore } from './prepared-store';
 import type { TrainConfig } from '../../train/config';
@@ -90,7 +90,7 @@ async function decodeWithBrowser(file: ImageFile): Promise<{ data: Uint8ClampedA
 const outcomes = new Map<string, CacheOutcome>();
 
 /** Whether a preparation's images came from the cache ('hit') or were made in this worker. */
-export function preparedOutcome(preparation: 'natural-gray' | 'natural-color'): CacheOutcome | undefined {
+export function preparedOutcome(preparation: 'natural-gray' | 'natural-raw' | 'natural-color'): CacheOutcome | undefined {
   return outcomes.get(preparation);
 }
 
@@ -116,6 +116,19 @@ export function loadNaturalImages(): Promise<GrayImage[]> {
   });
   naturalImages.catch(() => (naturalImages = undefined));
   return naturalImages;
+}
+
+let rawNaturalImages: Promise<GrayImage[]> | undefined;
+
+/** The nine photos decoded, grayscale and downsampled 2×, not whitened (IMAGES_RAW, for PCA), once per browser. */
+export function loadRawNaturalImages(): Promise<GrayImage[]> {
+  rawNaturalImages ??= cached('natural-raw', async (files) => {
+    if (!browserDecoder) return rawNaturalImagesFromFiles(files);
+    const decoded = await Promise.all(files.map(decodeWithBrowser));
+    return decoded.map(({ data, width, height }, k) => downsample2x(grayFromSamples(data, width, height, 4, files[k].name)));
+  });
+  rawNaturalImages.catch(() => (rawNaturalImages = undefined));
+  return rawNaturalImages;
 }
 
 let naturalColorImages: Promise<RgbImage[]> | undefined;
