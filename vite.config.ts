@@ -25,6 +25,10 @@ export default defineConfig({
   },
   // The pages' workers import modules lazily (the GPU pipeline): ES module workers.
   worker: { format: 'es' },
+  // Dependencies only the workers import are not found by the dev server's first crawl; found
+  // later, they are bundled then and every open page is reloaded, which loses a page's state
+  // (a link's marked fields, a run under way). Named here, they are bundled at start.
+  optimizeDeps: { include: ['idb', 'ml-matrix', 'jpeg-js', 'fast-png', 'fflate'] },
   test: {
     include: ['test/**/*.test.ts'],
     // GPU tests share one software adapter on a 2-core machine: run files one at a time so
