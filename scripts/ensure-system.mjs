@@ -2,7 +2,9 @@
 // packages when they are missing (scripts/install-system-deps.sh), and otherwise saying
 // exactly what is missing. Usage: node scripts/ensure-system.mjs [--chromium]
 import { execFileSync } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { join } from 'node:path';
 
 const wantChromium = process.argv.includes('--chromium');
 const chromium = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
@@ -27,6 +29,49 @@ async function nodeAdapter() {
   }
 }
 
+// The probe starts Dawn and Vulkan in a child process: about a second of every command. When it
+// has passed before with the same Node, the same webgpu package and the same Vulkan drivers
+// (their ICD files, by name, size and time), it is not repeated; any change probes again.
+const STAMP = new URL('../node_modules/.cache/webgpu-sparse-autoencoder/webgpu-probe.json', import.meta.url);
+
+function driverState() {
+  const files = [];
+  for (const dir of ['/usr/share/vulkan/icd.d', '/etc/vulkan/icd.d', '/usr/local/share/vulkan/icd.d']) {
+    let names = [];
+    try {
+      names = readdirSync(dir);
+    } catch {
+      continue;
+    }
+    for (const name of names.sort()) {
+      const { size, mtimeMs } = statSync(join(dir, name));
+      files.push(`${dir}/${name}:${size}:${mtimeMs}`);
+    }
+  }
+  let webgpu = 'absent';
+  try {
+    webgpu = JSON.parse(readFileSync(createRequire(import.meta.url).resolve('webgpu/package.json'), 'utf8')).version;
+  } catch {}
+  return JSON.stringify({ node: process.version, webgpu, icd: files, env: process.env.VK_ICD_FILENAMES ?? null });
+}
+
+function probedBefore(state) {
+  try {
+    return readFileSync(STAMP, 'utf8') === state;
+  } catch {
+    return false;
+  }
+}
+
+function rememberProbe(state) {
+  try {
+    mkdirSync(new URL('.', STAMP), { recursive: true });
+    writeFileSync(STAMP, state);
+  } catch {
+    // Only the second it saves is lost.
+  }
+}
+
 function missing() {
   return nodeAdapter().then((adapter) => {
     const list = [];
@@ -36,7 +81,11 @@ function missing() {
   });
 }
 
+const state = driverState();
+if (probedBefore(state) && (!wantChromium || existsSync(chromium))) process.exit(0);
+
 let absent = await missing();
+if (absent.length === 0) rememberProbe(state);
 if (absent.length > 0) {
   console.log(`Installing system packages for: ${absent.join('; ')}`);
   try {
@@ -45,6 +94,7 @@ if (absent.length > 0) {
     // Its own message says what to install by hand.
   }
   absent = await missing();
+  if (absent.length === 0) rememberProbe(driverState());
 }
 if (absent.length > 0) {
   console.error(`Missing: ${absent.join('; ')}.`);
