@@ -172,10 +172,11 @@ export class GpuLbfgsBackend implements LbfgsBackend<GpuTrial> {
     try {
       return await withErrorScopes(ctx.device, 'creating the GPU L-BFGS kernels', async () => {
         backend = new GpuLbfgsBackend(ctx, objective, corrections);
-        // A step changes only the uniforms and dispatch sizes, not the pipelines.
-        for (const [kind, program] of Object.entries(backend.programs) as [LbfgsKernel, KernelProgram][]) {
-          backend.pipelines.set(kind, await ctx.pipelines.pipeline(program));
-        }
+        // A step changes only the uniforms and dispatch sizes, not the pipelines. All are asked
+        // for at once, so a driver that compiles in parallel (Dawn's async creation) can.
+        const programs = Object.entries(backend.programs) as [LbfgsKernel, KernelProgram][];
+        const pipelines = await Promise.all(programs.map(([, program]) => ctx.pipelines.pipeline(program)));
+        programs.forEach(([kind], k) => backend!.pipelines.set(kind, pipelines[k]));
         return backend;
       });
     } catch (error) {

@@ -59,7 +59,9 @@ export class GpuVectorBackend implements UpdateBackend<GpuVector> {
     if (!(Number.isInteger(length) && length > 0)) throw new RangeError(`length must be a positive integer, got ${length}`);
     const backend = new GpuVectorBackend(ctx, length, timer);
     await withErrorScopes(ctx.device, 'creating the GPU vector kernels', async () => {
-      for (const program of kernels(length)) backend.pipelines.set(program.name, await ctx.pipelines.pipeline(program));
+      const programs = kernels(length);
+      const pipelines = await Promise.all(programs.map((program) => ctx.pipelines.pipeline(program)));
+      programs.forEach((program, k) => backend.pipelines.set(program.name, pipelines[k]));
     });
     return backend;
   }

@@ -27,18 +27,23 @@ export async function createGpuTrainingEngine(
   hyperparameters: Hyperparameters,
   dataset: Dataset,
 ): Promise<TrainingEngine<GpuVector>> {
-  const model = await GpuSparseAutoencoder.create(ctx, shape, hyperparameters, dataset);
   const device = ctx.device;
   const length = thetaLayout(shape).length;
   const timer = PassTimer.create(device);
-  let vectors: GpuVectorBackend;
-  try {
-    vectors = await GpuVectorBackend.create(ctx, length, timer);
-  } catch (error) {
-    model.destroy();
+  // The model's and the optimizer's pipelines are compiled together (a first run's compilation
+  // is most of its start on a fresh machine); whichever fails, neither is left behind.
+  const [madeModel, madeVectors] = await Promise.allSettled([
+    GpuSparseAutoencoder.create(ctx, shape, hyperparameters, dataset),
+    GpuVectorBackend.create(ctx, length, timer),
+  ]);
+  if (madeModel.status === 'rejected' || madeVectors.status === 'rejected') {
+    if (madeModel.status === 'fulfilled') madeModel.value.destroy();
+    if (madeVectors.status === 'fulfilled') madeVectors.value.destroy();
     timer?.destroy();
-    throw error;
+    throw madeModel.status === 'rejected' ? madeModel.reason : (madeVectors as PromiseRejectedResult).reason;
   }
+  const model = madeModel.value;
+  const vectors = madeVectors.value;
   const staging = device.createBuffer({ label: 'cost read-back', size: 16 + PassTimer.BYTES, usage: GPUBufferUsage.MAP_READ | GPUBufferUsage.COPY_DST });
   const backends = new Set<GpuLbfgsBackend>();
   const objective = {
