@@ -29,6 +29,8 @@ export default defineConfig({
     // GPU tests share one software adapter on a 2-core machine: run files one at a time so
     // lavapipe is not split between workers, and give large shapes time to finish.
     fileParallelism: false,
+    // Commands the tests run use the table's kernels: a tuning race would cost each run seconds (test/gpu/tuning.test.ts tests the tuner).
+    env: { SAE_NO_TUNE: '1' },
     testTimeout: 120_000,
     hookTimeout: 120_000,
   },
