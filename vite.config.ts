@@ -7,7 +7,7 @@ export default defineConfig({
   // Relative URLs for every asset, chunk and worker, so the built site works from the server
   // root and from any sub-path (GitHub Pages serves a project at /REPO/).
   base: './',
-  // The pages: the trainer (landing page), classification, the gradient check and the patches.
+  // The pages: the trainer (landing page), classification, the gradient check, the patches and the benchmark.
   build: {
     target: 'es2022',
     rolldownOptions: {
@@ -16,6 +16,7 @@ export default defineConfig({
         classify: page('classify.html'),
         gradcheck: page('gradcheck.html'),
         patches: page('patches.html'),
+        bench: page('bench.html'),
       },
     },
     // The MNIST digits (2.3 MB of JSON each) and the photos are assets, never inlined.
