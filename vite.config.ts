@@ -7,7 +7,7 @@ export default defineConfig({
   // Relative URLs for every asset, chunk and worker, so the built site works from the server
   // root and from any sub-path (GitHub Pages serves a project at /REPO/).
   base: './',
-  // The pages: the trainer (landing page), classification, the gradient check, the patches and PCA.
+  // The pages: the trainer (landing page), classification, the gradient check, the patches, PCA and the benchmark.
   build: {
     target: 'es2022',
     rolldownOptions: {
@@ -17,6 +17,7 @@ export default defineConfig({
         gradcheck: page('gradcheck.html'),
         patches: page('patches.html'),
         pca: page('pca.html'),
+        bench: page('bench.html'),
       },
     },
     // The MNIST digits (2.3 MB of JSON each) and the photos are assets, never inlined.
@@ -34,6 +35,8 @@ export default defineConfig({
     // GPU tests share one software adapter on a 2-core machine: run files one at a time so
     // lavapipe is not split between workers, and give large shapes time to finish.
     fileParallelism: false,
+    // Commands the tests run use the table's kernels: a tuning race would cost each run seconds (test/gpu/tuning.test.ts tests the tuner).
+    env: { SAE_NO_TUNE: '1' },
     testTimeout: 120_000,
     hookTimeout: 120_000,
   },

@@ -28,6 +28,8 @@ export interface TrainArguments {
   init?: string;
   resume: boolean;
   checkpointEvery: number;
+  /** Race the kernels on this adapter (cached) before training; --no-tune runs the table's. */
+  tune: boolean;
   help: boolean;
   /** Flags given explicitly (a resumed run may only change a few). */
   given: Set<string>;
@@ -108,6 +110,9 @@ and, for synthetic data, the MMCS to the true directions.
   --init FILE            start from a model.json, or a .mat holding UFLDL's theta
   --seed N               seed for sampling and initialization (default 1)
   --device gpu|cpu       WebGPU (default) or the float64 CPU reference
+  --no-tune              run the table's matmul kernels for this adapter instead of racing
+                         the variants and tile shapes it offers (about 2 s on first use of an
+                         adapter and model size; the choice is cached)
   --out DIR              output folder (default out)
   --resume               continue the run whose checkpoint is in DIR (flags that contradict
                          it are refused; --iters sets the resumed run's new total)
@@ -176,6 +181,7 @@ export function parseTrainArguments(argv: string[]): TrainArguments {
         device: { type: 'string' },
         out: { type: 'string' },
         resume: { type: 'boolean' },
+        'no-tune': { type: 'boolean' },
         normalize: { type: 'boolean' },
         'checkpoint-every': { type: 'string' },
         help: { type: 'boolean', short: 'h' },
@@ -257,6 +263,7 @@ export function parseTrainArguments(argv: string[]): TrainArguments {
     init: values.init as string | undefined,
     resume: values.resume === true,
     checkpointEvery,
+    tune: values['no-tune'] !== true,
     help: values.help === true,
     given,
   };
@@ -339,6 +346,7 @@ function parseSaeArguments(variant: SaeVariant, values: Record<string, string | 
     out,
     resume: false,
     checkpointEvery: 0,
+    tune: values['no-tune'] !== true,
     help: values.help === true,
     given,
     sae: { variant, overrides, tensor: values.tensor as string | undefined, synthetic, ...(sweep ? { sweep } : {}) },

@@ -18,7 +18,7 @@ import { randomSubset } from '../data/patches';
 import { loadMatFile, readFileBytes } from '../data/node';
 import { outputOf, type Shape } from '../reference/params';
 import { CheckpointError, encodeCheckpoint } from '../train/checkpoint';
-import { nodeRunEnvironment } from '../train/engines-node';
+import { nodeRunEnvironmentWith } from '../train/engines-node';
 import { prepareRun, type PreparedRun } from '../train/prepare';
 import { examplesPng, featuresPng, modelJson, thetaFromMatVariables, thetaFromModelJson, thetaMatFile, type PixelGeometry } from '../train/model-files';
 import { describeWork, train, workReport } from '../train/trainer';
@@ -88,7 +88,7 @@ async function main(argv: string[]): Promise<number> {
           if (stop.received) throw new StoppedBeforeTraining();
         },
       },
-      nodeRunEnvironment,
+      nodeRunEnvironmentWith({ tune: args.tune }),
     );
   } catch (error) {
     // A run refused after its output folder was made (the engine did not fit) leaves no trace.
@@ -105,7 +105,7 @@ async function main(argv: string[]): Promise<number> {
   }
   const { config, data, shape, initialTheta, resumeFrom, engine, close } = prepared;
   log(`model: ${shape.visibleSize}-${shape.hiddenSize}, ρ = ${config.sparsityParam}, λ = ${config.lambda}, β = ${config.beta}; ${config.optimizer}, ${config.iterations} iterations`);
-  log(`device: ${engine.device.backend} — ${engine.device.adapter}`);
+  log(`device: ${engine.device.backend} — ${engine.device.adapter}${engine.device.kernels ? `; kernels: ${engine.device.kernels.summary}` : ''}`);
   if (resumeFrom) log(`resuming at iteration ${resumeFrom.iteration} from ${checkpointPath}`);
 
   const checkpoint = await RunCheckpoint.open(args.out);

@@ -10,6 +10,8 @@ export interface AdapterSummary {
   architecture: string;
   description: string;
   device: string;
+  /** The driver, where the adapter names it apart from its description (a non-standard field; part of the tuner's key). */
+  driver?: string;
   isFallbackAdapter: boolean;
   /** The adapter offers the 'subgroups' feature (then the device is created with it). */
   subgroups: boolean;
@@ -20,12 +22,13 @@ export interface AdapterSummary {
 
 /** What an adapter says of itself: its info, and whether it offers subgroups. */
 export function summarizeAdapter(adapter: { readonly info?: GPUAdapterInfo; readonly features?: ReadonlySet<string> }): AdapterSummary {
-  const info = adapter.info as (Partial<GPUAdapterInfo> & { isFallbackAdapter?: boolean }) | undefined;
+  const info = adapter.info as (Partial<GPUAdapterInfo> & { isFallbackAdapter?: boolean; driver?: string }) | undefined;
   return {
     vendor: info?.vendor ?? '',
     architecture: info?.architecture ?? '',
     description: info?.description ?? '',
     device: info?.device ?? '',
+    ...(info?.driver ? { driver: info.driver } : {}),
     isFallbackAdapter: Boolean(info?.isFallbackAdapter),
     subgroups: adapter.features?.has('subgroups') ?? false,
     subgroupMinSize: info?.subgroupMinSize ?? 0,
@@ -93,6 +96,8 @@ export interface MatmulTiling {
   wgX?: number;
   /** 'unrolled' only: multiply-adds as fma() (default) or as a product and a sum. */
   fused?: boolean;
+  /** 'workgroup' only: the inner-dimension step staged in workgroup memory per barrier (a multiple of 4; default 16). */
+  tileK?: number;
 }
 
 /**

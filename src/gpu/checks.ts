@@ -25,7 +25,7 @@ import { initializeParameters } from '../reference/params';
 import type { Activation, OutputActivation } from '../reference/ops';
 import { classifierCostDetailed, classifierLayout, type ClassifierShape } from '../reference/classifier';
 import { Random } from '../random';
-import { chooseKernelConfig, type MatmulVariant } from './adapter';
+import { chooseKernelConfig, type KernelConfig, type MatmulVariant } from './adapter';
 import { GpuSparseAutoencoder } from './autoencoder';
 import { GpuClassifier } from './classifier';
 import type { GpuContext } from './device';
@@ -96,6 +96,8 @@ export interface MatmulCheck {
   /** The dense-layer epilogue (NN only): + bias, then this activation. */
   activation?: Activation;
   variant?: MatmulVariant;
+  /** The whole kernel configuration to check (the tuner's candidates); overrides `variant`. */
+  config?: KernelConfig;
   seed?: number;
 }
 
@@ -104,7 +106,7 @@ export async function checkMatmul(ctx: GpuContext, spec: MatmulCheck): Promise<C
   const { M, N, K, layout } = spec;
   const transA = layout === 'TN';
   const transB = layout === 'NT';
-  const config = chooseKernelConfig(ctx.adapterInfo, spec.variant);
+  const config = spec.config ?? chooseKernelConfig(ctx.adapterInfo, spec.variant);
   const variant = config.matmul;
   const rng = new Random(spec.seed ?? 1);
   // A like data or activations, B like weights, signed.

@@ -3,10 +3,11 @@
  * Browser-safe: the caller passes in the GPU object (navigator.gpu, or the one src/gpu/node.ts
  * creates).
  */
-import { summarizeAdapter, type AdapterSummary } from './adapter';
+import { chooseKernelConfig, summarizeAdapter, type AdapterSummary, type KernelConfig, type MatmulVariant } from './adapter';
 import { countDeviceWork, zeroCounters, type GpuCounters } from './counters';
 import { DeviceLostError, NoAdapterError } from './errors';
 import { PipelineCache } from './pipelines';
+import type { KernelChoice } from './tuner';
 
 export interface GpuContextOptions {
   powerPreference?: GPUPowerPreference;
@@ -34,11 +35,22 @@ export interface GpuContext {
    */
   readonly counters: GpuCounters;
   /**
+   * The kernels tuned for this adapter and the model about to run (./tuner.ts), set by whoever
+   * tuned; unset, models run chooseKernelConfig's table choice.
+   */
+  kernels?: KernelChoice;
+  /**
    * Throws DeviceLostError if the device has been lost or reported an uncaptured error. Error
    * scopes guard creation; during training this is the check, after every read-back.
    */
   assertAlive(): void;
   destroy(): void;
+}
+
+/** The kernels a model on this context runs: a forced variant, else the tuned choice, else the table's. */
+export function kernelConfigFor(ctx: GpuContext, forced?: MatmulVariant): KernelConfig {
+  if (forced || !ctx.kernels) return chooseKernelConfig(ctx.adapterInfo, forced);
+  return ctx.kernels.config;
 }
 
 export const NO_ADAPTER_FIX = {

@@ -16,8 +16,8 @@
  * A new network goes beside the two: a subclass that makes its buffers in its constructor and
  * returns its step definitions from `stepDefinitions(geometry)`.
  */
-import { chooseKernelConfig, type KernelConfig, type MatmulVariant } from './adapter';
-import type { GpuContext } from './device';
+import type { KernelConfig, MatmulVariant } from './adapter';
+import { kernelConfigFor, type GpuContext } from './device';
 import { formatBytes, ResourceLimitError, withErrorScopes, type Remedy } from './errors';
 import type { KernelProgram } from './programs';
 import { createStorageBuffer, mapForReading, readF32, readRows, Serial, writeVector } from './runtime';
@@ -27,7 +27,7 @@ import { checkBatch, checkBindingSizes, PIECE_ALIGNMENT, StepList, type Batch, t
 export const WINDOW_ROWS = 16;
 
 export interface GpuModelOptions {
-  /** Forces the matmul variant for this model (default: chooseKernelConfig's for the adapter). */
+  /** Forces the matmul variant for this model (default: the context's tuned kernels, else chooseKernelConfig's for the adapter). */
   matmulVariant?: MatmulVariant;
   /** A smaller storage-binding limit than the device's, to make pieces of small data (tests). */
   maxBindingBytes?: number;
@@ -90,7 +90,7 @@ export function checkModelFits(ctx: GpuContext, examples: number, needs: PieceNe
     }
   }
   const maxBinding = Math.min(options.maxBindingBytes ?? Infinity, limits.maxStorageBufferBindingSize, limits.maxBufferSize);
-  return planPieces(examples, needs, chooseKernelConfig(ctx.adapterInfo, options.matmulVariant).splitK, maxBinding);
+  return planPieces(examples, needs, kernelConfigFor(ctx, options.matmulVariant).splitK, maxBinding);
 }
 
 /** A whole buffer or a window of one, to bind. */
@@ -186,7 +186,7 @@ export abstract class GpuModel {
     if (!(Number.isInteger(examples) && examples > 0)) throw new RangeError('the data set is empty');
     this.examples = examples;
     this.currentBatch = { start: 0, count: examples };
-    this.config = chooseKernelConfig(ctx.adapterInfo, options.matmulVariant);
+    this.config = kernelConfigFor(ctx, options.matmulVariant);
     ({ pieces: this.pieces, pieceRows: this.pieceRows } = checkModelFits(ctx, examples, needs, options));
     this.thetaBuffer = this.own(thetaLength * 4, 'theta');
     this.gradBuffer = this.own(thetaLength * 4, 'gradient');

@@ -252,14 +252,17 @@ export function matmulProgram(spec: MatmulSpec, variant: MatmulVariant, subgroup
     const constants: Record<string, boolean> = epilogue.BIAS ? { SIGMOID: epilogue.SIGMOID, RELU: epilogue.RELU } : {};
     return { ...base, shader, constants, workgroupSize: [wgX, t.wgY, 1], dispatch };
   }
-  const wgX = 16;
-  const wgY = 16;
+  // A (4·WG_Y) × (4·WG_X) tile of C per workgroup, TILE_K of the inner dimension per barrier (16 × 16 × 16 by default; the tuner tries others).
+  const wgX = tiling?.wgX ?? 16;
+  const wgY = tiling?.wgY ?? 16;
+  const tileK = tiling?.tileK ?? 16;
+  if (tileK % 4 !== 0 || tileK < 4 || wgX < 1 || wgY < 1) throw new RangeError(`matmul workgroup: bad tiling ${JSON.stringify(tiling)}`);
   const dispatch: [number, number, number] = [Math.ceil(n4 / wgX), Math.ceil(M / (4 * wgY)), slices];
   checkDispatch(dispatch);
   return {
     ...base,
     shader: SHADERS.matmulTiled,
-    constants: { TRANS_A: transA, TRANS_B: transB, ...epilogue, WG_X: wgX, WG_Y: wgY, TILE_K: 16 },
+    constants: { TRANS_A: transA, TRANS_B: transB, ...epilogue, WG_X: wgX, WG_Y: wgY, TILE_K: tileK },
     workgroupSize: [wgX, wgY, 1],
     dispatch,
   };

@@ -22,6 +22,20 @@ export interface EvaluationSummary {
 export interface DeviceDescription {
   backend: 'cpu' | 'webgpu';
   adapter: string;
+  /** WebGPU: the matmul kernels the model runs and whether they were tuned on this adapter (src/gpu/tuner.ts). */
+  kernels?: KernelReport;
+}
+
+/** The kernel choice as report.json and the pages show it. */
+export interface KernelReport {
+  /** "subgroups 16×4 (size 8), tuned 1.9 s ago (raced 3 of 18 in 2.1 s)" / "…, table default". */
+  summary: string;
+  kernels: string;
+  source: 'table' | 'tuned' | 'cached';
+  tunedAt?: string;
+  raceSeconds?: number;
+  /** Each candidate raced: its kernels, ms per pass over the model's products, whether it passed the twin check. */
+  raced?: { kernels: string; ms?: number; passed: boolean; skipped?: boolean }[];
 }
 
 export interface TrainingEngine<V> {

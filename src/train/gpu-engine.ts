@@ -14,11 +14,24 @@ import { mapForReading } from '../gpu/runtime';
 import { GpuVectorBackend, type GpuVector } from '../gpu/vectors';
 import type { Dataset, Hyperparameters } from '../reference/autoencoder';
 import { thetaLayout, type Shape } from '../reference/params';
-import type { TrainingEngine } from './engine';
+import { describeKernelChoice, tableChoice, type KernelChoice } from '../gpu/tuner';
+import type { KernelReport, TrainingEngine } from './engine';
 
 export function describeAdapter(ctx: GpuContext): string {
   const { vendor, architecture, description } = ctx.adapterInfo;
   return [description, vendor && `vendor ${vendor}`, architecture && `architecture ${architecture}`].filter(Boolean).join(', ') || 'unknown adapter';
+}
+
+/** The context's kernel choice for report.json and the device line (the table's when nothing tuned). */
+export function kernelReport(choice: KernelChoice, now = Date.now()): KernelReport {
+  return {
+    summary: describeKernelChoice(choice, now),
+    kernels: choice.kernels,
+    source: choice.source,
+    ...(choice.tunedAt !== undefined ? { tunedAt: new Date(choice.tunedAt).toISOString() } : {}),
+    ...(choice.raceMs !== undefined ? { raceSeconds: Math.round(choice.raceMs) / 1000 } : {}),
+    ...(choice.raced ? { raced: choice.raced.map((r) => ({ kernels: r.kernels, ...(r.ms !== undefined ? { ms: Math.round(r.ms * 1000) / 1000 } : {}), passed: r.passed, ...(r.skipped ? { skipped: true } : {}) })) } : {}),
+  };
 }
 
 export async function createGpuTrainingEngine(
@@ -54,7 +67,7 @@ export async function createGpuTrainingEngine(
   };
 
   return {
-    device: { backend: 'webgpu', adapter: describeAdapter(ctx) },
+    device: { backend: 'webgpu', adapter: describeAdapter(ctx), kernels: kernelReport(ctx.kernels ?? tableChoice(ctx.adapterInfo)) },
     shape,
     examples: dataset.examples,
     vectors,

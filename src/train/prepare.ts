@@ -16,7 +16,8 @@
 import { DataError, messageOf } from '../data/errors';
 import { beyondFloat32 } from '../gpu/errors';
 import type { AdapterSummary } from '../gpu/adapter';
-import type { GpuContext } from '../gpu/device';
+import { kernelConfigFor, type GpuContext } from '../gpu/device';
+import { denseMatmulShapes, type MatmulShape } from '../gpu/tuner';
 import { randomSubset } from '../data/patches';
 import { DEFAULT_CORRECTIONS } from '../optim/lbfgs';
 import { decodeLbfgsSnapshot } from '../optim/lbfgs-snapshot';
@@ -40,6 +41,11 @@ export interface RunEnvironment {
   isGpuUnavailable(error: unknown): boolean;
   /** Bytes the model's float64 vectors may take in this process (unset: not checked). */
   availableMemory?: number;
+  /**
+   * Chooses the kernels for a model of these matmul products on the context (src/gpu/tuning.ts
+   * sets ctx.kernels), before the engine is made. Absent: the table's choice.
+   */
+  tuneKernels?(ctx: GpuContext, shapes: MatmulShape[]): Promise<unknown>;
   /** The GPU engine on a context (default: ./gpu-engine.ts, loaded only when a run asks for WebGPU). */
   createGpuEngine?(ctx: GpuContext, shape: Shape, hyperparameters: Hyperparameters, dataset: Dataset): Promise<TrainingEngine<unknown>>;
 }
@@ -216,6 +222,10 @@ export async function createRunEngine(
     // The project's engine: its L-BFGS memory is checked here (an environment's own engine answers for its own).
     if (lbfgsCorrections !== undefined && !environment.createGpuEngine) {
       (await import('../gpu/lbfgs')).checkLbfgsFits(ctx.device, thetaLayout(shape).length, lbfgsCorrections);
+    }
+    if (environment.tuneKernels) {
+      const layers = [shape.visibleSize, shape.hiddenSize, shape.visibleSize];
+      await environment.tuneKernels(ctx, denseMatmulShapes(dataset.examples, layers, kernelConfigFor(ctx).splitK));
     }
     const createGpuEngine = environment.createGpuEngine ?? (await import('./gpu-engine')).createGpuTrainingEngine;
     const engine = (await createGpuEngine(ctx, shape, hyperparameters, dataset)) as TrainingEngine<unknown>;

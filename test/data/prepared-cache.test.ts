@@ -4,7 +4,8 @@ import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { loadNaturalImages } from '../../src/data/natural-node';
 import { cachedPreparation, type PlanarImage, type PreparedStore } from '../../src/data/prepared-cache';
-import { cacheFolder, nodePreparedStore } from '../../src/data/prepared-cache-node';
+import { nodePreparedStore } from '../../src/data/prepared-cache-node';
+import { cacheFolder } from '../../src/io/cache-folder';
 
 function memoryStore(): PreparedStore & { entries: Map<string, Uint8Array>; writes: number } {
   const entries = new Map<string, Uint8Array>();
