@@ -94,7 +94,6 @@ test('SAE page: TopK and ReLU-L1 runs are measured, stored, drawn on the frontie
   expect(await pixelsOfColor(page, TOPK_BLUE)).toBeGreaterThan(20);
 
   // Hovering a point names its run.
-  const box = (await page.locator('#frontier').boundingBox())!;
   const point = await page.evaluate(() => {
     const canvas = document.getElementById('frontier') as HTMLCanvasElement;
     const ratio = canvas.width / canvas.clientWidth;
@@ -108,7 +107,7 @@ test('SAE page: TopK and ReLU-L1 runs are measured, stored, drawn on the frontie
     return null;
   });
   expect(point).not.toBeNull();
-  await page.mouse.move(box.x + point!.x, box.y + point!.y);
+  await page.locator('#frontier').hover({ position: point! });
   await expect(page.locator('#frontier-tip')).toContainText('ReLU-L1');
   await screenshot(page, 'sae-two-runs');
 

@@ -310,7 +310,8 @@ export function reduce(state: SaeState, message: Message, now: () => number = Da
       const error = finished.exitReason === 'non-finite' ? 'the loss became non-finite: try a smaller learning rate' : state.error;
       return {
         ...state,
-        phase: complete ? 'finished' : finished.exitReason === 'non-finite' ? 'error' : 'finished',
+        phase: finished.exitReason === 'non-finite' ? 'error' : 'finished',
+        status: '',
         finished,
         snapshot: finished.snapshot,
         error,
