@@ -138,3 +138,21 @@ test('SAE page: a value in a link that cannot be used is marked, its default in 
   await expect(page.locator('#k')).toHaveValue('5');
   await expect(page.locator('#latents')).toHaveValue('64');
 });
+
+test('SAE page without WebGPU: says how to get it and trains on the float64 twin', async ({ page, consoleErrors }) => {
+  void consoleErrors;
+  await page.addInitScript(() => {
+    Object.defineProperty(Navigator.prototype, 'gpu', { get: () => undefined, configurable: true });
+  });
+  await page.goto(`/sae.html?variant=batchtopk&k=3&${SMALL}`);
+  await expect(page.locator('#no-webgpu')).toBeVisible();
+  await expect(page.locator('#no-webgpu')).toContainText('navigator.gpu is missing');
+  await expect(page.locator('#adapter')).toHaveAttribute('data-kind', 'cpu');
+  await page.click('#start');
+  const done = await waitFor(page, "s.phase === 'finished'");
+  expect(done.device).toMatch(/float64/);
+  expect(done.step).toBe(30);
+  expect(done.mmcs).toBeGreaterThan(0.5);
+  await waitFor(page, 's.runs === 1');
+  await expect(page.locator('#run-list li').first()).toContainText('BatchTopK k 3');
+});
