@@ -7,12 +7,13 @@ export default defineConfig({
   // Relative URLs for every asset, chunk and worker, so the built site works from the server
   // root and from any sub-path (GitHub Pages serves a project at /REPO/).
   base: './',
-  // The pages: the trainer (landing page), classification, the gradient check, the patches, PCA and the benchmark.
+  // The pages: the trainer (landing page), the SAEs of current practice, classification, the gradient check, the patches, PCA and the benchmark.
   build: {
     target: 'es2022',
     rolldownOptions: {
       input: {
         main: page('index.html'),
+        sae: page('sae.html'),
         classify: page('classify.html'),
         gradcheck: page('gradcheck.html'),
         patches: page('patches.html'),

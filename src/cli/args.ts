@@ -15,6 +15,7 @@ import {
   type OptimizerName,
   type TrainConfig,
 } from '../train/config';
+import { DEFAULT_SYNTHETIC, type SyntheticSize } from '../data/superposition';
 import { saeVariants, type SaeTrainSettings, type SaeVariant } from '../train/sae-trainer';
 
 export class UsageError extends Error {
@@ -37,15 +38,7 @@ export interface TrainArguments {
   sae?: SaeArguments;
 }
 
-/** Synthetic data in superposition (--data synthetic): N true directions in D dimensions. */
-export interface SyntheticSize {
-  features: number;
-  dimensions: number;
-  examples: number;
-  active: number;
-}
-
-export const DEFAULT_SYNTHETIC: Readonly<SyntheticSize> = Object.freeze({ features: 256, dimensions: 64, examples: 40_000, active: 5 });
+export { DEFAULT_SYNTHETIC, type SyntheticSize } from '../data/superposition';
 
 export interface SaeArguments {
   variant: SaeVariant;

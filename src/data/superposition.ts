@@ -50,6 +50,17 @@ export interface Superposition {
   options: Required<Omit<SuperpositionOptions, 'keepCoefficients'>>;
 }
 
+/** The size of synthetic data (--data synthetic, and the SAE page's): N true directions in D dimensions. */
+export interface SyntheticSize {
+  features: number;
+  dimensions: number;
+  examples: number;
+  active: number;
+}
+
+/** The target: 256 directions in 64 dimensions, 5 active per example, 40,000 examples. */
+export const DEFAULT_SYNTHETIC: Readonly<SyntheticSize> = Object.freeze({ features: 256, dimensions: 64, examples: 40_000, active: 5 });
+
 export const DEFAULT_MAGNITUDES: MagnitudeDistribution = Object.freeze({ kind: 'uniform', min: 0, max: 1 }) as MagnitudeDistribution;
 
 /**
