@@ -14,6 +14,7 @@
  *
  * Internally pixels are row-major; the column-major conversion happens only here.
  */
+import { CLASSIFIER_FORMAT } from '../classify/model-file';
 import { DataError, messageOf } from '../data/errors';
 import { writeMat, type MatVariable } from '../data/mat';
 import { thetaFromMat } from '../data/mat-layout';
@@ -159,7 +160,13 @@ export function thetaFromModelJson(value: unknown, source: string): ModelFromJso
   const fail = (why: string): never => {
     throw new DataError(source, why);
   };
-  if (!m || typeof m !== 'object') fail('not a model.json object');
+  if (!m || typeof m !== 'object' || Array.isArray(m)) fail('not a model.json object');
+  // Other model.json files of this project, which would otherwise be misread or refused for a missing field.
+  const other = m as { format?: unknown; model?: unknown };
+  if (other.format === CLASSIFIER_FORMAT) fail("is a classifier's model.json (npm run classify), not a sparse autoencoder's: open it on the classification page or with npm run classify -- --predict");
+  if (other.model !== undefined && other.model !== 'kl') {
+    fail(`is the model.json of a ${JSON.stringify(other.model)} SAE (npm run train -- --model ${String(other.model)}), not of UFLDL's sparse autoencoder (--model kl), which is what this reads`);
+  }
   const v = m!.visibleSize;
   const h = m!.hiddenSize;
   if (!(Number.isInteger(v) && v! > 0 && Number.isInteger(h) && h! > 0)) fail('visibleSize and hiddenSize must be positive integers');
