@@ -131,6 +131,8 @@ export interface ModelFromJson {
   theta: Float64Array;
   shape: Shape;
   whitening?: Whitening;
+  /** The hyperparameters it was trained with, those the file states as finite numbers. */
+  hyperparameters: Partial<Hyperparameters>;
 }
 
 /** θ from a model.json file's text (or its UTF-8 bytes): parsed, then read by thetaFromModelJson. */
@@ -204,7 +206,12 @@ export function thetaFromModelJson(value: unknown, source: string): ModelFromJso
   for (let i = 0; i < v!; i++) for (let j = 0; j < h!; j++) theta[L.W2 + j * v! + i] = number(W2[i][j], `W2[${i}][${j}]`);
   for (let j = 0; j < h!; j++) theta[L.b1 + j] = number(b1[j], `b1[${j}]`);
   for (let i = 0; i < v!; i++) theta[L.b2 + i] = number(b2[i], `b2[${i}]`);
-  if (m!.meanPatch === undefined && m!.ZCAWhite === undefined) return { theta, shape };
+  const hyperparameters: Partial<Hyperparameters> = {};
+  for (const name of ['sparsityParam', 'lambda', 'beta'] as const) {
+    const value = m![name];
+    if (typeof value === 'number' && Number.isFinite(value)) hyperparameters[name] = value;
+  }
+  if (m!.meanPatch === undefined && m!.ZCAWhite === undefined) return { theta, shape, hyperparameters };
   if (m!.meanPatch === undefined || m!.ZCAWhite === undefined) fail('has one of meanPatch and ZCAWhite without the other: new patches cannot be whitened');
   const meanRows = vector('meanPatch', v!);
   const zcaRows = matrix('ZCAWhite', v!, v!);
@@ -212,7 +219,7 @@ export function thetaFromModelJson(value: unknown, source: string): ModelFromJso
   const zca = new Float64Array(v! * v!);
   for (let i = 0; i < v!; i++) for (let j = 0; j < v!; j++) zca[i * v! + j] = number(zcaRows[i][j], `ZCAWhite[${i}][${j}]`);
   const epsilon = m!.zcaEpsilon === undefined ? NaN : number(m!.zcaEpsilon, 'zcaEpsilon');
-  return { theta, shape, whitening: { meanPatch, zca, epsilon } };
+  return { theta, shape, whitening: { meanPatch, zca, epsilon }, hyperparameters };
 }
 
 /**
