@@ -91,6 +91,14 @@ const stats = {
 };
 (window as unknown as { trainer: typeof stats }).trainer = stats;
 (window as unknown as { trainerHistory(): number[] }).trainerHistory = () => state.run?.history.x.slice() ?? [];
+/** The model.json shown, if one was opened: its file, shape, ρ̂ over the data, and the latest file's fate. */
+(window as unknown as { trainerModel(): object }).trainerModel = () => ({
+  file: state.modelFile,
+  opened: state.run?.opened?.name,
+  shape: state.run?.opened && state.run.shape,
+  meanActivation: state.run?.opened && state.run.rho && Array.from(state.run.rho.values),
+  runId: state.run?.id,
+});
 if (url.testHooks) {
   (window as unknown as { trainerTest: object }).trainerTest = {
     /** Destroys the worker's GPU device, as a driver reset would, under the run in progress. */
