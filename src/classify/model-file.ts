@@ -23,7 +23,17 @@ export function classifierModelJson(task: string, shape: ClassifierShape, theta:
   return { format: CLASSIFIER_FORMAT, version: 1, task, shape: { ...shape, hiddenSizes: [...shape.hiddenSizes] }, theta: Array.from(theta), accuracies };
 }
 
-export function readClassifierModel(value: unknown, source: string): { shape: ClassifierShape; theta: Float64Array } {
+/** A classifier read back: its shape and θ, and what the file says of the run that trained it. */
+export interface ClassifierModel {
+  shape: ClassifierShape;
+  theta: Float64Array;
+  /** The task that trained it, as written (checked by whoever needs it). */
+  task?: string;
+  /** The test accuracies it reports, those that are numbers. */
+  accuracies: Record<string, number>;
+}
+
+export function readClassifierModel(value: unknown, source: string): ClassifierModel {
   const fail = (why: string): never => {
     throw new DataError(source, why);
   };
@@ -46,11 +56,20 @@ export function readClassifierModel(value: unknown, source: string): { shape: Cl
     if (typeof t !== 'number' || !Number.isFinite(t)) fail(`theta[${i}] is ${JSON.stringify(t)}, not a finite number`);
     theta[i] = t;
   }
-  return { shape: { inputSize: shape.inputSize, hiddenSizes: [...shape.hiddenSizes], numClasses: shape.numClasses }, theta };
+  const accuracies: Record<string, number> = {};
+  if (model.accuracies && typeof model.accuracies === 'object') {
+    for (const [name, a] of Object.entries(model.accuracies)) if (typeof a === 'number' && Number.isFinite(a)) accuracies[name] = a;
+  }
+  return {
+    shape: { inputSize: shape.inputSize, hiddenSizes: [...shape.hiddenSizes], numClasses: shape.numClasses },
+    theta,
+    ...(typeof model.task === 'string' ? { task: model.task } : {}),
+    accuracies,
+  };
 }
 
 /** A model.json file's bytes: UTF-8 JSON, then readClassifierModel; all failures are DataErrors. */
-export function readClassifierModelFile(bytes: Uint8Array, source: string): { shape: ClassifierShape; theta: Float64Array } {
+export function readClassifierModelFile(bytes: Uint8Array, source: string): ClassifierModel {
   let text: string;
   try {
     text = new TextDecoder('utf-8', { fatal: true }).decode(bytes);

@@ -108,3 +108,45 @@ export function zcaWhiten(dataset: Dataset, epsilon = ZCA_EPSILON): ZcaWhitening
   applyZcaWhitening(dataset, whitening);
   return whitening;
 }
+
+/**
+ * Patches whitened by `from` turned, in place, into the same patches whitened by `to`: x is
+ * recovered as Z⁻¹·x_w + meanPatch, Z⁻¹ = U·diag(√(s + ε))·Uᵀ from `from`'s eigendecomposition,
+ * and whitened again, in one affine map. For a model.json (which carries the whitening it was
+ * trained after) shown on patches sampled and whitened anew.
+ */
+export function rewhiten(dataset: Dataset, from: ZcaWhitening, to: Pick<ZcaWhitening, 'meanPatch' | 'zca'>): void {
+  const { data, examples: m, visibleSize: v } = dataset;
+  if (from.meanPatch.length !== v || to.meanPatch.length !== v || to.zca.length !== v * v) {
+    throw new DataError(SOURCE, `a whitening of ${to.meanPatch.length} values does not fit patches of ${v}`);
+  }
+  const U = from.eigenvectors;
+  const inverse = new Float64Array(v * v);
+  const gains = from.eigenvalues.map((s) => Math.sqrt(Math.max(s, 0) + from.epsilon));
+  for (let i = 0; i < v; i++) {
+    for (let j = 0; j < v; j++) {
+      let sum = 0;
+      for (let k = 0; k < v; k++) sum += U[i * v + k] * gains[k] * U[j * v + k];
+      inverse[i * v + j] = sum;
+    }
+  }
+  // x_to = Z_to·Z_from⁻¹·x_w + Z_to·(meanPatch_from − meanPatch_to)
+  const map = new Float64Array(v * v);
+  const offset = new Float64Array(v);
+  for (let i = 0; i < v; i++) {
+    for (let k = 0; k < v; k++) {
+      const z = to.zca[i * v + k];
+      offset[i] += z * (from.meanPatch[k] - to.meanPatch[k]);
+      for (let j = 0; j < v; j++) map[i * v + j] += z * inverse[k * v + j];
+    }
+  }
+  const x = new Float64Array(v);
+  for (let n = 0; n < m; n++) {
+    x.set(data.subarray(n * v, (n + 1) * v));
+    for (let i = 0; i < v; i++) {
+      let sum = offset[i];
+      for (let j = 0; j < v; j++) sum += map[i * v + j] * x[j];
+      data[n * v + i] = sum;
+    }
+  }
+}

@@ -14,6 +14,7 @@
  *
  * Internally pixels are row-major; the column-major conversion happens only here.
  */
+import { CLASSIFIER_FORMAT } from '../classify/model-file';
 import { DataError, messageOf } from '../data/errors';
 import { writeMat, type MatVariable } from '../data/mat';
 import { thetaFromMat } from '../data/mat-layout';
@@ -130,6 +131,8 @@ export interface ModelFromJson {
   theta: Float64Array;
   shape: Shape;
   whitening?: Whitening;
+  /** The hyperparameters it was trained with, those the file states as finite numbers. */
+  hyperparameters: Partial<Hyperparameters>;
 }
 
 /** θ from a model.json file's text (or its UTF-8 bytes): parsed, then read by thetaFromModelJson. */
@@ -159,7 +162,13 @@ export function thetaFromModelJson(value: unknown, source: string): ModelFromJso
   const fail = (why: string): never => {
     throw new DataError(source, why);
   };
-  if (!m || typeof m !== 'object') fail('not a model.json object');
+  if (!m || typeof m !== 'object' || Array.isArray(m)) fail('not a model.json object');
+  // Other model.json files of this project, which would otherwise be misread or refused for a missing field.
+  const other = m as { format?: unknown; model?: unknown };
+  if (other.format === CLASSIFIER_FORMAT) fail("is a classifier's model.json (npm run classify), not a sparse autoencoder's: open it on the classification page or with npm run classify -- --predict");
+  if (other.model !== undefined && other.model !== 'kl') {
+    fail(`is the model.json of a ${JSON.stringify(other.model)} SAE (npm run train -- --model ${String(other.model)}), not of UFLDL's sparse autoencoder (--model kl), which is what this reads`);
+  }
   const v = m!.visibleSize;
   const h = m!.hiddenSize;
   if (!(Number.isInteger(v) && v! > 0 && Number.isInteger(h) && h! > 0)) fail('visibleSize and hiddenSize must be positive integers');
@@ -197,7 +206,12 @@ export function thetaFromModelJson(value: unknown, source: string): ModelFromJso
   for (let i = 0; i < v!; i++) for (let j = 0; j < h!; j++) theta[L.W2 + j * v! + i] = number(W2[i][j], `W2[${i}][${j}]`);
   for (let j = 0; j < h!; j++) theta[L.b1 + j] = number(b1[j], `b1[${j}]`);
   for (let i = 0; i < v!; i++) theta[L.b2 + i] = number(b2[i], `b2[${i}]`);
-  if (m!.meanPatch === undefined && m!.ZCAWhite === undefined) return { theta, shape };
+  const hyperparameters: Partial<Hyperparameters> = {};
+  for (const name of ['sparsityParam', 'lambda', 'beta'] as const) {
+    const value = m![name];
+    if (typeof value === 'number' && Number.isFinite(value)) hyperparameters[name] = value;
+  }
+  if (m!.meanPatch === undefined && m!.ZCAWhite === undefined) return { theta, shape, hyperparameters };
   if (m!.meanPatch === undefined || m!.ZCAWhite === undefined) fail('has one of meanPatch and ZCAWhite without the other: new patches cannot be whitened');
   const meanRows = vector('meanPatch', v!);
   const zcaRows = matrix('ZCAWhite', v!, v!);
@@ -205,7 +219,7 @@ export function thetaFromModelJson(value: unknown, source: string): ModelFromJso
   const zca = new Float64Array(v! * v!);
   for (let i = 0; i < v!; i++) for (let j = 0; j < v!; j++) zca[i * v! + j] = number(zcaRows[i][j], `ZCAWhite[${i}][${j}]`);
   const epsilon = m!.zcaEpsilon === undefined ? NaN : number(m!.zcaEpsilon, 'zcaEpsilon');
-  return { theta, shape, whitening: { meanPatch, zca, epsilon } };
+  return { theta, shape, whitening: { meanPatch, zca, epsilon }, hyperparameters };
 }
 
 /**

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { applyZcaWhitening, fitZcaWhitening, zcaWhiten } from '../../src/data/zca';
+import { applyZcaWhitening, fitZcaWhitening, rewhiten, zcaWhiten } from '../../src/data/zca';
 import type { Dataset } from '../../src/reference/autoencoder';
 import { Random } from '../../src/random';
 
@@ -104,5 +104,18 @@ describe('ZCA whitening', () => {
     applyZcaWhitening(one, w);
     expect(maxAbsDifference(one.data, fitted.data.subarray(5 * v, 6 * v))).toBe(0);
     expect(() => applyZcaWhitening({ data: new Float64Array(5), examples: 1, visibleSize: 5 }, w)).toThrow(/does not fit patches of 5/);
+  });
+
+  it('rewhitens patches whitened by one fit as another fit whitens the raw patches (a model.json shown on new patches)', () => {
+    const own = { ...raw, data: raw.data.slice() };
+    const first = zcaWhiten(own, 0.1);
+    const other = fitZcaWhitening(correlated(500, v, 2), 0.1);
+    const direct = { ...raw, data: raw.data.slice() };
+    applyZcaWhitening(direct, other);
+    rewhiten(own, first, other);
+    let scale = 0;
+    for (const x of direct.data) scale = Math.max(scale, Math.abs(x));
+    expect(maxAbsDifference(own.data, direct.data)).toBeLessThan(1e-10 * scale);
+    expect(maxAbsDifference(own.data, raw.data)).toBeGreaterThan(0.1);
   });
 });

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { decode as decodePng } from 'fast-png';
+import { classifierModelJson } from '../../src/classify/model-file';
 import { readMat } from '../../src/data/mat';
 import { UFLDL_HYPERPARAMETERS } from '../../src/reference/autoencoder';
 import { initializeParameters, thetaLayout } from '../../src/reference/params';
@@ -40,6 +41,16 @@ describe('model files', () => {
     json.W1[0].pop();
     expect(() => thetaFromModelJson(json, 'm.json')).toThrow(/m.json: W1 must be 2 × 6/);
     expect(() => thetaFromModelJson(null, 'm.json')).toThrow(/m.json/);
+  });
+
+  it("another kind of this project's model.json is named, not misread: a classifier's, an SAE's of --model topk", () => {
+    const classifier = classifierModelJson('softmax', { inputSize: 6, hiddenSizes: [], numClasses: 2 }, new Float64Array(14), { 'raw pixels': 0.5 });
+    expect(() => thetaFromModelJson(JSON.parse(JSON.stringify(classifier)), 'c.json')).toThrow(/c.json: is a classifier's model.json \(npm run classify\)/);
+    // An SAE's file has every field a linear autoencoder's has: only its "model" tells them apart.
+    const sae = { ...modelJson(theta, { ...shape, output: 'linear' }, hyper, geometry), model: 'topk', k: 2 };
+    expect(() => thetaFromModelJson(JSON.parse(JSON.stringify(sae)), 's.json')).toThrow(/s.json: is the model.json of a "topk" SAE \(npm run train -- --model topk\)/);
+    expect(thetaFromModelJson({ ...modelJson(theta, shape, hyper, geometry), model: 'kl' }, 'k.json').shape).toEqual(shape);
+    expect(() => thetaFromModelJson([], 'a.json')).toThrow(/a.json: not a model.json object/);
   });
 
   it("theta.mat uses MATLAB's column-major pixel order and round-trips", () => {

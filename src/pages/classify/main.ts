@@ -32,6 +32,8 @@ const el = {
   copyStatus: $('copy-link-status'),
   pad: $<HTMLCanvasElement>('pad'),
   padClear: $<HTMLButtonElement>('pad-clear'),
+  openModel: $<HTMLButtonElement>('open-model'),
+  modelInput: $<HTMLInputElement>('model-input'),
 };
 
 const fieldEntries = Object.entries(numberFields) as [NumberField, (typeof numberFields)[NumberField]][];
@@ -55,6 +57,7 @@ function updateControls(): void {
   el.settings.disabled = busy();
   el.start.disabled = busy() || webGpuAvailable !== true;
   el.stop.disabled = !(state.phase === 'loading' || state.phase === 'running');
+  el.openModel.disabled = busy() || webGpuAvailable !== true;
 }
 
 const worker = new Worker(new URL('./worker.ts', import.meta.url), { type: 'module', name: 'classify' });
@@ -66,6 +69,7 @@ worker.onmessage = (event: MessageEvent<FromWorker>) => {
     sendDigit();
     return;
   }
+  if (message.type === 'model-opened') pad.clear();
   dispatch(message);
 };
 worker.onerror = (event) => {
@@ -73,8 +77,8 @@ worker.onerror = (event) => {
   dispatch({ type: 'error', message: `the worker failed: ${event.message || 'unknown error'}`, during: 'run' });
 };
 
-function send(message: ToWorker): void {
-  worker.postMessage(message);
+function send(message: ToWorker, transfer: Transferable[] = []): void {
+  worker.postMessage(message, transfer);
 }
 
 function chosenTask(): TaskName {
@@ -162,6 +166,51 @@ async function checkWebGpu(): Promise<void> {
   updateControls();
 }
 
+// ------------------------------------------------------------------ a model.json
+
+/** A classifier's model.json, scored on the digits and seed the controls hold. */
+async function openModel(file: File): Promise<void> {
+  if (busy() || !webGpuAvailable) return;
+  dispatch({ type: 'model-chosen', name: file.name });
+  const setup = formSetup();
+  const bad = (['digits', 'seed'] as const).find((key) => parseField(key, $<HTMLInputElement>(numberFields[key].id).value.trim()) === undefined);
+  if (bad) {
+    dispatch({ type: 'model-unreadable', name: file.name, message: `it is scored on the digits the controls choose: ${fieldRangeText(bad, String(setup[bad]))}` });
+    return;
+  }
+  let bytes: Uint8Array;
+  try {
+    bytes = new Uint8Array(await file.arrayBuffer());
+  } catch (error) {
+    dispatch({ type: 'model-unreadable', name: file.name, message: (error as Error).message });
+    return;
+  }
+  // The pad belongs to the classifier being replaced (if this one is taken).
+  nextDigit = undefined;
+  send({ type: 'open-model', name: file.name, bytes, digits: setup.digits, seed: setup.seed }, [bytes.buffer]);
+}
+
+function setupModelPicker(): void {
+  el.openModel.addEventListener('click', () => el.modelInput.click());
+  el.modelInput.addEventListener('change', () => {
+    const file = el.modelInput.files?.[0];
+    el.modelInput.value = '';
+    if (file) void openModel(file);
+  });
+  // The whole page takes a dropped file.
+  document.addEventListener('dragover', (event) => {
+    if (!event.dataTransfer?.types.includes('Files')) return;
+    event.preventDefault();
+    event.dataTransfer.dropEffect = 'copy';
+  });
+  document.addEventListener('drop', (event) => {
+    const file = event.dataTransfer?.files[0];
+    if (!file) return;
+    event.preventDefault();
+    void openModel(file);
+  });
+}
+
 // ------------------------------------------------------------------ the drawing pad
 
 /** One drawn digit at a time goes to the worker; the newest waits here meanwhile. */
@@ -189,7 +238,10 @@ const pad = new DigitPad(el.pad, (ink, width, height) => {
 
 function init(): void {
   applyLink();
-  el.form.addEventListener('input', (event) => onControlChanged(event.target as HTMLElement));
+  el.form.addEventListener('input', (event) => {
+    if ((event.target as HTMLElement).id !== 'model-input') onControlChanged(event.target as HTMLElement);
+  });
+  setupModelPicker();
   el.copyLink.addEventListener('click', () => void copyLink());
   el.padClear.addEventListener('click', () => {
     pad.clear();

@@ -26,7 +26,16 @@ export interface PredictDigit {
   pixels: Float32Array;
 }
 
-export type ToWorker = ClassifyRequest | { type: 'stop' } | PredictDigit;
+/** A model.json written by `npm run classify`, to score on the embedded digits the controls choose (its own task's split). */
+export interface OpenModelRequest {
+  type: 'open-model';
+  name: string;
+  bytes: Uint8Array;
+  digits: number;
+  seed: number;
+}
+
+export type ToWorker = ClassifyRequest | { type: 'stop' } | PredictDigit | OpenModelRequest;
 
 /** A first-layer feature's response to a drawn digit, and its weights as a 28 × 28 picture in [−1, 1]. */
 export interface DigitFeature {
@@ -112,4 +121,23 @@ export type FromWorker =
     }
   | { type: 'digit-failed'; id: number; message: string }
   | { type: 'stopped'; accuracies: Record<string, number>; seconds: number }
+  /** A model.json scored on the test digits; the pad reads digits with it from now on. */
+  | {
+      type: 'model-opened';
+      name: string;
+      task: TaskName;
+      /** Its test accuracy here, by the name of the classifier it is (its task's last). */
+      accuracies: Record<string, number>;
+      /** What the file says the run that wrote it measured. */
+      reported: Record<string, number>;
+      confusion: number[][];
+      testCount: number;
+      sample: DigitSample;
+      counts: { train: number; test: number; unlabeled?: number };
+      numClasses: number;
+      device: string;
+      classifier: { shape: ClassifierShape; theta: Float64Array };
+    }
+  /** The file is not a classifier this page can score on the digits: why. The page stays as it was. */
+  | { type: 'model-refused'; name: string; message: string }
   | { type: 'error'; message: string; during: 'data' | 'webgpu' | 'run' };

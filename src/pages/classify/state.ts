@@ -44,6 +44,8 @@ export type Status =
   | { kind: 'message'; text: string }
   | { kind: 'training' }
   | { kind: 'finished'; seconds: number }
+  /** A model.json opened and scored on the test digits (what its own run reported, for comparison). */
+  | { kind: 'opened'; name: string; reported: Record<string, number> }
   | { kind: 'stopped'; seconds: number }
   | { kind: 'failed'; during: Extract<FromWorker, { type: 'error' }>['during'] };
 
@@ -68,6 +70,8 @@ export interface ClassifyState {
   /** The latest drawn digit and what the classifier makes of it. */
   digit?: DigitPrediction;
   digitError?: string;
+  /** The latest model.json the person opened: being read, shown, or refused (and why). */
+  modelFile?: { kind: 'opening'; name: string } | { kind: 'opened'; name: string } | { kind: 'refused'; name: string; message: string };
 }
 
 export interface DigitPrediction {
@@ -79,7 +83,13 @@ export interface DigitPrediction {
 }
 
 /** What the page itself asks for (the worker's replies are FromWorker). */
-export type PageAction = { type: 'requested'; task: TaskName } | { type: 'stop-requested' } | { type: 'digit-cleared' };
+export type PageAction =
+  | { type: 'requested'; task: TaskName }
+  | { type: 'stop-requested' }
+  | { type: 'digit-cleared' }
+  /** A model.json chosen or dropped, on its way to the worker. */
+  | { type: 'model-chosen'; name: string }
+  | { type: 'model-unreadable'; name: string; message: string };
 
 export type Message = FromWorker | PageAction;
 
@@ -211,6 +221,30 @@ export function reduce(state: ClassifyState, message: Message): ClassifyState {
     }
     case 'digit-failed':
       return state.phase === 'finished' ? { ...state, digitError: message.message } : state;
+    case 'model-chosen':
+      if (busy(state.phase)) return state;
+      return { ...state, modelFile: { kind: 'opening', name: message.name } };
+    case 'model-unreadable':
+    case 'model-refused':
+      // Whatever the page showed (a trained classifier, the pad) stays.
+      return { ...state, modelFile: { kind: 'refused', name: message.name, message: message.message } };
+    case 'model-opened':
+      if (busy(state.phase)) return state;
+      return {
+        ...initialState,
+        phase: 'finished',
+        task: message.task,
+        device: message.device,
+        counts: message.counts,
+        numClasses: message.numClasses,
+        accuracies: message.accuracies,
+        confusion: message.confusion,
+        testCount: message.testCount,
+        sample: message.sample,
+        classifier: message.classifier,
+        status: { kind: 'opened', name: message.name, reported: message.reported },
+        modelFile: { kind: 'opened', name: message.name },
+      };
     case 'digit-cleared':
       return state.digit || state.digitError ? { ...state, digit: undefined, digitError: undefined } : state;
     case 'stopped':

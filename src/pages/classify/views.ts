@@ -65,6 +65,8 @@ const featureCaptions = [
 export class ClassifyViews {
   private readonly el = {
     statusLine: $('status-line'),
+    modelInfo: $('model-info'),
+    modelError: $('model-error'),
     runError: $('run-error'),
     accuracies: $('accuracies'),
     accuracyMeta: $('accuracy-meta'),
@@ -93,6 +95,12 @@ export class ClassifyViews {
     this.last = state;
     document.body.dataset.state = state.phase;
     if (state.status !== last?.status || state.counts !== last?.counts || state.device !== last?.device) this.renderStatus(state);
+    if (state.modelFile !== last?.modelFile) {
+      const file = state.modelFile;
+      this.el.modelInfo.textContent = file?.kind === 'opening' ? `Opening ${file.name}…` : '';
+      this.el.modelError.textContent = file?.kind === 'refused' ? modelRefusedText(file) : '';
+      this.el.modelError.hidden = file?.kind !== 'refused';
+    }
     if (state.error !== last?.error) {
       this.el.runError.textContent = state.error ?? '';
       this.el.runError.hidden = !state.error;
@@ -376,6 +384,10 @@ export function statusText(status: Status): string {
       return 'Training';
     case 'finished':
       return `Finished in ${status.seconds.toFixed(1)} s`;
+    case 'opened': {
+      const reported = Object.entries(status.reported).map(([name, a]) => `${name} ${percent(a)}`);
+      return `Opened ${status.name}, scored on the test digits below${reported.length ? ` (the run that wrote it reported ${reported.join(', ')})` : ''}`;
+    }
     case 'stopped':
       return `Stopped after ${status.seconds.toFixed(1)} s`;
     case 'failed':
@@ -405,6 +417,12 @@ export function linkProblemsText(problems: readonly LinkProblem[]): string {
   const items = problems.map((p) => (p.field === 'task' ? `task “${p.value}” is not one of softmax, stl, stacked` : fieldRangeText(p.field, p.value)));
   const plural = problems.length > 1;
   return `This link had ${plural ? 'values' : 'a value'} that cannot be used; the default${plural ? 's are' : ' is'} in ${plural ? 'their places' : 'its place'}, marked: ${items.join('; ')}.`;
+}
+
+/** Why a model.json was not opened, and that nothing changed. */
+export function modelRefusedText(file: { name: string; message: string }): string {
+  const why = file.message.startsWith(`${file.name}: `) ? file.message.slice(file.name.length + 2) : file.message;
+  return `${file.name} could not be opened: ${why}. The page is as it was.`;
 }
 
 /** After Copy link: where the link is. */

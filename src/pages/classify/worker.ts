@@ -7,17 +7,20 @@
 import type { ClassifyCompute } from '../../classify/compute';
 import { gpuCompute } from '../../classify/gpu-compute';
 import { embeddedTaskData } from '../../classify/data';
-import { defaultSettings, runClassification, stagesOf, type ClassifySettings, type StageProgress, type StageRecord } from '../../classify/pipeline';
+import { readClassifierModelFile, type ClassifierModel } from '../../classify/model-file';
+import { beyondFloat32 } from '../../gpu/errors';
+import { defaultSettings, runClassification, stagesOf, taskNames, type ClassifySettings, type StageProgress, type StageRecord, type TaskName, type ClassifyData } from '../../classify/pipeline';
 import { DataError, messageOf } from '../../data/errors';
 import { adapterLabel } from '../../gpu/adapter';
 import type { GpuContext } from '../../gpu/device';
-import { classifierLayout, type ClassifierShape } from '../../reference/classifier';
+import { accuracy, classifierLayout, confusionMatrix, type ClassifierShape, type LabeledData } from '../../reference/classifier';
 import type { Shape } from '../../reference/params';
 import { loadMnistDigits } from '../common/browser-data';
 import { adapterOf, createGpuContext, GpuUnavailableError } from '../common/gpu-modules';
 import { layerFeatures } from '../../classify/pictures';
 import { strongestFeatures } from './digit-pad';
-import type { ClassifyRequest, DigitFeature, DigitSample, FromWorker, PredictDigit, ToWorker } from './protocol';
+import type { ClassifyRequest, DigitFeature, DigitSample, FromWorker, OpenModelRequest, PredictDigit, ToWorker } from './protocol';
+import { accuracyNames } from './state';
 
 /** Progress messages at most this often (ms), besides each stage's first and last. */
 const PROGRESS_INTERVAL = 100;
@@ -62,6 +65,15 @@ self.onmessage = (event: MessageEvent<ToWorker>) => {
   }
   if (message.type === 'predict-digit') {
     predicting = predicting.then(() => predictDigit(message));
+    return;
+  }
+  if (message.type === 'open-model') {
+    if (controller) {
+      post({ type: 'model-refused', name: message.name, message: 'a run is in progress: stop it first' });
+      return;
+    }
+    // Drawn digits wait for the model they are to be read by.
+    predicting = predicting.then(() => openModel(message));
     return;
   }
   if (controller) {
@@ -158,15 +170,7 @@ async function run(request: ClassifyRequest, signal: AbortSignal): Promise<void>
       post({ type: 'stopped', accuracies: result.accuracies, seconds: result.seconds });
       return;
     }
-    const count = Math.min(SAMPLE_COUNT, data.test.examples);
-    const v = data.test.visibleSize;
-    const sample: DigitSample = {
-      count,
-      side: Math.round(Math.sqrt(v)),
-      pixels: Float32Array.from(data.test.data.subarray(0, count * v)),
-      labels: data.test.labels.slice(0, count),
-      predictions: result.predictions.slice(0, count),
-    };
+    const sample = sampleOf(data.test, result.predictions);
     post(
       {
         type: 'finished',
@@ -187,6 +191,90 @@ async function run(request: ClassifyRequest, signal: AbortSignal): Promise<void>
       ctx.destroy();
     }
   }
+}
+
+/** The first test digits with their labels and predictions, for the grid. */
+function sampleOf(test: LabeledData, predictions: Uint8Array): DigitSample {
+  const count = Math.min(SAMPLE_COUNT, test.examples);
+  const v = test.visibleSize;
+  return {
+    count,
+    side: Math.round(Math.sqrt(v)),
+    pixels: Float32Array.from(test.data.subarray(0, count * v)),
+    labels: test.labels.slice(0, count),
+    predictions: predictions.slice(0, count),
+  };
+}
+
+/**
+ * A model.json of `npm run classify` (read by src/classify/model-file.ts, as `--predict` reads
+ * it), scored on the test digits of its task's split of the embedded digits (the controls' count
+ * and seed) on the GPU, then kept for the drawing pad as a trained one is. Anything that does not
+ * fit is a 'model-refused', and the classifier the page had stays.
+ */
+async function openModel({ name, bytes, digits, seed }: OpenModelRequest): Promise<void> {
+  const refuse = (message: string) => post({ type: 'model-refused', name, message });
+  let model: ClassifierModel;
+  try {
+    model = readClassifierModelFile(bytes, name);
+  } catch (error) {
+    return refuse(messageOf(error));
+  }
+  const task = model.task as TaskName;
+  if (!taskNames.includes(task)) {
+    return refuse(`${name}: names the task ${JSON.stringify(model.task)}, not one of ${taskNames.join(', ')}: which test digits it is for cannot be told`);
+  }
+  const huge = beyondFloat32(model.theta);
+  if (huge !== undefined) return refuse(`${name}: holds θ values beyond float32's range (${huge}), which the GPU computes in`);
+  let data: ClassifyData;
+  try {
+    data = embeddedTaskData(await loadMnistDigits(), task, seed, digits);
+  } catch (error) {
+    return refuse(`the digits could not be loaded: ${messageOf(error)}`);
+  }
+  const { shape, theta } = model;
+  if (shape.inputSize !== data.test.visibleSize) {
+    return refuse(`${name}: reads ${shape.inputSize} pixels per image; the embedded digits have ${data.test.visibleSize}`);
+  }
+  const top = data.test.labels.reduce((a: number, b: number) => Math.max(a, b), 0);
+  if (top >= shape.numClasses) return refuse(`${name}: knows ${shape.numClasses} classes; the test digits of task ${task} go up to ${top}`);
+  let ctx: GpuContext;
+  try {
+    ctx = await createGpuContext();
+  } catch (error) {
+    return refuse(error instanceof GpuUnavailableError ? `${error.message}: this page classifies on WebGPU only` : messageOf(error));
+  }
+  const compute = gpuCompute(ctx);
+  let predictions: Uint8Array;
+  try {
+    predictions = await compute.predict(shape, theta, data.test);
+  } catch (error) {
+    compute.destroy();
+    ctx.destroy();
+    return refuse(messageOf(error));
+  }
+  releaseTrained();
+  const classifier = { shape, theta };
+  trained = { ctx, compute, classifier, firstLayer: shape.hiddenSizes.length > 0 ? { theta, layer: classifierLayout(shape).layers[0] } : undefined };
+  const names = accuracyNames(task);
+  const sample = sampleOf(data.test, predictions);
+  post(
+    {
+      type: 'model-opened',
+      name,
+      task,
+      accuracies: { [names[names.length - 1]]: accuracy(predictions, data.test.labels) },
+      reported: model.accuracies,
+      confusion: confusionMatrix(predictions, data.test.labels, shape.numClasses),
+      testCount: data.test.examples,
+      sample,
+      counts: { train: data.train.examples, test: data.test.examples, ...(data.unlabeled ? { unlabeled: data.unlabeled.examples } : {}) },
+      numClasses: shape.numClasses,
+      device: `WebGPU on ${adapterLabel(adapterOf(ctx))}`,
+      classifier: { shape, theta: theta.slice() },
+    },
+    [sample.pixels.buffer],
+  );
 }
 
 /**

@@ -43,6 +43,8 @@ const el = {
   dropzone: $('dropzone'),
   fileInput: $<HTMLInputElement>('file-input'),
   chooseFile: $<HTMLButtonElement>('choose-file'),
+  openModel: $<HTMLButtonElement>('open-model'),
+  modelInput: $<HTMLInputElement>('model-input'),
   normalize: $<HTMLInputElement>('normalize'),
   device: $<HTMLSelectElement>('device'),
   deviceHint: $('device-hint'),
@@ -89,6 +91,14 @@ const stats = {
 };
 (window as unknown as { trainer: typeof stats }).trainer = stats;
 (window as unknown as { trainerHistory(): number[] }).trainerHistory = () => state.run?.history.x.slice() ?? [];
+/** The model.json shown, if one was opened: its file, shape, ρ̂ over the data, and the latest file's fate. */
+(window as unknown as { trainerModel(): object }).trainerModel = () => ({
+  file: state.modelFile,
+  opened: state.run?.opened?.name,
+  shape: state.run?.opened && state.run.shape,
+  meanActivation: state.run?.opened && state.run.rho && Array.from(state.run.rho.values),
+  runId: state.run?.id,
+});
 if (url.testHooks) {
   (window as unknown as { trainerTest: object }).trainerTest = {
     /** Destroys the worker's GPU device, as a driver reset would, under the run in progress. */
@@ -368,7 +378,43 @@ function setupDropzone(): void {
     event.preventDefault();
     depth = 0;
     zone.classList.remove('dragging');
-    void takeFiles(event.dataTransfer.files);
+    const files = event.dataTransfer.files;
+    // No training data come as JSON: one .json file is a model to open.
+    if (files.length === 1 && isModelFile(files[0])) void openModel(files[0]);
+    else void takeFiles(files);
+  });
+}
+
+// ------------------------------------------------------------------ a model.json
+
+const isModelFile = (file: File) => /\.json$/i.test(file.name) || file.type === 'application/json';
+
+/** A model.json, shown on the data the form chooses (read by the worker, as a run's data are). */
+async function openModel(file: File): Promise<void> {
+  dispatch({ type: 'model-chosen', name: file.name });
+  if (state.modelFile?.kind !== 'opening' || state.modelFile.name !== file.name) return; // a run is on
+  if (dataChoice() === 'file' && (!state.data.files || !state.data.valid)) {
+    dispatch({ type: 'model-unreadable', name: file.name, message: 'it is shown on the data above: choose your data files first, or pick other data' });
+    return;
+  }
+  let bytes: Uint8Array;
+  try {
+    bytes = new Uint8Array(await file.arrayBuffer());
+  } catch (error) {
+    dispatch({ type: 'model-unreadable', name: file.name, message: messageOf(error) });
+    return;
+  }
+  const config = readForm(preset, fileNames());
+  const files = isBuiltInData(config.data) ? undefined : state.data.files;
+  send({ type: 'open-model', name: file.name, bytes, config, files }, [bytes.buffer]);
+}
+
+function setupModelPicker(): void {
+  el.openModel.addEventListener('click', () => el.modelInput.click());
+  el.modelInput.addEventListener('change', () => {
+    const file = el.modelInput.files?.[0];
+    el.modelInput.value = '';
+    if (file) void openModel(file);
   });
 }
 
@@ -493,6 +539,7 @@ function init(): void {
   preset = url.config.preset;
   if (url.device) el.device.value = url.device;
   setupDropzone();
+  setupModelPicker();
 
   el.form.addEventListener('submit', (event) => {
     event.preventDefault();
@@ -500,7 +547,7 @@ function init(): void {
   });
   el.form.addEventListener('input', (event) => {
     const id = (event.target as HTMLElement).id;
-    if (id === 'file-input') return;
+    if (id === 'file-input' || id === 'model-input') return;
     if (id === 'iterations' && state.phase === 'paused') return;
     if (id) views.settingChanged(id);
     onSettingsChanged();

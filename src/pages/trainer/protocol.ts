@@ -47,10 +47,23 @@ export interface ShowModelRequest {
   sampleCount: number;
 }
 
+/**
+ * A model.json written by `npm run train` (or exported here) to show on the current data: the
+ * form's settings choose the data, as for a run (`files` when they are the user's).
+ */
+export interface OpenModelRequest {
+  type: 'open-model';
+  name: string;
+  bytes: Uint8Array;
+  config: TrainConfig;
+  files?: UserFile[];
+}
+
 export type ToWorker =
   | { type: 'inspect'; files: UserFile[]; config: TrainConfig }
   | StartRequest
   | ShowModelRequest
+  | OpenModelRequest
   | { type: 'pause' }
   | { type: 'resume'; iterations: number }
   | { type: 'stop' }
@@ -116,6 +129,27 @@ export type FromWorker =
       keptCorrections?: { kept: number; of: number };
     }
   | { type: 'ended'; reason: 'paused' | 'stopped' | 'finished'; summary: RunSummary; theta: Float64Array }
+  /** A model.json read and fitted to the current data; its pictures follow as a 'view'. */
+  | {
+      type: 'model-opened';
+      name: string;
+      /** The run's settings with the model's shape, output layer and hyperparameters. */
+      config: TrainConfig;
+      description: string;
+      shape: Shape;
+      pixelGeometry: PixelGeometry;
+      geometry: TileSize;
+      sample: Float64Array;
+      sampleCount: number;
+      theta: Float64Array;
+      /** ρ̂ and the hidden units' statistics over every example of the current data (float64). */
+      meanActivation: Float64Array;
+      units: UnitStatistics;
+      /** The model carried its ZCA whitening, and the data were whitened with it. */
+      whitened: boolean;
+    }
+  /** The file is not a model this page can show on the current data: why, in words. */
+  | { type: 'model-refused'; name: string; message: string }
   /** `device`: the GPU device was lost (or broke) while training; the last checkpoint is the run's state. */
   | { type: 'error'; message: string; during: 'data' | 'config' | 'engine' | 'training' | 'device' | 'export' }
   | { type: 'exported'; kind: ExportKind; filename: string; mime: string; bytes: Uint8Array };

@@ -7,6 +7,7 @@
  * write, and a new `run` the run to start. The state holds facts (kinds, numbers, names, the
  * worker's own messages); ./views.ts puts them into words.
  */
+import type { UnitStatistics } from '../../analysis/units';
 import { adapterLabel, type AdapterSummary } from '../../gpu/adapter';
 import type { TileSize } from '../../display/network';
 import type { CostParts } from '../../reference/autoencoder';
@@ -70,6 +71,8 @@ export interface RunState {
   theta?: Float64Array;
   /** A finished model shown again from IndexedDB. */
   restored?: boolean;
+  /** A model.json opened on the current data: its file, and the units' statistics there. */
+  opened?: { name: string; units: UnitStatistics; whitened: boolean };
 }
 
 /** The engine a run trains on: WebGPU on an adapter (its label), or the float64 reference on the CPU. */
@@ -110,6 +113,7 @@ export type FailedStep = Exclude<Extract<FromWorker, { type: 'error' }>['during'
 /** How a run stands, said after its own parts (data, shape, engine) on the status line. */
 export type RunNote =
   | { kind: 'restored'; savedAt: number }
+  | { kind: 'opened'; name: string; whitened: boolean }
   | { kind: 'paused'; iteration: number }
   /** The optimizer too: a diverged run's advice depends on whether it has a learning rate. */
   | { kind: 'ended'; reason: 'finished' | 'stopped'; summary: RunSummary; optimizer: TrainConfig['optimizer'] };
@@ -159,7 +163,11 @@ export interface TrainerState {
   savedIteration: number;
   /** Why the run could not be saved for a reload (IndexedDB's message). */
   saveError?: string;
+  /** The latest model.json the person opened: being read, shown, or refused (and why). */
+  modelFile?: ModelFile;
 }
+
+export type ModelFile = { kind: 'opening'; name: string } | { kind: 'opened'; name: string } | { kind: 'refused'; name: string; message: string };
 
 /** What the page itself does: its controls, its files, IndexedDB. The worker's replies are FromWorker. */
 export type PageEvent =
@@ -179,6 +187,9 @@ export type PageEvent =
   | { type: 'offer-taken' }
   | { type: 'offer-dismissed' }
   | { type: 'model-restored'; record: SavedModel }
+  /** A model.json chosen or dropped, on its way to the worker. */
+  | { type: 'model-chosen'; name: string }
+  | { type: 'model-unreadable'; name: string; message: string }
   | { type: 'saved'; iteration: number }
   | { type: 'save-failed'; message: string }
   | { type: 'worker-failed'; message: string };
@@ -265,6 +276,7 @@ export function reduce(state: TrainerState, message: Message): TrainerState {
         offer: undefined,
         savedIteration: -1,
         statusLine: { kind: 'starting' },
+        modelFile: undefined,
         run: {
           id: ++runIds,
           config,
@@ -369,6 +381,11 @@ export function reduce(state: TrainerState, message: Message): TrainerState {
         },
       };
     }
+    case 'model-chosen':
+      if (settingsLocked(state.phase)) return state;
+      return { ...state, modelFile: { kind: 'opening', name: message.name } };
+    case 'model-unreadable':
+      return { ...state, modelFile: { kind: 'refused', name: message.name, message: message.message } };
     case 'saved':
       return { ...state, savedIteration: message.iteration, saveError: undefined };
     case 'save-failed':
@@ -490,11 +507,57 @@ export function reduce(state: TrainerState, message: Message): TrainerState {
       const next = message.during === 'data' && userData ? { ...state, data: { ...state.data, error: problem } } : state;
       return { ...failed(next, message.message), statusLine: { kind: 'failed', step: message.during } };
     }
+    case 'model-opened':
+      return modelOpened(state, message);
+    case 'model-refused':
+      // The run shown, the settings and the data stay as they were.
+      return { ...state, modelFile: { kind: 'refused', name: message.name, message: message.message } };
     case 'exported':
       return state;
     default:
       return state;
   }
+}
+
+/** A model.json shown as a finished run is, on the current data: no history, no cost, nothing to save. */
+function modelOpened(state: TrainerState, message: Extract<FromWorker, { type: 'model-opened' }>): TrainerState {
+  // A run started meanwhile has the worker now; the model it replaced is not shown over it.
+  if (busy(state.phase)) return state;
+  const { name, config, units, whitened } = message;
+  return {
+    ...state,
+    phase: 'finished',
+    error: undefined,
+    deviceLost: undefined,
+    offer: undefined,
+    save: undefined,
+    savedIteration: -1,
+    modelFile: { kind: 'opened', name },
+    statusLine: { kind: 'run', note: { kind: 'opened', name, whitened } },
+    run: {
+      id: ++runIds,
+      config,
+      device: 'cpu',
+      description: message.description,
+      shape: message.shape,
+      pixelGeometry: message.pixelGeometry,
+      geometry: message.geometry,
+      sample: message.sample,
+      sampleCount: message.sampleCount,
+      iteration: 0,
+      totalIterations: 0,
+      evaluations: 0,
+      elapsedSeconds: 0,
+      cost: NaN,
+      initialCost: NaN,
+      history: emptyHistory(),
+      featuresDrawn: 0,
+      rho: { values: message.meanActivation, iteration: 0, allExamples: true },
+      rates: [],
+      theta: message.theta,
+      opened: { name, units, whitened },
+    },
+  };
 }
 
 /**

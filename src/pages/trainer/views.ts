@@ -13,7 +13,7 @@ import { markInvalid } from '../common/link';
 import type { LinkProblem } from './link';
 import { updateFieldVisibility } from './settings';
 import type { RunSummary } from './protocol';
-import { busy, type DataInfo, type FailedStep, type Offer, type Phase, type Problem, type RunNote, type RunState, type TrainerState } from './state';
+import { busy, type DataInfo, type FailedStep, type ModelFile, type Offer, type Phase, type Problem, type RunNote, type RunState, type TrainerState } from './state';
 import type { SavedRun } from './store';
 
 const $ = <T extends HTMLElement = HTMLElement>(id: string) => document.getElementById(id) as T;
@@ -49,6 +49,8 @@ export class TrainerViews {
     settings: $<HTMLFieldSetElement>('settings'),
     dataInfo: $('data-info'),
     dataError: $('data-error'),
+    modelInfo: $('model-info'),
+    modelError: $('model-error'),
     configError: $('config-error'),
     iterationsInput: $<HTMLInputElement>('iterations'),
     start: $<HTMLButtonElement>('start'),
@@ -100,15 +102,19 @@ export class TrainerViews {
     const newRun = run?.id !== lastRun?.id;
     if (newRun) this.clearRun();
     if (!last || state.phase !== last.phase || state.webgpu !== last.webgpu) this.renderControls(state.phase);
-    if (!last || state.phase !== last.phase || run?.restored !== lastRun?.restored) {
+    if (!last || state.phase !== last.phase || run?.restored !== lastRun?.restored || run?.opened !== lastRun?.opened) {
       document.body.dataset.state = state.phase;
-      this.el.state.textContent = run?.restored && state.phase === 'finished' ? 'Restored' : stateLabels[state.phase];
+      this.el.state.textContent = state.phase === 'finished' && run?.restored ? 'Restored' : state.phase === 'finished' && run?.opened ? 'Opened' : stateLabels[state.phase];
     }
     this.renderExports(state);
     if (state.error !== last?.error) show(this.el.configError, state.error && problemText(state.error));
     if (state.data !== last?.data) {
       this.el.dataInfo.textContent = dataInfoText(state.data.info);
       show(this.el.dataError, state.data.error && problemText(state.data.error));
+    }
+    if (state.modelFile !== last?.modelFile) {
+      this.el.modelInfo.textContent = modelFileText(state.modelFile);
+      show(this.el.modelError, state.modelFile?.kind === 'refused' ? modelRefusedText(state.modelFile) : undefined);
     }
     if (state.offer !== last?.offer) this.renderOffer(state);
     if (state.saveError !== last?.saveError && state.saveError) this.el.footnote.textContent = saveFailedText(state.saveError);
@@ -266,7 +272,7 @@ export class TrainerViews {
       const { image, iteration } = run.features;
       drawNetwork(el.features, image, { scale: integerScale(image.width, 460, 12) });
       el.featuresPlaceholder.hidden = true;
-      el.featuresMeta.textContent = `iteration ${iteration}`;
+      el.featuresMeta.textContent = run.opened ? run.opened.name : `iteration ${iteration}`;
       el.features.dataset.iteration = String(iteration);
     }
     if (run.reconstructions && run.reconstructions !== last?.reconstructions) this.drawReconstructions(run);
@@ -277,22 +283,26 @@ export class TrainerViews {
         for (const v of run.rho.values) mean += v;
         mean /= run.rho.values.length;
       }
-      el.rhoMeta.textContent = run.rho ? `${rhoLabel(run.rho)} · mean ${formatNumber(mean, 3)}` : '';
+      el.rhoMeta.textContent = run.rho ? `${run.opened ? 'every example of the data' : rhoLabel(run.rho)} · mean ${formatNumber(mean, 3)}` : '';
     }
-    if (run.summary !== last?.summary) {
-      const units = run.summary?.units;
+    if (run.summary !== last?.summary || run.opened !== last?.opened) {
+      const units = run.summary?.units ?? run.opened?.units;
       el.unitStats.textContent = units ? describeUnits(units, run.config.hiddenSize) : '';
       el.unitStats.hidden = !units;
     }
   }
 
   private drawReconstructions(run: RunState): void {
-    const { sample, geometry: tile, sampleCount } = run;
-    if (!sample || !tile || !sampleCount) return;
+    const { sample, geometry, pixelGeometry, sampleCount } = run;
+    if (!sample || !geometry || !sampleCount) return;
+    // Color patches in color (their three planes), as the features are drawn.
+    const color = pixelGeometry?.channels === 3;
+    const tile = color ? { width: pixelGeometry.width, height: pixelGeometry.height } : geometry;
     // As large as fits beside the row labels, in whole pixels.
     const room = (this.el.recon.parentElement?.clientWidth ?? 500) - 110 - 2 * (sampleCount - 1);
-    drawPairs(this.el.recon, sample, run.reconstructions?.values, sampleCount, tile, integerScale(sampleCount * tile.width, room, 8));
-    if (run.reconstructions?.iteration !== undefined) this.el.reconMeta.textContent = `iteration ${run.reconstructions.iteration}`;
+    drawPairs(this.el.recon, sample, run.reconstructions?.values, sampleCount, tile, integerScale(sampleCount * tile.width, room, 8), color ? 3 : 1);
+    if (run.opened) this.el.reconMeta.textContent = run.opened.name;
+    else if (run.reconstructions?.iteration !== undefined) this.el.reconMeta.textContent = `iteration ${run.reconstructions.iteration}`;
   }
 }
 
@@ -407,6 +417,17 @@ export function rhoLabel(rho: NonNullable<RunState['rho']>): string {
   return `iteration ${rho.iteration}${rho.allExamples ? ', all examples' : ''}`;
 }
 
+/** The line under "open a model.json": what became of the latest one. */
+export function modelFileText(file: ModelFile | undefined): string {
+  if (!file) return '';
+  if (file.kind === 'opening') return `Opening ${file.name}…`;
+  if (file.kind === 'opened') return `Showing ${file.name}.`;
+  return '';
+}
+
+export const modelRefusedText = (file: Extract<ModelFile, { kind: 'refused' }>) =>
+  `${file.name} could not be opened: ${file.message.startsWith(`${file.name}: `) ? file.message.slice(file.name.length + 2) : file.message}. The page is as it was.`;
+
 export const saveFailedText = (message: string) => `The run could not be saved for a reload: ${message}`;
 
 function endNote(reason: 'finished' | 'stopped', summary: RunSummary, optimizer: string): string {
@@ -427,6 +448,8 @@ function noteText(note: RunNote): string {
   switch (note.kind) {
     case 'restored':
       return `restored from ${formatDate(note.savedAt)}`;
+    case 'opened':
+      return `opened ${note.name}${note.whitened ? ', these patches whitened with its own meanPatch and ZCAWhite' : ''}: its features, ρ̂ and reconstructions on these data`;
     case 'paused':
       return `paused at iteration ${note.iteration}: resume continues from here`;
     case 'ended':

@@ -16,12 +16,23 @@ import { CheckpointError, encodeCheckpoint, type Checkpoint } from '../../train/
 import { ConfigError, type TrainConfig } from '../../train/config';
 import type { TrainingEngine } from '../../train/engine';
 import type { TrainingData, UserFile } from '../../train/data';
-import { displayGeometry, featuresImage, featuresPng, modelJson, thetaMatFile, type PixelGeometry, type Whitening } from '../../train/model-files';
+import {
+  displayGeometry,
+  featuresImage,
+  featuresPng,
+  modelJson,
+  thetaFromModelJsonText,
+  thetaMatFile,
+  type ModelFromJson,
+  type PixelGeometry,
+  type Whitening,
+} from '../../train/model-files';
+import { rewhiten } from '../../data/zca';
 import { prepareRun, type PreparedRun, type RunEnvironment } from '../../train/prepare';
 import { train, type TrainingProgress, type TrainingResult } from '../../train/trainer';
 import { loadBrowserTrainingData } from '../common/browser-data';
 import { createGpuContext, GpuUnavailableError } from '../common/gpu-modules';
-import type { ExportKind, FromWorker, RunSummary, ShowModelRequest, StartRequest, ToWorker } from './protocol';
+import type { ExportKind, FromWorker, OpenModelRequest, RunSummary, ShowModelRequest, StartRequest, ToWorker } from './protocol';
 
 function post(message: FromWorker, transfer: Transferable[] = []): void {
   self.postMessage(message, { transfer });
@@ -104,6 +115,8 @@ async function handle(message: ToWorker): Promise<void> {
       return start(message);
     case 'show-model':
       return showModel(message);
+    case 'open-model':
+      return openModel(message);
     case 'resume':
       if (!session?.engine || !session.checkpoint) {
         post({ type: 'error', message: 'there is no paused run to resume', during: 'training' });
@@ -436,6 +449,97 @@ function showModel(request: ShowModelRequest): void {
       () => undefined, // then the features stay drawn without ZCAWhite
     );
   }
+}
+
+/**
+ * A model.json (src/train/model-files.ts reads it) shown on the current data as a finished run
+ * is: its features, ρ̂ and the units' statistics over every example, reconstructions of a few.
+ * Anything that does not fit is a 'model-refused' and leaves the page's run as it was.
+ */
+async function openModel(request: OpenModelRequest): Promise<void> {
+  const { name, bytes, files } = request;
+  const refuse = (message: string) => post({ type: 'model-refused', name, message });
+  if (session?.controller) return refuse('a run is in progress: stop it first');
+  let model: ModelFromJson;
+  try {
+    model = thetaFromModelJsonText(bytes, name);
+  } catch (error) {
+    return refuse(messageOf(error));
+  }
+  const { shape, theta, whitening } = model;
+  const output = outputOf(shape);
+  const config: TrainConfig = { ...request.config, ...model.hyperparameters, hiddenSize: shape.hiddenSize, output };
+  let data: TrainingData;
+  try {
+    data = await loadBrowserTrainingData(config, files);
+  } catch (error) {
+    return refuse(`the current data could not be loaded for it: ${pageWords(messageOf(error))}`);
+  }
+  const { visibleSize, examples } = data.dataset;
+  if (visibleSize !== shape.visibleSize) {
+    return refuse(
+      `${name} is a ${shape.visibleSize}-${shape.hiddenSize} autoencoder, reading ${shape.visibleSize} values per example; ` +
+        `the current data (${data.description}) have ${visibleSize}: choose the data it was trained on`,
+    );
+  }
+  if (whitening) {
+    if (!data.whitening) {
+      return refuse(`${name} was trained on ZCA-whitened patches (it carries meanPatch and ZCAWhite); the current data are not whitened: choose the photos in color`);
+    }
+    // The page's patches are whitened by their own fit; the model's features need its own.
+    rewhiten(data.dataset, data.whitening, whitening);
+  }
+  endSession();
+  const geometry = displayGeometry(data.geometry, visibleSize);
+  const { sample, sampleCount } = pickSample(data, config.seed);
+  const shown: Session = {
+    config,
+    shape,
+    pixelGeometry: data.geometry,
+    geometry,
+    whitening: whitening ?? data.whitening,
+    theta,
+    sample,
+    sampleCount,
+    close: noop,
+    liveEvery: 1,
+    checkpointEvery: 0,
+    checkpointSeconds: 0,
+  };
+  session = shown;
+  const meanActivation = meanActivationOf(theta, shape, data.dataset);
+  const units = unitStatistics(theta, shape, data.dataset);
+  post({
+    type: 'model-opened',
+    name,
+    config,
+    description: `${data.description}, ${examples} examples`,
+    shape,
+    pixelGeometry: data.geometry,
+    geometry,
+    sample: sample.slice(),
+    sampleCount,
+    theta: theta.slice(),
+    meanActivation: meanActivation.slice(),
+    units,
+    whitened: !!whitening,
+  });
+  sendView(shown, theta, 0, meanActivation);
+}
+
+/** ρ̂: each hidden unit's mean activation over every example (float64, in blocks of rows). */
+function meanActivationOf(theta: Float64Array, shape: Shape, dataset: TrainingData['dataset']): Float64Array {
+  const { visibleSize: v, hiddenSize: h } = shape;
+  const { W1t, b1 } = thetaViews(theta, shape);
+  const rho = new Float64Array(h);
+  const block = 1000;
+  for (let start = 0; start < dataset.examples; start += block) {
+    const rows = Math.min(block, dataset.examples - start);
+    const a2 = biasSigmoid(matmul(dataset.data.subarray(start * v, (start + rows) * v), W1t, rows, h, v), b1, rows, h);
+    for (let k = 0; k < rows; k++) for (let j = 0; j < h; j++) rho[j] += a2[k * h + j];
+  }
+  for (let j = 0; j < h; j++) rho[j] /= dataset.examples;
+  return rho;
 }
 
 async function exportFile(kind: ExportKind): Promise<void> {
