@@ -73,7 +73,7 @@ describe('npm run classify -- --task conv', () => {
       expect(run.stderr).toMatch(/^error: /m);
       expect(run.stderr).toMatch(message);
     }
-  });
+  }, 300_000);
 
   it('runs on WebGPU: three stages, report.json with the pooled size, features.png, pooled-maps.png, confusion.png', async () => {
     const out = join(dir, 'gpu');
@@ -88,7 +88,7 @@ describe('npm run classify -- --task conv', () => {
     // Far above chance (10%) even this small.
     expect(report.accuracies['pooled convolved features']).toBeGreaterThan(0.4);
     for (const name of ['model.json', 'confusion.png', 'features.png', 'pooled-maps.png']) expect((await readFile(join(out, name))).length, name).toBeGreaterThan(100);
-  });
+  }, 300_000);
 
   it('SIGINT inside the softmax: exit 130, and --resume reaches the uninterrupted model', async () => {
     const whole = join(dir, 'whole');
@@ -101,7 +101,7 @@ describe('npm run classify -- --task conv', () => {
     expect(resumed.code, resumed.stderr).toBe(0);
     expect(resumed.stderr).toMatch(/resuming after 2 finished stage\(s\), inside 'softmax on the pooled features'/);
     expect(await readFile(join(out, 'model.json'), 'utf8')).toBe(await readFile(join(whole, 'model.json'), 'utf8'));
-  });
+  }, 300_000);
 
   it('reads cnnExercise’s .mat files: color images, the linear decoder’s features with their whitening, no autoencoder stage', async () => {
     const [train, test, features] = await stlFiles(24, 12, 4, 6);
@@ -115,5 +115,5 @@ describe('npm run classify -- --task conv', () => {
     expect(report.classes).toBe(4);
     expect(report.counts).toEqual({ train: 24, test: 24 });
     expect(report.accuracies['pooled convolved features']).toBeGreaterThan(0.5);
-  });
+  }, 300_000);
 });
