@@ -7,7 +7,7 @@
 import { CheckpointError, decodeContainer, encodeContainer, isCount, isRecord, olderMagic, readFrame, within, type ContainerKind } from '../io/container';
 import { taskNames, type ClassifyCheckpoint, type ClassifySettings, type StageKind, type StageRecord } from './pipeline';
 
-const KINDS: readonly StageKind[] = ['autoencoder', 'softmax', 'finetune'];
+const KINDS: readonly StageKind[] = ['autoencoder', 'softmax', 'finetune', 'convolution'];
 
 export const CLASSIFY_CHECKPOINT: ContainerKind = {
   magic: 'SAE-CLSF',
@@ -42,6 +42,9 @@ export function decodeClassifyCheckpoint(bytes: Uint8Array, source = 'checkpoint
   }
   for (const key of ['sparsityParam', 'lambda', 'beta', 'softmaxLambda', 'finetuneLambda'] as const) {
     if (!(typeof settings[key] === 'number' && Number.isFinite(settings[key]))) corrupt(`${key} is ${JSON.stringify(settings[key])}`);
+  }
+  if (settings.task === 'conv') {
+    for (const key of ['patchDim', 'patches', 'poolDim'] as const) if (!(Number.isInteger(settings[key]) && settings[key] > 0)) corrupt(`${key} is ${JSON.stringify(settings[key])}`);
   }
   if (!Array.isArray(header.completed)) return corrupt('no list of finished stages');
   const completed: StageRecord[] = header.completed.map((r: unknown, i: number) => {

@@ -16,7 +16,10 @@ import {
   type LabeledData,
 } from '../reference/classifier';
 import { classifierLayout } from '../reference/classifier';
+import { convolvedDim, convolveFeatures, meanPool, pooledDim } from '../reference/conv';
 import type { Shape } from '../reference/params';
+import type { ConvPoolShape } from '../gpu/conv-pool';
+import type { ConvFeatures, ImageGeometry } from './conv';
 import { cpuEngine, type DeviceDescription, type TrainingEngine } from '../train/engine';
 
 /** A stage's model and data, in the sizes a device's limits are about. */
@@ -29,6 +32,8 @@ export interface StageSize {
   /** The stage's model: an autoencoder's shape, or a classifier's (softmax, or the whole stack). */
   autoencoder?: Shape;
   classifier?: ClassifierShape;
+  /** The convolution stage's geometry (it trains nothing: θ is empty). */
+  convolution?: ConvPoolShape;
 }
 
 export interface ClassifyCompute {
@@ -43,11 +48,43 @@ export interface ClassifyCompute {
   /** feedForwardAutoencoder.m: a⁽²⁾ = σ(X·W1ᵀ + b1), m × hidden. */
   features(theta: Float64Array, shape: Shape, data: Dataset): Promise<Float64Array>;
   /**
+   * cnnConvolve + cnnPool: σ(W′·x + b′) of every feature at every valid position of every image,
+   * mean-pooled by poolDim; examples × F·pooledDim² (image-major: an image's pooled features are
+   * one row, feature by feature). In batches of images, `onBatch` after each with the images
+   * done; it returns false to stop, and the result is then null.
+   */
+  convolvePool(features: ConvFeatures, images: Dataset, geometry: ImageGeometry, poolDim: number, onBatch?: ConvBatchHook): Promise<Float64Array | null>;
+  /**
    * Throws a ResourceLimitError when a stage's model or data would not fit this device's
    * buffers: asked of every stage before the first starts (memory is checked apart).
    */
   checkFits(stages: readonly StageSize[], corrections: number): void;
   destroy(): void;
+}
+
+export type ConvBatchHook = (done: number, total: number) => boolean | void | Promise<boolean | void>;
+
+/** Images per batch of the float64 convolution: a stop waits for at most one batch. */
+const CPU_CONV_BATCH = 50;
+
+/** The float64 twin of the GPU's convolution stage (convolveFeatures + meanPool), batch by batch. */
+export async function cpuConvolvePool(features: ConvFeatures, images: Dataset, geometry: ImageGeometry, poolDim: number, onBatch?: ConvBatchHook): Promise<Float64Array | null> {
+  const { channels, imageDim } = geometry;
+  const shapeOf = (n: number) => ({ images: n, channels, imageDim, features: features.features, patchDim: features.patchDim });
+  const cd = convolvedDim(shapeOf(1));
+  const pd = pooledDim(cd, poolDim);
+  const perImage = features.features * pd * pd;
+  const imageSize = channels * imageDim * imageDim;
+  if (images.visibleSize !== imageSize || features.channels !== channels) throw new RangeError(`convolution: images of ${images.visibleSize} values are not ${channels} × ${imageDim}², or the features' channels ${features.channels} differ`);
+  const out = new Float64Array(images.examples * perImage);
+  for (let start = 0; start < images.examples; start += CPU_CONV_BATCH) {
+    const n = Math.min(CPU_CONV_BATCH, images.examples - start);
+    const batch = images.data.subarray(start * imageSize, (start + n) * imageSize);
+    const convolved = convolveFeatures(batch, features.weights, features.bias, shapeOf(n));
+    out.set(meanPool(convolved, n * features.features, cd, poolDim), start * perImage);
+    if ((await onBatch?.(start + n, images.examples)) === false) return null;
+  }
+  return out;
 }
 
 export function cpuCompute(): ClassifyCompute {
@@ -68,6 +105,7 @@ export function cpuCompute(): ClassifyCompute {
     predict: async (shape, theta, data) => predictClasses(classifierProbabilities(theta, shape, data), data.examples, shape.numClasses),
     probabilities: async (shape, theta, data) => classifierProbabilities(theta, shape, data),
     features: async (theta, shape, data) => feedForwardAutoencoder(theta, shape, data),
+    convolvePool: cpuConvolvePool,
     checkFits() {},
     destroy() {},
   };

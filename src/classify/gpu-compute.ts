@@ -5,6 +5,7 @@
  */
 import { GpuSparseAutoencoder } from '../gpu/autoencoder';
 import { GpuClassifier } from '../gpu/classifier';
+import { convBatchImages, GpuConvolvePool } from '../gpu/conv-pool';
 import type { GpuContext } from '../gpu/device';
 import { formatBytes, ResourceLimitError } from '../gpu/errors';
 import { checkLbfgsFits, GpuLbfgsBackend } from '../gpu/lbfgs';
@@ -71,6 +72,16 @@ export function gpuCompute(ctx: GpuContext): ClassifyCompute {
         model.destroy();
       }
     },
+    async convolvePool(features, images, geometry, poolDim, onBatch) {
+      const shape = { ...geometry, features: features.features, patchDim: features.patchDim, poolDim };
+      const stage = GpuConvolvePool.create(ctx, shape, features.weights, features.bias);
+      try {
+        const pooled = await stage.run(images.data, images.examples, (done) => onBatch?.(done, images.examples));
+        return pooled && Float64Array.from(pooled);
+      } finally {
+        stage.destroy();
+      }
+    },
     checkFits(stages, corrections) {
       const { maxBufferSize } = ctx.device.limits;
       for (const stage of stages) {
@@ -78,6 +89,7 @@ export function gpuCompute(ctx: GpuContext): ClassifyCompute {
         // Every buffer the stage's model will make, as its constructor checks them.
         if (stage.autoencoder) GpuSparseAutoencoder.checkFits(ctx, stage.autoencoder, stage.examples);
         if (stage.classifier) GpuClassifier.checkFits(ctx, stage.classifier, stage.examples);
+        if (stage.convolution) convBatchImages(ctx, stage.convolution);
         const dataBytes = stage.examples * Math.ceil(stage.width / 4) * 16;
         if (dataBytes > maxBufferSize) {
           throw new ResourceLimitError(

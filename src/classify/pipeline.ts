@@ -7,6 +7,9 @@
  *                                 pixels, for comparison)
  *   stacked   stackedAEExercise.m two sparse autoencoders trained greedily, softmax on the
  *                                 second's features, then the whole stack fine-tuned
+ *   conv      cnnExercise.m       a sparse autoencoder on 8×8 patches of the training digits (or
+ *                                 the linear decoder's features from a file), convolved over
+ *                                 every image with σ and mean-pooled, softmax on the pooled features
  *
  * Every stage is one L-BFGS run with minFunc's settings (src/optim/lbfgs-run.ts): autoencoders
  * through the trainer (src/train/trainer.ts), classifiers directly, over softmaxCost /
@@ -31,9 +34,10 @@ import { decodeCheckpoint, encodeCheckpoint, type Checkpoint } from '../train/ch
 import { presets, type TrainConfig } from '../train/config';
 import { train } from '../train/trainer';
 import type { ClassifyCompute } from './compute';
+import { autoencoderFeatures, digitPatches, type ConvFeatures, type ImageGeometry } from './conv';
 
-export type TaskName = 'softmax' | 'stl' | 'stacked';
-export const taskNames: readonly TaskName[] = ['softmax', 'stl', 'stacked'];
+export type TaskName = 'softmax' | 'stl' | 'stacked' | 'conv';
+export const taskNames: readonly TaskName[] = ['softmax', 'stl', 'stacked', 'conv'];
 
 /** The exercises' settings (softmaxExercise.m, stlExercise.m, stackedAEExercise.m). */
 export interface ClassifySettings {
@@ -53,6 +57,12 @@ export interface ClassifySettings {
   /** λ and maxIter of fine-tuning (stackedAEExercise.m passes its λ = 3e-3; 400). */
   finetuneLambda: number;
   finetuneIterations: number;
+  /** conv: the side of the patches the features are learned on (8), how many are cut (20,000), the pooling regions' side (7: 21 → 3×3). */
+  patchDim: number;
+  patches: number;
+  poolDim: number;
+  /** conv: the features come from a file (UFLDL's STL10Features.mat), so no autoencoder stage. */
+  featuresFromFile?: boolean;
 }
 
 /** ρ, λ and β of the exercises' autoencoders: those of "Vectorization", the ufldl-mnist preset. */
@@ -72,6 +82,9 @@ export const defaultSettings: Readonly<Omit<ClassifySettings, 'task'>> = Object.
   // stackedAEExercise.m fine-tunes with the one λ it trains its autoencoders with.
   finetuneLambda: autoencoderHyperparameters.lambda,
   finetuneIterations: 400,
+  patchDim: 8,
+  patches: 20_000,
+  poolDim: 7,
 });
 
 /** The labeled train and test sets, and (stl) the unlabeled set the autoencoder learns from. */
@@ -81,9 +94,13 @@ export interface ClassifyData {
   unlabeled?: Dataset;
   /** Classes 0 … numClasses − 1 (stlExercise.m classifies the 5 digits 0–4). */
   numClasses: number;
+  /** conv: how an example is an image (default: one channel, square). */
+  geometry?: ImageGeometry;
+  /** conv: features given (from a file) instead of learned. */
+  convFeatures?: ConvFeatures;
 }
 
-export type StageKind = 'autoencoder' | 'softmax' | 'finetune';
+export type StageKind = 'autoencoder' | 'softmax' | 'finetune' | 'convolution';
 
 export interface StageProgress {
   stage: string;
@@ -96,6 +113,8 @@ export interface StageProgress {
   evaluations: number;
   cost: number;
   elapsedSeconds: number;
+  /** What `iteration` counts when not L-BFGS iterations: the convolution stage's images. */
+  unit?: 'images';
   /** The stage's current θ (autoencoder stages: for drawing features live). */
   readTheta?: () => Promise<Float64Array>;
 }
@@ -140,6 +159,8 @@ export interface ClassifyResult {
   cancelled: boolean;
   seconds: number;
   counts: { train: number; test: number; unlabeled?: number };
+  /** conv: the features convolved, and the test images' pooled features (for pictures). */
+  conv?: { features: ConvFeatures; pooledDim: number; testPooled: Float64Array };
 }
 
 export interface ClassifyHooks {
@@ -165,6 +186,12 @@ export function stagesOf(settings: ClassifySettings): StagePlan[] {
   const ae = (name: string): StagePlan => ({ name, kind: 'autoencoder', iterations: settings.autoencoderIterations });
   const softmax = (name: string): StagePlan => ({ name, kind: 'softmax', iterations: settings.softmaxIterations });
   if (task === 'softmax') return [softmax('softmax on raw pixels')];
+  if (task === 'conv') {
+    // The convolution's "iterations" are its images, train and test (progress only; it trains nothing).
+    const convolve: StagePlan = { name: 'convolution and pooling', kind: 'convolution', iterations: 0 };
+    const last = softmax('softmax on the pooled features');
+    return settings.featuresFromFile ? [convolve, last] : [ae(`sparse autoencoder (${settings.patchDim}×${settings.patchDim} patches of the training images)`), convolve, last];
+  }
   if (task === 'stl') return [ae('sparse autoencoder (unlabeled digits 5–9)'), softmax('softmax on the features'), softmax('softmax on raw pixels')];
   return [
     ae('sparse autoencoder, layer 1'),
@@ -204,6 +231,8 @@ class ClassificationRun {
   readonly autoencoders: { theta: Float64Array; shape: Shape }[] = [];
   /** The last classifier scored on a test set, with its predictions (the final one's need no second pass). */
   lastScored?: { theta: Float64Array; data: LabeledData; predicted: Uint8Array };
+  /** conv: the features and the test images' pooled features, which the final classifier reads. */
+  conv?: NonNullable<ClassifyResult['conv']> & { test: LabeledData };
   private readonly corrections: number;
 
   constructor(
@@ -234,6 +263,40 @@ class ClassificationRun {
   /** Stage `index`: a softmax or the fine-tuned stack, L-BFGS over the classifier's cost, scored on `test`. */
   classifier(index: number, shape: ClassifierShape, lambda: number, train: LabeledData, theta0: Float64Array, test: StageTest): Promise<StageRecord> {
     return this.stage(index, () => this.trainClassifier(index, shape, lambda, train, theta0), test);
+  }
+
+  /**
+   * Stage `index`: the convolution and pooling of the train and test images. Its output (pooled
+   * features, too large for a checkpoint) is computed again on a resumed run; a stop inside it
+   * keeps the stages before it, and --resume starts it over.
+   */
+  async convolution(index: number, features: ConvFeatures, geometry: ImageGeometry): Promise<{ train: LabeledData; test: LabeledData; pooledDim: number }> {
+    const { compute, data, hooks, settings } = this;
+    const stage = this.plan[index];
+    const started = performance.now();
+    const total = data.train.examples + data.test.examples;
+    const seconds = () => (performance.now() - started) / 1000;
+    let offset = 0;
+    const onBatch = async (done: number) => {
+      await hooks.onProgress?.({ stage: stage.name, kind: stage.kind, index, stages: this.plan.length, iteration: offset + done, totalIterations: total, evaluations: 0, cost: NaN, elapsedSeconds: seconds(), unit: 'images' });
+      return !hooks.signal?.aborted;
+    };
+    const prior = this.completed[index];
+    if (prior && prior.name !== stage.name) throw new RangeError(`the checkpoint's stage ${index + 1} is '${prior.name}', this task's is '${stage.name}'`);
+    await onBatch(0);
+    const train = await compute.convolvePool(features, data.train, geometry, settings.poolDim, onBatch);
+    offset = data.train.examples;
+    const test = train && (await compute.convolvePool(features, data.test, geometry, settings.poolDim, onBatch));
+    if (!train || !test) await this.stopInside(stage, undefined, seconds());
+    const width = train!.length / data.train.examples;
+    const pooledDim = Math.round(Math.sqrt(width / features.features));
+    if (!prior) {
+      const record: StageRecord = { name: stage.name, kind: stage.kind, theta: new Float64Array(0), iterations: total, evaluations: 0, initialCost: 0, finalCost: 0, seconds: seconds(), exitReason: 'every image convolved and pooled' };
+      this.completed.push(record);
+      await this.hooks.onStageDone?.(record, index);
+      await this.hooks.onCheckpoint?.({ settings: this.settings, completed: this.completed });
+    }
+    return { train: withLabels(train!, data.train, width), test: withLabels(test!, data.test, width), pooledDim };
   }
 
   /** Runs stage `index` unless the checkpoint already holds it; its record either way. */
@@ -427,11 +490,37 @@ async function stackedTask(run: ClassificationRun): Promise<FinalClassifier> {
   return { shape: stackShape, theta: tuned.theta };
 }
 
+/**
+ * cnnExercise.m: features learned by a sparse autoencoder on patches of the training images (or
+ * given), convolved over every image with σ and mean-pooled, then softmax on the pooled features.
+ */
+async function convTask(run: ClassificationRun): Promise<FinalClassifier> {
+  const { data, settings } = run;
+  const geometry = data.geometry ?? { channels: 1, imageDim: Math.round(Math.sqrt(data.train.visibleSize)) };
+  let features = data.convFeatures;
+  let index = 0;
+  if (!features) {
+    const v = geometry.channels * settings.patchDim * settings.patchDim;
+    const shape = { visibleSize: v, hiddenSize: settings.hiddenSize };
+    const patches = digitPatches(data.train, geometry, settings.patchDim, settings.patches, settings.seed);
+    const ae = await run.autoencoder(index++, patches, shape);
+    run.autoencoders.push({ theta: ae.theta, shape });
+    features = autoencoderFeatures(ae.theta, shape, geometry.channels);
+  }
+  const pooled = await run.convolution(index++, features, geometry);
+  const width = pooled.train.visibleSize;
+  const shape = run.softmaxShape(width);
+  const softmax = await run.classifier(index, shape, settings.softmaxLambda, pooled.train, run.softmaxInit(width, index), { shape, data: pooled.test, name: 'pooled convolved features' });
+  run.conv = { features, pooledDim: pooled.pooledDim, testPooled: pooled.test.data as Float64Array, test: pooled.test };
+  return { shape, theta: softmax.theta };
+}
+
 /** Each task's stages, in the order of stagesOf. */
 const tasks: Record<TaskName, (run: ClassificationRun) => Promise<FinalClassifier>> = {
   softmax: softmaxTask,
   stl: selfTaughtTask,
   stacked: stackedTask,
+  conv: convTask,
 };
 
 export async function runClassification(compute: ClassifyCompute, data: ClassifyData, settings: ClassifySettings, hooks: ClassifyHooks = {}): Promise<ClassifyResult> {
@@ -440,7 +529,7 @@ export async function runClassification(compute: ClassifyCompute, data: Classify
   if (data.test.visibleSize !== inputSize) throw new RangeError(`test images have ${data.test.visibleSize} pixels, training images ${inputSize}`);
   if (settings.task === 'stl' && !data.unlabeled) throw new RangeError('self-taught learning needs an unlabeled set');
   const run = new ClassificationRun(compute, data, settings, hooks);
-  const ended = (fields: Pick<ClassifyResult, 'classifier' | 'predictions' | 'confusion' | 'cancelled'>): ClassifyResult => ({
+  const ended = (fields: Pick<ClassifyResult, 'classifier' | 'predictions' | 'confusion' | 'cancelled' | 'conv'>): ClassifyResult => ({
     settings,
     device: compute.device,
     stages: run.completed,
@@ -461,9 +550,11 @@ export async function runClassification(compute: ClassifyCompute, data: Classify
   }
   if (classifierLayout(classifier.shape).length !== classifier.theta.length) throw new Error('internal: the final classifier θ has the wrong length');
   const scored = run.lastScored;
+  const testSet = run.conv?.test ?? data.test;
   const predictions =
-    scored?.theta === classifier.theta && scored.data === data.test ? scored.predicted : await compute.predict(classifier.shape, classifier.theta, data.test);
-  return ended({ classifier, predictions, confusion: confusionMatrix(predictions, data.test.labels, data.numClasses), cancelled: false });
+    scored?.theta === classifier.theta && scored.data === testSet ? scored.predicted : await compute.predict(classifier.shape, classifier.theta, testSet);
+  const conv = run.conv ? { conv: { features: run.conv.features, pooledDim: run.conv.pooledDim, testPooled: run.conv.testPooled } } : {};
+  return ended({ classifier, predictions, confusion: confusionMatrix(predictions, data.test.labels, data.numClasses), cancelled: false, ...conv });
 }
 
 function counts(data: ClassifyData): ClassifyResult['counts'] {

@@ -13,6 +13,8 @@ import { classifierLayout, type ClassifierShape } from '../reference/classifier'
 import { thetaLayout, type Shape } from '../reference/params';
 import { CheckpointError, decodeCheckpoint } from '../train/checkpoint';
 import { checkResumable } from '../train/prepare';
+import type { ConvPoolShape } from '../gpu/conv-pool';
+import { pooledSize } from './conv';
 import { stagesOf, type ClassifyCheckpoint, type ClassifyData, type ClassifySettings, type StageKind } from './pipeline';
 
 /** One stage's model: its θ's length, and what it trains on. */
@@ -24,6 +26,8 @@ export interface StageModel {
   autoencoder?: Shape;
   /** A classifier stage's shape (softmax, or the whole stack). */
   classifier?: ClassifierShape;
+  /** The convolution stage's geometry (θ empty). */
+  convolution?: ConvPoolShape;
   /** Examples and values per example of the set it trains on. */
   examples: number;
   width: number;
@@ -40,6 +44,18 @@ export function stageModels(settings: ClassifySettings, data: ClassifyData): Sta
     const classifier = { inputSize, hiddenSizes, numClasses: classes };
     return { classifier, thetaLength: classifierLayout(classifier).length, examples: m, width: hiddenSizes.length > 0 ? v : inputSize };
   };
+  if (settings.task === 'conv') {
+    const geometry = data.geometry ?? { channels: 1, imageDim: Math.round(Math.sqrt(v)) };
+    const features = data.convFeatures?.features ?? h;
+    const patchDim = data.convFeatures?.patchDim ?? settings.patchDim;
+    const convolution = { ...geometry, features, patchDim, poolDim: settings.poolDim };
+    const parts = [
+      ...(data.convFeatures ? [] : [ae(geometry.channels * patchDim * patchDim, settings.patches)]),
+      { convolution, thetaLength: 0, examples: m + data.test.examples, width: v },
+      softmax(pooledSize(features, geometry, patchDim, settings.poolDim)),
+    ];
+    return stagesOf(settings).map((plan, i) => ({ name: plan.name, kind: plan.kind, ...parts[i] }));
+  }
   const parts =
     settings.task === 'softmax'
       ? [softmax(v)]

@@ -16,6 +16,10 @@ export interface ClassifyArguments {
   trainLabels?: string;
   testImages?: string;
   testLabels?: string;
+  /** conv on UFLDL's own data: stlTrainSubset.mat, stlTestSubset.mat and STL10Features.mat. */
+  trainMat?: string;
+  testMat?: string;
+  features?: string;
   resume: boolean;
   /** --predict MODEL: classify --images (scored against --labels when given). */
   predict?: string;
@@ -36,6 +40,9 @@ WebGPU or the float64 CPU reference:
                          on its features of the digits 0–4 (stlExercise)
   --task stacked         two sparse autoencoders trained greedily, softmax on the second's
                          features, then the whole stack fine-tuned (stackedAEExercise)
+  --task conv            convolution and pooling (cnnExercise): a sparse autoencoder on 8×8
+                         patches of the training digits, its features convolved over every
+                         digit with σ and mean-pooled over a 3×3 grid, softmax on the result
 
 Data (default: the mnist package's 10,000 digits, shuffled with --seed, half train, half test;
 stl splits them as stlExercise does):
@@ -43,6 +50,11 @@ stl splits them as stlExercise does):
   --test-images FILE --test-labels FILE      train-… and t10k-…, used in their own order
                                              (stl needs only the training files)
   --digits N             use only the first N digits (of each file)
+  --train-mat FILE --test-mat FILE --features FILE
+                         conv on cnnExercise's own data: stlTrainSubset.mat (trainImages
+                         64×64×3×N, trainLabels), stlTestSubset.mat (testImages, testLabels)
+                         and the linear decoder's STL10Features.mat (optTheta, ZCAWhite,
+                         meanPatch), the whitening folded into the weights; no autoencoder stage
 
 Model (defaults are the exercises'):
   --hidden N             hidden units of each autoencoder (200)
@@ -54,6 +66,9 @@ Model (defaults are the exercises'):
   --softmax-iters N      L-BFGS iterations of softmax regression (100)
   --finetune-lambda L    λ of fine-tuning (3e-3, stackedAEExercise's λ)
   --finetune-iters N     L-BFGS iterations of fine-tuning (400)
+  --patch P              conv: side of the patches the features are learned on (8)
+  --patches N            conv: patches cut from the training digits (20000)
+  --pool P               conv: side of the mean-pooling regions (7: 21×21 maps → 3×3)
   --seed N               seed for shuffling and initialization (1)
 
 Run:
@@ -83,6 +98,9 @@ const NUMBER_FLAGS = {
   'softmax-iters': ['softmaxIterations', 'whole'],
   'finetune-lambda': ['finetuneLambda', 'nonnegative'],
   'finetune-iters': ['finetuneIterations', 'whole'],
+  patch: ['patchDim', 'count'],
+  patches: ['patches', 'count'],
+  pool: ['poolDim', 'count'],
   seed: ['seed', 'integer'],
 } as const satisfies Record<string, readonly [keyof ClassifySettings, string]>;
 
@@ -97,6 +115,9 @@ export function parseClassifyArguments(argv: string[]): ClassifyArguments {
     'train-labels': string,
     'test-images': string,
     'test-labels': string,
+    'train-mat': string,
+    'test-mat': string,
+    features: string,
     predict: string,
     images: string,
     labels: string,
@@ -111,7 +132,7 @@ export function parseClassifyArguments(argv: string[]): ClassifyArguments {
     throw new UsageError((error as Error).message.split('\n')[0]);
   }
   // An empty name would read the current folder, or write into it.
-  for (const flag of ['out', 'train-images', 'train-labels', 'test-images', 'test-labels', 'predict', 'images', 'labels']) {
+  for (const flag of ['out', 'train-images', 'train-labels', 'test-images', 'test-labels', 'train-mat', 'test-mat', 'features', 'predict', 'images', 'labels']) {
     const value = values[flag];
     if (typeof value === 'string' && value.trim() === '') throw new UsageError(`--${flag} needs a ${flag === 'out' ? 'folder' : 'file'} name`);
   }
@@ -150,6 +171,18 @@ export function parseClassifyArguments(argv: string[]): ClassifyArguments {
   if (trainImages !== undefined && testImages === undefined && task !== 'stl') {
     throw new UsageError(`--task ${task} tests on --test-images/--test-labels: give them too (stl needs only the training files)`);
   }
+  const [trainMat, testMat, features] = ['train-mat', 'test-mat', 'features'].map((f) => values[f] as string | undefined);
+  const mats = [trainMat, testMat, features];
+  if (mats.some((f) => f !== undefined)) {
+    if (task !== 'conv') throw new UsageError(`--train-mat, --test-mat and --features are cnnExercise's data, for --task conv (not --task ${task})`);
+    if (mats.some((f) => f === undefined)) throw new UsageError('--train-mat, --test-mat and --features go together: the STL images, their test images and the linear decoder\'s features (STL10Features.mat) that convolve them');
+    if (trainImages !== undefined) throw new UsageError('--train-mat and --train-images are two sources of training images: give one');
+    settings.featuresFromFile = true;
+  }
+  for (const flag of ['patch', 'patches', 'pool']) {
+    if (values[flag] !== undefined && task !== 'conv') throw new UsageError(`--${flag} is a setting of --task conv (not --task ${task})`);
+  }
+  if (settings.featuresFromFile && (values.patch !== undefined || values.patches !== undefined)) throw new UsageError('--patch and --patches set the features learned on digits; --features gives them');
   const predict = values.predict as string | undefined;
   if (predict !== undefined && values.images === undefined) throw new UsageError('--predict needs --images FILE (and --labels FILE to score it)');
   if (predict === undefined && (values.images !== undefined || values.labels !== undefined)) throw new UsageError('--images and --labels go with --predict MODEL');
@@ -163,6 +196,9 @@ export function parseClassifyArguments(argv: string[]): ClassifyArguments {
     trainLabels,
     testImages,
     testLabels,
+    trainMat,
+    testMat,
+    features,
     resume: values.resume === true,
     predict,
     images: values.images as string | undefined,

@@ -22,6 +22,9 @@ import { readIdxImages, idxImagesToDataset } from '../data/idx';
 import { loadLabeledIdxFiles } from '../data/labeled-node';
 import { loadMnistDigits } from '../data/mnist-node';
 import { readFileBytes } from '../data/node';
+import { readMat } from '../data/mat';
+import { convFeaturesFromMat, pooledMapsImage, stlImagesFromMat } from '../classify/conv';
+import { displayColorFeatures, displayFeatures } from '../display/network';
 import { encodePng } from '../display/png';
 import { beyondFloat32, NoAdapterError } from '../gpu/errors';
 import { DEFAULT_CORRECTIONS } from '../optim/lbfgs';
@@ -89,6 +92,7 @@ async function main(argv: string[]): Promise<number> {
       }
     }
     ({ data, description } = await loadData(args));
+    if (args.settings.task === 'conv') checkConvGeometry(args, data);
     models = stageModels(args.settings, data);
     checkStageSizes(models, totalmem() / 2);
     if (resumeFrom) checkClassifyResume(resumeFrom, models, join(args.out, CHECKPOINT));
@@ -133,14 +137,15 @@ async function main(argv: string[]): Promise<number> {
         if (p.index !== announced) {
           announced = p.index;
           bar.done();
-          log(`stage ${p.index + 1}/${p.stages}: ${p.stage}, ${p.totalIterations} iterations`);
+          log(`stage ${p.index + 1}/${p.stages}: ${p.stage}, ${p.totalIterations} ${p.unit ?? 'iterations'}`);
         }
         bar.update(p);
       },
       onStageDone: (record) => {
         bar.done();
         const scored = record.accuracy !== undefined ? `; test accuracy ${percent(record.accuracy)}` : '';
-        log(`  done: ${record.iterations} iterations, cost ${record.initialCost.toFixed(6)} → ${record.finalCost.toFixed(6)}, ${record.seconds.toFixed(1)} s${scored}`);
+        if (record.kind === 'convolution') log(`  done: ${record.iterations} images in ${record.seconds.toFixed(1)} s`);
+        else log(`  done: ${record.iterations} iterations, cost ${record.initialCost.toFixed(6)} → ${record.finalCost.toFixed(6)}, ${record.seconds.toFixed(1)} s${scored}`);
       },
       onCheckpoint: (state) => checkpoint.write(encodeClassifyCheckpoint({ ...state, data: { description, options: dataOptions(args) } })),
     });
@@ -183,6 +188,9 @@ async function main(argv: string[]): Promise<number> {
     device: result.device,
     data: description,
     settings,
+    ...(result.conv
+      ? { convolution: { features: result.conv.features.features, patchDim: result.conv.features.patchDim, poolDim: settings.poolDim, pooledDim: result.conv.pooledDim, pooledFeatures: result.classifier.shape.inputSize } }
+      : {}),
   };
   const staged = await StagedOutput.create(args.out);
   stop.staging(staged);
@@ -193,7 +201,15 @@ async function main(argv: string[]): Promise<number> {
     written.push(await staged.write('confusion.png', encodePng(confusionImage(result.confusion), { scale: 2 })));
     const tile = { width: 28, height: 28 };
     const square = Number.isInteger(Math.sqrt(data.train.visibleSize));
-    if (square) {
+    if (result.conv) {
+      const { features, pooledDim, testPooled } = result.conv;
+      const patch = { width: features.patchDim, height: features.patchDim };
+      const picture = features.channels === 3 ? displayColorFeatures(features.theta, features.shape, patch, features.zca) : displayFeatures(features.theta, features.shape, patch);
+      written.push(await staged.write('features.png', encodePng(picture, { scale: 4 })));
+      const geometry = data.geometry ?? { channels: 1, imageDim: Math.sqrt(data.test.visibleSize) };
+      const shown = Array.from({ length: Math.min(4, data.test.examples) }, (_, k) => k);
+      written.push(await staged.write('pooled-maps.png', encodePng(pooledMapsImage(data.test, geometry, testPooled, features.features, pooledDim, shown), { scale: 2 })));
+    } else if (square) {
       for (const [l, image] of layerFeatures(result.autoencoders, Math.sqrt(data.train.visibleSize) === 28 ? tile : undefined).entries()) {
         written.push(await staged.write(`features-layer${l + 1}.png`, encodePng(image, { scale: 2 })));
       }
@@ -210,7 +226,16 @@ async function main(argv: string[]): Promise<number> {
   return 0;
 }
 
-const DATA_FLAGS = { digits: 'digits', 'train-images': 'trainImages', 'train-labels': 'trainLabels', 'test-images': 'testImages', 'test-labels': 'testLabels' } as const;
+const DATA_FLAGS = {
+  digits: 'digits',
+  'train-images': 'trainImages',
+  'train-labels': 'trainLabels',
+  'test-images': 'testImages',
+  'test-labels': 'testLabels',
+  'train-mat': 'trainMat',
+  'test-mat': 'testMat',
+  features: 'features',
+} as const;
 
 /** The data flags given, by flag name. */
 function dataOptions(args: ClassifyArguments): Record<string, string | number> {
@@ -243,6 +268,26 @@ async function loadData(args: ClassifyArguments): Promise<{ data: ClassifyData; 
   const { task, seed } = args.settings;
   const limit = args.digits !== undefined ? `, the first ${args.digits}` : '';
   const cut = args.digits !== undefined ? ` with --digits ${args.digits}` : '';
+  if (args.trainMat && args.testMat && args.features) {
+    const train = stlImagesFromMat(readMat(await readFileBytes(args.trainMat), args.trainMat), 'train', args.trainMat);
+    const test = stlImagesFromMat(readMat(await readFileBytes(args.testMat), args.testMat), 'test', args.testMat);
+    if (test.channels !== train.channels || test.imageDim !== train.imageDim) {
+      throw new DataError(args.testMat, `holds ${test.imageDim}×${test.imageDim}×${test.channels} images, ${args.trainMat} ${train.imageDim}×${train.imageDim}×${train.channels}: test on images of the training images' size`);
+    }
+    const convFeatures = convFeaturesFromMat(readMat(await readFileBytes(args.features), args.features), train.channels, args.features);
+    if (convFeatures.patchDim > train.imageDim) throw new DataError(args.features, `holds features of ${convFeatures.patchDim}×${convFeatures.patchDim} patches, larger than the ${train.imageDim}×${train.imageDim} images`);
+    const limited = (d: typeof train) => (args.digits !== undefined && args.digits < d.examples ? { ...d, examples: args.digits, data: d.data.subarray(0, args.digits * d.visibleSize), labels: d.labels.subarray(0, args.digits) } : d);
+    const data: ClassifyData = {
+      train: limited(train),
+      test: limited(test),
+      numClasses: Math.max(train.numClasses, test.numClasses),
+      geometry: { channels: train.channels, imageDim: train.imageDim },
+      convFeatures,
+    };
+    checkSplits(data, args.settings, `${args.trainMat} and ${args.testMat}`, cut);
+    const what = `${args.trainMat} and ${args.testMat}${limit} (${train.imageDim}×${train.imageDim}×${train.channels}), ${convFeatures.features} features of ${args.features}`;
+    return { data, description: `${what}: ${describeCounts(data)}` };
+  }
   if (args.trainImages && args.trainLabels) {
     const train = await loadLabeledIdxFiles(args.trainImages, args.trainLabels);
     const test = args.testImages && args.testLabels ? await loadLabeledIdxFiles(args.testImages, args.testLabels) : undefined;
@@ -258,6 +303,16 @@ async function loadData(args: ClassifyArguments): Promise<{ data: ClassifyData; 
   const data = embeddedTaskData(digits, task, seed, args.digits);
   checkSplits(data, args.settings, `the mnist package's digits shuffled with seed ${seed}`, cut);
   return { data, description: `the mnist package's ${digits.examples} digits shuffled with seed ${seed}${limit}: ${describeCounts(data)}` };
+}
+
+/** The patches fit the images and the pooling regions fit the convolved maps. */
+function checkConvGeometry(args: ClassifyArguments, data: ClassifyData): void {
+  const { patchDim, poolDim } = args.settings;
+  const imageDim = data.geometry?.imageDim ?? Math.round(Math.sqrt(data.train.visibleSize));
+  const p = data.convFeatures?.patchDim ?? patchDim;
+  if (p > imageDim) throw new UsageError(`--patch ${p}: a ${p}×${p} patch does not fit the ${imageDim}×${imageDim} images`);
+  const convDim = imageDim - p + 1;
+  if (poolDim > convDim) throw new UsageError(`--pool ${poolDim}: pooling regions of ${poolDim} do not fit a ${convDim}×${convDim} convolved feature (at most ${convDim})`);
 }
 
 function describeCounts(data: ClassifyData): string {

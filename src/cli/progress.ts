@@ -5,7 +5,10 @@
 import type { TrainingProgress } from '../train/trainer';
 
 /** What a progress line shows. */
-export type ProgressLine = Pick<TrainingProgress, 'iteration' | 'totalIterations' | 'evaluations' | 'cost' | 'parts' | 'elapsedSeconds'>;
+export type ProgressLine = Pick<TrainingProgress, 'iteration' | 'totalIterations' | 'evaluations' | 'cost' | 'parts' | 'elapsedSeconds'> & {
+  /** What `iteration` counts when not L-BFGS iterations (the convolution stage counts images). */
+  unit?: 'images';
+};
 
 export function progressReporter(stream: NodeJS.WriteStream = process.stderr): {
   update(p: ProgressLine): void;
@@ -21,6 +24,7 @@ export function progressReporter(stream: NodeJS.WriteStream = process.stderr): {
   let drawn = false;
   const describe = (p: ProgressLine) => {
     const rate = p.elapsedSeconds > 0 ? p.iteration / p.elapsedSeconds : 0;
+    if (p.unit === 'images') return `images ${p.iteration}/${p.totalIterations}  ${rate.toFixed(1)} images/s  ${p.elapsedSeconds.toFixed(1)} s`;
     const parts = p.parts
       ? ` (reconstruction ${p.parts.reconstruction.toFixed(4)}, decay ${p.parts.weightDecay.toFixed(4)}, sparsity ${p.parts.sparsity.toFixed(4)})`
       : '';

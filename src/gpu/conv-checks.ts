@@ -8,6 +8,7 @@ import { Random } from '../random';
 import { compareElementwise, type CheckResult } from './comparison';
 import { chooseKernelConfig } from './adapter';
 import { convolveProgram, im2colProgram, meanPoolProgram } from './conv-programs';
+import { GpuConvolvePool } from './conv-pool';
 import { matmulProgram, roundUp4, type KernelProgram } from './programs';
 import type { GpuContext } from './device';
 import { createStorageBuffer, readF32, runPrograms, uploadF32 } from './runtime';
@@ -231,5 +232,34 @@ export async function timeConvolutions(ctx: GpuContext, shape: ConvShape, reps =
     return { directMs, im2colMatmulMs };
   } finally {
     for (const buffer of Object.values(buffers)) buffer.destroy();
+  }
+}
+
+/**
+ * The pipeline's convolution stage (GpuConvolvePool: im2col + matmul + pooling, batch by batch,
+ * one submission each) against convolveFeatures + meanPool in float64, the pooled features
+ * bounded as checkConvolutionAsMatmul bounds them. `batchImages` small forces several batches.
+ */
+export async function checkConvolvePoolStage(ctx: GpuContext, spec: ConvCheck & { batchImages: number }): Promise<{ check: CheckResult; submissions: number; batches: number }> {
+  const shape: ConvShape = spec;
+  const { images, weights, bias } = makeConvFixture(spec);
+  const cd = convolvedDim(shape);
+  const maps = spec.images * spec.features;
+  const stage = GpuConvolvePool.create(ctx, { ...shape, poolDim: spec.poolDim }, weights, bias, spec.batchImages);
+  try {
+    const gpuPooled = (await stage.run(images, spec.images))!;
+    const { product } = convolutionAsMatmul(ctx, { ...shape, images: Math.min(spec.images, stage.batchImages) });
+    const pool = meanPoolProgram({ maps, convDim: cd, poolDim: spec.poolDim });
+    const z = convolvePreactivations(images, weights, bias, shape);
+    const zAbs = convolvePreactivations(images, weights, bias, shape, true);
+    const convolved = z.map((x) => 1 / (1 + Math.exp(-x)));
+    const convolvedBounds = z.map((x, k) => sigmoidBound(x, roundoffBound(product.chainLength, 1, zAbs[k])));
+    const pooled = meanPool(convolved, maps, cd, spec.poolDim);
+    const carried = meanPool(convolvedBounds, maps, cd, spec.poolDim);
+    const pooledBounds = pooled.map((mean, k) => carried[k] + roundoffBound(pool.chainLength, 0, mean + carried[k]));
+    const check = compareElementwise('convolution stage (im2col + matmul + pool, batched)', { ...spec, variant: product.name }, gpuPooled, pooled, pooledBounds);
+    return { check, submissions: stage.submissions, batches: Math.ceil(spec.images / stage.batchImages) };
+  } finally {
+    stage.destroy();
   }
 }

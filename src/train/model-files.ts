@@ -41,7 +41,7 @@ export interface Whitening {
 const channelsOf = (geometry: PixelGeometry) => geometry?.channels ?? 1;
 
 /** visible index in our row-major order → the same pixel's index in MATLAB's column-major order. */
-function columnMajorIndex(geometry: PixelGeometry, visibleSize: number): Int32Array {
+export function columnMajorIndex(geometry: PixelGeometry, visibleSize: number): Int32Array {
   const map = new Int32Array(visibleSize);
   for (let i = 0; i < visibleSize; i++) map[i] = i;
   const channels = channelsOf(geometry);

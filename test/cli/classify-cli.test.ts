@@ -43,7 +43,7 @@ describe('npm run classify', () => {
     await writeFile(labels, idx(0x801, [2], [1, 2]));
     await writeFile(tooHigh, idx(0x801, [3], [1, 12, 2]));
     const cases: [string[], RegExp][] = [
-      [['--task', 'deep'], /--task must be one of softmax, stl, stacked, got 'deep'/],
+      [['--task', 'deep'], /--task must be one of softmax, stl, stacked, conv, got 'deep'/],
       [['--hidden', '0'], /--hidden must be a positive integer/],
       [['--sparsity', '1'], /--sparsity must be a number strictly between 0 and 1/],
       [['--train-images', images], /--train-images and --train-labels go together/],

@@ -4,7 +4,7 @@
  * the definitions they come from.
  */
 import { describe, expect, it } from 'vitest';
-import { checkConvolutionAndPooling, checkConvolutionAsMatmul, checkMeanPool } from '../../src/gpu/conv-checks';
+import { checkConvolutionAndPooling, checkConvolutionAsMatmul, checkConvolvePoolStage, checkMeanPool } from '../../src/gpu/conv-checks';
 import { convolveFeatures, foldWhitening, meanPool } from '../../src/reference/conv';
 import { Random } from '../../src/random';
 import { expectPass, useGpuContext } from './context';
@@ -63,5 +63,20 @@ describe('convolution and pooling on the GPU', () => {
 
   it('pools a ragged edge away (10 → 3 regions of 3) on exact inputs', async () => {
     expectPass(await checkMeanPool(gpu(), { maps: 11, convDim: 10, poolDim: 3 }));
+  });
+});
+
+describe('the pipeline’s convolution stage', () => {
+  it('digits’ geometry, 7 images in batches of 3 (3 submissions), 6 features of 8×8 pooled by 7, against float64', async () => {
+    const { check, submissions, batches } = await checkConvolvePoolStage(gpu(), { images: 7, channels: 1, imageDim: 28, features: 6, patchDim: 8, poolDim: 7, batchImages: 3 });
+    expectPass([check]);
+    expect(batches).toBe(3);
+    expect(submissions).toBe(3);
+  });
+
+  it('color: 3 channels, 16×16 images, 5 features of 4×4 (v = 48) pooled by 6 (13 → 2×2), one batch', async () => {
+    const { check, submissions } = await checkConvolvePoolStage(gpu(), { images: 4, channels: 3, imageDim: 16, features: 5, patchDim: 4, poolDim: 6, batchImages: 10 });
+    expectPass([check]);
+    expect(submissions).toBe(1);
   });
 });

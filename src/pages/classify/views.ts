@@ -27,7 +27,7 @@ const statusBadge: Record<StageStatus, { className: string; text: string }> = {
   stopped: { className: 'badge skip', text: 'stopped' },
 };
 
-const kindColor = { autoencoder: '#2463c9', softmax: '#1f8a4c', finetune: '#d9731a' } as const;
+const kindColor = { autoencoder: '#2463c9', softmax: '#1f8a4c', finetune: '#d9731a', convolution: '#7a4bb5' } as const;
 
 export const percent = (value: number) => `${(100 * value).toFixed(1)}%`;
 
