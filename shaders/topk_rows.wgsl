@@ -56,10 +56,10 @@ fn candidates(c: u32) -> vec4<bool> {
 
 @compute @workgroup_size(WG)
 fn main(@builtin(global_invocation_id) gid: vec3u) {
-  let row = gid.x + gid.y * p.gridWidth;
-  if (row >= p.rows) {
-    return;
-  }
+  // No early return for the threads past the last row: they select in the last row too and write
+  // nothing, so control flow stays uniform and lavapipe loads eligible[c] once for all its lanes.
+  let inRange = gid.x + gid.y * p.gridWidth < p.rows;
+  let row = min(gid.x + gid.y * p.gridWidth, p.rows - 1u);
   let base = row * (p.ld / 4u);
   let n4 = (p.cols + 3u) / 4u;
   var prefix = 0u;
@@ -90,7 +90,7 @@ fn main(@builtin(global_invocation_id) gid: vec3u) {
       remaining = min(remaining, at0.x);
     }
     if (remaining == 0u) {
-      break; // no candidate at all: nothing is kept
+      break; // no candidate at all: nothing is kept (every lane alike: the same eligible columns)
     }
     // The largest nibble j with at least `remaining` keys at or above it (j = 0 always qualifies).
     let counts = array<vec4u, 4>(at0, at1, at2, at3);
@@ -127,15 +127,17 @@ fn main(@builtin(global_invocation_id) gid: vec3u) {
         tiesLeft--;
       }
       out[e] = select(0.0, max(v[e], 0.0), keep);
-      if (SPARSE && keep) {
+      if (SPARSE && keep && inRange) {
         indices[at] = 4u * q + e;
         values[at] = out[e];
         at++;
       }
     }
-    z[base + q] = out;
+    if (inRange) {
+      z[base + q] = out;
+    }
   }
-  if (SPARSE) {
+  if (SPARSE && inRange) {
     for (var j = at; j < (row + 1u) * p.k; j++) {
       indices[j] = 0u;
       values[j] = 0.0;
