@@ -75,6 +75,10 @@ fn main(@builtin(global_invocation_id) gid: vec3u) {
     for (var q = 0u; q < n4; q++) {
       let keys = orderKeys(z[base + q]);
       let live = candidates(4u * q) & ((keys & vec4u(mask)) == vec4u(prefix));
+      // After the first passes few keys still match the prefix: skip the counting for those.
+      if (!any(live)) {
+        continue;
+      }
       let nibbles = (keys >> vec4u(shift)) & vec4u(0xfu);
       for (var e = 0u; e < 4u; e++) {
         let one = select(0u, 1u, live[e]);
