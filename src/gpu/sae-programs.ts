@@ -78,8 +78,10 @@ export function topKVariantFor(config: Pick<KernelConfig, 'laneGroup'>): TopKVar
 export const TOPK_ROWS_WORKGROUP = 8;
 
 /**
- * Row-wise TopK then ReLU, in place on z (rows × ld): one workgroup per row, a radix select on the
- * float bits (shaders/topk.wgsl): O(cols/256 + log 256) steps a row, for any k. Bindings: z,
+ * Row-wise TopK then ReLU, in place on z (rows × ld): a radix select on the float bits, for any k;
+ * by default one workgroup per row (shaders/topk.wgsl), O(cols/256 + log 256) steps a row; with
+ * variant 'thread' one thread per row (shaders/topk_rows.wgsl; ld a multiple of 4), nine passes
+ * over the row, the same selection bit for bit. Bindings: z,
  * indices, values (unread and unwritten without `sparse`), eligible (cols u32s, unread without
  * `masked`); an unused one may be any buffer that is not z.
  */
