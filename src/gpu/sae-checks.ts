@@ -44,6 +44,7 @@ import {
   topKProgram,
   type DecoderNormStep,
   type L1Step,
+  type TopKVariant,
 } from './sae-programs';
 import { roundoffBound, UNIT_ROUNDOFF } from './tolerance';
 
@@ -109,6 +110,8 @@ export interface TopKCheck {
   /** Candidates only where column c % every < count (AuxK's dead latents); count 0: none at all. */
   eligible?: { every: number; count: number };
   seed?: number;
+  /** Which kernel (topKProgram's variant): 'workgroup' by default. */
+  variant?: TopKVariant;
 }
 
 /**
@@ -141,9 +144,9 @@ export async function checkTopK(ctx: GpuContext, spec: TopKCheck): Promise<Check
     out: createStorageBuffer(device, rows * width4 * 4, 'x hat'),
     eligible: uploadU32(device, eligible, 'eligible latents'),
   };
-  const select = topKProgram({ rows, cols, k, sparse, masked: eligibleSpec !== undefined });
+  const select = topKProgram({ rows, cols, k, sparse, masked: eligibleSpec !== undefined, variant: spec.variant });
   const decode = sparseDecodeProgram({ rows, k, width, biasOffset });
-  const shape = { rows, cols, k, values: spec.values ?? 'distinct', sparse, eligible: eligibleSpec ? `${eligibleSpec.count} of every ${eligibleSpec.every}` : 'all' };
+  const shape = { rows, cols, k, variant: spec.variant ?? 'workgroup', values: spec.values ?? 'distinct', sparse, eligible: eligibleSpec ? `${eligibleSpec.count} of every ${eligibleSpec.every}` : 'all' };
   return withBuffers(Object.values(buffers), async () => {
     const runs: Array<{ program: KernelProgram; buffers: NamedBuffers }> = [{ program: select, buffers: { z: buffers.z, indices: buffers.indices, values: buffers.values, eligible: buffers.eligible } }];
     if (sparse) runs.push({ program: decode, buffers: { indices: buffers.indices, values: buffers.values, w: buffers.w, bias: buffers.bias, out: buffers.out } });

@@ -15,11 +15,14 @@ import l1PenaltySource from '../../shaders/l1_penalty.wgsl?raw';
 import latentFiringSource from '../../shaders/latent_firing.wgsl?raw';
 import sparseDecodeSource from '../../shaders/sparse_decode.wgsl?raw';
 import topKSource from '../../shaders/topk.wgsl?raw';
+import topKRowsSource from '../../shaders/topk_rows.wgsl?raw';
+import type { KernelConfig } from './adapter';
 import { CHUNK_ROWS, grid1d, namedUniforms, roundUp4, USES, type KernelProgram } from './programs';
 import type { ShaderSource } from './pipelines';
 
 export const SAE_SHADERS = {
   topK: { file: 'shaders/topk.wgsl', code: topKSource },
+  topKRows: { file: 'shaders/topk_rows.wgsl', code: topKRowsSource },
   batchTopK: { file: 'shaders/batch_topk.wgsl', code: batchTopKSource },
   sparseDecode: { file: 'shaders/sparse_decode.wgsl', code: sparseDecodeSource },
   decoderNorms: { file: 'shaders/decoder_norms.wgsl', code: decoderNormsSource },
@@ -53,11 +56,32 @@ export interface TopKSpec {
    * with fewer than k keeps them all (its sparse form padded with (0, 0) pairs).
    */
   masked?: boolean;
+  /**
+   * 'workgroup' (default): a 256-thread workgroup per row (topk.wgsl), for GPUs; 'thread': one
+   * thread per row, no barrier (topk_rows.wgsl), for CPUs' software adapters (topKVariantFor).
+   */
+  variant?: TopKVariant;
 }
 
+export type TopKVariant = 'workgroup' | 'thread';
+
 /**
- * Row-wise TopK then ReLU, in place on z (rows × ld): one workgroup per row, a radix select on the
- * float bits (shaders/topk.wgsl): O(cols/256 + log 256) steps a row, for any k. Bindings: z,
+ * The row-wise top-k for an adapter's kernel config: 'thread' on software adapters (lane groups of
+ * a CPU's SIMD width), where the workgroup kernel's barriers cost ~4 ms a row on lavapipe;
+ * 'workgroup' on GPUs, where a row of 8,192 latents wants more than one thread.
+ */
+export function topKVariantFor(config: Pick<KernelConfig, 'laneGroup'>): TopKVariant {
+  return config.laneGroup <= 8 ? 'thread' : 'workgroup';
+}
+
+/** Threads per workgroup of the thread-per-row top-k: a CPU's SIMD width (lavapipe's 8 lanes). */
+export const TOPK_ROWS_WORKGROUP = 8;
+
+/**
+ * Row-wise TopK then ReLU, in place on z (rows × ld): a radix select on the float bits, for any k;
+ * by default one workgroup per row (shaders/topk.wgsl), O(cols/256 + log 256) steps a row; with
+ * variant 'thread' one thread per row (shaders/topk_rows.wgsl; ld a multiple of 4), nine passes
+ * over the row, the same selection bit for bit. Bindings: z,
  * indices, values (unread and unwritten without `sparse`), eligible (cols u32s, unread without
  * `masked`); an unused one may be any buffer that is not z.
  */
@@ -65,9 +89,31 @@ export function topKProgram(spec: TopKSpec): KernelProgram {
   const ld = spec.ld ?? roundUp4(spec.cols);
   if (!(Number.isInteger(spec.k) && spec.k >= 1 && spec.k <= spec.cols)) throw new RangeError(`top-k: k = ${spec.k} must be in [1, ${spec.cols}]`);
   if (ld < spec.cols) throw new RangeError(`top-k: row stride ${ld} < ${spec.cols} columns`);
+  const name = `top-k${spec.masked ? ' among the eligible' : ''}${spec.sparse ? ' (+ sparse form)' : ''}`;
+  if (spec.variant === 'thread') {
+    if (ld % 4 !== 0) throw new RangeError(`top-k (thread per row): row stride ${ld} must be a multiple of 4`);
+    const { dispatch, gridWidth } = grid1d(spec.rows, TOPK_ROWS_WORKGROUP);
+    return {
+      name: `${name}, a thread per row`,
+      shader: SAE_SHADERS.topKRows,
+      entryPoint: 'main',
+      constants: { WG: TOPK_ROWS_WORKGROUP, SPARSE: spec.sparse ?? false, MASKED: spec.masked ?? false },
+      ...USES({ z: 'storage', indices: 'storage', values: 'storage', eligible: 'read-only-storage' }),
+      workgroupSize: [TOPK_ROWS_WORKGROUP, 1, 1],
+      dispatch,
+      ...namedUniforms([
+        ['rows', 'u32', spec.rows],
+        ['cols', 'u32', spec.cols],
+        ['ld', 'u32', ld],
+        ['k', 'u32', spec.k],
+        ['gridWidth', 'u32', gridWidth],
+      ]),
+      chainLength: 0,
+    };
+  }
   const { dispatch, gridWidth } = workgroupPerItem(spec.rows);
   return {
-    name: `top-k${spec.masked ? ' among the eligible' : ''}${spec.sparse ? ' (+ sparse form)' : ''}`,
+    name,
     shader: SAE_SHADERS.topK,
     entryPoint: 'main',
     constants: { WG: SELECT_WORKGROUP, SPARSE: spec.sparse ?? false, MASKED: spec.masked ?? false },

@@ -42,7 +42,7 @@ import type { GpuContext } from './device';
 import { columnMean, denseBackward, denseForward, fromRow0, hiddenDelta, padWeights, reconstructionCost, reconstructionDelta, whole, type LayerKit } from './layers';
 import { GpuModel, type GpuModelOptions, type PieceGeometry } from './model';
 import { chunkCount, columnSumsProgram, hiddenDeltaProgram, roundUp4, sumSlicesProgram, sumSquaresPartialCount } from './programs';
-import { auxKDeltaProgram, BATCH_SELECT_STATE_WORDS, batchSelectBlocks, batchTopKPrograms, centerRowsProgram, decoderNormsProgram, l1Program, THRESHOLD_INDEX, topKProgram } from './sae-programs';
+import { auxKDeltaProgram, BATCH_SELECT_STATE_WORDS, batchSelectBlocks, batchTopKPrograms, centerRowsProgram, decoderNormsProgram, l1Program, THRESHOLD_INDEX, topKProgram, topKVariantFor } from './sae-programs';
 import { readF32 } from './runtime';
 import type { Batch, StepDefinition } from './steps';
 
@@ -253,7 +253,7 @@ export class GpuTopKAutoencoder extends GpuSaeModel {
     if (selection.kind === 'topk') {
       return [
         {
-          make: (b) => topKProgram({ rows: count(b), cols: h, ld: roundUp4(h), k: selection.k }),
+          make: (b) => topKProgram({ rows: count(b), cols: h, ld: roundUp4(h), k: selection.k, variant: topKVariantFor(this.config) }),
           buffers: () => ({ z: buffer.z, indices: buffer.unusedIndices, values: buffer.unusedValues, eligible: buffer.unusedEligible }),
         },
       ];
@@ -358,7 +358,7 @@ export class GpuTopKAutoencoder extends GpuSaeModel {
       // The pre-activations again: the main selection overwrote them (the same product, bit for bit).
       denseForward(kit, p, { input: xc, inputs: d, weights: buffer.wEncPadded, output: zAux, outputs: h, activation: 'linear', biasOffset: L.b1 }),
       {
-        make: (b) => topKProgram({ rows: count(b), cols: h, ld: h4, k: auxK.kAux, masked: true }),
+        make: (b) => topKProgram({ rows: count(b), cols: h, ld: h4, k: auxK.kAux, masked: true, variant: topKVariantFor(kit.config) }),
         buffers: () => ({ z: buffer.zAux, indices: buffer.unusedIndices, values: buffer.unusedValues, eligible: buffer.deadLatents }),
       },
       denseForward(kit, p, { input: fromRow0(zAux), inputs: h, weights: buffer.wDecPadded, output: whole(buffer.eHat), outputs: d }),

@@ -136,6 +136,7 @@ const programs: KernelProgram[] = [
   topKProgram({ rows: 3, cols: 10, k: 2 }),
   topKProgram({ rows: 3, cols: 10, k: 2, sparse: true }),
   topKProgram({ rows: 3, cols: 10, k: 2, masked: true }),
+  topKProgram({ rows: 3, cols: 10, k: 2, sparse: true, masked: true, variant: 'thread' }),
   ...batchTopKPrograms({ rows: 3, cols: 10, k: 2, rate: 0.01 }),
   sparseDecodeProgram({ rows: 3, k: 2, width: 5, biasOffset: 0 }),
   centerRowsProgram({ rows: 3, cols: 5, biasOffset: 0 }),

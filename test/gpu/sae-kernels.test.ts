@@ -10,7 +10,8 @@ import { expectPass, useGpuContext } from './context';
 
 const gpu = useGpuContext();
 
-describe('row-wise top-k, in place', () => {
+// Both kernels: a workgroup per row (GPUs) and a thread per row (CPUs' software adapters).
+describe.each(['workgroup', 'thread'] as const)('row-wise top-k, in place (%s per row)', (variant) => {
   it.each([
     // rows, cols, k
     [1, 1, 1],
@@ -24,7 +25,7 @@ describe('row-wise top-k, in place', () => {
     [13, 300, 300],
     [4, 3000, 256],
   ])('%i × %i, k = %i, distinct values', async (rows, cols, k) => {
-    expectPass(await checkTopK(gpu(), { rows, cols, k }));
+    expectPass(await checkTopK(gpu(), { rows, cols, k, variant }));
   });
 
   it.each([
@@ -34,14 +35,14 @@ describe('row-wise top-k, in place', () => {
     [9, 30, 30],
     [3, 1001, 200],
   ])('%i × %i, k = %i, values in {−3 … 3} with ±0: the lower column wins each tie', async (rows, cols, k) => {
-    expectPass(await checkTopK(gpu(), { rows, cols, k, values: 'ties' }));
+    expectPass(await checkTopK(gpu(), { rows, cols, k, values: 'ties', variant }));
   });
 
   it.each([
     [6, 50, 1],
     [6, 50, 25],
   ])('%i × %i, k = %i, every value negative: k kept, all 0 after the ReLU', async (rows, cols, k) => {
-    expectPass(await checkTopK(gpu(), { rows, cols, k, values: 'negative' }));
+    expectPass(await checkTopK(gpu(), { rows, cols, k, values: 'negative', variant }));
   });
 
   it.each([
@@ -49,7 +50,7 @@ describe('row-wise top-k, in place', () => {
     [5, 37, 12, 'ties', 13],
     [3, 1000, 64, 'distinct', 6],
   ] as const)('%i × %i, k = %i (%s): the sparse form, decoded into %i outputs', async (rows, cols, k, values, width) => {
-    expectPass(await checkTopK(gpu(), { rows, cols, k, values, sparse: true, width }));
+    expectPass(await checkTopK(gpu(), { rows, cols, k, values, sparse: true, width, variant }));
   });
 
   it.each([
@@ -57,18 +58,18 @@ describe('row-wise top-k, in place', () => {
     [9, 30, 4, 'ties', 3, 2],
     [4, 1001, 64, 'distinct', 4, 1],
   ] as const)('%i × %i, k = %i (%s) among the eligible columns (%i-periodic, %i each): AuxK’s dead latents', async (rows, cols, k, values, every, count) => {
-    expectPass(await checkTopK(gpu(), { rows, cols, k, values, eligible: { every, count } }));
-    expectPass(await checkTopK(gpu(), { rows, cols, k, values, eligible: { every, count }, sparse: true }));
+    expectPass(await checkTopK(gpu(), { rows, cols, k, values, eligible: { every, count }, variant }));
+    expectPass(await checkTopK(gpu(), { rows, cols, k, values, eligible: { every, count }, sparse: true, variant }));
   });
 
   it('fewer eligible columns than k keeps them all (the sparse form padded with (0, 0)); none keeps nothing', async () => {
-    expectPass(await checkTopK(gpu(), { rows: 5, cols: 30, k: 5, eligible: { every: 10, count: 1 }, sparse: true }));
-    expectPass(await checkTopK(gpu(), { rows: 5, cols: 30, k: 4, eligible: { every: 10, count: 0 }, sparse: true }));
+    expectPass(await checkTopK(gpu(), { rows: 5, cols: 30, k: 5, eligible: { every: 10, count: 1 }, sparse: true, variant }));
+    expectPass(await checkTopK(gpu(), { rows: 5, cols: 30, k: 4, eligible: { every: 10, count: 0 }, sparse: true, variant }));
   });
 
   it('a dictionary of 24,576 latents: k = 256 and k = 1, with the sparse form', async () => {
-    expectPass(await checkTopK(gpu(), { rows: 3, cols: 24_576, k: 256, sparse: true, width: 8 }));
-    expectPass(await checkTopK(gpu(), { rows: 2, cols: 24_576, k: 1 }));
+    expectPass(await checkTopK(gpu(), { rows: 3, cols: 24_576, k: 256, sparse: true, width: 8, variant }));
+    expectPass(await checkTopK(gpu(), { rows: 2, cols: 24_576, k: 1, variant }));
   });
 });
 

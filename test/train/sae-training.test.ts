@@ -2,8 +2,9 @@
  * Training the SAEs of current practice (src/train/sae-trainer.ts) on synthetic superposition
  * data with known directions, on the GPU, held against the float64 twin of the same recipe (same
  * θ₀, batches, schedule). Small: 64 true directions in 16 dimensions, 3 active per example, 128
- * latents; TopK's per-row selection costs lavapipe ~4 ms a row (its 256-thread workgroup's
- * barriers), so its run is 32-example batches for 400 steps (~45 s there).
+ * latents; TopK's run is 32-example batches for 400 steps (54 s on lavapipe under a load of ~35,
+ * most of it the twin's; the selection no longer costs ~4 ms a row there since it runs a thread
+ * per row).
  */
 import { describe, expect, it } from 'vitest';
 import { generateSuperposition } from '../../src/data/superposition';
