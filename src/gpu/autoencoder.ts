@@ -14,6 +14,10 @@
  *   ∇W1 = Xᵀδ⁽²⁾/m + λW1                         denseBackward
  *   [cost, reconstruction, weightDecay, sparsity]   reconstructionCost
  *
+ * Fused (a matmul variant with fused epilogues, ./layers.ts), ρ̂'s column sums ride in a⁽²⁾'s
+ * product (denseForwardSummed), δ⁽³⁾ with ∇b2's and Σ(a⁽³⁾−x)²'s in a⁽³⁾'s (outputLayer), and
+ * δ⁽²⁾ with ∇b1's in δ⁽³⁾·W2p ᵀ (backpropDelta): 15 dispatches instead of 18.
+ *
  * θ and the gradient keep UFLDL's packing [W1(:); W2(:); b1; b2]. ρ̂ needs every example before
  * any δ⁽²⁾, so with data in pieces the forward pass to a⁽²⁾ runs over all pieces first (X and
  * a⁽²⁾ stay whole in their buffers), then the rest piece by piece.

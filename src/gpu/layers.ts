@@ -164,6 +164,8 @@ function sumColumnPartials(
         outOffset: spec.outOffset,
         scale: spec.mean ? 1 / b.count : 1,
         accumulate: p > 0,
+        // A fused matmul's tiles are many (⌈rows/TILE_ROWS⌉): 16 accumulators keep the chain short.
+        ...(spec.slices ? { accumulators: 16 as const } : {}),
       }),
     buffers: (t, g) => ({ partials: spec.partials, w: t, out: targetOf(spec.out, g) }),
   };

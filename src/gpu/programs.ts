@@ -416,6 +416,8 @@ export interface SumSlicesSpec {
   lambda?: number;
   /** Add to what `out` holds (out += scale·Σ + λ·w): a data set reduced in pieces. */
   accumulate?: boolean;
+  /** Interleaved accumulators: 4 (default), or 16 for many slices (a fused matmul's tiles). */
+  accumulators?: 4 | 16;
 }
 
 /** Sums partial slices in a fixed order: out = scale·Σ + λ·w. Bindings: partials (vec4), w, out (f32). */
@@ -424,12 +426,13 @@ export function sumSlicesProgram(spec: SumSlicesSpec): KernelProgram {
     throw new RangeError(`sum slices: ld ${spec.ld} and slice stride ${spec.sliceStride} must be multiples of 4`);
   }
   const wg = 64;
+  const accumulators = spec.accumulators ?? 4;
   const { dispatch, gridWidth } = grid1d(spec.rows * Math.ceil(spec.cols / 4), wg);
   return {
-    name: 'sum slices',
+    name: accumulators === 4 ? 'sum slices' : `sum slices (${accumulators} accumulators)`,
     shader: SHADERS.sumSlices,
     entryPoint: 'main',
-    constants: { WG: wg },
+    constants: { WG: wg, ACCUMULATORS: accumulators },
     ...USES({ partials: 'read-only-storage', w: 'read-only-storage', out: 'storage' }),
     workgroupSize: [wg, 1, 1],
     dispatch,
@@ -446,7 +449,7 @@ export function sumSlicesProgram(spec: SumSlicesSpec): KernelProgram {
       ['lambda', 'f32', spec.lambda ?? 0],
       ['accumulate', 'u32', spec.accumulate ? 1 : 0],
     ]),
-    chainLength: Math.ceil(spec.slices / 4) + 2,
+    chainLength: Math.ceil(spec.slices / accumulators) + Math.log2(accumulators),
   };
 }
 

@@ -9,7 +9,8 @@ import { describe, expect, it } from 'vitest';
 import { GpuSparseAutoencoder } from '../../src/gpu/autoencoder';
 import { DEFAULT_HYPERPARAMETERS, makeFixture } from '../../src/gpu/checks';
 import { autoencoderBlocks, compareEvaluation } from '../../src/gpu/comparison';
-import { hasFusedEpilogues } from '../../src/gpu/programs';
+import { fusedMatmulProgram, hasFusedEpilogues, sumSlicesProgram } from '../../src/gpu/programs';
+import { fusedColumnSumChain } from '../../src/gpu/tolerance';
 import { sparseAutoencoderCostDetailed } from '../../src/reference/autoencoder';
 import { expectPass, useGpuContext } from './context';
 
@@ -26,6 +27,16 @@ describe('fused matmul epilogues', () => {
     const plain = productOf('shaders/matmul_subgroups.wgsl');
     expect(plain.length).toBeGreaterThan(2000);
     expect(productOf('shaders/matmul_subgroups_fused.wgsl')).toBe(plain);
+  });
+
+  it('the fused column sums are no longer a chain than step by step (the tolerance policy’s fusedColumnSumChain)', () => {
+    for (const m of [500, 10000]) {
+      const product = fusedMatmulProgram({ M: m, N: 28, K: 64, transB: false, activation: 'sigmoid', epilogue: { kind: 'column sums' } });
+      const second = sumSlicesProgram({ rows: 1, cols: 25, ld: 28, sliceStride: 28, slices: product.tiles, outOffset: 0, scale: 1 / m, accumulators: 16 });
+      expect(product.partialChain + second.chainLength).toBe(fusedColumnSumChain(m, product.partialChain));
+      const unfused = 64 / 4 + 2 + Math.ceil(Math.ceil(m / 64) / 4) + 2;
+      expect(fusedColumnSumChain(m, product.partialChain)).toBeLessThanOrEqual(unfused);
+    }
   });
 
   const shape = { visibleSize: 20, hiddenSize: 7 };
