@@ -7,10 +7,13 @@
 //
 // out[outOffset + r·cols + c] = scale · Σ_s partials[s·sliceStride + r·ld + c] + λ·w[wOffset + r·cols + c]
 // ld and sliceStride are multiples of 4 (the partials are vec4-padded), so one thread reads a
-// vec4 per slice and writes up to four outputs. Slices go into four interleaved accumulators:
-// the chain is ⌈slices/4⌉ + 2 additions.
+// vec4 per slice and writes up to four outputs. Slices go into ACCUMULATORS interleaved
+// accumulators (4, or 16 for the hundreds of tiles of a fused matmul's column sums), summed in
+// adjacent pairs: the chain is ⌈slices/ACCUMULATORS⌉ + log₂ ACCUMULATORS additions.
 
 override WG: u32 = 64;
+override ACCUMULATORS: u32 = 4u;
+const MAX_ACCUMULATORS = 16u;
 
 struct Params {
   rows: u32,
@@ -44,19 +47,24 @@ fn main(@builtin(global_invocation_id) gid: vec3u) {
   let c = (i % cols4) * 4u;
   let base = (r * p.ld + c) / 4u;
   let stride = p.sliceStride / 4u;
-  var s: array<vec4f, 4>;
+  var s: array<vec4f, MAX_ACCUMULATORS>;
   var q = 0u;
-  for (; q + 4u <= p.slices; q += 4u) {
-    s[0] += partials[base + q * stride];
-    s[1] += partials[base + (q + 1u) * stride];
-    s[2] += partials[base + (q + 2u) * stride];
-    s[3] += partials[base + (q + 3u) * stride];
+  for (; q + ACCUMULATORS <= p.slices; q += ACCUMULATORS) {
+    for (var e = 0u; e < ACCUMULATORS; e++) {
+      s[e] += partials[base + (q + e) * stride];
+    }
   }
   for (var e = 0u; q < p.slices; q++) {
     s[e] += partials[base + q * stride];
     e++;
   }
-  let total = p.scale * ((s[0] + s[1]) + (s[2] + s[3]));
+  // Adjacent pairs: with 4, (s0 + s1) + (s2 + s3).
+  for (var width = ACCUMULATORS / 2u; width > 0u; width /= 2u) {
+    for (var e = 0u; e < width; e++) {
+      s[e] = s[2u * e] + s[2u * e + 1u];
+    }
+  }
+  let total = p.scale * s[0];
   for (var e = 0u; e < 4u; e++) {
     if (c + e < p.cols) {
       let k = r * p.cols + c + e;

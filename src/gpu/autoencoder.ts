@@ -14,6 +14,10 @@
  *   ∇W1 = Xᵀδ⁽²⁾/m + λW1                         denseBackward
  *   [cost, reconstruction, weightDecay, sparsity]   reconstructionCost
  *
+ * Fused (a matmul variant with fused epilogues, ./layers.ts), ρ̂'s column sums ride in a⁽²⁾'s
+ * product (denseForwardSummed), δ⁽³⁾ with ∇b2's and Σ(a⁽³⁾−x)²'s in a⁽³⁾'s (outputLayer), and
+ * δ⁽²⁾ with ∇b1's in δ⁽³⁾·W2p ᵀ (backpropDelta): 15 dispatches instead of 18.
+ *
  * θ and the gradient keep UFLDL's packing [W1(:); W2(:); b1; b2]. ρ̂ needs every example before
  * any δ⁽²⁾, so with data in pieces the forward pass to a⁽²⁾ runs over all pieces first (X and
  * a⁽²⁾ stay whole in their buffers), then the rest piece by piece.
@@ -21,9 +25,9 @@
 import { validateHyperparameters, type CostParts, type Dataset, type Hyperparameters } from '../reference/autoencoder';
 import { outputOf, thetaLayout, type Shape, type ThetaLayout } from '../reference/params';
 import type { GpuContext } from './device';
-import { denseBackward, denseForward, columnMean, fromRow0, hiddenDelta, padWeights, reconstructionCost, reconstructionDelta, whole, type LayerKit } from './layers';
+import { backpropDelta, denseBackward, denseForward, denseForwardSummed, columnMean, fromRow0, hiddenDelta, outputLayer, padWeights, reconstructionCost, reconstructionDelta, whole, type LayerKit } from './layers';
 import { checkModelFits, GpuModel, planPieces, type GpuModelOptions, type PieceGeometry, type PieceNeeds } from './model';
-import { chunkCount, roundUp4, sumSquaresPartialCount } from './programs';
+import { chunkCount, fusedMatmulProgram, roundUp4, sumSquaresPartialCount } from './programs';
 import type { Batch, StepDefinition } from './steps';
 
 export type { Batch } from './steps';
@@ -73,6 +77,8 @@ export class GpuSparseAutoencoder extends GpuModel {
     'x' | 'w1p' | 'w2p' | 'a2' | 'a3' | 'delta3' | 'backprop' | 'delta2' | 'columnPartials' | 'squaredErrorPartials' | 'splitPartials' | 'meanActivation' | 'squaredErrorTotals' | 'weightPartials',
     GPUBuffer
   >;
+  /** The fused steps' scratch (LayerKit.fused), when fused. */
+  private readonly fusedScratch?: LayerKit['fused'];
 
   private constructor(ctx: GpuContext, shape: Shape, hyperparameters: Hyperparameters, dataset: Dataset, options: GpuAutoencoderOptions) {
     const { visibleSize: v, hiddenSize: h } = shape;
@@ -104,6 +110,14 @@ export class GpuSparseAutoencoder extends GpuModel {
       squaredErrorTotals: this.own(v4 * 4, 'squared error column totals'),
       weightPartials: this.own(sumSquaresPartialCount(2 * h * v) * 4, 'weight square partials'),
     };
+    if (this.fused) {
+      const { tiles } = fusedMatmulProgram({ M: rows, N: 4, K: 4, transB: false, activation: 'linear', epilogue: { kind: 'column sums' } }, this.config.subgroupSize, this.config.tiling);
+      this.fusedScratch = {
+        partials: this.own(tiles * Math.max(v4, h4) * 4, 'fused partials'),
+        partials2: this.own(tiles * v4 * 4, 'fused partials 2'),
+        spare: this.own(16, 'fused spare'),
+      };
+    }
     this.uploadRows(this.buffers.x, dataset.data, m, v);
     if (options.theta) this.writeTheta(options.theta);
   }
@@ -162,31 +176,38 @@ export class GpuSparseAutoencoder extends GpuModel {
     const { visibleSize: v, hiddenSize: h } = this.shape;
     const output = outputOf(this.shape);
     const [L, buffer] = [this.layout, this.buffers];
-    const kit: LayerKit = { config: this.config, geometry, scratch: buffer };
+    const kit: LayerKit = { config: this.config, geometry, scratch: buffer, ...(this.fusedScratch ? { fused: this.fusedScratch } : {}) };
     const hp = () => this.hyperparameters;
     const x = geometry.dataRows(buffer.x, roundUp4(v));
     const a2 = geometry.resultRows(buffer.a2, roundUp4(h));
     const steps: StepDefinition[] = [padWeights({ rows: v, cols: h, offset: L.W1 }, buffer.w1p), padWeights({ rows: h, cols: v, offset: L.W2 }, buffer.w2p)];
+    const sparsity = () => ({ sparsityParam: hp().sparsityParam, beta: hp().beta });
+    const hidden = { activations: a2, size: h, activation: 'sigmoid', sparsity, meanActivation: buffer.meanActivation, delta: buffer.delta2, biasGradient: L.b1 } as const;
+    const first = { input: x, inputs: v, weights: buffer.w1p, output: a2, outputs: h, activation: 'sigmoid', biasOffset: L.b1 } as const;
+    const second = { input: fromRow0(a2), inputs: h, weights: buffer.w2p, output: whole(buffer.a3), outputs: v, activation: output, biasOffset: L.b2 };
+    const rhoHat = { out: buffer.meanActivation, outOffset: 0, mean: true };
+    const head = { data: x, delta: buffer.delta3, squaredErrorTotals: buffer.squaredErrorTotals, biasGradient: L.b2 };
+    const secondBackward = { input: fromRow0(a2), inputs: h, delta: buffer.delta3, outputs: v, weights: buffer.w2p, weightGradient: L.W2, lambda: () => hp().lambda };
     for (let p = 0; p < geometry.pieces; p++) {
-      steps.push(
-        denseForward(kit, p, { input: x, inputs: v, weights: buffer.w1p, output: a2, outputs: h, activation: 'sigmoid', biasOffset: L.b1 }),
-        ...columnMean(kit, p, { src: a2, cols: h, out: buffer.meanActivation, outOffset: 0, mean: true }),
-      );
+      if (kit.fused) steps.push(...denseForwardSummed(kit, p, first, rhoHat));
+      else steps.push(denseForward(kit, p, first), ...columnMean(kit, p, { src: a2, cols: h, ...rhoHat }));
     }
     for (let p = 0; p < geometry.pieces; p++) {
-      steps.push(
-        denseForward(kit, p, { input: fromRow0(a2), inputs: h, weights: buffer.w2p, output: whole(buffer.a3), outputs: v, activation: output, biasOffset: L.b2 }),
-        ...reconstructionDelta(kit, p, {
-          output: whole(buffer.a3), data: x, size: v, activation: output, delta: buffer.delta3,
-          squaredErrorPartials: buffer.squaredErrorPartials, squaredErrorTotals: buffer.squaredErrorTotals, biasGradient: L.b2,
-        }),
-        ...denseBackward(kit, p, { input: fromRow0(a2), inputs: h, delta: buffer.delta3, outputs: v, weights: buffer.w2p, weightGradient: L.W2, lambda: () => hp().lambda, backprop: buffer.backprop }),
-        ...hiddenDelta(kit, p, {
-          backprop: buffer.backprop, activations: a2, size: h, activation: 'sigmoid', sparsity: () => ({ sparsityParam: hp().sparsityParam, beta: hp().beta }),
-          meanActivation: buffer.meanActivation, delta: buffer.delta2, biasGradient: L.b1,
-        }),
-        ...denseBackward(kit, p, { input: x, inputs: v, delta: buffer.delta2, outputs: h, weights: buffer.w1p, weightGradient: L.W1, lambda: () => hp().lambda }),
-      );
+      if (kit.fused) {
+        steps.push(
+          ...outputLayer(kit, p, second, head),
+          ...denseBackward(kit, p, secondBackward),
+          ...backpropDelta(kit, p, { delta: buffer.delta3, outputs: v, weights: buffer.w2p }, hidden),
+        );
+      } else {
+        steps.push(
+          denseForward(kit, p, second),
+          ...reconstructionDelta(kit, p, { ...head, output: whole(buffer.a3), size: v, activation: output, squaredErrorPartials: buffer.squaredErrorPartials }),
+          ...denseBackward(kit, p, { ...secondBackward, backprop: buffer.backprop }),
+          ...hiddenDelta(kit, p, { ...hidden, backprop: buffer.backprop }),
+        );
+      }
+      steps.push(...denseBackward(kit, p, { input: x, inputs: v, delta: buffer.delta2, outputs: h, weights: buffer.w1p, weightGradient: L.W1, lambda: () => hp().lambda }));
     }
     steps.push(
       // W1 and W2 are contiguous in θ: ΣW1² + ΣW2² in one pass.

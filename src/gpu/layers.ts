@@ -13,6 +13,14 @@
  *   denseBackward       ∇W = a_belowᵀδ/m + λW; backprop = δ·Wpᵀ         matmul TN split-K → sum slices; NT
  *   reconstructionCost, softmaxCost: Σ W², then the cost and its parts
  *
+ * Fused (kit.fused: a matmul variant with fused epilogues, programs.ts hasFusedEpilogues), the
+ * elementwise step after a product and the first level of its column sums ride in the product's
+ * epilogue (shaders/matmul_subgroups_fused.wgsl), and only the second level is a dispatch:
+ *   denseForwardSummed  a = act(a_below·Wp + b) and its column sums     fused matmul NN → sum slices
+ *   outputLayer         a_out, δ_out, ∇b_out, Σ(a − x)²                  fused matmul NN → sum slices ×2
+ *   backpropDelta       δ = (δ_above·Wp_aboveᵀ [+ sparsity])·act′; ∇b     fused matmul NT → sum slices
+ * The float64 twin stays step by step; the fused chains' bounds are in src/gpu/tolerance.ts.
+ *
  * Matrices are row-major with their column counts padded to multiples of 4 (n4); offsets into
  * θ and the gradient are in floats. A layer's padded weights are inputs4 × outputs4.
  */
@@ -22,6 +30,8 @@ import type { Binding, PieceGeometry } from './model';
 import {
   chunkCount,
   classifierCostProgram,
+  fusedMatmulProgram,
+  type FusedEpilogue,
   columnSumsProgram,
   costProgram,
   hiddenDeltaProgram,
@@ -45,6 +55,11 @@ export interface LayerKit {
   geometry: PieceGeometry;
   /** The first level of column reductions (chunks × the widest padded row) and split-K slices of ∇W (the largest). */
   scratch: { columnPartials: GPUBuffer; splitPartials: GPUBuffer };
+  /**
+   * Present when the steps are fused: per-tile partial sums (⌈rows/TILE_ROWS⌉ × the widest padded
+   * row, twice) and a spare writable buffer for the bindings a fused kind does not use.
+   */
+  fused?: { partials: GPUBuffer; partials2: GPUBuffer; spare: GPUBuffer };
 }
 
 /** Rows a step reads: the binding and the row of the piece's first example in it. */
@@ -131,8 +146,12 @@ export function columnMean(
   ];
 }
 
-/** The second level of a column reduction: this piece's chunks summed into `out` (+= after the first piece). */
-function sumColumnPartials(kit: LayerKit, p: number, spec: { cols: number; partials: GPUBuffer; out: Target; outOffset: number; mean: boolean }): StepDefinition {
+/** The second level of a column reduction: this piece's chunks (or fused tiles) summed into `out` (+= after the first piece). */
+function sumColumnPartials(
+  kit: LayerKit,
+  p: number,
+  spec: { cols: number; partials: GPUBuffer; out: Target; outOffset: number; mean: boolean; slices?: (rows: number) => number },
+): StepDefinition {
   const ld = roundUp4(spec.cols);
   return {
     make: (b) =>
@@ -141,10 +160,12 @@ function sumColumnPartials(kit: LayerKit, p: number, spec: { cols: number; parti
         cols: spec.cols,
         ld,
         sliceStride: ld,
-        slices: chunkCount(kit.geometry.piece(b, p).count),
+        slices: (spec.slices ?? chunkCount)(kit.geometry.piece(b, p).count),
         outOffset: spec.outOffset,
         scale: spec.mean ? 1 / b.count : 1,
         accumulate: p > 0,
+        // A fused matmul's tiles are many (⌈rows/TILE_ROWS⌉): 16 accumulators keep the chain short.
+        ...(spec.slices ? { accumulators: 16 as const } : {}),
       }),
     buffers: (t, g) => ({ partials: spec.partials, w: t, out: targetOf(spec.out, g) }),
   };
@@ -327,5 +348,93 @@ export function softmaxCost(spec: { weights: { offset: number; count: number }; 
         classifierCostProgram({ lossCount: softmaxPartialCount(b.count), weightCount: sumSquaresPartialCount(spec.weights.count), examples: b.count, lambda: spec.lambda() }),
       buffers: () => ({ losses: spec.lossPartials, weightSquares: spec.weightPartials, out: spec.out }),
     },
+  ];
+}
+
+// ---------------------------------------------------------------------------------------------
+// Fused steps (kit.fused).
+
+function fusedKit(kit: LayerKit): NonNullable<LayerKit['fused']> {
+  if (!kit.fused) throw new Error('internal: a fused step needs the kit\'s fused scratch');
+  return kit.fused;
+}
+
+function fusedMatmul(kit: LayerKit, spec: Parameters<typeof fusedMatmulProgram>[0]) {
+  return fusedMatmulProgram(spec, kit.config.subgroupSize, kit.config.tiling);
+}
+
+/** Tiles (slices of fused partials) of a piece of `rows` rows. */
+function fusedTiles(kit: LayerKit): (rows: number) => number {
+  return (rows) => fusedMatmul(kit, { M: rows, N: 4, K: 4, transB: false, activation: 'linear', epilogue: { kind: 'column sums' } }).tiles;
+}
+
+/** denseForward, and the column means (or sums) of its output as columnMean makes them. */
+export function denseForwardSummed(
+  kit: LayerKit,
+  p: number,
+  layer: DenseForward & { activation: Activation },
+  sums: { out: Target; outOffset: number; mean: boolean },
+): StepDefinition[] {
+  const f = fusedKit(kit);
+  const inputs4 = roundUp4(layer.inputs);
+  return [
+    {
+      make: (b) =>
+        fusedMatmul(kit, {
+          M: kit.geometry.piece(b, p).count, N: roundUp4(layer.outputs), K: inputs4, transB: false, aOffset: (layer.input(b, p).row * inputs4) / 4,
+          activation: layer.activation, biasOffset: layer.biasOffset ?? 0, nValid: layer.outputs, epilogue: { kind: 'column sums' },
+        }),
+      buffers: (t, _g, b) => {
+        const input = layer.input(b, p).binding;
+        return { a: input, b: layer.weights, c: layer.output(b, p), bias: t, aux: input, rhoHat: t, out2: f.spare, partials: f.partials, partials2: f.partials2 };
+      },
+    },
+    sumColumnPartials(kit, p, { cols: layer.outputs, partials: f.partials, ...sums, slices: fusedTiles(kit) }),
+  ];
+}
+
+/** The output layer and the reconstruction error's head in one product: a_out, δ_out, ∇b_out, Σ(a − x)² per column. */
+export function outputLayer(kit: LayerKit, p: number, layer: DenseForward & { activation: OutputActivation }, head: Omit<ReconstructionDelta, 'output' | 'size' | 'activation' | 'squaredErrorPartials'>): StepDefinition[] {
+  const f = fusedKit(kit);
+  const inputs4 = roundUp4(layer.inputs);
+  const cols4 = roundUp4(layer.outputs);
+  const epilogue = (b: Batch): FusedEpilogue => ({ kind: 'output delta', xOffset: (head.data(b, p).row * cols4) / 4 });
+  return [
+    {
+      make: (b) =>
+        fusedMatmul(kit, {
+          M: kit.geometry.piece(b, p).count, N: cols4, K: inputs4, transB: false, aOffset: (layer.input(b, p).row * inputs4) / 4,
+          activation: layer.activation, biasOffset: layer.biasOffset ?? 0, nValid: layer.outputs, epilogue: epilogue(b),
+        }),
+      buffers: (t, _g, b) => ({
+        a: layer.input(b, p).binding, b: layer.weights, c: layer.output(b, p), bias: t,
+        aux: head.data(b, p).binding, rhoHat: t, out2: head.delta, partials: f.partials, partials2: f.partials2,
+      }),
+    },
+    sumColumnPartials(kit, p, { cols: layer.outputs, partials: f.partials, out: 'gradient', outOffset: head.biasGradient, mean: true, slices: fusedTiles(kit) }),
+    sumColumnPartials(kit, p, { cols: layer.outputs, partials: f.partials2, out: head.squaredErrorTotals, outOffset: 0, mean: false, slices: fusedTiles(kit) }),
+  ];
+}
+
+/**
+ * δ_above·Wp_aboveᵀ made into this layer's δ in the product's epilogue (hiddenDelta's formula),
+ * and ∇b = column means of δ: in place of denseBackward's backprop product and hiddenDelta.
+ */
+export function backpropDelta(kit: LayerKit, p: number, above: { delta: GPUBuffer; outputs: number; weights: GPUBuffer }, layer: Omit<HiddenDelta, 'backprop'>): StepDefinition[] {
+  const f = fusedKit(kit);
+  const size4 = roundUp4(layer.size);
+  return [
+    {
+      make: (b) =>
+        fusedMatmul(kit, {
+          M: kit.geometry.piece(b, p).count, N: size4, K: roundUp4(above.outputs), transB: true, nValid: layer.size,
+          epilogue: { kind: 'hidden delta', sparsity: layer.sparsity?.() ?? null, activation: layer.activation },
+        }),
+      buffers: (t, _g, b) => ({
+        a: above.delta, b: above.weights, c: layer.delta, bias: t,
+        aux: layer.activations(b, p), rhoHat: layer.meanActivation, out2: f.spare, partials: f.partials, partials2: f.partials2,
+      }),
+    },
+    sumColumnPartials(kit, p, { cols: layer.size, partials: f.partials, out: 'gradient', outOffset: layer.biasGradient, mean: true, slices: fusedTiles(kit) }),
   ];
 }

@@ -19,7 +19,7 @@
 import type { KernelConfig, MatmulVariant } from './adapter';
 import { kernelConfigFor, type GpuContext } from './device';
 import { formatBytes, ResourceLimitError, withErrorScopes, type Remedy } from './errors';
-import type { KernelProgram } from './programs';
+import { hasFusedEpilogues, type KernelProgram } from './programs';
 import { createStorageBuffer, mapForReading, readF32, readRows, Serial, writeVector } from './runtime';
 import { checkBatch, checkBindingSizes, PIECE_ALIGNMENT, StepList, type Batch, type StepDefinition } from './steps';
 
@@ -31,6 +31,11 @@ export interface GpuModelOptions {
   matmulVariant?: MatmulVariant;
   /** A smaller storage-binding limit than the device's, to make pieces of small data (tests). */
   maxBindingBytes?: number;
+  /**
+   * Fuse the steps after a product into its epilogue where the matmul variant can (./layers.ts;
+   * default true). false: every step its own dispatch (the baseline of bench/tune/evaluate-timing.ts).
+   */
+  fused?: boolean;
 }
 
 /** What the piece planner needs to know of a network's per-example and per-slice buffers. */
@@ -153,6 +158,8 @@ export class PieceGeometry {
 export abstract class GpuModel {
   readonly examples: number;
   readonly config: KernelConfig;
+  /** The evaluation's steps are fused (the option, and a matmul variant with fused epilogues). */
+  readonly fused: boolean;
   /** Examples per piece of a full evaluation (all of them when the data fit one binding). */
   readonly pieceRows: number;
   /** Pieces of a full evaluation: 1 when the data fit one binding. */
@@ -187,6 +194,7 @@ export abstract class GpuModel {
     this.examples = examples;
     this.currentBatch = { start: 0, count: examples };
     this.config = kernelConfigFor(ctx, options.matmulVariant);
+    this.fused = options.fused !== false && hasFusedEpilogues(this.config.matmul);
     ({ pieces: this.pieces, pieceRows: this.pieceRows } = checkModelFits(ctx, examples, needs, options));
     this.thetaBuffer = this.own(thetaLength * 4, 'theta');
     this.gradBuffer = this.own(thetaLength * 4, 'gradient');
@@ -245,6 +253,17 @@ export abstract class GpuModel {
   encodeEvaluation(pass: GPUComputePassEncoder, thetaBuffer: GPUBuffer = this.thetaBuffer, gradBuffer: GPUBuffer = this.gradBuffer, batch: Batch = this.currentBatch): void {
     this.assertUsable();
     this.stepsFor(batch).encode(pass, thetaBuffer, gradBuffer, batch);
+  }
+
+  /**
+   * The evaluation of the current batch as separately recordable steps, for a per-kernel profile
+   * (src/gpu/profile.ts): their programs, and a recorder of step i into a pass of its own.
+   */
+  profiledSteps(): { programs: readonly KernelProgram[]; encode: (pass: GPUComputePassEncoder, i: number) => void } {
+    this.assertUsable();
+    const batch = this.currentBatch;
+    const steps = this.stepsFor(batch);
+    return { programs: steps.programsFor(batch).programs, encode: (pass, i) => steps.encodeOne(pass, i, this.thetaBuffer, this.gradBuffer, batch) };
   }
 
   readGradient(): Promise<Float32Array> {

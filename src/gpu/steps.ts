@@ -77,6 +77,18 @@ export class StepList {
     this.steps.forEach((step, i) => encodeStep(pass, { pipeline: step.pipeline, bindGroup: bindGroups[i], program: programs[i] }));
   }
 
+  /** Steps in one evaluation. */
+  get length(): number {
+    return this.steps.length;
+  }
+
+  /** Records step i alone over `batch` (a profile times each step in its own pass: src/gpu/profile.ts). */
+  encodeOne(pass: GPUComputePassEncoder, i: number, theta: GPUBuffer, grad: GPUBuffer, batch: Batch): void {
+    const { programs } = this.programsFor(batch);
+    const bindGroups = this.bindGroupsFor(batch, theta, grad);
+    encodeStep(pass, { pipeline: this.steps[i].pipeline, bindGroup: bindGroups[i], program: programs[i] });
+  }
+
   /** The programs and uniforms of a batch, made on first use (uniforms only; nothing recompiles). */
   programsFor(batch: Batch): { programs: readonly KernelProgram[] } {
     const key = `${batch.start}:${batch.count}`;
