@@ -73,7 +73,7 @@ and, for synthetic data, the MMCS to the true directions.
   --hidden N             latents (default 512)
   --k K                  latents kept per example (topk, batchtopk; default round(d/12), ≤ 32)
   --l1 L                 relu-l1's λ (default 0.3; warmed up over the first 5% of steps)
-  --aux-k N              topk's AuxK latents (default d/2; 0: no AuxK)
+  --aux-k N              topk's and batchtopk's AuxK latents (default d/2; 0: no AuxK)
   --learning-rate A      Adam's step (default 1e-3; decays to 0 over the last 20% of steps)
   --batch-size N         examples per step (default 256)
   --iters N              steps (default 4000)
@@ -298,7 +298,7 @@ function parseSaeArguments(variant: SaeVariant, values: Record<string, string | 
   pick('aux-k', 'auxK');
   if (variant === 'relu-l1' && given.has('k')) throw new UsageError('--k is for topk and batchtopk; relu-l1 sets its sparsity with --l1');
   if (variant !== 'relu-l1' && given.has('l1')) throw new UsageError(`--l1 is for relu-l1; ${variant} sets its sparsity with --k`);
-  if (variant !== 'topk' && given.has('aux-k')) throw new UsageError('--aux-k is for topk');
+  if (variant === 'relu-l1' && given.has('aux-k')) throw new UsageError('--aux-k is for topk and batchtopk');
   const positive = (flag: string, value: number | undefined, min = 1) => {
     if (value !== undefined && !(Number.isInteger(value) && value >= min)) throw new UsageError(`--${flag} must be a whole number ≥ ${min}, got ${value}`);
   };

@@ -114,7 +114,7 @@ export async function runSaeCommand(args: TrainArguments, log: (line: string) =>
   let finished = false;
   try {
     for (const settings of runs) {
-      const what = settings.variant === 'relu-l1' ? `λ = ${settings.l1}` : `k = ${settings.k}${settings.variant === 'topk' ? `, AuxK ${settings.auxK}` : ''}`;
+      const what = settings.variant === 'relu-l1' ? `λ = ${settings.l1}` : `k = ${settings.k}${settings.auxK > 0 ? `, AuxK ${settings.auxK}` : ''}`;
       log(`model: ${settings.variant}, ${dataset.visibleSize}-${settings.latents}, ${what}; Adam α = ${settings.learningRate}, batches of ${settings.batchSize}, ${settings.steps} steps; ${ctx ? 'GPU' : 'float64 CPU'}`);
       let lastLogged = 0;
       const result = await trainSae(ctx ? { ctx } : 'cpu', dataset, settings, {
@@ -123,7 +123,7 @@ export async function runSaeCommand(args: TrainArguments, log: (line: string) =>
         onProgress: (p) => {
           if (p.step - lastLogged >= settings.steps / 10 || p.step === p.steps) {
             lastLogged = p.step;
-            const auxiliary = settings.variant === 'relu-l1' ? `, L1 ${fixed(p.auxiliary)}` : settings.variant === 'topk' ? `, AuxK ${fixed(p.auxiliary)}` : '';
+            const auxiliary = settings.variant === 'relu-l1' ? `, L1 ${fixed(p.auxiliary)}` : settings.auxK > 0 ? `, AuxK ${fixed(p.auxiliary)}` : '';
             log(`  step ${p.step}/${p.steps}: batch ‖x − x̂‖² ${fixed(p.reconstruction)}${auxiliary}, dead ${p.dead} (${p.elapsedSeconds.toFixed(1)} s)`);
           }
         },
@@ -216,7 +216,7 @@ export function saeModelJson(theta: Float64Array, s: SaeTrainSettings, inputs: n
     output: 'linear',
     preBias: s.variant !== 'relu-l1',
     ...(s.variant !== 'relu-l1' ? { k: s.k } : { l1: s.l1 }),
-    ...(s.variant === 'topk' ? { auxK: s.auxK } : {}),
+    ...(s.variant !== 'relu-l1' ? { auxK: s.auxK } : {}),
     ...(threshold !== undefined ? { threshold } : {}),
     encode:
       s.variant === 'topk'

@@ -17,8 +17,10 @@
  * - ReLU-L1: λ warmed up linearly from 0 over the first L1_WARMUP_FRACTION of the steps; its
  *   decoder is kept at unit norm too (Anthropic leave it free, with ‖W_dec,i‖ in the penalty, which
  *   at unit norm is the same penalty: one recipe for all three keeps the twin comparison simple);
- * - TopK: AuxK on the latents that have not fired for `deadAfter` examples (Gao et al. use 10M
- *   tokens; here a scaled-down window, see defaultSaeSettings), weighted 1/32, kAux = d/2.
+ * - TopK and BatchTopK: AuxK on the latents that have not fired for `deadAfter` examples (Gao et
+ *   al. use 10M tokens; here a scaled-down window, see defaultSaeSettings), weighted 1/32, kAux =
+ *   d/2 (Bussmann et al. train BatchTopK with the same auxiliary loss, its dead latents chosen per
+ *   example).
  *
  * On the GPU a group of steps (evaluation, firing counts, gradient projection, Adam, renormalise)
  * is recorded into one compute pass and one submission, with one read-back per group: the last
@@ -56,7 +58,7 @@ export interface SaeTrainSettings {
   k: number;
   /** ReLU-L1's λ at saeCost's scale (the batch mean of ‖x − x̂‖² plus λ·mean Σ z_i‖W_dec,i‖). */
   l1: number;
-  /** AuxK's kAux (TopK); 0: no AuxK. */
+  /** AuxK's kAux (TopK, BatchTopK); 0: no AuxK. */
   auxK: number;
   /** A latent that has not fired for this many examples is dead (AuxK's candidates). */
   deadAfter: number;
@@ -85,7 +87,7 @@ export function defaultSaeSettings(variant: SaeVariant, inputs: number, examples
     latents: 512,
     k: Math.min(32, Math.max(1, Math.round(inputs / 12))),
     l1: 0.3,
-    auxK: variant === 'topk' ? Math.max(1, Math.floor(inputs / 2)) : 0,
+    auxK: variant !== 'relu-l1' ? Math.max(1, Math.floor(inputs / 2)) : 0,
     deadAfter: Math.min(examples, 25 * batchSize),
     learningRate: 1e-3,
     batchSize,
@@ -145,7 +147,7 @@ export function initialSaeTheta(shape: SaeShape, dataset: Dataset, seed: number)
 export interface SaeGroupResult {
   /** The batch mean of ‖x − x̂‖² at the group's last step (saeCost's L_rec). */
   reconstruction: number;
-  /** That step's L1 (ReLU-L1) or AuxK (TopK) term, at saeCost's scale. */
+  /** That step's L1 (ReLU-L1) or AuxK (TopK, BatchTopK) term, at saeCost's scale. */
   auxiliary: number;
   /** Examples since each latent last fired. */
   sinceFired: Uint32Array;
@@ -243,7 +245,7 @@ export async function runSae(
       exitReason = 'non-finite';
       break;
     }
-    if (settings.variant === 'topk' && settings.auxK > 0) backend.setDeadLatents(deadFlags);
+    if (settings.variant !== 'relu-l1' && settings.auxK > 0) backend.setDeadLatents(deadFlags);
     await options.onProgress?.({ step, steps: settings.steps, reconstruction: last.reconstruction, auxiliary: last.auxiliary, dead, elapsedSeconds: elapsed() });
   }
   const theta = await backend.readTheta();
@@ -270,7 +272,7 @@ function saeOptionsOf(s: SaeTrainSettings, lambda: number, dead: boolean[] | nul
   return {
     activation: { kind: s.variant, k: s.k },
     subtractDecoderBias: true,
-    ...(s.variant === 'topk' && s.auxK > 0 && dead && dead.some(Boolean) ? { auxK: { kAux: s.auxK, dead, coefficient: AUXK_COEFFICIENT } } : {}),
+    ...(s.auxK > 0 && dead && dead.some(Boolean) ? { auxK: { kAux: s.auxK, dead, coefficient: AUXK_COEFFICIENT } } : {}),
   };
 }
 
@@ -335,7 +337,7 @@ export async function gpuSaeBackend(ctx: GpuContext, shape: SaeShape, settings: 
       ? null
       : settings.variant === 'topk'
         ? { kind: 'topk', k: settings.k, ...(settings.auxK > 0 ? { auxK: { kAux: settings.auxK, coefficient: AUXK_COEFFICIENT } } : {}) }
-        : { kind: 'batchtopk', k: settings.k };
+        : { kind: 'batchtopk', k: settings.k, ...(settings.auxK > 0 ? { auxK: { kAux: settings.auxK, coefficient: AUXK_COEFFICIENT } } : {}) };
   const model = selection
     ? await GpuTopKAutoencoder.create(ctx, shape, selection, dataset, { batch: firstBatch })
     : await GpuReluL1Autoencoder.create(ctx, shape, settings.l1, dataset, { batch: firstBatch });
