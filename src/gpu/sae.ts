@@ -240,6 +240,12 @@ export class GpuTopKAutoencoder extends GpuSaeModel {
     return this.serialize(async () => (await readF32(this.ctx, this.buffers.selectState, THRESHOLD_INDEX, 1))[0]);
   }
 
+  /** Sets the running threshold the next batches update (a run resumed, or started from a saved BatchTopK). */
+  writeThreshold(threshold: number): void {
+    this.assertUsable();
+    this.ctx.device.queue.writeBuffer(this.buffers.selectState, THRESHOLD_INDEX * 4, new Float32Array([threshold]));
+  }
+
   async evaluate(): Promise<GpuTopKEvaluation> {
     const { cost } = await this.evaluateAndRead('TopK autoencoder cost and gradient');
     return { cost: cost[0], parts: { reconstruction: cost[1], auxK: cost[3] } };
