@@ -82,6 +82,9 @@ and, for synthetic data, the MMCS to the true directions.
   --features N --dimensions D --examples M --active A
                          synthetic data's size (default 256 directions in 64 dimensions,
                          40,000 examples, 5 active per example)
+  --init FILE            start from a model.json of the same --model and sizes
+  --resume               continue the run whose checkpoint is in DIR (saved every 30 s and
+                         on Ctrl-C; flags that contradict it are refused); not with --sweep
   --device, --seed, --out as below. The options below are for --model kl.
 
   --preset NAME          ufldl-natural (default: 8×8 natural-image patches, 64-25),
@@ -273,7 +276,7 @@ const saeNumberFlags = {
 } as const;
 
 /** Flags of the UFLDL model that mean nothing to an SAE run: refused rather than ignored. */
-const klOnlyFlags = ['preset', 'optimizer', 'output', 'sparsity', 'lambda', 'beta', 'patch', 'patches', 'normalize', 'momentum', 'init', 'resume', 'checkpoint-every'];
+const klOnlyFlags = ['preset', 'optimizer', 'output', 'sparsity', 'lambda', 'beta', 'patch', 'patches', 'normalize', 'momentum', 'checkpoint-every'];
 
 function numberOf(flag: string, text: string | boolean | undefined): number {
   const value = Number(text);
@@ -327,6 +330,9 @@ function parseSaeArguments(variant: SaeVariant, values: Record<string, string | 
     for (const v of list) if (name === 'k' ? !(Number.isInteger(v) && v >= 1) : !(v >= 0)) throw new UsageError(`--sweep: ${v} is not a valid ${name}`);
     sweep = { name, values: list };
   }
+  const resume = values.resume === true;
+  if (resume && sweep) throw new UsageError('--resume continues one run; a --sweep keeps no checkpoints (run the value you want to continue on its own)');
+  if (resume && given.has('init')) throw new UsageError('--init starts a new run; --resume continues one from its checkpoint: give one of them');
   const data = (values.data as string | undefined) ?? 'synthetic';
   if (given.has('tensor') && data === 'synthetic') throw new UsageError('--tensor chooses a tensor of a .safetensors --data file');
   const device = (values.device as string | undefined) ?? 'gpu';
@@ -337,7 +343,8 @@ function parseSaeArguments(variant: SaeVariant, values: Record<string, string | 
     config: { ...presets[defaultPreset], preset: 'custom', data, optimizer: 'adam' },
     device,
     out,
-    resume: false,
+    init: values.init as string | undefined,
+    resume,
     checkpointEvery: 0,
     help: values.help === true,
     given,

@@ -83,9 +83,9 @@ describe('an SAE run resumed from its checkpoint ends where the run never stoppe
 
   it('GPU: ReLU-L1 stopped inside its λ warm-up', async () => {
     const s = settings({ variant: 'relu-l1', l1: 0.3, steps: 60, stepsPerReport: 20 });
-    // The warm-up is 3 steps in groups of 1: stopped after 2, λ is still rising.
-    expect(lambdaAt(2, s)).toBeLessThan(s.l1);
-    expectSameRun(await stopAndResume('gpu', s, 2));
+    // The warm-up is 3 steps in groups of 1: stopped after 1, λ is still rising.
+    expect(lambdaAt(1, s)).toBeLessThan(s.l1);
+    expectSameRun(await stopAndResume('gpu', s, 1));
   }, 60_000);
 });
 
