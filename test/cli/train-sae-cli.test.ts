@@ -200,6 +200,22 @@ describe('npm run train -- --model … --resume and --init', () => {
     const first = join(dir, 'init-from');
     expect((await trainCli(['--model', 'batchtopk', '--k', '2', '--hidden', '32', '--iters', '40', '--batch-size', '32', '--device', 'cpu', '--data', `${acts}.npy`, '--out', first])).code).toBe(0);
     const saved = JSON.parse(await readFile(join(first, 'model.json'), 'utf8'));
+    // model.json keeps the project's names, and its threshold is the encoder at inference: a
+    // JumpReLU of W1·(x − b2) + b1 from the file alone gives the L0 the run reported.
+    expect(saved).toMatchObject({ model: 'batchtopk', visibleSize: 16, hiddenSize: 32, k: 2, preBias: true, auxK: 8 });
+    expect([saved.W1.length, saved.W1[0].length, saved.W2.length, saved.W2[0].length, saved.b1.length, saved.b2.length]).toEqual([32, 16, 16, 32, 32, 16]);
+    expect(saved.threshold).toBeGreaterThan(0);
+    const { data, examples } = made.dataset;
+    let fired = 0;
+    for (let r = 0; r < examples; r++) {
+      for (let j = 0; j < 32; j++) {
+        let pre = saved.b1[j];
+        for (let c = 0; c < 16; c++) pre += saved.W1[j][c] * (data[r * 16 + c] - saved.b2[c]);
+        if (pre > saved.threshold) fired++;
+      }
+    }
+    const firstReport = JSON.parse(await readFile(join(first, 'report.json'), 'utf8'));
+    expect(fired / examples).toBeCloseTo(firstReport.metrics.l0, 10);
     const again = join(dir, 'init-to');
     const zero = await trainCli(['--model', 'batchtopk', '--k', '2', '--hidden', '32', '--iters', '0', '--device', 'cpu', '--data', `${acts}.npy`, '--init', join(first, 'model.json'), '--out', again]);
     expect(zero.code, zero.stderr).toBe(0);
