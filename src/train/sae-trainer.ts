@@ -34,7 +34,7 @@ import type { GpuContext } from '../gpu/device';
 import { withErrorScopes } from '../gpu/errors';
 import { GpuReluL1Autoencoder, GpuTopKAutoencoder, type SaeSelection } from '../gpu/sae';
 import { decoderNormsProgram, latentFiringProgram } from '../gpu/sae-programs';
-import { createBindGroup, createUniformBuffer, inBindingOrder, mapForReading } from '../gpu/runtime';
+import { createBindGroup, createUniformBuffer, inBindingOrder, mapForReading, readVectors } from '../gpu/runtime';
 import { roundUp4, type KernelProgram } from '../gpu/programs';
 import type { CachedPipeline } from '../gpu/pipelines';
 import { GpuVectorBackend, type GpuVector } from '../gpu/vectors';
@@ -458,7 +458,8 @@ export async function gpuSaeBackend(ctx: GpuContext, shape: SaeShape, settings: 
         return model instanceof GpuTopKAutoencoder && settings.variant === 'batchtopk' ? model.readThreshold() : undefined;
       },
       async readState() {
-        const [thetaNow, mNow, vNow] = [await backend.read(theta), await backend.read(m), await backend.read(v)];
+        // Between groups nothing is recorded: the three vectors in one copy and one wait.
+        const [thetaNow, mNow, vNow] = (await readVectors(ctx, [theta, m, v].map((x) => [x.buffer, 0] as const), L.length)).map((x) => Float64Array.from(x));
         const threshold = model instanceof GpuTopKAutoencoder && settings.variant === 'batchtopk' ? await model.readThreshold() : undefined;
         return { theta: thetaNow, m: mNow, v: vNow, sinceFired: sinceFired.slice(), ...(threshold !== undefined ? { threshold } : {}) };
       },

@@ -55,7 +55,8 @@ describe('npm run train -- --model …', () => {
     expect(report.metrics.mmcs).toBeGreaterThan(0.5);
     expect(report.metrics.densityHistogram.counts.reduce((a: number, b: number) => a + b, 0) + report.metrics.densityHistogram.dead).toBe(64);
     expect(report.device.backend).toBe('webgpu');
-    expect(report.work.readBacks).toBeLessThanOrEqual(report.history.length + 1);
+    // One read-back per group, θ's at the end, and the final checkpoint's (θ and Adam's moments in one).
+    expect(report.work.readBacks).toBeLessThanOrEqual(report.history.length + 2);
   }, 120_000);
 
   it('sweeps BatchTopK over k on the CPU twin from a named tensor of a .safetensors, writing the frontier', async () => {
