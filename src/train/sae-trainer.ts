@@ -173,7 +173,7 @@ export interface SaeRunState extends SaeBackendState {
   history: { step: number; reconstruction: number; auxiliary: number; dead: number }[];
 }
 
-/** A fresh run's backend state: θ₀, zero moments, no latent yet waiting to fire, threshold 0. */
+/** A fresh run's backend state: θ₀, zero moments, no latent yet waiting to fire, threshold 0 (what a backend given θ₀ alone starts from). */
 export function initialBackendState(theta0: Float64Array, latents: number, threshold = 0): SaeBackendState {
   return { theta: Float64Array.from(theta0), m: new Float64Array(theta0.length), v: new Float64Array(theta0.length), sinceFired: new Uint32Array(latents), threshold };
 }
@@ -324,8 +324,9 @@ function saeOptionsOf(s: SaeTrainSettings, lambda: number, dead: boolean[] | nul
   };
 }
 
-export function cpuSaeBackend(shape: SaeShape, settings: SaeTrainSettings, dataset: Dataset, start: SaeBackendState): SaeBackend {
+export function cpuSaeBackend(shape: SaeShape, settings: SaeTrainSettings, dataset: Dataset, from: SaeBackendState | Float64Array): SaeBackend {
   const { inputs: d, latents: h } = shape;
+  const start = from instanceof Float64Array ? initialBackendState(from, h) : from;
   const L = saeLayout(shape);
   const theta = Float64Array.from(start.theta);
   const m = Float64Array.from(start.m);
@@ -376,8 +377,9 @@ interface Dispatch {
   bindGroup: GPUBindGroup;
 }
 
-export async function gpuSaeBackend(ctx: GpuContext, shape: SaeShape, settings: SaeTrainSettings, dataset: Dataset, start: SaeBackendState): Promise<SaeBackend> {
+export async function gpuSaeBackend(ctx: GpuContext, shape: SaeShape, settings: SaeTrainSettings, dataset: Dataset, from: SaeBackendState | Float64Array): Promise<SaeBackend> {
   const { inputs: d, latents: h } = shape;
+  const start = from instanceof Float64Array ? initialBackendState(from, h) : from;
   const L = saeLayout(shape);
   const device = ctx.device;
   const firstBatch = batchForIteration(0, dataset.examples, settings.batchSize, settings.seed);

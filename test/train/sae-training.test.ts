@@ -9,7 +9,7 @@ import { describe, expect, it } from 'vitest';
 import { generateSuperposition } from '../../src/data/superposition';
 import { saeLayout } from '../../src/reference/sae';
 import { ADAM_DEFAULTS, batchForIteration } from '../../src/train/trainer';
-import { cpuSaeBackend, defaultSaeSettings, evaluateSae, gpuSaeBackend, groupLength, initialBackendState, initialSaeTheta, lambdaAt, learningRateAt, trainSae, type SaeTrainSettings } from '../../src/train/sae-trainer';
+import { cpuSaeBackend, defaultSaeSettings, evaluateSae, gpuSaeBackend, groupLength, initialSaeTheta, lambdaAt, learningRateAt, trainSae, type SaeTrainSettings } from '../../src/train/sae-trainer';
 import { useGpuContext } from '../gpu/context';
 
 const gpu = useGpuContext();
@@ -68,8 +68,7 @@ describe('training on the GPU against the float64 twin', () => {
     const s = settings({ variant: 'batchtopk', latents: 16, k: 1, batchSize: 32, steps: 5 });
     const small = { inputs: DIMENSIONS, latents: 16 };
     const theta0 = initialSaeTheta(small, dataset, 2);
-    const start = initialBackendState(theta0, 16);
-    const backends = [await gpuSaeBackend(gpu(), small, s, dataset, start), cpuSaeBackend(small, s, dataset, start)];
+    const backends = [await gpuSaeBackend(gpu(), small, s, dataset, theta0), cpuSaeBackend(small, s, dataset, theta0)];
     const counts = [];
     for (const backend of backends) {
       for (let k = 0; k < 3; k++) backend.record(batchForIteration(k, dataset.examples, s.batchSize, s.seed), { learningRate: 1e-3, ...ADAM_DEFAULTS, step: k + 1 });
