@@ -68,7 +68,7 @@ and, for synthetic data, the MMCS to the true directions.
   --hidden N             latents (default 512)
   --k K                  latents kept per example (topk, batchtopk; default round(d/12), ≤ 32)
   --l1 L                 relu-l1's λ (default 0.3; warmed up over the first 5% of steps)
-  --aux-k N              topk's AuxK latents (default d/2; 0: no AuxK)
+  --aux-k N              topk's and batchtopk's AuxK latents (default d/2; 0: no AuxK)
   --learning-rate A      Adam's step (default 1e-3; decays to 0 over the last 20% of steps)
   --batch-size N         examples per step (default 256)
   --iters N              steps (default 4000)
@@ -77,6 +77,9 @@ and, for synthetic data, the MMCS to the true directions.
   --features N --dimensions D --examples M --active A
                          synthetic data's size (default 256 directions in 64 dimensions,
                          40,000 examples, 5 active per example)
+  --init FILE            start from a model.json of the same --model and sizes
+  --resume               continue the run whose checkpoint is in DIR (saved every 30 s and
+                         on Ctrl-C; flags that contradict it are refused); not with --sweep
   --device, --seed, --out as below. The options below are for --model kl.
 
   --preset NAME          ufldl-natural (default: 8×8 natural-image patches, 64-25),
@@ -273,7 +276,7 @@ const saeNumberFlags = {
 } as const;
 
 /** Flags of the UFLDL model that mean nothing to an SAE run: refused rather than ignored. */
-const klOnlyFlags = ['preset', 'optimizer', 'output', 'sparsity', 'lambda', 'beta', 'patch', 'patches', 'normalize', 'momentum', 'init', 'resume', 'checkpoint-every'];
+const klOnlyFlags = ['preset', 'optimizer', 'output', 'sparsity', 'lambda', 'beta', 'patch', 'patches', 'normalize', 'momentum', 'checkpoint-every'];
 
 function numberOf(flag: string, text: string | boolean | undefined): number {
   const value = Number(text);
@@ -298,7 +301,7 @@ function parseSaeArguments(variant: SaeVariant, values: Record<string, string | 
   pick('aux-k', 'auxK');
   if (variant === 'relu-l1' && given.has('k')) throw new UsageError('--k is for topk and batchtopk; relu-l1 sets its sparsity with --l1');
   if (variant !== 'relu-l1' && given.has('l1')) throw new UsageError(`--l1 is for relu-l1; ${variant} sets its sparsity with --k`);
-  if (variant !== 'topk' && given.has('aux-k')) throw new UsageError('--aux-k is for topk');
+  if (variant === 'relu-l1' && given.has('aux-k')) throw new UsageError('--aux-k is for topk and batchtopk');
   const positive = (flag: string, value: number | undefined, min = 1) => {
     if (value !== undefined && !(Number.isInteger(value) && value >= min)) throw new UsageError(`--${flag} must be a whole number ≥ ${min}, got ${value}`);
   };
@@ -327,6 +330,9 @@ function parseSaeArguments(variant: SaeVariant, values: Record<string, string | 
     for (const v of list) if (name === 'k' ? !(Number.isInteger(v) && v >= 1) : !(v >= 0)) throw new UsageError(`--sweep: ${v} is not a valid ${name}`);
     sweep = { name, values: list };
   }
+  const resume = values.resume === true;
+  if (resume && sweep) throw new UsageError('--resume continues one run; a --sweep keeps no checkpoints (run the value you want to continue on its own)');
+  if (resume && given.has('init')) throw new UsageError('--init starts a new run; --resume continues one from its checkpoint: give one of them');
   const data = (values.data as string | undefined) ?? 'synthetic';
   if (given.has('tensor') && data === 'synthetic') throw new UsageError('--tensor chooses a tensor of a .safetensors --data file');
   const device = (values.device as string | undefined) ?? 'gpu';
@@ -337,7 +343,8 @@ function parseSaeArguments(variant: SaeVariant, values: Record<string, string | 
     config: { ...presets[defaultPreset], preset: 'custom', data, optimizer: 'adam' },
     device,
     out,
-    resume: false,
+    init: values.init as string | undefined,
+    resume,
     checkpointEvery: 0,
     tune: values['no-tune'] !== true,
     help: values.help === true,

@@ -6,10 +6,17 @@
  * dead latents and, when the true directions are known, the MMCS.
  *
  * A file `X.npy` with `X.directions.npy` beside it (what saveSuperposition writes) has known
- * directions too. No checkpoints or --resume here: a run is minutes, not hours.
+ * directions too.
+ *
+ * A single run keeps a checkpoint (src/train/sae-checkpoint.ts) as train's UFLDL runs do
+ * (RunCheckpoint): every 30 s, on Ctrl-C or SIGTERM, and at the end; `--resume` continues it to
+ * the result the run would have had unstopped, refusing a checkpoint of another model, other
+ * settings or other data; a run that fails or diverges sets its checkpoint aside and leaves the
+ * folder's files as they were. `--init model.json` starts from a saved SAE of the same variant
+ * and sizes. A sweep keeps no checkpoints.
  */
 import { existsSync } from 'node:fs';
-import { mkdir } from 'node:fs/promises';
+import { mkdir, readFile } from 'node:fs/promises';
 import { totalmem } from 'node:os';
 import { join } from 'node:path';
 import { loadActivations } from '../data/activations-node';
@@ -23,9 +30,12 @@ import { formatBytes, NoAdapterError, ResourceLimitError } from '../gpu/errors';
 import type { Dataset } from '../reference/autoencoder';
 import { saeLayout } from '../reference/sae';
 import { shuffleExamples } from '../train/data';
+import { CheckpointError, dataFingerprint, decodeSaeCheckpoint, encodeSaeCheckpoint, type SaeCheckpoint } from '../train/sae-checkpoint';
+import { thetaFromModelJsonText } from '../train/model-files';
 import { checkSaeSettings, defaultSaeSettings, trainSae, type SaeTrainSettings } from '../train/sae-trainer';
 import { UsageError, type SaeArguments, type TrainArguments } from './args';
-import { prepareOutputFolder, removeCreatedFolders, StagedOutput } from './output-files';
+import { prepareOutputFolder, removeCreatedFolders, RunCheckpoint, StagedOutput } from './output-files';
+import { isGpuFailure, type StopControl } from './run-control';
 
 interface SaeData {
   dataset: Dataset;
@@ -77,16 +87,53 @@ function checkSaeMemory(settings: SaeTrainSettings, inputs: number, available: n
   }
 }
 
+/** The checkpoint --resume continues, read and checked against the command's model and flags before any data are read. */
+async function readResumedCheckpoint(args: TrainArguments, sae: SaeArguments): Promise<SaeCheckpoint> {
+  const path = join(args.out, RunCheckpoint.NAME);
+  if (!existsSync(path)) throw new CheckpointError(`--resume: ${path} does not exist: there is nothing to resume in ${args.out} (start a run without --resume)`);
+  const saved = decodeSaeCheckpoint(new Uint8Array(await readFile(path)), path);
+  if (saved.settings.variant !== sae.variant) throw new UsageError(`--resume: ${path} is a --model ${saved.settings.variant} run; this command trains --model ${sae.variant}`);
+  const conflicts = Object.entries(sae.overrides)
+    .filter(([key, value]) => saved.settings[key as keyof SaeTrainSettings] !== value)
+    .map(([key, value]) => `${FLAG_OF[key] ?? key} ${value} (the run's: ${saved.settings[key as keyof SaeTrainSettings]})`);
+  if (conflicts.length > 0) throw new UsageError(`--resume: these flags contradict the checkpoint's run: ${conflicts.join(', ')}; leave them out to continue it, or start a new run in another folder`);
+  return saved;
+}
+
+const FLAG_OF: Record<string, string> = { latents: '--hidden', learningRate: '--learning-rate', batchSize: '--batch-size', steps: '--iters', seed: '--seed', k: '--k', l1: '--l1', auxK: '--aux-k' };
+
+/** θ₀ (and BatchTopK's threshold) from a model.json this command wrote, refused unless its variant and sizes are this run's. */
+async function loadInitialSae(path: string, settings: SaeTrainSettings, inputs: number): Promise<{ theta: Float64Array; threshold?: number }> {
+  if (!existsSync(path)) throw new DataError(path, 'no such file');
+  const bytes = new Uint8Array(await readFile(path));
+  const { theta, shape } = thetaFromModelJsonText(bytes, path);
+  const json = JSON.parse(new TextDecoder().decode(bytes)) as { model?: unknown; threshold?: unknown };
+  if (json.model !== settings.variant) throw new DataError(path, `is ${typeof json.model === 'string' ? `a --model ${json.model}` : 'not an SAE'} model.json; this run trains --model ${settings.variant}`);
+  if (shape.visibleSize !== inputs || shape.hiddenSize !== settings.latents) {
+    throw new DataError(path, `is a ${shape.visibleSize}-${shape.hiddenSize} SAE; this run is ${inputs}-${settings.latents} (${shape.visibleSize !== inputs ? 'the data have other sizes' : '--hidden'})`);
+  }
+  if (settings.variant === 'batchtopk' && !(typeof json.threshold === 'number' && Number.isFinite(json.threshold))) throw new DataError(path, 'is a BatchTopK model.json without its threshold');
+  return { theta, ...(settings.variant === 'batchtopk' ? { threshold: json.threshold as number } : {}) };
+}
+
 /** Runs the SAE command; returns the exit code. Errors of the user's input are thrown for the caller to map. */
-export async function runSaeCommand(args: TrainArguments, log: (line: string) => void, signal: AbortSignal): Promise<number> {
+export async function runSaeCommand(args: TrainArguments, log: (line: string) => void, stop: StopControl): Promise<number> {
   const sae = args.sae!;
-  const seed = sae.overrides.seed ?? 1;
+  const signal = stop.abort;
+  const resumed = args.resume ? await readResumedCheckpoint(args, sae) : undefined;
+  const seed = resumed?.settings.seed ?? sae.overrides.seed ?? 1;
   const data = await loadSaeData(args, sae, seed);
   const { dataset } = data;
   if (dataset.examples < 2) throw new DataError(args.config.data, `holds ${dataset.examples} example; an SAE needs many`);
   // Contiguous batches (batchForIteration) of data stored in order would each see one region.
   shuffleExamples(dataset, seed);
-  const base = defaultSaeSettings(sae.variant, dataset.visibleSize, dataset.examples, sae.overrides);
+  const dataHash = dataFingerprint(dataset.data);
+  if (resumed && (resumed.examples !== dataset.examples || resumed.shape.inputs !== dataset.visibleSize || resumed.dataHash !== dataHash)) {
+    throw new CheckpointError(
+      `--resume: ${join(args.out, RunCheckpoint.NAME)} is a run on other data (${resumed.data}; ${resumed.examples} × ${resumed.shape.inputs}), not ${data.description}: give the run's --data, or start a new run in another folder`,
+    );
+  }
+  const base = resumed?.settings ?? defaultSaeSettings(sae.variant, dataset.visibleSize, dataset.examples, sae.overrides);
   const runs: SaeTrainSettings[] = sae.sweep ? sae.sweep.values.map((value) => ({ ...base, [sae.sweep!.name]: value })) : [base];
   for (const settings of runs) {
     try {
@@ -96,8 +143,11 @@ export async function runSaeCommand(args: TrainArguments, log: (line: string) =>
     }
   }
   for (const settings of runs) checkSaeMemory(settings, dataset.visibleSize, totalmem() / 2);
+  const init = args.init ? await loadInitialSae(args.init, base, dataset.visibleSize) : undefined;
   const created = await prepareOutputFolder(args.out);
   log(`data: ${data.description}`);
+  if (resumed) log(`resuming at step ${resumed.state.step} of ${resumed.settings.steps} from ${join(args.out, RunCheckpoint.NAME)}`);
+  if (init) log(`starting from ${args.init}`);
   let ctx: GpuContext | undefined;
   if (args.device === 'gpu') {
     try {
@@ -112,18 +162,29 @@ export async function runSaeCommand(args: TrainArguments, log: (line: string) =>
   }
   const results = [];
   let finished = false;
+  // One run keeps a checkpoint; a sweep's runs do not.
+  const checkpoint = sae.sweep ? undefined : await RunCheckpoint.open(args.out);
   try {
     for (const settings of runs) {
-      const what = settings.variant === 'relu-l1' ? `λ = ${settings.l1}` : `k = ${settings.k}${settings.variant === 'topk' ? `, AuxK ${settings.auxK}` : ''}`;
+      const what = settings.variant === 'relu-l1' ? `λ = ${settings.l1}` : `k = ${settings.k}${settings.auxK > 0 ? `, AuxK ${settings.auxK}` : ''}`;
       log(`model: ${settings.variant}, ${dataset.visibleSize}-${settings.latents}, ${what}; Adam α = ${settings.learningRate}, batches of ${settings.batchSize}, ${settings.steps} steps; ${ctx ? 'GPU' : 'float64 CPU'}`);
       let lastLogged = 0;
       const result = await trainSae(ctx ? { ctx } : 'cpu', dataset, settings, {
         signal,
         directions: data.directions,
+        ...(init ? { theta0: init.theta, threshold0: init.threshold } : {}),
+        ...(resumed ? { resumeFrom: resumed.state } : {}),
+        ...(checkpoint
+          ? {
+              checkpointSeconds: 30,
+              onCheckpoint: (state) =>
+                checkpoint.write(encodeSaeCheckpoint({ settings, shape: { inputs: dataset.visibleSize, latents: settings.latents }, examples: dataset.examples, dataHash, data: data.description, state })),
+            }
+          : {}),
         onProgress: (p) => {
           if (p.step - lastLogged >= settings.steps / 10 || p.step === p.steps) {
             lastLogged = p.step;
-            const auxiliary = settings.variant === 'relu-l1' ? `, L1 ${fixed(p.auxiliary)}` : settings.variant === 'topk' ? `, AuxK ${fixed(p.auxiliary)}` : '';
+            const auxiliary = settings.variant === 'relu-l1' ? `, L1 ${fixed(p.auxiliary)}` : settings.auxK > 0 ? `, AuxK ${fixed(p.auxiliary)}` : '';
             log(`  step ${p.step}/${p.steps}: batch ‖x − x̂‖² ${fixed(p.reconstruction)}${auxiliary}, dead ${p.dead} (${p.elapsedSeconds.toFixed(1)} s)`);
           }
         },
@@ -132,6 +193,15 @@ export async function runSaeCommand(args: TrainArguments, log: (line: string) =>
       if (result.exitReason !== 'max-iterations') break;
     }
     finished = true;
+  } catch (error) {
+    // A failed run never replaces the folder's checkpoint: its own goes beside, in failed/.
+    const aside = await checkpoint?.setAside('failed');
+    if (aside && isGpuFailure(error)) {
+      log(`error: the GPU failed: ${error.message}; ${args.out} keeps the previous run's files; the last checkpoint is kept in ${aside} (continue with: npm run train -- --model ${sae.variant} --out ${join(args.out, 'failed')} --resume)`);
+      return 1;
+    }
+    if (aside) log(`(this run's last checkpoint is in ${aside})`);
+    throw error;
   } finally {
     ctx?.destroy();
     // A run refused or failed before it had results (a model too large for the GPU, a lost device) leaves no trace.
@@ -167,8 +237,16 @@ export async function runSaeCommand(args: TrainArguments, log: (line: string) =>
   // A diverged run's files go beside the folder's own, which keep the last good run's results.
   const diverged = results.some(({ result }) => result.exitReason === 'non-finite');
   const outDir = diverged ? join(args.out, 'diverged') : args.out;
+  const only = results.length === 1 ? results[0].result : undefined;
+  if (only && only.exitReason === 'cancelled' && only.steps === (resumed?.state.step ?? 0)) {
+    await checkpoint?.discard();
+    log(`stopped before the first step: ${args.out} keeps what it had`);
+    return stop.exitCode();
+  }
+  stop.writing();
   await mkdir(outDir, { recursive: true });
   const staged = await StagedOutput.create(outDir);
+  stop.staging(staged);
   try {
     if (last) await staged.write('model.json', JSON.stringify(saeModelJson(last.result.model.theta, last.settings, dataset.visibleSize, last.result.threshold)));
     const report = { data: data.description, model: sae.variant, ...(reports.length === 1 ? reports[0] : { sweep: sae.sweep, runs: reports }) };
@@ -178,6 +256,8 @@ export async function runSaeCommand(args: TrainArguments, log: (line: string) =>
       await staged.write('frontier.png', frontierPng(reports.map((r) => r.metrics)));
     }
     await staged.commit();
+    if (diverged) await checkpoint?.setAside('diverged');
+    else await checkpoint?.keep();
   } finally {
     await staged.discard();
   }
@@ -189,12 +269,16 @@ export async function runSaeCommand(args: TrainArguments, log: (line: string) =>
         `${m.mmcs !== undefined ? `, MMCS ${fixed(m.mmcs)}` : ''}${r.threshold !== undefined ? `, threshold ${fixed(r.threshold)}` : ''}`,
     );
   }
-  log(`written: ${outDir}/model.json, ${outDir}/report.json${sae.sweep ? `, ${outDir}/frontier.md, ${outDir}/frontier.png` : ''}`);
+  log(`written: ${outDir}/model.json, ${outDir}/report.json${sae.sweep ? `, ${outDir}/frontier.md, ${outDir}/frontier.png` : ''}${checkpoint && !diverged ? `, ${join(args.out, RunCheckpoint.NAME)}` : ''}`);
   if (diverged) {
     log(`diverged: the loss became non-finite (try a smaller --learning-rate); ${args.out} keeps its previous results`);
     return 3;
   }
-  return results.some(({ result }) => result.exitReason === 'cancelled') ? 130 : 0;
+  if (results.some(({ result }) => result.exitReason === 'cancelled')) {
+    if (checkpoint) log(`continue with: npm run train -- --model ${sae.variant} --out ${args.out} --resume`);
+    return stop.exitCode();
+  }
+  return 0;
 }
 
 /**
@@ -216,7 +300,7 @@ export function saeModelJson(theta: Float64Array, s: SaeTrainSettings, inputs: n
     output: 'linear',
     preBias: s.variant !== 'relu-l1',
     ...(s.variant !== 'relu-l1' ? { k: s.k } : { l1: s.l1 }),
-    ...(s.variant === 'topk' ? { auxK: s.auxK } : {}),
+    ...(s.variant !== 'relu-l1' ? { auxK: s.auxK } : {}),
     ...(threshold !== undefined ? { threshold } : {}),
     encode:
       s.variant === 'topk'

@@ -46,7 +46,7 @@ async function main(argv: string[]): Promise<number> {
   const stop = handleStopSignals(log);
   if (args.sae) {
     try {
-      return await runSaeCommand(args, log, stop.abort);
+      return await runSaeCommand(args, log, stop);
     } catch (error) {
       return usageFailure(error, speechOn(SPEECH, args.device));
     }

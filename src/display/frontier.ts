@@ -10,10 +10,22 @@ const HEIGHT = 240;
 const MARGIN = 20;
 
 export function frontierPng(points: readonly { l0: number; fvu: number }[]): Uint8Array {
+  return frontierComparePng([{ points, color: CURVE }]);
+}
+
+const CURVE = [40, 90, 200] as const;
+/** The colours of frontierComparePng's series, in order: blue, red, green, then grey. */
+export const SERIES_COLORS: readonly (readonly number[])[] = [CURVE, [200, 40, 40], [30, 150, 60], [120, 120, 120]];
+
+/**
+ * Several sweeps on one L0–FVU plot (e.g. TopK, BatchTopK and ReLU-L1 side by side), on common
+ * axes: each series a polyline in its colour with filled dots at its models.
+ */
+export function frontierComparePng(series: readonly { points: readonly { l0: number; fvu: number }[]; color?: readonly number[] }[]): Uint8Array {
   const rgb = new Uint8Array(WIDTH * HEIGHT * 3).fill(255);
-  const finite = points.filter((p) => Number.isFinite(p.l0) && Number.isFinite(p.fvu)).sort((a, b) => a.l0 - b.l0);
-  const maxL0 = Math.max(1e-9, ...finite.map((p) => p.l0)) * 1.1;
-  const maxFvu = Math.max(1e-9, ...finite.map((p) => p.fvu)) * 1.1;
+  const all = series.flatMap((s) => s.points).filter((p) => Number.isFinite(p.l0) && Number.isFinite(p.fvu));
+  const maxL0 = Math.max(1e-9, ...all.map((p) => p.l0)) * 1.1;
+  const maxFvu = Math.max(1e-9, ...all.map((p) => p.fvu)) * 1.1;
   const x = (l0: number) => Math.round(MARGIN + (l0 / maxL0) * (WIDTH - 2 * MARGIN));
   const y = (fvu: number) => Math.round(HEIGHT - MARGIN - (fvu / maxFvu) * (HEIGHT - 2 * MARGIN));
   const plot = (px: number, py: number, color: readonly number[]) => {
@@ -27,8 +39,13 @@ export function frontierPng(points: readonly { l0: number; fvu: number }[]): Uin
   const axis = [0, 0, 0];
   line(MARGIN, HEIGHT - MARGIN, WIDTH - MARGIN, HEIGHT - MARGIN, axis);
   line(MARGIN, HEIGHT - MARGIN, MARGIN, MARGIN, axis);
-  const curve = [40, 90, 200];
-  for (let i = 1; i < finite.length; i++) line(x(finite[i - 1].l0), y(finite[i - 1].fvu), x(finite[i].l0), y(finite[i].fvu), curve);
-  for (const p of finite) for (let dx = -3; dx <= 3; dx++) for (let dy = -3; dy <= 3; dy++) if (dx * dx + dy * dy <= 9) plot(x(p.l0) + dx, y(p.fvu) + dy, [200, 40, 40]);
+  series.forEach((s, n) => {
+    const color = s.color ?? SERIES_COLORS[Math.min(n, SERIES_COLORS.length - 1)];
+    const finite = s.points.filter((p) => Number.isFinite(p.l0) && Number.isFinite(p.fvu)).sort((a, b) => a.l0 - b.l0);
+    for (let i = 1; i < finite.length; i++) line(x(finite[i - 1].l0), y(finite[i - 1].fvu), x(finite[i].l0), y(finite[i].fvu), color);
+    // One series alone keeps its red dots on a blue line; several are told apart by colour.
+    const dot = series.length === 1 ? [200, 40, 40] : color;
+    for (const p of finite) for (let dx = -3; dx <= 3; dx++) for (let dy = -3; dy <= 3; dy++) if (dx * dx + dy * dy <= 9) plot(x(p.l0) + dx, y(p.fvu) + dy, dot);
+  });
   return encode({ width: WIDTH, height: HEIGHT, data: rgb, channels: 3, depth: 8 });
 }

@@ -19,7 +19,7 @@
  *   ∇b_dec −= column means of δ_pre·W_enc pᵀ     column sums → sum slices (b_dec's path through xc)
  *   [cost, reconstruction, 0, 0]                 reconstructionCost (no decay, no sparsity)
  *
- * With AuxK (TopK only), after the main path of each piece, on the dead latents that
+ * With AuxK (TopK, or BatchTopK: its dead latents are chosen row-wise too), after the main path of each piece, on the dead latents that
  * setDeadLatents flagged (none: no AuxK term), e = x − x̂ held constant:
  *   pre again, z_aux = ReLU(TopK_kAux(pre | dead)) denseForward (linear), masked top-k
  *   ê = z_aux·W_dec p (no bias)                  denseForward (no epilogue)
@@ -53,7 +53,7 @@ import type { Batch, StepDefinition } from './steps';
  */
 export type SaeSelection =
   | { kind: 'topk'; k: number; auxK?: { kAux: number; coefficient?: number } }
-  | { kind: 'batchtopk'; k: number; rate?: number };
+  | { kind: 'batchtopk'; k: number; rate?: number; auxK?: { kAux: number; coefficient?: number } };
 
 export interface GpuTopKOptions extends GpuModelOptions {
   theta?: ArrayLike<number>;
@@ -179,7 +179,7 @@ export class GpuTopKAutoencoder extends GpuSaeModel {
     const { k } = selection;
     const h = shape.latents;
     if (!(Number.isInteger(k) && k >= 1 && k <= h)) throw new RangeError(`k = ${k} must be in [1, ${h}]`);
-    if (selection.kind === 'topk' && selection.auxK) {
+    if (selection.auxK) {
       const kAux = selection.auxK.kAux;
       if (!(Number.isInteger(kAux) && kAux >= 1 && kAux <= h)) throw new RangeError(`kAux = ${kAux} must be in [1, ${h}]`);
     }
@@ -238,6 +238,12 @@ export class GpuTopKAutoencoder extends GpuSaeModel {
    */
   readThreshold(): Promise<number> {
     return this.serialize(async () => (await readF32(this.ctx, this.buffers.selectState, THRESHOLD_INDEX, 1))[0]);
+  }
+
+  /** Sets the running threshold the next batches update (a run resumed, or started from a saved BatchTopK). */
+  writeThreshold(threshold: number): void {
+    this.assertUsable();
+    this.ctx.device.queue.writeBuffer(this.buffers.selectState, THRESHOLD_INDEX * 4, new Float32Array([threshold]));
   }
 
   async evaluate(): Promise<GpuTopKEvaluation> {
@@ -315,7 +321,7 @@ export class GpuTopKAutoencoder extends GpuSaeModel {
     steps.push(
       ...this.reconstructionCost(),
     );
-    const auxK = this.selection.kind === 'topk' ? this.selection.auxK : undefined;
+    const auxK = this.selection.auxK;
     if (auxK) {
       steps.push({
         // α/2m·Σ(ê − e)²: AuxK's column totals weighted by ones into cost[3] and cost[0]; 0 with no dead latent.
@@ -345,7 +351,7 @@ export class GpuTopKAutoencoder extends GpuSaeModel {
 
   /** AuxK's path for piece p (see the header); reuses the main path's scratch, which it has finished with. */
   private auxKSteps(kit: LayerKit, p: number, count: (b: Batch) => number): StepDefinition[] {
-    const auxK = this.selection.kind === 'topk' ? this.selection.auxK : undefined;
+    const auxK = this.selection.auxK;
     if (!auxK) return [];
     const { inputs: d, latents: h } = this.shape;
     const [d4, h4] = [roundUp4(d), roundUp4(h)];

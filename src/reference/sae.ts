@@ -1,7 +1,7 @@
 /**
  * The float64 twins of the sparse autoencoders of current practice: TopK (Gao et al. 2024, with
- * AuxK), BatchTopK (Bussmann et al. 2024, with its inference threshold), ReLU-L1 with the decoder
- * norms in the penalty (Anthropic, April 2024), and the decoder renormalisation step. One function
+ * AuxK), BatchTopK (Bussmann et al. 2024, with its inference threshold, and AuxK as theirs has
+ * it), ReLU-L1 with the decoder norms in the penalty (Anthropic, April 2024), and the decoder renormalisation step. One function
  * per GPU kernel (shaders/topk.wgsl, batch_topk.wgsl, sparse_decode.wgsl, decoder_norms.wgsl,
  * l1_penalty.wgsl), then the losses with their gradients built from them.
  *
@@ -290,8 +290,8 @@ export interface SaeOptions {
   /** λ of the penalty λ·(1/B)Σ_b Σ_i z_bi‖W_dec,i‖ (0: none). */
   l1?: number;
   /**
-   * AuxK (TopK only): the top kAux pre-activations among the dead latents (dead[i] true) of each
-   * row, after ReLU, reconstruct the residual e = x − x̂ through the decoder without its bias:
+   * AuxK (TopK and BatchTopK): the top kAux pre-activations among the dead latents (dead[i] true)
+   * of each row, after ReLU (row-wise for BatchTopK too, as Bussmann et al.'s code selects them), reconstruct the residual e = x − x̂ through the decoder without its bias:
    * L_aux = (1/B)Σ_b ‖e_b − W_decᵀz_aux,b‖², weighted by `coefficient` (1/32). e is a constant
    * (no gradient flows through it into the main path: openai detaches x̂ and b_pre there);
    * gradients do flow through z_aux into W_enc, b_enc, b_dec (via x − b_dec) and into W_dec.
@@ -403,7 +403,7 @@ export function saeCost(theta: ArrayLike<number>, x: ArrayLike<number>, rows: nu
   let auxK = 0;
   let residual: Float64Array | undefined;
   if (options.auxK) {
-    if (act.kind !== 'topk') throw new RangeError('AuxK is defined for the TopK activation');
+    if (act.kind === 'relu') throw new RangeError('AuxK is defined for the TopK and BatchTopK activations');
     const { kAux, dead } = options.auxK;
     const coefficient = options.auxK.coefficient ?? AUXK_COEFFICIENT;
     const deadCount = Array.from({ length: h }, (_, i) => dead[i]).filter(Boolean).length;

@@ -17,8 +17,10 @@
  * - ReLU-L1: λ warmed up linearly from 0 over the first L1_WARMUP_FRACTION of the steps; its
  *   decoder is kept at unit norm too (Anthropic leave it free, with ‖W_dec,i‖ in the penalty, which
  *   at unit norm is the same penalty: one recipe for all three keeps the twin comparison simple);
- * - TopK: AuxK on the latents that have not fired for `deadAfter` examples (Gao et al. use 10M
- *   tokens; here a scaled-down window, see defaultSaeSettings), weighted 1/32, kAux = d/2.
+ * - TopK and BatchTopK: AuxK on the latents that have not fired for `deadAfter` examples (Gao et
+ *   al. use 10M tokens; here a scaled-down window, see defaultSaeSettings), weighted 1/32, kAux =
+ *   d/2 (Bussmann et al. train BatchTopK with the same auxiliary loss, its dead latents chosen per
+ *   example).
  *
  * On the GPU a group of steps (evaluation, firing counts, gradient projection, Adam, renormalise)
  * is recorded into one compute pass and one submission, with one read-back per group: the last
@@ -32,7 +34,7 @@ import type { GpuContext } from '../gpu/device';
 import { withErrorScopes } from '../gpu/errors';
 import { GpuReluL1Autoencoder, GpuTopKAutoencoder, type SaeSelection } from '../gpu/sae';
 import { decoderNormsProgram, latentFiringProgram } from '../gpu/sae-programs';
-import { createBindGroup, createUniformBuffer, inBindingOrder, mapForReading } from '../gpu/runtime';
+import { createBindGroup, createUniformBuffer, inBindingOrder, mapForReading, readVectors } from '../gpu/runtime';
 import { roundUp4, type KernelProgram } from '../gpu/programs';
 import type { CachedPipeline } from '../gpu/pipelines';
 import { GpuVectorBackend, type GpuVector } from '../gpu/vectors';
@@ -56,7 +58,7 @@ export interface SaeTrainSettings {
   k: number;
   /** ReLU-L1's λ at saeCost's scale (the batch mean of ‖x − x̂‖² plus λ·mean Σ z_i‖W_dec,i‖). */
   l1: number;
-  /** AuxK's kAux (TopK); 0: no AuxK. */
+  /** AuxK's kAux (TopK, BatchTopK); 0: no AuxK. */
   auxK: number;
   /** A latent that has not fired for this many examples is dead (AuxK's candidates). */
   deadAfter: number;
@@ -85,7 +87,7 @@ export function defaultSaeSettings(variant: SaeVariant, inputs: number, examples
     latents: 512,
     k: Math.min(32, Math.max(1, Math.round(inputs / 12))),
     l1: 0.3,
-    auxK: variant === 'topk' ? Math.max(1, Math.floor(inputs / 2)) : 0,
+    auxK: variant !== 'relu-l1' ? Math.max(1, Math.floor(inputs / 2)) : 0,
     deadAfter: Math.min(examples, 25 * batchSize),
     learningRate: 1e-3,
     batchSize,
@@ -145,10 +147,35 @@ export function initialSaeTheta(shape: SaeShape, dataset: Dataset, seed: number)
 export interface SaeGroupResult {
   /** The batch mean of ‖x − x̂‖² at the group's last step (saeCost's L_rec). */
   reconstruction: number;
-  /** That step's L1 (ReLU-L1) or AuxK (TopK) term, at saeCost's scale. */
+  /** That step's L1 (ReLU-L1) or AuxK (TopK, BatchTopK) term, at saeCost's scale. */
   auxiliary: number;
   /** Examples since each latent last fired. */
   sinceFired: Uint32Array;
+}
+
+/**
+ * What a backend holds between steps beyond the settings: θ, Adam's moments, the examples since
+ * each latent fired, BatchTopK's running threshold. A backend starts from one (a fresh run: θ₀,
+ * zero moments and counters, threshold 0) and gives it back for a checkpoint.
+ */
+export interface SaeBackendState {
+  theta: Float64Array;
+  m: Float64Array;
+  v: Float64Array;
+  sinceFired: Uint32Array;
+  threshold?: number;
+}
+
+/** A run's state between groups: the backend's, the step reached, and what the run has reported so far. */
+export interface SaeRunState extends SaeBackendState {
+  step: number;
+  elapsedSeconds: number;
+  history: { step: number; reconstruction: number; auxiliary: number; dead: number }[];
+}
+
+/** A fresh run's backend state: θ₀, zero moments, no latent yet waiting to fire, threshold 0 (what a backend given θ₀ alone starts from). */
+export function initialBackendState(theta0: Float64Array, latents: number, threshold = 0): SaeBackendState {
+  return { theta: Float64Array.from(theta0), m: new Float64Array(theta0.length), v: new Float64Array(theta0.length), sinceFired: new Uint32Array(latents), threshold };
 }
 
 /** One step's work, recorded; `sync` sends what is recorded and reads the last step's numbers. */
@@ -162,6 +189,8 @@ export interface SaeBackend {
   readTheta(): Promise<Float64Array>;
   /** BatchTopK's running inference threshold. */
   readThreshold(): Promise<number | undefined>;
+  /** Between groups only: everything a checkpoint needs to go on bit for bit. */
+  readState(): Promise<SaeBackendState>;
   counters(): GpuCounters | undefined;
   destroy(): void;
 }
@@ -210,19 +239,35 @@ export function groupLength(k: number, s: SaeTrainSettings): number {
   return Math.max(1, Math.min(length, s.steps - k));
 }
 
-export async function runSae(
-  backend: SaeBackend,
-  settings: SaeTrainSettings,
-  examples: number,
-  options: { signal?: AbortSignal; onProgress?: (p: SaeProgress) => void | Promise<void> } = {},
-): Promise<SaeRunOutcome> {
+export interface SaeRunOptions {
+  signal?: AbortSignal;
+  onProgress?: (p: SaeProgress) => void | Promise<void>;
+  /** Go on from a checkpoint's state (the backend was created from the same state). */
+  resumeFrom?: Pick<SaeRunState, 'step' | 'elapsedSeconds' | 'history' | 'sinceFired'>;
+  /**
+   * Called with the state between groups: when the run stops (a signal, or its last step) and
+   * every `checkpointSeconds` (0 or absent: only then). Not for a run whose loss became non-finite.
+   */
+  onCheckpoint?: (state: SaeRunState) => Promise<void>;
+  checkpointSeconds?: number;
+}
+
+export async function runSae(backend: SaeBackend, settings: SaeTrainSettings, examples: number, options: SaeRunOptions = {}): Promise<SaeRunOutcome> {
   const started = performance.now();
-  const elapsed = () => (performance.now() - started) / 1000;
+  const resumed = options.resumeFrom;
+  const elapsed = () => (resumed?.elapsedSeconds ?? 0) + (performance.now() - started) / 1000;
   const before = backend.counters();
-  const history: SaeRunOutcome['history'] = [];
+  const history: SaeRunOutcome['history'] = resumed ? resumed.history.map((entry) => ({ ...entry })) : [];
   let exitReason: SaeRunOutcome['exitReason'] = 'max-iterations';
   let last: SaeGroupResult | undefined;
-  let step = 0;
+  let step = resumed?.step ?? 0;
+  const usesAuxK = settings.variant !== 'relu-l1' && settings.auxK > 0;
+  // The flags the uninterrupted run set after the group before this step.
+  if (resumed && step > 0 && usesAuxK) backend.setDeadLatents(Array.from(resumed.sinceFired, (n) => n >= settings.deadAfter));
+  const checkpoint = async () => {
+    if (options.onCheckpoint) await options.onCheckpoint({ ...(await backend.readState()), step, elapsedSeconds: elapsed(), history });
+  };
+  let checkpointedAt = performance.now();
   while (step < settings.steps) {
     await new Promise((resolve) => setTimeout(resolve, 0)); // a signal gets its turn
     if (options.signal?.aborted) {
@@ -243,9 +288,14 @@ export async function runSae(
       exitReason = 'non-finite';
       break;
     }
-    if (settings.variant === 'topk' && settings.auxK > 0) backend.setDeadLatents(deadFlags);
+    if (usesAuxK) backend.setDeadLatents(deadFlags);
     await options.onProgress?.({ step, steps: settings.steps, reconstruction: last.reconstruction, auxiliary: last.auxiliary, dead, elapsedSeconds: elapsed() });
+    if (options.checkpointSeconds && performance.now() - checkpointedAt >= options.checkpointSeconds * 1000 && step < settings.steps) {
+      await checkpoint();
+      checkpointedAt = performance.now();
+    }
   }
+  if (exitReason !== 'non-finite') await checkpoint();
   const theta = await backend.readTheta();
   const threshold = await backend.readThreshold();
   const after = backend.counters();
@@ -270,20 +320,21 @@ function saeOptionsOf(s: SaeTrainSettings, lambda: number, dead: boolean[] | nul
   return {
     activation: { kind: s.variant, k: s.k },
     subtractDecoderBias: true,
-    ...(s.variant === 'topk' && s.auxK > 0 && dead && dead.some(Boolean) ? { auxK: { kAux: s.auxK, dead, coefficient: AUXK_COEFFICIENT } } : {}),
+    ...(s.auxK > 0 && dead && dead.some(Boolean) ? { auxK: { kAux: s.auxK, dead, coefficient: AUXK_COEFFICIENT } } : {}),
   };
 }
 
-export function cpuSaeBackend(shape: SaeShape, settings: SaeTrainSettings, dataset: Dataset, theta0: Float64Array): SaeBackend {
+export function cpuSaeBackend(shape: SaeShape, settings: SaeTrainSettings, dataset: Dataset, from: SaeBackendState | Float64Array): SaeBackend {
   const { inputs: d, latents: h } = shape;
+  const start = from instanceof Float64Array ? initialBackendState(from, h) : from;
   const L = saeLayout(shape);
-  const theta = Float64Array.from(theta0);
-  const m = new Float64Array(L.length);
-  const v = new Float64Array(L.length);
-  const sinceFired = new Uint32Array(h);
+  const theta = Float64Array.from(start.theta);
+  const m = Float64Array.from(start.m);
+  const v = Float64Array.from(start.v);
+  const sinceFired = Uint32Array.from(start.sinceFired);
   let lambda = settings.l1;
   let dead: boolean[] | null = null;
-  let threshold = 0;
+  let threshold = start.threshold ?? 0;
   let last: SaeGroupResult = { reconstruction: NaN, auxiliary: NaN, sinceFired };
   return {
     device: { backend: 'cpu', adapter: 'float64 reference (JavaScript)' },
@@ -311,6 +362,7 @@ export function cpuSaeBackend(shape: SaeShape, settings: SaeTrainSettings, datas
     },
     readTheta: async () => theta.slice(),
     readThreshold: async () => (settings.variant === 'batchtopk' ? threshold : undefined),
+    readState: async () => ({ theta: theta.slice(), m: m.slice(), v: v.slice(), sinceFired: sinceFired.slice(), ...(settings.variant === 'batchtopk' ? { threshold } : {}) }),
     counters: () => undefined,
     destroy() {},
   };
@@ -325,8 +377,9 @@ interface Dispatch {
   bindGroup: GPUBindGroup;
 }
 
-export async function gpuSaeBackend(ctx: GpuContext, shape: SaeShape, settings: SaeTrainSettings, dataset: Dataset, theta0: Float64Array): Promise<SaeBackend> {
+export async function gpuSaeBackend(ctx: GpuContext, shape: SaeShape, settings: SaeTrainSettings, dataset: Dataset, from: SaeBackendState | Float64Array): Promise<SaeBackend> {
   const { inputs: d, latents: h } = shape;
+  const start = from instanceof Float64Array ? initialBackendState(from, h) : from;
   const L = saeLayout(shape);
   const device = ctx.device;
   const firstBatch = batchForIteration(0, dataset.examples, settings.batchSize, settings.seed);
@@ -335,7 +388,7 @@ export async function gpuSaeBackend(ctx: GpuContext, shape: SaeShape, settings: 
       ? null
       : settings.variant === 'topk'
         ? { kind: 'topk', k: settings.k, ...(settings.auxK > 0 ? { auxK: { kAux: settings.auxK, coefficient: AUXK_COEFFICIENT } } : {}) }
-        : { kind: 'batchtopk', k: settings.k };
+        : { kind: 'batchtopk', k: settings.k, ...(settings.auxK > 0 ? { auxK: { kAux: settings.auxK, coefficient: AUXK_COEFFICIENT } } : {}) };
   const model = selection
     ? await GpuTopKAutoencoder.create(ctx, shape, selection, dataset, { batch: firstBatch })
     : await GpuReluL1Autoencoder.create(ctx, shape, settings.l1, dataset, { batch: firstBatch });
@@ -344,8 +397,15 @@ export async function gpuSaeBackend(ctx: GpuContext, shape: SaeShape, settings: 
   try {
     vectors = await GpuVectorBackend.create(ctx, L.length);
     const [theta, grad, m, v] = [vectors.create(), vectors.create(), vectors.create(), vectors.create()];
-    vectors.write(theta, theta0);
+    vectors.write(theta, start.theta);
+    // Fresh buffers are zero: the moments and counters of a fresh run need no write.
+    if (start.m.some((x) => x !== 0)) vectors.write(m, start.m);
+    if (start.v.some((x) => x !== 0)) vectors.write(v, start.v);
     const since = device.createBuffer({ label: 'examples since each latent fired', size: roundUp4(h) * 4, usage: GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_SRC | GPUBufferUsage.COPY_DST });
+    // The counters as the last read-back (or the start) left them: between groups, the buffer's.
+    let sinceFired = Uint32Array.from(start.sinceFired);
+    device.queue.writeBuffer(since, 0, sinceFired);
+    if (model instanceof GpuTopKAutoencoder && settings.variant === 'batchtopk') model.writeThreshold(start.threshold ?? 0);
     const staging = device.createBuffer({ label: 'SAE step read-back', size: 16 + roundUp4(h) * 4, usage: GPUBufferUsage.MAP_READ | GPUBufferUsage.COPY_DST });
     owned.push(since, staging);
     const bind = async (program: KernelProgram, buffers: Record<string, GPUBuffer>): Promise<Dispatch> => {
@@ -385,7 +445,7 @@ export async function gpuSaeBackend(ctx: GpuContext, shape: SaeShape, settings: 
         await mapForReading(ctx, staging);
         const mapped = staging.getMappedRange();
         const cost = new Float32Array(mapped.slice(0, 16));
-        const sinceFired = new Uint32Array(mapped.slice(16, 16 + h * 4));
+        sinceFired = new Uint32Array(mapped.slice(16, 16 + h * 4));
         staging.unmap();
         return { reconstruction: 2 * cost[1], auxiliary: 2 * cost[3], sinceFired };
       },
@@ -398,6 +458,12 @@ export async function gpuSaeBackend(ctx: GpuContext, shape: SaeShape, settings: 
       readTheta: () => backend.read(theta),
       async readThreshold() {
         return model instanceof GpuTopKAutoencoder && settings.variant === 'batchtopk' ? model.readThreshold() : undefined;
+      },
+      async readState() {
+        // Between groups nothing is recorded: the three vectors in one copy and one wait.
+        const [thetaNow, mNow, vNow] = (await readVectors(ctx, [theta, m, v].map((x) => [x.buffer, 0] as const), L.length)).map((x) => Float64Array.from(x));
+        const threshold = model instanceof GpuTopKAutoencoder && settings.variant === 'batchtopk' ? await model.readThreshold() : undefined;
+        return { theta: thetaNow, m: mNow, v: vNow, sinceFired: sinceFired.slice(), ...(threshold !== undefined ? { threshold } : {}) };
       },
       counters: () => ({ ...ctx.counters }),
       destroy() {
@@ -496,12 +562,21 @@ export async function trainSae(
   where: { ctx: GpuContext } | 'cpu',
   dataset: Dataset,
   settings: SaeTrainSettings,
-  options: { signal?: AbortSignal; onProgress?: (p: SaeProgress) => void | Promise<void>; directions?: { values: ArrayLike<number>; features: number }; theta0?: Float64Array } = {},
+  options: SaeRunOptions & {
+    directions?: { values: ArrayLike<number>; features: number };
+    /** θ₀ in place of the recipe's (--init), and BatchTopK's threshold to start from. */
+    theta0?: Float64Array;
+    threshold0?: number;
+    /** A checkpoint's state to go on from (theta0 is then ignored). */
+    resumeFrom?: SaeRunState;
+  } = {},
 ): Promise<SaeRunOutcome & SaeEvaluationReport & { model: SaeModel }> {
   const shape: SaeShape = { inputs: dataset.visibleSize, latents: settings.latents };
   checkSaeSettings(settings, shape.inputs, dataset.examples);
-  const theta0 = options.theta0 ?? initialSaeTheta(shape, dataset, settings.seed);
-  const backend = where === 'cpu' ? cpuSaeBackend(shape, settings, dataset, theta0) : await gpuSaeBackend(where.ctx, shape, settings, dataset, theta0);
+  const start = options.resumeFrom ?? initialBackendState(options.theta0 ?? initialSaeTheta(shape, dataset, settings.seed), shape.latents, options.threshold0);
+  const L = saeLayout(shape);
+  if (start.theta.length !== L.length) throw new RangeError(`θ has ${start.theta.length} values; a ${shape.inputs}-${shape.latents} SAE has ${L.length}`);
+  const backend = where === 'cpu' ? cpuSaeBackend(shape, settings, dataset, start) : await gpuSaeBackend(where.ctx, shape, settings, dataset, start);
   let run: SaeRunOutcome;
   try {
     run = await runSae(backend, settings, dataset.examples, options);

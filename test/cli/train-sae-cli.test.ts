@@ -55,7 +55,8 @@ describe('npm run train -- --model …', () => {
     expect(report.metrics.mmcs).toBeGreaterThan(0.5);
     expect(report.metrics.densityHistogram.counts.reduce((a: number, b: number) => a + b, 0) + report.metrics.densityHistogram.dead).toBe(64);
     expect(report.device.backend).toBe('webgpu');
-    expect(report.work.readBacks).toBeLessThanOrEqual(report.history.length + 1);
+    // One read-back per group, θ's at the end, and the final checkpoint's (θ and Adam's moments in one).
+    expect(report.work.readBacks).toBeLessThanOrEqual(report.history.length + 2);
   }, 120_000);
 
   it('sweeps BatchTopK over k on the CPU twin from a named tensor of a .safetensors, writing the frontier', async () => {
@@ -134,4 +135,104 @@ describe('npm run train -- --model topk against hostile input, as the UFLDL mode
     expect(await readFile(join(out, 'model.json'), 'utf8')).toBe(before);
     expect(existsSync(join(out, 'diverged', 'model.json'))).toBe(true);
   });
+});
+
+/** The run as runCli starts it, signalled once `after` appears on stderr. */
+function trainStopped(args: string[], after: RegExp, signal: NodeJS.Signals): Promise<{ code: number | null; stderr: string }> {
+  return new Promise((resolve) => {
+    const child = spawn(process.execPath, ['--import', 'tsx', '--import', './scripts/register-wgsl.mjs', 'src/cli/train.ts', ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+    let stderr = '';
+    let sent = false;
+    child.stderr.on('data', (d) => {
+      stderr += d;
+      if (!sent && after.test(stderr)) {
+        sent = true;
+        child.kill(signal);
+      }
+    });
+    child.on('close', (code) => resolve({ code, stderr }));
+  });
+}
+
+describe('npm run train -- --model … --resume and --init', () => {
+  // On the twin: 6,000 steps of a 16-32 ReLU-L1 are seconds, long enough for a signal to land.
+  const run = ['--model', 'relu-l1', '--hidden', '32', '--iters', '6000', '--batch-size', '32', '--learning-rate', '0.01', '--device', 'cpu'];
+
+  it('SIGTERM saves a checkpoint; --resume refuses other flags, models and data, then ends where the run never stopped did', async () => {
+    const data = ['--data', `${acts}.npy`];
+    const straight = join(dir, 'straight');
+    expect((await trainCli([...run, ...data, '--out', straight])).code).toBe(0);
+    const out = join(dir, 'stopped');
+    const stopped = await trainStopped([...run, ...data, '--out', out], /^model: /m, 'SIGTERM');
+    expect(stopped.code, stopped.stderr).toBe(143);
+    expect(stopped.stderr).toMatch(/^cancelled: relu-l1 λ 0.3, \d+ steps/m);
+    expect(stopped.stderr).toMatch(/continue with: npm run train -- --model relu-l1 --out .* --resume/);
+    expect(existsSync(join(out, 'checkpoint.bin'))).toBe(true);
+    const partial = JSON.parse(await readFile(join(out, 'report.json'), 'utf8'));
+    expect(partial.steps).toBeLessThan(6000);
+
+    const refusals: [string[], RegExp][] = [
+      [['--model', 'relu-l1', '--iters', '7000', ...data], /^error: --resume: these flags contradict the checkpoint's run: --iters 7000 \(the run's: 6000\)/],
+      [['--model', 'topk', ...data], /^error: --resume: .*checkpoint\.bin is a --model relu-l1 run; this command trains --model topk/],
+      [['--model', 'relu-l1', '--data', 'synthetic'], /^error: --resume: .*checkpoint\.bin is a run on other data/],
+      [['--model', 'relu-l1', '--sweep', 'l1=1,2', ...data], /^error: --resume continues one run/],
+    ];
+    const checkpointBefore = await readFile(join(out, 'checkpoint.bin'));
+    for (const [args, message] of refusals) {
+      const refused = await trainCli([...args, '--device', 'cpu', '--out', out, '--resume']);
+      expect(refused.code, refused.stderr).toBe(2);
+      expect(refused.stderr.split('\n')[0]).toMatch(message);
+    }
+    expect(await readFile(join(out, 'checkpoint.bin'))).toEqual(checkpointBefore);
+    const nothing = await trainCli(['--model', 'relu-l1', ...data, '--out', join(dir, 'empty'), '--resume']);
+    expect(nothing.code).toBe(2);
+    expect(nothing.stderr).toMatch(/^error: --resume: .*checkpoint\.bin does not exist/);
+
+    const resumed = await trainCli(['--model', 'relu-l1', ...data, '--device', 'cpu', '--out', out, '--resume']);
+    expect(resumed.code, resumed.stderr).toBe(0);
+    expect(resumed.stderr).toMatch(new RegExp(`^resuming at step ${partial.steps} of 6000`, 'm'));
+    expect(await readFile(join(out, 'model.json'), 'utf8')).toBe(await readFile(join(straight, 'model.json'), 'utf8'));
+    const report = JSON.parse(await readFile(join(out, 'report.json'), 'utf8'));
+    expect(report.steps).toBe(6000);
+    expect(report.history).toEqual(JSON.parse(await readFile(join(straight, 'report.json'), 'utf8')).history);
+  }, 180_000);
+
+  it('--init starts from a saved SAE of the same variant and sizes, and refuses any other', async () => {
+    const first = join(dir, 'init-from');
+    expect((await trainCli(['--model', 'batchtopk', '--k', '2', '--hidden', '32', '--iters', '40', '--batch-size', '32', '--device', 'cpu', '--data', `${acts}.npy`, '--out', first])).code).toBe(0);
+    const saved = JSON.parse(await readFile(join(first, 'model.json'), 'utf8'));
+    // model.json keeps the project's names, and its threshold is the encoder at inference: a
+    // JumpReLU of W1·(x − b2) + b1 from the file alone gives the L0 the run reported.
+    expect(saved).toMatchObject({ model: 'batchtopk', visibleSize: 16, hiddenSize: 32, k: 2, preBias: true, auxK: 8 });
+    expect([saved.W1.length, saved.W1[0].length, saved.W2.length, saved.W2[0].length, saved.b1.length, saved.b2.length]).toEqual([32, 16, 16, 32, 32, 16]);
+    expect(saved.threshold).toBeGreaterThan(0);
+    const { data, examples } = made.dataset;
+    let fired = 0;
+    for (let r = 0; r < examples; r++) {
+      for (let j = 0; j < 32; j++) {
+        let pre = saved.b1[j];
+        for (let c = 0; c < 16; c++) pre += saved.W1[j][c] * (data[r * 16 + c] - saved.b2[c]);
+        if (pre > saved.threshold) fired++;
+      }
+    }
+    const firstReport = JSON.parse(await readFile(join(first, 'report.json'), 'utf8'));
+    expect(fired / examples).toBeCloseTo(firstReport.metrics.l0, 10);
+    const again = join(dir, 'init-to');
+    const zero = await trainCli(['--model', 'batchtopk', '--k', '2', '--hidden', '32', '--iters', '0', '--device', 'cpu', '--data', `${acts}.npy`, '--init', join(first, 'model.json'), '--out', again]);
+    expect(zero.code, zero.stderr).toBe(0);
+    const copy = JSON.parse(await readFile(join(again, 'model.json'), 'utf8'));
+    // No step taken: the weights, biases and threshold are the saved model's.
+    for (const key of ['W1', 'W2', 'b1', 'b2', 'threshold']) expect(copy[key], key).toEqual(saved[key]);
+    const refusals: [string[], RegExp][] = [
+      [['--model', 'batchtopk', '--hidden', '48'], /model\.json: is a 16-32 SAE; this run is 16-48 \(--hidden\)/],
+      [['--model', 'topk', '--hidden', '32'], /model\.json: is a --model batchtopk model\.json; this run trains --model topk/],
+    ];
+    for (const [args, message] of refusals) {
+      const out = join(dir, 'init-refused');
+      const refused = await trainCli([...args, '--device', 'cpu', '--data', `${acts}.npy`, '--init', join(first, 'model.json'), '--out', out]);
+      expect(refused.code, refused.stderr).toBe(2);
+      expect(refused.stderr.split('\n')[0]).toMatch(message);
+      expect(existsSync(out)).toBe(false);
+    }
+  }, 120_000);
 });

@@ -25,11 +25,10 @@ function gapAt(values: ArrayLike<number>, k: number): number {
 
 /** How far the pre-activations are from changing the kept set (AuxK's too) or a kept value's sign. */
 function selectionMargin(pre: Float64Array, rows: number, h: number, selection: SaeSelection, dead?: boolean[]): number {
-  if (selection.kind === 'batchtopk') return gapAt(pre, selection.k * rows);
-  let margin = Infinity;
+  let margin = selection.kind === 'batchtopk' ? gapAt(pre, selection.k * rows) : Infinity;
   for (let r = 0; r < rows; r++) {
     const row = pre.subarray(r * h, r * h + h);
-    margin = Math.min(margin, gapAt(row, selection.k));
+    if (selection.kind === 'topk') margin = Math.min(margin, gapAt(row, selection.k));
     if (selection.auxK && dead) {
       const deadRow = Array.from(row).filter((_, i) => dead[i]);
       if (deadRow.length > 0) margin = Math.min(margin, gapAt(deadRow, Math.min(selection.auxK.kAux, deadRow.length)));
@@ -43,7 +42,7 @@ function selectionMargin(pre: Float64Array, rows: number, h: number, selection: 
  * margin of 1e-4 from every selection boundary: the pre-activations' float32 error is ~1e-6.
  */
 function fixture(shape: SaeShape, examples: number, selection: SaeSelection, dead?: boolean[]) {
-  const auxK = selection.kind === 'topk' && selection.auxK && dead ? { ...selection.auxK, dead } : undefined;
+  const auxK = selection.auxK && dead ? { ...selection.auxK, dead } : undefined;
   const options: SaeOptions = { activation: { kind: selection.kind, k: selection.k }, subtractDecoderBias: true, auxK };
   for (let seed = 1; seed < 100; seed++) {
     const rng = new Random(seed);
@@ -185,6 +184,19 @@ describe('GpuTopKAutoencoder with BatchTopK against saeCost', () => {
     await expect(GpuTopKAutoencoder.create(gpu(), { inputs: 12, latents: 40 }, { kind: 'batchtopk', k: 4 }, { data, examples: 600, visibleSize: 12 }, { theta, maxBindingBytes: 50_000 })).rejects.toThrow(
       /BatchTopK selects over the whole batch, and 600 examples are evaluated in 3 pieces/,
     );
+  });
+});
+
+describe('GpuTopKAutoencoder with BatchTopK and AuxK against saeCost (the residual a constant)', () => {
+  const deadEvery = (n: number) => Array.from({ length: 40 }, (_, i) => i % n === 1);
+
+  it('a 12-40 model, k = 5 per example over 32, kAux = 6 among 10 dead latents: cost with its AuxK part, gradient', async () => {
+    (await checkModel({ inputs: 12, latents: 40 }, 32, { kind: 'batchtopk', k: 5, auxK: { kAux: 6 } }, undefined, deadEvery(4))).destroy();
+  });
+
+  it('a 7-33 model, k = 1 over 20, 3 dead latents, fewer than kAux = 4; weight 1/8', async () => {
+    const dead = Array.from({ length: 33 }, (_, i) => i % 11 === 3);
+    (await checkModel({ inputs: 7, latents: 33 }, 20, { kind: 'batchtopk', k: 1, auxK: { kAux: 4, coefficient: 1 / 8 } }, undefined, dead)).destroy();
   });
 });
 

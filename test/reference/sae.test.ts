@@ -119,6 +119,23 @@ describe('gradients against central differences', () => {
     expect(Array.from(evaluation.z).filter((v) => v > 0).length).toBeLessThanOrEqual(8);
   });
 
+  it('BatchTopK with AuxK (2 of the 4 dead latents per example, weight 1/32, the residual a constant)', () => {
+    const options: SaeOptions = { activation: { kind: 'batchtopk', k: 2 }, subtractDecoderBias: true, auxK: { kAux: 2, dead } };
+    const { relativeDifference: diff, evaluation } = gradientCheck(options);
+    expect(evaluation.parts.auxK).toBeGreaterThan(0);
+    expect(diff).toBeLessThan(RELATIVE_DIFFERENCE_LIMIT);
+    // The main selection is still over the batch: AuxK adds to the cost, not to z.
+    const { theta, x } = problemAwayFromTies(options);
+    const without = saeCost(theta, x, rows, shape, { ...options, auxK: undefined });
+    expect(Array.from(evaluation.z)).toEqual(Array.from(without.z));
+    expect(evaluation.cost).toBeCloseTo(without.cost + evaluation.parts.auxK, 12);
+  });
+
+  it('AuxK is refused for ReLU', () => {
+    const { theta, x } = randomProblem(1);
+    expect(() => saeCost(theta, x, rows, shape, { activation: { kind: 'relu' }, subtractDecoderBias: false, auxK: { kAux: 2, dead } })).toThrow(/AuxK is defined for the TopK and BatchTopK/);
+  });
+
   it('ReLU-L1 with the decoder norms in the penalty (their gradient included)', () => {
     // ‖W_dec,i‖ is not quadratic: ε = 1e-5 keeps the O(ε²) truncation below the limit.
     const { relativeDifference: diff, evaluation } = gradientCheck({ activation: { kind: 'relu' }, subtractDecoderBias: false, l1: 0.3 }, 1e-5);
