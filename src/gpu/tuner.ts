@@ -389,3 +389,13 @@ export function denseMatmulShapes(examples: number, layerSizes: readonly number[
   }
   return shapes;
 }
+
+/** The products of several models (a run's stages), each once, in first-seen order: one race serves them all. */
+export function uniqueShapes(shapes: readonly MatmulShape[]): MatmulShape[] {
+  const seen = new Map<string, MatmulShape>();
+  for (const s of shapes) {
+    const key = `${s.layout}${s.bias ? '+b' : ''} ${s.M}×${s.N}×${s.K}/${s.kChunk ?? 0}`;
+    if (!seen.has(key)) seen.set(key, s);
+  }
+  return [...seen.values()];
+}
