@@ -18,7 +18,10 @@ import { DataError } from '../data/errors';
 import { generateSuperposition } from '../data/superposition';
 import { frontierPng } from '../display/frontier';
 import { createNodeGpuContext } from '../gpu/node';
-import type { GpuContext } from '../gpu/device';
+import { kernelConfigFor, type GpuContext } from '../gpu/device';
+import { denseMatmulShapes, uniqueShapes } from '../gpu/tuner';
+import { tuneNodeContext } from '../gpu/tuning-node';
+import { describeAdapter, kernelReport } from '../train/gpu-engine';
 import { formatBytes, NoAdapterError, ResourceLimitError } from '../gpu/errors';
 import type { Dataset } from '../reference/autoencoder';
 import { saeLayout } from '../reference/sae';
@@ -113,6 +116,14 @@ export async function runSaeCommand(args: TrainArguments, log: (line: string) =>
   const results = [];
   let finished = false;
   try {
+    if (ctx) {
+      // The SAE models run ctx.kernels (src/gpu/model.ts): one race for every run's products, a batch's rows each.
+      const splitK = kernelConfigFor(ctx).splitK;
+      const choice = await tuneNodeContext(ctx, uniqueShapes(runs.flatMap((s) => denseMatmulShapes(s.batchSize, [dataset.visibleSize, s.latents, dataset.visibleSize], splitK))), args.tune);
+      log(`device: webgpu — ${describeAdapter(ctx)}; kernels: ${kernelReport(choice).summary}`);
+    } else {
+      log('device: cpu — float64 reference (JavaScript)');
+    }
     for (const settings of runs) {
       const what = settings.variant === 'relu-l1' ? `λ = ${settings.l1}` : `k = ${settings.k}${settings.variant === 'topk' ? `, AuxK ${settings.auxK}` : ''}`;
       log(`model: ${settings.variant}, ${dataset.visibleSize}-${settings.latents}, ${what}; Adam α = ${settings.learningRate}, batches of ${settings.batchSize}, ${settings.steps} steps; ${ctx ? 'GPU' : 'float64 CPU'}`);
