@@ -47,6 +47,7 @@ describe('npm run classify: the kernels', () => {
 
     const second = await runCli('classify', [...tiny, '--out', join(dir, 'cached')], env);
     expect(second.code, second.stderr).toBe(0);
+    expect(second.stderr).toMatch(/^device: webgpu — .*; kernels: .+, cached: tuned [\d.]+ s ago \(raced 1 of \d+ in [\d.]+ s\)$/m);
     const cached = (await report(join(dir, 'cached'))).device.kernels;
     expect(cached).toMatchObject({ source: 'cached', kernels: tuned.kernels, tunedAt: tuned.tunedAt });
   });

@@ -194,12 +194,13 @@ describe('the cached choice', () => {
     expect(first).toMatchObject({ source: 'tuned', tunedAt: 5_000 });
     expect(first.config.matmul).toBe('registers');
     expect(cache.writes).toBe(1);
+    expect(describeKernelChoice(first, 5_400)).toMatch(/^registers 8×auto, tuned 0\.4 s ago \(raced \d+ of \d+ in \d+\.\d s\)$/);
     const raced = timings.timed.length;
     const again = await chooseTunedKernels({ ...base, cache, now: clock.now, time: timings.time });
     expect(again).toMatchObject({ source: 'cached', tunedAt: 5_000, config: first.config });
     expect(timings.timed).toHaveLength(raced); // nothing timed
     expect(cache.writes).toBe(1);
-    expect(describeKernelChoice(again, 6_900)).toMatch(/^registers 8×auto, tuned 1\.9 s ago \(raced \d+ of \d+ in \d+\.\d s\)$/);
+    expect(describeKernelChoice(again, 6_900)).toMatch(/^registers 8×auto, cached: tuned 1\.9 s ago \(raced \d+ of \d+ in \d+\.\d s\)$/);
   });
 
   it('rebuilds a corrupt, stale or foreign entry instead of trusting it', async () => {
