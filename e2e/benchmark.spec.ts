@@ -24,11 +24,16 @@ test('the benchmark page measures this adapter and copies its results as JSON', 
     expect(row.gflops).toBeGreaterThan(0);
     expect(row.samplesMs).toHaveLength(2);
     expect(Number.isFinite(row.cost)).toBe(true);
+    // The same data and θ on the float64 reference: the GPU's cost within bench/config.ts's tolerance.
+    expect(row.costCheck).toMatchObject({ cost: row.cost, ok: true });
+    expect(row.costCheck.relativeError).toBeLessThanOrEqual(row.costCheck.tolerance);
   }
+  await expect(page.locator('#evaluation-rows tr').first()).toContainText(/ok \(\d\.\de-\d+\)/);
   for (const row of json.training) {
     expect(row.iterations).toBe(3);
     expect(row.finalCost).toBeLessThan(row.initialCost);
     expect(row.overhead).toBeGreaterThan(0);
+    expect(row.warmupSeconds).toBeGreaterThan(0);
   }
   await screenshot(page, 'benchmark');
 

@@ -166,6 +166,8 @@ test('natural preset: a short run lowers the cost, redraws the features, and exp
   expect(Number(await page.locator('#rate-evaluations').textContent())).toBeGreaterThan(0);
   await expect(page.locator('#rho-meta')).toContainText('mean');
   await expect(page.locator('#status-line')).toContainText('WebGPU on');
+  // The kernels raced in the worker (1 ms: page-helpers' budget, so the first guess alone), kept in IndexedDB.
+  await expect(page.locator('#status-line')).toContainText(/; kernels: .+, tuned [\d.]+ s ago \(raced 1 of \d+ in [\d.]+ s\)/);
   // The hidden layer as SAE tools describe it, from the worker's float64 pass of the final θ.
   const units = page.locator('#unit-stats');
   await expect(units).toBeVisible();
@@ -194,6 +196,18 @@ test('natural preset: a short run lowers the cost, redraws the features, and exp
   expect(mat.name).toBe('theta.mat');
   expect(mat.bytes.subarray(0, 10).toString('latin1')).toBe('MATLAB 5.0');
   await screenshot(page, 'trainer');
+});
+
+test('the kernel line: the next run on this adapter reads the choice the first raced from IndexedDB', async ({ page, consoleErrors }) => {
+  void consoleErrors;
+  // (?tune=0 for the table's kernels is the link's: test/pages/trainer-link.test.ts; its words: trainer-views.test.ts.)
+  await page.goto('/?patches=500&iterations=2');
+  await page.click('#start');
+  await waitForTrainer(page, "t.state === 'finished'");
+  await expect(page.locator('#status-line')).toContainText(/; kernels: .+, tuned [\d.]+ s ago \(raced 1 of \d+/);
+  await page.click('#start');
+  await waitForTrainer(page, "t.state === 'finished'");
+  await expect(page.locator('#status-line')).toContainText(/; kernels: .+, cached: tuned [\d.]+ s ago \(raced 1 of \d+/);
 });
 
 test('MNIST preset: starts and trains a few iterations', async ({ page, consoleErrors }) => {

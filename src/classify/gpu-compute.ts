@@ -11,12 +11,16 @@ import { formatBytes, ResourceLimitError } from '../gpu/errors';
 import { checkLbfgsFits, GpuLbfgsBackend } from '../gpu/lbfgs';
 import type { LbfgsBackend } from '../optim/lbfgs';
 import { UFLDL_HYPERPARAMETERS } from '../reference/autoencoder';
-import { createGpuTrainingEngine, describeAdapter } from '../train/gpu-engine';
+import { tableChoice } from '../gpu/tuner';
+import { createGpuTrainingEngine, describeAdapter, kernelReport } from '../train/gpu-engine';
 import type { ClassifyCompute } from './compute';
 
 export function gpuCompute(ctx: GpuContext): ClassifyCompute {
   return {
-    device: { backend: 'webgpu', adapter: describeAdapter(ctx) },
+    // Read when asked: the kernels are tuned (ctx.kernels) after the compute is made.
+    get device() {
+      return { backend: 'webgpu' as const, adapter: describeAdapter(ctx), kernels: kernelReport(ctx.kernels ?? tableChoice(ctx.adapterInfo)) };
+    },
     autoencoderEngine: (shape, hyperparameters, dataset) => createGpuTrainingEngine(ctx, shape, hyperparameters, dataset),
     async classifierBackend(shape, lambda, data, corrections): Promise<LbfgsBackend> {
       const model = await GpuClassifier.create(ctx, shape, lambda, data);

@@ -7,6 +7,7 @@
  */
 import { DataError } from '../data/errors';
 import { formatBytes, ResourceLimitError } from '../gpu/errors';
+import { denseMatmulShapes, uniqueShapes, type MatmulShape } from '../gpu/tuner';
 import { DEFAULT_CORRECTIONS } from '../optim/lbfgs';
 import { decodeLbfgsSnapshot } from '../optim/lbfgs-snapshot';
 import { classifierLayout, type ClassifierShape } from '../reference/classifier';
@@ -63,6 +64,28 @@ export function stageModels(settings: ClassifySettings, data: ClassifyData): Sta
         ? [ae(v, data.unlabeled?.examples ?? 0), softmax(h), softmax(v)]
         : [ae(v, m), ae(h, m), softmax(h), softmax(v, [h, h])];
   return stagesOf(settings).map((plan, i) => ({ name: plan.name, kind: plan.kind, ...parts[i] }));
+}
+
+/**
+ * The matmul products of every stage's model (src/gpu/layers.ts as the autoencoder and the
+ * classifier dispatch them), each once: the kernels are tuned once per run, for all its stages.
+ */
+export function stageMatmulShapes(models: readonly StageModel[], splitK: number): MatmulShape[] {
+  return uniqueShapes(
+    models.flatMap((stage): MatmulShape[] => {
+      if (stage.autoencoder) {
+        const { visibleSize, hiddenSize } = stage.autoencoder;
+        return denseMatmulShapes(stage.examples, [visibleSize, hiddenSize, visibleSize], splitK);
+      }
+      const { inputSize, hiddenSizes, numClasses } = stage.classifier!;
+      const shapes = denseMatmulShapes(stage.examples, [inputSize, ...hiddenSizes, numClasses], splitK);
+      // The softmax layer's product has no bias or activation: its logits go to softmaxDelta.
+      const top = shapes.findLastIndex((s) => s.layout === 'NN');
+      const { bias: _bias, ...logits } = shapes[top];
+      shapes[top] = logits;
+      return shapes;
+    }),
+  );
 }
 
 /**

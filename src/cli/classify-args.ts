@@ -21,6 +21,8 @@ export interface ClassifyArguments {
   testMat?: string;
   features?: string;
   resume: boolean;
+  /** Race the matmul kernels on this adapter (cached) before the first stage; --no-tune runs the table's. */
+  tune: boolean;
   /** --predict MODEL: classify --images (scored against --labels when given). */
   predict?: string;
   images?: string;
@@ -77,6 +79,8 @@ Run:
                          confusion.png, features-layer1.png (and -layer2 for stacked),
                          checkpoint.bin
   --resume               continue the stopped run whose checkpoint is in DIR
+  --no-tune              run the table's matmul kernels for this adapter instead of racing
+                         them (about 2 s, once per adapter and set of stage shapes; cached)
   --predict MODEL --images FILE [--labels FILE]
                          classify an idx images file with a trained model.json; writes
                          predictions.json into --out (with accuracy and confusion if labeled)
@@ -122,6 +126,7 @@ export function parseClassifyArguments(argv: string[]): ClassifyArguments {
     images: string,
     labels: string,
     resume: { type: 'boolean' },
+    'no-tune': { type: 'boolean' },
     help: { type: 'boolean', short: 'h' },
     ...Object.fromEntries(Object.keys(NUMBER_FLAGS).map((name) => [name, string])),
   } as const;
@@ -200,6 +205,7 @@ export function parseClassifyArguments(argv: string[]): ClassifyArguments {
     testMat,
     features,
     resume: values.resume === true,
+    tune: values['no-tune'] !== true,
     predict,
     images: values.images as string | undefined,
     labels: values.labels as string | undefined,

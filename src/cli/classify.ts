@@ -28,7 +28,9 @@ import { displayColorFeatures, displayFeatures } from '../display/network';
 import { encodePng } from '../display/png';
 import { beyondFloat32, NoAdapterError } from '../gpu/errors';
 import { DEFAULT_CORRECTIONS } from '../optim/lbfgs';
-import { checkClassifyResume, checkSplits, checkStageSizes, stageModels, type StageModel } from '../classify/preflight';
+import { checkClassifyResume, checkSplits, checkStageSizes, stageMatmulShapes, stageModels, type StageModel } from '../classify/preflight';
+import { kernelConfigFor, type GpuContext } from '../gpu/device';
+import { tuneNodeContext } from '../gpu/tuning-node';
 import { createNodeGpuContext } from '../gpu/node';
 import { accuracy, confusionMatrix } from '../reference/classifier';
 import { UsageError } from './args';
@@ -104,9 +106,11 @@ async function main(argv: string[]): Promise<number> {
 
   const opened = await openCompute(args.device);
   if (!opened) return 1;
-  const { compute, close } = opened;
+  const { compute, close, ctx } = opened;
   try {
     compute.checkFits(models, DEFAULT_CORRECTIONS);
+    // One race for the products of every stage: the models all run ctx.kernels.
+    if (ctx) await tuneNodeContext(ctx, stageMatmulShapes(models, kernelConfigFor(ctx).splitK), args.tune);
     if (args.device === 'gpu' && resumeFrom) {
       for (const [i, record] of resumeFrom.completed.entries()) {
         const value = beyondFloat32(record.theta);
@@ -122,7 +126,8 @@ async function main(argv: string[]): Promise<number> {
   }
   log(`task: ${settings.task} — ${plan.map((s) => s.name).join(' → ')}`);
   log(`data: ${description}`);
-  log(`device: ${compute.device.backend} — ${compute.device.adapter}`);
+  const { device } = compute;
+  log(`device: ${device.backend} — ${device.adapter}${device.kernels ? `; kernels: ${device.kernels.summary}` : ''}`);
   if (resumeFrom) log(`resuming after ${resumeFrom.completed.length} finished stage(s)${resumeFrom.current ? `, inside '${resumeFrom.current.name}'` : ''}`);
 
   const checkpoint = await RunCheckpoint.open(args.out);
@@ -251,11 +256,11 @@ function fromDataOptions(options: Record<string, string | number>): Partial<Clas
 }
 
 /** The compute a run asks for; without a WebGPU adapter, one line saying why and null. */
-async function openCompute(device: 'gpu' | 'cpu'): Promise<{ compute: ClassifyCompute; close(): void } | null> {
+async function openCompute(device: 'gpu' | 'cpu'): Promise<{ compute: ClassifyCompute; close(): void; ctx?: GpuContext } | null> {
   if (device === 'cpu') return { compute: cpuCompute(), close() {} };
   try {
     const ctx = await createNodeGpuContext();
-    return { compute: gpuCompute(ctx), close: () => ctx.destroy() };
+    return { compute: gpuCompute(ctx), close: () => ctx.destroy(), ctx };
   } catch (error) {
     if (!(error instanceof NoAdapterError)) throw error;
     log(`error: ${error.message} Or run on the float64 CPU reference: add --device cpu`);

@@ -177,6 +177,7 @@ async function main(): Promise<number> {
   let sigmaError = 0;
   let gpuCheck: CheckResult | undefined;
   let device = 'the float64 CPU reference';
+  let kernels: string | undefined;
   if (args.device === 'cpu') {
     sigma = covarianceOf(patches);
   } else {
@@ -192,6 +193,9 @@ async function main(): Promise<number> {
     }
     try {
       device = ctx.adapterInfo.description || ctx.adapterInfo.vendor;
+      // One product a run, a few ms: a race (about 2 s) would cost more than it could save.
+      const { describeKernelChoice, tableChoice } = await import('../gpu/tuner');
+      kernels = describeKernelChoice(tableChoice(ctx.adapterInfo, 'one product a run: not raced'));
       const checked = await checkCovariance(ctx, patches);
       gpuCheck = checked.check;
       sigma = Float64Array.from(checked.covariance);
@@ -204,6 +208,7 @@ async function main(): Promise<number> {
       ctx.destroy();
     }
     log(`GPU covariance vs float64: ${formatCheck(gpuCheck)}`);
+    log(`kernels: ${kernels}`);
   }
   const basis = pcaBasis(sigma, v, sigmaError);
   const k99 = componentsToRetain(basis.eigenvalues, 0.99);
@@ -236,6 +241,7 @@ async function main(): Promise<number> {
     exercise: 'UFLDL PCA and Whitening (pca_2d, pca_gen)',
     device: args.device,
     adapter: device,
+    ...(kernels ? { kernels } : {}),
     seed: args.seed,
     pca2d,
     patches: {

@@ -25,7 +25,10 @@ import { DataError } from '../data/errors';
 import { generateSuperposition } from '../data/superposition';
 import { frontierPng } from '../display/frontier';
 import { createNodeGpuContext } from '../gpu/node';
-import type { GpuContext } from '../gpu/device';
+import { kernelConfigFor, type GpuContext } from '../gpu/device';
+import { denseMatmulShapes, uniqueShapes } from '../gpu/tuner';
+import { tuneNodeContext } from '../gpu/tuning-node';
+import { describeAdapter, kernelReport } from '../train/gpu-engine';
 import { formatBytes, NoAdapterError, ResourceLimitError } from '../gpu/errors';
 import type { Dataset } from '../reference/autoencoder';
 import { saeLayout } from '../reference/sae';
@@ -165,6 +168,14 @@ export async function runSaeCommand(args: TrainArguments, log: (line: string) =>
   // One run keeps a checkpoint; a sweep's runs do not.
   const checkpoint = sae.sweep ? undefined : await RunCheckpoint.open(args.out);
   try {
+    if (ctx) {
+      // The SAE models run ctx.kernels (src/gpu/model.ts): one race for every run's products, a batch's rows each.
+      const splitK = kernelConfigFor(ctx).splitK;
+      const choice = await tuneNodeContext(ctx, uniqueShapes(runs.flatMap((s) => denseMatmulShapes(s.batchSize, [dataset.visibleSize, s.latents, dataset.visibleSize], splitK))), args.tune);
+      log(`device: webgpu — ${describeAdapter(ctx)}; kernels: ${kernelReport(choice).summary}`);
+    } else {
+      log('device: cpu — float64 reference (JavaScript)');
+    }
     for (const settings of runs) {
       const what = settings.variant === 'relu-l1' ? `λ = ${settings.l1}` : `k = ${settings.k}${settings.auxK > 0 ? `, AuxK ${settings.auxK}` : ''}`;
       log(`model: ${settings.variant}, ${dataset.visibleSize}-${settings.latents}, ${what}; Adam α = ${settings.learningRate}, batches of ${settings.batchSize}, ${settings.steps} steps; ${ctx ? 'GPU' : 'float64 CPU'}`);

@@ -367,13 +367,16 @@ function ago(ms: number): string {
   return `${Math.round(s / 86400)} d`;
 }
 
-/** "subgroups 16×4 (size 8), tuned 1.9 s ago (raced 5 of 12 in 2.1 s)" / "unrolled 8×8, table default". */
+/**
+ * "subgroups 16×4 (size 8), tuned 1.9 s ago (raced 5 of 12 in 2.1 s)" (raced now), "…, cached: tuned
+ * 3 min ago (…)" (an earlier race's choice), "unrolled 8×8, table default (tuning off)".
+ */
 export function describeKernelChoice(choice: KernelChoice, nowDate = Date.now()): string {
   if (choice.source === 'table') return `${choice.kernels}, table default${choice.note ? ` (${choice.note})` : ''}`;
   const raced = choice.raced ?? [];
   const ran = raced.filter((r) => !r.skipped).length;
   const race = raced.length > 0 ? ` (raced ${ran} of ${raced.length} in ${((choice.raceMs ?? 0) / 1000).toFixed(1)} s)` : '';
-  return `${choice.kernels}, tuned ${ago(nowDate - (choice.tunedAt ?? nowDate))} ago${race}`;
+  return `${choice.kernels}, ${choice.source === 'cached' ? 'cached: ' : ''}tuned ${ago(nowDate - (choice.tunedAt ?? nowDate))} ago${race}`;
 }
 
 /** The matmuls of a dense stack's evaluation (src/gpu/layers.ts): per layer the forward NN with its epilogue, the weight gradient's split-K TN, and, after the first, the backward NT. */
@@ -388,4 +391,14 @@ export function denseMatmulShapes(examples: number, layerSizes: readonly number[
     if (i > 0) shapes.push({ M: examples, N: inputs4, K: outputs4, layout: 'NT' });
   }
   return shapes;
+}
+
+/** The products of several models (a run's stages), each once, in first-seen order: one race serves them all. */
+export function uniqueShapes(shapes: readonly MatmulShape[]): MatmulShape[] {
+  const seen = new Map<string, MatmulShape>();
+  for (const s of shapes) {
+    const key = `${s.layout}${s.bias ? '+b' : ''} ${s.M}×${s.N}×${s.K}/${s.kChunk ?? 0}`;
+    if (!seen.has(key)) seen.set(key, s);
+  }
+  return [...seen.values()];
 }

@@ -7,10 +7,27 @@
 import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { cacheFolder } from '../io/cache-folder';
-import type { TuningCache, TuningEntry } from './tuner';
+import type { GpuContext } from './device';
+import type { KernelChoice, MatmulShape, TuningCache, TuningEntry } from './tuner';
+import { tuneContext, type TuneContextOptions } from './tuning';
 
 /** With SAE_NO_TUNE=1 the commands run the table's kernels, as --no-tune: the test suite sets it (a race per context would cost it seconds). */
 export const NO_TUNE_VARIABLE = 'SAE_NO_TUNE';
+
+/** SAE_TUNE_BUDGET_MS=N races for N ms instead of about 2 s (tests give 1: the first guess alone is timed). */
+export const TUNE_BUDGET_VARIABLE = 'SAE_TUNE_BUDGET_MS';
+
+/** How the commands tune: off with --no-tune (`tune` false) or SAE_NO_TUNE=1, the budget from SAE_TUNE_BUDGET_MS, the cache file. */
+export function nodeTuneOptions(tune: boolean, env: NodeJS.ProcessEnv = process.env): TuneContextOptions {
+  const off = !tune || env[NO_TUNE_VARIABLE] === '1';
+  const budget = Number(env[TUNE_BUDGET_VARIABLE] ?? NaN);
+  return { off, cache: defaultTuningCache(), ...(Number.isFinite(budget) && budget >= 0 ? { budgetMs: budget } : {}) };
+}
+
+/** Sets ctx.kernels for a run of these products as the commands do (see nodeTuneOptions). */
+export function tuneNodeContext(ctx: GpuContext, shapes: readonly MatmulShape[], tune: boolean): Promise<KernelChoice> {
+  return tuneContext(ctx, shapes, nodeTuneOptions(tune));
+}
 
 interface CacheFile {
   entries: Record<string, unknown>;

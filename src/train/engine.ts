@@ -28,7 +28,7 @@ export interface DeviceDescription {
 
 /** The kernel choice as report.json and the pages show it. */
 export interface KernelReport {
-  /** "subgroups 16×4 (size 8), tuned 1.9 s ago (raced 3 of 18 in 2.1 s)" / "…, table default". */
+  /** "subgroups 16×4 (size 8), tuned 1.9 s ago (raced 3 of 18 in 2.1 s)" / "…, cached: tuned 3 min ago (…)" / "…, table default". */
   summary: string;
   kernels: string;
   source: 'table' | 'tuned' | 'cached';

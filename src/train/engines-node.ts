@@ -5,8 +5,7 @@
 import { totalmem } from 'node:os';
 import { NoAdapterError } from '../gpu/errors';
 import { createNodeGpuContext } from '../gpu/node';
-import { tuneContext } from '../gpu/tuning';
-import { defaultTuningCache, NO_TUNE_VARIABLE } from '../gpu/tuning-node';
+import { tuneNodeContext } from '../gpu/tuning-node';
 import type { Dataset, Hyperparameters } from '../reference/autoencoder';
 import type { Shape } from '../reference/params';
 import { loadTrainingData } from './data-node';
@@ -25,8 +24,7 @@ export const nodeRunEnvironment: RunEnvironment = {
  * false (--no-tune) or SAE_NO_TUNE=1 (the test suite), then the table's, said so.
  */
 export function nodeRunEnvironmentWith(options: { tune: boolean }): RunEnvironment {
-  const off = !options.tune || process.env[NO_TUNE_VARIABLE] === '1';
-  return { ...nodeRunEnvironment, tuneKernels: (ctx, shapes) => tuneContext(ctx, shapes, { off, cache: defaultTuningCache() }) };
+  return { ...nodeRunEnvironment, tuneKernels: (ctx, shapes) => tuneNodeContext(ctx, shapes, options.tune) };
 }
 
 /** The engine alone, for runs that bring their own data (the benchmark). No fallback. */

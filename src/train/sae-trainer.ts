@@ -43,7 +43,9 @@ import type { Batch, Dataset } from '../reference/autoencoder';
 import { AUXK_COEFFICIENT, removeParallelGradient, renormalizeDecoder, saeCost, saeLayout, updateThreshold, type SaeOptions, type SaeShape } from '../reference/sae';
 import { Random } from '../random';
 import { ADAM_DEFAULTS, batchForIteration } from './trainer';
-import { describeAdapter } from './gpu-engine';
+import type { DeviceDescription } from './engine';
+import { describeAdapter, kernelReport } from './gpu-engine';
+import { tableChoice } from '../gpu/tuner';
 
 export type SaeVariant = 'topk' | 'batchtopk' | 'relu-l1';
 export const saeVariants: readonly SaeVariant[] = ['topk', 'batchtopk', 'relu-l1'];
@@ -180,7 +182,7 @@ export function initialBackendState(theta0: Float64Array, latents: number, thres
 
 /** One step's work, recorded; `sync` sends what is recorded and reads the last step's numbers. */
 export interface SaeBackend {
-  readonly device: { backend: 'cpu' | 'webgpu'; adapter: string };
+  readonly device: DeviceDescription;
   record(batch: Batch, adam: AdamSettings): void;
   sync(): Promise<SaeGroupResult>;
   /** Between groups only. */
@@ -428,7 +430,7 @@ export async function gpuSaeBackend(ctx: GpuContext, shape: SaeShape, settings: 
     const backend = vectors;
     // The model's head is (1/2m)Σ‖x̂ − x‖²: half saeCost's, as are its penalties.
     return {
-      device: { backend: 'webgpu', adapter: describeAdapter(ctx) },
+      device: { backend: 'webgpu', adapter: describeAdapter(ctx), kernels: kernelReport(ctx.kernels ?? tableChoice(ctx.adapterInfo)) },
       record(batch, adam) {
         if (batch.count !== settings.batchSize) throw new RangeError(`every batch has ${settings.batchSize} examples; got ${batch.count}`);
         model.encodeEvaluation(backend.pass(), theta.buffer, grad.buffer, batch);

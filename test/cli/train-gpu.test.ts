@@ -27,6 +27,9 @@ it('npm run train: the natural preset on the GPU learns edge detectors', { timeo
   });
   const report = JSON.parse(await readFile(join(out, 'report.json'), 'utf8'));
   expect(report.device.backend, stderr).toBe('webgpu');
+  // The suite sets SAE_NO_TUNE=1: the table's kernels, and the device line says so.
+  expect(stderr).toMatch(/^device: webgpu — .*; kernels: .+, table default \(tuning off\)$/m);
+  expect(report.device.kernels).toMatchObject({ source: 'table' });
   // minFunc's rules end the run at 400 iterations, or earlier once float32 costs can no longer
   // resolve the line search's decreases (|Δf| ~ 1e-6 of f: "Step size below progTol").
   expect(report.iterations).toBeGreaterThanOrEqual(300);

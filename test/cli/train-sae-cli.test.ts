@@ -55,8 +55,27 @@ describe('npm run train -- --model …', () => {
     expect(report.metrics.mmcs).toBeGreaterThan(0.5);
     expect(report.metrics.densityHistogram.counts.reduce((a: number, b: number) => a + b, 0) + report.metrics.densityHistogram.dead).toBe(64);
     expect(report.device.backend).toBe('webgpu');
+    // The suite sets SAE_NO_TUNE=1, as --no-tune: the table's kernels, said so.
+    expect(run.stderr).toMatch(/^device: webgpu — .*; kernels: .+, table default \(tuning off\)$/m);
+    expect(report.device.kernels).toMatchObject({ source: 'table' });
     // One read-back per group, θ's at the end, and the final checkpoint's (θ and Adam's moments in one).
     expect(report.work.readBacks).toBeLessThanOrEqual(report.history.length + 2);
+  }, 120_000);
+
+  it('tunes the kernels for the SAE\'s batch products unless --no-tune, and says which run', async () => {
+    const env = { SAE_NO_TUNE: '0', SAE_TUNE_BUDGET_MS: '1', SAE_CACHE_DIR: join(dir, 'kernel-cache') };
+    const args = ['--model', 'relu-l1', '--hidden', '32', '--data', `${acts}.npy`, '--iters', '4', '--batch-size', '32'];
+    const tuned = await runCli('train', [...args, '--out', join(dir, 'tuned')], env);
+    expect(tuned.code, tuned.stderr).toBe(0);
+    expect(tuned.stderr).toMatch(/^device: webgpu — .*; kernels: .+, tuned [\d.]+ s ago \(raced 1 of \d+ in [\d.]+ s\)$/m);
+    const report = JSON.parse(await readFile(join(dir, 'tuned', 'report.json'), 'utf8'));
+    expect(report.device.kernels.source).toBe('tuned');
+    const file = JSON.parse(await readFile(join(dir, 'kernel-cache', 'kernel-tuning.json'), 'utf8'));
+    // One entry, for the five products of a 16-32-16 model over a batch of 32 rows.
+    expect(Object.keys(file.entries)).toEqual([expect.stringMatching(/ :: NN\+b 32×32×16, TN 16×32×32\/\d+, NN\+b 32×16×32, TN 32×16×32\/\d+, NT 32×32×16$/)]);
+    const off = await runCli('train', [...args, '--no-tune', '--out', join(dir, 'off')], env);
+    expect(off.code, off.stderr).toBe(0);
+    expect(off.stderr).toMatch(/^device: webgpu — .*; kernels: .+, table default \(tuning off\)$/m);
   }, 120_000);
 
   it('sweeps BatchTopK over k on the CPU twin from a named tensor of a .safetensors, writing the frontier', async () => {

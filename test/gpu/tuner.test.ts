@@ -19,8 +19,10 @@ import {
   type TuningCache,
   type TuningEntry,
   type TuningLimits,
+  uniqueShapes,
 } from '../../src/gpu/tuner';
-import { fileTuningCache } from '../../src/gpu/tuning-node';
+import { fileTuningCache, nodeTuneOptions } from '../../src/gpu/tuning-node';
+import { stageMatmulShapes } from '../../src/classify/preflight';
 
 const adapter = (vendor: string, architecture: string, description = '', subgroupSize = 0): AdapterSummary => ({
   vendor,
@@ -192,12 +194,13 @@ describe('the cached choice', () => {
     expect(first).toMatchObject({ source: 'tuned', tunedAt: 5_000 });
     expect(first.config.matmul).toBe('registers');
     expect(cache.writes).toBe(1);
+    expect(describeKernelChoice(first, 5_400)).toMatch(/^registers 8×auto, tuned 0\.4 s ago \(raced \d+ of \d+ in \d+\.\d s\)$/);
     const raced = timings.timed.length;
     const again = await chooseTunedKernels({ ...base, cache, now: clock.now, time: timings.time });
     expect(again).toMatchObject({ source: 'cached', tunedAt: 5_000, config: first.config });
     expect(timings.timed).toHaveLength(raced); // nothing timed
     expect(cache.writes).toBe(1);
-    expect(describeKernelChoice(again, 6_900)).toMatch(/^registers 8×auto, tuned 1\.9 s ago \(raced \d+ of \d+ in \d+\.\d s\)$/);
+    expect(describeKernelChoice(again, 6_900)).toMatch(/^registers 8×auto, cached: tuned 1\.9 s ago \(raced \d+ of \d+ in \d+\.\d s\)$/);
   });
 
   it('rebuilds a corrupt, stale or foreign entry instead of trusting it', async () => {
@@ -261,5 +264,41 @@ describe('the cached choice', () => {
     } finally {
       await rm(dir, { recursive: true, force: true });
     }
+  });
+});
+
+describe('the products a run tunes for', () => {
+  it('keeps each product of several models once, in first-seen order', () => {
+    const a = denseMatmulShapes(100, [64, 25, 64], 256);
+    const b = denseMatmulShapes(100, [64, 25, 10], 256);
+    const union = uniqueShapes([...a, ...b]);
+    expect(union.slice(0, a.length)).toEqual(a);
+    // b's first layer is a's: only its second layer's three products are new.
+    expect(union).toHaveLength(a.length + 3);
+    expect(uniqueShapes([...a, ...a])).toEqual(a);
+  });
+
+  it('classify: one list for all stages, the softmax layer without the bias epilogue', () => {
+    const ae = { visibleSize: 784, hiddenSize: 200 };
+    const models = [
+      { name: 'ae', kind: 'autoencoder' as const, autoencoder: ae, thetaLength: 0, examples: 3000, width: 784 },
+      { name: 'softmax', kind: 'softmax' as const, classifier: { inputSize: 200, hiddenSizes: [], numClasses: 10 }, thetaLength: 0, examples: 2500, width: 200 },
+      { name: 'stack', kind: 'finetune' as const, classifier: { inputSize: 784, hiddenSizes: [200], numClasses: 10 }, thetaLength: 0, examples: 2500, width: 784 },
+    ];
+    const shapes = stageMatmulShapes(models, 256);
+    expect(shapes.slice(0, 5)).toEqual(denseMatmulShapes(3000, [784, 200, 784], 256));
+    expect(shapes[5]).toEqual({ M: 2500, N: 12, K: 200, layout: 'NN' }); // the logits: no bias
+    // The stack: its hidden layer (NN+b, TN), the logits (NN, TN, NT); the softmax stage's products are the stack's top ones.
+    expect(shapes.filter((s) => s.M === 2500 && s.layout === 'NN')).toEqual([{ M: 2500, N: 12, K: 200, layout: 'NN' }, { M: 2500, N: 200, K: 784, layout: 'NN', bias: true }]);
+    expect(shapes).toHaveLength(5 + 2 + 3);
+  });
+
+  it('the commands tune unless --no-tune or SAE_NO_TUNE=1, for SAE_TUNE_BUDGET_MS when given', () => {
+    expect(nodeTuneOptions(true, {})).toMatchObject({ off: false });
+    expect(nodeTuneOptions(true, {}).budgetMs).toBeUndefined();
+    expect(nodeTuneOptions(false, {}).off).toBe(true);
+    expect(nodeTuneOptions(true, { SAE_NO_TUNE: '1' }).off).toBe(true);
+    expect(nodeTuneOptions(true, { SAE_TUNE_BUDGET_MS: '1' }).budgetMs).toBe(1);
+    expect(nodeTuneOptions(true, { SAE_TUNE_BUDGET_MS: 'soon' }).budgetMs).toBeUndefined();
   });
 });

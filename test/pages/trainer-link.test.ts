@@ -5,7 +5,7 @@
  */
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { decodeTrainerLink, encodeTrainerLink, matchingPreset, numberFields, type TrainerSetup } from '../../src/pages/trainer/link';
+import { decodeTrainerLink, encodeTrainerLink, matchingPreset, numberFields, passthroughParams, tuneBudgetOf, type TrainerSetup } from '../../src/pages/trainer/link';
 import { presets, type PresetName, type TrainConfig } from '../../src/train/config';
 
 const roundTrip = (setup: TrainerSetup) => decodeTrainerLink(`?${encodeTrainerLink(setup)}`);
@@ -120,5 +120,16 @@ describe('trainer link', () => {
     expect(link).toMatchObject({ maxExamples: undefined, liveEvery: 3, checkpointEvery: 4, autostart: true, testHooks: true, problems: [] });
     expect(decodeTrainerLink('?examples=1000').maxExamples).toBe(1000);
     expect(decodeTrainerLink('').autostart).toBe(false);
+  });
+
+  it('the kernel tuner\'s budget: ?tune=N first, then the remembered one, else the tuner\'s default', () => {
+    expect(passthroughParams).toContain('tune');
+    expect(tuneBudgetOf('0', '5')).toBe(0); // the link turns tuning off
+    expect(tuneBudgetOf('300', null)).toBe(300);
+    expect(tuneBudgetOf(null, '1')).toBe(1);
+    expect(tuneBudgetOf('soon', '1')).toBe(1);
+    expect(tuneBudgetOf('-3', null)).toBeUndefined();
+    expect(tuneBudgetOf(null, null)).toBeUndefined();
+    expect(tuneBudgetOf('', ' ')).toBeUndefined();
   });
 });

@@ -20,6 +20,8 @@ describe('trainer page words', () => {
     expect(statusParts(s)).toEqual(['2000 patches of 8×8 from the embedded whitened natural images', '64-25', expect.stringMatching(/^WebGPU on /)]);
     const cpu = run(start, ready({ device: { backend: 'cpu', adapter: 'float64' }, fallback: 'WebGPU is not available here' }));
     expect(statusParts(cpu)).toEqual(['2000 patches of 8×8 from the embedded whitened natural images', '64-25', 'float64 reference on the CPU', 'WebGPU is not available here']);
+    const tuned = run(start, ready({ device: { backend: 'webgpu', adapter: 'google swiftshader', kernels: { summary: 'unrolled 8×8, tuned 0.4 s ago (raced 1 of 3 in 0.4 s)', kernels: 'unrolled 8×8', source: 'tuned' } } }));
+    expect(statusParts(tuned)[2]).toBe('WebGPU on google swiftshader; kernels: unrolled 8×8, tuned 0.4 s ago (raced 1 of 3 in 0.4 s)');
     const checkpointed = reduce(s, { type: 'checkpoint', iteration: 10, totalIterations: 30, cost: 10, bytes: new Uint8Array(8) });
     expect(statusParts(checkpointed)).toContain('checkpoint saved at iteration 10');
   });

@@ -62,6 +62,9 @@ describe('npm run pca', () => {
       expect(p.pcaWhiteWithEpsilon.diagonal.max).toBeLessThan(1);
       expect(p.nullDirections).toBe(1);
       expect(p.gpuCovarianceCheck?.pass).toBe(device === 'gpu' ? true : undefined);
+      // Its one product runs the table's kernels, and says so.
+      if (device === 'gpu') expect(run.stdout).toMatch(/^kernels: .+, table default \(one product a run: not raced\)$/m);
+      expect(report.kernels).toEqual(device === 'gpu' ? expect.stringMatching(/table default/) : undefined);
       expect(report.pca2d.eigenvectors).toHaveLength(2);
       const picture = decodePng(await readFile(join(out, 'covariance-pca-white.png')));
       expect([picture.width, picture.height]).toEqual([288, 288]);

@@ -1,5 +1,6 @@
 /** Messages between the benchmark page (./main.ts) and its worker (./worker.ts). */
 import type { AdapterSummary } from '../../gpu/adapter';
+import type { CostCheck } from '../../../bench/config';
 import type { KernelReport } from '../../train/engine';
 
 export interface BenchSizeRequest {
@@ -31,6 +32,8 @@ export interface EvaluationRow {
   gflops: number;
   dispatches: number;
   cost: number;
+  /** The first evaluation's cost against the float64 reference on the same data and θ (as \`npm run bench\`). */
+  costCheck: CostCheck;
 }
 
 export interface TrainingRow {
@@ -43,6 +46,8 @@ export interface TrainingRow {
   /** Evaluations × the size's median evaluation: what training would take if the loop cost nothing else. */
   lowerBoundSeconds: number;
   overhead: number;
+  /** The untimed warm-up run before it (one L-BFGS iteration: the optimizer's pipelines compiled, its buffers made once). */
+  warmupSeconds: number;
 }
 
 export type FromBenchWorker =

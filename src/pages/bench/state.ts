@@ -2,6 +2,7 @@
  * The benchmark page's state: a pure reducer over the worker's messages, the request read from
  * the URL, and the results as the JSON a visitor copies to report figures.
  */
+import type { CostCheck } from '../../../bench/config';
 import { adapterLabel, type AdapterSummary } from '../../gpu/adapter';
 import type { KernelReport } from '../../train/engine';
 import type { BenchRequest, BenchSizeRequest, EvaluationRow, FromBenchWorker, TrainingRow } from './protocol';
@@ -81,3 +82,9 @@ export function resultsJson(state: BenchState, request: BenchRequest, userAgent:
 }
 
 const round = (x: number) => Math.round(x * 1000) / 1000;
+
+/** "ok (3.1e-7)" / "mismatch (2.0e-3 > 1e-4)": the evaluation's cost against the float64 reference's. */
+export function costCheckText(check: CostCheck): string {
+  const error = check.relativeError.toExponential(1);
+  return check.ok ? `ok (${error})` : `mismatch (${error} > ${check.tolerance.toExponential(0)})`;
+}

@@ -1,6 +1,6 @@
 /** The benchmark page's views: the adapter, the kernel choice, the two tables. */
 import { adapterLabel } from '../../gpu/adapter';
-import type { BenchState } from './state';
+import { costCheckText, type BenchState } from './state';
 
 const $ = (id: string) => document.getElementById(id)!;
 
@@ -39,11 +39,11 @@ export function render(state: BenchState): void {
   );
   fill(
     $('evaluation-rows'),
-    state.evaluations.map((r) => [`${r.size} (${r.examples}, ${r.visibleSize}, ${r.hiddenSize})`, ms(r.medianMs), ms(r.firstMs), r.gflops.toFixed(2), String(r.dispatches), String(r.samplesMs.length)]),
+    state.evaluations.map((r) => [`${r.size} (${r.examples}, ${r.visibleSize}, ${r.hiddenSize})`, ms(r.medianMs), ms(r.firstMs), r.gflops.toFixed(2), String(r.dispatches), String(r.samplesMs.length), costCheckText(r.costCheck)]),
   );
   fill(
     $('training-rows'),
-    state.training.map((r) => [r.size, String(r.iterations), String(r.evaluations), r.seconds.toFixed(2), r.lowerBoundSeconds.toFixed(2), `${r.overhead.toFixed(2)}×`, `${r.initialCost.toPrecision(5)} → ${r.finalCost.toPrecision(5)}`]),
+    state.training.map((r) => [r.size, String(r.iterations), String(r.evaluations), r.warmupSeconds.toFixed(2), r.seconds.toFixed(2), r.lowerBoundSeconds.toFixed(2), `${r.overhead.toFixed(2)}×`, `${r.initialCost.toPrecision(5)} → ${r.finalCost.toPrecision(5)}`]),
   );
   const error = $('bench-error');
   error.hidden = !state.error;

@@ -1,15 +1,17 @@
 /**
  * The benchmark page's worker: WebGPU context, the kernels tuned for the first size (cached in
  * IndexedDB), then per size the median evaluation (as `npm run bench`'s gpu cell: bench/data.ts's
- * inputs, one warm-up) and a short L-BFGS training row beside its lower bound.
+ * inputs, one warm-up, the first cost checked against the float64 reference) and a short L-BFGS
+ * training row, after an untimed warm-up run, beside its lower bound.
  */
 import { benchInputs } from '../../../bench/data';
-import { hyperparameters } from '../../../bench/config';
+import { checkCost, hyperparameters } from '../../../bench/config';
 import { messageOf } from '../../data/errors';
 import { GpuSparseAutoencoder } from '../../gpu/autoencoder';
 import { createGpuContext, kernelConfigFor, type GpuContext } from '../../gpu/device';
 import { denseMatmulShapes } from '../../gpu/tuner';
 import { tuneContext } from '../../gpu/tuning';
+import { sparseAutoencoderCost } from '../../reference/autoencoder';
 import { presets } from '../../train/config';
 import { createGpuTrainingEngine, kernelReport } from '../../train/gpu-engine';
 import { train } from '../../train/trainer';
@@ -25,6 +27,8 @@ const median = (values: number[]): number => {
 
 async function evaluationRow(ctx: GpuContext, size: BenchSizeRequest, reps: number): Promise<EvaluationRow> {
   const inputs = benchInputs({ ...size, name: 'small' });
+  // The float64 cost of the same data and θ, computed before the model exists (as bench/cell.ts).
+  const referenceCost = sparseAutoencoderCost(inputs.theta, inputs.shape, hyperparameters, inputs.dataset).cost;
   const model = await GpuSparseAutoencoder.create(ctx, inputs.shape, hyperparameters, inputs.dataset, { theta: inputs.theta });
   try {
     let start = performance.now();
@@ -38,7 +42,7 @@ async function evaluationRow(ctx: GpuContext, size: BenchSizeRequest, reps: numb
     }
     const medianMs = median(samplesMs.length > 0 ? samplesMs : [firstMs]);
     const flops = 10 * size.examples * size.visibleSize * size.hiddenSize;
-    return { size: size.name, ...size, medianMs, firstMs, samplesMs, gflops: flops / (medianMs * 1e6), dispatches: model.programs.length, cost };
+    return { size: size.name, ...size, medianMs, firstMs, samplesMs, gflops: flops / (medianMs * 1e6), dispatches: model.programs.length, cost, costCheck: checkCost(cost, referenceCost) };
   } finally {
     model.destroy();
   }
@@ -50,6 +54,9 @@ async function trainingRow(ctx: GpuContext, size: BenchSizeRequest, iterations: 
   const engine = await createGpuTrainingEngine(ctx, inputs.shape, hyperparameters, dataset);
   try {
     const config = { ...presets['ufldl-natural'], ...hyperparameters, hiddenSize: size.hiddenSize, iterations };
+    // Untimed: the first run on an engine compiles L-BFGS's pipelines and makes its buffers, which
+    // would otherwise count against the first row alone (its overhead read 195× on SwiftShader).
+    const warmup = await train(engine, { config: { ...config, iterations: 1 }, initialTheta: inputs.theta });
     const result = await train(engine, { config, initialTheta: inputs.theta });
     const lowerBoundSeconds = (result.evaluations * medianMs) / 1000;
     return {
@@ -61,6 +68,7 @@ async function trainingRow(ctx: GpuContext, size: BenchSizeRequest, iterations: 
       finalCost: result.finalCost,
       lowerBoundSeconds,
       overhead: result.seconds / lowerBoundSeconds,
+      warmupSeconds: warmup.seconds,
     };
   } finally {
     engine.destroy();

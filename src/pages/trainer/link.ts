@@ -54,7 +54,24 @@ const numberFieldOf: Record<string, NumberField> = {
 };
 
 /** Query parameters that are not settings but options of a run or of the tests: kept in the link as they came. */
-export const passthroughParams = ['examples', 'live', 'checkpointEvery', 'testHooks'] as const;
+export const passthroughParams = ['examples', 'live', 'checkpointEvery', 'testHooks', 'tune'] as const;
+
+/** Where the page remembers a tuning budget set without a link (the end-to-end tests set 1 ms). */
+export const TUNE_BUDGET_STORAGE_KEY = 'webgpu-sae:tune-budget-ms';
+
+/**
+ * The kernel tuner's budget in ms for a run (0: tuning off, the table's kernels): ?tune=N in the
+ * link, else the remembered value, else undefined (the tuner's own, about 2 s). Anything that is
+ * not a whole number ≥ 0 is ignored.
+ */
+export function tuneBudgetOf(linkValue: string | null, stored: string | null): number | undefined {
+  for (const raw of [linkValue, stored]) {
+    if (raw === null || raw.trim() === '') continue;
+    const value = Number(raw);
+    if (Number.isInteger(value) && value >= 0) return value;
+  }
+  return undefined;
+}
 
 /** What a link sets up: the settings form and the device. */
 export interface TrainerSetup {

@@ -13,7 +13,7 @@ import type { UserFile } from '../../train/data';
 import { chartTimings } from '../common/charts';
 import { copyText, replaceQuery } from '../common/link';
 import { probeWebGpu, showWebGpuStatus } from '../common/webgpu';
-import { decodeTrainerLink, encodeTrainerLink, passthroughParams } from './link';
+import { decodeTrainerLink, encodeTrainerLink, passthroughParams, TUNE_BUDGET_STORAGE_KEY, tuneBudgetOf } from './link';
 import type { DeviceChoice, ExportKind, FromWorker, ToWorker } from './protocol';
 import {
   dataChoice,
@@ -436,7 +436,16 @@ function beginRun(
   const checkpointSeconds = url.checkpointEvery ? 0 : thetaLength > 100_000 ? 30 : 10;
   const files = options.files ?? (isBuiltInData(config.data) ? undefined : state.data.files);
   runFiles = { runId: state.run!.id, files, written: false };
-  send({ type: 'start', config, device, files, resume: options.resume, liveEvery, checkpointEvery, checkpointSeconds, maxExamples });
+  const tuneBudgetMs = tuneBudgetOf(new URLSearchParams(location.search).get('tune'), storedTuneBudget());
+  send({ type: 'start', config, device, files, resume: options.resume, liveEvery, checkpointEvery, checkpointSeconds, maxExamples, tuneBudgetMs });
+}
+
+function storedTuneBudget(): string | null {
+  try {
+    return localStorage.getItem(TUNE_BUDGET_STORAGE_KEY);
+  } catch {
+    return null; // storage refused (a private window's policy): the default budget
+  }
 }
 
 function startFromForm(): void {

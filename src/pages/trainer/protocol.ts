@@ -33,6 +33,8 @@ export interface StartRequest {
   checkpointSeconds: number;
   /** Train on a random subset of this many examples when the data have more. */
   maxExamples?: number;
+  /** The kernel tuner's budget in ms (0: tuning off, the table's kernels; absent: its default, about 2 s). */
+  tuneBudgetMs?: number;
 }
 
 /** A trained model to show again (the last finished run, kept in IndexedDB). */

@@ -489,7 +489,8 @@ export function statusParts(state: TrainerState): string[] {
 /** The engine a run is on; before the worker has said, the one asked for. */
 function engineText(run: RunState): string {
   if (!run.engine) return run.device === 'gpu' ? 'WebGPU' : 'float64 reference';
-  return run.engine.backend === 'webgpu' ? `WebGPU on ${run.engine.adapter}` : 'float64 reference on the CPU';
+  if (run.engine.backend === 'cpu') return 'float64 reference on the CPU';
+  return `WebGPU on ${run.engine.adapter}${run.engine.kernels ? `; kernels: ${run.engine.kernels}` : ''}`;
 }
 
 /** The banner's words for a saved run. */

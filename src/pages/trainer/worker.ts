@@ -179,11 +179,19 @@ function pickSample(data: TrainingData, seed: number): { sample: Float64Array; s
 }
 
 /** The worker's environment for a run: the page's loaders and the worker's navigator.gpu. */
-function browserRunEnvironment(files: readonly UserFile[] | undefined): RunEnvironment {
+function browserRunEnvironment(files: readonly UserFile[] | undefined, tuneBudgetMs: number | undefined): RunEnvironment {
   return {
     loadData: (config) => loadBrowserTrainingData(config, files),
     createGpuContext: async () => (gpuContext = await createGpuContext()),
     isGpuUnavailable: (error) => error instanceof GpuUnavailableError,
+    // The kernels raced on this adapter for the model's products, the choice kept in IndexedDB.
+    // Loaded only when a run asks for WebGPU, as the engine is (src/train/prepare.ts).
+    tuneKernels: async (ctx, shapes) => {
+      const off = tuneBudgetMs === 0;
+      if (!off) post({ type: 'status', text: 'Tuning the kernels on this adapter…' });
+      const [{ tuneContext }, { indexedDbTuningCache }] = await Promise.all([import('../../gpu/tuning'), import('../common/tuning-store')]);
+      return tuneContext(ctx, shapes, { off, budgetMs: tuneBudgetMs, cache: indexedDbTuningCache });
+    },
   };
 }
 
@@ -215,7 +223,7 @@ async function start(request: StartRequest): Promise<void> {
           post({ type: 'status', text: device === 'gpu' ? 'Setting up WebGPU…' : 'Setting up the float64 reference…' });
         },
       },
-      browserRunEnvironment(request.files),
+      browserRunEnvironment(request.files, request.tuneBudgetMs),
     );
   } catch (error) {
     if (step === 'engine') {
