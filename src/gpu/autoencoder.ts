@@ -16,7 +16,10 @@
  *
  * Fused (a matmul variant with fused epilogues, ./layers.ts), ρ̂'s column sums ride in a⁽²⁾'s
  * product (denseForwardSummed), δ⁽³⁾ with ∇b2's and Σ(a⁽³⁾−x)²'s in a⁽³⁾'s (outputLayer), and
- * δ⁽²⁾ with ∇b1's in δ⁽³⁾·W2p ᵀ (backpropDelta): 15 dispatches instead of 18.
+ * δ⁽²⁾ with ∇b1's in δ⁽³⁾·W2p ᵀ (backpropDelta); the second levels of ∇b2, Σ(a⁽³⁾−x)², ∇W2, ∇b1
+ * and ∇W1 wait for the piece's end and run as one dispatch (sumSlicesTogether; ∇W2's split-K
+ * slices keep a buffer of their own until then), and W1 and W2 are padded in one: 10 dispatches
+ * per evaluation instead of 18 (ρ̂'s sum must come before δ⁽²⁾, so it stays on its own).
  *
  * θ and the gradient keep UFLDL's packing [W1(:); W2(:); b1; b2]. ρ̂ needs every example before
  * any δ⁽²⁾, so with data in pieces the forward pass to a⁽²⁾ runs over all pieces first (X and
@@ -25,7 +28,7 @@
 import { validateHyperparameters, type CostParts, type Dataset, type Hyperparameters } from '../reference/autoencoder';
 import { outputOf, thetaLayout, type Shape, type ThetaLayout } from '../reference/params';
 import type { GpuContext } from './device';
-import { backpropDelta, denseBackward, denseForward, denseForwardSummed, columnMean, fromRow0, hiddenDelta, outputLayer, padWeights, reconstructionCost, reconstructionDelta, whole, type LayerKit } from './layers';
+import { backpropDelta, denseBackward, denseForward, denseForwardSummed, columnMean, fromRow0, hiddenDelta, outputLayer, padWeightPair, reconstructionCost, reconstructionDelta, sumSlicesTogether, whole, type DeferredSum, type LayerKit } from './layers';
 import { checkModelFits, GpuModel, planPieces, type GpuModelOptions, type PieceGeometry, type PieceNeeds } from './model';
 import { chunkCount, fusedMatmulProgram, roundUp4, sumSquaresPartialCount } from './programs';
 import type { Batch, StepDefinition } from './steps';
@@ -77,8 +80,8 @@ export class GpuSparseAutoencoder extends GpuModel {
     'x' | 'w1p' | 'w2p' | 'a2' | 'a3' | 'delta3' | 'backprop' | 'delta2' | 'columnPartials' | 'squaredErrorPartials' | 'splitPartials' | 'meanActivation' | 'squaredErrorTotals' | 'weightPartials',
     GPUBuffer
   >;
-  /** The fused steps' scratch (LayerKit.fused), when fused. */
-  private readonly fusedScratch?: LayerKit['fused'];
+  /** The fused steps' scratch (LayerKit.fused), and ∇W2's split-K slices while ∇W1's are made, when fused. */
+  private readonly fusedScratch?: LayerKit['fused'] & { splitPartials2: GPUBuffer };
 
   private constructor(ctx: GpuContext, shape: Shape, hyperparameters: Hyperparameters, dataset: Dataset, options: GpuAutoencoderOptions) {
     const { visibleSize: v, hiddenSize: h } = shape;
@@ -115,7 +118,9 @@ export class GpuSparseAutoencoder extends GpuModel {
       this.fusedScratch = {
         partials: this.own(tiles * Math.max(v4, h4) * 4, 'fused partials'),
         partials2: this.own(tiles * v4 * 4, 'fused partials 2'),
+        partials3: this.own(tiles * h4 * 4, 'fused partials 3'),
         spare: this.own(16, 'fused spare'),
+        splitPartials2: this.own(Math.ceil(rows / this.config.splitK) * v4 * h4 * 4, 'split-K partials of W2'),
       };
     }
     this.uploadRows(this.buffers.x, dataset.data, m, v);
@@ -180,7 +185,7 @@ export class GpuSparseAutoencoder extends GpuModel {
     const hp = () => this.hyperparameters;
     const x = geometry.dataRows(buffer.x, roundUp4(v));
     const a2 = geometry.resultRows(buffer.a2, roundUp4(h));
-    const steps: StepDefinition[] = [padWeights({ rows: v, cols: h, offset: L.W1 }, buffer.w1p), padWeights({ rows: h, cols: v, offset: L.W2 }, buffer.w2p)];
+    const steps: StepDefinition[] = [padWeightPair([{ rows: v, cols: h, offset: L.W1 }, { rows: h, cols: v, offset: L.W2 }], [buffer.w1p, buffer.w2p])];
     const sparsity = () => ({ sparsityParam: hp().sparsityParam, beta: hp().beta });
     const hidden = { activations: a2, size: h, activation: 'sigmoid', sparsity, meanActivation: buffer.meanActivation, delta: buffer.delta2, biasGradient: L.b1 } as const;
     const first = { input: x, inputs: v, weights: buffer.w1p, output: a2, outputs: h, activation: 'sigmoid', biasOffset: L.b1 } as const;
@@ -192,12 +197,16 @@ export class GpuSparseAutoencoder extends GpuModel {
       if (kit.fused) steps.push(...denseForwardSummed(kit, p, first, rhoHat));
       else steps.push(denseForward(kit, p, first), ...columnMean(kit, p, { src: a2, cols: h, ...rhoHat }));
     }
+    const firstBackward = { input: x, inputs: v, delta: buffer.delta2, outputs: h, weights: buffer.w1p, weightGradient: L.W1, lambda: () => hp().lambda };
     for (let p = 0; p < geometry.pieces; p++) {
-      if (kit.fused) {
+      if (this.fusedScratch) {
+        const deferred: DeferredSum[] = [];
         steps.push(
-          ...outputLayer(kit, p, second, head),
-          ...denseBackward(kit, p, secondBackward),
-          ...backpropDelta(kit, p, { delta: buffer.delta3, outputs: v, weights: buffer.w2p }, hidden),
+          ...outputLayer(kit, p, second, head, deferred),
+          ...denseBackward(kit, p, { ...secondBackward, splitPartials: this.fusedScratch.splitPartials2 }, deferred),
+          ...backpropDelta(kit, p, { delta: buffer.delta3, outputs: v, weights: buffer.w2p }, hidden, deferred),
+          ...denseBackward(kit, p, firstBackward, deferred),
+          sumSlicesTogether(deferred),
         );
       } else {
         steps.push(
@@ -205,9 +214,9 @@ export class GpuSparseAutoencoder extends GpuModel {
           ...reconstructionDelta(kit, p, { ...head, output: whole(buffer.a3), size: v, activation: output, squaredErrorPartials: buffer.squaredErrorPartials }),
           ...denseBackward(kit, p, { ...secondBackward, backprop: buffer.backprop }),
           ...hiddenDelta(kit, p, { ...hidden, backprop: buffer.backprop }),
+          ...denseBackward(kit, p, firstBackward),
         );
       }
-      steps.push(...denseBackward(kit, p, { input: x, inputs: v, delta: buffer.delta2, outputs: h, weights: buffer.w1p, weightGradient: L.W1, lambda: () => hp().lambda }));
     }
     steps.push(
       // W1 and W2 are contiguous in θ: ΣW1² + ΣW2² in one pass.

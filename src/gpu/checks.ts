@@ -609,6 +609,8 @@ export interface ClassifierCheck extends ClassifierShape {
   lambda?: number;
   seed?: number;
   variant?: MatmulVariant;
+  /** false: step by step even where the variant has fused epilogues. */
+  fused?: boolean;
 }
 
 /**
@@ -636,12 +638,12 @@ export async function checkClassifierEvaluation(ctx: GpuContext, spec: Classifie
   const lambda = spec.lambda ?? 1e-4;
   const shape: ClassifierShape = { inputSize: spec.inputSize, hiddenSizes: spec.hiddenSizes, numClasses: spec.numClasses };
   const { data, theta } = makeClassifierFixture(spec);
-  const model = await GpuClassifier.create(ctx, shape, lambda, data, { theta, matmulVariant: spec.variant });
+  const model = await GpuClassifier.create(ctx, shape, lambda, data, { theta, matmulVariant: spec.variant, ...(spec.fused === false ? { fused: false } : {}) });
   try {
     const evaluation = await model.evaluate();
     const grad = await model.readGradient();
     const ref = classifierCostDetailed(theta, shape, Math.fround(lambda), data);
-    const label = { examples: spec.examples, layers: [spec.inputSize, ...spec.hiddenSizes, spec.numClasses].join('-'), variant: model.config.matmul };
+    const label = { examples: spec.examples, layers: [spec.inputSize, ...spec.hiddenSizes, spec.numClasses].join('-'), variant: model.config.matmul, fused: model.fused, dispatches: model.programs.length };
     const L = model.layout;
     const blocks: Record<string, readonly [number, number]> = { softmaxTheta: [L.softmax, L.softmax + L.softmaxLength] };
     L.layers.forEach((layer, l) => {

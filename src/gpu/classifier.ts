@@ -13,15 +13,19 @@
  *     ∇Wₗ = a⁽ˡ⁻¹⁾ᵀδₗ/m, δₗ·Wₗpᵀ (l > 1)       denseBackward
  *   [cost, crossEntropy, weightDecay]  softmaxCost
  *
+ * Fused (a matmul variant with fused epilogues, ./layers.ts), each δₗ is made in the epilogue of
+ * the product δ_above·W_abovepᵀ with its ∇bₗ partials (backpropDelta, the autoencoder's δ⁽²⁾
+ * step without the sparsity term): one dispatch fewer per hidden layer.
+ *
  * θ and the gradient keep UFLDL's packing (classifierLayout). With data in pieces, X and the
  * logits stay whole and each piece runs forward and backward before the next; the cross-entropy
  * partials of all pieces lie side by side.
  */
 import { classifierLayout, validateLabeledData, type ClassifierLayout, type ClassifierParts, type ClassifierShape, type LabeledData } from '../reference/classifier';
 import type { GpuContext } from './device';
-import { denseBackward, denseForward, fromRow0, hiddenDelta, padWeights, softmaxCost, softmaxDelta, whole, type LayerKit, type RowsOf } from './layers';
+import { backpropDelta, denseBackward, denseForward, fromRow0, hiddenDelta, padWeights, softmaxCost, softmaxDelta, whole, type LayerKit, type RowsOf } from './layers';
 import { checkModelFits, GpuModel, type GpuModelOptions, type PieceGeometry, type PieceNeeds } from './model';
-import { chunkCount, roundUp4, softmaxPartialCount, sumSquaresPartialCount } from './programs';
+import { chunkCount, fusedMatmulProgram, roundUp4, softmaxPartialCount, sumSquaresPartialCount } from './programs';
 import type { StepDefinition } from './steps';
 
 export interface GpuClassifierEvaluation {
@@ -64,6 +68,8 @@ export class GpuClassifier extends GpuModel {
   private lambda: number;
   private readonly layers: LayerBuffers[] = [];
   private readonly buffers: Record<'x' | 'labels' | 'thetaPadded' | 'logits' | 'deltaOut' | 'backprop' | 'lossPartials' | 'columnPartials' | 'splitPartials' | 'weightPartials', GPUBuffer>;
+  /** The fused steps' scratch (LayerKit.fused), when fused and there is a hidden layer. */
+  private readonly fusedScratch?: LayerKit['fused'];
 
   private constructor(ctx: GpuContext, shape: ClassifierShape, lambda: number, data: LabeledData, options: GpuClassifierOptions) {
     const layout = classifierLayout(shape);
@@ -99,6 +105,12 @@ export class GpuClassifier extends GpuModel {
       splitPartials: this.own(Math.ceil(rows / this.config.splitK) * needs.sliceFloats * 4, 'split-K partials'),
       weightPartials: this.own(sumSquaresPartialCount(layout.softmaxLength) * 4, 'softmax theta square partials'),
     };
+    if (this.fused && hiddenSizes.length > 0) {
+      const { tiles } = fusedMatmulProgram({ M: rows, N: 4, K: 4, transB: true, epilogue: { kind: 'hidden delta', sparsity: null, activation: 'sigmoid' } }, this.config.subgroupSize, this.config.tiling);
+      // backpropDelta writes only `partials`; its other writable bindings take small buffers of their own.
+      const spare2 = this.own(16, 'fused spare 2');
+      this.fusedScratch = { partials: this.own(tiles * widest4 * 4, 'fused partials'), partials2: spare2, partials3: spare2, spare: this.own(16, 'fused spare') };
+    }
     this.uploadRows(this.buffers.x, data.data, m, inputSize);
     ctx.device.queue.writeBuffer(this.buffers.labels, 0, Uint32Array.from(data.labels));
     if (options.theta) this.writeTheta(options.theta);
@@ -189,7 +201,7 @@ export class GpuClassifier extends GpuModel {
     // The number of sigmoid layers: sizes[depth] is the top one, below the softmax.
     const depth = hiddenSizes.length;
     const [L, buffer] = [this.layout, this.buffers];
-    const kit: LayerKit = { config: this.config, geometry, scratch: buffer };
+    const kit: LayerKit = { config: this.config, geometry, scratch: buffer, ...(this.fusedScratch ? { fused: this.fusedScratch } : {}) };
     const x = geometry.dataRows(buffer.x, roundUp4(inputSize));
     const logits = geometry.resultRows(buffer.logits, roundUp4(k));
     /** a⁽ˡ⁾ of the piece (a⁽⁰⁾ = X). */
@@ -208,11 +220,24 @@ export class GpuClassifier extends GpuModel {
         softmaxDelta(kit, p, { logits, labels: buffer.labels, classes: k, delta: buffer.deltaOut, lossPartials: buffer.lossPartials }),
         ...denseBackward(kit, p, {
           input: activations(depth), inputs: sizes[depth], delta: buffer.deltaOut, outputs: k, weights: buffer.thetaPadded,
-          weightGradient: L.softmax, lambda: () => this.lambda, backprop: depth > 0 ? buffer.backprop : undefined,
+          weightGradient: L.softmax, lambda: () => this.lambda, backprop: depth > 0 && !kit.fused ? buffer.backprop : undefined,
         }),
       );
       for (let l = depth; l >= 1; l--) {
         const layer = this.layers[l - 1];
+        if (kit.fused) {
+          // δ_above·W_abovepᵀ made into δₗ in the product's epilogue. ρ̂ is not read without a sparsity
+          // term: any read-only buffer of a vec4 or more will do (the softmax's padded Θ).
+          const above = l === depth ? { delta: buffer.deltaOut, outputs: k, weights: buffer.thetaPadded } : { delta: this.layers[l].delta, outputs: sizes[l + 1], weights: this.layers[l].weights };
+          steps.push(
+            ...backpropDelta(kit, p, above, {
+              activations: whole(layer.activations), size: sizes[l], activation: 'sigmoid', sparsity: null,
+              meanActivation: buffer.thetaPadded, delta: layer.delta, biasGradient: L.layers[l - 1].b,
+            }),
+            ...denseBackward(kit, p, { input: activations(l - 1), inputs: sizes[l - 1], delta: layer.delta, outputs: sizes[l], weights: layer.weights, weightGradient: L.layers[l - 1].W, lambda: () => 0 }),
+          );
+          continue;
+        }
         steps.push(
           // ρ̂ is not read without a sparsity term: any buffer will do.
           ...hiddenDelta(kit, p, {

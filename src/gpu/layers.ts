@@ -37,15 +37,20 @@ import {
   hiddenDeltaProgram,
   matmulProgram,
   outputDeltaProgram,
+  padMatrixPairProgram,
   padMatrixProgram,
   roundUp4,
   softmaxPartialCount,
   SOFTMAX_WORKGROUP,
   softmaxProgram,
+  sumSlicesMultiProgram,
   sumSlicesProgram,
+  MAX_SLICE_SUM_TARGETS,
   sumSquaresPartialCount,
   sumSquaresProgram,
   type MatmulSpec,
+  type SliceSumTarget,
+  type SumSlicesSpec,
 } from './programs';
 import type { Batch, StepDefinition } from './steps';
 
@@ -57,9 +62,10 @@ export interface LayerKit {
   scratch: { columnPartials: GPUBuffer; splitPartials: GPUBuffer };
   /**
    * Present when the steps are fused: per-tile partial sums (⌈rows/TILE_ROWS⌉ × the widest padded
-   * row, twice) and a spare writable buffer for the bindings a fused kind does not use.
+   * row, three times: the output layer's two and a hidden layer's, which wait together for one
+   * sumSlicesTogether) and a spare writable buffer for the bindings a fused kind does not use.
    */
-  fused?: { partials: GPUBuffer; partials2: GPUBuffer; spare: GPUBuffer };
+  fused?: { partials: GPUBuffer; partials2: GPUBuffer; partials3: GPUBuffer; spare: GPUBuffer };
 }
 
 /** Rows a step reads: the binding and the row of the piece's first example in it. */
@@ -86,6 +92,45 @@ const targetOf = (target: Target, grad: GPUBuffer): GPUBuffer => (target === 'gr
 function matmul(kit: LayerKit, spec: MatmulSpec) {
   const { matmul: variant, subgroupSize, tiling } = kit.config;
   return matmulProgram(spec, variant, subgroupSize, tiling);
+}
+
+/** The padded copies of two weight blocks of θ in one dispatch (padWeights twice). */
+export function padWeightPair(blocks: readonly [{ rows: number; cols: number; offset: number }, { rows: number; cols: number; offset: number }], dst: readonly [GPUBuffer, GPUBuffer]): StepDefinition {
+  const pad = (b: { rows: number; cols: number; offset: number }) => ({ rows: b.rows, cols: b.cols, outRows: roundUp4(b.rows), srcOffset: b.offset });
+  return {
+    make: () => padMatrixPairProgram([pad(blocks[0]), pad(blocks[1])]),
+    buffers: (t) => ({ src: t, dst0: dst[0], dst1: dst[1] }),
+  };
+}
+
+/**
+ * A second-level reduction held back (a layer builder's `deferred` list) to run with the others
+ * of its piece in one dispatch, sumSlicesTogether: its partials and what sumSlicesProgram would
+ * be given for it.
+ */
+export interface DeferredSum {
+  partials: GPUBuffer;
+  target: (b: Batch) => SumSlicesSpec & { accumulators: 4 | 16 };
+  out: Target;
+}
+
+/**
+ * The piece's deferred reductions (at most MAX_SLICE_SUM_TARGETS) in one dispatch, each as its
+ * own sum slices would make it (the same bits), after every step that wrote their partials.
+ */
+export function sumSlicesTogether(deferred: readonly DeferredSum[]): StepDefinition {
+  if (deferred.length > MAX_SLICE_SUM_TARGETS) throw new Error(`internal: ${deferred.length} deferred reductions, at most ${MAX_SLICE_SUM_TARGETS} in one dispatch`);
+  const totals = deferred.filter((d) => d.out !== 'gradient').map((d) => d.out as GPUBuffer);
+  if (new Set(totals).size > 1) throw new Error('internal: deferred reductions write the gradient and at most one other buffer');
+  const list = [...deferred];
+  return {
+    make: (b) => sumSlicesMultiProgram(list.map((d): SliceSumTarget => ({ ...d.target(b), dest: d.out === 'gradient' ? 'out' : 'out2' }))),
+    buffers: (t, g) => {
+      const named: Record<string, GPUBuffer> = { w: t, out: g, out2: totals[0] ?? list[0].partials };
+      for (let i = 0; i < MAX_SLICE_SUM_TARGETS; i++) named[`src${i}`] = (list[i] ?? list[0]).partials;
+      return named;
+    },
+  };
 }
 
 /** The padded copy of a weight block of θ (rows × cols at `offset`). */
@@ -142,33 +187,45 @@ export function columnMean(
       make: (b) => columnSumsProgram({ rows: kit.geometry.piece(b, p).count, cols4: cols4 / 4 }, kit.config.laneGroup),
       buffers: (_t, _g, b) => ({ src: spec.src(b, p), partials }),
     },
-    sumColumnPartials(kit, p, { ...spec, partials }),
+    ...sumColumnPartials(kit, p, { ...spec, partials }),
   ];
 }
 
-/** The second level of a column reduction: this piece's chunks (or fused tiles) summed into `out` (+= after the first piece). */
-function sumColumnPartials(
-  kit: LayerKit,
-  p: number,
-  spec: { cols: number; partials: GPUBuffer; out: Target; outOffset: number; mean: boolean; slices?: (rows: number) => number },
-): StepDefinition {
+type ColumnSumSpec = { cols: number; partials: GPUBuffer; out: Target; outOffset: number; mean: boolean; slices?: (rows: number) => number };
+
+/** sumSlicesProgram's spec for the second level of a column reduction (sumColumnPartials). */
+function columnSumSlices(kit: LayerKit, p: number, spec: ColumnSumSpec): (b: Batch) => SumSlicesSpec & { accumulators: 4 | 16 } {
   const ld = roundUp4(spec.cols);
-  return {
-    make: (b) =>
-      sumSlicesProgram({
-        rows: 1,
-        cols: spec.cols,
-        ld,
-        sliceStride: ld,
-        slices: (spec.slices ?? chunkCount)(kit.geometry.piece(b, p).count),
-        outOffset: spec.outOffset,
-        scale: spec.mean ? 1 / b.count : 1,
-        accumulate: p > 0,
-        // A fused matmul's tiles are many (⌈rows/TILE_ROWS⌉): 16 accumulators keep the chain short.
-        ...(spec.slices ? { accumulators: 16 as const } : {}),
-      }),
-    buffers: (t, g) => ({ partials: spec.partials, w: t, out: targetOf(spec.out, g) }),
-  };
+  return (b) => ({
+    rows: 1,
+    cols: spec.cols,
+    ld,
+    sliceStride: ld,
+    slices: (spec.slices ?? chunkCount)(kit.geometry.piece(b, p).count),
+    outOffset: spec.outOffset,
+    scale: spec.mean ? 1 / b.count : 1,
+    accumulate: p > 0,
+    // A fused matmul's tiles are many (⌈rows/TILE_ROWS⌉): 16 accumulators keep the chain short.
+    accumulators: spec.slices ? 16 : 4,
+  });
+}
+
+/**
+ * The second level of a column reduction: this piece's chunks (or fused tiles) summed into `out`
+ * (+= after the first piece); held back in `deferred` when given.
+ */
+function sumColumnPartials(kit: LayerKit, p: number, spec: ColumnSumSpec, deferred?: DeferredSum[]): StepDefinition[] {
+  const target = columnSumSlices(kit, p, spec);
+  if (deferred) {
+    deferred.push({ partials: spec.partials, target, out: spec.out });
+    return [];
+  }
+  return [
+    {
+      make: (b) => sumSlicesProgram(target(b)),
+      buffers: (t, g) => ({ partials: spec.partials, w: t, out: targetOf(spec.out, g) }),
+    },
+  ];
 }
 
 export interface ReconstructionDelta {
@@ -200,8 +257,8 @@ export function reconstructionDelta(kit: LayerKit, p: number, head: Reconstructi
         deltaSum: kit.scratch.columnPartials,
       }),
     },
-    sumColumnPartials(kit, p, { cols: head.size, partials: kit.scratch.columnPartials, out: 'gradient', outOffset: head.biasGradient, mean: true }),
-    sumColumnPartials(kit, p, { cols: head.size, partials: head.squaredErrorPartials, out: head.squaredErrorTotals, outOffset: 0, mean: false }),
+    ...sumColumnPartials(kit, p, { cols: head.size, partials: kit.scratch.columnPartials, out: 'gradient', outOffset: head.biasGradient, mean: true }),
+    ...sumColumnPartials(kit, p, { cols: head.size, partials: head.squaredErrorPartials, out: head.squaredErrorTotals, outOffset: 0, mean: false }),
   ];
 }
 
@@ -241,7 +298,7 @@ export function hiddenDelta(kit: LayerKit, p: number, layer: HiddenDelta): StepD
         hiddenDeltaProgram({ rows: kit.geometry.piece(b, p).count, hidden: layer.size, sparsity: layer.sparsity?.() ?? null, activation: layer.activation }, kit.config.laneGroup),
       buffers: (_t, _g, b) => ({ backprop: layer.backprop, a2: layer.activations(b, p), meanActivation: layer.meanActivation, delta2: layer.delta, deltaSum: kit.scratch.columnPartials }),
     },
-    sumColumnPartials(kit, p, { cols: layer.size, partials: kit.scratch.columnPartials, out: 'gradient', outOffset: layer.biasGradient, mean: true }),
+    ...sumColumnPartials(kit, p, { cols: layer.size, partials: kit.scratch.columnPartials, out: 'gradient', outOffset: layer.biasGradient, mean: true }),
   ];
 }
 
@@ -263,37 +320,42 @@ export interface DenseBackward {
    * writes ∇W.
    */
   accumulate?: boolean;
+  /** The split-K slices' buffer (default the kit's): one of its own when the sum is deferred past another ∇W's product. */
+  splitPartials?: GPUBuffer;
 }
 
-/** ∇W = a_belowᵀδ/m + λW (split-K over the examples, then the slices summed), and δ·Wpᵀ for the layer below. */
-export function denseBackward(kit: LayerKit, p: number, layer: DenseBackward): StepDefinition[] {
+/**
+ * ∇W = a_belowᵀδ/m + λW (split-K over the examples, then the slices summed: held back in
+ * `deferred` when given), and δ·Wpᵀ for the layer below.
+ */
+export function denseBackward(kit: LayerKit, p: number, layer: DenseBackward, deferred?: DeferredSum[]): StepDefinition[] {
   const { geometry, config } = kit;
   const inputs4 = roundUp4(layer.inputs);
   const outputs4 = roundUp4(layer.outputs);
+  const splitPartials = layer.splitPartials ?? kit.scratch.splitPartials;
+  const target = (b: Batch): SumSlicesSpec & { accumulators: 4 } => ({
+    rows: layer.inputs,
+    cols: layer.outputs,
+    ld: outputs4,
+    sliceStride: inputs4 * outputs4,
+    slices: Math.ceil(geometry.piece(b, p).count / config.splitK),
+    outOffset: layer.weightGradient,
+    wOffset: layer.weightGradient,
+    scale: 1 / b.count,
+    // λW once, with the first piece of the first path.
+    lambda: p === 0 && !layer.accumulate ? layer.lambda() : 0,
+    accumulate: p > 0 || layer.accumulate === true,
+    accumulators: 4,
+  });
   const steps: StepDefinition[] = [
     {
       make: (b) =>
         matmul(kit, { M: inputs4, N: outputs4, K: geometry.piece(b, p).count, transA: true, transB: false, aOffset: (layer.input(b, p).row * inputs4) / 4, kChunk: config.splitK }),
-      buffers: (t, _g, b) => ({ a: layer.input(b, p).binding, b: layer.delta, c: kit.scratch.splitPartials, bias: t }),
-    },
-    {
-      make: (b) =>
-        sumSlicesProgram({
-          rows: layer.inputs,
-          cols: layer.outputs,
-          ld: outputs4,
-          sliceStride: inputs4 * outputs4,
-          slices: Math.ceil(geometry.piece(b, p).count / config.splitK),
-          outOffset: layer.weightGradient,
-          wOffset: layer.weightGradient,
-          scale: 1 / b.count,
-          // λW once, with the first piece of the first path.
-          lambda: p === 0 && !layer.accumulate ? layer.lambda() : 0,
-          accumulate: p > 0 || layer.accumulate === true,
-        }),
-      buffers: (t, g) => ({ partials: kit.scratch.splitPartials, w: t, out: g }),
+      buffers: (t, _g, b) => ({ a: layer.input(b, p).binding, b: layer.delta, c: splitPartials, bias: t }),
     },
   ];
+  if (deferred) deferred.push({ partials: splitPartials, target, out: 'gradient' });
+  else steps.push({ make: (b) => sumSlicesProgram(target(b)), buffers: (t, g) => ({ partials: splitPartials, w: t, out: g }) });
   const backprop = layer.backprop;
   if (backprop) {
     steps.push({
@@ -389,12 +451,21 @@ export function denseForwardSummed(
         return { a: input, b: layer.weights, c: layer.output(b, p), bias: t, aux: input, rhoHat: t, out2: f.spare, partials: f.partials, partials2: f.partials2 };
       },
     },
-    sumColumnPartials(kit, p, { cols: layer.outputs, partials: f.partials, ...sums, slices: fusedTiles(kit) }),
+    ...sumColumnPartials(kit, p, { cols: layer.outputs, partials: f.partials, ...sums, slices: fusedTiles(kit) }),
   ];
 }
 
-/** The output layer and the reconstruction error's head in one product: a_out, δ_out, ∇b_out, Σ(a − x)² per column. */
-export function outputLayer(kit: LayerKit, p: number, layer: DenseForward & { activation: OutputActivation }, head: Omit<ReconstructionDelta, 'output' | 'size' | 'activation' | 'squaredErrorPartials'>): StepDefinition[] {
+/**
+ * The output layer and the reconstruction error's head in one product: a_out, δ_out, ∇b_out,
+ * Σ(a − x)² per column (their sums held back in `deferred` when given).
+ */
+export function outputLayer(
+  kit: LayerKit,
+  p: number,
+  layer: DenseForward & { activation: OutputActivation },
+  head: Omit<ReconstructionDelta, 'output' | 'size' | 'activation' | 'squaredErrorPartials'>,
+  deferred?: DeferredSum[],
+): StepDefinition[] {
   const f = fusedKit(kit);
   const inputs4 = roundUp4(layer.inputs);
   const cols4 = roundUp4(layer.outputs);
@@ -411,17 +482,25 @@ export function outputLayer(kit: LayerKit, p: number, layer: DenseForward & { ac
         aux: head.data(b, p).binding, rhoHat: t, out2: head.delta, partials: f.partials, partials2: f.partials2,
       }),
     },
-    sumColumnPartials(kit, p, { cols: layer.outputs, partials: f.partials, out: 'gradient', outOffset: head.biasGradient, mean: true, slices: fusedTiles(kit) }),
-    sumColumnPartials(kit, p, { cols: layer.outputs, partials: f.partials2, out: head.squaredErrorTotals, outOffset: 0, mean: false, slices: fusedTiles(kit) }),
+    ...sumColumnPartials(kit, p, { cols: layer.outputs, partials: f.partials, out: 'gradient', outOffset: head.biasGradient, mean: true, slices: fusedTiles(kit) }, deferred),
+    ...sumColumnPartials(kit, p, { cols: layer.outputs, partials: f.partials2, out: head.squaredErrorTotals, outOffset: 0, mean: false, slices: fusedTiles(kit) }, deferred),
   ];
 }
 
 /**
  * δ_above·Wp_aboveᵀ made into this layer's δ in the product's epilogue (hiddenDelta's formula),
  * and ∇b = column means of δ: in place of denseBackward's backprop product and hiddenDelta.
+ * Deferred, ∇b's tile sums go to the kit's third partials (the output layer's may still wait).
  */
-export function backpropDelta(kit: LayerKit, p: number, above: { delta: GPUBuffer; outputs: number; weights: GPUBuffer }, layer: Omit<HiddenDelta, 'backprop'>): StepDefinition[] {
+export function backpropDelta(
+  kit: LayerKit,
+  p: number,
+  above: { delta: GPUBuffer; outputs: number; weights: GPUBuffer },
+  layer: Omit<HiddenDelta, 'backprop'>,
+  deferred?: DeferredSum[],
+): StepDefinition[] {
   const f = fusedKit(kit);
+  const partials = deferred ? f.partials3 : f.partials;
   const size4 = roundUp4(layer.size);
   return [
     {
@@ -432,9 +511,9 @@ export function backpropDelta(kit: LayerKit, p: number, above: { delta: GPUBuffe
         }),
       buffers: (t, _g, b) => ({
         a: above.delta, b: above.weights, c: layer.delta, bias: t,
-        aux: layer.activations(b, p), rhoHat: layer.meanActivation, out2: f.spare, partials: f.partials, partials2: f.partials2,
+        aux: layer.activations(b, p), rhoHat: layer.meanActivation, out2: f.spare, partials, partials2: f.partials2,
       }),
     },
-    sumColumnPartials(kit, p, { cols: layer.size, partials: f.partials, out: 'gradient', outOffset: layer.biasGradient, mean: true, slices: fusedTiles(kit) }),
+    ...sumColumnPartials(kit, p, { cols: layer.size, partials, out: 'gradient', outOffset: layer.biasGradient, mean: true, slices: fusedTiles(kit) }, deferred),
   ];
 }

@@ -19,8 +19,10 @@ import matmulUnrolledNtSource from '../../shaders/matmul_unrolled_nt.wgsl?raw';
 import matmulUnrolledTnSource from '../../shaders/matmul_unrolled_tn.wgsl?raw';
 import outputDeltaSource from '../../shaders/output_delta.wgsl?raw';
 import padMatrixSource from '../../shaders/pad_matrix.wgsl?raw';
+import padMatrixPairSource from '../../shaders/pad_matrix_pair.wgsl?raw';
 import softmaxSource from '../../shaders/softmax.wgsl?raw';
 import sumSlicesSource from '../../shaders/sum_slices.wgsl?raw';
+import sumSlicesMultiSource from '../../shaders/sum_slices_multi.wgsl?raw';
 import sumSquaresSource from '../../shaders/sum_squares.wgsl?raw';
 import { UNROLLED_DEFAULT_TILING, type MatmulTiling, type MatmulVariant } from './adapter';
 import type { Activation, OutputActivation } from '../reference/ops';
@@ -37,8 +39,10 @@ export const SHADERS = {
   matmulUnrolledNt: { file: 'shaders/matmul_unrolled_nt.wgsl', code: matmulUnrolledNtSource },
   matmulUnrolledTn: { file: 'shaders/matmul_unrolled_tn.wgsl', code: matmulUnrolledTnSource },
   padMatrix: { file: 'shaders/pad_matrix.wgsl', code: padMatrixSource },
+  padMatrixPair: { file: 'shaders/pad_matrix_pair.wgsl', code: padMatrixPairSource },
   columnSums: { file: 'shaders/column_sums.wgsl', code: columnSumsSource },
   sumSlices: { file: 'shaders/sum_slices.wgsl', code: sumSlicesSource },
+  sumSlicesMulti: { file: 'shaders/sum_slices_multi.wgsl', code: sumSlicesMultiSource },
   outputDelta: { file: 'shaders/output_delta.wgsl', code: outputDeltaSource },
   hiddenDelta: { file: 'shaders/hidden_delta.wgsl', code: hiddenDeltaSource },
   sumSquares: { file: 'shaders/sum_squares.wgsl', code: sumSquaresSource },
@@ -374,6 +378,41 @@ export function padMatrixProgram(spec: { rows: number; cols: number; outRows: nu
   };
 }
 
+export interface PadBlock {
+  rows: number;
+  cols: number;
+  outRows: number;
+  srcOffset: number;
+}
+
+/** Two θ blocks padded in one dispatch (padMatrixProgram's work for each). Bindings: src (f32), dst0, dst1 (vec4). */
+export function padMatrixPairProgram(blocks: readonly [PadBlock, PadBlock]): KernelProgram {
+  const wg = 64;
+  const cols4 = blocks.map((b) => roundUp4(b.cols) / 4);
+  const { dispatch, gridWidth } = grid1d(Math.max(...blocks.map((b, i) => b.outRows * cols4[i])), wg);
+  if (dispatch[1] !== 1) throw new RangeError(`pad matrix pair: ${dispatch[1]} rows of workgroups; z is the block`);
+  return {
+    name: 'pad matrix pair',
+    shader: SHADERS.padMatrixPair,
+    entryPoint: 'main',
+    constants: { WG: wg },
+    ...USES({ src: 'read-only-storage', dst0: 'storage', dst1: 'storage' }),
+    workgroupSize: [wg, 1, 1],
+    dispatch: [dispatch[0], 1, 2],
+    ...namedUniforms([
+      ...blocks.flatMap((b, i): NamedValue[] => [
+        [`rows${i}`, 'u32', b.rows],
+        [`cols${i}`, 'u32', b.cols],
+        [`outRows${i}`, 'u32', b.outRows],
+        [`cols4${i}`, 'u32', cols4[i]],
+        [`srcOffset${i}`, 'u32', b.srcOffset],
+      ]),
+      ['gridWidth', 'u32', gridWidth],
+    ]),
+    chainLength: 0,
+  };
+}
+
 /** Rows of a chunk in the first level of the column reductions. */
 export const CHUNK_ROWS = 64;
 
@@ -453,6 +492,64 @@ export function sumSlicesProgram(spec: SumSlicesSpec): KernelProgram {
       ['accumulate', 'u32', spec.accumulate ? 1 : 0],
     ]),
     chainLength: Math.ceil(spec.slices / accumulators) + Math.log2(accumulators),
+  };
+}
+
+/** One reduction of sumSlicesMultiProgram: sumSlicesProgram's spec, and where its result goes. */
+export interface SliceSumTarget extends Omit<SumSlicesSpec, 'accumulators'> {
+  accumulators: 4 | 16;
+  /** 'out': the gradient (and w is θ); 'out2': a vector of totals. */
+  dest: 'out' | 'out2';
+}
+
+/** The most reductions one sumSlicesMultiProgram carries (its source bindings). */
+export const MAX_SLICE_SUM_TARGETS = 5;
+
+/**
+ * Up to MAX_SLICE_SUM_TARGETS reductions in one dispatch, target t reading src<t>: each as
+ * sumSlicesProgram would do it alone, in the same order (the same bits). Bindings: src0 … src4
+ * (vec4; a target-less slot takes any buffer), w (f32), out, out2 (f32).
+ */
+export function sumSlicesMultiProgram(targets: readonly SliceSumTarget[]): KernelProgram & { chains: number[] } {
+  if (targets.length < 1 || targets.length > MAX_SLICE_SUM_TARGETS) throw new RangeError(`sum slices multi: 1 to ${MAX_SLICE_SUM_TARGETS} targets, got ${targets.length}`);
+  const wg = 64;
+  const slots = Array.from({ length: MAX_SLICE_SUM_TARGETS }, (_, t) => targets[t] ?? targets[0]);
+  for (const g of targets) {
+    if (g.ld % 4 !== 0 || g.sliceStride % 4 !== 0) throw new RangeError(`sum slices multi: ld ${g.ld} and slice stride ${g.sliceStride} must be multiples of 4`);
+  }
+  const { dispatch, gridWidth } = grid1d(Math.max(...targets.map((g) => g.rows * Math.ceil(g.cols / 4))), wg);
+  const chains = targets.map((g) => Math.ceil(g.slices / g.accumulators) + Math.log2(g.accumulators));
+  return {
+    name: `sum slices ×${targets.length}`,
+    shader: SHADERS.sumSlicesMulti,
+    entryPoint: 'main',
+    constants: { WG: wg },
+    ...USES({
+      src0: 'read-only-storage', src1: 'read-only-storage', src2: 'read-only-storage', src3: 'read-only-storage', src4: 'read-only-storage',
+      w: 'read-only-storage', out: 'storage', out2: 'storage',
+    }),
+    workgroupSize: [wg, 1, 1],
+    dispatch: [dispatch[0], dispatch[1], targets.length],
+    ...namedUniforms([
+      ['targets', 'u32', targets.length],
+      ['gridWidth', 'u32', gridWidth],
+      ...slots.flatMap((g, t): NamedValue[] => [
+        [`rows${t}`, 'u32', g.rows],
+        [`cols${t}`, 'u32', g.cols],
+        [`ld${t}`, 'u32', g.ld],
+        [`sliceStride${t}`, 'u32', g.sliceStride],
+        [`slices${t}`, 'u32', g.slices],
+        [`outOffset${t}`, 'u32', g.outOffset],
+        [`wOffset${t}`, 'u32', g.wOffset ?? 0],
+        [`scale${t}`, 'f32', g.scale],
+        [`lambda${t}`, 'f32', g.lambda ?? 0],
+        [`accumulate${t}`, 'u32', g.accumulate ? 1 : 0],
+        [`dest${t}`, 'u32', g.dest === 'out2' ? 1 : 0],
+        [`accumulators${t}`, 'u32', g.accumulators],
+      ]),
+    ]),
+    chainLength: Math.max(...chains),
+    chains,
   };
 }
 

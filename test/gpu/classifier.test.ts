@@ -38,6 +38,20 @@ describe('classifier evaluation against the float64 reference', () => {
   });
 });
 
+describe('classifier with fused hidden deltas (subgroups: δₗ in the epilogue of δ_above·W_abovepᵀ)', () => {
+  it('one dispatch fewer per hidden layer than step by step, both within the model tolerance', async () => {
+    const spec = { examples: 300, inputSize: 30, hiddenSizes: [17, 11], numClasses: 5, lambda: 3e-3, variant: 'subgroups' as const };
+    await withVariant(gpu(), 'subgroups', async () => {
+      const fused = await checkClassifierEvaluation(gpu(), spec);
+      const unfused = await checkClassifierEvaluation(gpu(), { ...spec, fused: false });
+      const [f, u] = [fused[0].shape, unfused[0].shape];
+      expect([f.fused, u.fused]).toEqual([true, false]);
+      expect(Number(u.dispatches) - Number(f.dispatches)).toBe(spec.hiddenSizes.length);
+      return [...fused, ...unfused];
+    });
+  });
+});
+
 describe('GpuClassifier', () => {
   const spec = { examples: 257, inputSize: 20, hiddenSizes: [9], numClasses: 4, seed: 5 };
   const { data, theta } = makeClassifierFixture(spec);
