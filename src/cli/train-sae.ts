@@ -23,7 +23,7 @@ import { loadActivations } from '../data/activations-node';
 import { activationFileKind } from '../data/activations';
 import { DataError } from '../data/errors';
 import { generateSuperposition } from '../data/superposition';
-import { frontierPng } from '../display/frontier';
+import { frontierPng, frontierSeries, frontierSvg, VARIANT_NAMES } from '../display/frontier';
 import { createNodeGpuContext } from '../gpu/node';
 import type { GpuContext } from '../gpu/device';
 import { formatBytes, NoAdapterError, ResourceLimitError } from '../gpu/errors';
@@ -254,6 +254,7 @@ export async function runSaeCommand(args: TrainArguments, log: (line: string) =>
     if (sae.sweep) {
       await staged.write('frontier.md', frontierTable(reports));
       await staged.write('frontier.png', frontierPng(reports.map((r) => r.metrics)));
+      await staged.write('frontier.svg', frontierSvg([frontierSeries(reports)], `L0–FVU frontier: ${VARIANT_NAMES[sae.variant]}, ${dataset.examples.toLocaleString('en-US')} × ${dataset.visibleSize}, ${reports[0].settings.latents} latents`));
     }
     await staged.commit();
     if (diverged) await checkpoint?.setAside('diverged');
@@ -269,7 +270,7 @@ export async function runSaeCommand(args: TrainArguments, log: (line: string) =>
         `${m.mmcs !== undefined ? `, MMCS ${fixed(m.mmcs)}` : ''}${r.threshold !== undefined ? `, threshold ${fixed(r.threshold)}` : ''}`,
     );
   }
-  log(`written: ${outDir}/model.json, ${outDir}/report.json${sae.sweep ? `, ${outDir}/frontier.md, ${outDir}/frontier.png` : ''}${checkpoint && !diverged ? `, ${join(args.out, RunCheckpoint.NAME)}` : ''}`);
+  log(`written: ${outDir}/model.json, ${outDir}/report.json${sae.sweep ? `, ${outDir}/frontier.md, ${outDir}/frontier.png, ${outDir}/frontier.svg` : ''}${checkpoint && !diverged ? `, ${join(args.out, RunCheckpoint.NAME)}` : ''}`);
   if (diverged) {
     log(`diverged: the loss became non-finite (try a smaller --learning-rate); ${args.out} keeps its previous results`);
     return 3;
