@@ -30,7 +30,8 @@ import { formatBytes, NoAdapterError, ResourceLimitError } from '../gpu/errors';
 import type { Dataset } from '../reference/autoencoder';
 import { saeLayout } from '../reference/sae';
 import { shuffleExamples } from '../train/data';
-import { CheckpointError, dataFingerprint, decodeSaeCheckpoint, encodeSaeCheckpoint, type SaeCheckpoint } from '../train/sae-checkpoint';
+import { TRAINING_CHECKPOINT } from '../train/checkpoint';
+import { CheckpointError, dataFingerprint, decodeSaeCheckpoint, encodeSaeCheckpoint, SAE_CHECKPOINT, type SaeCheckpoint } from '../train/sae-checkpoint';
 import { thetaFromModelJsonText } from '../train/model-files';
 import { checkSaeSettings, defaultSaeSettings, trainSae, type SaeTrainSettings } from '../train/sae-trainer';
 import { UsageError, type SaeArguments, type TrainArguments } from './args';
@@ -91,13 +92,41 @@ function checkSaeMemory(settings: SaeTrainSettings, inputs: number, available: n
 async function readResumedCheckpoint(args: TrainArguments, sae: SaeArguments): Promise<SaeCheckpoint> {
   const path = join(args.out, RunCheckpoint.NAME);
   if (!existsSync(path)) throw new CheckpointError(`--resume: ${path} does not exist: there is nothing to resume in ${args.out} (start a run without --resume)`);
-  const saved = decodeSaeCheckpoint(new Uint8Array(await readFile(path)), path);
+  const bytes = new Uint8Array(await readFile(path));
+  if (checkpointMagic(bytes) === TRAINING_CHECKPOINT.magic) {
+    throw new UsageError(`--resume: ${path} holds a UFLDL run (--model kl), not an SAE of --model ${sae.variant}: continue it with npm run train -- --out ${args.out} --resume`);
+  }
+  const saved = decodeSaeCheckpoint(bytes, path);
   if (saved.settings.variant !== sae.variant) throw new UsageError(`--resume: ${path} is a --model ${saved.settings.variant} run; this command trains --model ${sae.variant}`);
   const conflicts = Object.entries(sae.overrides)
     .filter(([key, value]) => saved.settings[key as keyof SaeTrainSettings] !== value)
     .map(([key, value]) => `${FLAG_OF[key] ?? key} ${value} (the run's: ${saved.settings[key as keyof SaeTrainSettings]})`);
   if (conflicts.length > 0) throw new UsageError(`--resume: these flags contradict the checkpoint's run: ${conflicts.join(', ')}; leave them out to continue it, or start a new run in another folder`);
   return saved;
+}
+
+/** The first 8 bytes of a container file (src/io/container.ts): which kind of checkpoint it is. */
+function checkpointMagic(bytes: Uint8Array): string {
+  return new TextDecoder().decode(bytes.subarray(0, 8));
+}
+
+/**
+ * For the UFLDL command's --resume: when the folder's checkpoint is an SAE run's, the refusal that
+ * says so and how to continue it (train without --model would read it as a UFLDL checkpoint and
+ * fail on its magic); undefined for any other file.
+ */
+export function saeResumeHint(bytes: Uint8Array, path: string, out: string): UsageError | undefined {
+  if (checkpointMagic(bytes) !== SAE_CHECKPOINT.magic) return undefined;
+  let variant = 'topk|batchtopk|relu-l1';
+  let run = '';
+  try {
+    const { settings: s, state } = decodeSaeCheckpoint(bytes, path);
+    variant = s.variant;
+    run = ` (${s.variant === 'relu-l1' ? `λ ${s.l1}` : `k ${s.k}`}, ${s.latents} latents, step ${state.step} of ${s.steps})`;
+  } catch (error) {
+    if (!(error instanceof CheckpointError)) throw error;
+  }
+  return new UsageError(`--resume: ${path} holds an SAE run${run}, not a UFLDL one: continue it with npm run train -- --model ${variant} --out ${out} --resume`);
 }
 
 const FLAG_OF: Record<string, string> = { latents: '--hidden', learningRate: '--learning-rate', batchSize: '--batch-size', steps: '--iters', seed: '--seed', k: '--k', l1: '--l1', auxK: '--aux-k' };

@@ -184,6 +184,8 @@ describe('npm run train -- --model … --resume and --init', () => {
       [['--model', 'topk', ...data], /^error: --resume: .*checkpoint\.bin is a --model relu-l1 run; this command trains --model topk/],
       [['--model', 'relu-l1', '--data', 'synthetic'], /^error: --resume: .*checkpoint\.bin is a run on other data/],
       [['--model', 'relu-l1', '--sweep', 'l1=1,2', ...data], /^error: --resume continues one run/],
+      // Without --model the command is UFLDL's, whose checkpoints these are not: it names the run and the flag.
+      [[], /^error: --resume: .*checkpoint\.bin holds an SAE run \(λ 0\.3, 32 latents, step \d+ of 6000\), not a UFLDL one: continue it with npm run train -- --model relu-l1 --out .*stopped --resume$/],
     ];
     const checkpointBefore = await readFile(join(out, 'checkpoint.bin'));
     for (const [args, message] of refusals) {
