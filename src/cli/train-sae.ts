@@ -23,7 +23,7 @@ import { loadActivations } from '../data/activations-node';
 import { activationFileKind } from '../data/activations';
 import { DataError } from '../data/errors';
 import { generateSuperposition } from '../data/superposition';
-import { frontierPng } from '../display/frontier';
+import { frontierPng, frontierSeries, frontierSvg, VARIANT_NAMES } from '../display/frontier';
 import { createNodeGpuContext } from '../gpu/node';
 import { kernelConfigFor, type GpuContext } from '../gpu/device';
 import { denseMatmulShapes, uniqueShapes } from '../gpu/tuner';
@@ -33,7 +33,8 @@ import { formatBytes, NoAdapterError, ResourceLimitError } from '../gpu/errors';
 import type { Dataset } from '../reference/autoencoder';
 import { saeLayout } from '../reference/sae';
 import { shuffleExamples } from '../train/data';
-import { CheckpointError, dataFingerprint, decodeSaeCheckpoint, encodeSaeCheckpoint, type SaeCheckpoint } from '../train/sae-checkpoint';
+import { TRAINING_CHECKPOINT } from '../train/checkpoint';
+import { CheckpointError, dataFingerprint, decodeSaeCheckpoint, encodeSaeCheckpoint, SAE_CHECKPOINT, type SaeCheckpoint } from '../train/sae-checkpoint';
 import { thetaFromModelJsonText } from '../train/model-files';
 import { checkSaeSettings, defaultSaeSettings, trainSae, type SaeTrainSettings } from '../train/sae-trainer';
 import { UsageError, type SaeArguments, type TrainArguments } from './args';
@@ -94,13 +95,41 @@ function checkSaeMemory(settings: SaeTrainSettings, inputs: number, available: n
 async function readResumedCheckpoint(args: TrainArguments, sae: SaeArguments): Promise<SaeCheckpoint> {
   const path = join(args.out, RunCheckpoint.NAME);
   if (!existsSync(path)) throw new CheckpointError(`--resume: ${path} does not exist: there is nothing to resume in ${args.out} (start a run without --resume)`);
-  const saved = decodeSaeCheckpoint(new Uint8Array(await readFile(path)), path);
+  const bytes = new Uint8Array(await readFile(path));
+  if (checkpointMagic(bytes) === TRAINING_CHECKPOINT.magic) {
+    throw new UsageError(`--resume: ${path} holds a UFLDL run (--model kl), not an SAE of --model ${sae.variant}: continue it with npm run train -- --out ${args.out} --resume`);
+  }
+  const saved = decodeSaeCheckpoint(bytes, path);
   if (saved.settings.variant !== sae.variant) throw new UsageError(`--resume: ${path} is a --model ${saved.settings.variant} run; this command trains --model ${sae.variant}`);
   const conflicts = Object.entries(sae.overrides)
     .filter(([key, value]) => saved.settings[key as keyof SaeTrainSettings] !== value)
     .map(([key, value]) => `${FLAG_OF[key] ?? key} ${value} (the run's: ${saved.settings[key as keyof SaeTrainSettings]})`);
   if (conflicts.length > 0) throw new UsageError(`--resume: these flags contradict the checkpoint's run: ${conflicts.join(', ')}; leave them out to continue it, or start a new run in another folder`);
   return saved;
+}
+
+/** The first 8 bytes of a container file (src/io/container.ts): which kind of checkpoint it is. */
+function checkpointMagic(bytes: Uint8Array): string {
+  return new TextDecoder().decode(bytes.subarray(0, 8));
+}
+
+/**
+ * For the UFLDL command's --resume: when the folder's checkpoint is an SAE run's, the refusal that
+ * says so and how to continue it (train without --model would read it as a UFLDL checkpoint and
+ * fail on its magic); undefined for any other file.
+ */
+export function saeResumeHint(bytes: Uint8Array, path: string, out: string): UsageError | undefined {
+  if (checkpointMagic(bytes) !== SAE_CHECKPOINT.magic) return undefined;
+  let variant = 'topk|batchtopk|relu-l1';
+  let run = '';
+  try {
+    const { settings: s, state } = decodeSaeCheckpoint(bytes, path);
+    variant = s.variant;
+    run = ` (${s.variant === 'relu-l1' ? `λ ${s.l1}` : `k ${s.k}`}, ${s.latents} latents, step ${state.step} of ${s.steps})`;
+  } catch (error) {
+    if (!(error instanceof CheckpointError)) throw error;
+  }
+  return new UsageError(`--resume: ${path} holds an SAE run${run}, not a UFLDL one: continue it with npm run train -- --model ${variant} --out ${out} --resume`);
 }
 
 const FLAG_OF: Record<string, string> = { latents: '--hidden', learningRate: '--learning-rate', batchSize: '--batch-size', steps: '--iters', seed: '--seed', k: '--k', l1: '--l1', auxK: '--aux-k' };
@@ -265,6 +294,7 @@ export async function runSaeCommand(args: TrainArguments, log: (line: string) =>
     if (sae.sweep) {
       await staged.write('frontier.md', frontierTable(reports));
       await staged.write('frontier.png', frontierPng(reports.map((r) => r.metrics)));
+      await staged.write('frontier.svg', frontierSvg([frontierSeries(reports)], `L0–FVU frontier: ${VARIANT_NAMES[sae.variant]}, ${dataset.examples.toLocaleString('en-US')} × ${dataset.visibleSize}, ${reports[0].settings.latents} latents`));
     }
     await staged.commit();
     if (diverged) await checkpoint?.setAside('diverged');
@@ -280,7 +310,7 @@ export async function runSaeCommand(args: TrainArguments, log: (line: string) =>
         `${m.mmcs !== undefined ? `, MMCS ${fixed(m.mmcs)}` : ''}${r.threshold !== undefined ? `, threshold ${fixed(r.threshold)}` : ''}`,
     );
   }
-  log(`written: ${outDir}/model.json, ${outDir}/report.json${sae.sweep ? `, ${outDir}/frontier.md, ${outDir}/frontier.png` : ''}${checkpoint && !diverged ? `, ${join(args.out, RunCheckpoint.NAME)}` : ''}`);
+  log(`written: ${outDir}/model.json, ${outDir}/report.json${sae.sweep ? `, ${outDir}/frontier.md, ${outDir}/frontier.png, ${outDir}/frontier.svg` : ''}${checkpoint && !diverged ? `, ${join(args.out, RunCheckpoint.NAME)}` : ''}`);
   if (diverged) {
     log(`diverged: the loss became non-finite (try a smaller --learning-rate); ${args.out} keeps its previous results`);
     return 3;

@@ -25,7 +25,7 @@ import { describeWork, train, workReport } from '../train/trainer';
 import { parseTrainArguments, resumeConflicts, trainUsage, UsageError, type TrainArguments } from './args';
 import { prepareOutputFolder, removeCreatedFolders, RunCheckpoint, StagedOutput } from './output-files';
 import { progressReporter } from './progress';
-import { runSaeCommand } from './train-sae';
+import { runSaeCommand, saeResumeHint } from './train-sae';
 import { EXIT_DIVERGED, handleStopSignals, isGpuFailure, runCommand, speechOn, usageFailure, type CommandSpeech } from './run-control';
 
 const CHECKPOINT = RunCheckpoint.NAME;
@@ -63,13 +63,16 @@ async function main(argv: string[]): Promise<number> {
     if (args.resume && !existsSync(checkpointPath)) {
       throw new CheckpointError(`--resume: ${checkpointPath} does not exist: there is nothing to resume in ${args.out} (start a run without --resume)`);
     }
+    const resumeBytes = args.resume ? await readFileBytes(checkpointPath) : undefined;
+    const saeRun = resumeBytes && saeResumeHint(resumeBytes, checkpointPath, args.out);
+    if (saeRun) throw saeRun;
     prepared = await prepareRun(
       {
         config: args.config,
         device: args.device,
-        resume: args.resume
+        resume: resumeBytes
           ? {
-              bytes: await readFileBytes(checkpointPath),
+              bytes: resumeBytes,
               source: checkpointPath,
               config: (saved) => {
                 const conflicts = resumeConflicts(args, saved);

@@ -178,6 +178,10 @@ describe('npm run train', () => {
     const conflicting = await trainCli([...small(), '--out', out, '--resume', '--hidden', '5', '--optimizer', 'adam']);
     expect(conflicting.code).toBe(2);
     expect(conflicting.stderr).toMatch(/^error: --resume: these flags contradict the checkpoint's run: --hidden 5 \(the run has 3\), --optimizer adam \(the run has lbfgs\)/m);
+    // An SAE command given this UFLDL run's folder says which run it holds and how to go on with it.
+    const asSae = await trainCli(['--model', 'topk', '--device', 'cpu', '--out', out, '--resume']);
+    expect(asSae.code, asSae.stderr).toBe(2);
+    expect(asSae.stderr.split('\n')[0]).toMatch(/^error: --resume: .*checkpoint\.bin holds a UFLDL run \(--model kl\), not an SAE of --model topk: continue it with npm run train -- --out .* --resume$/);
     // A checkpoint whose θ does not fit, or is not finite, is refused with its path.
     const checkpointPath = join(out, 'checkpoint.bin');
     const saved = decodeCheckpoint(new Uint8Array(await readFile(checkpointPath)));

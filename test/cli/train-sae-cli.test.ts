@@ -89,6 +89,14 @@ describe('npm run train -- --model …', () => {
     const table = await readFile(join(out, 'frontier.md'), 'utf8');
     expect(table.trim().split('\n')).toHaveLength(4);
     expect(existsSync(join(out, 'frontier.png'))).toBe(true);
+    // The picture to read: titled axes, the variant named, each model labelled with its k.
+    const svg = await readFile(join(out, 'frontier.svg'), 'utf8');
+    expect(svg).toContain('>L0 (mean active latents per example)</text>');
+    expect(svg).toContain('>FVU (fraction of variance unexplained, about the mean)</text>');
+    expect(svg).toMatch(/<text class="title"[^>]*>L0–FVU frontier: BatchTopK, 1,000 × 16, 32 latents<\/text>/);
+    expect(svg.match(/<polyline class="series" data-name="BatchTopK" points="[^"]*"/g)?.[0].match(/[\d.]+,[\d.]+/g)).toHaveLength(2);
+    expect(svg.match(/class="point-label"[^>]*>k = \d</g)).toHaveLength(2);
+    expect(run.stderr).toMatch(/^written: .*frontier\.png, .*frontier\.svg$/m);
   }, 120_000);
 
   it('refuses bad flags and files in one line, writing nothing', async () => {
@@ -195,6 +203,8 @@ describe('npm run train -- --model … --resume and --init', () => {
       [['--model', 'topk', ...data], /^error: --resume: .*checkpoint\.bin is a --model relu-l1 run; this command trains --model topk/],
       [['--model', 'relu-l1', '--data', 'synthetic'], /^error: --resume: .*checkpoint\.bin is a run on other data/],
       [['--model', 'relu-l1', '--sweep', 'l1=1,2', ...data], /^error: --resume continues one run/],
+      // Without --model the command is UFLDL's, whose checkpoints these are not: it names the run and the flag.
+      [[], /^error: --resume: .*checkpoint\.bin holds an SAE run \(λ 0\.3, 32 latents, step \d+ of 6000\), not a UFLDL one: continue it with npm run train -- --model relu-l1 --out .*stopped --resume$/],
     ];
     const checkpointBefore = await readFile(join(out, 'checkpoint.bin'));
     for (const [args, message] of refusals) {
