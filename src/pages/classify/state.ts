@@ -298,9 +298,12 @@ export function accuracyNames(task: TaskName | undefined): string[] {
   return ['raw pixels'];
 }
 
-/** The accuracy a stage's record carries, by name (undefined for autoencoder stages). */
+/** The stages that complete a classifier: the autoencoders and the convolution train none. */
+const completesClassifier = (kind: StageKind | undefined) => kind === 'softmax' || kind === 'finetune';
+
+/** The accuracy a stage's record carries, by name (undefined for autoencoder and convolution stages). */
 export function accuracyNameOf(task: TaskName | undefined, stages: readonly { kind: StageKind }[], index: number): string | undefined {
-  if (stages[index]?.kind === 'autoencoder') return undefined;
-  const classifiersBefore = stages.slice(0, index).filter((s) => s.kind !== 'autoencoder').length;
+  if (!completesClassifier(stages[index]?.kind)) return undefined;
+  const classifiersBefore = stages.slice(0, index).filter((s) => completesClassifier(s.kind)).length;
   return accuracyNames(task)[classifiersBefore];
 }
