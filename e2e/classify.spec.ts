@@ -133,7 +133,8 @@ test('conv: features learned on patches, every digit convolved and pooled, softm
   await page.click('#start');
   // The convolution stage's card counts images, not iterations, before it runs.
   await expect(page.locator('.stage-card[data-kind="convolution"] .meta')).toHaveText('200 images (training and test)');
-  await expect(page.locator('#pooled-card')).toBeVisible();
+  // The pooled maps' card is there from the start, saying what it will show.
+  await expect(page.locator('#pooled-caption')).toContainText('appear here once the convolution stage has pooled the test digits');
   const done = await waitForPhase(page, "s.phase === 'finished' || s.phase === 'error'");
   expect(done.phase, (await page.locator('#run-error').textContent()) ?? '').toBe('finished');
   const stageSeconds = await page.evaluate(() => (window as unknown as { classify: () => { stages: { elapsedSeconds: number }[] } }).classify().stages.map((s) => s.elapsedSeconds.toFixed(1)));

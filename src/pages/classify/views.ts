@@ -119,7 +119,7 @@ export class ClassifyViews {
     }
     if (state.stages !== last?.stages) this.renderStages(state);
     if (state.features !== last?.features || state.stages !== last?.stages) this.renderFeatures(state);
-    if (state.pooledMaps !== last?.pooledMaps || state.task !== last?.task) this.renderPooledMaps(state);
+    if (state.pooledMaps !== last?.pooledMaps || state.task !== last?.task || state.stages.length !== last?.stages.length) this.renderPooledMaps(state);
     if (state.accuracies !== last?.accuracies || state.task !== last?.task || state.numClasses !== last?.numClasses) this.renderAccuracies(state);
     if (state.confusion !== last?.confusion) this.renderConfusion(state);
     if (state.sample !== last?.sample) this.renderDigits(state.sample);
@@ -281,7 +281,9 @@ export class ClassifyViews {
     el.pooledMeta.textContent = maps ? pooledMapsMetaText(maps) : '';
     el.pooledCaption.textContent = maps ? pooledMapsCaption(maps) : 'The first test digits and their pooled feature maps appear here once the convolution stage has pooled the test digits.';
     if (!maps) return;
-    drawNetwork(el.pooledCanvas, maps.picture, { scale: integerScale(maps.picture.width, 640, 4) });
+    // Four rows of a digit beside its maps are tall: the scale that keeps them within about a screen.
+    const { width, height } = maps.picture;
+    drawNetwork(el.pooledCanvas, maps.picture, { scale: Math.min(integerScale(width, 640, 4), integerScale(height, 900, 4)) });
   }
 
   private featureCard(layer: number): FeatureCard {
