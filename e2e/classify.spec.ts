@@ -121,6 +121,72 @@ test('stacked: two layers of features, accuracy before and after fine-tuning', a
   await screenshot(page, 'classify-stacked');
 });
 
+test('conv: features learned on patches, every digit convolved and pooled, softmax; the pad reads a digit through the same path', async ({ page, consoleErrors }) => {
+  void consoleErrors;
+  // 200 digits (100 / 100), 16 features from 1,000 patches: 16 × 3×3 = 144 pooled values per digit.
+  await page.goto('/classify.html?task=conv&digits=200&hidden=16&ae=15&softmax=40&patches=1000&pool=7');
+  await expect(page.locator('#adapter')).toHaveAttribute('data-kind', 'gpu');
+  await expect(page.locator('input[name="task"][value="conv"]')).toBeChecked();
+  await expect(page.locator('#patches')).toHaveValue('1000');
+  await expect(page.locator('#poolDim')).toHaveValue('7');
+  const started = Date.now();
+  await page.click('#start');
+  // The convolution stage's card counts images, not iterations, before it runs.
+  await expect(page.locator('.stage-card[data-kind="convolution"] .meta')).toHaveText('200 images (training and test)');
+  // The pooled maps' card is there from the start, saying what it will show.
+  await expect(page.locator('#pooled-caption')).toContainText('appear here once the convolution stage has pooled the test digits');
+  const done = await waitForPhase(page, "s.phase === 'finished' || s.phase === 'error'");
+  expect(done.phase, (await page.locator('#run-error').textContent()) ?? '').toBe('finished');
+  const stageSeconds = await page.evaluate(() => (window as unknown as { classify: () => { stages: { elapsedSeconds: number }[] } }).classify().stages.map((s) => s.elapsedSeconds.toFixed(1)));
+  console.log(`conv: ${((Date.now() - started) / 1000).toFixed(1)} s (stages ${stageSeconds.join(', ')} s); ${JSON.stringify(done.accuracies)}`);
+  await expectResult(page, done, 10);
+  expect(done.stages.map((s) => s.name)).toEqual(['sparse autoencoder (8×8 patches of the training images)', 'convolution and pooling', 'softmax on the pooled features']);
+
+  // Stage 1: the patch features, drawn.
+  expect(done.features[0]).toMatchObject({ final: true, iteration: done.stages[0].iteration });
+  expect((await canvasPixels(page, '#features-1')).std, 'the patch features are drawn').toBeGreaterThan(20);
+  await expect(page.locator('.card-features .caption')).toContainText('patch');
+  // Stage 2: every image, training and test, convolved; then the first test digits' pooled maps.
+  expect(done.stages[1]).toMatchObject({ status: 'done', iteration: 200 });
+  await expect(page.locator('.stage-card[data-kind="convolution"]')).toHaveAttribute('data-images', '200');
+  await expect(page.locator('.stage-card[data-kind="convolution"] progress')).toHaveJSProperty('value', 200);
+  await expect(page.locator('.stage-card[data-kind="convolution"] footer')).toContainText('200 images in');
+  await expect(page.locator('#pooled-meta')).toHaveText('first 4 test digits · 16 maps of 3×3 each');
+  const maps = await canvasPixels(page, '#pooled-maps');
+  expect(maps.std, 'the pooled maps are drawn').toBeGreaterThan(20);
+  // Stage 3: the softmax's cost curve, and its accuracy: the one the worker scored, and the confusion's diagonal share.
+  expect(done.stages[2].iteration).toBeGreaterThan(0);
+  const shown = await accuracyShown(page, 'pooled convolved features');
+  expect(shown).toBe(done.accuracies['pooled convolved features']);
+  const confusion = await page.evaluate(() => (window as unknown as { classify: () => { confusion: number[][] } }).classify().confusion);
+  expect(confusion.reduce((sum, row, i) => sum + row[i], 0) / done.testCount!).toBeCloseTo(shown, 12);
+  expect(shown, 'far above chance (10%)').toBeGreaterThan(0.3);
+  await expect(page.locator('.stage-card[data-kind="softmax"] .stage-accuracy')).toHaveText(`test accuracy ${(100 * shown).toFixed(1)}%`);
+
+  // The pad: a drawn "1" convolved, pooled and classified on the GPU.
+  await expect(page.locator('#pad-card')).toBeVisible();
+  await expect(page.locator('#pad-meta')).toContainText('convolved with the 16 features, mean-pooled by 7');
+  await page.locator('#pad').scrollIntoViewIfNeeded();
+  const pad = await page.locator('#pad').boundingBox();
+  await page.mouse.move(pad!.x + pad!.width / 2, pad!.y + pad!.height * 0.15);
+  await page.mouse.down();
+  await page.mouse.move(pad!.x + pad!.width / 2, pad!.y + pad!.height * 0.85, { steps: 12 });
+  await page.mouse.up();
+  await page.waitForFunction('!!window.classify().digit && !window.classifyPadBusy()', null, { timeout: 60_000, polling: 100 });
+  const digit = await page.evaluate(() => {
+    const d = (window as unknown as { classify: () => { digit: { predicted: number; probabilities: Float64Array; pooled: { unit: number; strength: number }[] } } }).classify().digit;
+    return { predicted: d.predicted, probabilities: Array.from(d.probabilities), pooled: d.pooled.map((f) => ({ unit: f.unit, strength: f.strength })) };
+  });
+  expect(digit.probabilities).toHaveLength(10);
+  expect(digit.probabilities.reduce((a, b) => a + b, 0)).toBeCloseTo(1, 5);
+  await expect(page.locator('#pad-predicted')).toHaveText(String(digit.predicted));
+  await expect(page.locator('#pad-probabilities li')).toHaveCount(10);
+  await expect(page.locator('#pad-features-title')).toHaveText('Convolution features whose pooled maps respond most');
+  await expect(page.locator('#pad-features .pad-pooled')).toHaveCount(6);
+  expect(digit.pooled.map((f) => f.strength)).toEqual([...digit.pooled.map((f) => f.strength)].sort((a, b) => b - a));
+  await screenshot(page, 'classify-conv');
+});
+
 test('Stop part-way through a stage: the page says stopped and keeps what was done', async ({ page, consoleErrors }) => {
   void consoleErrors;
   await page.goto('/classify.html?task=stacked&digits=1000&hidden=25&ae=400&softmax=50&finetune=20');

@@ -113,9 +113,9 @@ test('classification: a set-up by hand is the link; the link opens it and ends a
   // The radios are drawn as cards: a person clicks the card.
   await page.locator('label.task-choice', { hasText: 'Self-taught learning' }).click();
   await page.locator('label.task-choice', { hasText: 'Softmax regression' }).click();
-  const fields = { digits: '1000', hiddenSize: '30', seed: '5', softmaxIterations: '25', aeIterations: '11', finetuneIterations: '12' };
+  const fields = { digits: '1000', hiddenSize: '30', seed: '5', softmaxIterations: '25', aeIterations: '11', finetuneIterations: '12', patches: '700', poolDim: '5' };
   for (const [id, value] of Object.entries(fields)) await page.locator(`#${id}`).fill(value);
-  expect(await queryOf(page)).toEqual({ task: 'softmax', digits: '1000', hidden: '30', seed: '5', ae: '11', softmax: '25', finetune: '12' });
+  expect(await queryOf(page)).toEqual({ task: 'softmax', digits: '1000', hidden: '30', seed: '5', ae: '11', softmax: '25', finetune: '12', patches: '700', pool: '5' });
   const link = await copyLink(page);
   const byHand = await classifyRun(page);
 
@@ -136,7 +136,7 @@ test('classification: a link with bad values marks them and keeps the defaults t
   await expect(page.locator('#adapter')).toHaveAttribute('data-kind', 'gpu');
   const message = page.locator('#link-error');
   await expect(message).toBeVisible();
-  await expect(message).toContainText('task “svm” is not one of softmax, stl, stacked');
+  await expect(message).toContainText('task “svm” is not one of softmax, stl, stacked, conv');
   await expect(message).toContainText('digits used must be a whole number from 100 to 10,000, got “50”');
   await expect(message).toContainText('softmax iterations must be a whole number from 1 to 10,000, got “ten”');
   await expect(page.locator('#digits')).toHaveValue('10000');

@@ -4,7 +4,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import type { FromWorker } from '../../src/pages/classify/protocol';
-import { accuracyNameOf, initialState, reduce, type ClassifyState, type Message } from '../../src/pages/classify/state';
+import { accuracyNameOf, accuracyNames, initialState, reduce, type ClassifyState, type Message } from '../../src/pages/classify/state';
 
 const ready: FromWorker = {
   type: 'ready',
@@ -80,6 +80,9 @@ describe('classification page state', () => {
     const stl = [{ kind: 'autoencoder' as const }, { kind: 'softmax' as const }, { kind: 'softmax' as const }];
     expect([0, 1, 2].map((i) => accuracyNameOf('stl', stl, i))).toEqual([undefined, 'self-taught features', 'raw pixels']);
     expect(accuracyNameOf('softmax', [{ kind: 'softmax' }], 0)).toBe('raw pixels');
+    const conv = [{ kind: 'autoencoder' as const }, { kind: 'convolution' as const }, { kind: 'softmax' as const }];
+    // The convolution trains no classifier: the softmax after it is conv's first.
+    expect([0, 1, 2].map((i) => accuracyNameOf('conv', conv, i))).toEqual([undefined, undefined, 'pooled convolved features']);
   });
 
   it('finished keeps the result: accuracies, confusion, the test digits', () => {
@@ -149,5 +152,56 @@ describe('classification page state', () => {
     expect(s.stages[0].status).toBe('stopped');
     const noGpu = run({ type: 'requested', task: 'softmax' }, { type: 'error', message: 'no adapter', during: 'webgpu' });
     expect(noGpu).toMatchObject({ phase: 'error', status: { kind: 'failed', during: 'webgpu' } });
+  });
+
+  it('conv: the convolution stage counts images and has no cost; the pooled maps arrive; its softmax names the accuracy', () => {
+    const convReady: FromWorker = {
+      type: 'ready',
+      task: 'conv',
+      stages: [
+        { name: 'sparse autoencoder (8×8 patches of the training images)', kind: 'autoencoder', iterations: 15 },
+        { name: 'convolution and pooling', kind: 'convolution', iterations: 200 },
+        { name: 'softmax on the pooled features', kind: 'softmax', iterations: 40 },
+      ],
+      counts: { train: 100, test: 100 },
+      numClasses: 10,
+      device: 'WebGPU on google · swiftshader',
+    };
+    let s = run({ type: 'requested', task: 'conv' }, convReady);
+    expect(s.stages.map((x) => x.unit)).toEqual([undefined, 'images', undefined]);
+    expect(s.stages[1]).toMatchObject({ status: 'waiting', totalIterations: 200 });
+    s = reduce(s, { type: 'progress', index: 1, iteration: 100, totalIterations: 200, cost: NaN, elapsedSeconds: 2, unit: 'images' });
+    expect(s.stages[1]).toMatchObject({ status: 'running', iteration: 100, unit: 'images' });
+    expect(s.stages[1].curve).toEqual({ x: [], y: [] });
+    expect(s.pooledMaps).toBeUndefined();
+    const maps = { index: 1, picture: picture(0.5), digits: 4, features: 16, pooledDim: 3, poolDim: 7 };
+    s = reduce(s, { type: 'pooled-maps', ...maps });
+    expect(s.pooledMaps).toEqual(maps);
+    // The convolution's record carries placeholder costs (0): not a cost, not a point of a curve.
+    const convolved = { name: 'convolution and pooling', kind: 'convolution' as const, iterations: 200, evaluations: 0, initialCost: 0, finalCost: 0, seconds: 4, exitReason: 'every image convolved and pooled' };
+    s = reduce(s, { type: 'stage-done', index: 1, record: convolved });
+    expect(s.stages[1]).toMatchObject({ status: 'done', iteration: 200, totalIterations: 200, elapsedSeconds: 4 });
+    expect(s.stages[1].cost).toBeNaN();
+    expect(s.stages[1].curve).toEqual({ x: [], y: [] });
+    expect(s.accuracies).toEqual({});
+    s = reduce(s, { type: 'stage-done', index: 2, record: record('softmax on the pooled features', 'softmax', 0.67) });
+    expect(s.accuracies).toEqual({ 'pooled convolved features': 0.67 });
+    expect(accuracyNames('conv')).toEqual(['pooled convolved features']);
+    // A new run forgets the maps.
+    s = reduce({ ...s, phase: 'finished' }, { type: 'requested', task: 'conv' });
+    expect(s.pooledMaps).toBeUndefined();
+  });
+
+  it('conv: a drawn digit keeps the pooled features the worker found strongest', () => {
+    const finished = run(
+      { type: 'requested', task: 'conv' },
+      { type: 'finished', accuracies: {}, confusion: [], testCount: 0, sample: { count: 0, side: 28, pixels: new Float32Array(0), labels: new Uint8Array(0), predictions: new Uint8Array(0) }, seconds: 1, classifier: { shape: { inputSize: 144, hiddenSizes: [], numClasses: 10 }, theta: new Float64Array(1450) } },
+    );
+    const pooled = [{ unit: 3, strength: 0.4, patchDim: 8, weights: new Float32Array(64), pooledDim: 3, map: new Float32Array(9) }];
+    const probabilities = Float64Array.from({ length: 10 }, (_, c) => (c === 1 ? 0.91 : 0.01));
+    const s = reduce(finished, { type: 'digit-predicted', id: 1, pixels: new Float32Array(784), probabilities, pooled });
+    expect(s.digit).toMatchObject({ id: 1, predicted: 1 });
+    expect(s.digit!.pooled).toBe(pooled);
+    expect(s.digit!.features).toBeUndefined();
   });
 });

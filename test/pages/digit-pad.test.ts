@@ -3,7 +3,7 @@
  * to 20 pixels on its longer side, aspect kept, centre of mass at the field's centre.
  */
 import { describe, expect, it } from 'vitest';
-import { centreOfMass, INK_BOX, MNIST_SIDE, mnistDigitFromInk, softmaxOf, strongestFeatures } from '../../src/pages/classify/digit-pad';
+import { centreOfMass, INK_BOX, MNIST_SIDE, mnistDigitFromInk, softmaxOf, strongestFeatures, strongestPooledFeatures } from '../../src/pages/classify/digit-pad';
 
 /** A width × height canvas of zeros with the rectangle [x0, x1) × [y0, y1) inked. */
 function inkRect(width: number, height: number, x0: number, y0: number, x1: number, y1: number): Float32Array {
@@ -82,5 +82,24 @@ describe('a drawn digit as MNIST prepared its digits', () => {
     expect(top.map((f) => f.unit)).toEqual([0, 1]);
     expect(top[0].activation).toBeCloseTo(1 / (1 + Math.exp(-z0)), 14);
     expect(top[1].activation).toBeCloseTo(1 / (1 + Math.exp(-z1)), 14);
+  });
+
+  it('conv: the pooled features that rise most above their response to blank paper, not the largest pooled values', () => {
+    // Three features of 2×2 maps. Feature 0 answers background (σ(b) ≈ 0.95, every cell 0.95):
+    // the largest values but no rise. Feature 1 rises by 0.4 in one cell, feature 2 by 0.2.
+    const sigma = (z: number) => 1 / (1 + Math.exp(-z));
+    const bias = [3, 0, -1];
+    const pooled = [
+      ...[0, 0, 0, 0].map(() => sigma(3)),
+      0.5, 0.9, 0.5, 0.5,
+      sigma(-1) + 0.2, sigma(-1), sigma(-1) - 0.1, sigma(-1),
+    ];
+    const top = strongestPooledFeatures(pooled, bias, 2, 3);
+    expect(top.map((f) => f.unit)).toEqual([1, 2, 0]);
+    expect(top[0].strength).toBeCloseTo(0.4, 12);
+    expect(top[1].strength).toBeCloseTo(0.2, 12);
+    expect(top[2].strength).toBeCloseTo(0, 12);
+    expect(strongestPooledFeatures(pooled, bias, 2, 1)).toHaveLength(1);
+    expect(() => strongestPooledFeatures(pooled.slice(1), bias, 2, 1)).toThrow(/11 pooled values are not 3 maps of 2×2/);
   });
 });

@@ -121,3 +121,29 @@ export function strongestFeatures(
     .sort((p, q) => q.activation - p.activation || p.unit - q.unit)
     .slice(0, count);
 }
+
+/**
+ * conv: the convolution features a drawn digit moves most. A feature's pooled map (pooledDim²
+ * σ means, image-major as cnnPool leaves them: feature f's map at f·pooledDim²) is compared with
+ * its response to blank paper, σ(b′_f), where no ink is: its strength is the largest rise over
+ * that among its cells. (The largest pooled value alone would name the features that respond to
+ * background, which fill every map of every digit.) Strongest first.
+ */
+export function strongestPooledFeatures(
+  pooled: ArrayLike<number>,
+  bias: ArrayLike<number>,
+  pooledDim: number,
+  count: number,
+): { unit: number; strength: number }[] {
+  const cells = pooledDim * pooledDim;
+  const features = bias.length;
+  if (pooled.length !== features * cells) throw new RangeError(`${pooled.length} pooled values are not ${features} maps of ${pooledDim}×${pooledDim}`);
+  return Array.from({ length: features }, (_, unit) => {
+    const blank = 1 / (1 + Math.exp(-bias[unit]));
+    let strength = -Infinity;
+    for (let k = 0; k < cells; k++) strength = Math.max(strength, pooled[unit * cells + k] - blank);
+    return { unit, strength };
+  })
+    .sort((p, q) => q.strength - p.strength || p.unit - q.unit)
+    .slice(0, count);
+}

@@ -1,10 +1,11 @@
 /**
  * The classification page's set-up ↔ its query string, both ways, without the DOM (tested in
- * test/pages/classify-link.test.ts): ?task=stl&digits=1000&hidden=36&seed=1&ae=20&softmax=50&finetune=20.
+ * test/pages/classify-link.test.ts): ?task=stl&digits=1000&hidden=36&seed=1&ae=20&softmax=50&finetune=20
+ * (and the conv task's patches=20000&pool=7).
  * The page writes it as the controls change; a link read back gives the set-up, and each value
  * that cannot be used is reported with the default in its place.
  */
-import { taskNames, type TaskName } from '../../classify/pipeline';
+import { defaultSettings, taskNames, type TaskName } from '../../classify/pipeline';
 
 export interface ClassifySetup {
   task: TaskName;
@@ -15,9 +16,15 @@ export interface ClassifySetup {
   autoencoderIterations: number;
   softmaxIterations: number;
   finetuneIterations: number;
+  /** conv: the 8×8 patches cut from the training digits for its autoencoder, and the pooling regions' side. */
+  patches: number;
+  poolDim: number;
 }
 
 export type NumberField = Exclude<keyof ClassifySetup, 'task'>;
+
+/** The side of the digits' convolved maps: 28 − 8 + 1 (the page learns 8×8 patches, the CLI's default). */
+export const CONV_MAP_SIDE = 28 - defaultSettings.patchDim + 1;
 
 /** The number fields: form id, name in a link, and the smallest and largest whole number allowed. */
 export const numberFields: Record<NumberField, { id: string; query: string; min: number; max: number }> = {
@@ -27,9 +34,15 @@ export const numberFields: Record<NumberField, { id: string; query: string; min:
   autoencoderIterations: { id: 'aeIterations', query: 'ae', min: 1, max: 10_000 },
   softmaxIterations: { id: 'softmaxIterations', query: 'softmax', min: 1, max: 10_000 },
   finetuneIterations: { id: 'finetuneIterations', query: 'finetune', min: 1, max: 10_000 },
+  patches: { id: 'patches', query: 'patches', min: 1, max: 100_000 },
+  // 28×28 digits and 8×8 patches: 21×21 convolved maps, so regions of at most 21.
+  poolDim: { id: 'poolDim', query: 'pool', min: 1, max: CONV_MAP_SIDE },
 };
 
-/** The exercises' own sizes: all 10,000 digits, 200 hidden units, 400 L-BFGS iterations per autoencoder and fine-tuning, 100 for softmax. */
+/**
+ * The exercises' own sizes: all 10,000 digits, 200 hidden units, 400 L-BFGS iterations per
+ * autoencoder and fine-tuning, 100 for softmax; conv: 20,000 patches, pooled by 7 (a 3×3 grid).
+ */
 export const defaultSetup: Readonly<ClassifySetup> = Object.freeze({
   task: 'softmax',
   digits: 10_000,
@@ -38,6 +51,8 @@ export const defaultSetup: Readonly<ClassifySetup> = Object.freeze({
   autoencoderIterations: 400,
   softmaxIterations: 100,
   finetuneIterations: 400,
+  patches: defaultSettings.patches,
+  poolDim: defaultSettings.poolDim,
 });
 
 export interface LinkProblem {

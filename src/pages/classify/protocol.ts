@@ -17,6 +17,9 @@ export interface ClassifyRequest {
   softmaxIterations: number;
   finetuneIterations: number;
   seed: number;
+  /** conv: 8×8 patches cut from the training digits for the autoencoder, and the pooling regions' side. */
+  patches: number;
+  poolDim: number;
 }
 
 /** A digit drawn on the pad, prepared as MNIST's (28 × 28, row-major, ink 1), for the trained classifier. */
@@ -42,6 +45,20 @@ export interface DigitFeature {
   unit: number;
   activation: number;
   picture: Float32Array;
+}
+
+/**
+ * conv: a convolution feature's response to a drawn digit. `strength` is how far its pooled map
+ * rises above its response to blank paper, σ(b′), at its strongest cell; `weights` is the feature
+ * (patchDim², in [−1, 1]) and `map` its pooled map (pooledDim², σ means in [0, 1]).
+ */
+export interface PooledFeature {
+  unit: number;
+  strength: number;
+  patchDim: number;
+  weights: Float32Array;
+  pooledDim: number;
+  map: Float32Array;
 }
 
 export interface StagePlanView {
@@ -87,6 +104,8 @@ export type FromWorker =
       totalIterations: number;
       cost: number;
       elapsedSeconds: number;
+      /** What iteration counts when not L-BFGS iterations: the convolution stage's images (cost NaN). */
+      unit?: 'images';
     }
   | {
       type: 'features';
@@ -97,6 +116,20 @@ export type FromWorker =
       iteration: number;
       picture: FeaturePicture;
       hiddenSize: number;
+    }
+  /**
+   * conv: the first test digits and their pooled feature maps, drawn as pooled-maps.png
+   * (pooledMapsImage), once the convolution stage has pooled the test set.
+   */
+  | {
+      type: 'pooled-maps';
+      /** The convolution stage. */
+      index: number;
+      picture: FeaturePicture;
+      digits: number;
+      features: number;
+      pooledDim: number;
+      poolDim: number;
     }
   | { type: 'stage-done'; index: number; record: StageSummary }
   | {
@@ -116,8 +149,10 @@ export type FromWorker =
       pixels: Float32Array;
       /** p(class | digit) from the GPU classifier. */
       probabilities: Float64Array;
-      /** The first-layer features that respond most (none for softmax on raw pixels). */
+      /** The first-layer features that respond most (none for softmax on raw pixels, nor for conv). */
       features?: DigitFeature[];
+      /** conv: the convolution features whose pooled maps respond most. */
+      pooled?: PooledFeature[];
     }
   | { type: 'digit-failed'; id: number; message: string }
   | { type: 'stopped'; accuracies: Record<string, number>; seconds: number }

@@ -6,7 +6,7 @@
  */
 import type { StageKind, TaskName } from '../../classify/pipeline';
 import type { ClassifierShape } from '../../reference/classifier';
-import type { DigitFeature, DigitSample, FeaturePicture, FromWorker, StageSummary } from './protocol';
+import type { DigitFeature, DigitSample, FeaturePicture, FromWorker, PooledFeature, StageSummary } from './protocol';
 
 export type Phase = 'idle' | 'loading' | 'running' | 'stopping' | 'finished' | 'stopped' | 'error';
 export type StageStatus = 'waiting' | 'running' | 'done' | 'stopped';
@@ -21,8 +21,13 @@ export interface StageState {
   elapsedSeconds: number;
   /** The cost curve: J at each reported iteration. */
   curve: { x: number[]; y: number[] };
+  /** What iteration counts when not L-BFGS iterations: the convolution's images (it has no cost). */
+  unit?: 'images';
   record?: StageSummary;
 }
+
+/** conv: a few test digits beside their pooled feature maps, and the sizes they were pooled at. */
+export type PooledMaps = Omit<Extract<FromWorker, { type: 'pooled-maps' }>, 'type'>;
 
 export interface LayerFeatures {
   layer: number;
@@ -59,6 +64,8 @@ export interface ClassifyState {
   stages: StageState[];
   /** By autoencoder layer (0: on pixels, 1: on layer 1's features). */
   features: LayerFeatures[];
+  /** conv: drawn once the convolution stage has pooled the test digits. */
+  pooledMaps?: PooledMaps;
   accuracies: Record<string, number>;
   confusion?: number[][];
   testCount?: number;
@@ -80,6 +87,7 @@ export interface DigitPrediction {
   probabilities: Float64Array;
   predicted: number;
   features?: DigitFeature[];
+  pooled?: PooledFeature[];
 }
 
 /** What the page itself asks for (the worker's replies are FromWorker). */
@@ -145,6 +153,7 @@ export function reduce(state: ClassifyState, message: Message): ClassifyState {
           cost: NaN,
           elapsedSeconds: 0,
           curve: { x: [], y: [] },
+          ...(s.kind === 'convolution' ? { unit: 'images' as const } : {}),
         })),
         status: state.phase === 'stopping' ? state.status : { kind: 'training' },
       };
@@ -157,8 +166,13 @@ export function reduce(state: ClassifyState, message: Message): ClassifyState {
         cost: message.cost,
         elapsedSeconds: message.elapsedSeconds,
         curve: Number.isFinite(message.cost) ? extend(stage.curve, message.iteration, message.cost) : stage.curve,
+        ...(message.unit ? { unit: message.unit } : {}),
       }));
       return next;
+    }
+    case 'pooled-maps': {
+      const { type: _, ...maps } = message;
+      return { ...state, pooledMaps: maps };
     }
     case 'features': {
       const features = state.features.slice();
@@ -177,13 +191,16 @@ export function reduce(state: ClassifyState, message: Message): ClassifyState {
     }
     case 'stage-done': {
       const { record } = message;
+      // The convolution trains nothing: its record's costs are placeholders, not a point of a curve.
+      const cost = record.kind === 'convolution' ? NaN : record.finalCost;
       let next = withStage(state, message.index, (stage) => ({
         ...stage,
         status: 'done',
         iteration: record.iterations,
-        cost: record.finalCost,
+        ...(record.kind === 'convolution' ? { totalIterations: record.iterations } : {}),
+        cost,
         elapsedSeconds: record.seconds,
-        curve: Number.isFinite(record.finalCost) ? extend(stage.curve, record.iterations, record.finalCost) : stage.curve,
+        curve: Number.isFinite(cost) ? extend(stage.curve, record.iterations, cost) : stage.curve,
         record,
       }));
       if (record.accuracy !== undefined) {
@@ -217,7 +234,7 @@ export function reduce(state: ClassifyState, message: Message): ClassifyState {
       const p = message.probabilities;
       let predicted = 0;
       for (let c = 1; c < p.length; c++) if (p[c] > p[predicted]) predicted = c;
-      return { ...state, digitError: undefined, digit: { id: message.id, pixels: message.pixels, probabilities: p, predicted, features: message.features } };
+      return { ...state, digitError: undefined, digit: { id: message.id, pixels: message.pixels, probabilities: p, predicted, features: message.features, pooled: message.pooled } };
     }
     case 'digit-failed':
       return state.phase === 'finished' ? { ...state, digitError: message.message } : state;
@@ -276,12 +293,17 @@ export function reduce(state: ClassifyState, message: Message): ClassifyState {
 export function accuracyNames(task: TaskName | undefined): string[] {
   if (task === 'stl') return ['self-taught features', 'raw pixels'];
   if (task === 'stacked') return ['before fine-tuning', 'after fine-tuning'];
+  // The name src/classify/pipeline.ts's conv task scores its softmax under.
+  if (task === 'conv') return ['pooled convolved features'];
   return ['raw pixels'];
 }
 
-/** The accuracy a stage's record carries, by name (undefined for autoencoder stages). */
+/** The stages that complete a classifier: the autoencoders and the convolution train none. */
+const completesClassifier = (kind: StageKind | undefined) => kind === 'softmax' || kind === 'finetune';
+
+/** The accuracy a stage's record carries, by name (undefined for autoencoder and convolution stages). */
 export function accuracyNameOf(task: TaskName | undefined, stages: readonly { kind: StageKind }[], index: number): string | undefined {
-  if (stages[index]?.kind === 'autoencoder') return undefined;
-  const classifiersBefore = stages.slice(0, index).filter((s) => s.kind !== 'autoencoder').length;
+  if (!completesClassifier(stages[index]?.kind)) return undefined;
+  const classifiersBefore = stages.slice(0, index).filter((s) => completesClassifier(s.kind)).length;
   return accuracyNames(task)[classifiersBefore];
 }

@@ -6,9 +6,10 @@
 import { drawNetwork } from '../../display/canvas';
 import { formatNumber, LogLineChart } from '../common/charts';
 import { integerScale } from '../common/draw';
+import { taskNames } from '../../classify/pipeline';
 import { numberFields, type LinkProblem, type NumberField } from './link';
-import type { DigitFeature, DigitSample } from './protocol';
-import { accuracyNames, type ClassifyState, type LayerFeatures, type StageState, type StageStatus, type Status } from './state';
+import type { DigitFeature, DigitSample, PooledFeature } from './protocol';
+import { accuracyNames, type ClassifyState, type LayerFeatures, type PooledMaps, type StageState, type StageStatus, type Status } from './state';
 
 const $ = <T extends HTMLElement = HTMLElement>(id: string) => document.getElementById(id) as T;
 
@@ -44,7 +45,9 @@ interface StageCard {
   badge: HTMLElement;
   meta: HTMLElement;
   footer: HTMLElement;
-  chart: LogLineChart;
+  /** The cost chart, or for the convolution (no cost) a bar of the images done. */
+  chart?: LogLineChart;
+  bar?: HTMLProgressElement;
   curve?: StageState['curve'];
   last?: StageState;
 }
@@ -54,6 +57,7 @@ interface FeatureCard {
   canvas: HTMLCanvasElement;
   meta: HTMLElement;
   placeholder: HTMLElement;
+  caption: HTMLElement;
   drawn?: LayerFeatures['picture'];
 }
 
@@ -61,6 +65,10 @@ const featureCaptions = [
   'Hidden unit j as the input that excites it most, W1(j,:)/‖W1(j,:)‖, as a 28×28 image.',
   'Layer 2 has no pixels of its own: unit k is drawn as row k of W⁽²⁾·W⁽¹⁾, the linear combination of layer-1 features its weights make (the sigmoid between the layers left out), normalized to unit length.',
 ];
+
+/** conv's autoencoder learns on patches: its features are what the convolution applies. */
+const convFeatureCaption =
+  'Hidden unit j as the patch that excites it most, W1(j,:)/‖W1(j,:)‖, learned on patches of the training digits: the convolution applies each one at every position of every digit, σ(W1(j,:)·x + b1(j)).';
 
 export class ClassifyViews {
   private readonly el = {
@@ -85,6 +93,10 @@ export class ClassifyViews {
     padError: $('pad-error'),
     padFeaturesTitle: $('pad-features-title'),
     padFeatures: $('pad-features'),
+    pooledCard: $('pooled-card'),
+    pooledMeta: $('pooled-meta'),
+    pooledCanvas: $<HTMLCanvasElement>('pooled-maps'),
+    pooledCaption: $('pooled-caption'),
   };
   private stageCards: StageCard[] = [];
   private featureCards: FeatureCard[] = [];
@@ -107,6 +119,7 @@ export class ClassifyViews {
     }
     if (state.stages !== last?.stages) this.renderStages(state);
     if (state.features !== last?.features || state.stages !== last?.stages) this.renderFeatures(state);
+    if (state.pooledMaps !== last?.pooledMaps || state.task !== last?.task || state.stages.length !== last?.stages.length) this.renderPooledMaps(state);
     if (state.accuracies !== last?.accuracies || state.task !== last?.task || state.numClasses !== last?.numClasses) this.renderAccuracies(state);
     if (state.confusion !== last?.confusion) this.renderConfusion(state);
     if (state.sample !== last?.sample) this.renderDigits(state.sample);
@@ -120,7 +133,7 @@ export class ClassifyViews {
     el.padCard.hidden = !(state.phase === 'finished' && state.classifier);
     if (el.padCard.hidden) return;
     el.padMeta.textContent = padClassifierText(state);
-    el.padFeaturesTitle.textContent = state.task === 'softmax' ? '' : 'First-layer features that respond most';
+    el.padFeaturesTitle.textContent = state.task === 'softmax' ? '' : state.task === 'conv' ? 'Convolution features whose pooled maps respond most' : 'First-layer features that respond most';
   }
 
   private renderDigit(state: ClassifyState): void {
@@ -150,6 +163,10 @@ export class ClassifyViews {
         return item;
       }),
     );
+    if (digit.pooled) {
+      el.padFeatures.replaceChildren(...digit.pooled.map(pooledFigure));
+      return;
+    }
     if (!digit.features) {
       el.padFeatures.replaceChildren(h('p', { className: 'hint', text: noFeaturesText }));
       return;
@@ -191,15 +208,18 @@ export class ClassifyViews {
     const canvas = h('canvas', { className: 'chart' });
     canvas.setAttribute('aria-label', `Cost of stage ${index + 1} over iterations`);
     const footer = h('footer');
-    const root = h(
-      'article',
-      { className: 'card stage-card' },
-      h('header', {}, h('h3', { text: `${index + 1} · ${stage.name}` }), badge, meta),
-      h('div', { className: 'chart-box stage-chart' }, canvas),
-      footer,
-    );
+    const header = h('header', {}, h('h3', { text: `${index + 1} · ${stage.name}` }), badge, meta);
+    const root = h('article', { className: 'card stage-card' }, header);
     root.dataset.stage = String(index);
     root.dataset.kind = stage.kind;
+    if (stage.kind === 'convolution') {
+      // It trains nothing, so it has no cost to draw: the images convolved and pooled so far.
+      const bar = h('progress', { className: 'conv-progress' });
+      bar.setAttribute('aria-label', `Images convolved and pooled in stage ${index + 1}`);
+      root.append(h('div', { className: 'conv-stage' }, bar, h('p', { className: 'hint', text: convStageHint })), footer);
+      return { name: stage.name, root, badge, meta, footer, bar };
+    }
+    root.append(h('div', { className: 'chart-box stage-chart' }, canvas), footer);
     const chart = new LogLineChart(canvas, [{ name: 'J', color: kindColor[stage.kind], width: 2 }], {
       xLabel: 'iteration',
       empty: 'the cost appears here while this stage trains',
@@ -214,22 +234,20 @@ export class ClassifyViews {
     const badge = statusBadge[stage.status];
     card.badge.className = `${badge.className} stage-status`;
     card.badge.textContent = badge.text;
-    card.meta.textContent =
-      stage.status === 'waiting'
-        ? `${stage.totalIterations} iterations`
-        : `iteration ${stage.iteration} / ${stage.totalIterations} · J ${Number.isFinite(stage.cost) ? formatNumber(stage.cost, 4) : '–'} · ${seconds(stage.elapsedSeconds)}`;
-    if (stage.curve !== card.curve) {
+    card.meta.textContent = stageMetaText(stage);
+    if (card.bar) {
+      card.bar.max = Math.max(1, stage.totalIterations);
+      card.bar.value = stage.iteration;
+      card.root.dataset.images = String(stage.iteration);
+    }
+    if (card.chart && stage.curve !== card.curve) {
       card.curve = stage.curve;
       card.chart.load({ x: stage.curve.x, y: [stage.curve.y] });
     }
     const r = stage.record;
     card.footer.replaceChildren();
     if (r) {
-      card.footer.append(
-        h('span', {
-          text: `${r.iterations} iterations, ${r.evaluations} evaluations; J ${formatNumber(r.initialCost, 4)} → ${formatNumber(r.finalCost, 4)}; ${r.exitReason}`,
-        }),
-      );
+      card.footer.append(h('span', { text: stageRecordText(r) }));
       if (r.accuracy !== undefined) card.footer.append(h('strong', { className: 'stage-accuracy', text: `test accuracy ${percent(r.accuracy)}` }));
     }
   }
@@ -251,6 +269,21 @@ export class ClassifyViews {
       card.canvas.dataset.iteration = String(f.iteration);
       card.meta.textContent = `${f.hiddenSize} units · ${f.final ? 'final, ' : ''}iteration ${f.iteration}`;
     });
+    this.featureCards.forEach((card, layer) => (card.caption.textContent = state.task === 'conv' ? convFeatureCaption : featureCaptions[Math.min(layer, 1)]));
+  }
+
+  /** conv: the card shows from the start (the convolution stage is part of the plan), the picture once the test digits are pooled. */
+  private renderPooledMaps(state: ClassifyState): void {
+    const el = this.el;
+    el.pooledCard.hidden = state.task !== 'conv' || state.stages.length === 0;
+    const maps = state.pooledMaps;
+    el.pooledCanvas.hidden = !maps;
+    el.pooledMeta.textContent = maps ? pooledMapsMetaText(maps) : '';
+    el.pooledCaption.textContent = maps ? pooledMapsCaption(maps) : 'The first test digits and their pooled feature maps appear here once the convolution stage has pooled the test digits.';
+    if (!maps) return;
+    // Four rows of a digit beside its maps are tall: the scale that keeps them within about a screen.
+    const { width, height } = maps.picture;
+    drawNetwork(el.pooledCanvas, maps.picture, { scale: Math.min(integerScale(width, 640, 4), integerScale(height, 900, 4)) });
   }
 
   private featureCard(layer: number): FeatureCard {
@@ -260,15 +293,16 @@ export class ClassifyViews {
     canvas.setAttribute('aria-label', `Features of autoencoder layer ${layer + 1}`);
     const placeholder = h('p', { className: 'placeholder', text: 'The features appear here once this layer trains.' });
     const meta = h('span', { className: 'meta' });
+    const caption = h('span', { className: 'caption', text: featureCaptions[Math.min(layer, 1)] });
     const root = h(
       'article',
       { className: 'card card-features' },
       h('header', {}, h('h3', { text: `Autoencoder layer ${layer + 1} features` }), meta),
       h('div', { className: 'canvas-box features-box' }, canvas, placeholder),
-      h('footer', {}, h('span', { className: 'caption', text: featureCaptions[Math.min(layer, 1)] })),
+      h('footer', {}, caption),
     );
     root.dataset.layer = String(layer + 1);
-    return { root, canvas, meta, placeholder };
+    return { root, canvas, meta, placeholder, caption };
   }
 
   // ---------------------------------------------------------------- results
@@ -282,6 +316,7 @@ export class ClassifyViews {
       'self-taught features': 'softmax on self-taught features',
       'before fine-tuning': 'stacked network before fine-tuning',
       'after fine-tuning': 'stacked network after fine-tuning',
+      'pooled convolved features': 'softmax on the pooled convolved features',
     };
     this.el.accuracies.replaceChildren(
       ...names.map((name) => {
@@ -404,6 +439,8 @@ const fieldLabels: Record<NumberField, string> = {
   autoencoderIterations: 'autoencoder iterations',
   softmaxIterations: 'softmax iterations',
   finetuneIterations: 'fine-tuning iterations',
+  patches: 'patches',
+  poolDim: 'pooling region side',
 };
 
 /** Why a number field's text cannot be used. */
@@ -414,7 +451,7 @@ export function fieldRangeText(field: NumberField, text: string): string {
 
 /** What the link got wrong, field by field; the marked fields hold their defaults instead. */
 export function linkProblemsText(problems: readonly LinkProblem[]): string {
-  const items = problems.map((p) => (p.field === 'task' ? `task “${p.value}” is not one of softmax, stl, stacked` : fieldRangeText(p.field, p.value)));
+  const items = problems.map((p) => (p.field === 'task' ? `task “${p.value}” is not one of ${taskNames.join(', ')}` : fieldRangeText(p.field, p.value)));
   const plural = problems.length > 1;
   return `This link had ${plural ? 'values' : 'a value'} that cannot be used; the default${plural ? 's are' : ' is'} in ${plural ? 'their places' : 'its place'}, marked: ${items.join('; ')}.`;
 }
@@ -435,12 +472,55 @@ export function copyLinkText(copied: boolean): string {
 const noFeaturesText = 'Softmax regression reads the raw pixels: it has no features to show.';
 
 /** Which classifier reads the drawn digits. */
-export function padClassifierText(state: Pick<ClassifyState, 'task' | 'classifier'>): string {
+export function padClassifierText(state: Pick<ClassifyState, 'task' | 'classifier' | 'pooledMaps'>): string {
   const shape = state.classifier?.shape;
   if (!shape) return '';
   const sizes = [shape.inputSize, ...shape.hiddenSizes, shape.numClasses].join('-');
+  if (state.task === 'conv') {
+    const maps = state.pooledMaps;
+    const convolved = maps ? `convolved with the ${maps.features} features, mean-pooled by ${maps.poolDim} (${maps.pooledDim}×${maps.pooledDim} per feature)` : 'convolved and pooled';
+    return `read as the test digits were: ${convolved}, then the softmax on the pooled features, ${sizes}, on the GPU`;
+  }
   const which = state.task === 'stacked' ? 'the fine-tuned stacked network' : state.task === 'stl' ? 'the softmax on raw pixels (digits 0–4)' : 'the softmax on raw pixels';
   return `read by ${which}, ${sizes}, on the GPU`;
+}
+
+// ------------------------------------------------------------------ conv
+
+const convStageHint = 'Every feature at every position of every digit (σ of the im2col matmul), mean-pooled, in batches on the GPU: training digits first, then test digits.';
+
+/** A stage card's line beside its badge: iterations and cost, or the convolution's images. */
+export function stageMetaText(stage: Pick<StageState, 'status' | 'iteration' | 'totalIterations' | 'cost' | 'elapsedSeconds' | 'unit'>): string {
+  if (stage.unit === 'images') {
+    return stage.status === 'waiting'
+      ? `${stage.totalIterations.toLocaleString('en')} images (training and test)`
+      : `images ${stage.iteration.toLocaleString('en')} / ${stage.totalIterations.toLocaleString('en')} · ${seconds(stage.elapsedSeconds)}`;
+  }
+  return stage.status === 'waiting'
+    ? `${stage.totalIterations} iterations`
+    : `iteration ${stage.iteration} / ${stage.totalIterations} · J ${Number.isFinite(stage.cost) ? formatNumber(stage.cost, 4) : '–'} · ${seconds(stage.elapsedSeconds)}`;
+}
+
+/** A finished stage's figures, under its card. */
+export function stageRecordText(r: NonNullable<StageState['record']>): string {
+  if (r.kind === 'convolution') {
+    const rate = r.seconds > 0 ? `, ${formatNumber(r.iterations / r.seconds, 3)} images/s` : '';
+    return `${r.iterations.toLocaleString('en')} images in ${seconds(r.seconds)}${rate}; ${r.exitReason}`;
+  }
+  return `${r.iterations} iterations, ${r.evaluations} evaluations; J ${formatNumber(r.initialCost, 4)} → ${formatNumber(r.finalCost, 4)}; ${r.exitReason}`;
+}
+
+export function pooledMapsMetaText(maps: PooledMaps): string {
+  return `first ${maps.digits} test digits · ${maps.features} maps of ${maps.pooledDim}×${maps.pooledDim} each`;
+}
+
+export function pooledMapsCaption(maps: PooledMaps): string {
+  const values = maps.features * maps.pooledDim * maps.pooledDim;
+  return (
+    `Each row: a test digit, then its ${maps.features} feature maps mean-pooled over regions of ${maps.poolDim}×${maps.poolDim} ` +
+    `(${values.toLocaleString('en')} values per digit, what the softmax reads), feature j at the place of unit j in the features above; ` +
+    'one gray scale for all rows, black low, white high.'
+  );
 }
 
 /** A values-in-[0, 1] picture (after `tone`) drawn gray on a side × side canvas. */
@@ -454,6 +534,19 @@ function drawGray(canvas: HTMLCanvasElement, values: ArrayLike<number>, side: nu
     image.data[4 * i + 3] = 255;
   }
   ctx.putImageData(image, 0, 0);
+}
+
+/** conv: a feature beside its pooled map for the drawn digit. */
+function pooledFigure(feature: PooledFeature): HTMLElement {
+  const weights = h('canvas');
+  drawGray(weights, feature.weights, feature.patchDim, (v) => (v + 1) / 2);
+  const map = h('canvas', { className: 'pooled-map' });
+  // σ means: white where the feature responds fully.
+  drawGray(map, feature.map, feature.pooledDim, (v) => v);
+  const figure = h('figure', { className: 'pad-feature pad-pooled' }, h('div', { className: 'pair' }, weights, map), h('figcaption', { text: `unit ${feature.unit + 1} · +${feature.strength.toFixed(2)}` }));
+  figure.title = `unit ${feature.unit + 1}: its weights, and its pooled map for the drawn digit; its strongest cell is ${feature.strength.toFixed(3)} above its response to blank paper`;
+  figure.dataset.unit = String(feature.unit);
+  return figure;
 }
 
 function featureFigure(feature: DigitFeature): HTMLElement {

@@ -1,8 +1,8 @@
 /**
  * The classification page's worker: loads the embedded digits, cuts them for the task, runs
  * src/classify/pipeline.ts on WebGPU and sends the page progress (at most ~10 a second),
- * pictures of the autoencoder being trained (about once a second), each stage's record and the
- * result. Nothing here touches the DOM.
+ * pictures of the autoencoder being trained (about once a second), conv's pooled maps of a few
+ * test digits, each stage's record and the result. Nothing here touches the DOM.
  */
 import type { ClassifyCompute } from '../../classify/compute';
 import { gpuCompute } from '../../classify/gpu-compute';
@@ -18,8 +18,10 @@ import type { Shape } from '../../reference/params';
 import { loadMnistDigits } from '../common/browser-data';
 import { adapterOf, createGpuContext, GpuUnavailableError } from '../common/gpu-modules';
 import { layerFeatures } from '../../classify/pictures';
-import { strongestFeatures } from './digit-pad';
-import type { ClassifyRequest, DigitFeature, DigitSample, FromWorker, OpenModelRequest, PredictDigit, ToWorker } from './protocol';
+import { pooledMapsImage, type ConvFeatures, type ImageGeometry } from '../../classify/conv';
+import type { Dataset } from '../../reference/autoencoder';
+import { strongestFeatures, strongestPooledFeatures } from './digit-pad';
+import type { ClassifyRequest, DigitFeature, DigitSample, FromWorker, OpenModelRequest, PooledFeature, PredictDigit, ToWorker } from './protocol';
 import { accuracyNames } from './state';
 
 /** Progress messages at most this often (ms), besides each stage's first and last. */
@@ -30,17 +32,30 @@ const FEATURES_INTERVAL = 1000;
 const SAMPLE_COUNT = 100;
 /** First-layer features shown for a drawn digit. */
 const FEATURE_COUNT = 6;
+/** conv: test digits drawn beside their pooled maps (pooled-maps.png shows four). */
+const POOLED_DIGITS = 4;
 
 interface FirstLayer {
   theta: Float64Array;
   layer: { W: number; b: number; inputs: number; outputs: number };
 }
 
+/** conv: what a drawn digit goes through before the softmax, as the test digits did. */
+interface Convolution {
+  features: ConvFeatures;
+  geometry: ImageGeometry;
+  poolDim: number;
+  pooledDim: number;
+}
+
 /**
  * The finished run's classifier, kept on its GPU device so that drawn digits go through the
- * same GpuClassifier evaluation as the test set; released when the next run starts.
+ * same GpuClassifier evaluation as the test set (conv: the same convolvePool first); released
+ * when the next run starts.
  */
-let trained: { ctx: GpuContext; compute: ClassifyCompute; classifier: { shape: ClassifierShape; theta: Float64Array }; firstLayer?: FirstLayer } | undefined;
+let trained:
+  | { ctx: GpuContext; compute: ClassifyCompute; classifier: { shape: ClassifierShape; theta: Float64Array }; firstLayer?: FirstLayer; convolution?: Convolution }
+  | undefined;
 
 function releaseTrained(): void {
   trained?.compute.destroy();
@@ -94,6 +109,8 @@ async function run(request: ClassifyRequest, signal: AbortSignal): Promise<void>
     autoencoderIterations: request.autoencoderIterations,
     softmaxIterations: request.softmaxIterations,
     finetuneIterations: request.finetuneIterations,
+    patches: request.patches,
+    poolDim: request.poolDim,
   };
 
   post({ type: 'status', text: 'Loading the MNIST digits…' });
@@ -116,10 +133,12 @@ async function run(request: ClassifyRequest, signal: AbortSignal): Promise<void>
 
   const compute = gpuCompute(ctx);
   const plan = stagesOf(settings);
+  const images = data.train.examples + data.test.examples;
   post({
     type: 'ready',
     task: request.task,
-    stages: plan.map(({ name, kind, iterations }) => ({ name, kind, iterations })),
+    // The convolution's progress counts images, training and test.
+    stages: plan.map(({ name, kind, iterations }) => ({ name, kind, iterations: kind === 'convolution' ? images : iterations })),
     counts: { train: data.train.examples, test: data.test.examples, ...(data.unlabeled ? { unlabeled: data.unlabeled.examples } : {}) },
     numClasses: data.numClasses,
     device: `WebGPU on ${adapterLabel(adapterOf(ctx))}`,
@@ -128,7 +147,9 @@ async function run(request: ClassifyRequest, signal: AbortSignal): Promise<void>
   // The autoencoder layers trained so far, for drawing deeper layers through the ones below.
   const layers: { theta: Float64Array; shape: Shape }[] = [];
   const layerOf = (index: number) => plan.slice(0, index).filter((s) => s.kind === 'autoencoder').length;
-  const shapeOf = (layer: number): Shape => ({ visibleSize: layer === 0 ? data.train.visibleSize : settings.hiddenSize, hiddenSize: settings.hiddenSize });
+  // conv's autoencoder learns on patchDim × patchDim patches, not on whole digits.
+  const firstVisible = request.task === 'conv' ? settings.patchDim * settings.patchDim : data.train.visibleSize;
+  const shapeOf = (layer: number): Shape => ({ visibleSize: layer === 0 ? firstVisible : settings.hiddenSize, hiddenSize: settings.hiddenSize });
   const sendFeatures = (index: number, iteration: number, theta: Float64Array) => {
     const layer = layerOf(index);
     const picture = layerFeatures([...layers.slice(0, layer), { theta, shape: shapeOf(layer) }])[layer];
@@ -144,8 +165,8 @@ async function run(request: ClassifyRequest, signal: AbortSignal): Promise<void>
     stageShown = p.index;
     if (first || p.iteration >= p.totalIterations || now - lastProgress >= PROGRESS_INTERVAL) {
       lastProgress = now;
-      const { index, iteration, totalIterations, cost, elapsedSeconds } = p;
-      post({ type: 'progress', index, iteration, totalIterations, cost, elapsedSeconds });
+      const { index, iteration, totalIterations, cost, elapsedSeconds, unit } = p;
+      post({ type: 'progress', index, iteration, totalIterations, cost, elapsedSeconds, ...(unit ? { unit } : {}) });
     }
     if (p.readTheta && (first || now - lastFeatures >= FEATURES_INTERVAL)) {
       lastFeatures = now;
@@ -161,10 +182,22 @@ async function run(request: ClassifyRequest, signal: AbortSignal): Promise<void>
     post({ type: 'stage-done', index, record: summary });
   };
 
+  // conv: the test digits' pooled maps are drawn as soon as the convolution stage has them.
+  const geometry: ImageGeometry = { channels: 1, imageDim: Math.round(Math.sqrt(data.test.visibleSize)) };
+  const convIndex = plan.findIndex((s) => s.kind === 'convolution');
+  const onTestPooled = (features: ConvFeatures, pooled: Float64Array) => {
+    const digits = Math.min(POOLED_DIGITS, data.test.examples);
+    const pooledDim = Math.round(Math.sqrt(pooled.length / data.test.examples / features.features));
+    const picture = pooledMapsImage(data.test, geometry, pooled, features.features, pooledDim, Array.from({ length: digits }, (_, k) => k));
+    post({ type: 'pooled-maps', index: convIndex, picture, digits, features: features.features, pooledDim, poolDim: settings.poolDim }, [picture.values.buffer]);
+  };
+
   try {
-    const result = await runClassification(compute, data, settings, { signal, onProgress, onStageDone });
+    const observed = request.task === 'conv' ? observingTestConvolution(compute, data.test, onTestPooled) : compute;
+    const result = await runClassification(observed, data, settings, { signal, onProgress, onStageDone });
     if (!result.cancelled) {
-      trained = { ctx, compute, classifier: result.classifier, firstLayer: firstLayerOf(request.task, result.classifier, result.autoencoders) };
+      const convolution = result.conv && { features: result.conv.features, geometry, poolDim: settings.poolDim, pooledDim: result.conv.pooledDim };
+      trained = { ctx, compute, classifier: result.classifier, firstLayer: firstLayerOf(request.task, result.classifier, result.autoencoders), convolution };
     }
     if (result.cancelled) {
       post({ type: 'stopped', accuracies: result.accuracies, seconds: result.seconds });
@@ -191,6 +224,18 @@ async function run(request: ClassifyRequest, signal: AbortSignal): Promise<void>
       ctx.destroy();
     }
   }
+}
+
+/** The pipeline's compute, handing the test digits' pooled features to `onTestPooled` as the convolution stage makes them. */
+function observingTestConvolution(compute: ClassifyCompute, test: Dataset, onTestPooled: (features: ConvFeatures, pooled: Float64Array) => void): ClassifyCompute {
+  return {
+    ...compute,
+    async convolvePool(features, images, geometry, poolDim, onBatch) {
+      const pooled = await compute.convolvePool(features, images, geometry, poolDim, onBatch);
+      if (pooled && images === test) onTestPooled(features, pooled);
+      return pooled;
+    },
+  };
 }
 
 /** The first test digits with their labels and predictions, for the grid. */
@@ -223,6 +268,9 @@ async function openModel({ name, bytes, digits, seed }: OpenModelRequest): Promi
   const task = model.task as TaskName;
   if (!taskNames.includes(task)) {
     return refuse(`${name}: names the task ${JSON.stringify(model.task)}, not one of ${taskNames.join(', ')}: which test digits it is for cannot be told`);
+  }
+  if (task === 'conv') {
+    return refuse(`${name}: is the conv task's softmax on pooled features, without the convolution's weights (model.json does not carry them yet), so it cannot read digits; run task conv on this page instead`);
   }
   const huge = beyondFloat32(model.theta);
   if (huge !== undefined) return refuse(`${name}: holds θ values beyond float32's range (${huge}), which the GPU computes in`);
@@ -302,12 +350,33 @@ function featurePicture({ theta, layer }: FirstLayer, unit: number): Float32Arra
   return picture;
 }
 
+/** A convolution feature's weights scaled into [−1, 1], and its pooled map for the drawn digit. */
+function pooledFeature({ features, pooledDim }: Convolution, pooled: Float64Array, { unit, strength }: { unit: number; strength: number }): PooledFeature {
+  const v = features.patchDim * features.patchDim * features.channels;
+  const weights = Float32Array.from(features.weights.subarray(unit * v, (unit + 1) * v));
+  const max = weights.reduce((m, w) => Math.max(m, Math.abs(w)), 0);
+  if (max > 0) for (let i = 0; i < v; i++) weights[i] /= max;
+  const cells = pooledDim * pooledDim;
+  return { unit, strength, patchDim: features.patchDim, weights, pooledDim, map: Float32Array.from(pooled.subarray(unit * cells, (unit + 1) * cells)) };
+}
+
 async function predictDigit({ id, pixels }: PredictDigit): Promise<void> {
   const model = trained;
   if (!model) return;
   try {
     const { shape, theta } = model.classifier;
-    const probabilities = await model.compute.probabilities(shape, theta, { data: pixels, examples: 1, visibleSize: pixels.length });
+    const digit: Dataset = { data: pixels, examples: 1, visibleSize: pixels.length };
+    if (model.convolution) {
+      // As the test digits went: convolved and pooled on the GPU, then the softmax on the GPU.
+      const { features, geometry, poolDim, pooledDim } = model.convolution;
+      const pooled = await model.compute.convolvePool(features, digit, geometry, poolDim);
+      if (!pooled) throw new Error('internal: the convolution of one digit was stopped');
+      const probabilities = await model.compute.probabilities(shape, theta, { data: pooled, examples: 1, visibleSize: pooled.length });
+      const strongest = strongestPooledFeatures(pooled, features.bias, pooledDim, FEATURE_COUNT).map((f) => pooledFeature(model.convolution!, pooled, f));
+      post({ type: 'digit-predicted', id, pixels, probabilities, pooled: strongest });
+      return;
+    }
+    const probabilities = await model.compute.probabilities(shape, theta, digit);
     const first = model.firstLayer;
     const features: DigitFeature[] | undefined = first && strongestFeatures(first.theta, first.layer, pixels, FEATURE_COUNT).map((f) => ({ ...f, picture: featurePicture(first, f.unit) }));
     post({ type: 'digit-predicted', id, pixels, probabilities, features });
