@@ -19,7 +19,7 @@ import { classifierLayout } from '../reference/classifier';
 import { convolvedDim, convolveFeatures, meanPool, pooledDim } from '../reference/conv';
 import type { Shape } from '../reference/params';
 import type { ConvPoolShape } from '../gpu/conv-pool';
-import type { ConvFeatures, ImageGeometry } from './conv';
+import type { ConvWeights, ImageGeometry } from './conv';
 import { cpuEngine, type DeviceDescription, type TrainingEngine } from '../train/engine';
 
 /** A stage's model and data, in the sizes a device's limits are about. */
@@ -53,7 +53,7 @@ export interface ClassifyCompute {
    * one row, feature by feature). In batches of images, `onBatch` after each with the images
    * done; it returns false to stop, and the result is then null.
    */
-  convolvePool(features: ConvFeatures, images: Dataset, geometry: ImageGeometry, poolDim: number, onBatch?: ConvBatchHook): Promise<Float64Array | null>;
+  convolvePool(features: ConvWeights, images: Dataset, geometry: ImageGeometry, poolDim: number, onBatch?: ConvBatchHook): Promise<Float64Array | null>;
   /**
    * Throws a ResourceLimitError when a stage's model or data would not fit this device's
    * buffers: asked of every stage before the first starts (memory is checked apart).
@@ -68,7 +68,7 @@ export type ConvBatchHook = (done: number, total: number) => boolean | void | Pr
 const CPU_CONV_BATCH = 50;
 
 /** The float64 twin of the GPU's convolution stage (convolveFeatures + meanPool), batch by batch. */
-export async function cpuConvolvePool(features: ConvFeatures, images: Dataset, geometry: ImageGeometry, poolDim: number, onBatch?: ConvBatchHook): Promise<Float64Array | null> {
+export async function cpuConvolvePool(features: ConvWeights, images: Dataset, geometry: ImageGeometry, poolDim: number, onBatch?: ConvBatchHook): Promise<Float64Array | null> {
   const { channels, imageDim } = geometry;
   const shapeOf = (n: number) => ({ images: n, channels, imageDim, features: features.features, patchDim: features.patchDim });
   const cd = convolvedDim(shapeOf(1));

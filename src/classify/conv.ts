@@ -36,6 +36,9 @@ export interface ConvFeatures {
   zca?: Float64Array;
 }
 
+/** What the convolution itself reads of the features (a model.json's convolution carries these). */
+export type ConvWeights = Pick<ConvFeatures, 'features' | 'channels' | 'patchDim' | 'weights' | 'bias'>;
+
 /**
  * sampleIMAGES on the training digits: `count` patches of patchDim², each from a digit chosen at
  * random at a random valid position, pixels as they are (digits lie in [0, 1], which the

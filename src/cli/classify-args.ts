@@ -3,7 +3,7 @@
  * with a one-line message (the CLI prints it and exits with code 2).
  */
 import { parseArgs } from 'node:util';
-import { defaultSettings, taskNames, type ClassifySettings, type TaskName } from '../classify/pipeline';
+import { defaultSettings, taskNames, type ClassifyData, type ClassifySettings, type TaskName } from '../classify/pipeline';
 import { UsageError } from './args';
 
 export interface ClassifyArguments {
@@ -221,4 +221,24 @@ export function classifyResumeConflicts(args: ClassifyArguments, saved: Classify
     if (args.settings[field] !== saved[field]) conflicts.push(`${field} ${args.settings[field]} (the checkpoint's: ${saved[field]})`);
   }
   return conflicts;
+}
+
+/**
+ * conv: the patches fit the images, the pooling regions fit the convolved maps, and the patches
+ * asked for fit the training images' positions; before anything is computed or written.
+ */
+export function checkConvGeometry(settings: ClassifySettings, data: ClassifyData): void {
+  const { patchDim, poolDim } = settings;
+  const imageDim = data.geometry?.imageDim ?? Math.round(Math.sqrt(data.train.visibleSize));
+  const p = data.convFeatures?.patchDim ?? patchDim;
+  if (p > imageDim) throw new UsageError(`--patch ${p}: a ${p}×${p} patch does not fit the ${imageDim}×${imageDim} images`);
+  const convDim = imageDim - p + 1;
+  if (poolDim > convDim) throw new UsageError(`--pool ${poolDim}: pooling regions of ${poolDim} do not fit a ${convDim}×${convDim} convolved feature (at most ${convDim})`);
+  // sampleIMAGES cuts distinct patches: no more than the training images' positions.
+  const positions = data.train.examples * convDim * convDim;
+  if (!data.convFeatures && settings.patches > positions) {
+    throw new UsageError(
+      `--patches ${settings.patches}: the ${data.train.examples} training images have only ${positions.toLocaleString('en-US')} positions for a ${p}×${p} patch (${convDim}×${convDim} each); ask for fewer patches, or give more digits`,
+    );
+  }
 }

@@ -20,6 +20,7 @@ import { DivergedError, runClassification, stagesOf, type ClassifyCheckpoint, ty
 import { DataError } from '../data/errors';
 import { readIdxImages, idxImagesToDataset } from '../data/idx';
 import { loadLabeledIdxFiles } from '../data/labeled-node';
+import type { Dataset } from '../reference/autoencoder';
 import { loadMnistDigits } from '../data/mnist-node';
 import { readFileBytes } from '../data/node';
 import { readMat } from '../data/mat';
@@ -34,7 +35,7 @@ import { tuneNodeContext } from '../gpu/tuning-node';
 import { createNodeGpuContext } from '../gpu/node';
 import { accuracy, confusionMatrix } from '../reference/classifier';
 import { UsageError } from './args';
-import { classifyResumeConflicts, classifyUsage, parseClassifyArguments, type ClassifyArguments } from './classify-args';
+import { checkConvGeometry, classifyResumeConflicts, classifyUsage, parseClassifyArguments, type ClassifyArguments } from './classify-args';
 import { prepareOutputFolder, removeCreatedFolders, RunCheckpoint, StagedOutput, writeAtomically } from './output-files';
 import { progressReporter } from './progress';
 import { EXIT_DIVERGED, handleStopSignals, isGpuFailure, runCommand, speechOn, usageFailure, type CommandSpeech } from './run-control';
@@ -94,7 +95,7 @@ async function main(argv: string[]): Promise<number> {
       }
     }
     ({ data, description } = await loadData(args));
-    if (args.settings.task === 'conv') checkConvGeometry(args, data);
+    if (args.settings.task === 'conv') checkConvGeometry(args.settings, data);
     models = stageModels(args.settings, data);
     checkStageSizes(models, totalmem() / 2);
     if (resumeFrom) checkClassifyResume(resumeFrom, models, join(args.out, CHECKPOINT));
@@ -202,7 +203,10 @@ async function main(argv: string[]): Promise<number> {
   const written: string[] = [];
   try {
     written.push(await staged.write('report.json', `${JSON.stringify(report, null, 2)}\n`));
-    written.push(await staged.write('model.json', JSON.stringify(classifierModelJson(settings.task, result.classifier.shape, result.classifier.theta, result.accuracies))));
+    const geometry = data.geometry ?? { channels: 1, imageDim: Math.round(Math.sqrt(data.test.visibleSize)) };
+    // A conv model carries its convolution, so that --predict applies it to images.
+    const convolution = result.conv && { ...result.conv.features, geometry, poolDim: settings.poolDim };
+    written.push(await staged.write('model.json', JSON.stringify(classifierModelJson(settings.task, result.classifier.shape, result.classifier.theta, result.accuracies, convolution))));
     written.push(await staged.write('confusion.png', encodePng(confusionImage(result.confusion), { scale: 2 })));
     const tile = { width: 28, height: 28 };
     const square = Number.isInteger(Math.sqrt(data.train.visibleSize));
@@ -211,7 +215,6 @@ async function main(argv: string[]): Promise<number> {
       const patch = { width: features.patchDim, height: features.patchDim };
       const picture = features.channels === 3 ? displayColorFeatures(features.theta, features.shape, patch, features.zca) : displayFeatures(features.theta, features.shape, patch);
       written.push(await staged.write('features.png', encodePng(picture, { scale: 4 })));
-      const geometry = data.geometry ?? { channels: 1, imageDim: Math.sqrt(data.test.visibleSize) };
       const shown = Array.from({ length: Math.min(4, data.test.examples) }, (_, k) => k);
       written.push(await staged.write('pooled-maps.png', encodePng(pooledMapsImage(data.test, geometry, testPooled, features.features, pooledDim, shown), { scale: 2 })));
     } else if (square) {
@@ -310,16 +313,6 @@ async function loadData(args: ClassifyArguments): Promise<{ data: ClassifyData; 
   return { data, description: `the mnist package's ${digits.examples} digits shuffled with seed ${seed}${limit}: ${describeCounts(data)}` };
 }
 
-/** The patches fit the images and the pooling regions fit the convolved maps. */
-function checkConvGeometry(args: ClassifyArguments, data: ClassifyData): void {
-  const { patchDim, poolDim } = args.settings;
-  const imageDim = data.geometry?.imageDim ?? Math.round(Math.sqrt(data.train.visibleSize));
-  const p = data.convFeatures?.patchDim ?? patchDim;
-  if (p > imageDim) throw new UsageError(`--patch ${p}: a ${p}×${p} patch does not fit the ${imageDim}×${imageDim} images`);
-  const convDim = imageDim - p + 1;
-  if (poolDim > convDim) throw new UsageError(`--pool ${poolDim}: pooling regions of ${poolDim} do not fit a ${convDim}×${convDim} convolved feature (at most ${convDim})`);
-}
-
 function describeCounts(data: ClassifyData): string {
   const unlabeled = data.unlabeled ? `${data.unlabeled.examples} unlabeled, ` : '';
   return `${unlabeled}${data.train.examples} training, ${data.test.examples} test, ${data.numClasses} classes`;
@@ -347,7 +340,17 @@ async function predict(args: ClassifyArguments): Promise<number> {
     } else {
       images = idxImagesToDataset(readIdxImages(await readFileBytes(args.images!), args.images!));
     }
-    if (images.visibleSize !== model.shape.inputSize) {
+    const conv = model.convolution;
+    if (conv) {
+      const { channels, imageDim } = conv.geometry;
+      // idx files hold gray images: a model of color images (UFLDL's STL features) has none to read there.
+      if (channels !== 1) throw new DataError(args.predict!, `convolves ${imageDim}×${imageDim} images of ${channels} channels; --images reads gray idx images, so it cannot apply this model`);
+      const huge = args.device === 'gpu' ? (beyondFloat32(conv.weights) ?? beyondFloat32(conv.bias)) : undefined;
+      if (huge !== undefined) throw new DataError(args.predict!, `holds convolution weights beyond float32's range (${huge}), which the GPU computes in: predict on the float64 CPU reference with --device cpu`);
+      if (images.visibleSize !== imageDim * imageDim) {
+        throw new DataError(args.images!, `has ${images.visibleSize} pixels per image; the model convolves ${imageDim}×${imageDim} images (${imageDim * imageDim} pixels)`);
+      }
+    } else if (images.visibleSize !== model.shape.inputSize) {
       throw new DataError(args.images!, `has ${images.visibleSize} pixels per image; the model reads ${model.shape.inputSize}`);
     }
   } catch (error) {
@@ -360,7 +363,14 @@ async function predict(args: ClassifyArguments): Promise<number> {
   let created: string[] = [];
   try {
     created = await prepareOutputFolder(args.out);
-    predictions = await compute.predict(model.shape, model.theta, images);
+    let input: Dataset = images;
+    if (model.convolution) {
+      const { geometry, poolDim } = model.convolution;
+      const pooled = await compute.convolvePool(model.convolution, images, geometry, poolDim);
+      if (!pooled) throw new Error('internal: the convolution stopped with no stop asked for');
+      input = { data: pooled, examples: images.examples, visibleSize: model.shape.inputSize };
+    }
+    predictions = await compute.predict(model.shape, model.theta, input);
   } catch (error) {
     await removeCreatedFolders(created);
     return usageFailure(error, speech);

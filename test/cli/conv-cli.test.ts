@@ -1,14 +1,26 @@
 /**
- * `npm run classify -- --task conv` (cnnExercise) at tiny sizes: the refusals of its flags, a
- * WebGPU run's files and report, Ctrl-C inside the softmax with --resume reaching the
- * uninterrupted run's model (float64: deterministic), and UFLDL's own data from .mat files of
- * stlTrainSubset.mat's, stlTestSubset.mat's and STL10Features.mat's layouts built here.
+ * `npm run classify -- --task conv` (cnnExercise) at tiny sizes: the refusals of its flags (those
+ * of the flags alone and of the data in this process, where they are thrown; one through the
+ * command line for its exit code, its one line and nothing written), a WebGPU run's files and
+ * report, --predict applying its model.json (the convolution with the softmax) to idx files,
+ * Ctrl-C inside the softmax with --resume reaching the uninterrupted run's model (float64:
+ * deterministic), and UFLDL's own data from .mat files of stlTrainSubset.mat's,
+ * stlTestSubset.mat's and STL10Features.mat's layouts built here. Each command line is a process
+ * that costs seconds on a loaded machine: 8 of them in all (12 before).
  */
+import { existsSync } from 'node:fs';
 import { mkdtemp, readFile, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { writeMat } from '../../src/data/mat';
+import { stlImagesFromMat } from '../../src/classify/conv';
+import { cpuCompute } from '../../src/classify/compute';
+import { readClassifierModelFile } from '../../src/classify/model-file';
+import { defaultSettings, type ClassifyData } from '../../src/classify/pipeline';
+import { checkConvGeometry, parseClassifyArguments } from '../../src/cli/classify-args';
+import { readMat, writeMat } from '../../src/data/mat';
+import { loadLabeledIdxFiles } from '../../src/data/labeled-node';
+import { loadMnistDigits } from '../../src/data/mnist-node';
 import { Random } from '../../src/random';
 import { npmRun } from './npm-run';
 import { runCli } from './run-cli';
@@ -21,6 +33,27 @@ const tiny = ['--task', 'conv', '--digits', '200', '--hidden', '8', '--patches',
 beforeAll(async () => {
   dir = await mkdtemp(join(tmpdir(), 'sae-conv-'));
 });
+
+/** idx bytes: images (count × rows × cols bytes) or labels. */
+function idx(magic: number, dims: number[], values: ArrayLike<number>): Uint8Array {
+  const header = new DataView(new ArrayBuffer(4 + 4 * dims.length));
+  header.setUint32(0, magic);
+  dims.forEach((d, i) => header.setUint32(4 + 4 * i, d));
+  const out = new Uint8Array(header.byteLength + values.length);
+  out.set(new Uint8Array(header.buffer), 0);
+  out.set(Uint8Array.from(values), header.byteLength);
+  return out;
+}
+
+/** `count` embedded digits from `from` on as idx files (images, labels): their paths. */
+async function digitFiles(name: string, from: number, count: number): Promise<[string, string]> {
+  const digits = await loadMnistDigits();
+  const pixels = Array.from(digits.data.subarray(from * 784, (from + count) * 784), (x) => Math.round(255 * x));
+  const paths: [string, string] = [join(dir, `${name}-images.idx`), join(dir, `${name}-labels.idx`)];
+  await writeFile(paths[0], idx(0x803, [count, 28, 28], pixels));
+  await writeFile(paths[1], idx(0x801, [count], digits.labels.subarray(from, from + count)));
+  return paths;
+}
 
 /**
  * cnnExercise's files, small: `n` color images of dim² in MATLAB's column-major dim × dim × 3 × n,
@@ -56,23 +89,36 @@ async function stlFiles(n: number, dim: number, p: number, hidden: number): Prom
 }
 
 describe('npm run classify -- --task conv', () => {
-  it('refuses flags that do not go together with one error line and exit code 2', async () => {
-    const [train, test, features] = await stlFiles(8, 12, 4, 3);
-    const cases: [string[], RegExp][] = [
-      [['--task', 'conv', '--train-mat', train, '--test-mat', test], /--train-mat, --test-mat and --features go together/],
-      [['--task', 'stacked', '--features', features], /for --task conv \(not --task stacked\)/],
+  it('refuses flags that do not go together, and sizes the data cannot hold, with a UsageError naming them', async () => {
+    const parsed: [string[], RegExp][] = [
+      [['--task', 'conv', '--train-mat', 'a.mat', '--test-mat', 'b.mat'], /--train-mat, --test-mat and --features go together/],
+      [['--task', 'stacked', '--features', 'f.mat'], /for --task conv \(not --task stacked\)/],
       [['--task', 'softmax', '--pool', '3'], /--pool is a setting of --task conv/],
       [['--task', 'conv', '--pool', '0'], /--pool must be a positive integer/],
-      [['--task', 'conv', '--train-mat', train, '--test-mat', test, '--features', features, '--patches', '100'], /--features gives them/],
-      [['--task', 'conv', '--pool', '30'], /pooling regions of 30 do not fit a 21×21 convolved feature/],
-      [['--task', 'conv', '--train-mat', test, '--test-mat', test, '--features', features], /test.mat: .*'trainImages'/],
+      [['--task', 'conv', '--train-mat', 'a.mat', '--test-mat', 'b.mat', '--features', 'f.mat', '--patches', '100'], /--features gives them/],
     ];
-    for (const [args, message] of cases) {
-      const run = await runCli('classify', [...args, '--device', 'cpu', '--out', join(dir, 'refused')]);
-      expect(run.code, `${args.join(' ')}\n${run.stderr}`).toBe(2);
-      expect(run.stderr).toMatch(/^error: /m);
-      expect(run.stderr).toMatch(message);
-    }
+    for (const [args, message] of parsed) expect(() => parseClassifyArguments(args), args.join(' ')).toThrow(message);
+    // The data's checks: 28×28 digits, 8×8 patches → 21×21 maps; 3 training digits hold 1,323 patch positions.
+    const digits = (n: number) => ({ data: new Float64Array(n * 784), examples: n, visibleSize: 784, labels: new Uint8Array(n) });
+    const data: ClassifyData = { train: digits(3), test: digits(2), numClasses: 10 };
+    const settings = { ...defaultSettings, task: 'conv' as const };
+    expect(() => checkConvGeometry({ ...settings, poolDim: 30 }, data)).toThrow(/--pool 30: pooling regions of 30 do not fit a 21×21 convolved feature/);
+    expect(() => checkConvGeometry({ ...settings, patchDim: 29 }, data)).toThrow(/--patch 29: a 29×29 patch does not fit the 28×28 images/);
+    expect(() => checkConvGeometry({ ...settings, patches: 1324 }, data)).toThrow(/--patches 1324: the 3 training images have only 1,323 positions for a 8×8 patch/);
+    expect(() => checkConvGeometry({ ...settings, patches: 1323 }, data)).not.toThrow();
+    const [, test] = await stlFiles(8, 12, 4, 3);
+    const testMat = readMat(await readFile(test), test);
+    expect(() => stlImagesFromMat(testMat, 'train', test)).toThrow(/test.mat: .*'trainImages'/);
+  });
+
+  it('--patches beyond the training digits’ positions: one error line, exit code 2, before any device, nothing written', async () => {
+    const out = join(dir, 'refused');
+    // --digits 4: 2 training digits, 882 positions of an 8×8 patch.
+    const run = await runCli('classify', ['--task', 'conv', '--digits', '4', '--patches', '1000', '--out', out]);
+    expect(run.code, run.stderr).toBe(2);
+    expect(run.stderr).toMatch(/^error: --patches 1000: the 2 training images have only 882 positions for a 8×8 patch/m);
+    expect(run.stderr).not.toMatch(/device:|stage 1/);
+    expect(existsSync(out)).toBe(false);
   }, 300_000);
 
   it('runs on WebGPU: three stages, report.json with the pooled size, features.png, pooled-maps.png, confusion.png', async () => {
@@ -88,16 +134,60 @@ describe('npm run classify -- --task conv', () => {
     // Far above chance (10%) even this small.
     expect(report.accuracies['pooled convolved features']).toBeGreaterThan(0.4);
     for (const name of ['model.json', 'confusion.png', 'features.png', 'pooled-maps.png']) expect((await readFile(join(out, name))).length, name).toBeGreaterThan(100);
+
+    // --predict applies the convolution the model carries, then its softmax: the float64 CPU on
+    // the GPU's model gives what this process computes from model.json (the same float64 code).
+    const modelPath = join(out, 'model.json');
+    const model = readClassifierModelFile(await readFile(modelPath), modelPath);
+    expect(model.convolution).toMatchObject({ geometry: { channels: 1, imageDim: 28 }, features: 8, patchDim: 8, poolDim: 7 });
+    expect(model.convolution!.weights).toHaveLength(8 * 64);
+    const [images, labels] = await digitFiles('predict', 9000, 60);
+    const predictedOut = join(dir, 'predicted');
+    const predicted = await runCli('classify', ['--predict', modelPath, '--images', images, '--labels', labels, '--device', 'cpu', '--out', predictedOut]);
+    expect(predicted.code, predicted.stderr).toBe(0);
+    const file = JSON.parse(await readFile(join(predictedOut, 'predictions.json'), 'utf8'));
+    const digits = await loadLabeledIdxFiles(images, labels);
+    const cpu = cpuCompute();
+    const pooled = (await cpu.convolvePool(model.convolution!, digits, model.convolution!.geometry, 7))!;
+    const expected = await cpu.predict(model.shape, model.theta, { data: pooled, examples: 60, visibleSize: 72 });
+    expect(file.predictions).toEqual(Array.from(expected));
+    expect(file.accuracy).toBeGreaterThan(0.4);
+    expect(file.confusion.flat().reduce((a: number, b: number) => a + b, 0)).toBe(60);
+  }, 300_000);
+
+  it('--predict refuses images its convolution does not fit, in one line with exit code 2, writing nothing', async () => {
+    const model = join(dir, 'conv-model.json');
+    // A conv model by hand: 2 features of 3×3 over 6×6 images pooled by 2 (4×4 → 2×2), softmax of 8 inputs into 2 classes.
+    const json = {
+      format: 'ufldl-classifier', version: 1, task: 'conv', shape: { inputSize: 8, hiddenSizes: [], numClasses: 2 }, theta: Array(16).fill(0.1), accuracies: {},
+      convolution: { channels: 1, imageDim: 6, features: 2, patchDim: 3, poolDim: 2, weights: Array(18).fill(0.5), bias: [0, 0] },
+    };
+    await writeFile(model, JSON.stringify(json));
+    const images = join(dir, 'images-5x5.idx');
+    await writeFile(images, idx(0x803, [2, 5, 5], new Uint8Array(50)));
+    const out = join(dir, 'predict-refused');
+    const run = await runCli('classify', ['--predict', model, '--images', images, '--device', 'cpu', '--out', out]);
+    expect(run.code, run.stderr).toBe(2);
+    expect(run.stderr).toMatch(/^error: .*images-5x5.idx: has 25 pixels per image; the model convolves 6×6 images \(36 pixels\)/m);
+    expect(existsSync(out)).toBe(false);
+    // The model's own checks, in this process: its convolution must give the softmax's input, in color too.
+    const read = (change: object) => () => readClassifierModelFile(new TextEncoder().encode(JSON.stringify({ ...json, convolution: { ...json.convolution, ...change } })), 'm.json');
+    expect(read({})().convolution?.weights).toHaveLength(18);
+    expect(read({ poolDim: 1 })).toThrow(/m.json: convolution gives 2 × 4×4 = 32 pooled values an image; the classifier reads 8/);
+    expect(read({ weights: Array(17).fill(0) })).toThrow(/convolution.weights has 17 values; 2 features of 1 × 3×3 need 18/);
+    expect(read({ bias: [0, null] })).toThrow(/convolution.bias\[1\] is null, not a finite number/);
+    expect(read({ patchDim: 7 })).toThrow(/convolution.patchDim 7 does not fit its 6×6 images/);
+    expect(read({ channels: 0 })).toThrow(/convolution.channels is 0/);
   }, 300_000);
 
   it('SIGINT inside the softmax: exit 130, and --resume reaches the uninterrupted model', async () => {
     const whole = join(dir, 'whole');
-    const done = await classify([...tiny, '--device', 'cpu', '--out', whole]);
+    const done = await runCli('classify', [...tiny, '--device', 'cpu', '--out', whole]);
     expect(done.code, done.stderr).toBe(0);
     const out = join(dir, 'stopped');
     const stopped = await classify([...tiny, '--device', 'cpu', '--out', out], { after: /stage 3\/3/, delayMs: 100, signal: 'SIGINT' });
     expect(stopped.code, stopped.stderr).toBe(130);
-    const resumed = await classify(['--out', out, '--resume', '--device', 'cpu']);
+    const resumed = await runCli('classify', ['--out', out, '--resume', '--device', 'cpu']);
     expect(resumed.code, resumed.stderr).toBe(0);
     expect(resumed.stderr).toMatch(/resuming after 2 finished stage\(s\), inside 'softmax on the pooled features'/);
     expect(await readFile(join(out, 'model.json'), 'utf8')).toBe(await readFile(join(whole, 'model.json'), 'utf8'));
