@@ -18,7 +18,7 @@ import type { Shape } from '../../reference/params';
 import { loadMnistDigits } from '../common/browser-data';
 import { adapterOf, createGpuContext, GpuUnavailableError } from '../common/gpu-modules';
 import { layerFeatures } from '../../classify/pictures';
-import { pooledMapsImage, type ConvFeatures, type ImageGeometry } from '../../classify/conv';
+import { pooledMapsImage, type ConvWeights, type ImageGeometry } from '../../classify/conv';
 import type { Dataset } from '../../reference/autoencoder';
 import { strongestFeatures, strongestPooledFeatures } from './digit-pad';
 import type { ClassifyRequest, DigitFeature, DigitSample, FromWorker, OpenModelRequest, PooledFeature, PredictDigit, ToWorker } from './protocol';
@@ -42,7 +42,7 @@ interface FirstLayer {
 
 /** conv: what a drawn digit goes through before the softmax, as the test digits did. */
 interface Convolution {
-  features: ConvFeatures;
+  features: ConvWeights;
   geometry: ImageGeometry;
   poolDim: number;
   pooledDim: number;
@@ -185,7 +185,7 @@ async function run(request: ClassifyRequest, signal: AbortSignal): Promise<void>
   // conv: the test digits' pooled maps are drawn as soon as the convolution stage has them.
   const geometry: ImageGeometry = { channels: 1, imageDim: Math.round(Math.sqrt(data.test.visibleSize)) };
   const convIndex = plan.findIndex((s) => s.kind === 'convolution');
-  const onTestPooled = (features: ConvFeatures, pooled: Float64Array) => {
+  const onTestPooled = (features: ConvWeights, pooled: Float64Array) => {
     const digits = Math.min(POOLED_DIGITS, data.test.examples);
     const pooledDim = Math.round(Math.sqrt(pooled.length / data.test.examples / features.features));
     const picture = pooledMapsImage(data.test, geometry, pooled, features.features, pooledDim, Array.from({ length: digits }, (_, k) => k));
@@ -227,7 +227,7 @@ async function run(request: ClassifyRequest, signal: AbortSignal): Promise<void>
 }
 
 /** The pipeline's compute, handing the test digits' pooled features to `onTestPooled` as the convolution stage makes them. */
-function observingTestConvolution(compute: ClassifyCompute, test: Dataset, onTestPooled: (features: ConvFeatures, pooled: Float64Array) => void): ClassifyCompute {
+function observingTestConvolution(compute: ClassifyCompute, test: Dataset, onTestPooled: (features: ConvWeights, pooled: Float64Array) => void): ClassifyCompute {
   return {
     ...compute,
     async convolvePool(features, images, geometry, poolDim, onBatch) {
@@ -270,7 +270,7 @@ async function openModel({ name, bytes, digits, seed }: OpenModelRequest): Promi
     return refuse(`${name}: names the task ${JSON.stringify(model.task)}, not one of ${taskNames.join(', ')}: which test digits it is for cannot be told`);
   }
   if (task === 'conv') {
-    return refuse(`${name}: is the conv task's softmax on pooled features, without the convolution's weights (model.json does not carry them yet), so it cannot read digits; run task conv on this page instead`);
+    return refuse(`${name}: is a conv task's model, which this page does not open yet (npm run classify -- --predict applies it to idx images); run task conv on this page instead`);
   }
   const huge = beyondFloat32(model.theta);
   if (huge !== undefined) return refuse(`${name}: holds θ values beyond float32's range (${huge}), which the GPU computes in`);
