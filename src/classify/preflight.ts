@@ -77,7 +77,10 @@ export function stageMatmulShapes(models: readonly StageModel[], splitK: number)
         const { visibleSize, hiddenSize } = stage.autoencoder;
         return denseMatmulShapes(stage.examples, [visibleSize, hiddenSize, visibleSize], splitK);
       }
-      const { inputSize, hiddenSizes, numClasses } = stage.classifier!;
+      // The convolution's one product (im2col rows × features) runs whatever the race chose for
+      // the dense stages, which dominate the run's time: it is not raced itself.
+      if (!stage.classifier) return [];
+      const { inputSize, hiddenSizes, numClasses } = stage.classifier;
       const shapes = denseMatmulShapes(stage.examples, [inputSize, ...hiddenSizes, numClasses], splitK);
       // The softmax layer's product has no bias or activation: its logits go to softmaxDelta.
       const top = shapes.findLastIndex((s) => s.layout === 'NN');

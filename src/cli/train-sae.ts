@@ -138,7 +138,7 @@ const FLAG_OF: Record<string, string> = { latents: '--hidden', learningRate: '--
 async function loadInitialSae(path: string, settings: SaeTrainSettings, inputs: number): Promise<{ theta: Float64Array; threshold?: number }> {
   if (!existsSync(path)) throw new DataError(path, 'no such file');
   const bytes = new Uint8Array(await readFile(path));
-  const { theta, shape } = thetaFromModelJsonText(bytes, path);
+  const { theta, shape } = thetaFromModelJsonText(bytes, path, 'sae');
   const json = JSON.parse(new TextDecoder().decode(bytes)) as { model?: unknown; threshold?: unknown };
   if (json.model !== settings.variant) throw new DataError(path, `is ${typeof json.model === 'string' ? `a --model ${json.model}` : 'not an SAE'} model.json; this run trains --model ${settings.variant}`);
   if (shape.visibleSize !== inputs || shape.hiddenSize !== settings.latents) {

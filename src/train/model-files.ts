@@ -136,7 +136,7 @@ export interface ModelFromJson {
 }
 
 /** θ from a model.json file's text (or its UTF-8 bytes): parsed, then read by thetaFromModelJson. */
-export function thetaFromModelJsonText(text: string | Uint8Array, source: string): ModelFromJson {
+export function thetaFromModelJsonText(text: string | Uint8Array, source: string, reads: ModelJsonKind = 'kl'): ModelFromJson {
   let json: string;
   try {
     json = typeof text === 'string' ? text : new TextDecoder('utf-8', { fatal: true }).decode(text);
@@ -149,15 +149,18 @@ export function thetaFromModelJsonText(text: string | Uint8Array, source: string
   } catch (error) {
     throw new DataError(source, `not readable as JSON (${messageOf(error)})`, { cause: error });
   }
-  return thetaFromModelJson(value, source);
+  return thetaFromModelJson(value, source, reads);
 }
+
+/** Whose model.json a reader takes: UFLDL's sparse autoencoder's, or an SAE's (`--model topk|batchtopk|relu-l1`, the same four blocks). */
+export type ModelJsonKind = 'kl' | 'sae';
 
 /**
  * θ (our packing) from a model.json's contents, with its output layer (sigmoid when the file
  * names none, as files written before the linear decoder) and its whitening; a DataError
  * names what does not fit.
  */
-export function thetaFromModelJson(value: unknown, source: string): ModelFromJson {
+export function thetaFromModelJson(value: unknown, source: string, reads: ModelJsonKind = 'kl'): ModelFromJson {
   const m = value as Partial<ModelJson> | null;
   const fail = (why: string): never => {
     throw new DataError(source, why);
@@ -166,7 +169,7 @@ export function thetaFromModelJson(value: unknown, source: string): ModelFromJso
   // Other model.json files of this project, which would otherwise be misread or refused for a missing field.
   const other = m as { format?: unknown; model?: unknown };
   if (other.format === CLASSIFIER_FORMAT) fail("is a classifier's model.json (npm run classify), not a sparse autoencoder's: open it on the classification page or with npm run classify -- --predict");
-  if (other.model !== undefined && other.model !== 'kl') {
+  if (reads === 'kl' && other.model !== undefined && other.model !== 'kl') {
     fail(`is the model.json of a ${JSON.stringify(other.model)} SAE (npm run train -- --model ${String(other.model)}), not of UFLDL's sparse autoencoder (--model kl), which is what this reads`);
   }
   const v = m!.visibleSize;

@@ -190,7 +190,8 @@ describe('npm run train -- --model … --resume and --init', () => {
     const straight = join(dir, 'straight');
     expect((await trainCli([...run, ...data, '--out', straight])).code).toBe(0);
     const out = join(dir, 'stopped');
-    const stopped = await trainStopped([...run, ...data, '--out', out], /^model: /m, 'SIGTERM');
+    // After the first progress line, so that the signal lands inside the run, not before its first step.
+    const stopped = await trainStopped([...run, ...data, '--out', out], /^ {2}step \d+\//m, 'SIGTERM');
     expect(stopped.code, stopped.stderr).toBe(143);
     expect(stopped.stderr).toMatch(/^cancelled: relu-l1 λ 0.3, \d+ steps/m);
     expect(stopped.stderr).toMatch(/continue with: npm run train -- --model relu-l1 --out .* --resume/);
