@@ -1,12 +1,12 @@
 /**
- * The photos are decoded (by the browser's own decoder) and whitened once per browser: the
+ * The photos are decoded and whitened once per browser: the
  * prepared images are kept in IndexedDB, the next visit reads them from there, and an entry that
  * is damaged is prepared again rather than trusted.
  */
 import type { Page } from '@playwright/test';
 import { canvasPixels, expect, test } from './page-helpers';
 
-const ENTRY = 'natural-gray-browser';
+const ENTRY = 'natural-gray';
 
 async function ready(page: Page) {
   await page.waitForFunction(() => (window as unknown as { patchesPage?: { state: string } }).patchesPage?.state === 'ready', null, { timeout: 180_000 });
