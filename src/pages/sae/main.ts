@@ -12,6 +12,7 @@ import type { ActivationFile, FromWorker, SaeSettings } from './protocol';
 import { decodeSaeLink, encodeSaeLink, initialState, numberSettings, parseSetting, reduce, summary, type Message, type SaeState, type SettingProblem } from './state';
 import { indexedDbRunStore, memoryRunStore, type RunStore } from './store';
 import { runAt, SaeViews } from './views';
+import { acceptFileDrops } from '../common/drop';
 
 const $ = <T extends HTMLElement = HTMLElement>(id: string) => document.getElementById(id) as T;
 
@@ -121,30 +122,8 @@ function setupDropzone(): void {
     if (input.files) void takeFile(input.files);
     input.value = '';
   });
-  const zone = $('dropzone');
-  let depth = 0;
-  // The whole page accepts a drop; the zone lights up.
-  document.addEventListener('dragenter', (event) => {
-    if (!event.dataTransfer?.types.includes('Files')) return;
-    event.preventDefault();
-    depth++;
-    zone.classList.add('dragging');
-  });
-  document.addEventListener('dragleave', () => {
-    depth = Math.max(0, depth - 1);
-    if (depth === 0) zone.classList.remove('dragging');
-  });
-  document.addEventListener('dragover', (event) => {
-    if (!event.dataTransfer?.types.includes('Files')) return;
-    event.preventDefault();
-    event.dataTransfer.dropEffect = 'copy';
-  });
-  document.addEventListener('drop', (event) => {
-    if (!event.dataTransfer?.files.length) return;
-    event.preventDefault();
-    depth = 0;
-    zone.classList.remove('dragging');
-    if (state.phase === 'idle' || state.phase === 'finished' || state.phase === 'error') void takeFile(event.dataTransfer.files);
+  acceptFileDrops($('dropzone'), (files) => {
+    if (state.phase === 'idle' || state.phase === 'finished' || state.phase === 'error') void takeFile(files);
   });
 }
 

@@ -28,6 +28,7 @@ import {
 import { busy, initialState, reduce, settingsLocked, type Message, type TrainerState, type UnsavedRun } from './state';
 import { clearRun, loadFiles, loadRun, saveRun, type CostHistory } from './store';
 import { TrainerViews } from './views';
+import { acceptFileDrops } from '../common/drop';
 
 const $ = <T extends HTMLElement = HTMLElement>(id: string) => document.getElementById(id) as T;
 
@@ -355,30 +356,7 @@ function setupDropzone(): void {
     if (el.fileInput.files) void takeFiles(el.fileInput.files);
     el.fileInput.value = '';
   });
-  const zone = el.dropzone;
-  let depth = 0;
-  // The whole page accepts a drop; the zone lights up.
-  document.addEventListener('dragenter', (event) => {
-    if (!event.dataTransfer?.types.includes('Files')) return;
-    event.preventDefault();
-    depth++;
-    zone.classList.add('dragging');
-  });
-  document.addEventListener('dragleave', () => {
-    depth = Math.max(0, depth - 1);
-    if (depth === 0) zone.classList.remove('dragging');
-  });
-  document.addEventListener('dragover', (event) => {
-    if (!event.dataTransfer?.types.includes('Files')) return;
-    event.preventDefault();
-    event.dataTransfer.dropEffect = 'copy';
-  });
-  document.addEventListener('drop', (event) => {
-    if (!event.dataTransfer?.files.length) return;
-    event.preventDefault();
-    depth = 0;
-    zone.classList.remove('dragging');
-    const files = event.dataTransfer.files;
+  acceptFileDrops(el.dropzone, (files) => {
     // No training data come as JSON: one .json file is a model to open.
     if (files.length === 1 && isModelFile(files[0])) void openModel(files[0]);
     else void takeFiles(files);
