@@ -10,6 +10,7 @@ import { mkdirSync, readFileSync, rmSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import type { Page } from '@playwright/test';
 import { classifierProbabilities } from '../src/reference/classifier';
+import { convolveFeatures, meanPool } from '../src/reference/conv';
 import { runCli } from '../test/cli/run-cli';
 import { canvasPixels, expect, screenshot, test, waitForTrainer } from './page-helpers';
 
@@ -27,6 +28,7 @@ const runs = {
   topk: ['train', ['--model', 'topk', '--data', 'synthetic', '--features', '16', '--dimensions', '8', '--examples', '256', '--active', '2', '--hidden', '16', '--k', '2', '--iters', '5', '--batch-size', '64', '--device', 'cpu']],
   softmax: ['classify', ['--task', 'softmax', '--digits', '400', '--softmax-iters', '10', '--seed', '3']],
   stacked: ['classify', ['--task', 'stacked', '--digits', '400', '--hidden', '16', '--ae-iters', '5', '--softmax-iters', '5', '--finetune-iters', '5', '--seed', '3']],
+  conv: ['classify', ['--task', 'conv', '--digits', '200', '--hidden', '8', '--patches', '1000', '--ae-iters', '15', '--pool', '7', '--softmax-iters', '60', '--seed', '3']],
 } as const;
 
 test.beforeAll(async () => {
@@ -212,4 +214,48 @@ test('the classification page scores a model.json of npm run classify as the CLI
   s = await classifyView(page);
   expect(s.accuracies['after fine-tuning']).toBe(report('stacked').accuracies['after fine-tuning']);
   expect(s.classifier!.shape.hiddenSizes).toEqual([16, 16]);
+});
+
+test(`the classification page opens a conv model: its convolution on the GPU, the CLI's accuracy, the pooled maps, the pad through the same convolution`, async ({ page, consoleErrors }) => {
+  void consoleErrors;
+  await page.goto('/classify.html?task=conv&digits=200&seed=3');
+  await expect(page.locator('#open-model')).toBeEnabled();
+  await page.setInputFiles('#model-input', model('conv'));
+  await page.waitForFunction(`window.classify().modelFile?.kind === 'opened' && window.classify().task === 'conv'`, null, { timeout: 120_000 });
+  let s = await classifyView(page);
+  expect(s.testCount).toBe(100);
+  // The CLI convolved, pooled and scored the same 100 test digits (seed 3, 200 digits) on WebGPU.
+  expect(s.accuracies['pooled convolved features']).toBe(report('conv').accuracies['pooled convolved features']);
+  await expect(page.locator('#pooled-card')).toBeVisible();
+  expect((await canvasPixels(page, '#pooled-maps')).std).toBeGreaterThan(5);
+  await expect(page.locator('#digit-grid figure')).toHaveCount(100);
+
+  // A drawn digit goes through the model's convolution: the float64 reference's σ, pooling and softmax on its pixels.
+  await page.locator('#pad').scrollIntoViewIfNeeded();
+  const box = (await page.locator('#pad').boundingBox())!;
+  const at = (x: number, y: number) => [box.x + x * box.width, box.y + y * box.height] as const;
+  await page.mouse.move(...at(0.5, 0.15));
+  await page.mouse.down();
+  await page.mouse.move(...at(0.5, 0.85), { steps: 16 });
+  await page.mouse.up();
+  await page.waitForFunction(`(() => { const s = window.classify(); return !!s.digit && !window.classifyPadBusy(); })()`, null, { timeout: 60_000, polling: 50 });
+  s = await classifyView(page);
+  const file = JSON.parse(readFileSync(model('conv'), 'utf8'));
+  const c = file.convolution;
+  const convolved = convolveFeatures(s.digit!.pixels, c.weights, c.bias, { images: 1, channels: 1, imageDim: 28, features: c.features, patchDim: c.patchDim });
+  const pooled = meanPool(convolved, c.features, 28 - c.patchDim + 1, c.poolDim);
+  const reference = Array.from(classifierProbabilities(Float64Array.from(file.theta), file.shape, { data: pooled, examples: 1, visibleSize: pooled.length }));
+  s.digit!.probabilities.forEach((p, k) => expect(Math.abs(p - reference[k])).toBeLessThan(1e-4));
+  expect(s.digit!.predicted).toBe(reference.indexOf(Math.max(...reference)));
+  await expect(page.locator('#pad-features figure')).not.toHaveCount(0);
+  await screenshot(page, 'open-model-conv');
+
+  // A conv model.json without its convolution cannot say what the softmax reads: refused, the model stays.
+  const { convolution: _, ...bare } = file;
+  await drop(page, 'bare.json', JSON.stringify(bare));
+  const after = await classifyFileSettled(page);
+  expect(after.modelFile?.kind).toBe('refused');
+  await expect(page.locator('#model-error')).toContainText('carries no convolution');
+  expect(after.accuracies).toEqual(s.accuracies);
+  expect(after.digit?.predicted).toBe(s.digit!.predicted);
 });

@@ -7,7 +7,7 @@ import { describe, expect, it } from 'vitest';
 import type { UnitStatistics } from '../../src/analysis/units';
 import type { FromWorker as ClassifyFromWorker } from '../../src/pages/classify/protocol';
 import { initialState as classifyInitial, reduce as classifyReduce, type ClassifyState, type Message as ClassifyMessage } from '../../src/pages/classify/state';
-import { modelRefusedText as classifyRefusedText, statusText } from '../../src/pages/classify/views';
+import { modelRefusedText as classifyRefusedText, padClassifierText, statusText } from '../../src/pages/classify/views';
 import type { FromWorker } from '../../src/pages/trainer/protocol';
 import { reduce } from '../../src/pages/trainer/state';
 import { modelFileText, modelRefusedText, statusParts } from '../../src/pages/trainer/views';
@@ -125,6 +125,16 @@ describe('classification page: opening a model.json', () => {
     expect(classifyRefusedText(after.modelFile as { name: string; message: string })).toMatch(/^model\.json could not be opened: is not a classifier model .* The page is as it was\.$/);
     // A file the browser could not read is refused the same way.
     expect(classifyReduce(before, { type: 'model-unreadable', name: 'x.json', message: 'gone' }).classifier).toBe(classifier);
+  });
+
+  it('a conv model opens with its pooled maps, and the pad reads through its convolution; another model clears them', () => {
+    const pooledMaps = { index: -1, picture: { width: 4, height: 2, values: new Float32Array(8) }, digits: 1, features: 8, pooledDim: 3, poolDim: 7 };
+    const convClassifier = { shape: { inputSize: 72, hiddenSizes: [], numClasses: 10 }, theta: new Float64Array(730) };
+    let s = classifyRun({ type: 'model-chosen', name: 'conv.json' }, { ...classifyOpened, name: 'conv.json', task: 'conv', accuracies: { 'pooled convolved features': 0.8 }, classifier: convClassifier, pooledMaps } as ClassifyFromWorker);
+    expect(s).toMatchObject({ phase: 'finished', task: 'conv', pooledMaps, stages: [], accuracies: { 'pooled convolved features': 0.8 } });
+    expect(padClassifierText(s)).toMatch(/convolved with the 8 features, mean-pooled by 7 \(3×3 per feature\)/);
+    s = classifyReduce(s, classifyOpened);
+    expect(s.pooledMaps).toBeUndefined();
   });
 
   it('nothing is opened over a run in progress', () => {

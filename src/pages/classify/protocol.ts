@@ -172,6 +172,8 @@ export type FromWorker =
       numClasses: number;
       device: string;
       classifier: { shape: ClassifierShape; theta: Float64Array };
+      /** conv: the first test digits and their pooled maps under the model's convolution (index −1: no stage). */
+      pooledMaps?: Omit<Extract<FromWorker, { type: 'pooled-maps' }>, 'type'>;
     }
   /** The file is not a classifier this page can score on the digits: why. The page stays as it was. */
   | { type: 'model-refused'; name: string; message: string }

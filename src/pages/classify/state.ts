@@ -259,6 +259,7 @@ export function reduce(state: ClassifyState, message: Message): ClassifyState {
         testCount: message.testCount,
         sample: message.sample,
         classifier: message.classifier,
+        ...(message.pooledMaps ? { pooledMaps: message.pooledMaps } : {}),
         status: { kind: 'opened', name: message.name, reported: message.reported },
         modelFile: { kind: 'opened', name: message.name },
       };

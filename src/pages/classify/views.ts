@@ -275,7 +275,8 @@ export class ClassifyViews {
   /** conv: the card shows from the start (the convolution stage is part of the plan), the picture once the test digits are pooled. */
   private renderPooledMaps(state: ClassifyState): void {
     const el = this.el;
-    el.pooledCard.hidden = state.task !== 'conv' || state.stages.length === 0;
+    // An opened conv model has no stages, only its maps.
+    el.pooledCard.hidden = state.task !== 'conv' || (state.stages.length === 0 && !state.pooledMaps);
     const maps = state.pooledMaps;
     el.pooledCanvas.hidden = !maps;
     el.pooledMeta.textContent = maps ? pooledMapsMetaText(maps) : '';
@@ -518,7 +519,7 @@ export function pooledMapsCaption(maps: PooledMaps): string {
   const values = maps.features * maps.pooledDim * maps.pooledDim;
   return (
     `Each row: a test digit, then its ${maps.features} feature maps mean-pooled over regions of ${maps.poolDim}×${maps.poolDim} ` +
-    `(${values.toLocaleString('en')} values per digit, what the softmax reads), feature j at the place of unit j in the features above; ` +
+    `(${values.toLocaleString('en')} values per digit, what the softmax reads), unit j's map at place j of the grid; ` +
     'one gray scale for all rows, black low, white high.'
   );
 }
@@ -536,6 +537,9 @@ function drawGray(canvas: HTMLCanvasElement, values: ArrayLike<number>, side: nu
   ctx.putImageData(image, 0, 0);
 }
 
+/** +0.12 or −0.12: a rise or a fall. */
+const signed = (value: number, digits: number) => `${value < 0 ? '−' : '+'}${Math.abs(value).toFixed(digits)}`;
+
 /** conv: a feature beside its pooled map for the drawn digit. */
 function pooledFigure(feature: PooledFeature): HTMLElement {
   const weights = h('canvas');
@@ -543,7 +547,7 @@ function pooledFigure(feature: PooledFeature): HTMLElement {
   const map = h('canvas', { className: 'pooled-map' });
   // σ means: white where the feature responds fully.
   drawGray(map, feature.map, feature.pooledDim, (v) => v);
-  const figure = h('figure', { className: 'pad-feature pad-pooled' }, h('div', { className: 'pair' }, weights, map), h('figcaption', { text: `unit ${feature.unit + 1} · +${feature.strength.toFixed(2)}` }));
+  const figure = h('figure', { className: 'pad-feature pad-pooled' }, h('div', { className: 'pair' }, weights, map), h('figcaption', { text: `unit ${feature.unit + 1} · ${signed(feature.strength, 2)}` }));
   figure.title = `unit ${feature.unit + 1}: its weights, and its pooled map for the drawn digit; its strongest cell is ${feature.strength.toFixed(3)} above its response to blank paper`;
   figure.dataset.unit = String(feature.unit);
   return figure;

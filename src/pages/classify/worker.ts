@@ -22,7 +22,7 @@ import { pooledMapsImage, type ConvWeights, type ImageGeometry } from '../../cla
 import type { Dataset } from '../../reference/autoencoder';
 import { strongestFeatures, strongestPooledFeatures } from './digit-pad';
 import type { ClassifyRequest, DigitFeature, DigitSample, FromWorker, OpenModelRequest, PooledFeature, PredictDigit, ToWorker } from './protocol';
-import { accuracyNames } from './state';
+import { accuracyNames, type PooledMaps } from './state';
 
 /** Progress messages at most this often (ms), besides each stage's first and last. */
 const PROGRESS_INTERVAL = 100;
@@ -186,10 +186,9 @@ async function run(request: ClassifyRequest, signal: AbortSignal): Promise<void>
   const geometry: ImageGeometry = { channels: 1, imageDim: Math.round(Math.sqrt(data.test.visibleSize)) };
   const convIndex = plan.findIndex((s) => s.kind === 'convolution');
   const onTestPooled = (features: ConvWeights, pooled: Float64Array) => {
-    const digits = Math.min(POOLED_DIGITS, data.test.examples);
     const pooledDim = Math.round(Math.sqrt(pooled.length / data.test.examples / features.features));
-    const picture = pooledMapsImage(data.test, geometry, pooled, features.features, pooledDim, Array.from({ length: digits }, (_, k) => k));
-    post({ type: 'pooled-maps', index: convIndex, picture, digits, features: features.features, pooledDim, poolDim: settings.poolDim }, [picture.values.buffer]);
+    const maps = { ...pooledMapsOf(data.test, geometry, pooled, features.features, pooledDim, settings.poolDim), index: convIndex };
+    post({ type: 'pooled-maps', ...maps }, [maps.picture.values.buffer]);
   };
 
   try {
@@ -269,10 +268,9 @@ async function openModel({ name, bytes, digits, seed }: OpenModelRequest): Promi
   if (!taskNames.includes(task)) {
     return refuse(`${name}: names the task ${JSON.stringify(model.task)}, not one of ${taskNames.join(', ')}: which test digits it is for cannot be told`);
   }
-  if (task === 'conv') {
-    return refuse(`${name}: is a conv task's model, which this page does not open yet (npm run classify -- --predict applies it to idx images); run task conv on this page instead`);
-  }
-  const huge = beyondFloat32(model.theta);
+  const convolution = model.convolution;
+  if (task === 'conv' && !convolution) return refuse(`${name}: names the task conv but carries no convolution: which features make the softmax's input cannot be told`);
+  const huge = beyondFloat32(model.theta) ?? (convolution && (beyondFloat32(convolution.weights) ?? beyondFloat32(convolution.bias)));
   if (huge !== undefined) return refuse(`${name}: holds θ values beyond float32's range (${huge}), which the GPU computes in`);
   let data: ClassifyData;
   try {
@@ -281,7 +279,12 @@ async function openModel({ name, bytes, digits, seed }: OpenModelRequest): Promi
     return refuse(`the digits could not be loaded: ${messageOf(error)}`);
   }
   const { shape, theta } = model;
-  if (shape.inputSize !== data.test.visibleSize) {
+  if (convolution) {
+    const { channels, imageDim } = convolution.geometry;
+    if (channels !== 1 || imageDim * imageDim !== data.test.visibleSize) {
+      return refuse(`${name}: convolves ${imageDim}×${imageDim} images of ${channels} channel${channels === 1 ? '' : 's'}; the embedded digits are ${Math.sqrt(data.test.visibleSize)}×${Math.sqrt(data.test.visibleSize)} and gray`);
+    }
+  } else if (shape.inputSize !== data.test.visibleSize) {
     return refuse(`${name}: reads ${shape.inputSize} pixels per image; the embedded digits have ${data.test.visibleSize}`);
   }
   const top = data.test.labels.reduce((a: number, b: number) => Math.max(a, b), 0);
@@ -294,8 +297,21 @@ async function openModel({ name, bytes, digits, seed }: OpenModelRequest): Promi
   }
   const compute = gpuCompute(ctx);
   let predictions: Uint8Array;
+  let opened: Convolution | undefined;
+  let pooledMaps: PooledMaps | undefined;
   try {
-    predictions = await compute.predict(shape, theta, data.test);
+    let input: Dataset = data.test;
+    if (convolution) {
+      // As --predict applies it: the convolution and pooling on the GPU, then the softmax on the pooled values.
+      const { geometry, poolDim } = convolution;
+      const pooled = await compute.convolvePool(convolution, data.test, geometry, poolDim);
+      if (!pooled) throw new Error('internal: the convolution of the test digits was stopped');
+      const pooledDim = Math.round(Math.sqrt(shape.inputSize / convolution.features));
+      opened = { features: convolution, geometry, poolDim, pooledDim };
+      input = { data: pooled, examples: data.test.examples, visibleSize: shape.inputSize };
+      pooledMaps = pooledMapsOf(data.test, geometry, pooled, convolution.features, pooledDim, poolDim);
+    }
+    predictions = await compute.predict(shape, theta, input);
   } catch (error) {
     compute.destroy();
     ctx.destroy();
@@ -303,7 +319,7 @@ async function openModel({ name, bytes, digits, seed }: OpenModelRequest): Promi
   }
   releaseTrained();
   const classifier = { shape, theta };
-  trained = { ctx, compute, classifier, firstLayer: shape.hiddenSizes.length > 0 ? { theta, layer: classifierLayout(shape).layers[0] } : undefined };
+  trained = { ctx, compute, classifier, firstLayer: shape.hiddenSizes.length > 0 ? { theta, layer: classifierLayout(shape).layers[0] } : undefined, convolution: opened };
   const names = accuracyNames(task);
   const sample = sampleOf(data.test, predictions);
   post(
@@ -320,9 +336,21 @@ async function openModel({ name, bytes, digits, seed }: OpenModelRequest): Promi
       numClasses: shape.numClasses,
       device: `WebGPU on ${adapterLabel(adapterOf(ctx))}`,
       classifier: { shape, theta: theta.slice() },
+      ...(pooledMaps ? { pooledMaps } : {}),
     },
-    [sample.pixels.buffer],
+    [sample.pixels.buffer, ...(pooledMaps ? [pooledMaps.picture.values.buffer] : [])],
   );
+}
+
+/**
+ * The first test digits beside their pooled maps (what pooled-maps.png draws), for the card of
+ * the convolution: for a run as its convolution stage pools the test digits, for an opened model
+ * once they are pooled with its convolution.
+ */
+function pooledMapsOf(test: Dataset, geometry: ImageGeometry, pooled: Float64Array, features: number, pooledDim: number, poolDim: number): PooledMaps {
+  const digits = Math.min(POOLED_DIGITS, test.examples);
+  const picture = pooledMapsImage(test, geometry, pooled, features, pooledDim, Array.from({ length: digits }, (_, k) => k));
+  return { index: -1, picture, digits, features, pooledDim, poolDim };
 }
 
 /**
