@@ -4,7 +4,7 @@
  * the end, a stop part-way through says so, and without WebGPU the page says why nothing runs.
  */
 import type { Page } from '@playwright/test';
-import { canvasPixels, expect, screenshot, test } from './page-helpers';
+import { canvasPixels, drawOnPad, expect, screenshot, test } from './page-helpers';
 
 test.describe.configure({ mode: 'serial' });
 
@@ -166,12 +166,7 @@ test('conv: features learned on patches, every digit convolved and pooled, softm
   // The pad: a drawn "1" convolved, pooled and classified on the GPU.
   await expect(page.locator('#pad-card')).toBeVisible();
   await expect(page.locator('#pad-meta')).toContainText('convolved with the 16 features, mean-pooled by 7');
-  await page.locator('#pad').scrollIntoViewIfNeeded();
-  const pad = await page.locator('#pad').boundingBox();
-  await page.mouse.move(pad!.x + pad!.width / 2, pad!.y + pad!.height * 0.15);
-  await page.mouse.down();
-  await page.mouse.move(pad!.x + pad!.width / 2, pad!.y + pad!.height * 0.85, { steps: 12 });
-  await page.mouse.up();
+  await drawOnPad(page, [[[0.5, 0.15], [0.5, 0.85]]]);
   await page.waitForFunction('!!window.classify().digit && !window.classifyPadBusy()', null, { timeout: 60_000, polling: 100 });
   const digit = await page.evaluate(() => {
     const d = (window as unknown as { classify: () => { digit: { predicted: number; probabilities: Float64Array; pooled: { unit: number; strength: number }[] } } }).classify().digit;

@@ -12,7 +12,7 @@ import type { Page } from '@playwright/test';
 import { classifierProbabilities } from '../src/reference/classifier';
 import { convolveFeatures, meanPool } from '../src/reference/conv';
 import { runCli } from '../test/cli/run-cli';
-import { canvasPixels, expect, screenshot, test, waitForTrainer } from './page-helpers';
+import { canvasPixels, drawOnPad, expect, screenshot, test, waitForTrainer } from './page-helpers';
 
 test.describe.configure({ mode: 'serial' });
 test.setTimeout(300_000);
@@ -178,14 +178,7 @@ test('the classification page scores a model.json of npm run classify as the CLI
   await expect(page.locator('#digit-grid figure')).toHaveCount(100);
 
   // A digit drawn on the pad: the page's prediction is the float64 reference's on its pixels.
-  await page.locator('#pad').scrollIntoViewIfNeeded();
-  const box = (await page.locator('#pad').boundingBox())!;
-  const at = (x: number, y: number) => [box.x + x * box.width, box.y + y * box.height] as const;
-  await page.mouse.move(...at(0.25, 0.2));
-  await page.mouse.down();
-  await page.mouse.move(...at(0.75, 0.2), { steps: 12 });
-  await page.mouse.move(...at(0.45, 0.85), { steps: 12 });
-  await page.mouse.up();
+  await drawOnPad(page, [[[0.25, 0.2], [0.75, 0.2], [0.45, 0.85]]]);
   await page.waitForFunction(`(() => { const s = window.classify(); return !!s.digit && !window.classifyPadBusy(); })()`, null, { timeout: 60_000, polling: 50 });
   s = await classifyView(page);
   const reference = Array.from(classifierProbabilities(Float64Array.from(s.classifier!.theta), s.classifier!.shape, { data: Float64Array.from(s.digit!.pixels), examples: 1, visibleSize: 784 }));
@@ -231,13 +224,7 @@ test(`the classification page opens a conv model: its convolution on the GPU, th
   await expect(page.locator('#digit-grid figure')).toHaveCount(100);
 
   // A drawn digit goes through the model's convolution: the float64 reference's σ, pooling and softmax on its pixels.
-  await page.locator('#pad').scrollIntoViewIfNeeded();
-  const box = (await page.locator('#pad').boundingBox())!;
-  const at = (x: number, y: number) => [box.x + x * box.width, box.y + y * box.height] as const;
-  await page.mouse.move(...at(0.5, 0.15));
-  await page.mouse.down();
-  await page.mouse.move(...at(0.5, 0.85), { steps: 16 });
-  await page.mouse.up();
+  await drawOnPad(page, [[[0.5, 0.15], [0.5, 0.85]]]);
   await page.waitForFunction(`(() => { const s = window.classify(); return !!s.digit && !window.classifyPadBusy(); })()`, null, { timeout: 60_000, polling: 50 });
   s = await classifyView(page);
   const file = JSON.parse(readFileSync(model('conv'), 'utf8'));

@@ -7,7 +7,7 @@
 import type { Page } from '@playwright/test';
 import { classifierProbabilities, classifierLayout, type ClassifierShape } from '../src/reference/classifier';
 import { centreOfMass, strongestFeatures } from '../src/pages/classify/digit-pad';
-import { expect, screenshot, test } from './page-helpers';
+import { drawOnPad, expect, screenshot, test } from './page-helpers';
 
 test.describe.configure({ mode: 'serial' });
 test.setTimeout(180_000);
@@ -31,17 +31,6 @@ const seven = [
   ],
 ];
 
-async function draw(page: Page, strokes: number[][][]): Promise<void> {
-  await page.locator('#pad').scrollIntoViewIfNeeded();
-  const box = (await page.locator('#pad').boundingBox())!;
-  for (const stroke of strokes) {
-    const at = ([x, y]: number[]) => [box.x + x * box.width, box.y + y * box.height] as const;
-    await page.mouse.move(...at(stroke[0]));
-    await page.mouse.down();
-    for (const point of stroke.slice(1)) await page.mouse.move(...at(point), { steps: 12 });
-    await page.mouse.up();
-  }
-}
 
 async function settled(page: Page): Promise<PadState> {
   await page.waitForFunction(
@@ -75,7 +64,7 @@ test('a digit drawn on the pad: the GPU classifier agrees with the float64 refer
   await expect(page.locator('#pad-card')).toBeVisible();
   await expect(page.locator('#pad-meta')).toContainText('fine-tuned stacked network, 784-25-25-10');
 
-  await draw(page, seven);
+  await drawOnPad(page, seven);
   const state = await settled(page);
   expect(state.phase).toBe('finished');
   // Prepared as MNIST's: ink in [0, 1], 20 pixels on the long side, centre of mass at the centre.
@@ -106,7 +95,7 @@ test('a digit drawn on the pad: the GPU classifier agrees with the float64 refer
   await screenshot(page, 'classify-pad');
 
   // Drawing more updates the prediction; Clear empties the pad and the answer.
-  await draw(page, [[[0.5, 0.1], [0.5, 0.9]]]);
+  await drawOnPad(page, [[[0.5, 0.1], [0.5, 0.9]]]);
   const more = await settled(page);
   expect(more.digit.id).toBeGreaterThan(state.digit.id);
   expect(more.digit.pixels).not.toEqual(pixels);

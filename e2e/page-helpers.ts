@@ -94,3 +94,19 @@ export function canvasPixels(page: Page, selector: string): Promise<{ width: num
     return { width: canvas.width, height: canvas.height, std: Math.sqrt(Math.max(0, squares / n - mean * mean)), fingerprint };
   }, selector);
 }
+
+/**
+ * Draws on the classification page's pad as a person with a mouse would: each stroke a list of
+ * points in [0, 1]² of the pad (x right, y down), pressed at its first point and moved through the rest.
+ */
+export async function drawOnPad(page: Page, strokes: number[][][]): Promise<void> {
+  await page.locator('#pad').scrollIntoViewIfNeeded();
+  const box = (await page.locator('#pad').boundingBox())!;
+  const at = ([x, y]: number[]) => [box.x + x * box.width, box.y + y * box.height] as const;
+  for (const stroke of strokes) {
+    await page.mouse.move(...at(stroke[0]));
+    await page.mouse.down();
+    for (const point of stroke.slice(1)) await page.mouse.move(...at(point), { steps: 12 });
+    await page.mouse.up();
+  }
+}
