@@ -93,8 +93,8 @@ export const defaultSettings: Readonly<Omit<ClassifySettings, 'task'>> = Object.
  * Where a task's defaults differ from the shared ones. conv: its softmax reads 3,200 pooled
  * values a digit, not 784 pixels, and on 5,000 training digits λ 1e-4 holds it back (96.8%,
  * 95.0% at 1e-3); 1e-5 gives 97.1%, at λ 0 it overfits (95.6%). With the smaller λ minFunc's
- * optimality test ended the WebGPU run at 93 iterations, close to softmaxExercise's 100: 400 at
- * most, so that a run needing a few more is not cut short.
+ * optimality test ends the softmax later than softmaxExercise's 100 iterations allow (93 on WebGPU,
+ * 128 in float64, at full size), so 400 at most.
  */
 const taskDefaults: Readonly<Partial<Record<TaskName, Partial<Omit<ClassifySettings, 'task'>>>>> = Object.freeze({
   conv: { softmaxLambda: 1e-5, softmaxIterations: 400 },
