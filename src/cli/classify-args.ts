@@ -3,7 +3,7 @@
  * with a one-line message (the CLI prints it and exits with code 2).
  */
 import { parseArgs } from 'node:util';
-import { defaultSettings, taskNames, type ClassifyData, type ClassifySettings, type TaskName } from '../classify/pipeline';
+import { defaultSettingsFor, taskNames, type ClassifyData, type ClassifySettings, type TaskName } from '../classify/pipeline';
 import { UsageError } from './args';
 
 export interface ClassifyArguments {
@@ -44,7 +44,7 @@ WebGPU or the float64 CPU reference:
                          features, then the whole stack fine-tuned (stackedAEExercise)
   --task conv            convolution and pooling (cnnExercise): a sparse autoencoder on 8×8
                          patches of the training digits, its features convolved over every
-                         digit with σ and mean-pooled over a 3×3 grid, softmax on the result
+                         digit with σ and mean-pooled over a 4×4 grid, softmax on the result
 
 Data (default: the mnist package's 10,000 digits, shuffled with --seed, half train, half test;
 stl splits them as stlExercise does):
@@ -64,13 +64,14 @@ Model (defaults are the exercises'):
   --lambda L             λ of the autoencoders (3e-3)
   --beta B               β of the autoencoders (3)
   --ae-iters N           L-BFGS iterations of each autoencoder (400)
-  --softmax-lambda L     λ of softmax regression (1e-4)
-  --softmax-iters N      L-BFGS iterations of softmax regression (100)
+  --softmax-lambda L     λ of softmax regression (1e-4; conv 1e-5)
+  --softmax-iters N      L-BFGS iterations of softmax regression (100; conv 400)
   --finetune-lambda L    λ of fine-tuning (3e-3, stackedAEExercise's λ)
   --finetune-iters N     L-BFGS iterations of fine-tuning (400)
   --patch P              conv: side of the patches the features are learned on (8)
   --patches N            conv: patches cut from the training digits (20000)
-  --pool P               conv: side of the mean-pooling regions (7: 21×21 maps → 3×3)
+  --pool P               conv: side of the mean-pooling regions (5: 21×21 maps → 4×4, the
+                         last row and column left out; 7 → 3×3)
   --seed N               seed for shuffling and initialization (1)
 
 Run:
@@ -145,7 +146,7 @@ export function parseClassifyArguments(argv: string[]): ClassifyArguments {
   if (!taskNames.includes(task as TaskName)) throw new UsageError(`--task must be one of ${taskNames.join(', ')}, got '${task}'`);
   const device = (values.device as string | undefined) ?? 'gpu';
   if (device !== 'gpu' && device !== 'cpu') throw new UsageError(`--device must be gpu or cpu, got '${device}'`);
-  const settings: ClassifySettings = { ...defaultSettings, task: task as TaskName };
+  const settings: ClassifySettings = defaultSettingsFor(task as TaskName);
   const given = new Set<keyof ClassifySettings>();
   if (values.task !== undefined) given.add('task');
   for (const [flag, [field, kind]] of Object.entries(NUMBER_FLAGS)) {

@@ -15,6 +15,8 @@
  * leaves one dot product per feature and position: σ(W′·x + b′), as cnnConvolve does.
  */
 
+import { matmul, sigmoid } from './ops';
+
 export interface ConvShape {
   images: number;
   channels: number;
@@ -66,6 +68,10 @@ export function foldWhitening(
 /**
  * The pre-activations z = W′·x + b′ at every valid position, and with `absolute` Σ|W′||x| + |b′|
  * instead (Σ|terms| of the round-off bound). Layout: convolved, above.
+ *
+ * Image by image as im2col does it: the image's patches become the rows of a positions × v
+ * matrix, laid out as a feature's weights are, and one matmul with Wᵀ gives every feature at
+ * every position (the same dot products as six nested loops, in ops.ts's blocked matmul).
  */
 export function convolvePreactivations(images: ArrayLike<number>, weights: ArrayLike<number>, bias: ArrayLike<number>, shape: ConvShape, absolute = false): Float64Array {
   const { images: n, channels: C, imageDim: dim, features: F, patchDim: p } = shape;
@@ -74,23 +80,26 @@ export function convolvePreactivations(images: ArrayLike<number>, weights: Array
   if (images.length !== n * C * dim * dim || weights.length !== F * v || bias.length !== F) {
     throw new RangeError(`convolution: ${images.length} image values, ${weights.length} weights, ${bias.length} biases do not fit ${JSON.stringify(shape)}`);
   }
-  const a = absolute ? Math.abs : (x: number) => x;
-  const out = new Float64Array(n * F * cd * cd);
+  if (absolute) return convolvePreactivations(Float64Array.from(images, Math.abs), Float64Array.from(weights, Math.abs), Float64Array.from(bias, Math.abs), shape);
+  const positions = cd * cd;
+  const out = new Float64Array(n * F * positions);
+  const patches = new Float64Array(positions * v);
   for (let i = 0; i < n; i++) {
-    for (let f = 0; f < F; f++) {
-      for (let r = 0; r < cd; r++) {
-        for (let c = 0; c < cd; c++) {
-          let sum = a(bias[f]);
-          for (let ch = 0; ch < C; ch++) {
-            for (let y = 0; y < p; y++) {
-              for (let x = 0; x < p; x++) {
-                sum += a(weights[f * v + (ch * p + y) * p + x]) * a(images[((i * C + ch) * dim + r + y) * dim + c + x]);
-              }
-            }
+    let k = 0;
+    for (let r = 0; r < cd; r++) {
+      for (let c = 0; c < cd; c++) {
+        for (let ch = 0; ch < C; ch++) {
+          for (let y = 0; y < p; y++) {
+            const row = ((i * C + ch) * dim + r + y) * dim + c;
+            for (let x = 0; x < p; x++) patches[k++] = images[row + x];
           }
-          out[((i * F + f) * cd + r) * cd + c] = sum;
         }
       }
+    }
+    const z = matmul(patches, weights, positions, F, v, false, true); // positions × F
+    for (let f = 0; f < F; f++) {
+      const base = (i * F + f) * positions;
+      for (let q = 0; q < positions; q++) out[base + q] = z[q * F + f] + bias[f];
     }
   }
   return out;
@@ -98,7 +107,9 @@ export function convolvePreactivations(images: ArrayLike<number>, weights: Array
 
 /** cnnConvolve: σ(W′·x + b′) at every valid position. */
 export function convolveFeatures(images: ArrayLike<number>, weights: ArrayLike<number>, bias: ArrayLike<number>, shape: ConvShape): Float64Array {
-  return convolvePreactivations(images, weights, bias, shape).map((z) => 1 / (1 + Math.exp(-z)));
+  const z = convolvePreactivations(images, weights, bias, shape);
+  for (let i = 0; i < z.length; i++) z[i] = sigmoid(z[i]);
+  return z;
 }
 
 /**

@@ -98,6 +98,10 @@ describe('npm run classify -- --task conv', () => {
       [['--task', 'conv', '--train-mat', 'a.mat', '--test-mat', 'b.mat', '--features', 'f.mat', '--patches', '100'], /--features gives them/],
     ];
     for (const [args, message] of parsed) expect(() => parseClassifyArguments(args), args.join(' ')).toThrow(message);
+    // conv's own defaults (the 97% settings) over the shared ones; the softmax task keeps softmaxExercise's.
+    expect(parseClassifyArguments(['--task', 'conv']).settings).toMatchObject({ poolDim: 5, softmaxLambda: 1e-5, softmaxIterations: 400, hiddenSize: 200, patches: 20_000 });
+    expect(parseClassifyArguments(['--task', 'softmax']).settings).toMatchObject({ softmaxLambda: 1e-4, softmaxIterations: 100 });
+    expect(parseClassifyArguments(['--task', 'conv', '--softmax-lambda', '1e-4']).settings.softmaxLambda).toBe(1e-4);
     // The data's checks: 28×28 digits, 8×8 patches → 21×21 maps; 3 training digits hold 1,323 patch positions.
     const digits = (n: number) => ({ data: new Float64Array(n * 784), examples: n, visibleSize: 784, labels: new Uint8Array(n) });
     const data: ClassifyData = { train: digits(3), test: digits(2), numClasses: 10 };
@@ -128,7 +132,7 @@ describe('npm run classify -- --task conv', () => {
     expect(run.stderr).toMatch(/stage 2\/3: convolution and pooling, 200 images/);
     const report = JSON.parse(await readFile(join(out, 'report.json'), 'utf8'));
     expect(report.device.backend).toBe('webgpu');
-    expect(report.convolution).toEqual({ features: 8, patchDim: 8, poolDim: 7, pooledDim: 3, pooledFeatures: 72 });
+    expect(report.convolution).toEqual({ features: 8, patchDim: 8, poolDim: 5, pooledDim: 4, pooledFeatures: 128 });
     expect(report.stages.map((s: { kind: string }) => s.kind)).toEqual(['autoencoder', 'convolution', 'softmax']);
     expect(report.stages[1].iterations).toBe(200);
     // Far above chance (10%) even this small.
@@ -139,7 +143,7 @@ describe('npm run classify -- --task conv', () => {
     // the GPU's model gives what this process computes from model.json (the same float64 code).
     const modelPath = join(out, 'model.json');
     const model = readClassifierModelFile(await readFile(modelPath), modelPath);
-    expect(model.convolution).toMatchObject({ geometry: { channels: 1, imageDim: 28 }, features: 8, patchDim: 8, poolDim: 7 });
+    expect(model.convolution).toMatchObject({ geometry: { channels: 1, imageDim: 28 }, features: 8, patchDim: 8, poolDim: 5 });
     expect(model.convolution!.weights).toHaveLength(8 * 64);
     const [images, labels] = await digitFiles('predict', 9000, 60);
     const predictedOut = join(dir, 'predicted');
@@ -148,8 +152,8 @@ describe('npm run classify -- --task conv', () => {
     const file = JSON.parse(await readFile(join(predictedOut, 'predictions.json'), 'utf8'));
     const digits = await loadLabeledIdxFiles(images, labels);
     const cpu = cpuCompute();
-    const pooled = (await cpu.convolvePool(model.convolution!, digits, model.convolution!.geometry, 7))!;
-    const expected = await cpu.predict(model.shape, model.theta, { data: pooled, examples: 60, visibleSize: 72 });
+    const pooled = (await cpu.convolvePool(model.convolution!, digits, model.convolution!.geometry, 5))!;
+    const expected = await cpu.predict(model.shape, model.theta, { data: pooled, examples: 60, visibleSize: 128 });
     expect(file.predictions).toEqual(Array.from(expected));
     expect(file.accuracy).toBeGreaterThan(0.4);
     expect(file.confusion.flat().reduce((a: number, b: number) => a + b, 0)).toBe(60);

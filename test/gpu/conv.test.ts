@@ -5,7 +5,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { checkConvolutionAndPooling, checkConvolutionAsMatmul, checkConvolvePoolStage, checkMeanPool } from '../../src/gpu/conv-checks';
-import { convolveFeatures, foldWhitening, meanPool } from '../../src/reference/conv';
+import { convolveFeatures, convolvePreactivations, foldWhitening, meanPool } from '../../src/reference/conv';
 import { Random } from '../../src/random';
 import { expectPass, useGpuContext } from './context';
 
@@ -32,6 +32,42 @@ describe('float64 twins', () => {
         z += W[f * v + k] * white;
       }
       expect(got[f]).toBeCloseTo(1 / (1 + Math.exp(-z)), 12);
+    }
+  });
+
+  it('the im2col twin gives cnnConvolve’s nested sum at every image, feature and position (and Σ|terms| with absolute)', () => {
+    const rng = new Random(6);
+    const shape = { images: 3, channels: 2, imageDim: 7, features: 5, patchDim: 3 };
+    const { images: n, channels: C, imageDim: dim, features: F, patchDim: p } = shape;
+    const v = C * p * p;
+    const cd = dim - p + 1;
+    const images = Float64Array.from({ length: n * C * dim * dim }, () => rng.normal());
+    const weights = Float64Array.from({ length: F * v }, () => rng.normal());
+    const bias = Float64Array.from({ length: F }, () => rng.normal());
+    const z = convolvePreactivations(images, weights, bias, shape);
+    const zAbs = convolvePreactivations(images, weights, bias, shape, true);
+    expect(z).toHaveLength(n * F * cd * cd);
+    for (let i = 0; i < n; i++) {
+      for (let f = 0; f < F; f++) {
+        for (let r = 0; r < cd; r++) {
+          for (let c = 0; c < cd; c++) {
+            let sum = bias[f];
+            let sumAbs = Math.abs(bias[f]);
+            for (let ch = 0; ch < C; ch++) {
+              for (let y = 0; y < p; y++) {
+                for (let x = 0; x < p; x++) {
+                  const term = weights[f * v + (ch * p + y) * p + x] * images[((i * C + ch) * dim + r + y) * dim + c + x];
+                  sum += term;
+                  sumAbs += Math.abs(term);
+                }
+              }
+            }
+            const at = ((i * F + f) * cd + r) * cd + c;
+            expect(Math.abs(z[at] - sum)).toBeLessThan(1e-13 * sumAbs);
+            expect(zAbs[at]).toBeCloseTo(sumAbs, 12);
+          }
+        }
+      }
     }
   });
 

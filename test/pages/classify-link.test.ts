@@ -33,8 +33,8 @@ describe('classification link', () => {
     expect(encodeClassifyLink(setup).toString()).toBe('task=conv&digits=1000&hidden=36&seed=-3&ae=20&softmax=50&finetune=7&patches=2000&pool=3');
     expect(decodeClassifyLink('')).toEqual({ setup: defaultSetup, problems: [] });
     expect(decodeClassifyLink('?digits=1000&softmax=30').setup).toEqual({ ...defaultSetup, digits: 1000, softmaxIterations: 30 });
-    // The conv settings default to the CLI's: 20,000 patches, pooling regions of 7 (21 → 3×3).
-    expect(defaultSetup).toMatchObject({ patches: 20_000, poolDim: 7 });
+    // The conv settings default to the CLI's: 20,000 patches, pooling regions of 5 (21 → 4×4).
+    expect(defaultSetup).toMatchObject({ patches: 20_000, poolDim: 5 });
   });
 
   it('bad and out-of-range values: the defaults in their place, each listed with its text', () => {
