@@ -1,7 +1,7 @@
 /**
  * The classification page's set-up ↔ its query string, both ways, without the DOM (tested in
  * test/pages/classify-link.test.ts): ?task=stl&digits=1000&hidden=36&seed=1&ae=20&softmax=50&finetune=20
- * (and the conv task's patches=20000&pool=7).
+ * (and the conv task's patches=20000&pool=5).
  * The page writes it as the controls change; a link read back gives the set-up, and each value
  * that cannot be used is reported with the default in its place.
  */
@@ -41,7 +41,7 @@ export const numberFields: Record<NumberField, { id: string; query: string; min:
 
 /**
  * The exercises' own sizes: all 10,000 digits, 200 hidden units, 400 L-BFGS iterations per
- * autoencoder and fine-tuning, 100 for softmax; conv: 20,000 patches, pooled by 7 (a 3×3 grid).
+ * autoencoder and fine-tuning, 100 for softmax; conv: 20,000 patches, pooled by 5 (a 4×4 grid).
  */
 export const defaultSetup: Readonly<ClassifySetup> = Object.freeze({
   task: 'softmax',

@@ -9,7 +9,7 @@ import { gpuCompute } from '../../classify/gpu-compute';
 import { embeddedTaskData } from '../../classify/data';
 import { readClassifierModelFile, type ClassifierModel } from '../../classify/model-file';
 import { beyondFloat32 } from '../../gpu/errors';
-import { defaultSettings, runClassification, stagesOf, taskNames, type ClassifySettings, type StageProgress, type StageRecord, type TaskName, type ClassifyData } from '../../classify/pipeline';
+import { defaultSettingsFor, runClassification, stagesOf, taskNames, type ClassifySettings, type StageProgress, type StageRecord, type TaskName, type ClassifyData } from '../../classify/pipeline';
 import { DataError, messageOf } from '../../data/errors';
 import { adapterLabel } from '../../gpu/adapter';
 import type { GpuContext } from '../../gpu/device';
@@ -101,8 +101,9 @@ self.onmessage = (event: MessageEvent<ToWorker>) => {
 };
 
 async function run(request: ClassifyRequest, signal: AbortSignal): Promise<void> {
+  // The task's own defaults for what the form does not set (conv: softmax λ 1e-5, as the CLI's).
   const settings: ClassifySettings = {
-    ...defaultSettings,
+    ...defaultSettingsFor(request.task),
     task: request.task,
     seed: request.seed,
     hiddenSize: request.hiddenSize,
