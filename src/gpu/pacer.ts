@@ -8,9 +8,12 @@
  *
  * So a loop that waits for the same work again and again (an evaluation, an L-BFGS step) first
  * sleeps a fraction of the shortest of its recent waits, then maps. Browsers do not poll on the
- * page's thread (the GPU process does the work), so there it never sleeps. A wait that came out
- * shorter than the sleep was paid for in the next ones' minimum, so the pace follows the work
- * down as well as up within `RECENT_WAITS` read-backs.
+ * page's thread (the GPU process does the work), so there it never sleeps. The first wait is not
+ * kept (it holds the shaders' compilation). Where the work was already done when the sleep ended
+ * (the map came within `OVERSLEPT_MS`), the sleep was too long and all that is known is that the
+ * work took less: half the sleep is kept, so the pace comes down from a slow spell in a few
+ * read-backs rather than the 0.8 per read-back that keeping the whole wait would give (which,
+ * measured, left ten evaluations after a warm-up slower than unpaced ones).
  */
 
 /** The share of the shortest recent wait spent asleep before mapping. */
@@ -19,6 +22,8 @@ export const SLEEP_FRACTION = 0.8;
 export const MIN_SLEEP_MS = 2;
 /** How many of the latest waits the pace looks at. */
 export const RECENT_WAITS = 4;
+/** A map that resolves this soon after the sleep found the work done: the sleep was too long. */
+export const OVERSLEPT_MS = 1;
 
 export interface PacerClock {
   now(): number;
@@ -32,6 +37,7 @@ const realClock: PacerClock = {
 
 export class ReadBackPacer {
   private readonly recent: number[] = [];
+  private waits = 0;
 
   /** `polls`: whether waiting on a map keeps the thread busy (Node's Dawn; GpuContext.pollsWhileWaiting). */
   constructor(
@@ -51,8 +57,11 @@ export class ReadBackPacer {
     const start = this.clock.now();
     const sleep = this.sleepMs;
     if (sleep > 0) await this.clock.sleep(sleep);
+    const awake = this.clock.now();
     await map();
-    this.recent.push(this.clock.now() - start);
+    const end = this.clock.now();
+    if (this.waits++ === 0) return;
+    this.recent.push(sleep > 0 && end - awake < OVERSLEPT_MS ? (awake - start) / 2 : end - start);
     if (this.recent.length > RECENT_WAITS) this.recent.shift();
   }
 }
