@@ -18,6 +18,7 @@ import {
   type ImplName,
 } from './config';
 import { benchInputs, type BenchInputs } from './data';
+import { medianProfile, type Profile } from '../src/gpu/profile';
 
 /** One implementation, set up for one size. */
 export interface Evaluator {
@@ -27,6 +28,8 @@ export interface Evaluator {
   /** The adapter the implementation computes on, when it uses one. */
   adapter?: AdapterSummary | null;
   notes?: string[];
+  /** One evaluation kernel by kernel (src/gpu/profile.ts), where the implementation has kernels. */
+  profile?(): Promise<Profile>;
 }
 
 export type EvaluatorFactory = (impl: ImplName, inputs: BenchInputs) => Promise<Evaluator>;
@@ -54,6 +57,7 @@ export async function runCell(request: CellRequest, factory: EvaluatorFactory, r
     await report({ type: 'setup', ms: setupMs });
 
     const { first, samplesMs } = await timeEvaluations(evaluator, reps, budgetMs, report);
+    const profile = request.profiles && evaluator.profile ? await profileEvaluations(evaluator.profile, request.profiles, report) : undefined;
 
     return {
       impl,
@@ -68,6 +72,7 @@ export async function runCell(request: CellRequest, factory: EvaluatorFactory, r
       referenceCost: impl === 'cpu-reference' ? first.cost : undefined,
       adapter: evaluator.adapter ?? null,
       notes: evaluator.notes,
+      ...(profile ? { profile } : {}),
     };
   } finally {
     await evaluator.destroy();
@@ -105,4 +110,18 @@ export async function timeEvaluations(
     samplesMs.push((await timed(i)).ms);
   }
   return { first, samplesMs };
+}
+
+/**
+ * `--profile`: after the timings (which it must not disturb: a profiled evaluation runs each
+ * kernel in a pass of its own), `count` evaluations kernel by kernel, each kernel's median.
+ */
+async function profileEvaluations(profile: () => Promise<Profile>, count: number, report: Reporter): Promise<Profile> {
+  const profiles: Profile[] = [];
+  for (let i = 0; i < count; i++) {
+    const p = await profile();
+    profiles.push(p);
+    await report({ type: 'profile', index: i, ms: p.steps.reduce((s, k) => s + k.ms, 0) });
+  }
+  return medianProfile(profiles);
 }

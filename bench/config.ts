@@ -5,6 +5,7 @@
  * that needs Node or a browser.
  */
 import type { AdapterSummary } from '../src/gpu/adapter';
+import type { Profile } from '../src/gpu/profile';
 import { UFLDL_HYPERPARAMETERS, type Hyperparameters } from '../src/reference/autoencoder';
 
 export type SizeName = 'small' | 'large';
@@ -69,13 +70,17 @@ export interface CellRequest {
   budgetMs: number;
   /** The float64 reference cost for this size, when the runner already knows it. */
   referenceCost?: number;
+  /** After the timings, profile this many evaluations kernel by kernel (`--profile`; GPU only). */
+  profiles?: number;
 }
 
 /** Progress a cell reports while it runs, so the runner can enforce the time box from outside. */
 export type CellEvent =
   | { type: 'setup'; ms: number }
   | { type: 'eval-start'; index: number }
-  | { type: 'eval-end'; index: number; ms: number };
+  | { type: 'eval-end'; index: number; ms: number }
+  /** One profiled evaluation done (`--profile`, after the timed ones): `ms` is its kernels' total. */
+  | { type: 'profile'; index: number; ms: number };
 
 /** What a cell returns when every evaluation finished inside the box. */
 export interface CellResult {
@@ -94,6 +99,8 @@ export interface CellResult {
   referenceCost?: number;
   adapter: AdapterSummary | null;
   notes?: string[];
+  /** `--profile`: the median over the profiled evaluations of each kernel's time. */
+  profile?: Profile;
 }
 
 /** One row of bench.json. */
@@ -116,6 +123,7 @@ export interface BenchRow {
   costCheck: CostCheck | null;
   error?: string;
   notes?: string[];
+  profile?: Profile;
 }
 
 export function median(values: readonly number[]): number {

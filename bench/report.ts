@@ -29,6 +29,7 @@ export function toRow(
         adapter: r.adapter ?? envAdapter,
         costCheck: r.costCheck,
         ...(r.notes?.length ? { notes: r.notes } : {}),
+        ...(r.profile ? { profile: r.profile } : {}),
       };
     }
     case 'over-box':

@@ -36,8 +36,12 @@ import {
   type SizeName,
 } from './config';
 import type { CellOutcome, SuperviseOptions, TrainingOutcome } from './supervise';
+import { formatProfile } from '../src/gpu/profile';
 import { formatMilliseconds, formatMs, formatTable, formatTrainingTable, toRow, toTrainingRow } from './report';
 import { trainingConfigs, trainingNames, trainingPaths, type TrainingCellResult, type TrainingName, type TrainingRequest, type TrainingRow } from './training';
+
+/** Profiled evaluations per gpu cell with --profile; each kernel's median is reported. */
+const profileCount = 5;
 
 const usage = `Usage: npm run bench -- [options]
   --sizes LIST|none     small (10000, 64, 25), large (10000, 784, 196)   [small,large]
@@ -53,6 +57,8 @@ const usage = `Usage: npm run bench -- [options]
   --training-reps N     timed evaluations for a training row's lower bound, at most
                         (within --budget-seconds)   [20]
   --training-box-seconds S  a training row longer than this is stopped   [1800]
+  --profile             after each gpu cell's timings, ${profileCount} evaluations kernel by kernel
+                        (timestamp queries): each kernel's median ms, printed and in the JSON
   --out FILE            [bench-results/bench.json]`;
 
 function list<T extends string>(value: string, allowed: readonly T[], flag: string): T[] {
@@ -71,6 +77,7 @@ function positive(value: string, flag: string): number {
 }
 
 const log = (line: string): void => void process.stdout.write(`${line}\n`);
+const indent = (text: string, by: string): string => text.split('\n').map((line) => by + line).join('\n');
 
 async function main(): Promise<void> {
   const { values } = parseArgs({
@@ -86,6 +93,7 @@ async function main(): Promise<void> {
       'training-reps': { type: 'string', default: '20' },
       'training-box-seconds': { type: 'string', default: '1800' },
       out: { type: 'string', default: 'bench-results/bench.json' },
+      profile: { type: 'boolean', default: false },
       help: { type: 'boolean', short: 'h', default: false },
     },
   });
@@ -104,6 +112,7 @@ async function main(): Promise<void> {
   const trainingReps = Math.floor(positive(values['training-reps'], '--training-reps'));
   const trainingBoxMs = Math.round(positive(values['training-box-seconds'], '--training-box-seconds') * 1000);
   const out = resolve(values.out);
+  const profiles = values.profile ? profileCount : undefined;
 
   const report = {
     generated: new Date().toISOString(),
@@ -120,6 +129,7 @@ async function main(): Promise<void> {
       chromiumTraining,
       trainingReps,
       trainingBoxMs,
+      profiles: profiles ?? 0,
     },
     inputs: {
       hyperparameters,
@@ -167,7 +177,7 @@ async function main(): Promise<void> {
       for (const impl of order(env)) {
         const s = sizes[size];
         log(`  ${env} · ${impl} · (${s.examples}, ${s.visibleSize}, ${s.hiddenSize})`);
-        const outcome = await runCell({ impl, size, reps, boxMs, budgetMs, referenceCost: referenceCosts.get(size) });
+        const outcome = await runCell({ impl, size, reps, boxMs, budgetMs, referenceCost: referenceCosts.get(size), profiles });
         if (outcome.kind === 'done' && outcome.result.referenceCost !== undefined && !referenceCosts.has(size)) {
           referenceCosts.set(size, outcome.result.referenceCost);
         }
@@ -175,6 +185,7 @@ async function main(): Promise<void> {
         report.rows.push(row);
         save();
         log(`    → ${formatMs(row)}${row.reps ? ` (median of ${row.reps})` : ''}${row.error ? `: ${row.error.split('\n')[0]}` : ''}`);
+        if (row.profile) log(indent(formatProfile(row.profile), '    '));
       }
     }
   };

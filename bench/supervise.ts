@@ -70,6 +70,10 @@ export async function supervise(
           expire({ kind: 'over-box', index: event.index, setupMs, firstMs, samplesMs: [...samplesMs] });
         } else idle();
         break;
+      case 'profile':
+        log?.(`profile ${event.index + 1}: ${event.ms.toFixed(1)} ms in its kernels`);
+        idle();
+        break;
     }
   };
 

@@ -48,15 +48,10 @@ fn main(@builtin(global_invocation_id) gid: vec3u) {
   let base = (r * p.ld + c) / 4u;
   let stride = p.sliceStride / 4u;
   var s: array<vec4f, MAX_ACCUMULATORS>;
-  var q = 0u;
-  for (; q + ACCUMULATORS <= p.slices; q += ACCUMULATORS) {
-    for (var e = 0u; e < ACCUMULATORS; e++) {
-      s[e] += partials[base + (q + e) * stride];
-    }
-  }
-  for (var e = 0u; q < p.slices; q++) {
-    s[e] += partials[base + q * stride];
-    e++;
+  // Slice q goes to accumulator q mod ACCUMULATORS, in order. One load in the loop's body (an
+  // unrolled one per accumulator made Mesa's lavapipe compile for seconds at the first dispatch).
+  for (var q = 0u; q < p.slices; q++) {
+    s[q % ACCUMULATORS] += partials[base + q * stride];
   }
   // Adjacent pairs: with 4, (s0 + s1) + (s2 + s3).
   for (var width = ACCUMULATORS / 2u; width > 0u; width /= 2u) {

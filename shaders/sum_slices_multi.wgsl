@@ -69,33 +69,23 @@ fn load(t: u32, i: u32) -> vec4f {
 }
 
 // Σ_s over `slices` slices in ACC interleaved accumulators summed in adjacent pairs, as
-// sum_slices.wgsl (ACC = 4: (s0 + s1) + (s2 + s3)).
+// sum_slices.wgsl (ACC = 4: (s0 + s1) + (s2 + s3)): the same additions in the same order.
 fn sum4(t: u32, base: u32, stride: u32, slices: u32) -> vec4f {
   var s: array<vec4f, 4>;
-  var q = 0u;
-  for (; q + 4u <= slices; q += 4u) {
-    for (var e = 0u; e < 4u; e++) {
-      s[e] += load(t, base + (q + e) * stride);
-    }
-  }
-  for (var e = 0u; q < slices; q++) {
-    s[e] += load(t, base + q * stride);
-    e++;
+  // Slice q goes to accumulator q mod 4, in order, as sum_slices.wgsl's unrolled loop and tail
+  // add them. One load in the loop's body, not one per accumulator: each of load's five cases is
+  // a loop over the lanes on lavapipe, and the unrolled form took Mesa 46 s to compile (at the
+  // kernel's first dispatch, on an empty shader cache).
+  for (var q = 0u; q < slices; q++) {
+    s[q % 4u] += load(t, base + q * stride);
   }
   return (s[0] + s[1]) + (s[2] + s[3]);
 }
 
 fn sum16(t: u32, base: u32, stride: u32, slices: u32) -> vec4f {
   var s: array<vec4f, 16>;
-  var q = 0u;
-  for (; q + 16u <= slices; q += 16u) {
-    for (var e = 0u; e < 16u; e++) {
-      s[e] += load(t, base + (q + e) * stride);
-    }
-  }
-  for (var e = 0u; q < slices; q++) {
-    s[e] += load(t, base + q * stride);
-    e++;
+  for (var q = 0u; q < slices; q++) {
+    s[q % 16u] += load(t, base + q * stride);
   }
   for (var width = 8u; width > 0u; width /= 2u) {
     for (var e = 0u; e < width; e++) {

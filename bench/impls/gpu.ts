@@ -6,6 +6,7 @@
  */
 import { createGpuContext, type GpuContext } from '../../src/gpu/device';
 import { GpuSparseAutoencoder } from '../../src/gpu/autoencoder';
+import { profileEvaluation } from '../../src/gpu/profile';
 import type { Dataset, Hyperparameters } from '../../src/reference/autoencoder';
 import { hyperparameters } from '../config';
 import type { Evaluator } from '../cell';
@@ -44,6 +45,7 @@ export async function gpuEvaluator(
       model.destroy();
       ctx.destroy();
     },
+    profile: () => profileEvaluation(ctx, model),
     adapter: ctx.adapterInfo,
     notes: [
       `kernels: matmul ${matmul}, lane group ${laneGroup}, split-K ${splitK}; ${model.programs.length} dispatches per evaluation`,

@@ -35,6 +35,11 @@ export interface GpuContext {
    */
   readonly counters: GpuCounters;
   /**
+   * Whether waiting on the GPU keeps this thread busy: in Node, Dawn's binding polls with
+   * setImmediate until a map resolves (./pacer.ts paces the loops' read-backs for it).
+   */
+  readonly pollsWhileWaiting?: boolean;
+  /**
    * The kernels tuned for this adapter and the model about to run (./tuner.ts), set by whoever
    * tuned; unset, models run chooseKernelConfig's table choice.
    */
@@ -122,6 +127,7 @@ export async function createGpuContext(gpu: GPU | undefined, options: GpuContext
     device,
     adapterInfo,
     pipelines,
+    pollsWhileWaiting: environment === 'node',
     get lost() {
       return lost;
     },

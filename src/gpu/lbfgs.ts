@@ -45,6 +45,7 @@ import {
   type LbfgsShape,
   type LbfgsStep,
 } from './optimizer-programs';
+import { ReadBackPacer } from './pacer';
 import type { CachedPipeline } from './pipelines';
 import type { KernelProgram } from './programs';
 import { BindGroupCache, createStorageBuffer, mapForReading, readVectors, writeVector, type VectorAt } from './runtime';
@@ -110,6 +111,8 @@ export class GpuLbfgsBackend implements LbfgsBackend<GpuTrial> {
   private readonly staging: GPUBuffer;
   private readonly reportBytes: number;
   private readonly timer: PassTimer | null;
+  /** Every evaluation's read-back waits for about the same work: paced (./pacer.ts). */
+  private readonly pacer: ReadBackPacer;
   private readonly gradients: TrialGradients<GPUBuffer>;
   private g: GPUBuffer;
   /** Ring slots in use, oldest pair first. */
@@ -158,6 +161,7 @@ export class GpuLbfgsBackend implements LbfgsBackend<GpuTrial> {
       report: own(this.reportBytes, 'L-BFGS products'),
     };
     this.timer = PassTimer.create(this.device);
+    this.pacer = new ReadBackPacer(ctx.pollsWhileWaiting ?? false);
     this.staging = own(16 + this.reportBytes + PassTimer.BYTES + 8, 'L-BFGS read-back', GPUBufferUsage.MAP_READ | GPUBufferUsage.COPY_DST);
     this.gradients = new TrialGradients(() => own(vectorBytes, 'L-BFGS gradient'));
     this.g = this.gradients.take();
@@ -435,7 +439,7 @@ export class GpuLbfgsBackend implements LbfgsBackend<GpuTrial> {
     this.timer?.encodeCopy(encoder, this.staging, timeOffset);
     this.device.queue.submit([encoder.finish()]);
 
-    await mapForReading(this.ctx, this.staging); // a device lost or an uncaptured error stops the run here
+    await this.pacer.wait(() => mapForReading(this.ctx, this.staging)); // a device lost or an uncaptured error stops the run here
     const mapped = this.staging.getMappedRange().slice(0);
     this.staging.unmap();
     if (this.timer) this.ctx.counters.gpuSeconds += PassTimer.seconds(mapped, timeOffset);

@@ -20,6 +20,7 @@ import type { KernelConfig, MatmulVariant } from './adapter';
 import { kernelConfigFor, type GpuContext } from './device';
 import { formatBytes, ResourceLimitError, withErrorScopes, type Remedy } from './errors';
 import { hasFusedEpilogues, type KernelProgram } from './programs';
+import { ReadBackPacer } from './pacer';
 import { createStorageBuffer, mapForReading, readF32, readRows, Serial, writeVector } from './runtime';
 import { checkBatch, checkBindingSizes, PIECE_ALIGNMENT, StepList, type Batch, type StepDefinition } from './steps';
 
@@ -178,6 +179,8 @@ export abstract class GpuModel {
   private fullSteps?: StepList;
   private readonly owned: GPUBuffer[] = [];
   private readonly staging: GPUBuffer;
+  /** Evaluations wait for the same work each time: their read-backs are paced (./pacer.ts). */
+  private readonly pacer: ReadBackPacer;
   private readonly serial = new Serial();
   private destroyed = false;
 
@@ -200,6 +203,7 @@ export abstract class GpuModel {
     this.gradBuffer = this.own(thetaLength * 4, 'gradient');
     this.costBuffer = this.own(16, 'cost');
     // The cost and whatever an evaluation reads back with it, in one mapping.
+    this.pacer = new ReadBackPacer(ctx.pollsWhileWaiting ?? false);
     this.staging = ctx.device.createBuffer({
       label: 'evaluation read-back',
       size: 16 + Math.ceil((options.readbackFloats ?? 0) / 4) * 16,
@@ -338,7 +342,7 @@ export abstract class GpuModel {
         }
         device.queue.submit([encoder.finish()]);
       });
-      await mapForReading(this.ctx, this.staging);
+      await this.pacer.wait(() => mapForReading(this.ctx, this.staging));
       const mapped = this.staging.getMappedRange();
       const result = {
         cost: new Float32Array(mapped.slice(0, 16)),

@@ -11,6 +11,7 @@ import { PassTimer } from '../gpu/counters';
 import type { GpuContext } from '../gpu/device';
 import { GpuLbfgsBackend } from '../gpu/lbfgs';
 import { mapForReading } from '../gpu/runtime';
+import { ReadBackPacer } from '../gpu/pacer';
 import { GpuVectorBackend, type GpuVector } from '../gpu/vectors';
 import type { Dataset, Hyperparameters } from '../reference/autoencoder';
 import { thetaLayout, type Shape } from '../reference/params';
@@ -57,6 +58,8 @@ export async function createGpuTrainingEngine(
   }
   const model = madeModel.value;
   const vectors = madeVectors.value;
+  // A first-order run reads back after each group of steps, the same work each time: paced.
+  const pacer = new ReadBackPacer(ctx.pollsWhileWaiting ?? false);
   const staging = device.createBuffer({ label: 'cost read-back', size: 16 + PassTimer.BYTES, usage: GPUBufferUsage.MAP_READ | GPUBufferUsage.COPY_DST });
   const backends = new Set<GpuLbfgsBackend>();
   const objective = {
@@ -85,7 +88,7 @@ export async function createGpuTrainingEngine(
       const timed = timer !== null && vectors.lastTakenTimed;
       if (timed) timer.encodeCopy(encoder, staging, 16);
       vectors.submit(encoder);
-      await mapForReading(ctx, staging);
+      await pacer.wait(() => mapForReading(ctx, staging));
       const mapped = staging.getMappedRange().slice(0);
       staging.unmap();
       if (timed) ctx.counters.gpuSeconds += PassTimer.seconds(mapped, 16);
