@@ -32,8 +32,19 @@
  * batch mean of ‖x − x̂‖²), and the gradient is half saeCost's: a constant factor an optimizer's
  * learning rate absorbs; the test compares 2× these with the twin. θ has saeLayout's packing.
  * BatchTopK selects over the whole batch at once, so its data must fit one piece. The decoder
- * renormalisation between steps is the training loop's (src/train/sae-trainer.ts); not here yet:
- * the sparse decoder path.
+ * renormalisation between steps is the training loop's (src/train/sae-trainer.ts).
+ *
+ * The sparse decoder path (TopK, where sparseDecoderFor(k, latents) says, or options.decoder):
+ * only the encoder's product stays dense; everything after the selection touches the kept pairs
+ * (the top-k's sparse form, rows × k indices and values) alone, the same gradient in meaning:
+ *   z and its sparse form                        top-k (+ sparse form)
+ *   x̂ = Σ_j z_j·W_dec,j + b_dec                  sparse decode (B·k·d)
+ *   δ_out, ∇b_dec, Σ(x̂ − x)²                     reconstructionDelta, as above
+ *   δ_pre[b, j] = W_dec,j·δ_out[b], kept pairs    sparse backward: backprop (B·k·d)
+ *   each latent's rows with z > 0                 sparse backward: buildLists (B·latents reads)
+ *   ∇W_dec,j, ∇W_enc,j, ∇b_enc,j over those rows  sparse backward: weightGradients (B·k·d)
+ *   AuxK likewise on its kAux pairs, ê without the bias, accumulated
+ *   ∇b_dec −= W_encᵀ∇b_enc, once after every piece and AuxK (b_dec's path through xc)
  */
 import type { Dataset } from '../reference/autoencoder';
 import { AUXK_COEFFICIENT, saeLayout, THRESHOLD_RATE, type SaeShape } from '../reference/sae';
