@@ -43,7 +43,8 @@
  *   δ_pre[b, j] = W_dec,j·δ_out[b], kept pairs    sparse backward: backprop (B·k·d)
  *   each latent's rows with z > 0                 sparse backward: buildLists (B·latents reads)
  *   ∇W_dec,j, ∇W_enc,j, ∇b_enc,j over those rows  sparse backward: weightGradients (B·k·d)
- *   AuxK likewise on its kAux pairs, ê without the bias, accumulated
+ *   AuxK likewise on its kAux pairs, ê without the bias, accumulated; its pre-activations a
+ *   copy of the main ones taken before the selection (axpy), not a second encoder product
  *   ∇b_dec −= W_encᵀ∇b_enc, once after every piece and AuxK (b_dec's path through xc)
  */
 import type { Dataset } from '../reference/autoencoder';
@@ -53,6 +54,7 @@ import type { GpuContext } from './device';
 import { columnMean, denseBackward, denseForward, fromRow0, hiddenDelta, padWeights, reconstructionCost, reconstructionDelta, whole, type LayerKit } from './layers';
 import { GpuModel, type GpuModelOptions, type PieceGeometry } from './model';
 import { chunkCount, columnSumsProgram, hiddenDeltaProgram, roundUp4, sumSlicesProgram, sumSquaresPartialCount } from './programs';
+import { axpyProgram } from './optimizer-programs';
 import { auxKDeltaProgram, BATCH_SELECT_STATE_WORDS, batchSelectBlocks, batchTopKPrograms, centerRowsProgram, decoderNormsProgram, l1Program, sparseBackwardProgram, sparseDecodeProgram, sparseDecoderFor, THRESHOLD_INDEX, topKProgram, topKVariantFor } from './sae-programs';
 import { readF32 } from './runtime';
 import type { Batch, StepDefinition } from './steps';
@@ -325,6 +327,11 @@ export class GpuTopKAutoencoder extends GpuSaeModel {
           buffers: (t, _g, b) => ({ x: x(b, p).binding, bias: t, out: buffer.xc }),
         },
         denseForward(kit, p, { input: xc, inputs: d, weights: buffer.wEncPadded, output: whole(buffer.z), outputs: h, activation: 'linear', biasOffset: L.b1 }),
+        // The sparse path keeps the pre-activations for AuxK's selection (a copy, B·latents)
+        // instead of computing them again (a B·latents·d product) after the main one overwrote them.
+        ...(this.sparseDecoder && this.selection.auxK
+          ? [{ make: (b: Batch) => axpyProgram({ length: count(b) * h4, a: 1, overwrite: true }), buffers: () => ({ x: buffer.z, y: buffer.zAux }) }]
+          : []),
         ...this.selectionSteps(count),
         ...(this.sparseDecoder
           ? [this.sparseDecode(p, count, this.sparse.indices, this.sparse.values, this.selection.k, L.b2, buffer.xHat)]
@@ -425,10 +432,10 @@ export class GpuTopKAutoencoder extends GpuSaeModel {
     if (!auxK) return [];
     const { inputs: d, latents: h } = this.shape;
     const [d4, h4] = [roundUp4(d), roundUp4(h)];
-    const [L, buffer, sparse] = [this.layout, this.buffers, this.sparse];
+    const [buffer, sparse] = [this.buffers, this.sparse];
     const coefficient = auxK.coefficient ?? AUXK_COEFFICIENT;
     return [
-      denseForward(kit, p, { input: fromRow0(whole(buffer.xc)), inputs: d, weights: buffer.wEncPadded, output: whole(buffer.zAux), outputs: h, activation: 'linear', biasOffset: L.b1 }),
+      // zAux holds the pre-activations, copied before the main selection.
       {
         make: (b) => topKProgram({ rows: count(b), cols: h, ld: h4, k: auxK.kAux, masked: true, sparse: true, variant: topKVariantFor(kit.config) }),
         buffers: () => ({ z: buffer.zAux, indices: sparse.auxIndices, values: sparse.auxValues, eligible: buffer.deadLatents }),

@@ -197,7 +197,7 @@ describe('GpuTopKAutoencoder, dense and sparse decoder, against saeCost', () => 
     await expect(GpuTopKAutoencoder.create(gpu(), shape, { kind: 'batchtopk', k: 4 }, dataset, { theta, decoder: 'sparse' })).rejects.toThrow(/sparse decoder needs the row-wise TopK/);
   });
 
-  it('dispatches per evaluation: on the sparse form each path keeps one B·latents·d product, the encoder’s', async () => {
+  it('dispatches per evaluation: on the sparse form one B·latents·d product is left, the encoder’s (AuxK selects from a copy)', async () => {
     const shape = { inputs: 12, latents: 40 };
     const { theta, data } = fixture(shape, 32, { kind: 'topk', k: 5 });
     const dataset = { data, examples: 32, visibleSize: 12 };
@@ -211,8 +211,8 @@ describe('GpuTopKAutoencoder, dense and sparse decoder, against saeCost', () => 
     }
     // [dispatches, of them products]. Dense: the encoder, the decoder, and two products for each
     // of their backward passes, with their reductions. Sparse: the encoder; the decode, δ_pre,
-    // the latents' rows and the weight gradients; b_dec's path through xc once at the end.
-    expect(counts).toEqual({ dense: [21, 6], 'dense+auxK': [37, 12], sparse: [15, 1], 'sparse+auxK': [24, 2] });
+    // the latents' rows and the weight gradients; AuxK's pre-activations a copy; b_dec's path once at the end.
+    expect(counts).toEqual({ dense: [21, 6], 'dense+auxK': [37, 12], sparse: [15, 1], 'sparse+auxK': [24, 1] });
   });
 });
 
