@@ -12,7 +12,7 @@
 //                    width and W2 = W_dec width × latents, both column-major).
 //   decoderBias:     ∇b_dec −= W_encᵀ ∇b_enc: b_dec's path through xc = x − b_dec, once the encoder
 //                    bias's gradient is complete (Σ_b δ_pre[b]·W_enc = m·∇b_enc·W_enc).
-// One thread per kept pair, latent, (latent, vec4 of width) or input. Adjacent threads of
+// One thread per kept pair, latent, (latent, four vec4s of width) or input. Adjacent threads of
 // weightGradients share their latent, so a row index, z and δ_pre are one uniform load for them.
 
 override WG: u32 = 64;
@@ -100,38 +100,74 @@ fn buildLists(@builtin(global_invocation_id) gid: vec3u) {
   counts[j] = n;
 }
 
+// Four vec4s of the width a thread (C4 = 4): a row's index, z and δ_pre are loaded once for 16
+// columns (lavapipe loads every non-uniform address lane by lane, so loads are its cost).
+const C4 = 4u;
+
+fn addGradient(at: u32, add: bool, value: f32) {
+  grad[at] = select(0.0, grad[at], add) + p.scale * value;
+}
+
+fn writeGradients(j: u32, c4: u32, dec: vec4f, enc: vec4f, add: bool) {
+  for (var e = 0u; e < 4u; e++) {
+    let i = 4u * c4 + e;
+    if (i < p.width) {
+      addGradient(p.w2 + j * p.width + i, add, dec[e]);
+      addGradient(p.w1 + i * p.latents + j, add, enc[e]);
+    }
+  }
+}
+
 @compute @workgroup_size(WG)
 fn weightGradients(@builtin(global_invocation_id) gid: vec3u) {
+  let groups = (p.cols4 + C4 - 1u) / C4;
   let t = index(gid);
-  if (t >= p.latents * p.cols4) {
+  if (t >= p.latents * groups) {
     return;
   }
-  let j = t / p.cols4;
-  let c4 = t % p.cols4;
-  var dec = vec4f(0.0);
-  var enc = vec4f(0.0);
+  let j = t / groups;
+  let c0 = (t % groups) * C4;
+  // Columns past the last vec4 read the last one again and are not written.
+  let last = p.cols4 - 1u;
+  let c = vec4u(c0, min(c0 + 1u, last), min(c0 + 2u, last), min(c0 + 3u, last));
+  var dec0 = vec4f(0.0);
+  var dec1 = vec4f(0.0);
+  var dec2 = vec4f(0.0);
+  var dec3 = vec4f(0.0);
+  var enc0 = vec4f(0.0);
+  var enc1 = vec4f(0.0);
+  var enc2 = vec4f(0.0);
+  var enc3 = vec4f(0.0);
   var bias = 0.0;
   let n = rowCounts[j];
   for (var q = 0u; q < n; q++) {
     let b = rowLists[j * p.rows + q];
-    let zv = zKept[b * p.ldz + j];
+    let zv = vec4f(zKept[b * p.ldz + j]);
     let dv = deltaKept[b * p.ldz + j];
-    dec = fma(vec4f(zv), deltaRows[b * p.cols4 + c4], dec);
-    enc = fma(vec4f(dv), xc[b * p.cols4 + c4], enc);
+    let base = b * p.cols4;
+    dec0 = fma(zv, deltaRows[base + c.x], dec0);
+    dec1 = fma(zv, deltaRows[base + c.y], dec1);
+    dec2 = fma(zv, deltaRows[base + c.z], dec2);
+    dec3 = fma(zv, deltaRows[base + c.w], dec3);
+    enc0 = fma(vec4f(dv), xc[base + c.x], enc0);
+    enc1 = fma(vec4f(dv), xc[base + c.y], enc1);
+    enc2 = fma(vec4f(dv), xc[base + c.z], enc2);
+    enc3 = fma(vec4f(dv), xc[base + c.w], enc3);
     bias += dv;
   }
   let add = p.accumulate != 0u;
-  for (var e = 0u; e < 4u; e++) {
-    let i = 4u * c4 + e;
-    if (i < p.width) {
-      let gDec = p.w2 + j * p.width + i;
-      let gEnc = p.w1 + i * p.latents + j;
-      grad[gDec] = select(0.0, grad[gDec], add) + p.scale * dec[e];
-      grad[gEnc] = select(0.0, grad[gEnc], add) + p.scale * enc[e];
-    }
+  writeGradients(j, c0, dec0, enc0, add);
+  if (c0 + 1u <= last) {
+    writeGradients(j, c0 + 1u, dec1, enc1, add);
   }
-  if (c4 == 0u) {
-    grad[p.b1 + j] = select(0.0, grad[p.b1 + j], add) + p.scale * bias;
+  if (c0 + 2u <= last) {
+    writeGradients(j, c0 + 2u, dec2, enc2, add);
+  }
+  if (c0 + 3u <= last) {
+    writeGradients(j, c0 + 3u, dec3, enc3, add);
+  }
+  if (c0 == 0u) {
+    addGradient(p.b1 + j, add, bias);
   }
 }
 

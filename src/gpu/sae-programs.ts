@@ -216,6 +216,8 @@ export function batchTopKPrograms(spec: BatchTopKSpec): KernelProgram[] {
 // The decoder on the sparse form.
 
 export const SPARSE_DECODE_WORKGROUP = 64;
+/** vec4s of the width per thread of sparse_decode.wgsl and sparse_backward.wgsl's weightGradients (their C4). */
+export const SPARSE_GRADIENT_VEC4S = 4;
 
 /**
  * x̂ = bias + Σ_j values[b, j]·W[indices[b, j], :] (shaders/sparse_decode.wgsl) for rows × k
@@ -224,7 +226,8 @@ export const SPARSE_DECODE_WORKGROUP = 64;
  */
 export function sparseDecodeProgram(spec: { rows: number; k: number; width: number; biasOffset: number }): KernelProgram {
   const cols4 = roundUp4(spec.width) / 4;
-  const { dispatch, gridWidth } = grid1d(spec.rows * cols4, SPARSE_DECODE_WORKGROUP);
+  // A thread per example and SPARSE_GRADIENT_VEC4S vec4s of outputs (the shader's C4).
+  const { dispatch, gridWidth } = grid1d(spec.rows * Math.ceil(cols4 / SPARSE_GRADIENT_VEC4S), SPARSE_DECODE_WORKGROUP);
   return {
     name: 'sparse decode',
     shader: SAE_SHADERS.sparseDecode,
@@ -285,7 +288,8 @@ export function sparseBackwardProgram(step: SparseBackwardStep, spec: SparseBack
   const ldz = spec.ldz ?? roundUp4(spec.latents);
   const cols4 = roundUp4(spec.width) / 4;
   const k = spec.k ?? 0;
-  const items = { backprop: spec.rows * k, buildLists: spec.latents, weightGradients: spec.latents * cols4, decoderBias: spec.width }[step];
+  // weightGradients: a thread per latent and SPARSE_GRADIENT_VEC4S vec4s of the width.
+  const items = { backprop: spec.rows * k, buildLists: spec.latents, weightGradients: spec.latents * Math.ceil(cols4 / SPARSE_GRADIENT_VEC4S), decoderBias: spec.width }[step];
   const { dispatch, gridWidth } = grid1d(items, SPARSE_DECODE_WORKGROUP);
   const bindings = {
     backprop: { indices: 'read-only-storage', values: 'read-only-storage', wDec: 'read-only-storage', deltaOut: 'read-only-storage', deltaPre: 'storage' },
