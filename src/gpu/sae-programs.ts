@@ -252,8 +252,8 @@ export function sparseDecodeProgram(spec: { rows: number; k: number; width: numb
  * Whether a TopK step decodes and back-propagates on z's sparse form (sparse_decode.wgsl,
  * sparse_backward.wgsl) or with the dense products: sparse when at most 1 latent in 8 is kept.
  * Measured on lavapipe with AuxK (bench/sae-profile.ts, the two paths alternating; bench/README.md):
- * at 64 inputs × 512 latents the sparse evaluation is the faster at k = 5 and 32, the two tie at
- * k = 64 (1/8) and the dense one wins at k = 128; at 768 × 8192, k = 32, sparse is 2–5× faster.
+ * at 64 inputs × 512 latents the sparse evaluation is the faster at k = 5, 32 and (a little) 64
+ * (1/8), the dense one at k = 128; at 768 × 8192, k = 32, sparse is ~4× faster.
  * The dense products' cost does not fall with k; the sparse steps' grows with it.
  */
 export function sparseDecoderFor(k: number, latents: number): boolean {
