@@ -9,24 +9,15 @@
  * needs Node or a browser. TF.js's backend modules are imported by the caller.
  */
 import * as tf from '@tensorflow/tfjs-core';
-import { generateSuperposition } from '../src/data/superposition';
 import type { GpuContext } from '../src/gpu/device';
-import type { Dataset } from '../src/reference/autoencoder';
-import type { SaeShape } from '../src/reference/sae';
 import { describeAdapter } from '../src/train/gpu-engine';
-import { defaultSaeSettings, gpuSaeBackend, initialSaeTheta, saeForward, type SaeTrainSettings } from '../src/train/sae-trainer';
+import { gpuSaeBackend, saeForward } from '../src/train/sae-trainer';
 import { ADAM_DEFAULTS, batchForIteration } from '../src/train/trainer';
 import { median } from './config';
+import { saeBenchInputs, saeSizes, type SaeSizeName } from './sae-inputs';
 import { tfjsSae } from './impls/tfjs-sae';
 
-export type SaeSizeName = 'small' | 'large';
-export const saeSizeNames: readonly SaeSizeName[] = ['small', 'large'];
-
-/** (inputs, latents, k, batch) of the issue's two rows; the synthetic data's true directions and actives. */
-export const saeSizes: Record<SaeSizeName, { inputs: number; latents: number; k: number; batch: number; features: number; active: number }> = {
-  small: { inputs: 64, latents: 512, k: 5, batch: 512, features: 256, active: 5 },
-  large: { inputs: 768, latents: 8192, k: 32, batch: 1024, features: 8192, active: 32 },
-};
+export { saeBenchInputs, saeSizeNames, saeSizes, type SaeSizeName } from './sae-inputs';
 
 export type SaeImpl = 'gpu' | 'tfjs-webgpu' | 'tfjs-cpu';
 export const saeImpls: readonly SaeImpl[] = ['gpu', 'tfjs-webgpu', 'tfjs-cpu'];
@@ -57,20 +48,6 @@ export interface SaeCellResult {
   setupMs: number;
   adapter: string;
   notes: string[];
-}
-
-/** Data, θ₀ and the recipe's settings of a size, the same bits in every environment. */
-export function saeBenchInputs(size: SaeSizeName): { shape: SaeShape; dataset: Dataset; theta0: Float64Array; settings: SaeTrainSettings } {
-  const z = saeSizes[size];
-  const examples = (size === 'small' ? 8 : 4) * z.batch;
-  const made = generateSuperposition({ features: z.features, dimensions: z.inputs, examples, activePerExample: z.active, seed: 5 });
-  // Rounded once to float32, as the GPU and TF.js hold them; the twin reads the same values.
-  const data = Float64Array.from(Float32Array.from(made.dataset.data));
-  const dataset: Dataset = { ...made.dataset, data };
-  const shape = { inputs: z.inputs, latents: z.latents };
-  const settings = defaultSaeSettings('topk', z.inputs, examples, { latents: z.latents, k: z.k, batchSize: z.batch, learningRate: 1e-3, seed: 1 });
-  const theta0 = Float64Array.from(Float32Array.from(initialSaeTheta(shape, dataset, settings.seed)));
-  return { shape, dataset, theta0, settings };
 }
 
 /** The twin's L_rec (batch mean of ‖x − x̂‖², float64) of the first step's batch at θ₀. */
@@ -148,6 +125,8 @@ export async function runSaeCell(request: SaeCellRequest, where: { ctx?: GpuCont
       : await tfjsStepper(request.impl === 'tfjs-webgpu' ? 'webgpu' : 'cpu', request.size, where.adapter);
   try {
     const setupMs = performance.now() - started;
+    // The runner's mark: from here on a cell it stops is "> N s for its first step".
+    onStep?.(`${request.impl} ${request.size}: setup ${setupMs.toFixed(0)} ms`);
     const t0 = performance.now();
     const firstReconstruction = await stepper.run(0, 1);
     const firstStepMs = performance.now() - t0;

@@ -5,7 +5,8 @@
  * row-wise top-k kernels (main and AuxK's masked one), both variants, timed alone. See
  * bench/README.md ("SAE training steps").
  */
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { spawn } from 'node:child_process';
+import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { parseArgs } from 'node:util';
 import { chromium, type Browser } from '@playwright/test';
@@ -31,6 +32,8 @@ const { values: args } = parseArgs({
     groups: { type: 'string', default: '5' },
     'budget-seconds': { type: 'string', default: '120' },
     profile: { type: 'boolean', default: false },
+    // Node cells run in a child process each, stopped past the budget; --in-process runs them here (unbounded).
+    'in-process': { type: 'boolean', default: false },
     out: { type: 'string', default: 'bench-results/sae.json' },
   },
 });
@@ -51,6 +54,81 @@ interface Row extends SaeCellResult {
   env: 'node' | 'chromium';
   check?: { reconstruction: number; reference: number; relativeError: number; tolerance: number; ok: boolean };
   failed?: string;
+  /** Stopped past the budget: how long its first step had run by then, a measured lower bound. */
+  unfinished?: { firstStepOverMs: number; budgetMs: number };
+}
+
+/** What a runner saw of a cell's progress lines (runSaeCell's onStep). */
+class CellProgress {
+  setupSeenAt: number | null = null;
+  firstStepMs: number | null = null;
+  samplesMs: number[] = [];
+  read(line: string): void {
+    if (/: setup \d+ ms$/.test(line)) this.setupSeenAt = performance.now();
+    const first = /: first step (\d+) ms$/.exec(line);
+    if (first) this.firstStepMs = Number(first[1]);
+    const sample = /: ([\d.]+) ms a step$/.exec(line);
+    if (sample) this.samplesMs.push(Number(sample[1]));
+  }
+}
+
+/**
+ * A cell stopped at `limitMs`: in its first step, the time since its setup mark (a measured lower
+ * bound); past it, the steps it finished; before it, a failure.
+ */
+function stoppedRow(request: SaeCellRequest, env: Row['env'], adapter: string, progress: CellProgress, limitMs: number): Row {
+  const row = { ...emptyRow(request, adapter), env };
+  if (progress.setupSeenAt === null) return { ...row, failed: `no first step started within ${(limitMs / 1000).toFixed(0)} s (setup)` };
+  if (progress.firstStepMs === null) return { ...row, unfinished: { firstStepOverMs: performance.now() - progress.setupSeenAt, budgetMs: cellOptions.budgetMs } };
+  const samplesMs = progress.samplesMs;
+  const medianMs = samplesMs.length > 0 ? median(samplesMs) : null;
+  return { ...row, firstStepMs: progress.firstStepMs, samplesMs, medianMsPerStep: medianMs, stepsPerSecond: medianMs ? 1000 / medianMs : null, notes: ['stopped in a group past the budget; L_rec not read'] };
+}
+
+/** Past the budget, a cell gets this long to finish its step in flight before it is stopped. */
+const GRACE_MS = 30_000;
+
+/** One Node cell in a child process (this script, --in-process), stopped past the budget. */
+async function nodeCellIsolated(request: SaeCellRequest, adapter: string): Promise<Row> {
+  const out = `${args.out}.cell-${request.size}-${request.impl}.json`;
+  const child = spawn(
+    process.execPath,
+    [process.argv[1], '--in-process', '--env', 'node', '--sizes', request.size, '--impl', request.impl, '--steps-per-group', String(request.stepsPerGroup), '--groups', String(request.groups), '--budget-seconds', String(request.budgetMs / 1000), '--out', out],
+    { stdio: ['ignore', 'pipe', 'inherit'] },
+  );
+  const progress = new CellProgress();
+  let pending = '';
+  child.stdout.on('data', (chunk: Buffer) => {
+    pending += chunk.toString();
+    const lines = pending.split('\n');
+    pending = lines.pop()!;
+    for (const line of lines) {
+      progress.read(line);
+      if (line.trim() && !line.startsWith('|') && !line.startsWith('written:')) log(`  [cell] ${line}`);
+    }
+  });
+  const limitMs = request.budgetMs + GRACE_MS;
+  const started = performance.now();
+  const code = await new Promise<number | 'stopped'>((resolve) => {
+    const timer = setTimeout(() => {
+      child.kill('SIGKILL');
+      resolve('stopped');
+    }, limitMs);
+    child.on('exit', (c) => {
+      clearTimeout(timer);
+      resolve(c ?? 1);
+    });
+  });
+  try {
+    if (code === 'stopped') return stoppedRow(request, 'node', adapter, progress, performance.now() - started);
+    const saved = JSON.parse(readFileSync(out, 'utf8')) as { rows: Row[] };
+    if (saved.rows.length !== 1) throw new Error(`the cell's process wrote ${saved.rows.length} rows`);
+    return saved.rows[0];
+  } catch (error) {
+    return { ...emptyRow(request, adapter), env: 'node', failed: `the cell's process (exit ${code}): ${error instanceof Error ? error.message : String(error)}` };
+  } finally {
+    rmSync(out, { force: true });
+  }
 }
 
 const rows: Row[] = [];
@@ -106,8 +184,12 @@ async function nodeRows(): Promise<void> {
           continue;
         }
         try {
-          const result = await runSaeCell(request, { ctx: impl === 'gpu' ? ctx : undefined, adapter }, log);
-          rows.push(withCheck({ ...result, env: 'node' }));
+          if (!args['in-process']) {
+            rows.push(await nodeCellIsolated(request, adapter));
+          } else {
+            const result = await runSaeCell(request, { ctx: impl === 'gpu' ? ctx : undefined, adapter }, log);
+            rows.push(withCheck({ ...result, env: 'node' }));
+          }
         } catch (error) {
           rows.push({ ...emptyRow(request, adapter), env: 'node', failed: error instanceof Error ? error.message : String(error) });
         }
@@ -208,20 +290,32 @@ async function chromiumRows(): Promise<void> {
         const request: SaeCellRequest = { size, impl, ...cellOptions };
         const page = await browser.newPage();
         page.on('pageerror', (error) => log(`page error: ${error.message}`));
+        const progress = new CellProgress();
         page.on('console', (message) => {
           if (message.type() === 'error' || message.type() === 'warning') log(`page ${message.type()}: ${message.text()}`);
+          if (message.type() === 'log' && message.text().startsWith('bench-sae: ')) {
+            progress.read(message.text());
+            log(`  [page] ${message.text().slice('bench-sae: '.length)}`);
+          }
         });
         let timer: ReturnType<typeof setTimeout> | undefined;
         try {
           await page.goto(url, { timeout: 300_000 });
           await page.waitForFunction(() => window.benchReady === true, undefined, { timeout: 300_000 });
-          // A step can't be stopped from inside: past the budget and ten minutes more, give up on the page.
-          const limit = cellOptions.budgetMs + 600_000;
+          // A step can't be stopped from inside: past the budget and a grace, the page is closed.
+          const limit = cellOptions.budgetMs + GRACE_MS;
+          const started = performance.now();
           const result = await Promise.race([
             page.evaluate((req) => window.benchSae(req), request),
-            new Promise<never>((_, reject) => (timer = setTimeout(() => reject(new Error(`no answer within ${limit / 1000} s`)), limit))),
+            new Promise<'stopped'>((resolve) => (timer = setTimeout(() => resolve('stopped'), limit))),
           ]);
-          rows.push(withCheck({ ...result, env: 'chromium' }));
+          if (result === 'stopped') {
+            rows.push(stoppedRow(request, 'chromium', 'SwiftShader', progress, performance.now() - started));
+            await browser.close().catch(() => {});
+            browser = await chromium.launch({ executablePath: chromiumExecutable, args: chromiumArgs });
+          } else {
+            rows.push(withCheck({ ...result, env: 'chromium' }));
+          }
         } catch (error) {
           rows.push({ ...emptyRow(request, 'SwiftShader'), env: 'chromium', failed: error instanceof Error ? error.message : String(error) });
           await browser.close().catch(() => {});
@@ -245,6 +339,7 @@ async function chromiumRows(): Promise<void> {
 function describeRow(row: Row): string {
   const what = `${row.env} ${row.impl} ${row.size}`;
   if (row.failed) return `${what}: failed: ${row.failed}`;
+  if (row.unfinished) return `${what}: > ${(row.unfinished.firstStepOverMs / 1000).toFixed(0)} s for its first step, did not finish (stopped at the ${row.unfinished.budgetMs / 1000} s budget + ${GRACE_MS / 1000} s)`;
   const median = row.medianMsPerStep === null ? `only the first step (${row.firstStepMs.toFixed(0)} ms) within the budget` : `${row.medianMsPerStep.toFixed(1)} ms a step, ${row.stepsPerSecond!.toFixed(2)} steps/s`;
   return `${what}: ${median}; first step L_rec ${row.firstReconstruction.toPrecision(6)} vs float64 ${row.check?.reference.toPrecision(6)} (${row.check?.ok ? 'ok' : 'MISMATCH'}, relative ${row.check?.relativeError.toExponential(1)})`;
 }
@@ -264,6 +359,11 @@ function printTables(): void {
         const mark = r.medianMsPerStep === null && ms !== null ? ' (first step only)' : '';
         const gpuMs = gpu?.medianMsPerStep ?? gpu?.firstStepMs;
         const ratio = r.impl !== 'gpu' && ms !== null && gpuMs ? `${(ms / gpuMs).toFixed(1)}×` : '';
+        if (r.unfinished) {
+          const over = r.unfinished.firstStepOverMs;
+          log(`| ${r.impl} | > ${over.toFixed(0)}: first step did not finish | < ${(1000 / over).toFixed(4)} | ${gpuMs ? `> ${(over / gpuMs).toFixed(0)}×` : ''} | > ${over.toFixed(0)} | — |`);
+          continue;
+        }
         log(`| ${r.impl} | ${r.failed ? `failed: ${r.failed}` : ms === null ? '—' : ms.toFixed(1) + mark} | ${ms ? (1000 / ms).toFixed(3) : '—'} | ${ratio} | ${Number.isFinite(r.firstStepMs) ? r.firstStepMs.toFixed(0) : '—'} | ${r.check ? `${r.check.ok ? 'ok' : 'MISMATCH'} (${r.check.relativeError.toExponential(1)})` : '—'} |`);
       }
     }

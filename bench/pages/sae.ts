@@ -29,6 +29,8 @@ window.benchSae = async (request) => {
     const adapter = describeAdapter(ctx);
     return await runSaeCell(request, { ctx: request.impl === 'gpu' ? ctx : undefined, adapter }, (text) => {
       out.textContent = text;
+      // The runner reads progress from the console: a page busy in a step answers no evaluate().
+      console.log(`bench-sae: ${text}`);
     });
   } finally {
     ctx.destroy();

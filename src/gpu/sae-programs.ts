@@ -13,6 +13,7 @@ import centerRowsSource from '../../shaders/center_rows.wgsl?raw';
 import decoderNormsSource from '../../shaders/decoder_norms.wgsl?raw';
 import l1PenaltySource from '../../shaders/l1_penalty.wgsl?raw';
 import latentFiringSource from '../../shaders/latent_firing.wgsl?raw';
+import sparseBackwardSource from '../../shaders/sparse_backward.wgsl?raw';
 import sparseDecodeSource from '../../shaders/sparse_decode.wgsl?raw';
 import topKSource from '../../shaders/topk.wgsl?raw';
 import topKRowsSource from '../../shaders/topk_rows.wgsl?raw';
@@ -25,6 +26,7 @@ export const SAE_SHADERS = {
   topKRows: { file: 'shaders/topk_rows.wgsl', code: topKRowsSource },
   batchTopK: { file: 'shaders/batch_topk.wgsl', code: batchTopKSource },
   sparseDecode: { file: 'shaders/sparse_decode.wgsl', code: sparseDecodeSource },
+  sparseBackward: { file: 'shaders/sparse_backward.wgsl', code: sparseBackwardSource },
   decoderNorms: { file: 'shaders/decoder_norms.wgsl', code: decoderNormsSource },
   l1Penalty: { file: 'shaders/l1_penalty.wgsl', code: l1PenaltySource },
   centerRows: { file: 'shaders/center_rows.wgsl', code: centerRowsSource },
@@ -214,6 +216,8 @@ export function batchTopKPrograms(spec: BatchTopKSpec): KernelProgram[] {
 // The decoder on the sparse form.
 
 export const SPARSE_DECODE_WORKGROUP = 64;
+/** vec4s of the width per thread of sparse_decode.wgsl and sparse_backward.wgsl's weightGradients (their C4). */
+export const SPARSE_GRADIENT_VEC4S = 4;
 
 /**
  * x̂ = bias + Σ_j values[b, j]·W[indices[b, j], :] (shaders/sparse_decode.wgsl) for rows × k
@@ -222,7 +226,8 @@ export const SPARSE_DECODE_WORKGROUP = 64;
  */
 export function sparseDecodeProgram(spec: { rows: number; k: number; width: number; biasOffset: number }): KernelProgram {
   const cols4 = roundUp4(spec.width) / 4;
-  const { dispatch, gridWidth } = grid1d(spec.rows * cols4, SPARSE_DECODE_WORKGROUP);
+  // A thread per example and SPARSE_GRADIENT_VEC4S vec4s of outputs (the shader's C4).
+  const { dispatch, gridWidth } = grid1d(spec.rows * Math.ceil(cols4 / SPARSE_GRADIENT_VEC4S), SPARSE_DECODE_WORKGROUP);
   return {
     name: 'sparse decode',
     shader: SAE_SHADERS.sparseDecode,
@@ -240,6 +245,83 @@ export function sparseDecodeProgram(spec: { rows: number; k: number; width: numb
       ['gridWidth', 'u32', gridWidth],
     ]),
     chainLength: spec.k + 1,
+  };
+}
+
+/**
+ * Whether a TopK step decodes and back-propagates on z's sparse form (sparse_decode.wgsl,
+ * sparse_backward.wgsl) or with the dense products: sparse when at most 1 latent in 8 is kept.
+ * Measured on lavapipe with AuxK (bench/sae-profile.ts, the two paths alternating; bench/README.md):
+ * at 64 inputs × 512 latents the sparse evaluation is the faster at k = 5, 32 and (a little) 64
+ * (1/8), the dense one at k = 128; at 768 × 8192, k = 32, sparse is ~4× faster.
+ * The dense products' cost does not fall with k; the sparse steps' grows with it.
+ */
+export function sparseDecoderFor(k: number, latents: number): boolean {
+  return 8 * k <= latents;
+}
+
+export type SparseBackwardStep = 'backprop' | 'buildLists' | 'weightGradients' | 'decoderBias';
+
+export interface SparseBackwardSpec {
+  /** Rows of the piece (a latent's list capacity), kept pairs per row (backprop), latents and z's row stride. */
+  rows: number;
+  k?: number;
+  latents: number;
+  ldz?: number;
+  /** d, the inputs. */
+  width: number;
+  /** θ's layout (the gradient's is the same): W1, b1, W2, b2. */
+  offsets?: { W1: number; b1: number; W2: number; b2: number };
+  /** 1/m of the whole batch (weightGradients), and whether to add to the gradient instead of writing it. */
+  scale?: number;
+  accumulate?: boolean;
+}
+
+/**
+ * One step of the TopK SAE's backward pass on its sparse form (shaders/sparse_backward.wgsl; see
+ * its header). Bindings: backprop: indices, values (rows × k), wDec (padded latents × roundUp4(width)),
+ * deltaOut (rows × roundUp4(width)), deltaPre (rows × ldz); buildLists: z, lists (latents × rows
+ * u32), counts (latents u32); weightGradients: zKept, rowLists, rowCounts, deltaRows (δ_out),
+ * deltaKept (δ_pre), xc, grad; decoderBias: theta, biasGrad (the gradient).
+ */
+export function sparseBackwardProgram(step: SparseBackwardStep, spec: SparseBackwardSpec): KernelProgram {
+  const ldz = spec.ldz ?? roundUp4(spec.latents);
+  const cols4 = roundUp4(spec.width) / 4;
+  const k = spec.k ?? 0;
+  // weightGradients: a thread per latent and SPARSE_GRADIENT_VEC4S vec4s of the width.
+  const items = { backprop: spec.rows * k, buildLists: spec.latents, weightGradients: spec.latents * Math.ceil(cols4 / SPARSE_GRADIENT_VEC4S), decoderBias: spec.width }[step];
+  const { dispatch, gridWidth } = grid1d(items, SPARSE_DECODE_WORKGROUP);
+  const bindings = {
+    backprop: { indices: 'read-only-storage', values: 'read-only-storage', wDec: 'read-only-storage', deltaOut: 'read-only-storage', deltaPre: 'storage' },
+    buildLists: { z: 'read-only-storage', lists: 'storage', counts: 'storage' },
+    weightGradients: { zKept: 'read-only-storage', rowLists: 'read-only-storage', rowCounts: 'read-only-storage', deltaRows: 'read-only-storage', deltaKept: 'read-only-storage', xc: 'read-only-storage', grad: 'storage' },
+    decoderBias: { theta: 'read-only-storage', biasGrad: 'storage' },
+  } as const;
+  const o = spec.offsets ?? { W1: 0, b1: 0, W2: 0, b2: 0 };
+  return {
+    name: `sparse backward: ${step}`,
+    shader: SAE_SHADERS.sparseBackward,
+    entryPoint: step,
+    constants: { WG: SPARSE_DECODE_WORKGROUP },
+    ...USES(bindings[step]),
+    workgroupSize: [SPARSE_DECODE_WORKGROUP, 1, 1],
+    dispatch,
+    ...namedUniforms([
+      ['rows', 'u32', spec.rows],
+      ['k', 'u32', k],
+      ['latents', 'u32', spec.latents],
+      ['ldz', 'u32', ldz],
+      ['width', 'u32', spec.width],
+      ['cols4', 'u32', cols4],
+      ['w1', 'u32', o.W1],
+      ['b1', 'u32', o.b1],
+      ['w2', 'u32', o.W2],
+      ['b2', 'u32', o.b2],
+      ['scale', 'f32', spec.scale ?? 1],
+      ['accumulate', 'u32', spec.accumulate ? 1 : 0],
+      ['gridWidth', 'u32', gridWidth],
+    ]),
+    chainLength: { backprop: spec.width, buildLists: 0, weightGradients: spec.rows + 1, decoderBias: spec.latents + 1 }[step],
   };
 }
 

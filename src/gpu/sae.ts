@@ -32,8 +32,20 @@
  * batch mean of ‖x − x̂‖²), and the gradient is half saeCost's: a constant factor an optimizer's
  * learning rate absorbs; the test compares 2× these with the twin. θ has saeLayout's packing.
  * BatchTopK selects over the whole batch at once, so its data must fit one piece. The decoder
- * renormalisation between steps is the training loop's (src/train/sae-trainer.ts); not here yet:
- * the sparse decoder path.
+ * renormalisation between steps is the training loop's (src/train/sae-trainer.ts).
+ *
+ * The sparse decoder path (TopK, where sparseDecoderFor(k, latents) says, or options.decoder):
+ * only the encoder's product stays dense; everything after the selection touches the kept pairs
+ * (the top-k's sparse form, rows × k indices and values) alone, the same gradient in meaning:
+ *   z and its sparse form                        top-k (+ sparse form)
+ *   x̂ = Σ_j z_j·W_dec,j + b_dec                  sparse decode (B·k·d)
+ *   δ_out, ∇b_dec, Σ(x̂ − x)²                     reconstructionDelta, as above
+ *   δ_pre[b, j] = W_dec,j·δ_out[b], kept pairs    sparse backward: backprop (B·k·d)
+ *   each latent's rows with z > 0                 sparse backward: buildLists (B·latents reads)
+ *   ∇W_dec,j, ∇W_enc,j, ∇b_enc,j over those rows  sparse backward: weightGradients (B·k·d)
+ *   AuxK likewise on its kAux pairs, ê without the bias, accumulated; its pre-activations a
+ *   copy of the main ones taken before the selection (axpy), not a second encoder product
+ *   ∇b_dec −= W_encᵀ∇b_enc, once after every piece and AuxK (b_dec's path through xc)
  */
 import type { Dataset } from '../reference/autoencoder';
 import { AUXK_COEFFICIENT, saeLayout, THRESHOLD_RATE, type SaeShape } from '../reference/sae';
@@ -42,7 +54,8 @@ import type { GpuContext } from './device';
 import { columnMean, denseBackward, denseForward, fromRow0, hiddenDelta, padWeights, reconstructionCost, reconstructionDelta, whole, type LayerKit } from './layers';
 import { GpuModel, type GpuModelOptions, type PieceGeometry } from './model';
 import { chunkCount, columnSumsProgram, hiddenDeltaProgram, roundUp4, sumSlicesProgram, sumSquaresPartialCount } from './programs';
-import { auxKDeltaProgram, BATCH_SELECT_STATE_WORDS, batchSelectBlocks, batchTopKPrograms, centerRowsProgram, decoderNormsProgram, l1Program, THRESHOLD_INDEX, topKProgram, topKVariantFor } from './sae-programs';
+import { axpyProgram } from './optimizer-programs';
+import { auxKDeltaProgram, BATCH_SELECT_STATE_WORDS, batchSelectBlocks, batchTopKPrograms, centerRowsProgram, decoderNormsProgram, l1Program, sparseBackwardProgram, sparseDecodeProgram, sparseDecoderFor, THRESHOLD_INDEX, topKProgram, topKVariantFor } from './sae-programs';
 import { readF32 } from './runtime';
 import type { Batch, StepDefinition } from './steps';
 
@@ -58,6 +71,11 @@ export type SaeSelection =
 export interface GpuTopKOptions extends GpuModelOptions {
   theta?: ArrayLike<number>;
   batch?: Batch;
+  /**
+   * TopK's decoder and backward pass: on z's sparse form (B·k·d work) or with the dense products
+   * (B·latents·d); by default as sparseDecoderFor(k, latents) rules. BatchTopK and ReLU-L1 are dense.
+   */
+  decoder?: 'dense' | 'sparse';
 }
 
 export interface GpuTopKEvaluation {
@@ -156,7 +174,11 @@ abstract class GpuSaeModel extends GpuModel {
 
 export class GpuTopKAutoencoder extends GpuSaeModel {
   readonly selection: SaeSelection;
+  /** Whether the decoder and backward pass run on z's sparse form (see GpuTopKOptions.decoder). */
+  readonly sparseDecoder: boolean;
   private deadCount = 0;
+  /** The sparse path's buffers (one placeholder each on the dense path). */
+  private readonly sparse: Record<'indices' | 'values' | 'auxIndices' | 'auxValues' | 'lists' | 'counts' | 'zeros', GPUBuffer>;
   private readonly buffers: Record<
     | SaeBufferName
     | 'xc'
@@ -188,8 +210,21 @@ export class GpuTopKAutoencoder extends GpuSaeModel {
       throw new RangeError(`BatchTopK selects over the whole batch, and ${this.examples} examples are evaluated in ${this.pieces} pieces: use at most ${this.pieceRows} examples`);
     }
     this.selection = { ...selection };
+    if (options.decoder === 'sparse' && selection.kind !== 'topk') throw new RangeError('the sparse decoder needs the row-wise TopK selection (k per example), not BatchTopK');
+    this.sparseDecoder = selection.kind === 'topk' && (options.decoder ? options.decoder === 'sparse' : sparseDecoderFor(k, h));
     const rows = this.pieceRows;
     const [d4, h4] = [roundUp4(shape.inputs), roundUp4(h)];
+    const sized = (bytes: number) => (this.sparseDecoder ? Math.max(16, bytes) : 16);
+    const kAux = selection.auxK?.kAux ?? 1;
+    this.sparse = {
+      indices: this.own(sized(rows * k * 4), 'top-k indices'),
+      values: this.own(sized(rows * k * 4), 'top-k values'),
+      auxIndices: this.own(sized(rows * kAux * 4), 'AuxK top-k indices'),
+      auxValues: this.own(sized(rows * kAux * 4), 'AuxK top-k values'),
+      lists: this.own(sized(h * rows * 4), 'rows where each latent fired'),
+      counts: this.own(sized(h * 4), 'rows each latent fired in'),
+      zeros: this.own(sized(d4 * 4), 'zeros (no bias)'),
+    };
     this.buffers = {
       ...this.common,
       xc: this.own(rows * d4 * 4, 'X − b_dec'),
@@ -259,8 +294,11 @@ export class GpuTopKAutoencoder extends GpuSaeModel {
     if (selection.kind === 'topk') {
       return [
         {
-          make: (b) => topKProgram({ rows: count(b), cols: h, ld: roundUp4(h), k: selection.k, variant: topKVariantFor(this.config) }),
-          buffers: () => ({ z: buffer.z, indices: buffer.unusedIndices, values: buffer.unusedValues, eligible: buffer.unusedEligible }),
+          make: (b) => topKProgram({ rows: count(b), cols: h, ld: roundUp4(h), k: selection.k, sparse: this.sparseDecoder, variant: topKVariantFor(this.config) }),
+          buffers: () =>
+            this.sparseDecoder
+              ? { z: buffer.z, indices: this.sparse.indices, values: this.sparse.values, eligible: buffer.unusedEligible }
+              : { z: buffer.z, indices: buffer.unusedIndices, values: buffer.unusedValues, eligible: buffer.unusedEligible },
         },
       ];
     }
@@ -289,8 +327,17 @@ export class GpuTopKAutoencoder extends GpuSaeModel {
           buffers: (t, _g, b) => ({ x: x(b, p).binding, bias: t, out: buffer.xc }),
         },
         denseForward(kit, p, { input: xc, inputs: d, weights: buffer.wEncPadded, output: whole(buffer.z), outputs: h, activation: 'linear', biasOffset: L.b1 }),
+        // The sparse path keeps the pre-activations for AuxK's selection (a copy, B·latents)
+        // instead of computing them again (a B·latents·d product) after the main one overwrote them.
+        ...(this.sparseDecoder && this.selection.auxK
+          ? [{ make: (b: Batch) => axpyProgram({ length: count(b) * h4, a: 1, overwrite: true }), buffers: () => ({ x: buffer.z, y: buffer.zAux }) }]
+          : []),
         ...this.selectionSteps(count),
-        denseForward(kit, p, { input: fromRow0(whole(buffer.z)), inputs: h, weights: buffer.wDecPadded, output: whole(buffer.xHat), outputs: d, activation: 'linear', biasOffset: L.b2 }),
+        ...(this.sparseDecoder
+          ? [this.sparseDecode(p, count, this.sparse.indices, this.sparse.values, this.selection.k, L.b2, buffer.xHat)]
+          : [
+            denseForward(kit, p, { input: fromRow0(whole(buffer.z)), inputs: h, weights: buffer.wDecPadded, output: whole(buffer.xHat), outputs: d, activation: 'linear', biasOffset: L.b2 }),
+            ]),
         ...reconstructionDelta(kit, p, {
           output: whole(buffer.xHat),
           data: x,
@@ -301,22 +348,33 @@ export class GpuTopKAutoencoder extends GpuSaeModel {
           squaredErrorTotals: buffer.squaredErrorTotals,
           biasGradient: L.b2,
         }),
-        ...denseBackward(kit, p, { input: fromRow0(whole(buffer.z)), inputs: h, delta: buffer.deltaOut, outputs: d, weights: buffer.wDecPadded, weightGradient: L.W2, lambda: noDecay, backprop: buffer.backprop }),
-        // The selection's backward pass: δ reaches the kept latents with z > 0 only, the ReLU mask.
-        ...hiddenDelta(kit, p, {
-          backprop: buffer.backprop,
-          activations: whole(buffer.z),
-          size: h,
-          activation: 'relu',
-          sparsity: null,
-          meanActivation: buffer.squaredErrorTotals,
-          delta: buffer.deltaPre,
-          biasGradient: L.b1,
-        }),
-        ...denseBackward(kit, p, { input: xc, inputs: d, delta: buffer.deltaPre, outputs: h, weights: buffer.wEncPadded, weightGradient: L.W1, lambda: noDecay, backprop: buffer.inputBackprop }),
-        ...this.decoderBiasThroughCentre(kit, count),
-        ...this.auxKSteps(kit, p, count),
+        ...(this.sparseDecoder
+          ? this.sparseBackward(p, count, { indices: this.sparse.indices, values: this.sparse.values, k: this.selection.k, z: buffer.z, deltaOut: buffer.deltaOut, accumulate: p > 0 })
+          : [
+            ...denseBackward(kit, p, { input: fromRow0(whole(buffer.z)), inputs: h, delta: buffer.deltaOut, outputs: d, weights: buffer.wDecPadded, weightGradient: L.W2, lambda: noDecay, backprop: buffer.backprop }),
+            // The selection's backward pass: δ reaches the kept latents with z > 0 only, the ReLU mask.
+            ...hiddenDelta(kit, p, {
+              backprop: buffer.backprop,
+              activations: whole(buffer.z),
+              size: h,
+              activation: 'relu',
+              sparsity: null,
+              meanActivation: buffer.squaredErrorTotals,
+              delta: buffer.deltaPre,
+              biasGradient: L.b1,
+            }),
+            ...denseBackward(kit, p, { input: xc, inputs: d, delta: buffer.deltaPre, outputs: h, weights: buffer.wEncPadded, weightGradient: L.W1, lambda: noDecay, backprop: buffer.inputBackprop }),
+            ...this.decoderBiasThroughCentre(kit, count),
+            ]),
+        ...(this.sparseDecoder ? this.sparseAuxKSteps(kit, p, count) : this.auxKSteps(kit, p, count)),
       );
+    }
+    if (this.sparseDecoder) {
+      // b_dec's path through xc for every piece and AuxK at once: ∇b_dec −= W_encᵀ∇b_enc.
+      steps.push({
+        make: () => sparseBackwardProgram('decoderBias', { rows: 1, latents: h, width: d, offsets: L }),
+        buffers: (t, g) => ({ theta: t, biasGrad: g }),
+      });
     }
     steps.push(
       ...this.reconstructionCost(),
@@ -330,6 +388,69 @@ export class GpuTopKAutoencoder extends GpuSaeModel {
       });
     }
     return steps;
+  }
+
+  /** x̂ (or ê, without a bias) = Σ_j values·W_dec,j (+ b_dec) for the piece's rows, from a top-k's sparse form. */
+  private sparseDecode(p: number, count: (b: Batch) => number, indices: GPUBuffer, values: GPUBuffer, k: number, biasOffset: number | null, out: GPUBuffer): StepDefinition {
+    const buffer = this.buffers;
+    return {
+      make: (b) => sparseDecodeProgram({ rows: count(b), k, width: this.shape.inputs, biasOffset: biasOffset ?? 0 }),
+      buffers: (t) => ({ indices, values, w: buffer.wDecPadded, bias: biasOffset === null ? this.sparse.zeros : t, out }),
+    };
+  }
+
+  /**
+   * The backward pass of one selection (the main one, or AuxK's with its δ) on the sparse form:
+   * δ_pre at the kept pairs, each latent's rows, then ∇W_dec, ∇W_enc and ∇b_enc over those rows.
+   */
+  private sparseBackward(
+    p: number,
+    count: (b: Batch) => number,
+    path: { indices: GPUBuffer; values: GPUBuffer; k: number; z: GPUBuffer; deltaOut: GPUBuffer; accumulate: boolean },
+  ): StepDefinition[] {
+    const { inputs: d, latents: h } = this.shape;
+    const [L, buffer, sparse] = [this.layout, this.buffers, this.sparse];
+    return [
+      {
+        make: (b) => sparseBackwardProgram('backprop', { rows: count(b), k: path.k, latents: h, width: d }),
+        buffers: () => ({ indices: path.indices, values: path.values, wDec: buffer.wDecPadded, deltaOut: path.deltaOut, deltaPre: buffer.deltaPre }),
+      },
+      {
+        make: (b) => sparseBackwardProgram('buildLists', { rows: count(b), latents: h, width: d }),
+        buffers: () => ({ z: path.z, lists: sparse.lists, counts: sparse.counts }),
+      },
+      {
+        make: (b) => sparseBackwardProgram('weightGradients', { rows: count(b), latents: h, width: d, offsets: L, scale: 1 / b.count, accumulate: path.accumulate }),
+        buffers: (_t, g) => ({ zKept: path.z, rowLists: sparse.lists, rowCounts: sparse.counts, deltaRows: path.deltaOut, deltaKept: buffer.deltaPre, xc: buffer.xc, grad: g }),
+      },
+    ];
+  }
+
+  /** AuxK's path for piece p on the sparse form: as auxKSteps, with the decode and backward pass of sparseBackward. */
+  private sparseAuxKSteps(kit: LayerKit, p: number, count: (b: Batch) => number): StepDefinition[] {
+    const auxK = this.selection.auxK;
+    if (!auxK) return [];
+    const { inputs: d, latents: h } = this.shape;
+    const [d4, h4] = [roundUp4(d), roundUp4(h)];
+    const [buffer, sparse] = [this.buffers, this.sparse];
+    const coefficient = auxK.coefficient ?? AUXK_COEFFICIENT;
+    return [
+      // zAux holds the pre-activations, copied before the main selection.
+      {
+        make: (b) => topKProgram({ rows: count(b), cols: h, ld: h4, k: auxK.kAux, masked: true, sparse: true, variant: topKVariantFor(kit.config) }),
+        buffers: () => ({ z: buffer.zAux, indices: sparse.auxIndices, values: sparse.auxValues, eligible: buffer.deadLatents }),
+      },
+      this.sparseDecode(p, count, sparse.auxIndices, sparse.auxValues, auxK.kAux, null, buffer.eHat),
+      {
+        make: (b) => auxKDeltaProgram({ rows: count(b), cols4: d4 / 4, coefficient }, kit.config.laneGroup),
+        buffers: () => ({ eHat: buffer.eHat, deltaOut: buffer.deltaOut, deltaAux: buffer.deltaAux, squaredError: buffer.squaredErrorPartials }),
+      },
+      {
+        make: (b) => sumSlicesProgram({ rows: 1, cols: d, ld: d4, sliceStride: d4, slices: chunkCount(count(b)), outOffset: 0, scale: 1, accumulate: p > 0 }),
+        buffers: (t) => ({ partials: buffer.squaredErrorPartials, w: t, out: buffer.auxTotals }),
+      },
+      ...this.sparseBackward(p, count, { indices: sparse.auxIndices, values: sparse.auxValues, k: auxK.kAux, z: buffer.zAux, deltaOut: buffer.deltaAux, accumulate: true }),
+    ];
   }
 
   /** b_dec also enters through xc = x − b_dec: ∇b_dec −= (1/m)·Σ_rows δ_pre·W_encᵀ (inputBackprop). */

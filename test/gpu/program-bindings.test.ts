@@ -34,7 +34,7 @@ import {
 } from '../../src/gpu/optimizer-programs';
 import { convolveProgram, im2colProgram, meanPoolProgram } from '../../src/gpu/conv-programs';
 import { inBindingOrder } from '../../src/gpu/runtime';
-import { auxKDeltaProgram, batchTopKPrograms, centerRowsProgram, decoderNormsProgram, l1Program, latentFiringProgram, sparseDecodeProgram, topKProgram } from '../../src/gpu/sae-programs';
+import { auxKDeltaProgram, batchTopKPrograms, centerRowsProgram, decoderNormsProgram, l1Program, latentFiringProgram, sparseBackwardProgram, sparseDecodeProgram, topKProgram } from '../../src/gpu/sae-programs';
 
 const KIND = { uniform: 'uniform', 'storage, read': 'read-only-storage', 'storage, read_write': 'storage' } as const;
 
@@ -153,6 +153,7 @@ const programs: KernelProgram[] = [
   topKProgram({ rows: 3, cols: 10, k: 2, sparse: true, masked: true, variant: 'thread' }),
   ...batchTopKPrograms({ rows: 3, cols: 10, k: 2, rate: 0.01 }),
   sparseDecodeProgram({ rows: 3, k: 2, width: 5, biasOffset: 0 }),
+  ...(['backprop', 'buildLists', 'weightGradients', 'decoderBias'] as const).map((step) => sparseBackwardProgram(step, { rows: 3, k: 2, latents: 10, width: 5, scale: 1 / 3 })),
   centerRowsProgram({ rows: 3, cols: 5, biasOffset: 0 }),
   auxKDeltaProgram({ rows: 10, cols4: 2, coefficient: 1 / 32 }, 8),
   ...(['columnNorms', 'removeParallel', 'renormalize'] as const).map((step) => decoderNormsProgram(step, { latents: 10, width: 5, wOffset: 0, gOffset: 0 })),

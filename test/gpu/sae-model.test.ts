@@ -15,10 +15,17 @@ import { expectPass, useGpuContext } from './context';
 
 const gpu = useGpuContext();
 
-/** The gap around the k-th largest of `values` and the smallest |v| among the k largest. */
+/**
+ * The gap around the k-th largest of `values` and the smallest |v| among the k largest. Values
+ * equal to the k-th (ties, bit for bit the same on both sides) do not narrow it: which of them are
+ * kept is decided by column order on both sides.
+ */
 function gapAt(values: ArrayLike<number>, k: number): number {
   const sorted = Array.from(values).sort((a, b) => b - a);
-  let margin = k < sorted.length ? sorted[k - 1] - sorted[k] : Infinity;
+  const kth = sorted[k - 1];
+  const below = sorted.find((v) => v < kth);
+  const above = sorted.findLast((v) => v > kth);
+  let margin = Math.min(below === undefined ? Infinity : kth - below, above === undefined ? Infinity : above - kth);
   for (let j = 0; j < k; j++) margin = Math.min(margin, Math.abs(sorted[j]));
   return margin;
 }
@@ -41,13 +48,22 @@ function selectionMargin(pre: Float64Array, rows: number, h: number, selection: 
  * float32 data and θ (W_enc, W_dec in [−0.5, 0.5], biases in [−0.1, 0.1]) whose twin keeps a
  * margin of 1e-4 from every selection boundary: the pre-activations' float32 error is ~1e-6.
  */
-function fixture(shape: SaeShape, examples: number, selection: SaeSelection, dead?: boolean[]) {
+function fixture(shape: SaeShape, examples: number, selection: SaeSelection, dead?: boolean[], ties = false) {
   const auxK = selection.auxK && dead ? { ...selection.auxK, dead } : undefined;
   const options: SaeOptions = { activation: { kind: selection.kind, k: selection.k }, subtractDecoderBias: true, auxK };
   for (let seed = 1; seed < 100; seed++) {
     const rng = new Random(seed);
     const L = saeLayout(shape);
     const theta = Float32Array.from({ length: L.length }, (_, i) => (i < L.b1 ? rng.uniform() - 0.5 : 0.2 * rng.uniform() - 0.1));
+    // Ties: latent 2j + 1 encodes as latent 2j does (W_enc's rows and b_enc), so every row's
+    // pre-activations come in equal pairs, the same bits in float32 and float64.
+    const h = shape.latents;
+    if (ties) {
+      for (let j = 0; j + 1 < h; j += 2) {
+        for (let i = 0; i < shape.inputs; i++) theta[L.W1 + j + 1 + i * h] = theta[L.W1 + j + i * h];
+        theta[L.b1 + j + 1] = theta[L.b1 + j];
+      }
+    }
     const data = Float32Array.from({ length: examples * shape.inputs }, () => 2 * rng.uniform() - 1);
     const reference = saeCost(theta, data, examples, shape, options);
     if (selectionMargin(reference.pre, examples, shape.latents, selection, dead) > 1e-4) return { theta, data, reference };
@@ -55,16 +71,24 @@ function fixture(shape: SaeShape, examples: number, selection: SaeSelection, dea
   throw new Error('no seed below 100 keeps the margin');
 }
 
-async function checkModel(shape: SaeShape, examples: number, selection: SaeSelection, maxBindingBytes?: number, dead?: boolean[]) {
-  const { theta, data, reference } = fixture(shape, examples, selection, dead);
-  const model = await GpuTopKAutoencoder.create(gpu(), shape, selection, { data, examples, visibleSize: shape.inputs }, { theta, maxBindingBytes });
+async function checkModel(
+  shape: SaeShape,
+  examples: number,
+  selection: SaeSelection,
+  maxBindingBytes?: number,
+  dead?: boolean[],
+  extra: { decoder?: 'dense' | 'sparse'; ties?: boolean } = {},
+) {
+  const { theta, data, reference } = fixture(shape, examples, selection, dead, extra.ties);
+  const model = await GpuTopKAutoencoder.create(gpu(), shape, selection, { data, examples, visibleSize: shape.inputs }, { theta, maxBindingBytes, decoder: extra.decoder });
   try {
+    if (extra.decoder) expect(model.sparseDecoder).toBe(extra.decoder === 'sparse');
     if (dead) model.setDeadLatents(dead);
     const evaluation = await model.evaluate();
     const grad = await model.readGradient();
     const L = model.layout;
     const blocks = { W_enc: [L.W1, L.W2], W_dec: [L.W2, L.b1], b_enc: [L.b1, L.b2], b_dec: [L.b2, L.length] } as const;
-    const described = { examples, inputs: shape.inputs, latents: shape.latents, selection: selection.kind, k: selection.k, pieces: model.pieces };
+    const described = { examples, inputs: shape.inputs, latents: shape.latents, selection: selection.kind, k: selection.k, pieces: model.pieces, decoder: model.sparseDecoder ? 'sparse' : 'dense' };
     expectPass([
       compareCost(
         described,
@@ -139,6 +163,56 @@ describe('GpuTopKAutoencoder with AuxK against saeCost (the residual a constant)
     } finally {
       model.destroy();
     }
+  });
+});
+
+describe('GpuTopKAutoencoder, dense and sparse decoder, against saeCost', () => {
+  const deadEvery = (n: number, h: number) => Array.from({ length: h }, (_, i) => i % n === 1);
+  // [inputs, latents, examples, k, kAux, dead every n, ties, pieces' binding bytes]
+  const cases: [string, number, number, number, number, number, number, boolean, number | undefined][] = [
+    ['ties at every boundary: latents encode in equal pairs, k odd', 12, 40, 32, 5, 5, 4, true, undefined],
+    ['k ≥ latents/2', 7, 33, 20, 17, 9, 3, false, undefined],
+    ['k = latents (AuxK among all 11 dead)', 7, 33, 20, 33, 12, 3, false, undefined],
+    ['600 examples in 3 pieces', 12, 40, 600, 4, 3, 5, false, 50_000],
+  ];
+  for (const decoder of ['dense', 'sparse'] as const) {
+    it.each(cases)(`${decoder}: %s (%i-%i, %i examples, k %i, kAux %i)`, async (_name, inputs, latents, examples, k, kAux, every, ties, maxBindingBytes) => {
+      const model = await checkModel({ inputs, latents }, examples, { kind: 'topk', k, auxK: { kAux } }, maxBindingBytes, deadEvery(every, latents), { decoder, ties });
+      model.destroy();
+    });
+  }
+
+  it('the rule: sparse at k/latents ≤ 1/8, by default; BatchTopK is refused the sparse form', async () => {
+    const shape = { inputs: 7, latents: 33 };
+    const { theta, data } = fixture(shape, 20, { kind: 'topk', k: 4 });
+    const dataset = { data, examples: 20, visibleSize: 7 };
+    const sparse = await GpuTopKAutoencoder.create(gpu(), shape, { kind: 'topk', k: 4 }, dataset, { theta });
+    const dense = await GpuTopKAutoencoder.create(gpu(), shape, { kind: 'topk', k: 5 }, dataset, { theta });
+    try {
+      expect([sparse.sparseDecoder, dense.sparseDecoder]).toEqual([true, false]);
+    } finally {
+      sparse.destroy();
+      dense.destroy();
+    }
+    await expect(GpuTopKAutoencoder.create(gpu(), shape, { kind: 'batchtopk', k: 4 }, dataset, { theta, decoder: 'sparse' })).rejects.toThrow(/sparse decoder needs the row-wise TopK/);
+  });
+
+  it('dispatches per evaluation: on the sparse form one B·latents·d product is left, the encoder’s (AuxK selects from a copy)', async () => {
+    const shape = { inputs: 12, latents: 40 };
+    const { theta, data } = fixture(shape, 32, { kind: 'topk', k: 5 });
+    const dataset = { data, examples: 32, visibleSize: 12 };
+    const counts: Record<string, [number, number]> = {};
+    for (const decoder of ['dense', 'sparse'] as const) {
+      for (const auxK of [false, true]) {
+        const model = await GpuTopKAutoencoder.create(gpu(), shape, { kind: 'topk', k: 5, ...(auxK ? { auxK: { kAux: 6 } } : {}) }, dataset, { theta, decoder });
+        counts[`${decoder}${auxK ? '+auxK' : ''}`] = [model.programs.length, model.programs.filter((p) => p.name.startsWith('matmul')).length];
+        model.destroy();
+      }
+    }
+    // [dispatches, of them products]. Dense: the encoder, the decoder, and two products for each
+    // of their backward passes, with their reductions. Sparse: the encoder; the decode, δ_pre,
+    // the latents' rows and the weight gradients; AuxK's pre-activations a copy; b_dec's path once at the end.
+    expect(counts).toEqual({ dense: [21, 6], 'dense+auxK': [37, 12], sparse: [15, 1], 'sparse+auxK': [24, 1] });
   });
 });
 
