@@ -6,10 +6,9 @@
 import { convolvedDim, convolvePreactivations, foldWhitening, meanPool, pooledDim, type ConvShape } from '../reference/conv';
 import { Random } from '../random';
 import { compareElementwise, type CheckResult } from './comparison';
-import { chooseKernelConfig } from './adapter';
-import { convolveProgram, im2colProgram, meanPoolProgram } from './conv-programs';
+import { convolutionAsMatmul, convolveProgram, meanPoolProgram } from './conv-programs';
 import { GpuConvolvePool } from './conv-pool';
-import { matmulProgram, roundUp4, type KernelProgram } from './programs';
+import type { KernelProgram } from './programs';
 import type { GpuContext } from './device';
 import { createStorageBuffer, readF32, runPrograms, uploadF32 } from './runtime';
 import { roundoffBound, sigmoidBound } from './tolerance';
@@ -106,22 +105,6 @@ export async function checkMeanPool(ctx: GpuContext, spec: { maps: number; convD
   }
 }
 
-/**
- * The convolution the other way: im2col, then σ(cols·W′ᵀ + b′) with the matmul's NN bias + sigmoid
- * epilogue, giving (n·convDim²) × F (position-major, where the direct kernel is feature-major).
- */
-export function convolutionAsMatmul(ctx: GpuContext, shape: ConvShape) {
-  const config = chooseKernelConfig(ctx.adapterInfo);
-  const im2col = im2colProgram(shape);
-  const F4 = roundUp4(shape.features);
-  const product = matmulProgram(
-    { M: im2col.rows, N: F4, K: im2col.ld, transA: false, transB: false, activation: 'sigmoid', biasOffset: 0, nValid: shape.features },
-    config.matmul,
-    config.subgroupSize,
-    config.tiling,
-  );
-  return { im2col, product, F4 };
-}
 
 /** W′ (F × v) as the matmul's B: W′ᵀ, ld × F4, zero-padded. */
 function weightsAsB(weights: Float32Array, features: number, v: number, ld: number, F4: number): Float32Array {
@@ -134,7 +117,7 @@ function weightsAsB(weights: Float32Array, features: number, v: number, ld: numb
 export async function checkConvolutionAsMatmul(ctx: GpuContext, spec: ConvCheck): Promise<[convolved: CheckResult, pooled: CheckResult]> {
   const shape: ConvShape = spec;
   const { images, weights, bias } = makeConvFixture(spec);
-  const { im2col, product, F4 } = convolutionAsMatmul(ctx, shape);
+  const { im2col, product, F4 } = convolutionAsMatmul(ctx.adapterInfo, shape);
   const maps = spec.images * spec.features;
   const cd = convolvedDim(shape);
   const pd = pooledDim(cd, spec.poolDim);
@@ -200,7 +183,7 @@ export async function timeConvolutions(ctx: GpuContext, shape: ConvShape, reps =
   const spec = { ...shape, poolDim: 1 };
   const { images, weights, bias } = makeConvFixture(spec);
   const direct = convolveProgram(shape);
-  const { im2col, product, F4 } = convolutionAsMatmul(ctx, shape);
+  const { im2col, product, F4 } = convolutionAsMatmul(ctx.adapterInfo, shape);
   const v = shape.channels * shape.patchDim * shape.patchDim;
   const cd = im2col.rows / shape.images;
   const device = ctx.device;
@@ -248,7 +231,7 @@ export async function checkConvolvePoolStage(ctx: GpuContext, spec: ConvCheck & 
   const stage = GpuConvolvePool.create(ctx, { ...shape, poolDim: spec.poolDim }, weights, bias, spec.batchImages);
   try {
     const gpuPooled = (await stage.run(images, spec.images))!;
-    const { product } = convolutionAsMatmul(ctx, { ...shape, images: Math.min(spec.images, stage.batchImages) });
+    const { product } = convolutionAsMatmul(ctx.adapterInfo, { ...shape, images: Math.min(spec.images, stage.batchImages) });
     const pool = meanPoolProgram({ maps, convDim: cd, poolDim: spec.poolDim });
     const z = convolvePreactivations(images, weights, bias, shape);
     const zAbs = convolvePreactivations(images, weights, bias, shape, true);

@@ -8,11 +8,10 @@
  * read-back. The float64 twin is convolveFeatures + meanPool (src/reference/conv.ts).
  */
 import { convolvedDim, pooledDim, type ConvShape } from '../reference/conv';
-import { chooseKernelConfig } from './adapter';
-import { im2colProgram, meanPoolProgram } from './conv-programs';
+import { convolutionAsMatmul, meanPoolProgram } from './conv-programs';
 import type { GpuContext } from './device';
 import { formatBytes, ResourceLimitError, withErrorScopes } from './errors';
-import { matmulProgram, roundUp4, type KernelProgram } from './programs';
+import { roundUp4, type KernelProgram } from './programs';
 import { bindStep, createStorageBuffer, encodeStep, mapForReading, uploadF32, type BoundStep } from './runtime';
 
 /** The stage's geometry: images of C channels, dim × dim, and F features of C × p × p, pooled by poolDim. */
@@ -100,15 +99,7 @@ export class GpuConvolvePool {
     const made = this.batches.get(images);
     if (made) return made;
     const { shape, ctx, buffers } = this;
-    const config = chooseKernelConfig(ctx.adapterInfo);
-    const im2col = im2colProgram({ ...shape, images });
-    const F4 = roundUp4(shape.features);
-    const product = matmulProgram(
-      { M: im2col.rows, N: F4, K: im2col.ld, transA: false, transB: false, activation: 'sigmoid', biasOffset: 0, nValid: shape.features },
-      config.matmul,
-      config.subgroupSize,
-      config.tiling,
-    );
+    const { im2col, product, F4 } = convolutionAsMatmul(ctx.adapterInfo, { ...shape, images });
     const pool = meanPoolProgram({ maps: images * shape.features, convDim: convolvedDim(shape), poolDim: shape.poolDim, positionMajor: { features: shape.features, ld: F4 } });
     const runs: [KernelProgram, Record<string, GPUBuffer>][] = [
       [im2col, { images: buffers.images, cols: buffers.cols }],

@@ -7,7 +7,8 @@ import im2colSource from '../../shaders/im2col.wgsl?raw';
 import meanPoolSource from '../../shaders/mean_pool.wgsl?raw';
 import { convolvedDim, pooledDim, type ConvShape } from '../reference/conv';
 import type { ShaderSource } from './pipelines';
-import { grid1d, namedUniforms, roundUp4, USES, type KernelProgram } from './programs';
+import { chooseKernelConfig, type AdapterSummary } from './adapter';
+import { grid1d, matmulProgram, namedUniforms, roundUp4, USES, type KernelProgram } from './programs';
 
 export const CONV_SHADERS = {
   convolve: { file: 'shaders/convolve.wgsl', code: convolveSource },
@@ -107,4 +108,22 @@ export function im2colProgram(shape: Omit<ConvShape, 'features'>): KernelProgram
     rows,
     ld,
   };
+}
+
+/**
+ * The convolution the other way: im2col, then σ(cols·W′ᵀ + b′) with the matmul's NN bias + sigmoid
+ * epilogue, giving (n·convDim²) × F (position-major, where the direct kernel is feature-major):
+ * the stage GpuConvolvePool runs, on the adapter's table-default matmul.
+ */
+export function convolutionAsMatmul(adapter: AdapterSummary, shape: ConvShape) {
+  const config = chooseKernelConfig(adapter);
+  const im2col = im2colProgram(shape);
+  const F4 = roundUp4(shape.features);
+  const product = matmulProgram(
+    { M: im2col.rows, N: F4, K: im2col.ld, transA: false, transB: false, activation: 'sigmoid', biasOffset: 0, nValid: shape.features },
+    config.matmul,
+    config.subgroupSize,
+    config.tiling,
+  );
+  return { im2col, product, F4 };
 }
