@@ -13,6 +13,7 @@ import type { ClassifyRequest, FromWorker, ToWorker } from './protocol';
 import { initialState, reduce, type ClassifyState, type Message } from './state';
 import { DigitPad } from './pad';
 import { ClassifyViews, copyLinkText, fieldRangeText, linkProblemsText } from './views';
+import { acceptFileDrops } from '../common/drop';
 
 const $ = <T extends HTMLElement = HTMLElement>(id: string) => document.getElementById(id) as T;
 
@@ -33,6 +34,7 @@ const el = {
   pad: $<HTMLCanvasElement>('pad'),
   padClear: $<HTMLButtonElement>('pad-clear'),
   openModel: $<HTMLButtonElement>('open-model'),
+  openModelLine: $('open-model-line'),
   modelInput: $<HTMLInputElement>('model-input'),
 };
 
@@ -197,18 +199,8 @@ function setupModelPicker(): void {
     el.modelInput.value = '';
     if (file) void openModel(file);
   });
-  // The whole page takes a dropped file.
-  document.addEventListener('dragover', (event) => {
-    if (!event.dataTransfer?.types.includes('Files')) return;
-    event.preventDefault();
-    event.dataTransfer.dropEffect = 'copy';
-  });
-  document.addEventListener('drop', (event) => {
-    const file = event.dataTransfer?.files[0];
-    if (!file) return;
-    event.preventDefault();
-    void openModel(file);
-  });
+  // The whole page takes a dropped file; the line that offers it lights up while one is dragged.
+  acceptFileDrops(el.openModelLine, (files) => void openModel(files[0]));
 }
 
 // ------------------------------------------------------------------ the drawing pad
