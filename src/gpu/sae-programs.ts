@@ -92,35 +92,17 @@ export function topKProgram(spec: TopKSpec): KernelProgram {
   if (!(Number.isInteger(spec.k) && spec.k >= 1 && spec.k <= spec.cols)) throw new RangeError(`top-k: k = ${spec.k} must be in [1, ${spec.cols}]`);
   if (ld < spec.cols) throw new RangeError(`top-k: row stride ${ld} < ${spec.cols} columns`);
   const name = `top-k${spec.masked ? ' among the eligible' : ''}${spec.sparse ? ' (+ sparse form)' : ''}`;
-  if (spec.variant === 'thread') {
-    if (ld % 4 !== 0) throw new RangeError(`top-k (thread per row): row stride ${ld} must be a multiple of 4`);
-    const { dispatch, gridWidth } = grid1d(spec.rows, TOPK_ROWS_WORKGROUP);
-    return {
-      name: `${name}, a thread per row`,
-      shader: SAE_SHADERS.topKRows,
-      entryPoint: 'main',
-      constants: { WG: TOPK_ROWS_WORKGROUP, SPARSE: spec.sparse ?? false, MASKED: spec.masked ?? false },
-      ...USES({ z: 'storage', indices: 'storage', values: 'storage', eligible: 'read-only-storage' }),
-      workgroupSize: [TOPK_ROWS_WORKGROUP, 1, 1],
-      dispatch,
-      ...namedUniforms([
-        ['rows', 'u32', spec.rows],
-        ['cols', 'u32', spec.cols],
-        ['ld', 'u32', ld],
-        ['k', 'u32', spec.k],
-        ['gridWidth', 'u32', gridWidth],
-      ]),
-      chainLength: 0,
-    };
-  }
-  const { dispatch, gridWidth } = workgroupPerItem(spec.rows);
+  const thread = spec.variant === 'thread';
+  if (thread && ld % 4 !== 0) throw new RangeError(`top-k (thread per row): row stride ${ld} must be a multiple of 4`);
+  const wg = thread ? TOPK_ROWS_WORKGROUP : SELECT_WORKGROUP;
+  const { dispatch, gridWidth } = thread ? grid1d(spec.rows, wg) : workgroupPerItem(spec.rows);
   return {
-    name,
-    shader: SAE_SHADERS.topK,
+    name: thread ? `${name}, a thread per row` : name,
+    shader: thread ? SAE_SHADERS.topKRows : SAE_SHADERS.topK,
     entryPoint: 'main',
-    constants: { WG: SELECT_WORKGROUP, SPARSE: spec.sparse ?? false, MASKED: spec.masked ?? false },
+    constants: { WG: wg, SPARSE: spec.sparse ?? false, MASKED: spec.masked ?? false },
     ...USES({ z: 'storage', indices: 'storage', values: 'storage', eligible: 'read-only-storage' }),
-    workgroupSize: [SELECT_WORKGROUP, 1, 1],
+    workgroupSize: [wg, 1, 1],
     dispatch,
     ...namedUniforms([
       ['rows', 'u32', spec.rows],
