@@ -8,6 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { npmRun } from './npm-run';
+import { idx } from '../data/idx-bytes';
 
 let dir: string;
 const classify = (args: string[], when?: Parameters<typeof npmRun>[2]) => npmRun('classify', args, when);
@@ -17,17 +18,6 @@ const small = ['--task', 'stacked', '--device', 'cpu', '--digits', '400', '--hid
 beforeAll(async () => {
   dir = await mkdtemp(join(tmpdir(), 'sae-classify-'));
 });
-
-/** idx bytes: images (count × rows × cols bytes) or labels. */
-function idx(magic: number, dims: number[], values: ArrayLike<number>): Uint8Array {
-  const header = new DataView(new ArrayBuffer(4 + 4 * dims.length));
-  header.setUint32(0, magic);
-  dims.forEach((d, i) => header.setUint32(4 + 4 * i, d));
-  const out = new Uint8Array(header.byteLength + values.length);
-  out.set(new Uint8Array(header.buffer), 0);
-  out.set(Uint8Array.from(values), header.byteLength);
-  return out;
-}
 
 describe('npm run classify', () => {
   it('--help lists the tasks and exit codes', async () => {

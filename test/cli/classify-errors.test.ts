@@ -14,21 +14,11 @@ import { classifierModelJson } from '../../src/classify/model-file';
 import { defaultSettings, type ClassifyCheckpoint } from '../../src/classify/pipeline';
 import { thetaLayout } from '../../src/reference/params';
 import { npmRun } from './npm-run';
+import { idx } from '../data/idx-bytes';
 
 let dir: string;
 const classify = (args: string[]) => npmRun('classify', args);
 const escape = (text: string) => text.replace(/[/.()[\]]/g, '\\$&');
-
-/** idx bytes: images (count × rows × cols bytes) or labels. */
-function idx(magic: number, dims: number[], values: ArrayLike<number>): Uint8Array {
-  const header = new DataView(new ArrayBuffer(4 + 4 * dims.length));
-  header.setUint32(0, magic);
-  dims.forEach((d, i) => header.setUint32(4 + 4 * i, d));
-  const out = new Uint8Array(header.byteLength + values.length);
-  out.set(new Uint8Array(header.buffer), 0);
-  out.set(Uint8Array.from(values), header.byteLength);
-  return out;
-}
 
 /** One `error:` line (a UsageError adds the --help hint), no stack trace. */
 function expectOneLine(stderr: string, message: RegExp): void {

@@ -24,6 +24,7 @@ import { loadMnistDigits } from '../../src/data/mnist-node';
 import { Random } from '../../src/random';
 import { npmRun } from './npm-run';
 import { runCli } from './run-cli';
+import { idx } from '../data/idx-bytes';
 
 let dir: string;
 const classify = (args: string[], when?: Parameters<typeof npmRun>[2]) => npmRun('classify', args, when);
@@ -33,17 +34,6 @@ const tiny = ['--task', 'conv', '--digits', '200', '--hidden', '8', '--patches',
 beforeAll(async () => {
   dir = await mkdtemp(join(tmpdir(), 'sae-conv-'));
 });
-
-/** idx bytes: images (count × rows × cols bytes) or labels. */
-function idx(magic: number, dims: number[], values: ArrayLike<number>): Uint8Array {
-  const header = new DataView(new ArrayBuffer(4 + 4 * dims.length));
-  header.setUint32(0, magic);
-  dims.forEach((d, i) => header.setUint32(4 + 4 * i, d));
-  const out = new Uint8Array(header.byteLength + values.length);
-  out.set(new Uint8Array(header.buffer), 0);
-  out.set(Uint8Array.from(values), header.byteLength);
-  return out;
-}
 
 /** `count` embedded digits from `from` on as idx files (images, labels): their paths. */
 async function digitFiles(name: string, from: number, count: number): Promise<[string, string]> {

@@ -3,16 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { DataError } from '../../src/data/errors';
 import { idxImagesToDataset, readIdxImages, readIdxLabels } from '../../src/data/idx';
 import { expectDataError } from './expect-data-error';
-
-/** An idx file: big-endian magic, big-endian dims, then the bytes. */
-function idx(magic: number, dims: number[], body: ArrayLike<number>): Uint8Array {
-  const out = new Uint8Array(4 + 4 * dims.length + body.length);
-  const view = new DataView(out.buffer);
-  view.setUint32(0, magic, false);
-  dims.forEach((d, i) => view.setUint32(4 + 4 * i, d, false));
-  out.set(Array.from(body), 4 + 4 * dims.length);
-  return out;
-}
+import { idx } from './idx-bytes';
 
 /** 3 images of 4 rows × 5 columns; pixel (image k, row y, column x) = 20k + 5y + x, ×3. */
 const imageBytes = Array.from({ length: 3 * 4 * 5 }, (_, i) => 3 * i);

@@ -11,16 +11,7 @@ import { loadLabeledIdxFiles } from '../../src/data/labeled-node';
 import type { LabeledDataset } from '../../src/data/mnist';
 import { loadMnistDigits } from '../../src/data/mnist-node';
 import { expectDataError } from './expect-data-error';
-
-/** An idx file: big-endian magic, big-endian dims, then the bytes. */
-function idx(magic: number, dims: number[], body: ArrayLike<number>): Uint8Array {
-  const out = new Uint8Array(4 + 4 * dims.length + body.length);
-  const view = new DataView(out.buffer);
-  view.setUint32(0, magic, false);
-  dims.forEach((d, i) => view.setUint32(4 + 4 * i, d, false));
-  out.set(Array.from(body), 4 + 4 * dims.length);
-  return out;
-}
+import { idx } from './idx-bytes';
 
 /** 5 images of 2×3; every pixel of image k is the byte 10k + (its position). */
 const imagesFile = () => idx(0x803, [5, 2, 3], Array.from({ length: 30 }, (_, i) => 10 * Math.floor(i / 6) + (i % 6)));
