@@ -13,6 +13,7 @@
 import { spawn } from 'node:child_process';
 import { constants } from 'node:os';
 import { fileURLToPath } from 'node:url';
+import { bundleCommand } from './cli-bundle.mjs';
 import { dawnStderrFilter } from './dawn-stderr-filter.mjs';
 
 const COMMANDS = ['train', 'classify', 'gradcheck', 'pca'];
@@ -35,11 +36,12 @@ if (process.stderr.isTTY) env[TERMINAL_COLUMNS_ENV] = String(process.stderr.colu
 else delete env[TERMINAL_COLUMNS_ENV];
 
 const file = (path) => fileURLToPath(new URL(path, import.meta.url));
-const child = spawn(
-  process.execPath,
-  ['--import', import.meta.resolve('tsx'), '--import', import.meta.resolve('./register-wgsl.mjs'), file(`../src/cli/${command}.ts`), ...args],
-  { stdio: ['inherit', 'inherit', 'pipe'], env },
-);
+// The tool's bundle (./cli-bundle.mjs), or its sources through tsx when there is none.
+const bundle = await bundleCommand(command);
+const entry = bundle
+  ? ['--enable-source-maps', bundle]
+  : ['--import', import.meta.resolve('tsx'), '--import', import.meta.resolve('./register-wgsl.mjs'), file(`../src/cli/${command}.ts`)];
+const child = spawn(process.execPath, [...entry, ...args], { stdio: ['inherit', 'inherit', 'pipe'], env });
 
 process.on('SIGINT', () => {});
 let lastTerm = -Infinity;

@@ -2,9 +2,12 @@ import { spawnSync } from 'node:child_process';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { cliArgs } from './run-cli';
+
+const node = await cliArgs('gradcheck');
 
 function gradcheck(args: string[], env: NodeJS.ProcessEnv = process.env) {
-  return spawnSync(process.execPath, ['--import', 'tsx', '--import', './scripts/register-wgsl.mjs', 'src/cli/gradcheck.ts', ...args], {
+  return spawnSync(process.execPath, [...node, ...args], {
     encoding: 'utf8',
     env,
   });

@@ -7,13 +7,15 @@
 import { spawn, spawnSync } from 'node:child_process';
 import { mkdtemp, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { basename, dirname, join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { dawnStderrFilter } from '../../scripts/dawn-stderr-filter.mjs';
+import { BUNDLE_FOLDER, bundleCommand } from '../../scripts/cli-bundle.mjs';
 import { writeMat } from '../../src/data/mat';
 import { patchesToMat } from '../../src/data/mat-layout';
 import { Random } from '../../src/random';
 import { npmRun } from './npm-run';
+import { tsxArgs } from './run-cli';
 
 const DAWN = [
   'Warning: maxDynamicUniformBuffersPerPipelineLayout artificially reduced from 1000000 to 16 to fit dynamic offset allocation limit.\n',
@@ -101,7 +103,8 @@ describe('npm run through scripts/cli.mjs', () => {
   const diverging = () => ['--device', 'gpu', '--data', data, '--optimizer', 'gd', '--learning-rate', '1e30', '--iters', '5'];
 
   it('keeps Dawn\'s warnings off stderr and passes every other line, an error included', async () => {
-    const direct = spawnSync(process.execPath, ['--import', 'tsx', '--import', './scripts/register-wgsl.mjs', 'src/cli/train.ts', ...diverging(), '--out', join(dir, 'direct')], {
+    // The sources through tsx (the launcher's fallback) say the same as the launched bundle.
+    const direct = spawnSync(process.execPath, [...tsxArgs('train'), ...diverging(), '--out', join(dir, 'direct')], {
       encoding: 'utf8',
     });
     expect(direct.status, direct.stderr).toBe(3);
@@ -154,5 +157,27 @@ describe('npm run through scripts/cli.mjs', () => {
     expect(run.code, run.stderr).toBe(143);
     expect(run.stderr.match(/^SIGTERM: /gm), run.stderr).toHaveLength(1);
     expect(run.stderr).toMatch(/continue with: npm run train -- --out .* --resume/);
+  });
+});
+
+describe('the command bundles (scripts/cli-bundle.mjs)', () => {
+  it('bundles a command once per content, into the cache folder, runnable by node alone', async () => {
+    const first = await bundleCommand('gradcheck');
+    expect(first).toBeDefined();
+    expect(dirname(first!)).toBe(BUNDLE_FOLDER);
+    expect(basename(first!)).toMatch(/^gradcheck-[0-9a-f]{16}\.mjs$/);
+    expect(await bundleCommand('gradcheck')).toBe(first); // same sources, same file
+    expect(await bundleCommand('pca')).not.toBe(first);
+    // No tsx and no WGSL hook: the shaders are in it as text.
+    const run = spawnSync(process.execPath, [first!, '--help'], { encoding: 'utf8' });
+    expect(run.status, run.stderr).toBe(0);
+    expect(run.stdout).toMatch(/npm run gradcheck/);
+  });
+
+  it('SAE_CLI_BUNDLE=off gives none, and the launcher runs the sources through tsx', async () => {
+    expect(await bundleCommand('train', { SAE_CLI_BUNDLE: 'off' })).toBeUndefined();
+    const run = spawnSync(process.execPath, ['scripts/cli.mjs', 'train', '--help'], { encoding: 'utf8', env: { ...process.env, SAE_CLI_BUNDLE: 'off' } });
+    expect(run.status, run.stderr).toBe(0);
+    expect(run.stdout).toMatch(/^Usage: npm run train/m);
   });
 });

@@ -8,6 +8,7 @@ import { writeMat } from '../../src/data/mat';
 import { patchesToMat } from '../../src/data/mat-layout';
 import { Random } from '../../src/random';
 import { decodeCheckpoint, encodeCheckpoint } from '../../src/train/checkpoint';
+import { cliArgs } from './run-cli';
 
 interface Run {
   code: number | null;
@@ -15,14 +16,11 @@ interface Run {
   stderr: string;
 }
 
-/** Runs `npm run train -- …` the way a user does (tsx with the WGSL hook), without npm's noise. */
-function trainCli(args: string[], onStderr?: (text: string, kill: () => void) => void, env: NodeJS.ProcessEnv = process.env): Promise<Run> {
+/** Runs `npm run train -- …` the way a user does (the command's bundle), without npm's noise. */
+async function trainCli(args: string[], onStderr?: (text: string, kill: () => void) => void, env: NodeJS.ProcessEnv = process.env): Promise<Run> {
+  const node = await cliArgs('train');
   return new Promise((resolve) => {
-    const child = spawn(
-      process.execPath,
-      ['--import', 'tsx', '--import', './scripts/register-wgsl.mjs', 'src/cli/train.ts', ...args],
-      { stdio: ['ignore', 'pipe', 'pipe'], env },
-    );
+    const child = spawn(process.execPath, [...node, ...args], { stdio: ['ignore', 'pipe', 'pipe'], env });
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (d) => (stdout += d));

@@ -11,14 +11,16 @@ import { join } from 'node:path';
 import { expect, it } from 'vitest';
 import { featureGaborFits, gaborBank } from '../../src/analysis/gabor';
 import { thetaFromModelJson } from '../../src/train/model-files';
+import { cliArgs } from './run-cli';
 
 /** A feature "fits well" above this correlation; random initial weights stay below 0.6. */
 const GOOD_FIT = 0.75;
 
 it('npm run train: the natural preset on the GPU learns edge detectors', { timeout: 900_000 }, async () => {
   const out = await mkdtemp(join(tmpdir(), 'sae-train-'));
+  const node = await cliArgs('train');
   const stderr = await new Promise<string>((resolve, reject) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', '--import', './scripts/register-wgsl.mjs', 'src/cli/train.ts', '--out', out], {
+    const child = spawn(process.execPath, [...node, '--out', out], {
       stdio: ['ignore', 'ignore', 'pipe'],
     });
     let text = '';

@@ -13,7 +13,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { saveSuperposition } from '../../src/data/activations-node';
 import { writeSafetensors } from '../../src/data/safetensors';
 import { generateSuperposition } from '../../src/data/superposition';
-import { runCli } from './run-cli';
+import { cliArgs, runCli } from './run-cli';
 
 const trainCli = (args: string[]) => runCli('train', args);
 
@@ -121,8 +121,9 @@ describe('npm run train -- --model …', () => {
   }, 120_000);
 
   it('--help lists the SAE flags', async () => {
+    const node = await cliArgs('train');
     const run = await new Promise<string>((resolve) => {
-      const child = spawn(process.execPath, ['--import', 'tsx', '--import', './scripts/register-wgsl.mjs', 'src/cli/train.ts', '--help'], { stdio: ['ignore', 'pipe', 'ignore'] });
+      const child = spawn(process.execPath, [...node, '--help'], { stdio: ['ignore', 'pipe', 'ignore'] });
       let stdout = '';
       child.stdout.on('data', (d) => (stdout += d));
       child.on('close', () => resolve(stdout));
@@ -165,9 +166,10 @@ describe('npm run train -- --model topk against hostile input, as the UFLDL mode
 });
 
 /** The run as runCli starts it, signalled once `after` appears on stderr. */
-function trainStopped(args: string[], after: RegExp, signal: NodeJS.Signals): Promise<{ code: number | null; stderr: string }> {
+async function trainStopped(args: string[], after: RegExp, signal: NodeJS.Signals): Promise<{ code: number | null; stderr: string }> {
+  const node = await cliArgs('train');
   return new Promise((resolve) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', '--import', './scripts/register-wgsl.mjs', 'src/cli/train.ts', ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, [...node, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
     let stderr = '';
     let sent = false;
     child.stderr.on('data', (d) => {

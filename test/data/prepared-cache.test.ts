@@ -1,11 +1,11 @@
-import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { loadNaturalImages } from '../../src/data/natural-node';
 import { cachedPreparation, type PlanarImage, type PreparedStore } from '../../src/data/prepared-cache';
 import { nodePreparedStore } from '../../src/data/prepared-cache-node';
-import { cacheFolder } from '../../src/io/cache-folder';
+import { cacheFolder, projectModules } from '../../src/io/cache-folder';
 
 function memoryStore(): PreparedStore & { entries: Map<string, Uint8Array>; writes: number } {
   const entries = new Map<string, Uint8Array>();
@@ -101,6 +101,16 @@ describe('the cache in Node', () => {
     expect(cacheFolder({ SAE_CACHE_DIR: 'off' })).toBeUndefined();
     process.env.SAE_CACHE_DIR = 'off';
     expect(nodePreparedStore()).toBeUndefined();
+  });
+
+  it('finds the project\'s node_modules from the sources and from a command bundle inside it', async () => {
+    folder = await mkdtemp(join(tmpdir(), 'sae-modules-'));
+    const modules = join(folder, 'project', 'node_modules');
+    await mkdir(join(modules, '.cache', 'x', 'cli'), { recursive: true });
+    await mkdir(join(folder, 'project', 'src', 'io'), { recursive: true });
+    expect(projectModules(join(folder, 'project', 'src', 'io'))).toBe(modules);
+    expect(projectModules(join(modules, '.cache', 'x', 'cli'))).toBe(modules);
+    expect(projectModules(folder)).toBeUndefined(); // none above a temporary folder
   });
 
   it('keeps the whitened natural images: a second load reads the same bits, a damaged file is rebuilt', async () => {
