@@ -1,0 +1,58 @@
+/**
+ * Pipelines compiled before their first real use. Some adapters compile a compute pipeline
+ * only when it is first dispatched, not when it is created: Mesa's lavapipe does, on its queue
+ * thread, one pipeline after another (0.1–1.2 s each on a 2-core machine, about 5 s for a
+ * training engine's; bench/tune/README.md). A run that knows its programs before its data are
+ * ready submits each once with no work, an indirect dispatch of 0 × 0 × 0 workgroups over
+ * scratch buffers, and the adapter compiles them while the CPU's main thread loads the data.
+ * Nothing is computed and no buffer of the run's is touched; an adapter that compiled at
+ * creation pays one submission. Browser-safe.
+ */
+import type { GpuContext } from './device';
+import { withErrorScopes } from './errors';
+import type { KernelProgram } from './programs';
+
+/** Scratch bytes per binding: more than any fixed-size storage struct or uniform block a program declares. */
+const SCRATCH_BYTES = 16384;
+
+/**
+ * Creates the programs' pipelines (ctx.pipelines: the run's own later requests are cache hits)
+ * and submits one empty dispatch of each, in this order. Resolves once the submission is made;
+ * `done` resolves when the adapter has finished it (the compiles included). Throws what creating
+ * or encoding them throws (GpuValidationError, WgslCompileError).
+ */
+export async function warmUpPipelines(ctx: GpuContext, programs: readonly KernelProgram[]): Promise<{ done: Promise<void> }> {
+  ctx.assertAlive();
+  const device = ctx.device;
+  const distinct = [...new Map(programs.map((p) => [ctx.pipelines.key(p), p])).values()];
+  const bindings = Math.max(1, ...distinct.map((p) => p.bindings.length));
+  const scratch = Array.from({ length: bindings }, (_, i) =>
+    device.createBuffer({ label: `warm-up scratch ${i}`, size: SCRATCH_BYTES, usage: GPUBufferUsage.STORAGE | GPUBufferUsage.UNIFORM }),
+  );
+  const noWork = device.createBuffer({ label: 'warm-up dispatch (0 × 0 × 0)', size: 12, usage: GPUBufferUsage.INDIRECT });
+  const release = () => {
+    for (const buffer of [...scratch, noWork]) buffer.destroy();
+  };
+  try {
+    await withErrorScopes(device, `warming up ${distinct.length} pipelines`, async () => {
+      const pipelines = await Promise.all(distinct.map((program) => ctx.pipelines.pipeline(program)));
+      const encoder = device.createCommandEncoder({ label: 'warm-up' });
+      const pass = encoder.beginComputePass();
+      distinct.forEach((program, k) => {
+        const entries = program.bindings.map((kind, binding) => ({
+          binding,
+          resource: { buffer: scratch[binding], size: kind === 'uniform' ? Math.ceil(program.uniforms.byteLength / 16) * 16 : SCRATCH_BYTES },
+        }));
+        pass.setPipeline(pipelines[k].pipeline);
+        pass.setBindGroup(0, device.createBindGroup({ label: `warm-up ${program.name}`, layout: pipelines[k].bindGroupLayout, entries }));
+        pass.dispatchWorkgroupsIndirect(noWork, 0);
+      });
+      pass.end();
+      device.queue.submit([encoder.finish()]);
+    });
+  } catch (error) {
+    release();
+    throw error;
+  }
+  return { done: device.queue.onSubmittedWorkDone().finally(release) };
+}
