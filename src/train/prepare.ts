@@ -18,6 +18,7 @@ import { beyondFloat32 } from '../gpu/errors';
 import type { AdapterSummary } from '../gpu/adapter';
 import { kernelConfigFor, type GpuContext } from '../gpu/device';
 import { denseMatmulShapes, type MatmulShape } from '../gpu/tuner';
+import { warmUpPipelines } from '../gpu/warm-up';
 import { randomSubset } from '../data/patches';
 import { DEFAULT_CORRECTIONS } from '../optim/lbfgs';
 import { decodeLbfgsSnapshot } from '../optim/lbfgs-snapshot';
@@ -25,7 +26,7 @@ import type { Dataset, Hyperparameters } from '../reference/autoencoder';
 import { initializeParameters, outputOf, thetaLayout, type Shape } from '../reference/params';
 import { CheckpointError, decodeCheckpoint, type Checkpoint } from './checkpoint';
 import { validateConfig, type TrainConfig } from './config';
-import type { TrainingData } from './data';
+import { visibleSizeBeforeLoading, type TrainingData } from './data';
 import { cpuEngine, type TrainingEngine } from './engine';
 import { checkModelSize } from './model-size';
 
@@ -104,7 +105,7 @@ export interface PreparedRun extends RunInputs {
 }
 
 export async function prepareRun(request: RunRequest, environment: RunEnvironment): Promise<PreparedRun> {
-  const { resume, init, maxExamples } = request;
+  const { resume } = request;
   validateConfig(request.config);
   let config = request.config;
   let resumeFrom: Checkpoint | undefined;
@@ -116,6 +117,57 @@ export async function prepareRun(request: RunRequest, environment: RunEnvironmen
     }
   }
 
+  // WebGPU's context is made before the data are loaded, and the engine's pipelines warmed up
+  // where the configuration gives the model's shape: an adapter that compiles at the first
+  // dispatch (lavapipe) compiles them while this thread decodes and whitens the data.
+  const early = request.device === 'gpu' ? startGpu(config, environment) : undefined;
+  try {
+    await early?.warmedUp;
+    return await prepareWith(request, environment, config, resumeFrom, early);
+  } catch (error) {
+    early?.abandon();
+    throw error;
+  }
+}
+
+/** A GPU context being made, and its engine's warm-up submitted (./gpu-engine.ts trainingEnginePrograms, src/gpu/warm-up.ts). */
+interface EarlyGpu {
+  context: Promise<GpuContext>;
+  /** Resolves (never rejects) once the warm-up is submitted, or found impossible. */
+  warmedUp: Promise<void>;
+  /** Marks the context as handed to createRunEngine, which frees it from then on. */
+  handOver(): Promise<GpuContext>;
+  /** Frees the context unless it was handed over. */
+  abandon(): void;
+}
+
+function startGpu(config: TrainConfig, environment: RunEnvironment): EarlyGpu {
+  const context = environment.createGpuContext();
+  context.catch(() => {}); // reported when the engine is made, after the data's own errors, as before
+  let handedOver = false;
+  const warmedUp = context
+    .then(async (ctx) => {
+      const visibleSize = visibleSizeBeforeLoading(config);
+      // An environment's own engine compiles its own pipelines.
+      if (visibleSize === undefined || environment.createGpuEngine) return;
+      const shape: Shape = { visibleSize, hiddenSize: config.hiddenSize, ...(config.output ? { output: config.output } : {}) };
+      const corrections = config.optimizer === 'lbfgs' ? DEFAULT_CORRECTIONS : undefined;
+      const programs = await (await import('./gpu-engine')).trainingEnginePrograms(ctx, shape, config, corrections);
+      await warmUpPipelines(ctx, programs);
+    })
+    .catch(() => {}); // whatever fails here fails again, and is reported, where the engine is made
+  return {
+    context,
+    warmedUp,
+    handOver: () => ((handedOver = true), context),
+    abandon() {
+      if (!handedOver) context.then((ctx) => ctx.destroy(), () => {});
+    },
+  };
+}
+
+async function prepareWith(request: RunRequest, environment: RunEnvironment, config: TrainConfig, resumeFrom: Checkpoint | undefined, early: EarlyGpu | undefined): Promise<PreparedRun> {
+  const { resume, init, maxExamples } = request;
   request.onLoadingData?.(config);
   let data = await environment.loadData(config);
   if (maxExamples && maxExamples < data.dataset.examples) {
@@ -138,7 +190,7 @@ export async function prepareRun(request: RunRequest, environment: RunEnvironmen
   const inputs: RunInputs = { config, data, shape, initialTheta, resumeFrom };
   await request.onInputsReady?.(inputs);
   const corrections = config.optimizer === 'lbfgs' ? DEFAULT_CORRECTIONS : undefined;
-  const engine = await createRunEngine(request.device, shape, config, data.dataset, environment, request.fallbackToCpu ?? false, corrections);
+  const engine = await createRunEngine(request.device, shape, config, data.dataset, environment, request.fallbackToCpu ?? false, corrections, early?.handOver());
   return { ...inputs, ...engine };
 }
 
@@ -195,7 +247,8 @@ function checkFloat32(data: TrainingData, config: TrainConfig, theta: Float64Arr
  * The engine `device` names. With `fallbackToCpu`, an environment without WebGPU gives the
  * float64 reference and the reason; any other failure is thrown, its GPU context freed. With
  * `lbfgsCorrections`, an L-BFGS memory too large for the adapter is refused here, before the
- * run starts, rather than when the trainer makes it.
+ * run starts, rather than when the trainer makes it. `context`: one already being made (by
+ * prepareRun, before the data), freed here as one made here would be.
  */
 export async function createRunEngine(
   device: DeviceChoice,
@@ -205,6 +258,7 @@ export async function createRunEngine(
   environment: RunEnvironment,
   fallbackToCpu = false,
   lbfgsCorrections?: number,
+  context?: Promise<GpuContext>,
 ): Promise<Pick<PreparedRun, 'engine' | 'adapter' | 'fallback' | 'close'>> {
   const reference = () => {
     const engine = cpuEngine(shape, hyperparameters, dataset) as TrainingEngine<unknown>;
@@ -213,7 +267,7 @@ export async function createRunEngine(
   if (device === 'cpu') return reference();
   let ctx: GpuContext;
   try {
-    ctx = await environment.createGpuContext();
+    ctx = await (context ?? environment.createGpuContext());
   } catch (error) {
     if (!(fallbackToCpu && environment.isGpuUnavailable(error))) throw error;
     return { ...reference(), fallback: `${messageOf(error)}: training on the float64 reference instead` };
