@@ -47,6 +47,13 @@ export interface RunEnvironment {
    * sets ctx.kernels), before the engine is made. Absent: the table's choice.
    */
   tuneKernels?(ctx: GpuContext, shapes: MatmulShape[]): Promise<unknown>;
+  /**
+   * A second device on the context's adapter that compiles half of the engine's warm-up in
+   * parallel (src/gpu/warm-up.ts), where that pays: an adapter that compiles at the first
+   * dispatch, one queue thread per device, with a shader cache shared between devices. Absent or
+   * undefined: the run's device warms up alone.
+   */
+  createWarmUpHelper?(ctx: GpuContext): Promise<GpuContext | undefined>;
   /** The GPU engine on a context (default: ./gpu-engine.ts, loaded only when a run asks for WebGPU). */
   createGpuEngine?(ctx: GpuContext, shape: Shape, hyperparameters: Hyperparameters, dataset: Dataset): Promise<TrainingEngine<unknown>>;
 }
@@ -145,6 +152,11 @@ function startGpu(config: TrainConfig, environment: RunEnvironment): EarlyGpu {
   const context = environment.createGpuContext();
   context.catch(() => {}); // reported when the engine is made, after the data's own errors, as before
   let handedOver = false;
+  let helper: GpuContext | undefined;
+  const release = () => {
+    helper?.destroy();
+    helper = undefined;
+  };
   const warmedUp = context
     .then(async (ctx) => {
       const visibleSize = visibleSizeBeforeLoading(config);
@@ -152,15 +164,18 @@ function startGpu(config: TrainConfig, environment: RunEnvironment): EarlyGpu {
       if (visibleSize === undefined || environment.createGpuEngine) return;
       const shape: Shape = { visibleSize, hiddenSize: config.hiddenSize, ...(config.output ? { output: config.output } : {}) };
       const corrections = config.optimizer === 'lbfgs' ? DEFAULT_CORRECTIONS : undefined;
-      const programs = await (await import('./gpu-engine')).trainingEnginePrograms(ctx, shape, config, corrections);
-      await warmUpPipelines(ctx, programs);
+      const [programs, made] = await Promise.all([(await import('./gpu-engine')).trainingEnginePrograms(ctx, shape, config, corrections), environment.createWarmUpHelper?.(ctx).catch(() => undefined)]);
+      helper = made;
+      const { done } = await warmUpPipelines(ctx, programs, helper);
+      void done.catch(() => {}).finally(release);
     })
-    .catch(() => {}); // whatever fails here fails again, and is reported, where the engine is made
+    .catch(release); // whatever fails here fails again, and is reported, where the engine is made
   return {
     context,
     warmedUp,
     handOver: () => ((handedOver = true), context),
     abandon() {
+      release();
       if (!handedOver) context.then((ctx) => ctx.destroy(), () => {});
     },
   };

@@ -5,9 +5,11 @@
  * Counts, never times.
  */
 import { describe, expect, it, vi } from 'vitest';
+import type { AdapterSummary } from '../../src/gpu/adapter';
 import { DEFAULT_HYPERPARAMETERS, makeFixture } from '../../src/gpu/checks';
 import { createNodeGpuContext } from '../../src/gpu/node';
 import { warmUpPipelines } from '../../src/gpu/warm-up';
+import { compilesInParallelOnSecondDevice } from '../../src/train/engines-node';
 import { createGpuTrainingEngine, trainingEnginePrograms } from '../../src/train/gpu-engine';
 import { useGpuContext } from './context';
 
@@ -52,4 +54,38 @@ describe('warming up the training engine’s pipelines', () => {
       engine.destroy();
     });
   }
+
+  it('shares the dispatches with a helper device, one submission each, every pipeline still made on the run’s device', async () => {
+    const shape = { visibleSize: 12, hiddenSize: 5 };
+    const ctx = await createNodeGpuContext();
+    const helper = await createNodeGpuContext();
+    try {
+      const programs = await trainingEnginePrograms(ctx, shape, DEFAULT_HYPERPARAMETERS, 3);
+      const submits = [vi.spyOn(ctx.device.queue, 'submit'), vi.spyOn(helper.device.queue, 'submit')];
+      const { done } = await warmUpPipelines(ctx, programs, helper);
+      expect(submits.map((s) => s.mock.calls.length)).toEqual([1, 1]);
+      await done;
+      const helped = helper.pipelines.stats.pipelinesCreated;
+      expect(helped).toBeGreaterThan(3);
+      expect(helped).toBeLessThan(programs.length);
+      const created = ctx.pipelines.stats.pipelinesCreated;
+      const { data } = makeFixture(100, shape.visibleSize, shape.hiddenSize, 2);
+      const engine = await createGpuTrainingEngine(ctx, shape, DEFAULT_HYPERPARAMETERS, { data, examples: 100, visibleSize: shape.visibleSize });
+      (await engine.lbfgs(3)).dispose();
+      expect(ctx.pipelines.stats.pipelinesCreated).toBe(created);
+      engine.destroy();
+    } finally {
+      helper.destroy();
+      ctx.destroy();
+    }
+  });
+
+  it('asks for a helper on lavapipe with Mesa’s shader cache on, and nowhere else', () => {
+    const info = (vendor: string, architecture: string, description: string): AdapterSummary => ({ vendor, architecture, description, device: '', isFallbackAdapter: false, subgroups: false, subgroupMinSize: 0, subgroupMaxSize: 0 });
+    const lavapipe = info('mesa', 'software', 'llvmpipe: Mesa 25.0.7');
+    expect(compilesInParallelOnSecondDevice(lavapipe, {})).toBe(true);
+    expect(compilesInParallelOnSecondDevice(lavapipe, { MESA_SHADER_CACHE_DISABLE: 'true' })).toBe(false);
+    expect(compilesInParallelOnSecondDevice(info('google', 'swiftshader', ''), {})).toBe(false);
+    expect(compilesInParallelOnSecondDevice(info('nvidia', 'hopper', 'NVIDIA H100'), {})).toBe(false);
+  });
 });
