@@ -14,7 +14,7 @@
  * afterwards, against seconds to compile). Browser-safe.
  */
 import type { GpuContext } from './device';
-import { withErrorScopes } from './errors';
+import { GpuValidationError } from './errors';
 import type { KernelProgram } from './programs';
 
 /** Scratch bytes per binding: more than any fixed-size storage struct or uniform block a program declares. */
@@ -24,8 +24,8 @@ const SCRATCH_BYTES = 16384;
  * Creates the programs' pipelines (ctx.pipelines: the run's own later requests are cache hits)
  * and submits one empty dispatch of each, in this order, every other one on `helper` when given.
  * Resolves once the submissions are made; `done` resolves when the devices have finished them
- * (the compiles included). Throws what creating or encoding them throws (GpuValidationError,
- * WgslCompileError).
+ * (the compiles included). Creating a pipeline throws what it throws (WgslCompileError,
+ * GpuValidationError); a validation error of the dispatches rejects `done`.
  */
 export async function warmUpPipelines(ctx: GpuContext, programs: readonly KernelProgram[], helper?: GpuContext): Promise<{ done: Promise<void> }> {
   const distinct = [...new Map(programs.map((p) => [ctx.pipelines.key(p), p])).values()];
@@ -38,34 +38,35 @@ export async function warmUpPipelines(ctx: GpuContext, programs: readonly Kernel
 async function submitEmptyDispatches(ctx: GpuContext, distinct: readonly KernelProgram[]): Promise<{ done: Promise<void> }> {
   ctx.assertAlive();
   const device = ctx.device;
+  const pipelines = await Promise.all(distinct.map((program) => ctx.pipelines.pipeline(program)));
   const bindings = Math.max(1, ...distinct.map((p) => p.bindings.length));
   const scratch = Array.from({ length: bindings }, (_, i) =>
     device.createBuffer({ label: `warm-up scratch ${i}`, size: SCRATCH_BYTES, usage: GPUBufferUsage.STORAGE | GPUBufferUsage.UNIFORM }),
   );
   const noWork = device.createBuffer({ label: 'warm-up dispatch (0 × 0 × 0)', size: 12, usage: GPUBufferUsage.INDIRECT });
-  const release = () => {
-    for (const buffer of [...scratch, noWork]) buffer.destroy();
-  };
-  try {
-    await withErrorScopes(device, `warming up ${distinct.length} pipelines`, async () => {
-      const pipelines = await Promise.all(distinct.map((program) => ctx.pipelines.pipeline(program)));
-      const encoder = device.createCommandEncoder({ label: 'warm-up' });
-      const pass = encoder.beginComputePass();
-      distinct.forEach((program, k) => {
-        const entries = program.bindings.map((kind, binding) => ({
-          binding,
-          resource: { buffer: scratch[binding], size: kind === 'uniform' ? Math.ceil(program.uniforms.byteLength / 16) * 16 : SCRATCH_BYTES },
-        }));
-        pass.setPipeline(pipelines[k].pipeline);
-        pass.setBindGroup(0, device.createBindGroup({ label: `warm-up ${program.name}`, layout: pipelines[k].bindGroupLayout, entries }));
-        pass.dispatchWorkgroupsIndirect(noWork, 0);
-      });
-      pass.end();
-      device.queue.submit([encoder.finish()]);
+  // The error scope is popped without waiting: Dawn settles it only once the queue has done the
+  // work before it, and that work is the compiles this thread must not wait for.
+  device.pushErrorScope('validation');
+  const encoder = device.createCommandEncoder({ label: 'warm-up' });
+  const pass = encoder.beginComputePass();
+  distinct.forEach((program, k) => {
+    const entries = program.bindings.map((kind, binding) => ({
+      binding,
+      resource: { buffer: scratch[binding], size: kind === 'uniform' ? Math.ceil(program.uniforms.byteLength / 16) * 16 : SCRATCH_BYTES },
+    }));
+    pass.setPipeline(pipelines[k].pipeline);
+    pass.setBindGroup(0, device.createBindGroup({ label: `warm-up ${program.name}`, layout: pipelines[k].bindGroupLayout, entries }));
+    pass.dispatchWorkgroupsIndirect(noWork, 0);
+  });
+  pass.end();
+  device.queue.submit([encoder.finish()]);
+  const scope = device.popErrorScope();
+  const done = Promise.all([scope, device.queue.onSubmittedWorkDone()])
+    .then(([error]) => {
+      if (error) throw new GpuValidationError(`warming up ${distinct.length} pipelines`, error.message);
+    })
+    .finally(() => {
+      for (const buffer of [...scratch, noWork]) buffer.destroy();
     });
-  } catch (error) {
-    release();
-    throw error;
-  }
-  return { done: device.queue.onSubmittedWorkDone().finally(release) };
+  return { done };
 }

@@ -137,13 +137,19 @@ export async function prepareRun(request: RunRequest, environment: RunEnvironmen
   }
 }
 
+/** A GPU context made before the data, and when its warm-up's compiles are done. */
+export interface StartedGpu {
+  context: Promise<GpuContext>;
+  /** Resolves (never rejects) once the warm-up's compiles are done, the helper's included, or found impossible. */
+  compiled: Promise<void>;
+}
+
 /** A GPU context being made, and its engine's warm-up submitted (./gpu-engine.ts trainingEnginePrograms, src/gpu/warm-up.ts). */
 interface EarlyGpu {
-  context: Promise<GpuContext>;
   /** Resolves (never rejects) once the warm-up is submitted, or found impossible. */
   warmedUp: Promise<void>;
   /** Marks the context as handed to createRunEngine, which frees it from then on. */
-  handOver(): Promise<GpuContext>;
+  handOver(): StartedGpu;
   /** Frees the context unless it was handed over. */
   abandon(): void;
 }
@@ -157,6 +163,7 @@ function startGpu(config: TrainConfig, environment: RunEnvironment): EarlyGpu {
     helper?.destroy();
     helper = undefined;
   };
+  let compiled: Promise<void> = Promise.resolve();
   const warmedUp = context
     .then(async (ctx) => {
       const visibleSize = visibleSizeBeforeLoading(config);
@@ -167,13 +174,12 @@ function startGpu(config: TrainConfig, environment: RunEnvironment): EarlyGpu {
       const [programs, made] = await Promise.all([(await import('./gpu-engine')).trainingEnginePrograms(ctx, shape, config, corrections), environment.createWarmUpHelper?.(ctx).catch(() => undefined)]);
       helper = made;
       const { done } = await warmUpPipelines(ctx, programs, helper);
-      void done.catch(() => {}).finally(release);
+      compiled = done.catch(() => {}).finally(release);
     })
     .catch(release); // whatever fails here fails again, and is reported, where the engine is made
   return {
-    context,
     warmedUp,
-    handOver: () => ((handedOver = true), context),
+    handOver: () => ((handedOver = true), { context, compiled: warmedUp.then(() => compiled) }),
     abandon() {
       release();
       if (!handedOver) context.then((ctx) => ctx.destroy(), () => {});
@@ -262,8 +268,8 @@ function checkFloat32(data: TrainingData, config: TrainConfig, theta: Float64Arr
  * The engine `device` names. With `fallbackToCpu`, an environment without WebGPU gives the
  * float64 reference and the reason; any other failure is thrown, its GPU context freed. With
  * `lbfgsCorrections`, an L-BFGS memory too large for the adapter is refused here, before the
- * run starts, rather than when the trainer makes it. `context`: one already being made (by
- * prepareRun, before the data), freed here as one made here would be.
+ * run starts, rather than when the trainer makes it. `started`: a context already being made
+ * (by prepareRun, before the data), freed here as one made here would be, and its warm-up.
  */
 export async function createRunEngine(
   device: DeviceChoice,
@@ -273,7 +279,7 @@ export async function createRunEngine(
   environment: RunEnvironment,
   fallbackToCpu = false,
   lbfgsCorrections?: number,
-  context?: Promise<GpuContext>,
+  started?: StartedGpu,
 ): Promise<Pick<PreparedRun, 'engine' | 'adapter' | 'fallback' | 'close'>> {
   const reference = () => {
     const engine = cpuEngine(shape, hyperparameters, dataset) as TrainingEngine<unknown>;
@@ -282,7 +288,7 @@ export async function createRunEngine(
   if (device === 'cpu') return reference();
   let ctx: GpuContext;
   try {
-    ctx = await (context ?? environment.createGpuContext());
+    ctx = await (started?.context ?? environment.createGpuContext());
   } catch (error) {
     if (!(fallbackToCpu && environment.isGpuUnavailable(error))) throw error;
     return { ...reference(), fallback: `${messageOf(error)}: training on the float64 reference instead` };
@@ -296,6 +302,9 @@ export async function createRunEngine(
       const layers = [shape.visibleSize, shape.hiddenSize, shape.visibleSize];
       await environment.tuneKernels(ctx, denseMatmulShapes(dataset.examples, layers, kernelConfigFor(ctx).splitK));
     }
+    // The engine's first evaluation would compile on this device whatever the warm-up's helper
+    // has not compiled yet, again: it waits for the helper instead (the race above did not).
+    await started?.compiled;
     const createGpuEngine = environment.createGpuEngine ?? (await import('./gpu-engine')).createGpuTrainingEngine;
     const engine = (await createGpuEngine(ctx, shape, hyperparameters, dataset)) as TrainingEngine<unknown>;
     return {
