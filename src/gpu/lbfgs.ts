@@ -168,6 +168,11 @@ export class GpuLbfgsBackend implements LbfgsBackend<GpuTrial> {
     this.table = new InnerProductTable(m);
   }
 
+  /** The programs create() compiles for θ of this length (a run warms them up early: ./warm-up.ts). */
+  static programs(length: number, corrections = DEFAULT_CORRECTIONS): KernelProgram[] {
+    return Object.values(lbfgsPrograms({ length, corrections }, LBFGS_IDLE_STEP));
+  }
+
   /** `corrections`: minFunc's Corr, the pairs kept. */
   static async create(ctx: GpuContext, objective: GpuObjective, corrections = DEFAULT_CORRECTIONS): Promise<GpuLbfgsBackend> {
     checkCorrections(corrections);

@@ -224,9 +224,13 @@ export interface RaceResult {
 }
 
 /**
- * Races the candidates in order. The first always runs; each further one starts only while the
- * budget lasts (so the race ends within the budget plus one candidate, whose repetitions stop at
- * the deadline). A candidate that fails its check, or throws, is never chosen.
+ * Races the candidates in order. The first always runs; each further one starts only if it is
+ * expected to finish within the budget, its expected cost being the dearest candidate's so far,
+ * compiles included (on an adapter that compiles at the first dispatch, as lavapipe does, a
+ * candidate costs its compiles: a fresh machine's first guess alone can take the whole budget,
+ * and starting another would overshoot it by as much again). So a race ends within the budget,
+ * or after the first guess when that alone takes longer. A candidate that fails its check, or
+ * throws, is never chosen.
  */
 export async function raceKernels(options: RaceOptions): Promise<RaceResult> {
   const { candidates, budgetMs, now } = options;
@@ -235,10 +239,12 @@ export async function raceKernels(options: RaceOptions): Promise<RaceResult> {
   const start = now();
   const deadline = start + budgetMs;
   const records: RaceRecord[] = [];
+  let dearest = 0;
   for (const [i, config] of candidates.entries()) {
     const record: RaceRecord = { kernels: describeKernelConfig(config), config, passed: false };
     records.push(record);
-    if (i > 0 && now() >= deadline) {
+    const started = now();
+    if (i > 0 && (started >= deadline || started + dearest > deadline)) {
       record.skipped = true;
       continue;
     }
@@ -253,6 +259,7 @@ export async function raceKernels(options: RaceOptions): Promise<RaceResult> {
       record.passed = false;
       record.error ??= `timing gave ${record.ms}`;
     }
+    dearest = Math.max(dearest, now() - started);
   }
   const timed = records.map((r, i) => ({ r, i })).filter(({ r }) => r.passed);
   let chosen = -1;

@@ -52,6 +52,17 @@ export async function resolveTrainingData(config: TrainConfig, loaders: DataLoad
   return data;
 }
 
+/**
+ * Values per example of the data `config` names, where the configuration alone says it (the
+ * embedded photos' patches: patchSize² gray, 3 patchSize² in color; the digits' 28 × 28); undefined until loaded otherwise.
+ */
+export function visibleSizeBeforeLoading(config: Pick<TrainConfig, 'data' | 'patchSize'>): number | undefined {
+  if (config.data === 'natural') return config.patchSize * config.patchSize;
+  if (config.data === 'natural-color') return 3 * config.patchSize * config.patchSize;
+  if (config.data === 'mnist') return MNIST_SIDE * MNIST_SIDE;
+  return undefined;
+}
+
 async function resolveUnshuffled(config: TrainConfig, loaders: DataLoaders): Promise<TrainingData> {
   if (config.data === 'natural') {
     return trainingDataFromImages(await loaders.naturalImages(), config, 'the embedded whitened natural images');

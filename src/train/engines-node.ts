@@ -3,6 +3,7 @@
  * through Dawn, and half of the machine's memory for the model's vectors.
  */
 import { totalmem } from 'node:os';
+import { softwareAdapter, type AdapterSummary } from '../gpu/adapter';
 import { NoAdapterError } from '../gpu/errors';
 import { createNodeGpuContext } from '../gpu/node';
 import { tuneNodeContext } from '../gpu/tuning-node';
@@ -15,9 +16,20 @@ import { createRunEngine, type DeviceChoice, type RunEnvironment } from './prepa
 export const nodeRunEnvironment: RunEnvironment = {
   loadData: loadTrainingData,
   createGpuContext: () => createNodeGpuContext(),
+  createWarmUpHelper: async (ctx) => (compilesInParallelOnSecondDevice(ctx.adapterInfo) ? createNodeGpuContext() : undefined),
   isGpuUnavailable: (error) => error instanceof NoAdapterError,
   availableMemory: totalmem() / 2,
 };
+
+/**
+ * lavapipe compiles a pipeline at its first dispatch on its device's queue thread, and its
+ * shaders land in Mesa's disk cache, which a second device then reads: a second device halves
+ * a fresh machine's wait for compiles where the cache is on (MESA_SHADER_CACHE_DISABLE unset).
+ */
+export function compilesInParallelOnSecondDevice(info: AdapterSummary, env: NodeJS.ProcessEnv = process.env): boolean {
+  const cacheOff = /^(1|true|yes)$/i.test(env.MESA_SHADER_CACHE_DISABLE ?? '') || /^(1|true|yes)$/i.test(env.MESA_GLSL_CACHE_DISABLE ?? '');
+  return softwareAdapter(info) === 'llvmpipe' && !cacheOff;
+}
 
 /**
  * The commands' environment: kernels tuned on the adapter (cached in a file) unless `tune` is

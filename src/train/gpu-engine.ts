@@ -17,6 +17,7 @@ import type { Dataset, Hyperparameters } from '../reference/autoencoder';
 import { thetaLayout, type Shape } from '../reference/params';
 import { describeKernelChoice, tableChoice, type KernelChoice } from '../gpu/tuner';
 import type { KernelReport, TrainingEngine } from './engine';
+import type { KernelProgram } from '../gpu/programs';
 
 export function describeAdapter(ctx: GpuContext): string {
   const { vendor, architecture, description } = ctx.adapterInfo;
@@ -33,6 +34,27 @@ export function kernelReport(choice: KernelChoice, now = Date.now()): KernelRepo
     ...(choice.raceMs !== undefined ? { raceSeconds: Math.round(choice.raceMs) / 1000 } : {}),
     ...(choice.raced ? { raced: choice.raced.map((r) => ({ kernels: r.kernels, ...(r.ms !== undefined ? { ms: Math.round(r.ms * 1000) / 1000 } : {}), passed: r.passed, ...(r.skipped ? { skipped: true } : {}) })) } : {}),
   };
+}
+
+/** Examples of the stand-in model whose programs are the real one's: its steps depend on the shape, not on the examples. */
+const WARM_UP_EXAMPLES = 64;
+
+/**
+ * The programs createGpuTrainingEngine will compile for a model of this shape, known before the
+ * data are (prepareRun warms them up while the data load: src/gpu/warm-up.ts): the model's,
+ * read from a stand-in of the same shape over a few zero examples with the context's kernels,
+ * the optimizer vectors', and L-BFGS's for a run with `lbfgsCorrections`. A model whose data
+ * need pieces may add a program or two of its own; those compile at their first use, as all did.
+ */
+export async function trainingEnginePrograms(ctx: GpuContext, shape: Shape, hyperparameters: Hyperparameters, lbfgsCorrections?: number): Promise<KernelProgram[]> {
+  const visibleSize = shape.visibleSize;
+  const standIn = await GpuSparseAutoencoder.create(ctx, shape, hyperparameters, { examples: WARM_UP_EXAMPLES, visibleSize, data: new Float64Array(WARM_UP_EXAMPLES * visibleSize) });
+  try {
+    const length = thetaLayout(shape).length;
+    return [...standIn.programs, ...GpuVectorBackend.programs(length), ...(lbfgsCorrections !== undefined ? GpuLbfgsBackend.programs(length, lbfgsCorrections) : [])];
+  } finally {
+    standIn.destroy();
+  }
 }
 
 export async function createGpuTrainingEngine(

@@ -18,6 +18,7 @@ import { beyondFloat32 } from '../gpu/errors';
 import type { AdapterSummary } from '../gpu/adapter';
 import { kernelConfigFor, type GpuContext } from '../gpu/device';
 import { denseMatmulShapes, type MatmulShape } from '../gpu/tuner';
+import { warmUpPipelines } from '../gpu/warm-up';
 import { randomSubset } from '../data/patches';
 import { DEFAULT_CORRECTIONS } from '../optim/lbfgs';
 import { decodeLbfgsSnapshot } from '../optim/lbfgs-snapshot';
@@ -25,7 +26,7 @@ import type { Dataset, Hyperparameters } from '../reference/autoencoder';
 import { initializeParameters, outputOf, thetaLayout, type Shape } from '../reference/params';
 import { CheckpointError, decodeCheckpoint, type Checkpoint } from './checkpoint';
 import { validateConfig, type TrainConfig } from './config';
-import type { TrainingData } from './data';
+import { visibleSizeBeforeLoading, type TrainingData } from './data';
 import { cpuEngine, type TrainingEngine } from './engine';
 import { checkModelSize } from './model-size';
 
@@ -46,6 +47,13 @@ export interface RunEnvironment {
    * sets ctx.kernels), before the engine is made. Absent: the table's choice.
    */
   tuneKernels?(ctx: GpuContext, shapes: MatmulShape[]): Promise<unknown>;
+  /**
+   * A second device on the context's adapter that compiles half of the engine's warm-up in
+   * parallel (src/gpu/warm-up.ts), where that pays: an adapter that compiles at the first
+   * dispatch, one queue thread per device, with a shader cache shared between devices. Absent or
+   * undefined: the run's device warms up alone.
+   */
+  createWarmUpHelper?(ctx: GpuContext): Promise<GpuContext | undefined>;
   /** The GPU engine on a context (default: ./gpu-engine.ts, loaded only when a run asks for WebGPU). */
   createGpuEngine?(ctx: GpuContext, shape: Shape, hyperparameters: Hyperparameters, dataset: Dataset): Promise<TrainingEngine<unknown>>;
 }
@@ -104,7 +112,7 @@ export interface PreparedRun extends RunInputs {
 }
 
 export async function prepareRun(request: RunRequest, environment: RunEnvironment): Promise<PreparedRun> {
-  const { resume, init, maxExamples } = request;
+  const { resume } = request;
   validateConfig(request.config);
   let config = request.config;
   let resumeFrom: Checkpoint | undefined;
@@ -116,6 +124,71 @@ export async function prepareRun(request: RunRequest, environment: RunEnvironmen
     }
   }
 
+  // WebGPU's context is made before the data are loaded, and the engine's pipelines warmed up
+  // where the configuration gives the model's shape: an adapter that compiles at the first
+  // dispatch (lavapipe) compiles them while this thread decodes and whitens the data.
+  const early = request.device === 'gpu' ? startGpu(config, environment) : undefined;
+  try {
+    await early?.warmedUp;
+    return await prepareWith(request, environment, config, resumeFrom, early);
+  } catch (error) {
+    early?.abandon();
+    throw error;
+  }
+}
+
+/** A GPU context made before the data, and when its warm-up's compiles are done. */
+export interface StartedGpu {
+  context: Promise<GpuContext>;
+  /** Resolves (never rejects) once the warm-up's compiles are done, the helper's included, or found impossible. */
+  compiled: Promise<void>;
+}
+
+/** A GPU context being made, and its engine's warm-up submitted (./gpu-engine.ts trainingEnginePrograms, src/gpu/warm-up.ts). */
+interface EarlyGpu {
+  /** Resolves (never rejects) once the warm-up is submitted, or found impossible. */
+  warmedUp: Promise<void>;
+  /** Marks the context as handed to createRunEngine, which frees it from then on. */
+  handOver(): StartedGpu;
+  /** Frees the context unless it was handed over. */
+  abandon(): void;
+}
+
+function startGpu(config: TrainConfig, environment: RunEnvironment): EarlyGpu {
+  const context = environment.createGpuContext();
+  context.catch(() => {}); // reported when the engine is made, after the data's own errors, as before
+  let handedOver = false;
+  let helper: GpuContext | undefined;
+  const release = () => {
+    helper?.destroy();
+    helper = undefined;
+  };
+  let compiled: Promise<void> = Promise.resolve();
+  const warmedUp = context
+    .then(async (ctx) => {
+      const visibleSize = visibleSizeBeforeLoading(config);
+      // An environment's own engine compiles its own pipelines.
+      if (visibleSize === undefined || environment.createGpuEngine) return;
+      const shape: Shape = { visibleSize, hiddenSize: config.hiddenSize, ...(config.output ? { output: config.output } : {}) };
+      const corrections = config.optimizer === 'lbfgs' ? DEFAULT_CORRECTIONS : undefined;
+      const [programs, made] = await Promise.all([(await import('./gpu-engine')).trainingEnginePrograms(ctx, shape, config, corrections), environment.createWarmUpHelper?.(ctx).catch(() => undefined)]);
+      helper = made;
+      const { done } = await warmUpPipelines(ctx, programs, helper);
+      compiled = done.catch(() => {}).finally(release);
+    })
+    .catch(release); // whatever fails here fails again, and is reported, where the engine is made
+  return {
+    warmedUp,
+    handOver: () => ((handedOver = true), { context, compiled: warmedUp.then(() => compiled) }),
+    abandon() {
+      release();
+      if (!handedOver) context.then((ctx) => ctx.destroy(), () => {});
+    },
+  };
+}
+
+async function prepareWith(request: RunRequest, environment: RunEnvironment, config: TrainConfig, resumeFrom: Checkpoint | undefined, early: EarlyGpu | undefined): Promise<PreparedRun> {
+  const { resume, init, maxExamples } = request;
   request.onLoadingData?.(config);
   let data = await environment.loadData(config);
   if (maxExamples && maxExamples < data.dataset.examples) {
@@ -138,7 +211,7 @@ export async function prepareRun(request: RunRequest, environment: RunEnvironmen
   const inputs: RunInputs = { config, data, shape, initialTheta, resumeFrom };
   await request.onInputsReady?.(inputs);
   const corrections = config.optimizer === 'lbfgs' ? DEFAULT_CORRECTIONS : undefined;
-  const engine = await createRunEngine(request.device, shape, config, data.dataset, environment, request.fallbackToCpu ?? false, corrections);
+  const engine = await createRunEngine(request.device, shape, config, data.dataset, environment, request.fallbackToCpu ?? false, corrections, early?.handOver());
   return { ...inputs, ...engine };
 }
 
@@ -195,7 +268,8 @@ function checkFloat32(data: TrainingData, config: TrainConfig, theta: Float64Arr
  * The engine `device` names. With `fallbackToCpu`, an environment without WebGPU gives the
  * float64 reference and the reason; any other failure is thrown, its GPU context freed. With
  * `lbfgsCorrections`, an L-BFGS memory too large for the adapter is refused here, before the
- * run starts, rather than when the trainer makes it.
+ * run starts, rather than when the trainer makes it. `started`: a context already being made
+ * (by prepareRun, before the data), freed here as one made here would be, and its warm-up.
  */
 export async function createRunEngine(
   device: DeviceChoice,
@@ -205,6 +279,7 @@ export async function createRunEngine(
   environment: RunEnvironment,
   fallbackToCpu = false,
   lbfgsCorrections?: number,
+  started?: StartedGpu,
 ): Promise<Pick<PreparedRun, 'engine' | 'adapter' | 'fallback' | 'close'>> {
   const reference = () => {
     const engine = cpuEngine(shape, hyperparameters, dataset) as TrainingEngine<unknown>;
@@ -213,7 +288,7 @@ export async function createRunEngine(
   if (device === 'cpu') return reference();
   let ctx: GpuContext;
   try {
-    ctx = await environment.createGpuContext();
+    ctx = await (started?.context ?? environment.createGpuContext());
   } catch (error) {
     if (!(fallbackToCpu && environment.isGpuUnavailable(error))) throw error;
     return { ...reference(), fallback: `${messageOf(error)}: training on the float64 reference instead` };
@@ -227,6 +302,9 @@ export async function createRunEngine(
       const layers = [shape.visibleSize, shape.hiddenSize, shape.visibleSize];
       await environment.tuneKernels(ctx, denseMatmulShapes(dataset.examples, layers, kernelConfigFor(ctx).splitK));
     }
+    // The engine's first evaluation would compile on this device whatever the warm-up's helper
+    // has not compiled yet, again: it waits for the helper instead (the race above did not).
+    await started?.compiled;
     const createGpuEngine = environment.createGpuEngine ?? (await import('./gpu-engine')).createGpuTrainingEngine;
     const engine = (await createGpuEngine(ctx, shape, hyperparameters, dataset)) as TrainingEngine<unknown>;
     return {

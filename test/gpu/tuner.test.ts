@@ -163,16 +163,41 @@ describe('the race', () => {
     expect(none.config).toBe(candidates[0]);
   });
 
-  it('starts no candidate once the budget is spent, and always runs the first guess', async () => {
+  it('starts no candidate that would end past the budget, and always runs the first guess', async () => {
     const clock = fakeClock();
     const timings = fakeTimings(clock, () => 10, 700);
     const result = await raceKernels({ candidates, budgetMs: 2000, now: clock.now, check: async () => true, time: timings.time });
-    expect(timings.timed).toHaveLength(3); // started at 0, 700, 1400 ms; the fourth would start at 2100
-    expect(result.records.filter((r) => r.skipped)).toHaveLength(candidates.length - 3);
-    expect(result.elapsedMs).toBe(2100);
+    expect(timings.timed).toHaveLength(2); // started at 0 and 700 ms; the third would end at 2100
+    expect(result.records.filter((r) => r.skipped)).toHaveLength(candidates.length - 2);
+    expect(result.elapsedMs).toBe(1400);
     const tiny = fakeTimings(clock, () => 10, 700);
     await raceKernels({ candidates, budgetMs: 0, now: clock.now, check: async () => true, time: tiny.time });
     expect(tiny.timed).toEqual([describeKernelConfig(candidates[0])]);
+    const instant = fakeTimings(clock, () => 10, 0);
+    await raceKernels({ candidates, budgetMs: 0, now: clock.now, check: async () => true, time: instant.time });
+    expect(instant.timed).toEqual([describeKernelConfig(candidates[0])]);
+  });
+
+  it('expects each challenger to cost what the dearest candidate so far cost, its check (compiles) included', async () => {
+    // A fresh lavapipe: the first guess's compiles make it cost 2.5 s, more than the budget; a
+    // challenger would cost as much again. The first guess alone is raced and kept.
+    const clock = fakeClock();
+    const timings = fakeTimings(clock, (c) => (c === candidates[0] ? 10 : 1), 100);
+    const check = async (c: KernelConfig) => (clock.advance(c === candidates[0] ? 2400 : 100), true);
+    const fresh = await raceKernels({ candidates, budgetMs: 2000, now: clock.now, check, time: timings.time });
+    expect(fresh.records.filter((r) => !r.skipped).map((r) => r.kernels)).toEqual([describeKernelConfig(candidates[0])]);
+    expect(fresh.chosen).toBe(0);
+    expect(fresh.elapsedMs).toBe(2500);
+
+    // Compiles cached: the first guess costs 300 ms, so challengers start while one more fits; a
+    // challenger that costs 600 ms (its own compiles) raises the expectation for the next ones.
+    const costs = new Map<KernelConfig, number>([[candidates[0], 200], [candidates[1], 500]]);
+    const warm = fakeTimings(clock, (c) => (c === candidates[2] ? 5 : 10), 100);
+    const race = await raceKernels({ candidates, budgetMs: 2000, now: clock.now, check: async (c) => (clock.advance(costs.get(c) ?? 200), true), time: warm.time });
+    // 0 → 300 (first guess), → 900 (candidate 1), → 1200, → 1500; a fifth, expected to cost 600, would end at 2100
+    expect(warm.timed).toEqual(candidates.slice(0, 4).map(describeKernelConfig));
+    expect(race.elapsedMs).toBe(1500);
+    expect(race.chosen).toBe(2);
   });
 
   it('hands the timing its deadline on the same clock', async () => {

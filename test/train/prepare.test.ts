@@ -116,7 +116,7 @@ describe('prepareRun', () => {
         const error = await prepareRun(request({ init, device: 'gpu' }), env).catch((e: unknown) => e);
         expect(error).toBeInstanceOf(DataError);
         expect((error as Error).message).toBe('model.json: holds values that are not finite numbers');
-        expect(calls).not.toContain('gpu context');
+        expect(calls).toEqual(['gpu context', 'load fake']); // started early, its error (no adapter) after the input's
       });
     }
   });
@@ -165,14 +165,14 @@ describe('prepareRun', () => {
       ['of L-BFGS without L-BFGS state', checkpoint({ config }), /^saved\.bin: holds no L-BFGS state \(saved before the run reached an iteration\): start the run again$/],
     ];
     for (const [what, saved, message] of refusals) {
-      it(`${what} is refused before any engine is made`, async () => {
+      it(`${what} is refused before any engine is made, before the missing WebGPU is said`, async () => {
         const onInputsReady = vi.fn();
         const { env, calls } = environment();
         const error = await prepareRun(request({ ...resume(saved), device: 'gpu', onInputsReady }), env).catch((e: unknown) => e);
         expect(error).toBeInstanceOf(CheckpointError);
         expect((error as Error).message).toMatch(message);
         expect(onInputsReady).not.toHaveBeenCalled();
-        expect(calls).not.toContain('gpu context');
+        expect(calls).toEqual(['gpu context', 'load fake']); // the context is started first; its error waits for the engine
       });
     }
 
@@ -209,7 +209,7 @@ describe('prepareRun', () => {
     it('falls back to the float64 reference when WebGPU is not offered and the caller allows it', async () => {
       const { env, calls } = environment();
       const run = await prepareRun(request({ device: 'gpu', fallbackToCpu: true }), env);
-      expect(calls).toEqual(['load fake', 'gpu context']);
+      expect(calls).toEqual(['gpu context', 'load fake']);
       expect(run.engine.device.backend).toBe('cpu');
       expect(run.adapter).toBeUndefined();
       expect(run.fallback).toBe('no WebGPU adapter here: training on the float64 reference instead');
@@ -229,22 +229,38 @@ describe('prepareRun', () => {
       expect(destroyed).toEqual(['context']);
     });
 
-    it('is made after onInputsReady, and not at all when it throws', async () => {
+    it('has its context started before the data load, is made after onInputsReady, and not at all when it throws (the context freed)', async () => {
       const order: string[] = [];
-      const { ctx, engine } = fakeGpu();
+      const { ctx, engine, destroyed } = fakeGpu();
       const { env } = environment(
         async () => {
           order.push('gpu context');
           return ctx;
         },
-        { createGpuEngine: async () => engine },
+        { createGpuEngine: async () => (order.push('engine'), engine) },
       );
-      await prepareRun(request({ device: 'gpu', onLoadingData: () => order.push('loading'), onInputsReady: () => void order.push('inputs ready') }), env);
-      expect(order).toEqual(['loading', 'inputs ready', 'gpu context']);
+      const run = await prepareRun(request({ device: 'gpu', onLoadingData: () => order.push('loading'), onInputsReady: () => void order.push('inputs ready') }), env);
+      expect(order).toEqual(['gpu context', 'loading', 'inputs ready', 'engine']);
+      run.close();
+      expect(destroyed).toEqual(['engine', 'context']);
       order.length = 0;
+      destroyed.length = 0;
       const stop = new Error('stopped');
       await expect(prepareRun(request({ device: 'gpu', onInputsReady: () => Promise.reject(stop) }), env)).rejects.toBe(stop);
-      expect(order).toEqual([]);
+      expect(order).toEqual(['gpu context']);
+      await Promise.resolve();
+      expect(destroyed).toEqual(['context']);
+    });
+
+    it('frees a context made early when the data fail, and says the data’s error', async () => {
+      const { ctx, destroyed } = fakeGpu();
+      const { env } = environment(async () => ctx, {
+        loadData: () => Promise.reject(new DataError('photos/', 'no such file or folder')),
+        createGpuEngine: () => Promise.reject(new Error('never asked for')),
+      });
+      await expect(prepareRun(request({ device: 'gpu' }), env)).rejects.toThrow(DataError);
+      await Promise.resolve();
+      expect(destroyed).toEqual(['context']);
     });
   });
 });

@@ -1,0 +1,91 @@
+/**
+ * Pipelines warmed up before the data (src/gpu/warm-up.ts with src/train/gpu-engine.ts
+ * trainingEnginePrograms): one submission, no error, and the training engine made afterwards
+ * compiles nothing new and computes what an engine on a context without the warm-up computes.
+ * Counts, never times.
+ */
+import { describe, expect, it, vi } from 'vitest';
+import type { AdapterSummary } from '../../src/gpu/adapter';
+import { DEFAULT_HYPERPARAMETERS, makeFixture } from '../../src/gpu/checks';
+import { createNodeGpuContext } from '../../src/gpu/node';
+import { warmUpPipelines } from '../../src/gpu/warm-up';
+import { compilesInParallelOnSecondDevice } from '../../src/train/engines-node';
+import { createGpuTrainingEngine, trainingEnginePrograms } from '../../src/train/gpu-engine';
+import { useGpuContext } from './context';
+
+const gpu = useGpuContext();
+
+describe('warming up the training engine’s pipelines', () => {
+  for (const output of ['sigmoid', 'linear'] as const) {
+    it(`compiles every pipeline a ${output}-output engine and its L-BFGS ask for, in one submission, and changes no result`, async () => {
+      const ctx = gpu();
+      const shape = { visibleSize: 20, hiddenSize: 6, output };
+      const programs = await trainingEnginePrograms(ctx, shape, DEFAULT_HYPERPARAMETERS, 5);
+      expect(programs.length).toBeGreaterThan(10);
+      const submit = vi.spyOn(ctx.device.queue, 'submit');
+      try {
+        const { done } = await warmUpPipelines(ctx, programs);
+        expect(submit).toHaveBeenCalledTimes(1);
+        await done;
+      } finally {
+        submit.mockRestore();
+      }
+
+      const { data, theta } = makeFixture(300, shape.visibleSize, shape.hiddenSize, 4);
+      const dataset = { data, examples: 300, visibleSize: shape.visibleSize };
+      const created = ctx.pipelines.stats.pipelinesCreated;
+      const engine = await createGpuTrainingEngine(ctx, shape, DEFAULT_HYPERPARAMETERS, dataset);
+      const lbfgs = await engine.lbfgs(5);
+      expect(ctx.pipelines.stats.pipelinesCreated).toBe(created); // all cache hits: the stand-in's programs are the engine's
+      const warmed = await lbfgs.start(theta);
+
+      const cold = await createNodeGpuContext();
+      try {
+        const coldEngine = await createGpuTrainingEngine(cold, shape, DEFAULT_HYPERPARAMETERS, dataset);
+        const coldLbfgs = await coldEngine.lbfgs(5);
+        const reference = await coldLbfgs.start(theta);
+        expect(warmed).toEqual(reference); // bit for bit
+        coldLbfgs.dispose();
+        coldEngine.destroy();
+      } finally {
+        cold.destroy();
+      }
+      lbfgs.dispose();
+      engine.destroy();
+    });
+  }
+
+  it('shares the dispatches with a helper device, one submission each, every pipeline still made on the run’s device', async () => {
+    const shape = { visibleSize: 12, hiddenSize: 5 };
+    const ctx = await createNodeGpuContext();
+    const helper = await createNodeGpuContext();
+    try {
+      const programs = await trainingEnginePrograms(ctx, shape, DEFAULT_HYPERPARAMETERS, 3);
+      const submits = [vi.spyOn(ctx.device.queue, 'submit'), vi.spyOn(helper.device.queue, 'submit')];
+      const { done } = await warmUpPipelines(ctx, programs, helper);
+      expect(submits.map((s) => s.mock.calls.length)).toEqual([1, 1]);
+      await done;
+      const helped = helper.pipelines.stats.pipelinesCreated;
+      expect(helped).toBeGreaterThan(3);
+      expect(helped).toBeLessThan(programs.length);
+      const created = ctx.pipelines.stats.pipelinesCreated;
+      const { data } = makeFixture(100, shape.visibleSize, shape.hiddenSize, 2);
+      const engine = await createGpuTrainingEngine(ctx, shape, DEFAULT_HYPERPARAMETERS, { data, examples: 100, visibleSize: shape.visibleSize });
+      (await engine.lbfgs(3)).dispose();
+      expect(ctx.pipelines.stats.pipelinesCreated).toBe(created);
+      engine.destroy();
+    } finally {
+      helper.destroy();
+      ctx.destroy();
+    }
+  });
+
+  it('asks for a helper on lavapipe with Mesa’s shader cache on, and nowhere else', () => {
+    const info = (vendor: string, architecture: string, description: string): AdapterSummary => ({ vendor, architecture, description, device: '', isFallbackAdapter: false, subgroups: false, subgroupMinSize: 0, subgroupMaxSize: 0 });
+    const lavapipe = info('mesa', 'software', 'llvmpipe: Mesa 25.0.7');
+    expect(compilesInParallelOnSecondDevice(lavapipe, {})).toBe(true);
+    expect(compilesInParallelOnSecondDevice(lavapipe, { MESA_SHADER_CACHE_DISABLE: 'true' })).toBe(false);
+    expect(compilesInParallelOnSecondDevice(info('google', 'swiftshader', ''), {})).toBe(false);
+    expect(compilesInParallelOnSecondDevice(info('nvidia', 'hopper', 'NVIDIA H100'), {})).toBe(false);
+  });
+});
