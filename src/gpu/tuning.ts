@@ -8,9 +8,9 @@ import type { KernelConfig } from './adapter';
 import { checkMatmul, type MatmulLayout } from './checks';
 import type { GpuContext } from './device';
 import { withErrorScopes } from './errors';
-import { matmulProgram } from './programs';
+import { matmulProgram, type KernelProgram } from './programs';
 import { bindStep, createStorageBuffer, encodeStep, type BoundStep } from './runtime';
-import { chooseTunedKernels, tableChoice, type KernelChoice, type MatmulShape, type TuningCache } from './tuner';
+import { chooseTunedKernels, tableChoice, tuningCandidates, type KernelChoice, type MatmulShape, type TuningCache } from './tuner';
 
 export interface TuneContextOptions {
   cache?: TuningCache;
@@ -45,10 +45,9 @@ export function racedShapes(ctx: GpuContext, shapes: readonly MatmulShape[], max
   return shapes.map((s) => (s.layout === 'TN' ? { ...s, K: Math.min(s.K, rows) } : { ...s, M: Math.min(s.M, rows) }));
 }
 
-/** Milliseconds per pass over `shapes` with `config`'s kernels: k passes a submission, the median of up to `reps` submissions before `deadline`. */
-export async function timeKernels(ctx: GpuContext, config: KernelConfig, shapes: readonly MatmulShape[], deadline: number, now: () => number, reps = 3): Promise<number> {
-  const device = ctx.device;
-  const programs = shapes.map((s) =>
+/** The programs a candidate is timed with (the quick check's products use the same pipelines: the dimensions are uniforms). */
+export function racePrograms(shapes: readonly MatmulShape[], config: KernelConfig): (KernelProgram & { slices: number })[] {
+  return shapes.map((s) =>
     matmulProgram(
       { M: s.M, N: s.N, K: s.K, transA: s.layout === 'TN', transB: s.layout === 'NT', kChunk: s.kChunk, ...(s.bias ? { activation: 'sigmoid' as const, nValid: s.N } : {}) },
       config.matmul,
@@ -56,6 +55,23 @@ export async function timeKernels(ctx: GpuContext, config: KernelConfig, shapes:
       config.tiling,
     ),
   );
+}
+
+/**
+ * What a fresh machine's race dispatches first: the first guess's programs, for a run's warm-up
+ * (./warm-up.ts) to compile ahead of the race. None when tuning is off or the adapter's limits
+ * leave no candidate.
+ */
+export function firstGuessPrograms(ctx: GpuContext, shapes: readonly MatmulShape[], options: Pick<TuneContextOptions, 'off'> = {}): KernelProgram[] {
+  if (options.off) return [];
+  const [guess] = tuningCandidates(ctx.adapterInfo, ctx.device.limits);
+  return guess ? racePrograms(shapes, guess) : [];
+}
+
+/** Milliseconds per pass over `shapes` with `config`'s kernels: k passes a submission, the median of up to `reps` submissions before `deadline`. */
+export async function timeKernels(ctx: GpuContext, config: KernelConfig, shapes: readonly MatmulShape[], deadline: number, now: () => number, reps = 3): Promise<number> {
+  const device = ctx.device;
+  const programs = racePrograms(shapes, config);
   const floats = (n: number) => Math.max(4, n);
   const aFloats = Math.max(...shapes.map((s) => floats(s.M * s.K)));
   const bFloats = Math.max(...shapes.map((s) => floats(s.K * s.N)));

@@ -6,7 +6,8 @@ import { totalmem } from 'node:os';
 import { softwareAdapter, type AdapterSummary } from '../gpu/adapter';
 import { NoAdapterError } from '../gpu/errors';
 import { createNodeGpuContext } from '../gpu/node';
-import { tuneNodeContext } from '../gpu/tuning-node';
+import { firstGuessPrograms } from '../gpu/tuning';
+import { nodeTuneOptions, tuneNodeContext } from '../gpu/tuning-node';
 import type { Dataset, Hyperparameters } from '../reference/autoencoder';
 import type { Shape } from '../reference/params';
 import { loadTrainingData } from './data-node';
@@ -36,7 +37,11 @@ export function compilesInParallelOnSecondDevice(info: AdapterSummary, env: Node
  * false (--no-tune) or SAE_NO_TUNE=1 (the test suite), then the table's, said so.
  */
 export function nodeRunEnvironmentWith(options: { tune: boolean }): RunEnvironment {
-  return { ...nodeRunEnvironment, tuneKernels: (ctx, shapes) => tuneNodeContext(ctx, shapes, options.tune) };
+  return {
+    ...nodeRunEnvironment,
+    tuneKernels: (ctx, shapes) => tuneNodeContext(ctx, shapes, options.tune),
+    tuningWarmUp: (ctx, shapes) => firstGuessPrograms(ctx, shapes, nodeTuneOptions(options.tune)),
+  };
 }
 
 /** The engine alone, for runs that bring their own data (the benchmark). No fallback. */

@@ -37,7 +37,7 @@ export function kernelReport(choice: KernelChoice, now = Date.now()): KernelRepo
 }
 
 /** Examples of the stand-in model whose programs are the real one's: its steps depend on the shape, not on the examples. */
-const WARM_UP_EXAMPLES = 64;
+export const WARM_UP_EXAMPLES = 64;
 
 /**
  * The programs createGpuTrainingEngine will compile for a model of this shape, known before the

@@ -19,6 +19,7 @@ import type { AdapterSummary } from '../gpu/adapter';
 import { kernelConfigFor, type GpuContext } from '../gpu/device';
 import { denseMatmulShapes, type MatmulShape } from '../gpu/tuner';
 import { warmUpPipelines } from '../gpu/warm-up';
+import type { KernelProgram } from '../gpu/programs';
 import { randomSubset } from '../data/patches';
 import { DEFAULT_CORRECTIONS } from '../optim/lbfgs';
 import { decodeLbfgsSnapshot } from '../optim/lbfgs-snapshot';
@@ -47,6 +48,11 @@ export interface RunEnvironment {
    * sets ctx.kernels), before the engine is made. Absent: the table's choice.
    */
   tuneKernels?(ctx: GpuContext, shapes: MatmulShape[]): Promise<unknown>;
+  /**
+   * The programs tuneKernels's race dispatches first on this context (src/gpu/tuning.ts
+   * firstGuessPrograms), for the warm-up to compile with the engine's. Absent: none.
+   */
+  tuningWarmUp?(ctx: GpuContext, shapes: MatmulShape[]): KernelProgram[];
   /**
    * A second device on the context's adapter that compiles half of the engine's warm-up in
    * parallel (src/gpu/warm-up.ts), where that pays: an adapter that compiles at the first
@@ -171,9 +177,12 @@ function startGpu(config: TrainConfig, environment: RunEnvironment): EarlyGpu {
       if (visibleSize === undefined || environment.createGpuEngine) return;
       const shape: Shape = { visibleSize, hiddenSize: config.hiddenSize, ...(config.output ? { output: config.output } : {}) };
       const corrections = config.optimizer === 'lbfgs' ? DEFAULT_CORRECTIONS : undefined;
-      const [programs, made] = await Promise.all([(await import('./gpu-engine')).trainingEnginePrograms(ctx, shape, config, corrections), environment.createWarmUpHelper?.(ctx).catch(() => undefined)]);
+      const { trainingEnginePrograms, WARM_UP_EXAMPLES } = await import('./gpu-engine');
+      const [programs, made] = await Promise.all([trainingEnginePrograms(ctx, shape, config, corrections), environment.createWarmUpHelper?.(ctx).catch(() => undefined)]);
       helper = made;
-      const { done } = await warmUpPipelines(ctx, programs, helper);
+      // The race's first, then the engine's: in the order the run will dispatch them.
+      const raced = environment.tuningWarmUp?.(ctx, denseMatmulShapes(WARM_UP_EXAMPLES, [visibleSize, config.hiddenSize, visibleSize], kernelConfigFor(ctx).splitK)) ?? [];
+      const { done } = await warmUpPipelines(ctx, [...raced, ...programs], helper);
       compiled = done.catch(() => {}).finally(release);
     })
     .catch(release); // whatever fails here fails again, and is reported, where the engine is made

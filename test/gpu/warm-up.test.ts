@@ -8,6 +8,9 @@ import { describe, expect, it, vi } from 'vitest';
 import type { AdapterSummary } from '../../src/gpu/adapter';
 import { DEFAULT_HYPERPARAMETERS, makeFixture } from '../../src/gpu/checks';
 import { createNodeGpuContext } from '../../src/gpu/node';
+import { kernelConfigFor } from '../../src/gpu/device';
+import { denseMatmulShapes, tuningCandidates } from '../../src/gpu/tuner';
+import { checkKernels, firstGuessPrograms, timeKernels } from '../../src/gpu/tuning';
 import { warmUpPipelines } from '../../src/gpu/warm-up';
 import { compilesInParallelOnSecondDevice } from '../../src/train/engines-node';
 import { createGpuTrainingEngine, trainingEnginePrograms } from '../../src/train/gpu-engine';
@@ -87,5 +90,20 @@ describe('warming up the training engine’s pipelines', () => {
     expect(compilesInParallelOnSecondDevice(lavapipe, { MESA_SHADER_CACHE_DISABLE: 'true' })).toBe(false);
     expect(compilesInParallelOnSecondDevice(info('google', 'swiftshader', ''), {})).toBe(false);
     expect(compilesInParallelOnSecondDevice(info('nvidia', 'hopper', 'NVIDIA H100'), {})).toBe(false);
+  });
+
+  it('warms up the race’s first guess: its check and its timing then make no new pipeline; none with tuning off', async () => {
+    const ctx = gpu();
+    const shapes = denseMatmulShapes(64, [20, 6, 20], kernelConfigFor(ctx).splitK);
+    expect(firstGuessPrograms(ctx, shapes, { off: true })).toEqual([]);
+    const programs = firstGuessPrograms(ctx, shapes);
+    expect(programs).toHaveLength(shapes.length);
+    await (await warmUpPipelines(ctx, programs)).done;
+    const [guess] = tuningCandidates(ctx.adapterInfo, ctx.device.limits);
+    const created = ctx.pipelines.stats.pipelinesCreated;
+    expect(await checkKernels(ctx, guess)).toBe(true);
+    const now = () => performance.now();
+    expect(await timeKernels(ctx, guess, shapes, now(), now, 1)).toBeGreaterThanOrEqual(0);
+    expect(ctx.pipelines.stats.pipelinesCreated).toBe(created);
   });
 });
