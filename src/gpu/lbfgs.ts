@@ -37,6 +37,7 @@ import {
   lbfgsPartialsLength,
   lbfgsPrograms,
   lbfgsReportLength,
+  lbfgsUniforms,
   packDirectionTerms,
   ROW_PRODUCT_COUNT,
   ROW_PRODUCTS,
@@ -103,8 +104,12 @@ export class GpuLbfgsBackend implements LbfgsBackend<GpuTrial> {
   private readonly shape: LbfgsShape;
   private readonly stride4: number;
   private readonly pipelines = new Map<LbfgsKernel, CachedPipeline>();
-  /** The kernels whose uniform block the params buffer holds (the step last written). */
+  /**
+   * The kernels for the rows listed now (made again only when their number changes); the params
+   * buffer holds the uniform block of the step last written, which is what every kernel reads.
+   */
   private programs: Record<LbfgsKernel, KernelProgram>;
+  private programRows = 0;
   private readonly bindGroups: BindGroupCache;
   private readonly owned: GPUBuffer[] = [];
   private readonly buffers: Record<'params' | 'x' | 'd' | 'xTrial' | 'zero' | 's' | 'y' | 'terms' | 'rows' | 'partials' | 'report', GPUBuffer>;
@@ -497,12 +502,17 @@ export class GpuLbfgsBackend implements LbfgsBackend<GpuTrial> {
   }
 
   /**
-   * Makes the step's kernels current and writes their uniform block, which every kernel of the
-   * next submission reads.
+   * Writes the step's uniform block, which every kernel of the next submission reads, and makes
+   * the kernels for its rows current. Only the block is made per step (making the five programs
+   * again per submission was a tenth of a millisecond and most of the optimizer's allocations).
    */
   private writeStep(fields: Partial<LbfgsStep>): void {
-    this.programs = lbfgsPrograms(this.shape, { ...LBFGS_IDLE_STEP, rows: 2 * this.slots.length, ...fields });
-    this.device.queue.writeBuffer(this.buffers.params, 0, this.programs.accept.uniforms);
+    const step = { ...LBFGS_IDLE_STEP, rows: 2 * this.slots.length, ...fields };
+    if (step.rows !== this.programRows) {
+      this.programs = lbfgsPrograms(this.shape, { ...LBFGS_IDLE_STEP, rows: step.rows });
+      this.programRows = step.rows;
+    }
+    this.device.queue.writeBuffer(this.buffers.params, 0, lbfgsUniforms(this.shape, step));
   }
 
   private encode(pass: GPUComputePassEncoder, kind: LbfgsKernel, buffers: Readonly<Record<string, GPUBuffer>>): void {
