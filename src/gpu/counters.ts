@@ -13,7 +13,10 @@ export interface GpuCounters {
   buffersCreated: number;
   buffersDestroyed: number;
   bindGroupsCreated: number;
-  /** GPU time measured with timestamp queries, where the adapter offers them (seconds). */
+  /**
+   * GPU time measured with timestamp queries, where the adapter offers them (seconds). L-BFGS
+   * times one evaluation in TIMED_EVERY (src/gpu/lbfgs.ts) and counts it for all of them.
+   */
   gpuSeconds: number;
 }
 

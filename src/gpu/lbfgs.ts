@@ -37,6 +37,7 @@ import {
   lbfgsPartialsLength,
   lbfgsPrograms,
   lbfgsReportLength,
+  lbfgsUniforms,
   packDirectionTerms,
   ROW_PRODUCT_COUNT,
   ROW_PRODUCTS,
@@ -49,6 +50,16 @@ import { ReadBackPacer } from './pacer';
 import type { CachedPipeline } from './pipelines';
 import type { KernelProgram } from './programs';
 import { BindGroupCache, createStorageBuffer, mapForReading, readVectors, writeVector, type VectorAt } from './runtime';
+
+/**
+ * One evaluation in this many is timed (timestamp queries), and counts for all of them in the
+ * context's GPU time: its evaluations are the same work over and over, and timestamps are not
+ * free. Measured on lavapipe at 64-25 (Node, load ~6, 60 rounds alternating): a submission with
+ * them took 0.5 ms more (paired median), 0.25–0.36 of it the timestamp writes; the bench's
+ * evaluations, which a training run is measured against, have none. The first submissions
+ * (compilation) are not the ones timed.
+ */
+export const TIMED_EVERY = 8;
 
 /** What the backend minimizes: records f(θ) and ∇f(θ) into a pass, the cost into costBuffer. */
 export interface GpuObjective {
@@ -103,14 +114,20 @@ export class GpuLbfgsBackend implements LbfgsBackend<GpuTrial> {
   private readonly shape: LbfgsShape;
   private readonly stride4: number;
   private readonly pipelines = new Map<LbfgsKernel, CachedPipeline>();
-  /** The kernels whose uniform block the params buffer holds (the step last written). */
+  /**
+   * The kernels for the rows listed now (made again only when their number changes); the params
+   * buffer holds the uniform block of the step last written, which is what every kernel reads.
+   */
   private programs: Record<LbfgsKernel, KernelProgram>;
+  private programRows = 0;
   private readonly bindGroups: BindGroupCache;
   private readonly owned: GPUBuffer[] = [];
   private readonly buffers: Record<'params' | 'x' | 'd' | 'xTrial' | 'zero' | 's' | 'y' | 'terms' | 'rows' | 'partials' | 'report', GPUBuffer>;
   private readonly staging: GPUBuffer;
   private readonly reportBytes: number;
   private readonly timer: PassTimer | null;
+  /** Submissions so far: one in TIMED_EVERY is timed. */
+  private submissions = 0;
   /** Every evaluation's read-back waits for about the same work: paced (./pacer.ts). */
   private readonly pacer: ReadBackPacer;
   private readonly gradients: TrialGradients<GPUBuffer>;
@@ -168,9 +185,19 @@ export class GpuLbfgsBackend implements LbfgsBackend<GpuTrial> {
     this.table = new InnerProductTable(m);
   }
 
-  /** The programs create() compiles for θ of this length (a run warms them up early: ./warm-up.ts). */
+  /**
+   * The kernels' programs for θ of this length. They do not depend on the shape (a step changes
+   * only the uniforms and dispatch sizes): a run warms them up early (./warm-up.ts), and an engine
+   * compiles them with its model's (compile), so create() finds them in the context's cache.
+   */
   static programs(length: number, corrections = DEFAULT_CORRECTIONS): KernelProgram[] {
     return Object.values(lbfgsPrograms({ length, corrections }, LBFGS_IDLE_STEP));
+  }
+
+  /** The pipelines made ahead, before a run starts. Measured at 64-25 on lavapipe: 80 ms of a run's start were these pipelines. */
+  static async compile(ctx: GpuContext): Promise<void> {
+    const programs = GpuLbfgsBackend.programs(1, 1);
+    await withErrorScopes(ctx.device, 'creating the GPU L-BFGS kernels', () => Promise.all(programs.map((program) => ctx.pipelines.pipeline(program))));
   }
 
   /** `corrections`: minFunc's Corr, the pairs kept. */
@@ -424,7 +451,8 @@ export class GpuLbfgsBackend implements LbfgsBackend<GpuTrial> {
     });
     this.device.queue.writeBuffer(this.buffers.rows, 0, rows);
     const encoder = this.device.createCommandEncoder({ label: 'L-BFGS evaluation' });
-    const pass = encoder.beginComputePass({ label: 'L-BFGS evaluation', timestampWrites: this.timer?.timestampWrites });
+    const timer = ++this.submissions % TIMED_EVERY === 0 ? this.timer : null;
+    const pass = encoder.beginComputePass({ label: 'L-BFGS evaluation', timestampWrites: timer?.timestampWrites });
     before(pass);
     this.objective.encode(pass, theta, gPlus);
     this.encode(pass, 'products', {
@@ -441,13 +469,13 @@ export class GpuLbfgsBackend implements LbfgsBackend<GpuTrial> {
     encoder.copyBufferToBuffer(this.objective.costBuffer, 0, this.staging, 0, 16);
     encoder.copyBufferToBuffer(this.buffers.report, 0, this.staging, 16, this.reportBytes);
     const timeOffset = Math.ceil((16 + this.reportBytes) / 8) * 8;
-    this.timer?.encodeCopy(encoder, this.staging, timeOffset);
+    timer?.encodeCopy(encoder, this.staging, timeOffset);
     this.device.queue.submit([encoder.finish()]);
 
     await this.pacer.wait(() => mapForReading(this.ctx, this.staging)); // a device lost or an uncaptured error stops the run here
     const mapped = this.staging.getMappedRange().slice(0);
     this.staging.unmap();
-    if (this.timer) this.ctx.counters.gpuSeconds += PassTimer.seconds(mapped, timeOffset);
+    if (timer) this.ctx.counters.gpuSeconds += TIMED_EVERY * PassTimer.seconds(mapped, timeOffset);
     const values = new Float32Array(mapped, 0, 4 + lbfgsReportLength(2 * k));
     return {
       evaluation: this.objective.decode(values.subarray(0, 4)),
@@ -491,12 +519,17 @@ export class GpuLbfgsBackend implements LbfgsBackend<GpuTrial> {
   }
 
   /**
-   * Makes the step's kernels current and writes their uniform block, which every kernel of the
-   * next submission reads.
+   * Writes the step's uniform block, which every kernel of the next submission reads, and makes
+   * the kernels for its rows current. Only the block is made per step (making the five programs
+   * again per submission was a tenth of a millisecond and most of the optimizer's allocations).
    */
   private writeStep(fields: Partial<LbfgsStep>): void {
-    this.programs = lbfgsPrograms(this.shape, { ...LBFGS_IDLE_STEP, rows: 2 * this.slots.length, ...fields });
-    this.device.queue.writeBuffer(this.buffers.params, 0, this.programs.accept.uniforms);
+    const step = { ...LBFGS_IDLE_STEP, rows: 2 * this.slots.length, ...fields };
+    if (step.rows !== this.programRows) {
+      this.programs = lbfgsPrograms(this.shape, { ...LBFGS_IDLE_STEP, rows: step.rows });
+      this.programRows = step.rows;
+    }
+    this.device.queue.writeBuffer(this.buffers.params, 0, lbfgsUniforms(this.shape, step));
   }
 
   private encode(pass: GPUComputePassEncoder, kind: LbfgsKernel, buffers: Readonly<Record<string, GPUBuffer>>): void {

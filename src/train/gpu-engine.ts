@@ -66,17 +66,19 @@ export async function createGpuTrainingEngine(
   const device = ctx.device;
   const length = thetaLayout(shape).length;
   const timer = PassTimer.create(device);
-  // The model's and the optimizer's pipelines are compiled together (a first run's compilation
-  // is most of its start on a fresh machine); whichever fails, neither is left behind.
-  const [madeModel, madeVectors] = await Promise.allSettled([
+  // The model's and the optimizers' pipelines are compiled together (a first run's compilation
+  // is most of its start on a fresh machine), L-BFGS's too, so that a run does not start by
+  // compiling them; whichever fails, nothing is left behind.
+  const [madeModel, madeVectors, compiledLbfgs] = await Promise.allSettled([
     GpuSparseAutoencoder.create(ctx, shape, hyperparameters, dataset),
     GpuVectorBackend.create(ctx, length, timer),
+    GpuLbfgsBackend.compile(ctx),
   ]);
-  if (madeModel.status === 'rejected' || madeVectors.status === 'rejected') {
+  if (madeModel.status === 'rejected' || madeVectors.status === 'rejected' || compiledLbfgs.status === 'rejected') {
     if (madeModel.status === 'fulfilled') madeModel.value.destroy();
     if (madeVectors.status === 'fulfilled') madeVectors.value.destroy();
     timer?.destroy();
-    throw madeModel.status === 'rejected' ? madeModel.reason : (madeVectors as PromiseRejectedResult).reason;
+    throw [madeModel, madeVectors, compiledLbfgs].find((made): made is PromiseRejectedResult => made.status === 'rejected')!.reason;
   }
   const model = madeModel.value;
   const vectors = madeVectors.value;

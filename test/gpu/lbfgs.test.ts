@@ -1,7 +1,8 @@
 /**
  * L-BFGS on the GPU (src/gpu/lbfgs.ts) against float64: the inner products each evaluation
  * reports, the direction at every iteration against the textbook two-loop recursion on the same
- * vectors, and whole runs against a float64 optimizer on the same float32 objective.
+ * vectors, and whole runs against a float64 optimizer on the same float32 objective; its
+ * pipelines are made with the training engine's, before a run.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { GpuContext } from '../../src/gpu/device';
@@ -52,7 +53,8 @@ describe('L-BFGS on the GPU', () => {
     [100, 30],
   ])('keeps the pairs’ inner products to the float32 bound of the products kernel (%i-%i)', async (visibleSize, hiddenSize) => {
     const own: Shape = { visibleSize, hiddenSize };
-    const { engine, backend } = await gpuBackend(own, patches(300, visibleSize, 5), 4);
+    // 6 pairs are 12 ring rows: a full group of the products kernel's PRODUCT_ROWS and a short one.
+    const { engine, backend } = await gpuBackend(own, patches(300, visibleSize, 5), 6);
     const n = thetaLayout(own).length;
     // The products kernel's chain; the table's entries for a new pair carry up to 2 roundings
     // more (t·dᵀsᵢ, t²·dᵀd, and sᵢ stored as fl(t·d)).
@@ -184,6 +186,21 @@ describe('L-BFGS on the GPU', () => {
     model.destroy();
     expect(result.iterations).toBe(60);
     expect(compared).toBe(60);
+  });
+
+  it('is compiled with the engine’s model, so that a run’s backend compiles nothing', async () => {
+    const own = await createNodeGpuContext(); // an empty pipeline cache
+    try {
+      const engine = await createGpuTrainingEngine(own, shape, hyperparameters, dataset);
+      const made = own.pipelines.stats.pipelinesCreated;
+      const backend = (await engine.lbfgs(DEFAULT_CORRECTIONS)) as GpuLbfgsBackend;
+      expect(own.pipelines.stats.pipelinesCreated).toBe(made);
+      await minimizeLbfgs(backend, theta0, { maxIterations: 2 });
+      expect(own.pipelines.stats.pipelinesCreated).toBe(made);
+      engine.destroy();
+    } finally {
+      own.destroy();
+    }
   });
 
   it('resumes a snapshot without inner products (recomputing them)', async () => {

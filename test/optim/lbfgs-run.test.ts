@@ -2,12 +2,13 @@
  * The one L-BFGS run (src/optim/lbfgs-run.ts) that the trainer and the classification stages
  * share: snapshots when asked and when stopped, a stop inside a line search keeps the last
  * accepted iterate, a resumed run repeats the uninterrupted one bit for bit, and a run that
- * diverges reports where and keeps the last finite point.
+ * diverges reports where and keeps the last finite point; the event loop gets a turn from a
+ * run whose backend never gives it one, and no extra one from a run whose backend does.
  */
 import { describe, expect, it } from 'vitest';
 import type { LbfgsSnapshot } from '../../src/optim/lbfgs';
 import { costAndGradientOf, cpuLbfgsBackend } from '../../src/optim/lbfgs-cpu';
-import { runLbfgs } from '../../src/optim/lbfgs-run';
+import { eventLoopYielder, runLbfgs, type LoopTurns } from '../../src/optim/lbfgs-run';
 import { decodeLbfgsSnapshot, encodeLbfgsSnapshot } from '../../src/optim/lbfgs-snapshot';
 
 /** Chained Rosenbrock: enough iterations, with line searches of several trials. */
@@ -139,5 +140,52 @@ describe('runLbfgs', () => {
     expect(run.initialCost).toBe(Infinity);
     expect(run.divergedAt).toBe(1);
     expect(snapshots).toHaveLength(0);
+  });
+});
+
+describe('eventLoopYielder', () => {
+  /** A clock moved by hand, and the timers set on it, run when the test says the loop turns. */
+  function manualTurns(): LoopTurns & { ms: number; pending: (() => void)[]; turnLoop(): void } {
+    const clock = {
+      ms: 0,
+      pending: [] as (() => void)[],
+      now: () => clock.ms,
+      turn: (then: () => void) => void clock.pending.push(then),
+      turnLoop: () => clock.pending.splice(0).forEach((then) => then()),
+    };
+    return clock;
+  }
+  /** Whether a call of `yieldNow` waits for a turn of the loop (then the loop turns). */
+  async function waits(yieldNow: () => Promise<void>, clock: ReturnType<typeof manualTurns>): Promise<boolean> {
+    let done = false;
+    const call = yieldNow().then(() => void (done = true));
+    for (let i = 0; i < 5; i++) await Promise.resolve();
+    if (done) return false;
+    clock.turnLoop();
+    await call;
+    return true;
+  }
+
+  it('waits for a turn every interval where the loop has not turned (CPU work), and never within one', async () => {
+    const clock = manualTurns();
+    const yieldNow = eventLoopYielder(30, clock);
+    clock.ms = 10;
+    expect(await waits(yieldNow, clock)).toBe(false);
+    clock.ms = 31;
+    expect(await waits(yieldNow, clock)).toBe(true);
+    clock.ms = 50;
+    expect(await waits(yieldNow, clock)).toBe(false);
+    clock.ms = 62;
+    expect(await waits(yieldNow, clock)).toBe(true);
+  });
+
+  it('does not wait where the loop has turned since the last check (a GPU backend waiting on its read-backs)', async () => {
+    const clock = manualTurns();
+    const yieldNow = eventLoopYielder(30, clock);
+    for (const ms of [31, 62, 93]) {
+      clock.turnLoop(); // a read-back's wait
+      clock.ms = ms;
+      expect(await waits(yieldNow, clock)).toBe(false);
+    }
   });
 });

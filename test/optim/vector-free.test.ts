@@ -1,7 +1,7 @@
 /**
  * The vector-free two-loop recursion (src/optim/vector-free.ts) against the textbook one, in
  * float64: the same directions from inner products alone, and inner products kept up to date
- * through pairs that come, go (a full memory) and are skipped.
+ * through pairs that come, go (a full memory) and are skipped, in two stores that take turns.
  */
 import { describe, expect, it } from 'vitest';
 import { twoLoopDirection } from '../../src/optim/lbfgs-cpu';
@@ -36,6 +36,7 @@ describe('vector-free L-BFGS', () => {
     const ys: number[] = [];
     let hDiag = 1;
     let g = Float64Array.from({ length: n }, () => rng.normal());
+    const stores = new Set<ArrayBufferLike>();
     for (let step = 0; step < 20; step++) {
       // d from the coefficients, formed from the vectors, against the textbook recursion.
       const { a, b, c } = directionCoefficients(table.current, ys, hDiag);
@@ -79,8 +80,11 @@ describe('vector-free L-BFGS', () => {
       g = gPlus;
       expect(table.count).toBe(pairs.length);
       expect(maxRelativeDifference(table.current, innerProductsOf(pairs, g))).toBeLessThan(1e-12);
+      stores.add(table.current.ss.buffer);
     }
     expect(pairs.length).toBe(capacity);
+    // Two stores take turns: nothing is allocated per pair.
+    expect(stores.size).toBe(2);
   });
 
   it('is steepest descent scaled by γ with no pairs', () => {

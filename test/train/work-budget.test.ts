@@ -8,13 +8,15 @@
  *   fused matmul epilogues of src/gpu/layers.ts carry the output delta, the hidden delta and the
  *   column sums of a⁽²⁾, five second-level reductions run as one, W1 and W2 are padded in one)
  *   plus at most 3 of the optimizer's per evaluation and one more per iteration: 14 for the
- *   usual single evaluation, whatever the number of pairs.
+ *   usual single evaluation, whatever the number of pairs; timestamps on one evaluation in
+ *   TIMED_EVERY.
  * - First-order methods: one read-back per progress report.
  */
 import { globals } from 'webgpu';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { GpuContext } from '../../src/gpu/device';
 import { createNodeGpuContext } from '../../src/gpu/node';
+import { TIMED_EVERY } from '../../src/gpu/lbfgs';
 import { DEFAULT_CORRECTIONS, minimizeLbfgs } from '../../src/optim/lbfgs';
 import { Random } from '../../src/random';
 import { initializeParameters, type Shape } from '../../src/reference/params';
@@ -25,7 +27,7 @@ import { train } from '../../src/train/trainer';
 const MODEL_DISPATCHES = 10;
 
 /** Counts made by wrapping the classes themselves, below anything the project does. */
-const seen = { submissions: 0, dispatches: 0, readBacks: 0 };
+const seen = { submissions: 0, dispatches: 0, readBacks: 0, timestampResolves: 0 };
 function wrapPrototype<T extends object>(proto: T, name: keyof T & string, count: () => void): void {
   const original = proto[name] as unknown as (...args: unknown[]) => unknown;
   Object.defineProperty(proto, name, {
@@ -44,6 +46,7 @@ beforeAll(async () => {
   wrapPrototype(g.GPUQueue.prototype as GPUQueue, 'submit', () => seen.submissions++);
   wrapPrototype(g.GPUComputePassEncoder.prototype as GPUComputePassEncoder, 'dispatchWorkgroups', () => seen.dispatches++);
   wrapPrototype(g.GPUBuffer.prototype as GPUBuffer, 'mapAsync', () => seen.readBacks++);
+  wrapPrototype(g.GPUCommandEncoder.prototype as GPUCommandEncoder, 'resolveQuerySet', () => seen.timestampResolves++);
   ctx = await createNodeGpuContext();
 });
 afterAll(() => ctx?.destroy());
@@ -85,7 +88,7 @@ describe('GPU work per iteration', () => {
   it(`L-BFGS at k = ${DEFAULT_CORRECTIONS} pairs (the trainer's): one read-back per evaluation, ${MODEL_DISPATCHES} + 3 dispatches per evaluation + 1, nothing allocated`, async () => {
     const engine = await createGpuTrainingEngine(ctx, shape, presets['ufldl-natural'], patches(40));
     const backend = await engine.lbfgs(DEFAULT_CORRECTIONS);
-    const steady: { evaluations: number; submissions: number; dispatches: number; readBacks: number; made: number }[] = [];
+    const steady: { evaluations: number; submissions: number; dispatches: number; readBacks: number; resolves: number; made: number }[] = [];
     let last = { ...seen };
     let made = ctx.counters.buffersCreated + ctx.counters.bindGroupsCreated;
     let lastEvaluations = 1;
@@ -107,6 +110,7 @@ describe('GPU work per iteration', () => {
             submissions: now.submissions - last.submissions,
             dispatches: now.dispatches - last.dispatches,
             readBacks: now.readBacks - last.readBacks,
+            resolves: now.timestampResolves - last.timestampResolves,
             made: ctx.counters.buffersCreated + ctx.counters.bindGroupsCreated - made,
           });
         }
@@ -125,6 +129,11 @@ describe('GPU work per iteration', () => {
       if (it.evaluations === 1) expect(it.dispatches).toBeLessThanOrEqual(MODEL_DISPATCHES + 3 + 1);
       expect(it.made).toBe(0); // no buffer, no bind group: a long run stays flat
     }
+    // One evaluation in TIMED_EVERY is timed (lavapipe has timestamp queries): they cost ~0.5 ms a pass.
+    const evaluations = steady.reduce((sum, it) => sum + it.evaluations, 0);
+    const resolves = steady.reduce((sum, it) => sum + it.resolves, 0);
+    expect(resolves).toBeGreaterThan(0);
+    expect(resolves).toBeLessThanOrEqual(Math.ceil(evaluations / TIMED_EVERY));
   });
 
   for (const optimizer of ['gd', 'sgd', 'adam'] as const) {
