@@ -5,7 +5,7 @@
  * (Signals to npm's whole process group: signals.test.ts, classify-cli.test.ts.)
  */
 import { spawn, spawnSync } from 'node:child_process';
-import { mkdtemp, writeFile } from 'node:fs/promises';
+import { mkdtemp, readFile, stat, utimes, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { basename, dirname, join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
@@ -172,6 +172,24 @@ describe('the command bundles (scripts/cli-bundle.mjs)', () => {
     const run = spawnSync(process.execPath, [first!, '--help'], { encoding: 'utf8' });
     expect(run.status, run.stderr).toBe(0);
     expect(run.stdout).toMatch(/npm run gradcheck/);
+  });
+
+  it('runs the bundle its manifest names while the sources are unchanged, and builds again when one changed', async () => {
+    const bundle = await bundleCommand('gradcheck');
+    const manifestFile = join(BUNDLE_FOLDER, 'gradcheck.manifest.json');
+    const source = join(process.cwd(), 'src', 'cli', 'gradcheck.ts');
+    const manifest = JSON.parse(await readFile(manifestFile, 'utf8'));
+    expect(manifest.bundle).toBe(bundle);
+    expect(Object.keys(manifest.files)).toContain(source);
+    expect(Object.keys(manifest.files).some((path) => path.endsWith('.wgsl'))).toBe(true); // the shaders, without ?raw
+    // The same bytes with another modification time: the manifest no longer matches, the bundle is
+    // built again (the same file, the same content) and the manifest records the file as it is now.
+    const earlier = new Date(Date.now() - 60_000);
+    await utimes(source, earlier, earlier);
+    expect(await bundleCommand('gradcheck')).toBe(bundle);
+    const rebuilt = JSON.parse(await readFile(manifestFile, 'utf8'));
+    expect(rebuilt.files[source][1]).toBe((await stat(source)).mtimeMs);
+    expect(rebuilt.files[source][1]).not.toBe(manifest.files[source][1]);
   });
 
   it('SAE_CLI_BUNDLE=off gives none, and the launcher runs the sources through tsx', async () => {
