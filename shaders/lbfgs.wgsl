@@ -12,7 +12,7 @@
 //   trial:     x₊ ← x + t·d
 //   products:  per (chunk, listed row r, in groups of PRODUCT_ROWS): rᵀd, rᵀg₊, rᵀ(g₊ − g); and
 //              for an extra row dᵀd, g₊ᵀd, (g₊ − g)ᵀd, g₊ᵀ(g₊ − g), ‖g₊ − g‖², Σ|g₊|, max|g₊|, max|d|, gᵀd
-//   finalize:  sums (or maxima) over the chunks: report = [the 24 vector values (the last 15
+//   finalize:  sums (or maxima) over the chunks: report = [the 12 vector values (the last three
 //              unused), then 3 per row]
 //
 // Max propagates NaN explicitly (WGSL's max need not), so the optimizer's finiteness tests see
@@ -20,8 +20,8 @@
 //
 // The sizes TypeScript shares with this file come from it as overrides, without defaults, so that
 // there is one copy of each (src/gpu/optimizer-programs.ts): WG, SCALARS and PRODUCT_ROWS. The
-// products kernel is written for SCALARS = 24 and PRODUCT_ROWS = 8 (a group's 3 × 8 row products
-// fill six vec4 trees, the vector row's values the first three).
+// products kernel is written for SCALARS = 12 and PRODUCT_ROWS = 4 (a group's 3 × 4 row products
+// and the vector row's values both fill three vec4 trees).
 
 override WG: u32;
 // Values at the head of the report and per workgroup in the partials.
@@ -157,9 +157,6 @@ fn trial(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) gro
 var<workgroup> treeA: array<vec4f, WG>;
 var<workgroup> treeB: array<vec4f, WG>;
 var<workgroup> treeC: array<vec4f, WG>;
-var<workgroup> treeD: array<vec4f, WG>;
-var<workgroup> treeE: array<vec4f, WG>;
-var<workgroup> treeF: array<vec4f, WG>;
 
 fn lanes(v: vec4f) -> f32 {
   return (v.x + v.y) + (v.z + v.w);
@@ -179,7 +176,7 @@ fn ringRow(listed: u32, i: u32) -> vec4f {
 
 // One workgroup per (chunk, group of PRODUCT_ROWS listed rows), or the vector row after the
 // groups: the vectors d, g₊, g are loaded once for the group's rows (on software adapters what
-// costs is the number of loads), and each of the 24 values a workgroup makes sums over its chunk.
+// costs is the number of loads), and each of the 12 values a workgroup makes sums over its chunk.
 
 @compute @workgroup_size(WG)
 fn products(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_index) t: u32) {
@@ -189,12 +186,9 @@ fn products(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_index) 
   let vectorRow = group == groups;
   let begin = chunk * p.chunk4;
   let end = min(p.n4, begin + p.chunk4);
-  var v0 = vec4f(0.0);
-  var v1 = vec4f(0.0);
-  var v2 = vec4f(0.0);
-  var v3 = vec4f(0.0);
-  var v4 = vec4f(0.0);
-  var v5 = vec4f(0.0);
+  var a = vec4f(0.0);
+  var b = vec4f(0.0);
+  var c = vec4f(0.0);
   if (!vectorRow) {
     // Rows past the list (the last group may be short) repeat the last row, and are dropped by
     // the finalize kernel.
@@ -204,10 +198,6 @@ fn products(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_index) 
     let l1 = rowList[min(first + 1u, last)];
     let l2 = rowList[min(first + 2u, last)];
     let l3 = rowList[min(first + 3u, last)];
-    let l4 = rowList[min(first + 4u, last)];
-    let l5 = rowList[min(first + 5u, last)];
-    let l6 = rowList[min(first + 6u, last)];
-    let l7 = rowList[min(first + 7u, last)];
     var d0 = vec4f(0.0);
     var g0 = vec4f(0.0);
     var e0 = vec4f(0.0);
@@ -220,18 +210,6 @@ fn products(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_index) 
     var d3 = vec4f(0.0);
     var g3 = vec4f(0.0);
     var e3 = vec4f(0.0);
-    var d4 = vec4f(0.0);
-    var g4 = vec4f(0.0);
-    var e4 = vec4f(0.0);
-    var d5 = vec4f(0.0);
-    var g5 = vec4f(0.0);
-    var e5 = vec4f(0.0);
-    var d6 = vec4f(0.0);
-    var g6 = vec4f(0.0);
-    var e6 = vec4f(0.0);
-    var d7 = vec4f(0.0);
-    var g7 = vec4f(0.0);
-    var e7 = vec4f(0.0);
     for (var i = begin + t; i < end; i += WG) {
       let d = productsD[i];
       let gPlus = productsGPlus[i];
@@ -240,10 +218,6 @@ fn products(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_index) 
       let r1 = ringRow(l1, i);
       let r2 = ringRow(l2, i);
       let r3 = ringRow(l3, i);
-      let r4 = ringRow(l4, i);
-      let r5 = ringRow(l5, i);
-      let r6 = ringRow(l6, i);
-      let r7 = ringRow(l7, i);
       d0 = fma(r0, d, d0);
       g0 = fma(r0, gPlus, g0);
       e0 = fma(r0, delta, e0);
@@ -256,25 +230,10 @@ fn products(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_index) 
       d3 = fma(r3, d, d3);
       g3 = fma(r3, gPlus, g3);
       e3 = fma(r3, delta, e3);
-      d4 = fma(r4, d, d4);
-      g4 = fma(r4, gPlus, g4);
-      e4 = fma(r4, delta, e4);
-      d5 = fma(r5, d, d5);
-      g5 = fma(r5, gPlus, g5);
-      e5 = fma(r5, delta, e5);
-      d6 = fma(r6, d, d6);
-      g6 = fma(r6, gPlus, g6);
-      e6 = fma(r6, delta, e6);
-      d7 = fma(r7, d, d7);
-      g7 = fma(r7, gPlus, g7);
-      e7 = fma(r7, delta, e7);
     }
-    v0 = vec4f(lanes(d0), lanes(g0), lanes(e0), lanes(d1));
-    v1 = vec4f(lanes(g1), lanes(e1), lanes(d2), lanes(g2));
-    v2 = vec4f(lanes(e2), lanes(d3), lanes(g3), lanes(e3));
-    v3 = vec4f(lanes(d4), lanes(g4), lanes(e4), lanes(d5));
-    v4 = vec4f(lanes(g5), lanes(e5), lanes(d6), lanes(g6));
-    v5 = vec4f(lanes(e6), lanes(d7), lanes(g7), lanes(e7));
+    a = vec4f(lanes(d0), lanes(g0), lanes(e0), lanes(d1));
+    b = vec4f(lanes(g1), lanes(e1), lanes(d2), lanes(g2));
+    c = vec4f(lanes(e2), lanes(d3), lanes(g3), lanes(e3));
   } else {
     var dd = vec4f(0.0);
     var gd = vec4f(0.0);
@@ -300,36 +259,30 @@ fn products(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_index) 
       dMax = maxNan4(dMax, abs(d));
       gD = fma(g, d, gD);
     }
-    v0 = vec4f(lanes(dd), lanes(gd), lanes(deltaD), lanes(gDelta));
-    v1 = vec4f(lanes(deltaDelta), lanes(gAbs), laneMax(gMax), laneMax(dMax));
-    v2 = vec4f(lanes(gD), 0.0, 0.0, 0.0);
+    a = vec4f(lanes(dd), lanes(gd), lanes(deltaD), lanes(gDelta));
+    b = vec4f(lanes(deltaDelta), lanes(gAbs), laneMax(gMax), laneMax(dMax));
+    c = vec4f(lanes(gD), 0.0, 0.0, 0.0);
   }
-  treeA[t] = v0;
-  treeB[t] = v1;
-  treeC[t] = v2;
-  treeD[t] = v3;
-  treeE[t] = v4;
-  treeF[t] = v5;
+  treeA[t] = a;
+  treeB[t] = b;
+  treeC[t] = c;
   workgroupBarrier();
   for (var width = WG / 2u; width > 0u; width /= 2u) {
     if (t < width) {
       treeA[t] = treeA[t] + treeA[t + width];
       treeC[t] = treeC[t] + treeC[t + width];
-      treeD[t] = treeD[t] + treeD[t + width];
-      treeE[t] = treeE[t] + treeE[t + width];
-      treeF[t] = treeF[t] + treeF[t + width];
       let u = treeB[t];
       let v = treeB[t + width];
-      // The vector row's v1.z and v1.w are maxima.
+      // The vector row's b.z and b.w are maxima.
       treeB[t] = select(u + v, vec4f(u.x + v.x, u.y + v.y, maxNan(u.z, v.z), maxNan(u.w, v.w)), vectorRow);
     }
     workgroupBarrier();
   }
   if (t == 0u) {
     let out = (group * p.chunks + chunk) * SCALARS;
-    let values = array<vec4f, 6>(treeA[0], treeB[0], treeC[0], treeD[0], treeE[0], treeF[0]);
-    for (var k = 0u; k < SCALARS; k++) {
-      partials[out + k] = values[k / 4u][k % 4u];
+    let values = array<vec4f, 3>(treeA[0], treeB[0], treeC[0]);
+    for (var e = 0u; e < SCALARS; e++) {
+      partials[out + e] = values[e / 4u][e % 4u];
     }
   }
 }
@@ -343,7 +296,7 @@ fn products(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_index) 
 fn finalize(@builtin(global_invocation_id) gid: vec3u) {
   let k = gid.x;
   let groups = (p.rows + PRODUCT_ROWS - 1u) / PRODUCT_ROWS;
-  // The SCALARS vector values come from the vector row (group `groups`), then 3 per listed row r,
+  // The 12 vector values come from the vector row (group `groups`), then 3 per listed row r,
   // value j·3 + c of its group (j = r mod PRODUCT_ROWS).
   var group: u32;
   var e: u32;

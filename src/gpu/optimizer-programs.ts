@@ -99,17 +99,11 @@ export function adamProgram(spec: { length: number; settings: AdamSettings }): K
 
 /**
  * Values at the head of the report (and per workgroup in the partials). The products kernel
- * fills six vec4 trees, so it is written for 24 (the vector row's values take the first 9).
+ * fills three vec4 trees, so it is written for 12.
  */
-export const SCALARS = 24;
-/**
- * Ring rows per workgroup of the products kernel (its eight unrolled rows): d, g₊ and g are
- * loaded once per 8 rows. Measured against 4 rows at 64-25 with 100 pairs, Node + lavapipe under
- * load (4–5), alternating 7 times: the L-BFGS kernels' pass 1.64 ms against 1.77 (median of the
- * runs' medians), the products kernel alone at best 0.59 ms against 0.98. Each row's sums are
- * made in the same order as with 4, so the products are the same.
- */
-export const PRODUCT_ROWS = 8;
+export const SCALARS = 12;
+/** Ring rows per workgroup of the products kernel (its four unrolled rows). */
+export const PRODUCT_ROWS = 4;
 /** At most this many chunks per reduction, so the final sums stay short. */
 const MAX_CHUNKS = 64;
 

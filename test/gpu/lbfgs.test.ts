@@ -53,8 +53,7 @@ describe('L-BFGS on the GPU', () => {
     [100, 30],
   ])('keeps the pairs’ inner products to the float32 bound of the products kernel (%i-%i)', async (visibleSize, hiddenSize) => {
     const own: Shape = { visibleSize, hiddenSize };
-    // 6 pairs are 12 ring rows: a full group of the products kernel's PRODUCT_ROWS and a short one.
-    const { engine, backend } = await gpuBackend(own, patches(300, visibleSize, 5), 6);
+    const { engine, backend } = await gpuBackend(own, patches(300, visibleSize, 5), 4);
     const n = thetaLayout(own).length;
     // The products kernel's chain; the table's entries for a new pair carry up to 2 roundings
     // more (t·dᵀsᵢ, t²·dᵀd, and sᵢ stored as fl(t·d)).
