@@ -13,9 +13,16 @@
  * disk then serves the run's device (measured: the helper's half took 42 ms on the run's device
  * afterwards, against seconds to compile). Browser-safe.
  */
+import type { AdapterSummary } from './adapter';
 import type { GpuContext } from './device';
 import { GpuValidationError } from './errors';
 import type { KernelProgram } from './programs';
+
+/** Which sets of programs a machine's shader cache already holds (Node: ./compile-stamps-node.ts). */
+export interface CompileStamps {
+  has(adapter: AdapterSummary, programs: readonly KernelProgram[]): Promise<boolean>;
+  add(adapter: AdapterSummary, programs: readonly KernelProgram[]): Promise<void>;
+}
 
 /** Scratch bytes per binding: more than any fixed-size storage struct or uniform block a program declares. */
 const SCRATCH_BYTES = 16384;

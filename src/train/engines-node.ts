@@ -4,6 +4,7 @@
  */
 import { totalmem } from 'node:os';
 import { softwareAdapter, type AdapterSummary } from '../gpu/adapter';
+import { fileCompileStamps } from '../gpu/compile-stamps-node';
 import { NoAdapterError } from '../gpu/errors';
 import { createNodeGpuContext } from '../gpu/node';
 import { firstGuessPrograms } from '../gpu/tuning';
@@ -18,6 +19,7 @@ export const nodeRunEnvironment: RunEnvironment = {
   loadData: loadTrainingData,
   createGpuContext: () => createNodeGpuContext(),
   createWarmUpHelper: async (ctx) => (compilesInParallelOnSecondDevice(ctx.adapterInfo) ? createNodeGpuContext() : undefined),
+  compileStamps: fileCompileStamps(),
   isGpuUnavailable: (error) => error instanceof NoAdapterError,
   availableMemory: totalmem() / 2,
 };

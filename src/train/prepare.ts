@@ -18,7 +18,7 @@ import { beyondFloat32 } from '../gpu/errors';
 import type { AdapterSummary } from '../gpu/adapter';
 import { kernelConfigFor, type GpuContext } from '../gpu/device';
 import { denseMatmulShapes, type MatmulShape } from '../gpu/tuner';
-import { warmUpPipelines } from '../gpu/warm-up';
+import { warmUpPipelines, type CompileStamps } from '../gpu/warm-up';
 import type { KernelProgram } from '../gpu/programs';
 import { randomSubset } from '../data/patches';
 import { DEFAULT_CORRECTIONS } from '../optim/lbfgs';
@@ -60,6 +60,12 @@ export interface RunEnvironment {
    * undefined: the run's device warms up alone.
    */
   createWarmUpHelper?(ctx: GpuContext): Promise<GpuContext | undefined>;
+  /**
+   * The warm-ups this machine's shader cache already holds (src/gpu/compile-stamps-node.ts):
+   * those are skipped, since they would only put their submissions ahead of the data. A warm-up
+   * whose compiles finish is added. Absent: every run warms up.
+   */
+  compileStamps?: CompileStamps;
   /** The GPU engine on a context (default: ./gpu-engine.ts, loaded only when a run asks for WebGPU). */
   createGpuEngine?(ctx: GpuContext, shape: Shape, hyperparameters: Hyperparameters, dataset: Dataset): Promise<TrainingEngine<unknown>>;
 }
@@ -178,12 +184,17 @@ function startGpu(config: TrainConfig, environment: RunEnvironment): EarlyGpu {
       const shape: Shape = { visibleSize, hiddenSize: config.hiddenSize, ...(config.output ? { output: config.output } : {}) };
       const corrections = config.optimizer === 'lbfgs' ? DEFAULT_CORRECTIONS : undefined;
       const { trainingEnginePrograms, WARM_UP_EXAMPLES } = await import('./gpu-engine');
-      const [programs, made] = await Promise.all([trainingEnginePrograms(ctx, shape, config, corrections), environment.createWarmUpHelper?.(ctx).catch(() => undefined)]);
-      helper = made;
       // The race's first, then the engine's: in the order the run will dispatch them.
       const raced = environment.tuningWarmUp?.(ctx, denseMatmulShapes(WARM_UP_EXAMPLES, [visibleSize, config.hiddenSize, visibleSize], kernelConfigFor(ctx).splitK)) ?? [];
-      const { done } = await warmUpPipelines(ctx, [...raced, ...programs], helper);
-      compiled = done.catch(() => {}).finally(release);
+      const programs = [...raced, ...(await trainingEnginePrograms(ctx, shape, config, corrections))];
+      const stamps = environment.compileStamps;
+      if (await stamps?.has(ctx.adapterInfo, programs).catch(() => false)) return;
+      helper = await environment.createWarmUpHelper?.(ctx).catch(() => undefined);
+      const { done } = await warmUpPipelines(ctx, programs, helper);
+      compiled = done
+        .then(() => stamps?.add(ctx.adapterInfo, programs))
+        .catch(() => {})
+        .finally(release);
     })
     .catch(release); // whatever fails here fails again, and is reported, where the engine is made
   return {

@@ -11,8 +11,13 @@ import { createNodeGpuContext } from '../../src/gpu/node';
 import { kernelConfigFor } from '../../src/gpu/device';
 import { denseMatmulShapes, tuningCandidates } from '../../src/gpu/tuner';
 import { checkKernels, firstGuessPrograms, timeKernels } from '../../src/gpu/tuning';
-import { warmUpPipelines } from '../../src/gpu/warm-up';
-import { compilesInParallelOnSecondDevice } from '../../src/train/engines-node';
+import { compiledSetKey } from '../../src/gpu/compile-stamps-node';
+import { warmUpPipelines, type CompileStamps } from '../../src/gpu/warm-up';
+import { Random } from '../../src/random';
+import { presets, type TrainConfig } from '../../src/train/config';
+import type { TrainingData } from '../../src/train/data';
+import { prepareRun, type RunEnvironment } from '../../src/train/prepare';
+import { compilesInParallelOnSecondDevice, nodeRunEnvironment } from '../../src/train/engines-node';
 import { createGpuTrainingEngine, trainingEnginePrograms } from '../../src/train/gpu-engine';
 import { useGpuContext } from './context';
 
@@ -105,5 +110,36 @@ describe('warming up the training engine’s pipelines', () => {
     const now = () => performance.now();
     expect(await timeKernels(ctx, guess, shapes, now(), now, 1)).toBeGreaterThanOrEqual(0);
     expect(ctx.pipelines.stats.pipelinesCreated).toBe(created);
+  });
+
+  it('prepareRun warms up only what the shader cache does not hold yet: a stamped set is skipped, a finished warm-up stamped', async () => {
+    // 4×4 patches of the photos: a shape the configuration gives before the data, so prepareRun may warm up.
+    const config: TrainConfig = { ...presets['ufldl-natural'], hiddenSize: 3, iterations: 1, patchSize: 4 };
+    const rng = new Random(2);
+    const data: TrainingData = {
+      dataset: { data: Float64Array.from({ length: 40 * 16 }, () => 0.1 + 0.8 * rng.uniform()), examples: 40, visibleSize: 16 },
+      geometry: { width: 4, height: 4 },
+      description: '40 fake patches',
+    };
+    const stamped = new Set<string>();
+    const calls: string[] = [];
+    const stamps: CompileStamps = {
+      has: async (adapter, programs) => (calls.push('has'), stamped.has(compiledSetKey(adapter, programs))),
+      add: async (adapter, programs) => void (calls.push('add'), stamped.add(compiledSetKey(adapter, programs))),
+    };
+    const env: RunEnvironment = { ...nodeRunEnvironment, loadData: async () => data, compileStamps: stamps, createWarmUpHelper: async () => (calls.push('helper'), undefined) };
+    for (const expected of [['has', 'helper', 'add'], ['has']]) {
+      calls.length = 0;
+      const run = await prepareRun({ config, device: 'gpu' }, env);
+      try {
+        const lbfgs = await run.engine.lbfgs(5);
+        await lbfgs.start(run.initialTheta); // the first evaluation waits for the warm-up's compiles
+        lbfgs.dispose();
+        expect(calls).toEqual(expected);
+      } finally {
+        run.close();
+      }
+    }
+    expect(stamped.size).toBe(1);
   });
 });
