@@ -45,6 +45,11 @@ export interface GpuContext {
    */
   kernels?: KernelChoice;
   /**
+   * Milliseconds a run's warm-up took to compile the kernel race's first guess on this device
+   * (src/train/prepare.ts), for the race's estimate of what a challenger's compiles cost.
+   */
+  raceCompileMs?: number;
+  /**
    * Throws DeviceLostError if the device has been lost or reported an uncaptured error. Error
    * scopes guard creation; during training this is the check, after every read-back.
    */

@@ -212,6 +212,12 @@ export interface RaceOptions {
   time(config: KernelConfig, deadline: number): Promise<number>;
   /** A challenger must be faster than the first guess by this fraction (default DEFAULT_TUNING_MARGIN). */
   margin?: number;
+  /**
+   * Milliseconds the first guess's compiles took when they were made ahead of the race (a run's
+   * warm-up, src/gpu/warm-up.ts), read once the first guess is done: a challenger's are not, so
+   * they count in its expected cost. Absent or 0: nothing was compiled ahead.
+   */
+  compiledAheadMs?(): number;
 }
 
 export interface RaceResult {
@@ -228,7 +234,8 @@ export interface RaceResult {
  * expected to finish within the budget, its expected cost being the dearest candidate's so far,
  * compiles included (on an adapter that compiles at the first dispatch, as lavapipe does, a
  * candidate costs its compiles: a fresh machine's first guess alone can take the whole budget,
- * and starting another would overshoot it by as much again). So a race ends within the budget,
+ * and starting another would overshoot it by as much again; compiles made ahead of the race count
+ * as the first guess's: compiledAheadMs). So a race ends within the budget,
  * or after the first guess when that alone takes longer. A candidate that fails its check, or
  * throws, is never chosen.
  */
@@ -259,7 +266,7 @@ export async function raceKernels(options: RaceOptions): Promise<RaceResult> {
       record.passed = false;
       record.error ??= `timing gave ${record.ms}`;
     }
-    dearest = Math.max(dearest, now() - started);
+    dearest = Math.max(dearest, now() - started + (i === 0 ? (options.compiledAheadMs?.() ?? 0) : 0));
   }
   const timed = records.map((r, i) => ({ r, i })).filter(({ r }) => r.passed);
   let chosen = -1;
@@ -334,6 +341,8 @@ export interface TuneOptions {
   date?(): number;
   check(config: KernelConfig): Promise<boolean>;
   time(config: KernelConfig, deadline: number): Promise<number>;
+  /** See RaceOptions.compiledAheadMs. */
+  compiledAheadMs?(): number;
 }
 
 /**
@@ -354,7 +363,7 @@ export async function chooseTunedKernels(options: TuneOptions): Promise<KernelCh
   const entry = validEntry(stored, key, candidates);
   if (entry) return { config: entry.config, source: 'cached', kernels: describeKernelConfig(entry.config), tunedAt: entry.tunedAt, raceMs: entry.raceMs, raced: entry.raced };
 
-  const race = await raceKernels({ candidates, budgetMs: options.budgetMs ?? DEFAULT_TUNING_BUDGET_MS, now: options.now, check: options.check, time: options.time, margin: options.margin });
+  const race = await raceKernels({ candidates, budgetMs: options.budgetMs ?? DEFAULT_TUNING_BUDGET_MS, now: options.now, check: options.check, time: options.time, margin: options.margin, compiledAheadMs: options.compiledAheadMs });
   if (race.chosen < 0) return { ...tableChoice(info, 'no candidate passed the check against the twin'), raceMs: race.elapsedMs, raced: race.records };
   const tuned: TuningEntry = { version: TUNER_VERSION, key, config: race.config, tunedAt: (options.date ?? Date.now)(), raceMs: race.elapsedMs, raced: race.records };
   const choice: KernelChoice = { config: race.config, source: 'tuned', kernels: describeKernelConfig(race.config), tunedAt: tuned.tunedAt, raceMs: race.elapsedMs, raced: race.records };

@@ -127,6 +127,7 @@ export async function tuneContext(ctx: GpuContext, shapes: readonly MatmulShape[
     now,
     check: (config) => checkKernels(ctx, config),
     time: (config, deadline) => timeKernels(ctx, config, raced, deadline, now),
+    compiledAheadMs: () => ctx.raceCompileMs ?? 0,
   });
   return ctx.kernels;
 }

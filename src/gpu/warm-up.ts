@@ -8,10 +8,11 @@
  * Nothing is computed and no buffer of the run's is touched; an adapter that compiled at
  * creation pays one submission.
  *
- * With a helper, a second device on the same adapter, every other program is dispatched there
- * instead: its queue compiles on a thread of its own, in parallel, and Mesa's shader cache on
- * disk then serves the run's device (measured: the helper's half took 42 ms on the run's device
- * afterwards, against seconds to compile). Browser-safe.
+ * With a helper, a second device on the same adapter, the engine's programs are dispatched there
+ * instead: its queue compiles on a thread of its own, in parallel with the run's device (which
+ * compiles the kernel race's), and Mesa's shader cache on disk then serves the run's device
+ * (measured: the helper's pipelines took 42 ms on the run's device afterwards, against seconds
+ * to compile). Browser-safe.
  */
 import type { AdapterSummary } from './adapter';
 import type { GpuContext } from './device';
@@ -29,21 +30,32 @@ const SCRATCH_BYTES = 16384;
 
 /**
  * Creates the programs' pipelines (ctx.pipelines: the run's own later requests are cache hits)
- * and submits one empty dispatch of each, in this order, every other one on `helper` when given.
+ * and submits one empty dispatch of each. `first`: what the run dispatches before them (the
+ * kernel race's programs). With a `helper`, `programs` are dispatched there and only `first` on
+ * the run's device, so that the run's queue holds nothing but them ahead of its first real work
+ * (a queue runs its submissions in order: the race had waited behind half the engine's
+ * compiles); without one, all on the run's device, `first` first.
  * Resolves once the submissions are made; `done` resolves when the devices have finished them
- * (the compiles included). Creating a pipeline throws what it throws (WgslCompileError,
+ * (the compiles included), `firstDone` when the run's device has (with a helper, `first` alone). Creating a pipeline throws what it throws (WgslCompileError,
  * GpuValidationError); a validation error of the dispatches rejects `done`.
  */
-export async function warmUpPipelines(ctx: GpuContext, programs: readonly KernelProgram[], helper?: GpuContext): Promise<{ done: Promise<void> }> {
-  const distinct = [...new Map(programs.map((p) => [ctx.pipelines.key(p), p])).values()];
-  if (!helper) return submitEmptyDispatches(ctx, distinct);
-  const [own, helped] = [distinct.filter((_, i) => i % 2 === 0), distinct.filter((_, i) => i % 2 === 1)];
+export async function warmUpPipelines(ctx: GpuContext, programs: readonly KernelProgram[], options: { helper?: GpuContext; first?: readonly KernelProgram[] } = {}): Promise<{ done: Promise<void>; firstDone: Promise<void> }> {
+  const { helper, first = [] } = options;
+  const distinct = (list: readonly KernelProgram[]) => [...new Map(list.map((p) => [ctx.pipelines.key(p), p])).values()];
+  if (!helper) {
+    const { done } = await submitEmptyDispatches(ctx, distinct([...first, ...programs]));
+    return { done, firstDone: done };
+  }
+  const own = distinct(first);
+  const ownKeys = new Set(own.map((p) => ctx.pipelines.key(p)));
+  const helped = distinct(programs).filter((p) => !ownKeys.has(ctx.pipelines.key(p)));
   const [mine, theirs] = await Promise.all([submitEmptyDispatches(ctx, own), submitEmptyDispatches(helper, helped), ...helped.map((p) => ctx.pipelines.pipeline(p))]);
-  return { done: Promise.all([mine.done, theirs.done]).then(() => {}) };
+  return { done: Promise.all([mine.done, theirs.done]).then(() => {}), firstDone: mine.done };
 }
 
 async function submitEmptyDispatches(ctx: GpuContext, distinct: readonly KernelProgram[]): Promise<{ done: Promise<void> }> {
   ctx.assertAlive();
+  if (distinct.length === 0) return { done: Promise.resolve() };
   const device = ctx.device;
   const pipelines = await Promise.all(distinct.map((program) => ctx.pipelines.pipeline(program)));
   const bindings = Math.max(1, ...distinct.map((p) => p.bindings.length));

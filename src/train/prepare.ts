@@ -186,13 +186,17 @@ function startGpu(config: TrainConfig, environment: RunEnvironment): EarlyGpu {
       const { trainingEnginePrograms, WARM_UP_EXAMPLES } = await import('./gpu-engine');
       // The race's first, then the engine's: in the order the run will dispatch them.
       const raced = environment.tuningWarmUp?.(ctx, denseMatmulShapes(WARM_UP_EXAMPLES, [visibleSize, config.hiddenSize, visibleSize], kernelConfigFor(ctx).splitK)) ?? [];
-      const programs = [...raced, ...(await trainingEnginePrograms(ctx, shape, config, corrections))];
+      const engine = await trainingEnginePrograms(ctx, shape, config, corrections);
+      const all = [...raced, ...engine];
       const stamps = environment.compileStamps;
-      if (await stamps?.has(ctx.adapterInfo, programs).catch(() => false)) return;
+      if (await stamps?.has(ctx.adapterInfo, all).catch(() => false)) return;
       helper = await environment.createWarmUpHelper?.(ctx).catch(() => undefined);
-      const { done } = await warmUpPipelines(ctx, programs, helper);
+      const submitted = performance.now();
+      const { done, firstDone } = await warmUpPipelines(ctx, engine, { helper, first: raced });
+      // What the race's first guess cost to compile (with no helper, an upper bound: the engine's too).
+      if (raced.length > 0) firstDone.then(() => (ctx.raceCompileMs = performance.now() - submitted), () => {});
       compiled = done
-        .then(() => stamps?.add(ctx.adapterInfo, programs))
+        .then(() => stamps?.add(ctx.adapterInfo, all))
         .catch(() => {})
         .finally(release);
     })

@@ -200,6 +200,21 @@ describe('the race', () => {
     expect(race.chosen).toBe(2);
   });
 
+  it('counts the first guess’s compiles made ahead of the race (a warm-up) in what a challenger is expected to cost', async () => {
+    // The warm-up compiled the first guess in 2.4 s before the race: it then costs 300 ms in the
+    // race, but a challenger, compiled by nobody, is expected to cost 2.7 s: none fits 2 s.
+    const clock = fakeClock();
+    const timings = fakeTimings(clock, () => 10, 100);
+    const check = async () => (clock.advance(200), true);
+    const ahead = await raceKernels({ candidates, budgetMs: 2000, now: clock.now, check, time: timings.time, compiledAheadMs: () => 2400 });
+    expect(timings.timed).toEqual([describeKernelConfig(candidates[0])]);
+    expect(ahead.elapsedMs).toBe(300);
+    // Nothing compiled ahead: the same race tries challengers while one more fits.
+    const none = fakeTimings(clock, () => 10, 100);
+    await raceKernels({ candidates, budgetMs: 2000, now: clock.now, check, time: none.time, compiledAheadMs: () => 0 });
+    expect(none.timed.length).toBeGreaterThan(1);
+  });
+
   it('hands the timing its deadline on the same clock', async () => {
     const clock = fakeClock();
     const deadlines: number[] = [];

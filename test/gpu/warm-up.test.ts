@@ -63,19 +63,22 @@ describe('warming up the training engine’s pipelines', () => {
     });
   }
 
-  it('shares the dispatches with a helper device, one submission each, every pipeline still made on the run’s device', async () => {
+  it('gives the engine’s programs to a helper device and the race’s to the run’s, one submission each, every pipeline still made on the run’s device', async () => {
     const shape = { visibleSize: 12, hiddenSize: 5 };
     const ctx = await createNodeGpuContext();
     const helper = await createNodeGpuContext();
     try {
       const programs = await trainingEnginePrograms(ctx, shape, DEFAULT_HYPERPARAMETERS, 3);
+      const raced = firstGuessPrograms(ctx, denseMatmulShapes(64, [12, 5, 12], kernelConfigFor(ctx).splitK));
       const submits = [vi.spyOn(ctx.device.queue, 'submit'), vi.spyOn(helper.device.queue, 'submit')];
-      const { done } = await warmUpPipelines(ctx, programs, helper);
+      const { done } = await warmUpPipelines(ctx, programs, { helper, first: raced });
       expect(submits.map((s) => s.mock.calls.length)).toEqual([1, 1]);
       await done;
-      const helped = helper.pipelines.stats.pipelinesCreated;
-      expect(helped).toBeGreaterThan(3);
-      expect(helped).toBeLessThan(programs.length);
+      // The helper made the engine's programs that are not the race's; the run's device, all.
+      const racedKeys = new Set(raced.map((p) => ctx.pipelines.key(p)));
+      const engineOnly = new Set(programs.map((p) => ctx.pipelines.key(p)).filter((key) => !racedKeys.has(key)));
+      expect(helper.pipelines.stats.pipelinesCreated).toBe(engineOnly.size);
+      expect(ctx.pipelines.stats.pipelinesCreated).toBe(racedKeys.size + engineOnly.size);
       const created = ctx.pipelines.stats.pipelinesCreated;
       const { data } = makeFixture(100, shape.visibleSize, shape.hiddenSize, 2);
       const engine = await createGpuTrainingEngine(ctx, shape, DEFAULT_HYPERPARAMETERS, { data, examples: 100, visibleSize: shape.visibleSize });
