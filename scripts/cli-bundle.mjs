@@ -28,7 +28,10 @@ export const BUNDLE_VARIABLE = 'SAE_CLI_BUNDLE';
 
 export async function bundleCommand(command, env = process.env) {
   if (env[BUNDLE_VARIABLE] === 'off') return undefined;
-  const manifestFile = join(BUNDLE_FOLDER, `${command}.manifest.json`);
+  // One manifest per checkout: worktrees may share one node_modules (a symbolic link), and
+  // each must run its own sources.
+  const checkout = createHash('sha256').update(ROOT).digest('hex').slice(0, 8);
+  const manifestFile = join(BUNDLE_FOLDER, `${command}-${checkout}.manifest.json`);
   const built = await unchangedBundle(manifestFile);
   if (built) return built;
   let text;
