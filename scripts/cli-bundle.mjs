@@ -128,7 +128,7 @@ async function removeStale(current) {
     const now = Date.now();
     for (const name of await readdir(BUNDLE_FOLDER)) {
       const path = join(BUNDLE_FOLDER, name);
-      if (path === current || name.endsWith('.manifest.json')) continue;
+      if (path === current) continue; // a manifest this old is rebuilt with its bundle when next needed
       const { mtimeMs } = await stat(path);
       if (now - mtimeMs > STALE_MS) await unlink(path);
     }
