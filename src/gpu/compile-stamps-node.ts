@@ -17,6 +17,7 @@ import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { cacheFolder } from '../io/cache-folder';
 import type { AdapterSummary } from './adapter';
+import { describePipeline } from './pipelines';
 import type { KernelProgram } from './programs';
 import type { CompileStamps } from './warm-up';
 
@@ -26,12 +27,11 @@ export const MAX_SETS = 64;
 export function compiledSetKey(adapter: AdapterSummary, programs: readonly KernelProgram[], env: NodeJS.ProcessEnv = process.env): string {
   const hash = createHash('sha256');
   hash.update([adapter.vendor, adapter.architecture, adapter.device, adapter.description, adapter.driver ?? '', env.MESA_SHADER_CACHE_DIR ?? ''].join('|'));
+  const shaderHashes = new Map<string, string>(); // many programs share a shader
   const described = programs.map((p) => {
-    const constants = Object.keys(p.constants)
-      .sort()
-      .map((name) => `${name}=${Number(p.constants[name])}`)
-      .join(',');
-    return `${p.shader.file}|${p.entryPoint}|${constants}|${p.bindings.join(',')}|${createHash('sha256').update(p.shader.code).digest('hex')}`;
+    let shaderHash = shaderHashes.get(p.shader.code);
+    if (shaderHash === undefined) shaderHashes.set(p.shader.code, (shaderHash = createHash('sha256').update(p.shader.code).digest('hex')));
+    return describePipeline(p, shaderHash);
   });
   for (const line of [...new Set(described)].sort()) hash.update(`\n${line}`);
   return hash.digest('hex');

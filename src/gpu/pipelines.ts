@@ -21,6 +21,19 @@ export interface PipelineRequest {
   bindings: readonly BindingKind[];
 }
 
+/**
+ * A pipeline request as text, its shader named by `shaderId`: everything that makes two requests
+ * the same pipeline (the cache's key, with a module id; the compile stamps', with the shader's
+ * hash: ./compile-stamps-node.ts).
+ */
+export function describePipeline(request: PipelineRequest, shaderId: string): string {
+  const constants = Object.keys(request.constants)
+    .sort()
+    .map((name) => `${name}=${Number(request.constants[name])}`)
+    .join(',');
+  return `${shaderId}|${request.shader.file}|${request.entryPoint}|${constants}|${request.bindings.join(',')}`;
+}
+
 export interface CachedPipeline {
   pipeline: GPUComputePipeline;
   bindGroupLayout: GPUBindGroupLayout;
@@ -66,11 +79,7 @@ export class PipelineCache {
   }
 
   key(request: PipelineRequest): string {
-    const constants = Object.keys(request.constants)
-      .sort()
-      .map((name) => `${name}=${Number(request.constants[name])}`)
-      .join(',');
-    return `${this.moduleId(request.shader.code)}|${request.shader.file}|${request.entryPoint}|${constants}|${request.bindings.join(',')}`;
+    return describePipeline(request, String(this.moduleId(request.shader.code)));
   }
 
   pipeline(request: PipelineRequest): Promise<CachedPipeline> {
