@@ -54,12 +54,12 @@ export class GpuVectorBackend implements UpdateBackend<GpuVector> {
     this.bindGroups = new BindGroupCache(this.device);
   }
 
-  /** With a timer, every pass carries its timestamps (the engine resolves them with its read-back). */
   /** The programs create() compiles for vectors of this length (a run warms them up early: ./warm-up.ts). */
   static programs(length: number): KernelProgram[] {
     return kernels(length);
   }
 
+  /** With a timer, every pass carries its timestamps (the engine resolves them with its read-back). */
   static async create(ctx: GpuContext, length: number, timer: PassTimer | null = null): Promise<GpuVectorBackend> {
     if (!(Number.isInteger(length) && length > 0)) throw new RangeError(`length must be a positive integer, got ${length}`);
     const backend = new GpuVectorBackend(ctx, length, timer);
